@@ -1,0 +1,303 @@
+"""The command line: a thin shell over the use cases (DESIGN.md lists the stable commands).
+
+Errors go to stderr as one line with a documented exit status, never a traceback:
+0 ok, 1 unexpected failure, 2 usage, 3 not found, 4 queue empty, 5 refused in this state,
+6 configuration, 7 store, 8 printer did not print.
+
+The faces are not imported here (they sit above this layer); ``screens.main`` passes
+them in as ``faces``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from kiosk import config as config_mod
+from kiosk import printing
+from kiosk.config import Settings
+from kiosk.errors import DomainError, NotFound, PrinterError
+from kiosk.i18n import t
+from kiosk.services import all_services, by_code
+from kiosk.store import Store
+from kiosk.tickets import issue_ticket, queue_for
+
+Face = Callable[[Settings, argparse.Namespace], int | None]
+EXIT_UNEXPECTED = 1
+
+
+class Context:
+    """What every command needs: settings, the store (opened lazily), the output language."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.settings = config_mod.load(args.config, db=args.db)
+        self.lang = args.lang or self.settings.kiosk.language
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _out(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _service_name(code: str, lang: str) -> str:
+    return by_code(code).name(lang)
+
+
+def _check_counter(ctx: Context, counter: int) -> int:
+    if not 1 <= counter <= ctx.settings.office.counters:
+        raise NotFound("error.bad_counter", max=ctx.settings.office.counters)
+    return counter
+
+
+# -- commands -------------------------------------------------------------------------
+
+
+def cmd_init(ctx: Context) -> int:
+    args = ctx.args
+    path = config_mod.config_path(args.config)
+    raw = config_mod.read_file(path)
+    office = raw.setdefault("office", {})
+    for option, key in (("office_code", "code"), ("office_name", "name"), ("address", "address"),
+                        ("phone", "phone"), ("email", "email"), ("counters", "counters"),
+                        ("timezone", "timezone")):
+        value = getattr(args, option)
+        if value is not None:
+            office[key] = value
+    if args.complaint:
+        office["complaint_channels"] = list(args.complaint)
+    printer = raw.setdefault("printer", {})
+    if args.printer is not None:
+        printer["url"] = args.printer
+    if args.paper is not None:
+        printer["paper_mm"] = args.paper
+    kiosk = raw.setdefault("kiosk", {})
+    new_exit_code = not kiosk.get("staff_exit_code")
+    if new_exit_code:
+        kiosk["staff_exit_code"] = f"{secrets.randbelow(10**6):06d}"
+    if args.db:
+        raw["db"] = str(args.db)
+    config_mod.save_file(path, {k: v for k, v in raw.items() if v != {}})
+    ctx.settings = config_mod.load(path, db=args.db)
+    store = ctx.store  # creates and migrates
+    store.set_meta("office_code", ctx.settings.office.code)
+    office_s = ctx.settings.office
+    print(t("cli.init_done", ctx.lang, config=str(path), db=str(store.path),
+            code=office_s.code, name=office_s.name, counters=office_s.counters,
+            tz=office_s.timezone, printer=ctx.settings.printer.url))
+    if new_exit_code:
+        print(t("cli.exit_code", ctx.lang, code=kiosk["staff_exit_code"]))
+    return 0
+
+
+def _print_now(ctx: Context, job_id: str) -> printing.PrintResult | None:
+    return printing.print_job(ctx.store, ctx.settings, job_id)
+
+
+def cmd_ticket_take(ctx: Context) -> int:
+    issued = issue_ticket(ctx.store, ctx.settings, ctx.args.service, priority=ctx.args.priority)
+    result = None if ctx.args.no_print else _print_now(ctx, issued.job_id)
+    printed = bool(result and result.printed)
+    if ctx.args.json:
+        _out({**issued.ticket.public(), "ahead": issued.ahead, "printed": printed,
+              "print_job": issued.job_id,
+              "print_problem": None if printed or result is None else result.reason})
+    else:
+        tk = issued.ticket
+        print(f"{tk.number}  {_service_name(tk.service, ctx.lang)}  "
+              f"({t('cli.ahead', ctx.lang, count=issued.ahead)})")
+    if result is not None and not printed:
+        print(t("cli.not_printed", ctx.lang, problem=result.message(ctx.lang)), file=sys.stderr)
+    return 0
+
+
+def cmd_ticket_call(ctx: Context) -> int:
+    counter = _check_counter(ctx, ctx.args.counter)
+    queue = queue_for(ctx.store, ctx.settings)
+    if ctx.args.number:
+        ticket = queue.call(counter, ctx.args.number)
+    else:
+        ticket = queue.call_next(counter, ctx.args.service or None)
+    if ctx.args.json:
+        _out(ticket.public())
+    else:
+        print(t("cli.called", ctx.lang, number=ticket.number, counter=counter,
+                service=_service_name(ticket.service, ctx.lang)))
+    return 0
+
+
+def cmd_ticket_list(ctx: Context) -> int:
+    from datetime import date
+
+    queue = queue_for(ctx.store, ctx.settings)
+    day = date.fromisoformat(ctx.args.date) if ctx.args.date else None
+    tickets = queue.list(status=ctx.args.status, day=day)
+    if ctx.args.json:
+        _out([tk.public() for tk in tickets])
+        return 0
+    tz = ctx.settings.office.tz
+    for tk in tickets:
+        print(f"{tk.number:<7} {_service_name(tk.service, ctx.lang):<30} "
+              f"{t('status.' + tk.status, ctx.lang):<16} "
+              f"{tk.issued_at.astimezone(tz):%H:%M}  "
+              f"{(t('cli.counter_n', ctx.lang, counter=tk.counter) if tk.counter else '')}"
+              f"{' *' if tk.priority else ''}")
+    if not tickets:
+        print(t("cli.no_tickets", ctx.lang))
+    return 0
+
+
+def cmd_printer_test(ctx: Context) -> int:
+    job_id = printing.queue_test_page(ctx.store, ctx.settings)
+    result = _print_now(ctx, job_id)
+    if result and result.printed:
+        print(t("cli.test_printed", ctx.lang, printer=ctx.settings.printer.url))
+        return 0
+    raise PrinterError("cli.test_failed", printer=ctx.settings.printer.url,
+                       problem=result.message(ctx.lang) if result else "?")
+
+
+def cmd_printer_jobs(ctx: Context) -> int:
+    found = printing.jobs(ctx.store, status=ctx.args.status, limit=ctx.args.limit)
+    if ctx.args.json:
+        _out([job.model_dump(mode="json") for job in found])
+        return 0
+    tz = ctx.settings.office.tz
+    for job in found:
+        print(f"{job.id}  {job.created_at.astimezone(tz):%d-%m %H:%M:%S}  {job.kind:<7} "
+              f"{job.label:<8} {t('cli.job.' + job.status, ctx.lang):<10} "
+              f"{job.attempts}x  {job.last_error or ''}")
+    if not found:
+        print(t("cli.no_jobs", ctx.lang))
+    return 0
+
+
+def cmd_printer_retry(ctx: Context) -> int:
+    results = printing.retry(ctx.store, ctx.settings, job_id=ctx.args.job)
+    printed = sum(1 for r in results if r.printed)
+    failed = [r for r in results if not r.printed]
+    print(t("cli.retried", ctx.lang, printed=printed, failed=len(failed)))
+    if failed:
+        print(failed[0].message(ctx.lang), file=sys.stderr)
+        return PrinterError.exit_code
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------
+
+
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--db", default=default, metavar="PATH",
+                        help="SQLite store (env PST_KIOSK_DB)")
+    parser.add_argument("--config", default=default, metavar="PATH",
+                        help="configuration TOML (env PST_KIOSK_CONFIG)")
+    parser.add_argument("--lang", default=default, choices=("id", "en"),
+                        help="language of messages")
+
+
+def build_parser(faces: dict[str, Face]) -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, suppress=True)
+    parser = argparse.ArgumentParser(
+        prog="pst-kiosk", description="PST Kiosk: antrian, buku tamu, loket, cetak.")
+    _global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("init", parents=[common], help="create or migrate the store; office settings")
+    p.add_argument("--office-code", help="four digits, e.g. 1373")
+    p.add_argument("--office-name")
+    p.add_argument("--address")
+    p.add_argument("--phone")
+    p.add_argument("--email")
+    p.add_argument("--complaint", action="append", metavar="CHANNEL",
+                   help="a complaint channel printed on tickets (repeatable)")
+    p.add_argument("--counters", type=int)
+    p.add_argument("--timezone", help="default Asia/Jakarta")
+    p.add_argument("--printer", help="network:HOST[:PORT], usb:VID:PID, serial:DEV[:BAUD], file:PATH, cups:NAME, none")
+    p.add_argument("--paper", type=int, choices=(58, 80))
+    p.set_defaults(func=cmd_init)
+
+    for name, face in faces.items():
+        fp = sub.add_parser(name, parents=[common], help=f"the {name} face")
+        if name == "counter":
+            fp.add_argument("--counter", type=int, help="start at this counter number")
+        fp.set_defaults(func=None, face=face)
+
+    ticket = sub.add_parser("ticket", help="take, call and list queue tickets").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = ticket.add_parser("take", parents=[common], help="take a ticket and print it")
+    p.add_argument("service", help="letter or short name, e.g. B or penjualan")
+    p.add_argument("--priority", action="store_true", help="disability, elderly, pregnant")
+    p.add_argument("--no-print", action="store_true", help="queue the printout but do not wait for it")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ticket_take)
+    p = ticket.add_parser("call", parents=[common], help="call the next (or a given) ticket")
+    p.add_argument("--counter", type=int, required=True)
+    p.add_argument("--service", action="append", help="only these services (repeatable)")
+    p.add_argument("--number", help="call this ticket, e.g. B-007")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ticket_call)
+    p = ticket.add_parser("list", parents=[common], help="today's tickets")
+    p.add_argument("--status", choices=("waiting", "called", "serving", "done", "no_show", "transferred"))
+    p.add_argument("--date", help="YYYY-MM-DD (default today)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ticket_list)
+
+    printer = sub.add_parser("printer", help="test the printer, list and retry print jobs").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = printer.add_parser("test", parents=[common], help="print a test page now")
+    p.set_defaults(func=cmd_printer_test)
+    p = printer.add_parser("jobs", parents=[common], help="recent print jobs")
+    p.add_argument("--status", choices=("queued", "printing", "printed", "failed"))
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_printer_jobs)
+    p = printer.add_parser("retry", parents=[common], help="retry failed print jobs now")
+    p.add_argument("--job", help="only this job id")
+    p.set_defaults(func=cmd_printer_retry)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = None) -> int:
+    parser = build_parser(faces or {})
+    args = parser.parse_args(argv)
+    for name in ("db", "config", "lang"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    ctx: Context | None = None
+    lang = args.lang or "id"
+    try:
+        ctx = Context(args)
+        lang = ctx.lang
+        if args.func is None:
+            return int(args.face(ctx.settings, args) or 0)
+        return args.func(ctx)
+    except DomainError as exc:
+        print(f"pst-kiosk: {exc.message(lang)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
+        if os.environ.get("PST_KIOSK_DEBUG"):
+            raise
+        print(f"pst-kiosk: {t('error.internal', lang)} ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return EXIT_UNEXPECTED
+    finally:
+        if ctx is not None:
+            ctx.close()

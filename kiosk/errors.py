@@ -1,0 +1,68 @@
+"""Domain errors: each carries a message key from the catalogue and an exit status.
+
+Faces show ``error.message(lang)``; the CLI prints it and exits with ``error.exit_code``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from kiosk.i18n import t
+
+
+class DomainError(Exception):
+    """A refusal the user can understand and act on."""
+
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def message(self, lang: str = "id") -> str:
+        """The text in ``lang``; a parameter named ``x_key`` is itself translated as ``x``."""
+        params = {
+            (name[:-4] if name.endswith("_key") else name): (t(value, lang) if name.endswith("_key") else value)
+            for name, value in self.params.items()
+        }
+        return t(self.key, lang, **params)
+
+    def __str__(self) -> str:  # logs and tracebacks in development show the Indonesian text
+        return self.message("id")
+
+
+class NotFound(DomainError):
+    """Unknown service, ticket, counter or job."""
+
+    exit_code = 3
+
+
+class EmptyQueue(DomainError):
+    """Nobody is waiting for the requested services."""
+
+    exit_code = 4
+
+
+class Refused(DomainError):
+    """The action is not allowed in the ticket's current state."""
+
+    exit_code = 5
+
+
+class ConfigError(DomainError):
+    """The configuration file or an override is invalid."""
+
+    exit_code = 6
+
+
+class StoreError(DomainError):
+    """The store cannot be opened (newer schema, unreadable file)."""
+
+    exit_code = 7
+
+
+class PrinterError(DomainError):
+    """The printer could not be reached or refused the job."""
+
+    exit_code = 8

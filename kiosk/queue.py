@@ -1,0 +1,314 @@
+"""Queue tickets: take, call next (priority first, fairly), call, recall, no-show,
+transfer keeping the number, start, finish. Numbers restart at local midnight.
+
+Every action is one transaction that also writes the outbox. ``call_next`` picks and
+marks the ticket in one UPDATE inside ``BEGIN IMMEDIATE``, so two counters in two
+processes never get the same ticket.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from kiosk.clock import iso
+from kiosk.errors import EmptyQueue, NotFound, Refused
+from kiosk.ids import new_id
+from kiosk.services import Service, all_services, by_code, find_service
+from kiosk.store import Store
+
+Status = Literal["waiting", "called", "serving", "done", "no_show", "transferred"]
+ACTIVE = ("called", "serving")
+_NUMBER = re.compile(r"^\s*([A-Za-z])\s*-?\s*0*(\d{1,5})\s*$")
+
+
+class Ticket(BaseModel):
+    id: str
+    number: str
+    service: str
+    letter: str
+    seq: int
+    day: date
+    status: Status
+    priority: bool
+    counter: int | None = None
+    issued_at: datetime
+    queued_at: datetime
+    called_at: datetime | None = None
+    last_called_at: datetime | None = None
+    recalls: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    no_show_at: datetime | None = None
+    transferred_at: datetime | None = None
+    transferred_from: str | None = None
+    transferred_to: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Ticket:
+        return cls.model_validate(row)
+
+    def waited_seconds(self, now: datetime) -> float:
+        """Time in this queue: from queued until called (or now, while waiting)."""
+        end = self.called_at or now
+        return max(0.0, (end - self.queued_at).total_seconds())
+
+    def public(self) -> dict[str, Any]:
+        """The JSON the command line prints (DESIGN.md: stable keys)."""
+        return self.model_dump(mode="json")
+
+
+def format_number(letter: str, seq: int) -> str:
+    return f"{letter}-{seq:03d}"
+
+
+class Queue:
+    """The use cases of the queue for one store and office time zone."""
+
+    def __init__(self, store: Store, *, tz: ZoneInfo, priority_every: int = 3) -> None:
+        self.store = store
+        self.tz = tz
+        self.priority_every = priority_every
+
+    # -- helpers --------------------------------------------------------------------
+
+    @property
+    def conn(self):  # noqa: ANN201 - sqlite3.Connection
+        return self.store.conn
+
+    def now(self) -> datetime:
+        return self.store.clock.now()
+
+    def today(self) -> date:
+        return self.now().astimezone(self.tz).date()
+
+    def _get(self, ticket_id: str) -> Ticket:
+        row = self.store.row("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+        if row is None:
+            raise NotFound("error.unknown_ticket", number=ticket_id)
+        return Ticket.from_row(row)
+
+    def _update(self, ticket_id: str, op: str, sets: dict[str, Any],
+                allowed: tuple[str, ...]) -> Ticket:
+        """Change one ticket if its status is allowed, and record the change."""
+        sets = {**sets, "updated_at": iso(self.now())}
+        assignments = ", ".join(f"{k} = :{k}" for k in sets)
+        marks = ", ".join(f":s{i}" for i in range(len(allowed)))
+        params = {**sets, "id": ticket_id, **{f"s{i}": s for i, s in enumerate(allowed)}}
+        row = self.store.row(
+            f"UPDATE tickets SET {assignments} WHERE id = :id AND status IN ({marks}) RETURNING *",
+            params,
+        )
+        if row is None:
+            current = self._get(ticket_id)
+            raise Refused(f"error.refused.{op}", number=current.number,
+                          status_key=f"status.{current.status}")
+        ticket = Ticket.from_row(row)
+        self.store.record_change("ticket", ticket.id, op, ticket.public())
+        return ticket
+
+    def _check_counter_free(self, counter: int) -> None:
+        busy = self.store.row(
+            "SELECT number, status FROM tickets WHERE counter = ? AND status IN ('called', 'serving')",
+            (counter,),
+        )
+        if busy:
+            raise Refused("error.counter_busy", counter=counter, number=busy["number"],
+                          status_key=f"status.{busy['status']}")
+
+    # -- use cases ------------------------------------------------------------------
+
+    def take(self, service: str | Service, *, priority: bool = False) -> Ticket:
+        """Issue the next number of the day for a service."""
+        with self.store.write():
+            return self.take_in_tx(service, priority=priority)
+
+    def take_in_tx(self, service: str | Service, *, priority: bool = False) -> Ticket:
+        svc = service if isinstance(service, Service) else find_service(service)
+        now = self.now()
+        day = now.astimezone(self.tz).date().isoformat()
+        seq = self.conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets"
+            " WHERE day = ? AND letter = ? AND transferred_from IS NULL",
+            (day, svc.letter),
+        ).fetchone()[0]
+        stamp = iso(now)
+        row = {
+            "id": new_id(), "created_at": stamp, "updated_at": stamp,
+            "terminal_id": self.store.terminal_id, "day": day, "service": svc.code,
+            "letter": svc.letter, "seq": seq, "number": format_number(svc.letter, seq),
+            "priority": int(priority), "status": "waiting", "issued_at": stamp, "queued_at": stamp,
+        }
+        self.store.db["tickets"].insert(row)
+        ticket = Ticket.from_row(row)
+        self.store.record_change("ticket", ticket.id, "take", ticket.public())
+        return ticket
+
+    def ahead_of(self, ticket: Ticket) -> int:
+        """How many waiting tickets of the same service will be called before this one."""
+        return self.conn.execute(
+            "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = ? AND service = ?"
+            " AND id != ? AND (priority > ? OR (priority = ? AND queued_at < ?))",
+            (ticket.day.isoformat(), ticket.service, ticket.id, int(ticket.priority),
+             int(ticket.priority), iso(ticket.queued_at)),
+        ).fetchone()[0]
+
+    def call_next(self, counter: int, services: list[str] | None = None) -> Ticket:
+        """Call the next ticket to ``counter``: priority first, but every Nth call normal."""
+        codes = [find_service(s).code for s in services] if services else [
+            s.code for s in all_services()]
+        marks = ", ".join("?" for _ in codes)
+        with self.store.write():
+            self._check_counter_free(counter)
+            day = self.today().isoformat()
+            recent = [r[0] for r in self.conn.execute(
+                f"SELECT priority FROM tickets WHERE day = ? AND service IN ({marks})"
+                " AND called_at IS NOT NULL ORDER BY called_at DESC LIMIT ?",
+                (day, *codes, self.priority_every - 1),
+            )]
+            # After N-1 priority calls in a row, the normal queue gets its turn.
+            normal_turn = len(recent) == self.priority_every - 1 and all(recent)
+            order = "priority ASC" if normal_turn else "priority DESC"
+            stamp = iso(self.now())
+            row = self.store.row(
+                "UPDATE tickets SET status = 'called', counter = ?, called_at = ?,"
+                " last_called_at = ?, updated_at = ? WHERE id = ("
+                f" SELECT id FROM tickets WHERE status = 'waiting' AND day = ? AND service IN ({marks})"
+                f" ORDER BY {order}, queued_at, seq LIMIT 1) RETURNING *",
+                (counter, stamp, stamp, stamp, day, *codes),
+            )
+            if row is None:
+                raise EmptyQueue("error.empty_queue")
+            ticket = Ticket.from_row(row)
+            self.store.record_change("ticket", ticket.id, "call", ticket.public())
+            return ticket
+
+    def find(self, number: str, day: date | None = None) -> Ticket:
+        """Today's live ticket with a number such as ``B-007``, ``b7`` or ``B007``."""
+        match = _NUMBER.match(number or "")
+        if not match:
+            raise NotFound("error.bad_number", number=number)
+        letter, seq = match.group(1).upper(), int(match.group(2))
+        row = self.store.row(
+            "SELECT * FROM tickets WHERE day = ? AND letter = ? AND seq = ?"
+            " ORDER BY (status = 'transferred'), created_at DESC LIMIT 1",
+            ((day or self.today()).isoformat(), letter, seq),
+        )
+        if row is None:
+            raise NotFound("error.unknown_ticket", number=format_number(letter, seq))
+        return Ticket.from_row(row)
+
+    def call(self, counter: int, number: str) -> Ticket:
+        """Call a specific waiting (or earlier no-show) ticket to ``counter``."""
+        with self.store.write():
+            self._check_counter_free(counter)
+            ticket = self.find(number)
+            stamp = iso(self.now())
+            return self._update(ticket.id, "call", {
+                "counter": counter, "called_at": stamp, "last_called_at": stamp,
+                "no_show_at": None}, ("waiting", "no_show"))
+
+    def recall(self, ticket_id: str) -> Ticket:
+        with self.store.write():
+            current = self._get(ticket_id)
+            return self._update(ticket_id, "recall", {
+                "last_called_at": iso(self.now()), "recalls": current.recalls + 1}, ("called",))
+
+    def no_show(self, ticket_id: str) -> Ticket:
+        with self.store.write():
+            return self._update(ticket_id, "no_show", {
+                "status": "no_show", "no_show_at": iso(self.now())}, ("called",))
+
+    def start(self, ticket_id: str) -> Ticket:
+        with self.store.write():
+            return self._update(ticket_id, "start", {
+                "status": "serving", "started_at": iso(self.now())}, ("called",))
+
+    def finish(self, ticket_id: str) -> Ticket:
+        with self.store.write():
+            return self._update(ticket_id, "finish", {
+                "status": "done", "finished_at": iso(self.now())}, ("serving",))
+
+    def transfer(self, ticket_id: str, service: str) -> Ticket:
+        """Send a ticket to another service's queue, keeping its number; returns the new one."""
+        target = find_service(service)
+        with self.store.write():
+            old = self._get(ticket_id)
+            if old.service == target.code:
+                raise Refused("error.same_service", number=old.number)
+            stamp = iso(self.now())
+            new_ticket_id = new_id()
+            self._update(ticket_id, "transfer", {
+                "status": "transferred", "transferred_at": stamp,
+                "transferred_to": new_ticket_id}, ("waiting", "called", "serving"))
+            row = {
+                "id": new_ticket_id, "created_at": stamp, "updated_at": stamp,
+                "terminal_id": self.store.terminal_id, "day": old.day.isoformat(),
+                "service": target.code, "letter": old.letter, "seq": old.seq,
+                "number": old.number, "priority": int(old.priority), "status": "waiting",
+                "issued_at": iso(old.issued_at), "queued_at": stamp, "transferred_from": old.id,
+            }
+            self.store.db["tickets"].insert(row)
+            ticket = Ticket.from_row(row)
+            self.store.record_change("ticket", ticket.id, "take", ticket.public())
+            return ticket
+
+    # -- reading --------------------------------------------------------------------
+
+    def get(self, ticket_id: str) -> Ticket:
+        return self._get(ticket_id)
+
+    def active(self, counter: int) -> Ticket | None:
+        """The ticket called to or being served at ``counter``."""
+        row = self.store.row(
+            "SELECT * FROM tickets WHERE counter = ? AND status IN ('called', 'serving')"
+            " ORDER BY last_called_at DESC LIMIT 1", (counter,))
+        return Ticket.from_row(row) if row else None
+
+    def list(self, *, status: str | None = None, day: date | None = None) -> list[Ticket]:
+        """Tickets of a day (today by default) in issue order, optionally by status."""
+        sql = "SELECT * FROM tickets WHERE day = ?"
+        params: list[Any] = [(day or self.today()).isoformat()]
+        if status:
+            sql += " AND status = ?"
+            params.append(status)
+        sql += " ORDER BY issued_at, queued_at"
+        return [Ticket.from_row(r) for r in self.store.rows(sql, tuple(params))]
+
+    def waiting(self, services: list[str] | None = None) -> list[Ticket]:
+        """Today's waiting tickets, priority first, then by time in the queue."""
+        sql = "SELECT * FROM tickets WHERE status = 'waiting' AND day = ?"
+        params: list[Any] = [self.today().isoformat()]
+        if services:
+            codes = [find_service(s).code for s in services]
+            sql += f" AND service IN ({', '.join('?' for _ in codes)})"
+            params.extend(codes)
+        sql += " ORDER BY priority DESC, queued_at, seq"
+        return [Ticket.from_row(r) for r in self.store.rows(sql, tuple(params))]
+
+    def waiting_counts(self) -> dict[str, int]:
+        """Waiting tickets today per service code (every service listed, zeros too)."""
+        counts = {s.code: 0 for s in all_services()}
+        for code, count in self.conn.execute(
+            "SELECT service, COUNT(*) FROM tickets WHERE status = 'waiting' AND day = ?"
+            " GROUP BY service", (self.today().isoformat(),)):
+            counts[code] = count
+        return counts
+
+    def last_calls(self, limit: int = 8) -> list[Ticket]:
+        """Today's most recent calls and recalls, newest first."""
+        rows = self.store.rows(
+            "SELECT * FROM tickets WHERE day = ? AND last_called_at IS NOT NULL"
+            " ORDER BY last_called_at DESC LIMIT ?", (self.today().isoformat(), limit))
+        return [Ticket.from_row(r) for r in rows]
+
+
+def service_of(ticket: Ticket) -> Service:
+    return by_code(ticket.service)
+
+
+__all__ = ["ACTIVE", "Queue", "Ticket", "format_number", "service_of"]

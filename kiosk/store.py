@@ -1,0 +1,177 @@
+"""The local store: one SQLite file in WAL mode, numbered migrations, the outbox.
+
+Every use case that changes something runs inside ``store.write()``, which opens a
+``BEGIN IMMEDIATE`` transaction, and records its change with ``store.record_change``
+so the change and the mutation commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from kiosk.clock import Clock, SystemClock, iso
+from kiosk.errors import StoreError
+from kiosk.ids import new_id
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(number, name, sql) of every shipped migration, in order."""
+    found = []
+    for entry in resources.files("kiosk.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def schema_version() -> int:
+    return migrations()[-1][0]
+
+
+def _create_private(path: Path) -> None:
+    """Create the store file readable by its owner only (it holds personal data)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+class Store:
+    """An open store. Not shared between threads: each thread opens its own."""
+
+    def __init__(self, path: str | os.PathLike[str], *, clock: Clock | None = None) -> None:
+        self.path = Path(path)
+        self.clock: Clock = clock or SystemClock()
+        try:
+            if not self.path.exists():
+                _create_private(self.path)
+            conn = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                check_same_thread=False,
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._migrate()
+        self.terminal_id = self._ensure_terminal_id()
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        current = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        latest = schema_version()
+        if current > latest:
+            raise StoreError("error.store_newer", path=str(self.path), found=current, known=latest)
+        pending = [m for m in migrations() if m[0] > current]
+        for number, _name, sql in pending:
+            with self.write():
+                # executescript would commit our transaction; run statement by statement.
+                for statement in _statements(sql):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    def _ensure_terminal_id(self) -> str:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'terminal_id'").fetchone()
+        if row:
+            return row[0]
+        with self.write():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('terminal_id', ?)", (new_id(),)
+            )
+        return self.conn.execute("SELECT value FROM meta WHERE key = 'terminal_id'").fetchone()[0]
+
+    # -- transactions and the outbox ---------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Store]:
+        """One write transaction, taken immediately so writers queue instead of failing."""
+        if self.conn.in_transaction:
+            raise RuntimeError("nested write transaction")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def record_change(self, entity: str, entity_id: str, op: str, payload: dict[str, Any]) -> str:
+        """Append to the outbox; must run inside ``write()``."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("record_change outside a write transaction")
+        change_id = new_id()
+        self.conn.execute(
+            "INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (change_id, entity, entity_id, op, json.dumps(payload, separators=(",", ":")),
+             self.terminal_id, iso(self.clock.now())),
+        )
+        return change_id
+
+    # -- reading ------------------------------------------------------------------------
+
+    def rows(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def row(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> dict[str, Any] | None:
+        found = self.rows(sql, params)
+        return found[0] if found else None
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: the faces poll this."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write():
+            self.conn.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into complete statements (sqlite3.complete_statement decides)."""
+    out, buf = [], ""
+    for line in sql.splitlines(keepends=True):
+        if not buf and line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out

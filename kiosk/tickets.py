@@ -1,0 +1,76 @@
+"""Issuing a ticket the way the kiosk button does: the ticket, its outbox change and its
+print job in one transaction, then the print attempt outside it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel
+
+from kiosk.config import Settings
+from kiosk.i18n import t
+from kiosk.printing import enqueue
+from kiosk.queue import Queue, Ticket
+from kiosk.services import by_code, find_service
+from kiosk.store import Store
+from printers.document import Document
+from printers.layouts import TicketSlip, ticket_document
+
+
+class IssuedTicket(BaseModel):
+    ticket: Ticket
+    ahead: int
+    job_id: str
+
+
+def queue_for(store: Store, settings: Settings) -> Queue:
+    return Queue(store, tz=settings.office.tz, priority_every=settings.queue.priority_every)
+
+
+def qr_payload(office_code: str, ticket: Ticket) -> str:
+    """What the ticket's QR carries: enough to verify it and find it again."""
+    return f"PST:{office_code}:{ticket.id}:{ticket.number}"
+
+
+def _both(key: str) -> str:
+    return f"{t(key, 'id')} / {t(key, 'en')}"
+
+
+def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int) -> Document:
+    office = settings.office
+    service = by_code(ticket.service)
+    issued = ticket.issued_at.astimezone(office.tz)
+    slip = TicketSlip(
+        office_name=office.name,
+        office_address=office.address,
+        service_name=f"{service.name_id} / {service.name_en}",
+        number=ticket.number,
+        issued_local=issued.strftime("%d-%m-%Y %H:%M"),
+        ahead=ahead,
+        qr_payload=qr_payload(office.code, ticket),
+        complaint_channels=list(office.complaint_channels),
+        priority=ticket.priority,
+        labels={
+            "number": _both("paper.number"),
+            "ahead": f"{t('paper.ahead', 'id')} / {t('paper.ahead', 'en')}",
+            "priority": _both("paper.priority"),
+            "wait": _both("paper.wait"),
+            "complaints": _both("paper.complaints"),
+        },
+    )
+    return ticket_document(slip)
+
+
+def issue_ticket(store: Store, settings: Settings, service: str, *, priority: bool = False
+                 ) -> IssuedTicket:
+    """Take a ticket and queue its printout, atomically. Printing happens afterwards."""
+    queue = queue_for(store, settings)
+    svc = find_service(service)
+    with store.write():
+        ticket = queue.take_in_tx(svc, priority=priority)
+        ahead = queue.ahead_of(ticket)
+        doc = ticket_slip_document(settings, ticket, ahead)
+        expires = store.clock.now() + timedelta(minutes=settings.printer.retry_minutes)
+        job_id = enqueue(store, kind="ticket", label=ticket.number, document=doc,
+                         ref_id=ticket.id, expires_at=expires)
+    return IssuedTicket(ticket=ticket, ahead=ahead, job_id=job_id)

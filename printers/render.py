@@ -1,0 +1,80 @@
+"""Turn a ``Document`` into plain text (preview, tests) or ESC/POS bytes (python-escpos)."""
+
+from __future__ import annotations
+
+import textwrap
+
+from escpos.printer import Dummy
+
+from printers.document import Cut, Document, Feed, Qr, Rule, Text, columns_for
+
+# python-escpos profiles: a common Epson 80 mm and the ubiquitous 58 mm "POS-5890".
+DEFAULT_PROFILES = {80: "TM-T20II", 58: "POS-5890"}
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width=max(4, width)) or [""]
+
+
+def _place(line: str, width: int, align: str) -> str:
+    if align == "center":
+        return line.center(width).rstrip()
+    if align == "right":
+        return line.rjust(width)
+    return line
+
+
+def render_text(doc: Document, *, paper_mm: int = 80) -> str:
+    """A plain-text picture of the paper; large text is spaced out, QR shown as a tag."""
+    width = columns_for(paper_mm)
+    out: list[str] = []
+    for el in doc.elements:
+        if isinstance(el, Text):
+            if el.size > 1:
+                spaced = " ".join(el.text)
+                for line in _wrap(spaced, width):
+                    out.append(_place(line, width, el.align))
+            else:
+                for line in _wrap(el.text, width):
+                    out.append(_place(line, width, el.align))
+        elif isinstance(el, Qr):
+            out.append(_place(f"[QR {el.data}]", width, "center"))
+        elif isinstance(el, Rule):
+            out.append("-" * width)
+        elif isinstance(el, Feed):
+            out.extend([""] * el.lines)
+        elif isinstance(el, Cut):
+            out.append("- " * (width // 2) + " [potong]")
+    return "\n".join(out) + "\n"
+
+
+def render_escpos(doc: Document, *, paper_mm: int = 80, profile: str | None = None,
+                  qr_native: bool = False) -> bytes:
+    """ESC/POS bytes for the document, built by python-escpos on its Dummy printer."""
+    printer = Dummy(profile=profile or DEFAULT_PROFILES[paper_mm])
+    width = columns_for(paper_mm)
+    printer.hw("INIT")
+    for el in doc.elements:
+        if isinstance(el, Text):
+            if el.size > 1:
+                printer.set(align=el.align, bold=el.bold, custom_size=True,
+                            width=el.size, height=el.size)
+            else:
+                printer.set(align=el.align, bold=el.bold, normal_textsize=True)
+            for line in _wrap(el.text, width // el.size):
+                printer.textln(line)
+        elif isinstance(el, Qr):
+            printer.set(align="center", normal_textsize=True, bold=False)
+            if qr_native:
+                printer.qr(el.data, size=el.size, native=True)
+            else:
+                printer.qr(el.data, size=el.size, native=False, center=True)
+        elif isinstance(el, Rule):
+            printer.set(align="left", normal_textsize=True, bold=False)
+            printer.textln("-" * width)
+        elif isinstance(el, Feed):
+            printer.ln(el.lines)
+        elif isinstance(el, Cut):
+            printer.cut()
+    printer.set(align="left", normal_textsize=True, bold=False)
+    return printer.output

@@ -1,0 +1,1 @@
+"""The Textual faces: kiosk (visitors), counter (officers), display (waiting room)."""

@@ -1,0 +1,42 @@
+"""The program's entry point: the command line with the three faces plugged in."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from kiosk import cli
+from kiosk.config import Settings
+
+
+def run_kiosk(settings: Settings, args: argparse.Namespace) -> int:
+    from screens.kiosk_app import KioskApp
+
+    KioskApp(settings, lang=args.lang).run()
+    return 0
+
+
+def run_counter(settings: Settings, args: argparse.Namespace) -> int:
+    from screens.counter_app import CounterApp
+
+    CounterApp(settings, counter=args.counter, lang=args.lang).run()
+    return 0
+
+
+def run_display(settings: Settings, args: argparse.Namespace) -> int:
+    from screens.display_app import DisplayApp
+
+    DisplayApp(settings, lang=args.lang).run()
+    return 0
+
+
+FACES = {"kiosk": run_kiosk, "counter": run_counter, "display": run_display}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli.main(argv, faces=FACES)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
