@@ -1,0 +1,92 @@
+"""What the three faces share: settings, the store, language, change polling, the spooler.
+
+Faces see each other's writes by polling ``PRAGMA data_version`` (cheap) and re-reading
+only when it moves. Printing runs in thread workers with their own store connection, so
+a hanging printer never blocks a face.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import App
+from textual.reactive import reactive
+
+from kiosk import printing
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Settings
+from kiosk.i18n import t
+from kiosk.queue import Queue
+from kiosk.store import Store
+from kiosk.tickets import queue_for
+
+POLL_SECONDS = 0.25
+SPOOL_SECONDS = 5.0
+
+
+class PstApp(App[None]):
+    """Base of the faces. Screens call ``self.app.queue`` and friends, never SQL."""
+
+    lang: reactive[str] = reactive("id")
+
+    def __init__(self, settings: Settings, *, lang: str | None = None, clock: Clock | None = None,
+                 spool: bool = True) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.store = Store(settings.db_path, clock=self.clock)
+        self.queue: Queue = queue_for(self.store, settings)
+        self.set_reactive(PstApp.lang, lang or settings.kiosk.language)
+        self._data_version = -1
+        self._spool_enabled = spool
+
+    def t(self, key: str, **params: Any) -> str:
+        return t(key, self.lang, **params)
+
+    def on_mount(self) -> None:
+        self.set_interval(POLL_SECONDS, self._poll_store)
+        if self._spool_enabled and printing.printer_spec(self.settings).kind != "none":
+            self.set_interval(SPOOL_SECONDS, self.run_spooler)
+
+    def _poll_store(self) -> None:
+        version = self.store.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self.store_changed()
+
+    def store_changed(self) -> None:
+        """Another connection (or this one) committed: let the screen refresh."""
+        refresh = getattr(self.screen, "refresh_data", None)
+        if refresh is not None:
+            refresh()
+
+    # -- printing, off the UI thread --------------------------------------------------
+
+    def _worker_store(self) -> Store:
+        return Store(self.settings.db_path, clock=self.clock)
+
+    @work(thread=True, exclusive=True, group="spooler", exit_on_error=False)
+    def run_spooler(self) -> None:
+        """Retry due print jobs in the background."""
+        with self._worker_store() as store:
+            printing.run_due(store, self.settings)
+
+    @work(thread=True, group="print", exit_on_error=False)
+    def print_job(self, job_id: str) -> printing.PrintResult | None:
+        """Print one job now; the result comes back as the worker's result."""
+        with self._worker_store() as store:
+            return printing.print_job(store, self.settings, job_id)
+
+    def on_unmount(self) -> None:
+        self.store.close()
+
+
+def friendly_error(app: PstApp, exc: Exception) -> str:
+    """The message a person sees for a failure: the domain's own, or a generic one."""
+    from kiosk.errors import DomainError
+
+    if isinstance(exc, DomainError):
+        return exc.message(app.lang)
+    app.log.error(f"unexpected {type(exc).__name__}: {exc}")
+    return t("error.internal", app.lang)

@@ -1,0 +1,403 @@
+"""The officer's counter: pick the counter, see who waits, call and serve.
+
+Keys (also in the footer): N next, C call a number, R recall, X no-show, S start,
+F finish, T transfer, P reprint, U retry printing, G filter services, Enter on a row
+calls that ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Digits, Footer, Header, Input, Label, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk import printing
+from kiosk.errors import DomainError
+from kiosk.queue import Ticket
+from kiosk.services import all_services, by_code
+from screens.base import PstApp, friendly_error
+
+
+def _mmss(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{secs:02d}" if minutes < 100 else f"{minutes}m"
+
+
+class CounterPickScreen(Screen[int]):
+    """First screen: which counter is this?"""
+
+    def compose(self) -> ComposeResult:
+        app: CounterApp = self.app  # type: ignore[assignment]
+        yield Header()
+        with Vertical(id="pick"):
+            yield Static(app.t("counter.pick"), id="pick-title")
+            with Grid(id="pick-grid"):
+                for n in range(1, app.settings.office.counters + 1):
+                    yield Button(app.t("counter.counter_n", counter=n), id=f"counter-{n}")
+            yield Input(placeholder=app.t("counter.pick_input"), id="pick-input", type="integer")
+            yield Static("", id="pick-error")
+        yield Footer()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(int(event.button.id.removeprefix("counter-")))
+
+    @on(Input.Submitted, "#pick-input")
+    def _typed(self, event: Input.Submitted) -> None:
+        app: CounterApp = self.app  # type: ignore[assignment]
+        try:
+            number = int(event.value)
+        except ValueError:
+            number = 0
+        if 1 <= number <= app.settings.office.counters:
+            self.dismiss(number)
+        else:
+            self.query_one("#pick-error", Static).update(
+                app.t("error.bad_counter", max=app.settings.office.counters))
+
+
+class CallNumberScreen(ModalScreen[str | None]):
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def compose(self) -> ComposeResult:
+        app: CounterApp = self.app  # type: ignore[assignment]
+        with Vertical(classes="dialog"):
+            yield Label(app.t("counter.call_number"))
+            yield Input(placeholder="B-007", id="number")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ChooseServiceScreen(ModalScreen[str | None]):
+    """Pick the service to transfer to."""
+
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, title: str, exclude: str | None = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.exclude = exclude
+
+    def compose(self) -> ComposeResult:
+        app: CounterApp = self.app  # type: ignore[assignment]
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text)
+            yield OptionList(*[
+                Option(f"{s.letter}  {s.name(app.lang)}", id=s.code)
+                for s in all_services() if s.code != self.exclude], id="services")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class FilterScreen(ModalScreen[list[str] | None]):
+    """Choose which services this counter calls from (none chosen = all)."""
+
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, chosen: list[str]) -> None:
+        super().__init__()
+        self.chosen = chosen
+
+    def compose(self) -> ComposeResult:
+        app: CounterApp = self.app  # type: ignore[assignment]
+        with Vertical(classes="dialog"):
+            yield Label(app.t("counter.filter_title"))
+            yield SelectionList[str](*[
+                (f"{s.letter}  {s.name(app.lang)}", s.code, s.code in self.chosen)
+                for s in all_services()], id="filter")
+            yield Button(app.t("counter.ok"), id="ok", variant="primary")
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.dismiss(list(self.query_one("#filter", SelectionList).selected))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CounterScreen(Screen[None]):
+    """The working screen of one counter."""
+
+    BINDINGS = [
+        Binding("n", "call_next", "Berikutnya", id="counter.next"),
+        Binding("c", "call_number", "Panggil no.", id="counter.call"),
+        Binding("r", "recall", "Ulang", id="counter.recall"),
+        Binding("x", "no_show", "Tidak hadir", id="counter.no_show"),
+        Binding("s", "start", "Mulai", id="counter.start"),
+        Binding("f", "finish", "Selesai", id="counter.finish"),
+        Binding("t", "transfer", "Alihkan", id="counter.transfer"),
+        Binding("p", "reprint", "Cetak ulang", id="counter.reprint"),
+        Binding("u", "retry_print", "Ulang cetak", id="counter.retry"),
+        Binding("g", "filter", "Filter", id="counter.filter"),
+    ]
+
+    def __init__(self, counter: int) -> None:
+        super().__init__()
+        self.counter = counter
+        self.services: list[str] = []
+        self.current: Ticket | None = None
+
+    @property
+    def pst(self) -> CounterApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        app = self.pst
+        yield Header(show_clock=True)
+        with Horizontal(id="main"):
+            with Vertical(id="current"):
+                yield Static(app.t("counter.now_serving"), classes="title")
+                yield Digits("---", id="current-number")
+                yield Static("", id="current-info")
+            with Vertical(id="queue"):
+                yield Static(app.t("counter.waiting"), classes="title")
+                yield DataTable(id="waiting", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="counts")
+        yield Static("", id="printer-warning")
+        yield Footer()
+
+    def _localize_bindings(self) -> None:
+        """Footer labels from the catalogue (this instance's copy of the bindings)."""
+        bindings = self._bindings.copy()
+        for key, found in bindings.key_to_bindings.items():
+            bindings.key_to_bindings[key] = [
+                replace(b, description=self.pst.t(b.id.replace("counter.", "counter.key.")))
+                if b.id else b for b in found]
+        self._bindings = bindings
+
+    def on_mount(self) -> None:
+        app = self.pst
+        self._localize_bindings()
+        self.app.title = app.t("counter.title", counter=self.counter)
+        self.app.sub_title = app.settings.office.name
+        table = self.query_one("#waiting", DataTable)
+        for key in ("col_number", "col_service", "col_priority", "col_waited"):
+            table.add_column(app.t(f"counter.{key}"), key=key)
+        self.refresh_data()
+        self.set_interval(1.0, self.refresh_data)
+
+    # -- showing --------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        app = self.pst
+        now = app.clock.now()
+        standard = app.settings.queue.service_standard_minutes * 60
+        self.current = app.queue.active(self.counter)
+        self._show_current(now)
+        table = self.query_one("#waiting", DataTable)
+        selected = self._selected_id()
+        table.clear()
+        for ticket in app.queue.waiting(self.services or None):
+            waited = ticket.waited_seconds(now)
+            late = waited >= standard
+            style = "bold reverse" if late else ""
+            table.add_row(
+                Text(ticket.number, style=style),
+                by_code(ticket.service).name(app.lang),
+                app.t("counter.yes") if ticket.priority else "",
+                Text(("! " if late else "") + _mmss(waited), style=style),
+                key=ticket.id,
+            )
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected))
+        counts = app.queue.waiting_counts()
+        self.query_one("#counts", Static).update("   ".join(
+            f"{by_code(code).letter} {by_code(code).name(app.lang)}: {count}"
+            for code, count in counts.items()) + (
+            f"   [{app.t('counter.filter_on')}: {', '.join(by_code(c).letter for c in self.services)}]"
+            if self.services else ""))
+        failed = printing.pending_problems(app.store)
+        warning = self.query_one("#printer-warning", Static)
+        warning.update(app.t("counter.printer_problem", count=failed) if failed else "")
+        warning.display = bool(failed)
+
+    def _show_current(self, now: datetime) -> None:
+        app, ticket = self.pst, self.current
+        digits = self.query_one("#current-number", Digits)
+        info = self.query_one("#current-info", Static)
+        if ticket is None:
+            digits.update("---")
+            info.update(app.t("counter.idle"))
+            return
+        digits.update(ticket.number)
+        tz = app.settings.office.tz
+        lines = [
+            by_code(ticket.service).name(app.lang),
+            app.t("status." + ticket.status) + (f" • {app.t('counter.yes_priority')}" if ticket.priority else ""),
+            app.t("counter.issued_at", time=f"{ticket.issued_at.astimezone(tz):%H:%M}"),
+            app.t("counter.waited", duration=_mmss(ticket.waited_seconds(now))),
+        ]
+        if ticket.recalls:
+            lines.append(app.t("counter.recalled", count=ticket.recalls))
+        if ticket.started_at:
+            lines.append(app.t("counter.serving_for",
+                               duration=_mmss((now - ticket.started_at).total_seconds())))
+        info.update("\n".join(lines))
+
+    def _selected_id(self) -> str | None:
+        table = self.query_one("#waiting", DataTable)
+        if table.row_count == 0:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:  # noqa: BLE001 - no cursor yet
+            return None
+
+    # -- acting ---------------------------------------------------------------------
+
+    def _do(self, action, *args) -> Ticket | None:  # noqa: ANN001, ANN002
+        """Run a use case; refusals and failures become a message, never a crash."""
+        try:
+            result = action(*args)
+        except DomainError as exc:
+            self.notify(exc.message(self.pst.lang), severity="warning")
+            return None
+        except Exception as exc:  # noqa: BLE001
+            self.notify(friendly_error(self.pst, exc), severity="error")
+            return None
+        self.refresh_data()
+        return result
+
+    def _need_current(self) -> Ticket | None:
+        if self.current is None:
+            self.notify(self.pst.t("counter.nothing_current"), severity="warning")
+        return self.current
+
+    def action_call_next(self) -> None:
+        ticket = self._do(self.pst.queue.call_next, self.counter, self.services or None)
+        if ticket:
+            self.notify(self.pst.t("counter.called", number=ticket.number))
+
+    def action_call_number(self) -> None:
+        def chosen(number: str | None) -> None:
+            if number:
+                self._call_specific(number)
+
+        self.app.push_screen(CallNumberScreen(), chosen)
+
+    def _call_specific(self, number: str) -> None:
+        ticket = self._do(self.pst.queue.call, self.counter, number)
+        if ticket:
+            self.notify(self.pst.t("counter.called", number=ticket.number))
+
+    @on(DataTable.RowSelected, "#waiting")
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        ticket = self.pst.queue.get(event.row_key.value)
+        self._call_specific(ticket.number)
+
+    def action_recall(self) -> None:
+        if ticket := self._need_current():
+            self._do(self.pst.queue.recall, ticket.id)
+
+    def action_no_show(self) -> None:
+        if ticket := self._need_current():
+            self._do(self.pst.queue.no_show, ticket.id)
+
+    def action_start(self) -> None:
+        if ticket := self._need_current():
+            self._do(self.pst.queue.start, ticket.id)
+
+    def action_finish(self) -> None:
+        if ticket := self._need_current():
+            self._do(self.pst.queue.finish, ticket.id)
+
+    def action_transfer(self) -> None:
+        ticket = self._need_current()
+        if ticket is None:
+            return
+
+        def chosen(code: str | None) -> None:
+            if code:
+                moved = self._do(self.pst.queue.transfer, ticket.id, code)
+                if moved:
+                    self.notify(self.pst.t("counter.transferred", number=moved.number,
+                                           service=by_code(code).name(self.pst.lang)))
+
+        self.app.push_screen(ChooseServiceScreen(self.pst.t("counter.transfer_to"),
+                                                 exclude=ticket.service), chosen)
+
+    def action_filter(self) -> None:
+        def chosen(codes: list[str] | None) -> None:
+            if codes is not None:
+                self.services = codes
+                self.refresh_data()
+
+        self.app.push_screen(FilterScreen(self.services), chosen)
+
+    def action_reprint(self) -> None:
+        """Reprint the current ticket, or the one selected in the waiting list."""
+        target = self.current.id if self.current else self._selected_id()
+        if target is None:
+            self.notify(self.pst.t("counter.nothing_current"), severity="warning")
+            return
+        job_id = self._do(printing.reprint, self.pst.store, target)
+        if job_id:
+            self._print_in_background(job_id)
+
+    def action_retry_print(self) -> None:
+        self._retry_in_background()
+
+    @work(thread=True, exit_on_error=False, group="print")
+    def _print_in_background(self, job_id: str) -> None:
+        with self.pst._worker_store() as store:
+            result = printing.print_job(store, self.pst.settings, job_id)
+        self.app.call_from_thread(self._report_print, [result] if result else [])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="print-retry")
+    def _retry_in_background(self) -> None:
+        with self.pst._worker_store() as store:
+            results = printing.retry(store, self.pst.settings)
+        self.app.call_from_thread(self._report_print, results)
+
+    def _report_print(self, results: list[printing.PrintResult]) -> None:
+        app = self.pst
+        if not results:
+            self.notify(app.t("counter.print_nothing"))
+        elif all(r.printed for r in results):
+            self.notify(app.t("counter.print_done", count=len(results)))
+        else:
+            bad = next(r for r in results if not r.printed)
+            self.notify(bad.message(app.lang), severity="error")
+        if self.is_attached:
+            self.refresh_data()
+
+
+class CounterApp(PstApp):
+    """The officers' face. Ctrl+Q quits (officers may leave; the accounts issue adds login)."""
+
+    CSS_PATH = "counter.tcss"
+    TITLE = "PST Loket"
+
+    def __init__(self, *args, counter: int | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.counter = counter
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self.counter and 1 <= self.counter <= self.settings.office.counters:
+            self.push_screen(CounterScreen(self.counter))
+        else:
+            self.push_screen(CounterPickScreen(), self._picked)
+
+    def _picked(self, counter: int | None) -> None:
+        if counter:
+            self.counter = counter
+            self.push_screen(CounterScreen(counter))

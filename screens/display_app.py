@@ -1,0 +1,105 @@
+"""The waiting-room board: the last call per counter in large digits, the latest calls,
+waiting counts per service and a clock. Calls from any process show within a second."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Digits, Static
+
+from kiosk.queue import Ticket
+from kiosk.services import all_services, by_code
+from screens.base import PstApp
+
+FLASH_SECONDS = 6
+
+
+class CounterPanel(Vertical):
+    """One counter: its name and the number it called last."""
+
+    def __init__(self, counter: int, label: str) -> None:
+        super().__init__(id=f"counter-{counter}", classes="counter")
+        self.counter = counter
+        self.label = label
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.label, classes="counter-label")
+        yield Digits("---", classes="counter-number")
+        yield Static("", classes="counter-service")
+
+    def show(self, ticket: Ticket | None, service_name: str) -> None:
+        self.query_one(Digits).update(ticket.number if ticket else "---")
+        self.query_one(".counter-service", Static).update(service_name)
+
+
+class DisplayApp(PstApp):
+    """Now serving. Read-only: it never writes to the store."""
+
+    CSS_PATH = "display.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "PST"
+    BINDINGS = [Binding("ctrl+q", "quit", show=False, priority=True)]
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        kwargs.setdefault("spool", False)
+        super().__init__(*args, **kwargs)
+        self._latest_call: tuple[str, str] | None = None  # (ticket id, last_called_at)
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="top"):
+            yield Static(self.settings.office.name, id="office")
+            yield Digits("00:00", id="clock")
+        with Horizontal(id="body"):
+            with Grid(id="counters"):
+                for n in range(1, self.settings.office.counters + 1):
+                    yield CounterPanel(n, self.t("display.counter", counter=n))
+            with Vertical(id="side"):
+                yield Static(self.t("display.latest"), classes="side-title")
+                yield Static("", id="latest")
+                yield Static(self.t("display.waiting"), classes="side-title")
+                yield Static("", id="waiting")
+        yield Static(self.t("display.footer"), id="footer")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(1.0, self._tick)
+        self._tick()
+        self.refresh_board()
+
+    def store_changed(self) -> None:
+        self.refresh_board()
+
+    def _tick(self) -> None:
+        now = self.clock.now().astimezone(self.settings.office.tz)
+        self.query_one("#clock", Digits).update(f"{now:%H:%M}")
+
+    def refresh_board(self) -> None:
+        calls = self.queue.last_calls(limit=max(8, self.settings.office.counters * 2))
+        shown: dict[int, Ticket] = {}
+        for ticket in calls:
+            if ticket.counter and ticket.counter not in shown and ticket.status in ("called", "serving"):
+                shown[ticket.counter] = ticket
+        for panel in self.query(CounterPanel):
+            ticket = shown.get(panel.counter)
+            panel.show(ticket, by_code(ticket.service).name(self.lang) if ticket else "")
+        latest_lines = [
+            self.t("display.call_line", number=t.number, counter=t.counter) for t in calls[:6]
+            if t.counter]
+        self.query_one("#latest", Static).update("\n".join(latest_lines) or "-")
+        counts = self.queue.waiting_counts()
+        self.query_one("#waiting", Static).update("\n".join(
+            f"{s.letter}  {s.name(self.lang)}: {counts.get(s.code, 0)}" for s in all_services()))
+        if calls and calls[0].counter:
+            newest = calls[0]
+            marker = (newest.id, str(newest.last_called_at))
+            if marker != self._latest_call:
+                self._latest_call = marker
+                self._flash(newest.counter)
+
+    def _flash(self, counter: int) -> None:
+        for panel in self.query(CounterPanel):
+            panel.set_class(panel.counter == counter, "-latest")
+        panel = self.query_one(f"#counter-{counter}", CounterPanel)
+        panel.add_class("-flash")
+        self.set_timer(FLASH_SECONDS, lambda: panel.remove_class("-flash"))

@@ -1,0 +1,241 @@
+"""The visitor kiosk: choose a service, take a ticket, see it big, go back when idle.
+
+Visitors cannot quit it: Ctrl+C and Ctrl+Q do nothing, the command palette is off. Staff
+leave with F10 and the staff exit code from the configuration (DESIGN.md, README).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Grid, Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
+
+from kiosk import printing
+from kiosk.services import all_services
+from kiosk.tickets import IssuedTicket, issue_ticket
+from screens.base import PstApp, friendly_error
+
+
+class LocalizedScreen(Screen[None]):
+    """A screen that rebuilds itself when the language changes."""
+
+    idle_seconds: ClassVar[int | None] = None  # None: use the kiosk's idle setting
+    _lang_shown = ""
+
+    @property
+    def pst(self) -> KioskApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self._lang_shown = self.pst.lang
+
+    def on_screen_resume(self) -> None:
+        if self._lang_shown and self._lang_shown != self.pst.lang:
+            self._lang_shown = self.pst.lang
+            self.refresh(recompose=True)
+
+
+class HomeScreen(LocalizedScreen):
+    """Big buttons, one per service; a priority option; the language switch."""
+
+    def compose(self) -> ComposeResult:
+        app = self.pst
+        with Vertical(id="home"):
+            yield Static(app.settings.office.name, id="office")
+            yield Static(app.t("kiosk.welcome"), id="welcome")
+            yield Static(app.t("kiosk.choose"), id="choose")
+            with Grid(id="services"):
+                for service in all_services():
+                    yield Button(f"{service.letter}   {service.name(app.lang)}",
+                                 id=f"svc-{service.code}", classes="service")
+            with Horizontal(id="options"):
+                yield Checkbox(app.t("kiosk.priority"), id="priority")
+                yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
+            yield Static(app.t("kiosk.keys_hint"), id="hint")
+
+    @on(Button.Pressed, ".service")
+    def _service_pressed(self, event: Button.Pressed) -> None:
+        self.take(event.button.id.removeprefix("svc-"))
+
+    @on(Button.Pressed, "#lang")
+    def _switch_language(self) -> None:
+        self.pst.lang = "en" if self.pst.lang == "id" else "id"
+        self._lang_shown = self.pst.lang
+        self.refresh(recompose=True)
+
+    def on_key(self, event: events.Key) -> None:
+        if isinstance(self.focused, Input):
+            return
+        letter = (event.character or "").upper()
+        for service in all_services():
+            if letter == service.letter:
+                event.stop()
+                self.take(service.code)
+                return
+        if letter == "P":
+            event.stop()
+            box = self.query_one("#priority", Checkbox)
+            box.value = not box.value
+
+    def take(self, code: str) -> None:
+        app = self.pst
+        priority = self.query_one("#priority", Checkbox).value
+        try:
+            issued = issue_ticket(app.store, app.settings, code, priority=priority)
+        except Exception as exc:  # noqa: BLE001 - a visitor sees a message, never a traceback
+            self.notify(friendly_error(app, exc), severity="error")
+            return
+        self.query_one("#priority", Checkbox).value = False
+        app.push_screen(TicketScreen(issued))
+
+
+class TicketScreen(LocalizedScreen):
+    """The ticket, large, with how many are ahead and whether it printed."""
+
+    BINDINGS = [Binding("enter,escape,space", "done", show=False)]
+
+    def __init__(self, issued: IssuedTicket) -> None:
+        super().__init__()
+        self.issued = issued
+        self.print_result: printing.PrintResult | None = None
+
+    @property
+    def idle_seconds(self) -> int:  # type: ignore[override]
+        return self.pst.settings.kiosk.ticket_seconds
+
+    def compose(self) -> ComposeResult:
+        app, ticket = self.pst, self.issued.ticket
+        service = next(s for s in all_services() if s.code == ticket.service)
+        with Vertical(id="ticket"):
+            yield Static(app.t("kiosk.your_number"), id="your-number")
+            with Center():
+                yield Digits(ticket.number, id="number")
+            yield Static(service.name(app.lang), id="service")
+            if ticket.priority:
+                yield Static(app.t("kiosk.priority_ticket"), id="priority-note")
+            yield Static(app.t("kiosk.ahead", count=self.issued.ahead), id="ahead")
+            yield Static(self._print_text(), id="print-status")
+            with Center():
+                yield Button(app.t("kiosk.done"), id="done", variant="primary")
+
+    def _print_text(self) -> str:
+        if self.print_result is None:
+            return self.pst.t("printer.printing")
+        if self.print_result.printed:
+            return self.pst.t("printer.ok")
+        return f"{self.print_result.message(self.pst.lang)}. {self.pst.t('kiosk.not_printed')}"
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.print_ticket()
+
+    @work(thread=True, exit_on_error=False, group="print")
+    def print_ticket(self) -> None:
+        with self.pst._worker_store() as store:
+            result = printing.print_job(store, self.pst.settings, self.issued.job_id)
+        self.app.call_from_thread(self._printed, result)
+
+    def _printed(self, result: printing.PrintResult | None) -> None:
+        if result is None:  # someone else (the spooler) holds the job: it will print
+            result = printing.PrintResult(job_id=self.issued.job_id, printed=False, reason="error")
+        self.print_result = result
+        if self.is_attached:
+            status = self.query_one("#print-status", Static)
+            status.update(self._print_text())
+            status.set_class(not result.printed, "-problem")
+
+    @on(Button.Pressed, "#done")
+    def action_done(self) -> None:
+        self.dismiss()
+
+
+class StaffExitScreen(ModalScreen[bool]):
+    """Staff leave the kiosk with the exit code from the configuration."""
+
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def compose(self) -> ComposeResult:
+        app: KioskApp = self.app  # type: ignore[assignment]
+        with Vertical(id="staff-exit"):
+            yield Label(app.t("kiosk.staff_exit"))
+            yield Input(password=True, id="code", placeholder=app.t("kiosk.staff_code"))
+            yield Static("", id="staff-error")
+            with Horizontal():
+                yield Button(app.t("kiosk.exit"), id="exit", variant="error")
+                yield Button(app.t("kiosk.cancel"), id="cancel")
+
+    @on(Input.Submitted, "#code")
+    @on(Button.Pressed, "#exit")
+    def _try_exit(self) -> None:
+        app: KioskApp = self.app  # type: ignore[assignment]
+        if self.query_one("#code", Input).value == app.staff_exit_code:
+            self.dismiss(True)
+        else:
+            self.query_one("#code", Input).value = ""
+            self.query_one("#staff-error", Static).update(app.t("kiosk.staff_wrong"))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class KioskApp(PstApp, inherit_bindings=False):
+    """The self-service terminal for visitors."""
+
+    CSS_PATH = "kiosk.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "PST Kiosk"
+    BINDINGS = [
+        Binding("ctrl+q", "ignore", show=False, priority=True),
+        Binding("ctrl+c", "ignore", show=False, priority=True),
+        Binding("ctrl+z", "ignore", show=False, priority=True),
+        Binding("f10", "staff_exit", show=False, priority=True),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.last_activity = time.monotonic()
+
+    @property
+    def staff_exit_code(self) -> str:
+        return self.settings.kiosk.staff_exit_code or self.settings.office.code
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.push_screen(HomeScreen())
+        self.set_interval(1.0, self._check_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HomeScreen) or isinstance(screen, StaffExitScreen):
+            return
+        limit = getattr(screen, "idle_seconds", None) or self.settings.kiosk.idle_seconds
+        if time.monotonic() - self.last_activity >= limit:
+            self.go_home()
+
+    def go_home(self) -> None:
+        while not isinstance(self.screen, HomeScreen) and len(self.screen_stack) > 2:
+            self.pop_screen()
+        if not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def action_ignore(self) -> None:
+        """Visitors cannot quit the kiosk."""
+
+    def action_staff_exit(self) -> None:
+        def done(confirmed: bool | None) -> None:
+            if confirmed:
+                self.exit()
+
+        self.push_screen(StaffExitScreen(), done)
