@@ -95,7 +95,7 @@ def _claim(store: Store, job_id: str | None) -> PrintJob | None:
         if job_id is None:
             found = store.conn.execute(
                 f"SELECT id FROM print_jobs WHERE {free} AND next_attempt_at <= :now"
-                " AND (expires_at IS NULL OR expires_at > :now) ORDER BY created_at LIMIT 1",
+                " AND (expires_at IS NULL OR expires_at > :now) ORDER BY created_at, id LIMIT 1",
                 {"now": stamp}).fetchone()
             if not found:
                 return None
@@ -184,7 +184,7 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None) -> lis
 def reprint(store: Store, ref_id: str, *, label: str | None = None) -> str:
     """Queue a copy of the last document printed for ``ref_id``; the copy line is added."""
     row = store.row(
-        "SELECT kind, label, document FROM print_jobs WHERE ref_id = ? ORDER BY created_at DESC"
+        "SELECT kind, label, document FROM print_jobs WHERE ref_id = ? ORDER BY created_at DESC, id DESC"
         " LIMIT 1", (ref_id,))
     if row is None:
         raise NotFound("error.unknown_job", job=label or ref_id)
@@ -216,7 +216,7 @@ def jobs(store: Store, *, status: str | None = None, limit: int = 50) -> list[Pr
     if status:
         sql += " WHERE status = ?"
         params = (status,)
-    sql += " ORDER BY created_at DESC LIMIT ?"
+    sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
     return [PrintJob.model_validate(r) for r in store.rows(sql, (*params, limit))]
 
 

@@ -151,10 +151,11 @@ class Queue:
     def ahead_of(self, ticket: Ticket) -> int:
         """How many waiting tickets of the same service will be called before this one."""
         return self.conn.execute(
-            "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = ? AND service = ?"
-            " AND id != ? AND (priority > ? OR (priority = ? AND queued_at < ?))",
-            (ticket.day.isoformat(), ticket.service, ticket.id, int(ticket.priority),
-             int(ticket.priority), iso(ticket.queued_at)),
+            "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = :day AND service = :service"
+            " AND id != :id AND (priority > :p OR (priority = :p AND"
+            " (queued_at < :q OR (queued_at = :q AND seq < :s))))",
+            {"day": ticket.day.isoformat(), "service": ticket.service, "id": ticket.id,
+             "p": int(ticket.priority), "q": iso(ticket.queued_at), "s": ticket.seq},
         ).fetchone()[0]
 
     def call_next(self, counter: int, services: list[str] | None = None) -> Ticket:
@@ -209,7 +210,7 @@ class Queue:
             ticket = self.find(number)
             stamp = iso(self.now())
             return self._update(ticket.id, "call", {
-                "counter": counter, "called_at": stamp, "last_called_at": stamp,
+                "status": "called", "counter": counter, "called_at": stamp, "last_called_at": stamp,
                 "no_show_at": None}, ("waiting", "no_show"))
 
     def recall(self, ticket_id: str) -> Ticket:
@@ -241,18 +242,18 @@ class Queue:
             if old.service == target.code:
                 raise Refused("error.same_service", number=old.number)
             stamp = iso(self.now())
-            new_ticket_id = new_id()
-            self._update(ticket_id, "transfer", {
-                "status": "transferred", "transferred_at": stamp,
-                "transferred_to": new_ticket_id}, ("waiting", "called", "serving"))
             row = {
-                "id": new_ticket_id, "created_at": stamp, "updated_at": stamp,
+                "id": new_id(), "created_at": stamp, "updated_at": stamp,
                 "terminal_id": self.store.terminal_id, "day": old.day.isoformat(),
                 "service": target.code, "letter": old.letter, "seq": old.seq,
                 "number": old.number, "priority": int(old.priority), "status": "waiting",
                 "issued_at": iso(old.issued_at), "queued_at": stamp, "transferred_from": old.id,
             }
             self.store.db["tickets"].insert(row)
+            # Refused (and rolled back with the insert) unless the old ticket is still live.
+            self._update(ticket_id, "transfer", {
+                "status": "transferred", "transferred_at": stamp,
+                "transferred_to": row["id"]}, ("waiting", "called", "serving"))
             ticket = Ticket.from_row(row)
             self.store.record_change("ticket", ticket.id, "take", ticket.public())
             return ticket

@@ -44,7 +44,7 @@ def render_text(doc: Document, *, paper_mm: int = 80) -> str:
         elif isinstance(el, Feed):
             out.extend([""] * el.lines)
         elif isinstance(el, Cut):
-            out.append("- " * (width // 2) + " [potong]")
+            out.append(("- " * width)[: width - 9] + " [potong]")
     return "\n".join(out) + "\n"
 
 

@@ -1,0 +1,130 @@
+"""The command line as scripts use it: exit statuses, one-line errors, JSON."""
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from screens.main import main
+from tests.printer_server import refused_port
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "pst.db"))
+    return tmp_path
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_creates_store_and_settings_and_is_idempotent(env, capsys):
+    code, out, _ = run(capsys, "init", "--office-code", "1373", "--office-name", "PST BPS Kota Sawahlunto",
+                       "--counters", "4", "--complaint", "bps1373@bps.go.id", "--printer", "none")
+    assert code == 0 and "1373" in out and "Kode keluar petugas" in out
+    raw = tomllib.loads((env / "config.toml").read_text())
+    assert raw["office"]["code"] == "1373" and raw["office"]["counters"] == 4
+    assert raw["office"].get("timezone", "Asia/Jakarta") == "Asia/Jakarta"
+    exit_code = raw["kiosk"]["staff_exit_code"]
+    assert (env / "pst.db").exists()
+    oct_mode = oct((env / "config.toml").stat().st_mode & 0o777)
+    assert oct_mode == "0o600"
+    # Again, changing one thing: the rest stays, the exit code is not replaced, the store is kept.
+    run(capsys, "ticket", "take", "B", "--no-print")
+    code, out, _ = run(capsys, "init", "--phone", "0754-61049")
+    raw = tomllib.loads((env / "config.toml").read_text())
+    assert code == 0 and raw["office"]["counters"] == 4 and raw["office"]["phone"] == "0754-61049"
+    assert raw["kiosk"]["staff_exit_code"] == exit_code and "Kode keluar" not in out
+    code, out, _ = run(capsys, "ticket", "list", "--json")
+    assert [t["number"] for t in json.loads(out)] == ["B-001"]
+
+
+def test_init_refuses_a_bad_office_code(env, capsys):
+    code, _, err = run(capsys, "init", "--office-code", "13A")
+    assert code == 6 and "office.code" in err and not (env / "config.toml").exists()
+
+
+def test_ticket_take_json_and_list(env, capsys):
+    code, out, err = run(capsys, "ticket", "take", "penjualan", "--json")
+    ticket = json.loads(out)
+    assert code == 0
+    assert {"id", "number", "service", "status", "priority", "issued_at"} <= ticket.keys()
+    assert (ticket["number"], ticket["service"], ticket["status"]) == ("B-001", "penjualan", "waiting")
+    assert ticket["printed"] is False and "belum tercetak" in err
+    run(capsys, "ticket", "take", "A", "--priority", "--no-print")
+    code, out, _ = run(capsys, "ticket", "list", "--status", "waiting", "--json")
+    assert [(t["number"], t["priority"]) for t in json.loads(out)] == [("B-001", False), ("A-001", True)]
+    code, out, _ = run(capsys, "ticket", "list")
+    assert "B-001" in out and "menunggu" in out
+
+
+def test_ticket_take_prints_through_the_configured_printer(env, capsys, monkeypatch, capture):
+    monkeypatch.setenv("PST_KIOSK_PRINTER", capture.url)
+    code, out, err = run(capsys, "ticket", "take", "B", "--json")
+    assert code == 0 and json.loads(out)["printed"] is True and err == ""
+    assert b"B-001" in capture.wait_for_jobs(1)[0]
+
+
+def test_ticket_call_statuses(env, capsys):
+    code, _, err = run(capsys, "ticket", "call", "--counter", "1")
+    assert code == 4 and "Tidak ada antrian" in err
+    run(capsys, "ticket", "take", "B", "--no-print")
+    run(capsys, "ticket", "take", "B", "--no-print")
+    code, out, _ = run(capsys, "ticket", "call", "--counter", "1", "--json")
+    called = json.loads(out)
+    assert code == 0 and called["counter"] == 1 and called["called_at"] and called["status"] == "called"
+    code, _, err = run(capsys, "ticket", "call", "--counter", "1")
+    assert code == 5 and "Loket 1 masih menangani B-001" in err
+    code, _, err = run(capsys, "ticket", "call", "--counter", "9")
+    assert code == 3 and "1 sampai 3" in err
+    code, _, err = run(capsys, "--lang", "en", "ticket", "call", "--counter", "2", "--service", "Z")
+    assert code == 3 and "Unknown service" in err
+    code, out, _ = run(capsys, "ticket", "call", "--counter", "2", "--number", "b2")
+    assert code == 0 and "B-002" in out
+
+
+def test_unknown_service_is_one_line_without_traceback(env):
+    proc = subprocess.run([sys.executable, "-m", "screens.main", "ticket", "take", "Z"],
+                          capture_output=True, text=True, env=os.environ.copy(), timeout=60)
+    assert proc.returncode == 3
+    assert proc.stderr.strip().count("\n") == 0 and "Traceback" not in proc.stderr
+    assert "tidak dikenal" in proc.stderr
+
+
+def test_broken_config_file_is_reported(env, capsys):
+    (env / "config.toml").write_text("[office\ncode = 1")
+    code, _, err = run(capsys, "ticket", "list")
+    assert code == 6 and "config.toml" in err
+
+
+def test_printer_commands(env, capsys, monkeypatch, capture):
+    monkeypatch.setenv("PST_KIOSK_PRINTER", f"network:127.0.0.1:{refused_port()}")
+    code, _, err = run(capsys, "printer", "test")
+    assert code == 8 and "tidak terhubung" in err
+    run(capsys, "ticket", "take", "B")
+    code, out, _ = run(capsys, "printer", "jobs", "--json")
+    jobs = json.loads(out)
+    assert [(j["kind"], j["status"]) for j in jobs] == [("ticket", "failed"), ("test", "failed")]
+    code, out, err = run(capsys, "printer", "retry")
+    assert code == 8
+    monkeypatch.setenv("PST_KIOSK_PRINTER", capture.url)
+    code, out, _ = run(capsys, "printer", "retry")
+    assert code == 0 and "2" in out
+    assert len(capture.wait_for_jobs(2)) == 2
+    code, out, _ = run(capsys, "printer", "jobs", "--status", "printed", "--json")
+    assert len(json.loads(out)) == 2
+    code, _, err = run(capsys, "printer", "retry", "--job", "nope")
+    assert code == 3
+
+
+def test_bad_printer_spec_is_a_config_error(env, capsys, monkeypatch):
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "lpt1")
+    code, _, err = run(capsys, "printer", "test")
+    assert code == 8 and "lpt1" in err

@@ -1,0 +1,89 @@
+"""Several OS processes on one store: no ticket called twice, no number issued twice,
+never "database is locked"."""
+
+import json
+import subprocess
+import time
+import sys
+import textwrap
+
+from kiosk.queue import Queue
+from tests.conftest import JAKARTA
+
+CALLER = textwrap.dedent("""
+    import json, sys, time
+    from zoneinfo import ZoneInfo
+    from kiosk.errors import EmptyQueue
+    from kiosk.queue import Queue
+    from kiosk.store import Store
+    db, counter, start = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+    got = []
+    with Store(db) as store:
+        time.sleep(max(0.0, start - time.time()))  # all processes begin together
+        queue = Queue(store, tz=ZoneInfo("Asia/Jakarta"))
+        while True:
+            try:
+                ticket = queue.call_next(counter)
+            except EmptyQueue:
+                break
+            queue.start(ticket.id)
+            queue.finish(ticket.id)
+            got.append(ticket.id)
+    print(json.dumps(got))
+""")
+
+TAKER = textwrap.dedent("""
+    import json, sys
+    from zoneinfo import ZoneInfo
+    from kiosk.queue import Queue
+    from kiosk.store import Store
+    db, count = sys.argv[1], int(sys.argv[2])
+    with Store(db) as store:
+        queue = Queue(store, tz=ZoneInfo("Asia/Jakarta"))
+        print(json.dumps([queue.take("B").number for _ in range(count)]))
+""")
+
+
+def _run_all(script, args_list):
+    procs = [subprocess.Popen([sys.executable, "-c", script, *map(str, args)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for args in args_list]
+    outputs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        assert "locked" not in err
+        outputs.append(json.loads(out))
+    return outputs
+
+
+def test_processes_calling_next_never_share_a_ticket(tmp_path):
+    from kiosk.store import Store
+
+    db = tmp_path / "pst.db"
+    with Store(db) as store:
+        queue = Queue(store, tz=JAKARTA)
+        taken = {queue.take("BCA"[i % 3], priority=i % 5 == 0).id for i in range(300)}
+    start = time.time() + 2.0
+    results = _run_all(CALLER, [(db, counter, start) for counter in range(1, 5)])
+    called = [tid for got in results for tid in got]
+    assert len(called) == len(set(called)) == 300
+    assert set(called) == taken
+    assert all(results), "every process got some work"
+    with Store(db) as store:
+        assert store.conn.execute(
+            "SELECT COUNT(*) FROM tickets WHERE status = 'done'").fetchone()[0] == 300
+        # Every call and finish is in the outbox exactly once.
+        assert store.conn.execute(
+            "SELECT COUNT(*) FROM changes WHERE op = 'call'").fetchone()[0] == 300
+
+
+def test_processes_taking_tickets_never_share_a_number(tmp_path):
+    from kiosk.store import Store
+
+    db = tmp_path / "pst.db"
+    Store(db).close()
+    results = _run_all(TAKER, [(db, 100)] * 4)
+    numbers = [n for got in results for n in got]
+    assert len(numbers) == len(set(numbers)) == 400
+    assert sorted(numbers) == [f"B-{i:03d}" for i in range(1, 401)]
