@@ -272,7 +272,27 @@ def seed_history(store, settings, *, tickets: int, days: int, today: date,  # no
 
 
 def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MB.
+
+    On Linux this is VmHWM from /proc/self/status: ``ru_maxrss`` survives ``execve`` and
+    so would report the parent's peak for a freshly spawned child. Elsewhere ru_maxrss.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux, bytes on macOS
+    return kb / 1024 if sys.platform != "darwin" else kb / (1024 * 1024)
+
+
+def ru_maxrss_mb() -> float:
+    """``getrusage(RUSAGE_SELF).ru_maxrss`` in MB, as the brief names it (see peak_rss_mb)."""
+    import resource
+
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / 1024 if sys.platform != "darwin" else kb / (1024 * 1024)

@@ -1,7 +1,7 @@
 """The one catalogue of user-facing text, Bahasa Indonesia first, English second.
 
 Strings live in ``data/strings.toml`` as ``[key] id = "..." en = "..."``.
-``t("ticket.ahead", "en", count=3)`` formats the English text.
+``t("kiosk.ahead", "en", count=3)`` formats the English text.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ a hanging printer never blocks a face.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual import work
@@ -57,8 +58,9 @@ class PstApp(App[None]):
 
     def store_changed(self) -> None:
         """Another connection (or this one) committed: let the screen refresh."""
-        refresh = getattr(self.screen, "refresh_data", None)
-        if refresh is not None:
+        screen = self.screen
+        refresh = getattr(screen, "refresh_data", None)
+        if refresh is not None and screen.is_mounted:
             refresh()
 
     # -- printing, off the UI thread --------------------------------------------------
@@ -73,10 +75,20 @@ class PstApp(App[None]):
             printing.run_due(store, self.settings)
 
     @work(thread=True, group="print", exit_on_error=False)
-    def print_job(self, job_id: str) -> printing.PrintResult | None:
-        """Print one job now; the result comes back as the worker's result."""
-        with self._worker_store() as store:
-            return printing.print_job(store, self.settings, job_id)
+    def print_in_background(self, job_id: str | None,
+                            done: Callable[[list[printing.PrintResult]], None]) -> None:
+        """Print one job (None: retry every failed one) off the UI thread, then call ``done``
+        on the UI thread. The worker belongs to the app, so leaving a screen does not stop it."""
+        results: list[printing.PrintResult] = []
+        try:
+            with self._worker_store() as store:
+                if job_id is None:
+                    results = printing.retry(store, self.settings)
+                else:
+                    result = printing.print_job(store, self.settings, job_id)
+                    results = [result] if result else []
+        finally:
+            self.call_from_thread(done, results)
 
     def on_unmount(self) -> None:
         self.store.close()

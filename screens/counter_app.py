@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
@@ -350,22 +350,10 @@ class CounterScreen(Screen[None]):
             return
         job_id = self._do(printing.reprint, self.pst.store, target)
         if job_id:
-            self._print_in_background(job_id)
+            self.pst.print_in_background(job_id, self._report_print)
 
     def action_retry_print(self) -> None:
-        self._retry_in_background()
-
-    @work(thread=True, exit_on_error=False, group="print")
-    def _print_in_background(self, job_id: str) -> None:
-        with self.pst._worker_store() as store:
-            result = printing.print_job(store, self.pst.settings, job_id)
-        self.app.call_from_thread(self._report_print, [result] if result else [])
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="print-retry")
-    def _retry_in_background(self) -> None:
-        with self.pst._worker_store() as store:
-            results = printing.retry(store, self.pst.settings)
-        self.app.call_from_thread(self._report_print, results)
+        self.pst.print_in_background(None, self._report_print)
 
     def _report_print(self, results: list[printing.PrintResult]) -> None:
         app = self.pst

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Grid, Horizontal, Vertical
@@ -133,17 +133,12 @@ class TicketScreen(LocalizedScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.print_ticket()
+        self.pst.print_in_background(self.issued.job_id, self._printed)
 
-    @work(thread=True, exit_on_error=False, group="print")
-    def print_ticket(self) -> None:
-        with self.pst._worker_store() as store:
-            result = printing.print_job(store, self.pst.settings, self.issued.job_id)
-        self.app.call_from_thread(self._printed, result)
-
-    def _printed(self, result: printing.PrintResult | None) -> None:
-        if result is None:  # someone else (the spooler) holds the job: it will print
-            result = printing.PrintResult(job_id=self.issued.job_id, printed=False, reason="error")
+    def _printed(self, results: list[printing.PrintResult]) -> None:
+        # No result: the job was not ours to print (the spooler holds it) or printing broke.
+        result = results[0] if results else printing.PrintResult(
+            job_id=self.issued.job_id, printed=False, reason="error")
         self.print_result = result
         if self.is_attached:
             status = self.query_one("#print-status", Static)

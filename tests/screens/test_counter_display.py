@@ -1,0 +1,181 @@
+"""The counter and the display, driven with the Pilot; the display sees calls made by
+another process."""
+
+import subprocess
+import sys
+import textwrap
+
+from kiosk.store import Store
+from kiosk.tickets import issue_ticket, queue_for
+from screens.counter_app import CallNumberScreen, ChooseServiceScreen, CounterApp, CounterPickScreen, CounterScreen
+from screens.display_app import DisplayApp
+from screens.kiosk_app import KioskApp
+
+SIZE = (120, 40)
+
+
+def seed(settings, clock, *services, priority=False):
+    with Store(settings.db_path, clock=clock) as store:
+        return [issue_ticket(store, settings, s, priority=priority).ticket for s in services]
+
+
+def waiting_numbers(screen):
+    table = screen.query_one("#waiting")
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_pick_counter_and_serve_a_ticket(settings, clock):
+    seed(settings, clock, "B")
+    clock.advance(seconds=30)
+    seed(settings, clock, "A")
+    clock.advance(minutes=10, seconds=30)
+    seed(settings, clock, "C")
+    app = CounterApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, CounterPickScreen)
+        await pilot.click("#counter-2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CounterScreen) and screen.counter == 2
+        assert waiting_numbers(screen) == ["B-001", "A-001", "C-001"]
+        # Past the 10-minute standard the wait is flagged.
+        table = screen.query_one("#waiting")
+        assert str(table.get_row_at(0)[3]) == "! 11:00"
+        assert str(table.get_row_at(1)[3]) == "! 10:30"
+        assert str(table.get_row_at(2)[3]) == "00:00"
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.query_one("#current-number").value == "B-001"
+        assert "dipanggil" in str(screen.query_one("#current-info").render())
+        await pilot.press("f")  # finishing before starting is refused, with a message
+        await pilot.pause()
+        assert screen.current.status == "called"
+        await pilot.press("s")
+        clock.advance(minutes=4)
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.current is None
+        assert screen.query_one("#current-number").value == "---"
+    with Store(settings.db_path) as store:
+        row = store.row("SELECT status, counter, started_at, finished_at FROM tickets WHERE number = 'B-001'")
+    assert row["status"] == "done" and row["counter"] == 2 and row["finished_at"] > row["started_at"]
+
+
+async def test_call_specific_recall_no_show_transfer(settings, clock):
+    seed(settings, clock, "B", "B", "B")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CounterScreen)
+        await pilot.press("c")
+        await pilot.pause()
+        assert isinstance(app.screen, CallNumberScreen)
+        app.screen.query_one("#number").value = "b3"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.current.number == "B-003"
+        clock.advance(seconds=20)
+        await pilot.press("r")
+        await pilot.pause()
+        assert screen.current.recalls == 1
+        await pilot.press("x")
+        await pilot.pause()
+        assert screen.current is None
+        # Enter on a waiting row calls that ticket.
+        table = screen.query_one("#waiting")
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.current.number == "B-002"
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ChooseServiceScreen)
+        options = app.screen.query_one("#services")
+        assert "penjualan" not in [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.focus()
+        options.highlighted = [options.get_option_at_index(i).id for i in range(options.option_count)].index("konsultasi")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.current is None
+        queue = app.queue
+        moved = queue.find("B-002")
+        assert moved.service == "konsultasi" and moved.status == "waiting"
+
+
+async def test_refusals_are_shown_not_raised(settings, clock):
+    app = CounterApp(settings, counter=3, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert any("Tidak ada antrian" in str(n.message) for n in app._notifications)
+        await pilot.press("r", "x", "s", "f", "t")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, CounterScreen)
+
+
+async def test_counter_warns_about_failed_printing_and_reprints(tmp_path, clock, capture):
+    from tests.conftest import write_config
+    from tests.printer_server import refused_port
+
+    dead = write_config(tmp_path / "dead.toml", tmp_path / "pst.db", printer=f"network:127.0.0.1:{refused_port()}")
+    app = KioskApp(dead, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        for _ in range(100):
+            if app.screen.print_result is not None:
+                break
+            await pilot.pause(0.05)
+    fixed = write_config(tmp_path / "ok.toml", tmp_path / "pst.db", printer=capture.url)
+    counter = CounterApp(fixed, counter=1, clock=clock, spool=False)
+    async with counter.run_test(size=SIZE) as pilot:
+        warning = counter.screen.query_one("#printer-warning")
+        assert warning.display and "1 pekerjaan cetak gagal" in str(warning.render())
+        await pilot.press("u")
+        for _ in range(100):
+            if capture.jobs:
+                break
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        assert b"B-001" in capture.jobs[0]
+        assert not counter.screen.query_one("#printer-warning").display
+        # Reprint the selected waiting ticket: marked as a copy.
+        counter.screen.query_one("#waiting").focus()
+        await pilot.press("p")
+        capture.wait_for_jobs(2)
+        await pilot.pause(0.2)
+    assert b"CETAK ULANG" in capture.jobs[1]
+
+
+async def test_display_shows_a_call_made_by_another_process(settings, clock):
+    seed(settings, clock, "B", "C")
+    app = DisplayApp(settings, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one("#counter-2")
+        assert panel.query_one("Digits").value == "---"
+        assert "Penjualan Produk Statistik: 1" in str(app.query_one("#waiting").render())
+        script = textwrap.dedent(f"""
+            from kiosk.config import load
+            from kiosk.store import Store
+            from kiosk.tickets import queue_for
+            settings = load({str(settings_path(settings))!r})
+            with Store(settings.db_path) as store:
+                print(queue_for(store, settings).call_next(2, ["B"]).number)
+        """)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+        assert out.stdout.strip() == "B-001", out.stderr
+        for _ in range(20):  # within one second
+            await pilot.pause(0.05)
+            if panel.query_one("Digits").value == "B-001":
+                break
+        assert panel.query_one("Digits").value == "B-001"
+        assert panel.has_class("-latest")
+        assert "B-001  →  Loket 2" in str(app.query_one("#latest").render())
+        assert "Penjualan Produk Statistik: 0" in str(app.query_one("#waiting").render())
+
+
+def settings_path(settings):
+    # The config file that produced these settings sits beside the store in tests.
+    return settings.db_path.parent / "config.toml"

@@ -1,0 +1,143 @@
+"""The kiosk face driven like a visitor would: clicks, keys, idle time."""
+
+import pytest
+
+from kiosk import printing
+from kiosk.store import Store
+from screens.kiosk_app import HomeScreen, KioskApp, StaffExitScreen, TicketScreen
+from tests.conftest import write_config
+from tests.printer_server import CapturePrinter, refused_port
+
+SIZE = (100, 40)
+
+
+async def wait_printed(pilot, screen, timeout=5.0):
+    for _ in range(int(timeout / 0.05)):
+        if screen.print_result is not None:
+            return screen.print_result
+        await pilot.pause(0.05)
+    raise AssertionError("print result never shown")
+
+
+async def test_click_a_service_and_see_the_ticket_printed(printer_settings, capture, clock):
+    app = KioskApp(printer_settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, HomeScreen)
+        assert "Selamat datang" in str(app.screen.query_one("#welcome").render())
+        await pilot.click("#svc-penjualan")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        assert screen.query_one("#number").value == "B-001"
+        assert "0 orang di depan" in str(screen.query_one("#ahead").render())
+        result = await wait_printed(pilot, screen)
+        assert result.printed
+        assert "dicetak" in str(screen.query_one("#print-status").render())
+        await pilot.click("#done")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    assert b"B-001" in capture.wait_for_jobs(1)[0]
+    with Store(printer_settings.db_path) as store:
+        assert store.row("SELECT number, status FROM tickets") == {"number": "B-001", "status": "waiting"}
+
+
+async def test_keyboard_letter_and_priority_key(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen.query_one("#number").value == "A-001"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("p", "a")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.issued.ticket.priority and screen.query_one("#number").value == "A-002"
+        assert screen.query_one("#priority-note")
+        assert "0 orang" in str(screen.query_one("#ahead").render())  # priority goes first
+
+
+async def test_dead_printer_still_issues_and_shows_the_ticket(tmp_path, clock):
+    settings = write_config(tmp_path / "c.toml", tmp_path / "pst.db",
+                            printer=f"network:127.0.0.1:{refused_port()}")
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#svc-konsultasi")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#number").value == "C-001"
+        result = await wait_printed(pilot, screen)
+        assert not result.printed
+        status = str(screen.query_one("#print-status").render())
+        assert "tidak terhubung" in status and "tetap berlaku" in status
+    with Store(settings.db_path) as store:
+        assert printing.jobs(store)[0].status == "failed"
+
+
+async def test_hanging_printer_leaves_the_kiosk_responsive(tmp_path, clock):
+    silent = CapturePrinter(mode="silent")
+    try:
+        settings = write_config(tmp_path / "c.toml", tmp_path / "pst.db", printer=silent.url)
+        app = KioskApp(settings, clock=clock, spool=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.click("#svc-penjualan")
+            await pilot.pause()
+            ticket_screen = app.screen
+            assert ticket_screen.print_result is None  # still waiting for the printer...
+            await pilot.click("#done")  # ...yet the visitor can go on
+            await pilot.pause()
+            await pilot.click("#svc-penjualan")
+            await pilot.pause()
+            assert app.screen.query_one("#number").value == "B-002"
+            result = await wait_printed(pilot, ticket_screen)
+            assert result.reason == "no_answer"
+            assert (await wait_printed(pilot, app.screen)).reason == "no_answer"
+        with Store(settings.db_path) as store:
+            assert {j.status for j in printing.jobs(store)} == {"failed"}
+    finally:
+        silent.close()
+
+
+async def test_language_switch(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#lang")
+        await pilot.pause()
+        assert app.lang == "en"
+        assert "Welcome" in str(app.screen.query_one("#welcome").render())
+        assert "Library" in str(app.screen.query_one("#svc-perpustakaan").label)
+        await pilot.press("b")
+        await pilot.pause()
+        assert "ahead of you" in str(app.screen.query_one("#ahead").render())
+
+
+async def test_idle_returns_home(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen)
+        app.last_activity -= settings.kiosk.ticket_seconds + 1
+        app._check_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_visitors_cannot_quit_but_staff_can(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, HomeScreen)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffExitScreen)
+        app.screen.query_one("#code").value = "000000"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running and "salah" in str(app.screen.query_one("#staff-error").render())
+        app.screen.query_one("#code").value = "246810"
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
