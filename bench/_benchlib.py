@@ -35,9 +35,16 @@ OFFICE = {
 
 
 def isolate_env(tmp: Path) -> dict[str, str]:
-    """Scrub overrides and point the platform dirs into ``tmp``; returns the env for children."""
+    """Scrub overrides, point the platform and temp dirs into ``tmp``; the env for children."""
+    import tempfile
+
     for name in ENV_OVERRIDES:
         os.environ.pop(name, None)
+    # python-escpos makes a fresh mkdtemp() on every import (its capabilities pickle
+    # cache); keep that litter inside our temp dir, in this process and in children.
+    (tmp / "tmp").mkdir(exist_ok=True)
+    os.environ["TMPDIR"] = str(tmp / "tmp")
+    tempfile.tempdir = str(tmp / "tmp")
     os.environ["XDG_CONFIG_HOME"] = str(tmp / "xdg-config")
     os.environ["XDG_DATA_HOME"] = str(tmp / "xdg-data")
     os.environ["XDG_CACHE_HOME"] = str(tmp / "xdg-cache")
@@ -296,3 +303,12 @@ def ru_maxrss_mb() -> float:
 
     kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return kb / 1024 if sys.platform != "darwin" else kb / (1024 * 1024)
+
+
+def machine_line() -> str:
+    """CPU count and load average: benchmarks on a busy machine read high."""
+    try:
+        load = "load avg " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        load = "load avg n/a"
+    return f"machine: {os.cpu_count()} CPUs, {load}, python {sys.version.split()[0]}"

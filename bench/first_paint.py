@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         seeded = json.loads(proc.stdout.strip().splitlines()[-1])
         from importlib.metadata import version
 
-        print(f"textual {version('textual')}, python {sys.version.split()[0]}, size {SIZE[0]}x{SIZE[1]}, "
+        print(bl.machine_line())
+        print(f"textual {version('textual')}, size {SIZE[0]}x{SIZE[1]}, "
               f"{args.runs} runs per face in fresh processes (+1 discarded warm-up each)")
         print(f"store: {seeded['history']} past tickets, {seeded['today']} today "
               f"({seeded['waiting']} waiting, counters 1-3 busy); printer 'none'")

@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"store: {seeded['tickets']} past tickets over {seeded['work_days']} working days "
               f"(last {args.days} days before {today}), {seeded['changes']} outbox rows, "
               f"{seeded['print_jobs']} print jobs; {size_mb:.0f} MB; built in {build_s:.1f} s")
-        print(f"sqlite {__import__('sqlite3').sqlite_version}, python {sys.version.split()[0]}, "
+        print(f"{bl.machine_line()}, sqlite {__import__('sqlite3').sqlite_version}, "
               f"printer url {settings.printer.url!r}")
 
         # -- issue_ticket, warm ------------------------------------------------------------

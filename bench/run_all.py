@@ -1,0 +1,52 @@
+"""Run every benchmark in this folder, one after the other, with this interpreter.
+
+    .venv/bin/python bench/run_all.py           # full size (a few minutes on 2 cores)
+    .venv/bin/python bench/run_all.py --quick   # smaller stores and fewer runs, a smoke run
+
+Each benchmark prints its own numbers; this prints a short summary of what ran, how long
+it took and its exit status. Exit status 1 if any benchmark failed to run (never because
+of a number: budgets are reported, not asserted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+BENCHES = [
+    ("first_paint.py", [], ["--runs", "3", "--history", "10000"]),
+    ("take_ticket.py", [], ["--tickets", "20000", "--calls", "200", "--next-calls", "100"]),
+    ("render_ticket.py", [], ["--runs", "100"]),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    ap.add_argument("only", nargs="*", help="run only these (e.g. take_ticket)")
+    args = ap.parse_args(argv)
+
+    summary = []
+    for name, full, quick in BENCHES:
+        if args.only and name.removesuffix(".py") not in {o.removesuffix(".py") for o in args.only}:
+            continue
+        cmd = [sys.executable, str(HERE / name), *(quick if args.quick else full)]
+        print(f"\n==== {name} {' '.join(cmd[2:])}".rstrip(), flush=True)
+        t0 = time.perf_counter()
+        code = subprocess.call(cmd, cwd=ROOT)
+        summary.append((name, code, time.perf_counter() - t0))
+
+    print("\n==== summary")
+    for name, code, seconds in summary:
+        print(f"{name:<18} {'ok' if code == 0 else f'FAILED (exit {code})':<16} {seconds:6.1f} s")
+    return 0 if all(code == 0 for _, code, _ in summary) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
