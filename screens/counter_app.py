@@ -46,6 +46,9 @@ class CounterPickScreen(Screen[int]):
             yield Static("", id="pick-error")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one("#pick-input", Input).focus()
+
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(int(event.button.id.removeprefix("counter-")))

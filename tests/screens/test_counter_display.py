@@ -179,3 +179,16 @@ async def test_display_shows_a_call_made_by_another_process(settings, clock):
 def settings_path(settings):
     # The config file that produced these settings sits beside the store in tests.
     return settings.db_path.parent / "config.toml"
+
+
+async def test_pick_counter_by_typing_and_bad_numbers(settings, clock):
+    app = CounterApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("9", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CounterPickScreen)
+        assert "1 sampai 3" in str(app.screen.query_one("#pick-error").render())
+        app.screen.query_one("#pick-input").value = ""
+        await pilot.press("3", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CounterScreen) and app.screen.counter == 3
