@@ -36,6 +36,7 @@ class Office(_Model):
     email: str = ""
     complaint_channels: list[str] = Field(default_factory=list)
     counters: int = Field(3, ge=1, le=50)
+    lockers: int = Field(20, ge=0, le=500)  # lockers 1..N for visitors' bags (ID card kept)
     timezone: str = "Asia/Jakarta"
 
     @field_validator("timezone")
@@ -71,6 +72,10 @@ class KioskSettings(_Model):
     staff_exit_code: str = ""  # set by `pst-kiosk init`; empty means "use the office code"
 
 
+class PrivacySettings(_Model):
+    retention_days: int = Field(730, ge=30)  # guests not seen for this long are anonymised
+
+
 class QueueSettings(_Model):
     priority_every: int = Field(3, ge=2, le=20)  # every Nth call goes to the normal queue
     service_standard_minutes: int = Field(10, ge=1)
@@ -83,6 +88,7 @@ class Settings(_Model):
     printer: PrinterSettings = Field(default_factory=PrinterSettings)
     kiosk: KioskSettings = Field(default_factory=KioskSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @property
     def db_path(self) -> Path:

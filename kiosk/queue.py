@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from kiosk import audit
+from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
 from kiosk.errors import EmptyQueue, NotFound, Refused
 from kiosk.ids import new_id
@@ -69,10 +71,19 @@ def format_number(letter: str, seq: int) -> str:
 class Queue:
     """The use cases of the queue for one store and office time zone."""
 
-    def __init__(self, store: Store, *, tz: ZoneInfo, priority_every: int = 3) -> None:
+    def __init__(self, store: Store, *, tz: ZoneInfo, priority_every: int = 3,
+                 actor: User | None = None) -> None:
         self.store = store
         self.tz = tz
         self.priority_every = priority_every
+        self.actor = actor  # the logged-in officer; None for visitors and an open desk
+
+    def as_user(self, actor: User | None) -> Queue:
+        return Queue(self.store, tz=self.tz, priority_every=self.priority_every, actor=actor)
+
+    def _officer(self) -> None:
+        """Every queue action but taking a ticket is an officer's (any role)."""
+        require(self.store, self.actor, *ROLES)
 
     # -- helpers --------------------------------------------------------------------
 
@@ -109,6 +120,8 @@ class Queue:
                           status_key=f"status.{current.status}")
         ticket = Ticket.from_row(row)
         self.store.record_change("ticket", ticket.id, op, ticket.public())
+        audit.record(self.store, self.actor, f"ticket.{op}", "ticket", ticket.id,
+                     {"number": ticket.number, "counter": ticket.counter})
         return ticket
 
     def _check_counter_free(self, counter: int) -> None:
@@ -164,6 +177,7 @@ class Queue:
             s.code for s in all_services()]
         marks = ", ".join("?" for _ in codes)
         with self.store.write():
+            self._officer()
             self._check_counter_free(counter)
             day = self.today().isoformat()
             recent = [r[0] for r in self.conn.execute(
@@ -186,6 +200,8 @@ class Queue:
                 raise EmptyQueue("error.empty_queue")
             ticket = Ticket.from_row(row)
             self.store.record_change("ticket", ticket.id, "call", ticket.public())
+            audit.record(self.store, self.actor, "ticket.call", "ticket", ticket.id,
+                         {"number": ticket.number, "counter": counter})
             return ticket
 
     def find(self, number: str, day: date | None = None) -> Ticket:
@@ -206,6 +222,7 @@ class Queue:
     def call(self, counter: int, number: str) -> Ticket:
         """Call a specific waiting (or earlier no-show) ticket to ``counter``."""
         with self.store.write():
+            self._officer()
             self._check_counter_free(counter)
             ticket = self.find(number)
             stamp = iso(self.now())
@@ -215,22 +232,26 @@ class Queue:
 
     def recall(self, ticket_id: str) -> Ticket:
         with self.store.write():
+            self._officer()
             current = self._get(ticket_id)
             return self._update(ticket_id, "recall", {
                 "last_called_at": iso(self.now()), "recalls": current.recalls + 1}, ("called",))
 
     def no_show(self, ticket_id: str) -> Ticket:
         with self.store.write():
+            self._officer()
             return self._update(ticket_id, "no_show", {
                 "status": "no_show", "no_show_at": iso(self.now())}, ("called",))
 
     def start(self, ticket_id: str) -> Ticket:
         with self.store.write():
+            self._officer()
             return self._update(ticket_id, "start", {
                 "status": "serving", "started_at": iso(self.now())}, ("called",))
 
     def finish(self, ticket_id: str) -> Ticket:
         with self.store.write():
+            self._officer()
             return self._update(ticket_id, "finish", {
                 "status": "done", "finished_at": iso(self.now())}, ("serving",))
 
@@ -238,6 +259,7 @@ class Queue:
         """Send a ticket to another service's queue, keeping its number; returns the new one."""
         target = find_service(service)
         with self.store.write():
+            self._officer()
             old = self._get(ticket_id)
             if old.service == target.code:
                 raise Refused("error.same_service", number=old.number)

@@ -64,13 +64,18 @@ def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int) -> Docu
 def issue_ticket(store: Store, settings: Settings, service: str, *, priority: bool = False
                  ) -> IssuedTicket:
     """Take a ticket and queue its printout, atomically. Printing happens afterwards."""
-    queue = queue_for(store, settings)
-    svc = find_service(service)
     with store.write():
-        ticket = queue.take_in_tx(svc, priority=priority)
-        ahead = queue.ahead_of(ticket)
-        doc = ticket_slip_document(settings, ticket, ahead)
-        expires = store.clock.now() + timedelta(minutes=settings.printer.retry_minutes)
-        job_id = enqueue(store, kind="ticket", label=ticket.number, document=doc,
-                         ref_id=ticket.id, expires_at=expires)
+        return issue_ticket_in_tx(store, settings, service, priority=priority)
+
+
+def issue_ticket_in_tx(store: Store, settings: Settings, service: str, *,
+                       priority: bool = False) -> IssuedTicket:
+    """``issue_ticket`` inside a transaction the caller holds (e.g. with a guestbook visit)."""
+    queue = queue_for(store, settings)
+    ticket = queue.take_in_tx(find_service(service), priority=priority)
+    ahead = queue.ahead_of(ticket)
+    doc = ticket_slip_document(settings, ticket, ahead)
+    expires = store.clock.now() + timedelta(minutes=settings.printer.retry_minutes)
+    job_id = enqueue(store, kind="ticket", label=ticket.number, document=doc,
+                     ref_id=ticket.id, expires_at=expires)
     return IssuedTicket(ticket=ticket, ahead=ahead, job_id=job_id)

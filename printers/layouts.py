@@ -65,3 +65,32 @@ def printer_test_document(office_name: str, printer_url: str, paper_mm: int, whe
     doc.qr(f"test:{when}", size=4)
     doc.cut()
     return doc
+
+
+@dataclass(frozen=True)
+class LockerSlip:
+    """The slip a visitor keeps while the desk holds their ID card."""
+
+    office_name: str
+    locker_no: int
+    holder_name: str
+    id_label: str  # e.g. 'KTP 3273********0001' (masked)
+    assigned_local: str
+    qr_payload: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def locker_slip_document(slip: LockerSlip) -> Document:
+    lab = slip.labels
+    doc = Document(title=f"locker {slip.locker_no}")
+    doc.text(slip.office_name, align="center", bold=True)
+    doc.rule()
+    doc.text(lab.get("locker", "Locker"), align="center")
+    doc.text(str(slip.locker_no), align="center", bold=True, size=4)
+    doc.text(slip.holder_name, align="center", bold=True)
+    doc.text(slip.id_label, align="center")
+    doc.text(slip.assigned_local, align="center")
+    doc.qr(slip.qr_payload, size=5)
+    doc.text(lab.get("note", ""), align="center")
+    doc.cut()
+    return doc

@@ -1,0 +1,201 @@
+"""Officer accounts (petugas, bendahara, admin), PINs hashed with argon2id, lockout after
+five wrong attempts for five minutes, and role checks the use cases call.
+
+Until the first account exists the desk runs open (a fresh install must work with no
+set-up); from then on every officer action needs a logged-in user.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel
+
+from kiosk import audit
+from kiosk.clock import iso
+from kiosk.errors import DomainError, NotFound
+from kiosk.identity import FieldInvalid, Invalid
+from kiosk.ids import new_id
+from kiosk.store import Store
+
+Role = Literal["petugas", "bendahara", "admin"]
+ROLES: tuple[str, ...] = ("petugas", "bendahara", "admin")
+MAX_ATTEMPTS = 5
+LOCKOUT = timedelta(minutes=5)
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+
+
+class Forbidden(DomainError):
+    """Not logged in, wrong PIN, locked, or the role may not do this."""
+
+    exit_code = 10
+
+
+class User(BaseModel):
+    id: str
+    username: str
+    name: str
+    role: Role
+    active: bool
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+
+    def public(self) -> dict[str, object]:
+        return self.model_dump(mode="json")
+
+
+_COLUMNS = "id, username, name, role, active, failed_attempts, locked_until"
+
+
+def _get(store: Store, username: str) -> tuple[User, str] | None:
+    row = store.row(f"SELECT {_COLUMNS}, pin_hash FROM users WHERE username = ?", (username,))
+    if row is None:
+        return None
+    pin_hash = row.pop("pin_hash")
+    return User.model_validate(row), pin_hash
+
+
+def enforced(store: Store) -> bool:
+    """Whether accounts are in use (any active user exists)."""
+    return store.conn.execute("SELECT 1 FROM users WHERE active = 1 LIMIT 1").fetchone() is not None
+
+
+def require(store: Store, actor: User | None, *roles: str) -> None:
+    """Refuse unless ``actor`` has one of ``roles`` (open desk: anyone, until accounts exist)."""
+    if actor is None:
+        if enforced(store):
+            raise Forbidden("auth.login_required")
+        return
+    if not actor.active:
+        raise Forbidden("auth.disabled", username=actor.username)
+    if roles and actor.role not in roles:
+        raise Forbidden("auth.role", username=actor.username, role=actor.role,
+                        needed=" / ".join(roles))
+
+
+def _check_new(username: str, role: str, pin: str) -> None:
+    errors: dict[str, FieldInvalid] = {}
+    if not re.fullmatch(r"[a-z0-9._-]{3,32}", username or ""):
+        errors["username"] = FieldInvalid("invalid.username")
+    if role not in ROLES:
+        errors["role"] = FieldInvalid("invalid.role")
+    if len(pin or "") < 4 or len(pin) > 128:
+        errors["pin"] = FieldInvalid("invalid.pin")
+    if errors:
+        raise Invalid(errors)
+
+
+def add_user(store: Store, actor: User | None, *, username: str, name: str, role: str,
+             pin: str) -> User:
+    """Create an account. Only an admin may, except for the very first account (an admin)."""
+    username = (username or "").strip().lower()
+    _check_new(username, role, pin)
+    with store.write():
+        if enforced(store):
+            require(store, actor, "admin")
+        elif role != "admin":
+            raise Forbidden("auth.first_admin")
+        if _get(store, username):
+            raise DomainError("auth.exists", username=username)
+        stamp = iso(store.clock.now())
+        row = {"id": new_id(), "created_at": stamp, "updated_at": stamp,
+               "terminal_id": store.terminal_id, "username": username,
+               "name": (name or username).strip(), "role": role, "pin_hash": _hasher.hash(pin),
+               "active": 1, "failed_attempts": 0}
+        store.db["users"].insert(row)
+        user = _get(store, username)[0]
+        store.record_change("user", user.id, "add", user.public())
+        audit.record(store, actor, "user.add", "user", user.id, {"username": username, "role": role})
+    return user
+
+
+def list_users(store: Store) -> list[User]:
+    return [User.model_validate(r) for r in store.rows(
+        f"SELECT {_COLUMNS} FROM users ORDER BY username")]
+
+
+def find(store: Store, username: str) -> User:
+    found = _get(store, (username or "").strip().lower())
+    if found is None:
+        raise NotFound("auth.unknown_user", username=username)
+    return found[0]
+
+
+def authenticate(store: Store, username: str, pin: str) -> User:
+    """The user if the PIN is right; five wrong attempts lock the account for five minutes.
+    Wrong name and wrong PIN give the same message."""
+    now = store.clock.now()
+    username = (username or "").strip().lower()
+    refusal: Forbidden | None = None
+    # The failed attempt must be committed before refusing, so the refusal is raised
+    # after the transaction, never inside it (that would roll the count back).
+    with store.write():
+        found = _get(store, username)
+        if found is None or not found[0].active:
+            audit.record(store, None, "login.failed", "user", None, {"username": username})
+            refusal = Forbidden("auth.wrong")
+        else:
+            user, pin_hash = found
+            if user.locked_until and user.locked_until > now:
+                minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+                refusal = Forbidden("auth.locked", minutes=minutes)
+            elif not _verify(pin_hash, pin):
+                attempts = user.failed_attempts + 1
+                locked = iso(now + LOCKOUT) if attempts >= MAX_ATTEMPTS else None
+                store.conn.execute(
+                    "UPDATE users SET failed_attempts = ?, locked_until = ? WHERE id = ?",
+                    (0 if locked else attempts, locked, user.id))
+                audit.record(store, None, "login.failed", "user", user.id,
+                             {"username": username, "locked": bool(locked)})
+                refusal = (Forbidden("auth.locked", minutes=int(LOCKOUT.total_seconds() // 60))
+                           if locked else Forbidden("auth.wrong"))
+            else:
+                store.conn.execute(
+                    "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?", (user.id,))
+                if _hasher.check_needs_rehash(pin_hash):
+                    store.conn.execute("UPDATE users SET pin_hash = ? WHERE id = ?",
+                                       (_hasher.hash(pin), user.id))
+                user = user.model_copy(update={"failed_attempts": 0, "locked_until": None})
+                audit.record(store, user, "login", "user", user.id, {})
+    if refusal is not None:
+        raise refusal
+    return user
+
+
+def _verify(pin_hash: str, pin: str | None) -> bool:
+    try:
+        return _hasher.verify(pin_hash, pin or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _admin_update(store: Store, actor: User | None, username: str, action: str,
+                  sets: dict[str, object]) -> User:
+    with store.write():
+        require(store, actor, "admin")
+        user = find(store, username)
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        store.conn.execute(f"UPDATE users SET {assignments}, updated_at = ? WHERE id = ?",
+                           (*sets.values(), iso(store.clock.now()), user.id))
+        user = find(store, username)
+        store.record_change("user", user.id, action, user.public())
+        audit.record(store, actor, f"user.{action}", "user", user.id, {"username": user.username})
+    return user
+
+
+def disable_user(store: Store, actor: User | None, username: str) -> User:
+    if actor is not None and actor.username == (username or "").strip().lower():
+        raise DomainError("auth.self_disable")
+    return _admin_update(store, actor, username, "disable", {"active": 0})
+
+
+def reset_pin(store: Store, actor: User | None, username: str, pin: str) -> User:
+    if len(pin or "") < 4:
+        raise Invalid({"pin": FieldInvalid("invalid.pin")})
+    return _admin_update(store, actor, username, "reset_pin", {
+        "pin_hash": _hasher.hash(pin), "failed_attempts": 0, "locked_until": None, "active": 1})

@@ -1,0 +1,228 @@
+"""The electronic guestbook (buku tamu elektronik): who came, why, with consent recorded.
+
+A visit links a guest to a ticket and is saved in the same transaction as the ticket.
+Returning guests are found by ID number or email, but the kiosk only ever learns their
+first name and masked ID: it cannot show a stored person's details to whoever typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from kiosk import identity
+from kiosk.clock import iso
+from kiosk.config import Settings
+from kiosk.errors import NotFound
+from kiosk.identity import FieldInvalid, Invalid
+from kiosk.ids import new_id
+from kiosk.services import find_service
+from kiosk.store import Store
+from kiosk.tickets import IssuedTicket, issue_ticket_in_tx
+
+
+class GuestData(BaseModel):
+    """A validated guestbook entry."""
+
+    name: str
+    id_type: str
+    id_number: str
+    id_country: str | None = None
+    email: str
+    phone: str | None = None
+    institution: str | None = None
+    segment: str
+    npwp: str | None = None
+    gender: str | None = None
+    education: str | None = None
+    disability: bool = False
+
+
+class ReturningGuest(BaseModel):
+    """All the kiosk may know about a stored guest."""
+
+    guest_id: str
+    first_name: str
+    id_type: str
+    id_masked: str
+
+
+class Registered(BaseModel):
+    visit_id: str
+    guest_id: str
+    returning: bool
+    issued: IssuedTicket
+
+
+def _opt(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    return str(value).strip() if value not in (None, "") and str(value).strip() else None
+
+
+def validate_guest(raw: Mapping[str, Any]) -> GuestData:
+    """Check every field of a guestbook form; raise ``Invalid`` naming each bad field."""
+    errors: dict[str, FieldInvalid] = {}
+    out: dict[str, Any] = {}
+
+    def check(field: str, fn: Callable[[], Any]) -> None:
+        try:
+            out[field] = fn()
+        except FieldInvalid as exc:
+            errors[field] = exc
+
+    check("name", lambda: identity.name(raw.get("name")))
+    check("id_type", lambda: identity.choice("id_type", raw.get("id_type")))
+    if "id_type" in out:
+        check("id_number", lambda: identity.id_number(out["id_type"], raw.get("id_number")))
+        if out["id_type"] == "passport":
+            check("id_country", lambda: identity.country(raw.get("id_country")))
+    check("email", lambda: identity.email(raw.get("email")))
+    if _opt(raw, "phone"):
+        check("phone", lambda: identity.phone(raw.get("phone")))
+    if _opt(raw, "institution"):
+        check("institution", lambda: identity.name(raw.get("institution")))
+    check("segment", lambda: identity.choice("segment", raw.get("segment")))
+    if _opt(raw, "npwp"):
+        check("npwp", lambda: identity.npwp(raw.get("npwp")))
+    elif out.get("segment") and identity.npwp_required(out["segment"]):
+        errors["npwp"] = FieldInvalid("invalid.npwp_required")
+    for kind in ("gender", "education"):
+        if _opt(raw, kind):
+            check(kind, lambda kind=kind: identity.choice(kind, raw.get(kind)))
+    if errors:
+        raise Invalid(errors)
+    out["disability"] = bool(raw.get("disability"))
+    return GuestData.model_validate(out)
+
+
+def _normalised_lookup(text: str) -> tuple[str, str]:
+    text = (text or "").strip()
+    if "@" in text:
+        return "email", text.lower()
+    return "id_number", "".join(ch for ch in text if ch.isalnum()).upper()
+
+
+def find_returning(store: Store, text: str) -> ReturningGuest | None:
+    """A returning guest by ID number or email, revealing only first name and masked ID."""
+    column, value = _normalised_lookup(text)
+    if len(value) < 4:
+        return None
+    row = store.row(
+        f"SELECT id, name, id_type, id_masked FROM guests WHERE {column} = ?"
+        " AND anonymised_at IS NULL ORDER BY updated_at DESC LIMIT 1", (value,))
+    if row is None:
+        return None
+    return ReturningGuest(guest_id=row["id"], first_name=identity.first_name(row["name"]),
+                          id_type=row["id_type"], id_masked=row["id_masked"])
+
+
+def _guest_row(data: GuestData, stamp: str) -> dict[str, Any]:
+    return {**data.model_dump(), "disability": int(data.disability),
+            "id_masked": identity.mask(data.id_number), "updated_at": stamp}
+
+
+def _save_guest(store: Store, data: GuestData, consent_at: str) -> tuple[str, bool]:
+    """Insert a new guest, or update the one with the same ID (or email). (id, returning)"""
+    existing = store.row(
+        "SELECT id FROM guests WHERE anonymised_at IS NULL AND ((id_type = ? AND id_number = ?)"
+        " OR email = ?) ORDER BY (id_number = ?) DESC LIMIT 1",
+        (data.id_type, data.id_number, data.email, data.id_number))
+    row = _guest_row(data, consent_at)
+    row.update(consent_version=identity.notice_version(), consent_at=consent_at)
+    if existing:
+        guest_id = existing["id"]
+        sets = ", ".join(f"{k} = :{k}" for k in row)
+        store.conn.execute(f"UPDATE guests SET {sets} WHERE id = :id", {**row, "id": guest_id})
+        op, returning = "update", True
+    else:
+        guest_id = new_id()
+        row.update(id=guest_id, created_at=consent_at, terminal_id=store.terminal_id)
+        store.db["guests"].insert(row)
+        op, returning = "add", False
+    store.record_change("guest", guest_id, op, guest_sync_payload(store, guest_id))
+    return guest_id, returning
+
+
+def guest_sync_payload(store: Store, guest_id: str) -> dict[str, Any]:
+    """The guest as the outbox carries it. The full ID number stays in the office
+    (the sync issue replaces it by a keyed hash); the masked form travels."""
+    row = store.row("SELECT * FROM guests WHERE id = ?", (guest_id,))
+    assert row is not None
+    row.pop("id_number", None)
+    return row
+
+
+def register_visit(store: Store, settings: Settings, *, service: str, purpose: str,
+                   consent: bool, guest: GuestData | None = None, guest_id: str | None = None,
+                   priority: bool = False) -> Registered:
+    """Record the visit (new or returning guest) and issue its ticket, in one transaction."""
+    errors: dict[str, FieldInvalid] = {}
+    if not consent:
+        errors["consent"] = FieldInvalid("invalid.consent")
+    try:
+        purpose = identity.choice("purpose", purpose)
+    except FieldInvalid as exc:
+        errors["purpose"] = exc
+    if errors:
+        raise Invalid(errors)
+    svc = find_service(service)
+    if (guest is None) == (guest_id is None):
+        raise ValueError("give either guest data or a returning guest's id")
+    now = store.clock.now()
+    stamp = iso(now)
+    with store.write():
+        if guest is not None:
+            guest_id, returning = _save_guest(store, guest, stamp)
+        else:
+            if store.row("SELECT 1 FROM guests WHERE id = ? AND anonymised_at IS NULL", (guest_id,)) is None:
+                raise NotFound("guestbook.unknown_guest")
+            store.conn.execute(
+                "UPDATE guests SET consent_version = ?, consent_at = ?, updated_at = ? WHERE id = ?",
+                (identity.notice_version(), stamp, stamp, guest_id))
+            store.record_change("guest", guest_id, "consent", guest_sync_payload(store, guest_id))
+            returning = True
+        stored = store.row("SELECT segment, education, gender, disability FROM guests WHERE id = ?",
+                           (guest_id,))
+        issued = issue_ticket_in_tx(store, settings, svc.code,
+                                    priority=priority or bool(stored["disability"]))
+        visit = {
+            "id": new_id(), "created_at": stamp, "terminal_id": store.terminal_id,
+            "day": issued.ticket.day.isoformat(), "guest_id": guest_id,
+            "ticket_id": issued.ticket.id, "service": svc.code, "purpose": purpose,
+            "segment": stored["segment"], "education": stored["education"],
+            "gender": stored["gender"], "disability": stored["disability"],
+            "consent_version": identity.notice_version(), "is_returning": int(returning),
+        }
+        store.db["visits"].insert(visit)
+        store.record_change("visit", visit["id"], "add", visit)
+    return Registered(visit_id=visit["id"], guest_id=guest_id, returning=returning, issued=issued)
+
+
+class VisitGuest(BaseModel):
+    """The guest behind a ticket, as an officer's screen may show it (ID masked)."""
+
+    guest_id: str
+    visit_id: str
+    name: str
+    id_type: str
+    id_masked: str
+    institution: str | None
+    segment: str
+    purpose: str
+    since: datetime
+
+
+def guest_for_ticket(store: Store, ticket_id: str) -> VisitGuest | None:
+    """Follow a ticket (or the ticket it was transferred from) to its visit and guest."""
+    row = store.row(
+        "WITH RECURSIVE chain(id, parent) AS ("
+        " SELECT id, transferred_from FROM tickets WHERE id = ?"
+        " UNION ALL SELECT t.id, t.transferred_from FROM tickets t JOIN chain c ON t.id = c.parent)"
+        " SELECT g.id AS guest_id, v.id AS visit_id, g.name, g.id_type, g.id_masked, g.institution,"
+        " v.segment, v.purpose, v.created_at AS since FROM chain"
+        " JOIN visits v ON v.ticket_id = chain.id JOIN guests g ON g.id = v.guest_id LIMIT 1",
+        (ticket_id,))
+    return VisitGuest.model_validate(row) if row else None

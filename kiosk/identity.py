@@ -1,0 +1,198 @@
+"""Validating what visitors type: names, ID numbers (NIK and NPWP by python-stdnum),
+phones (phonenumbers, stored E.164), email (email-validator), passports loosely.
+
+Each validator returns the normalised value or raises ``FieldInvalid`` with a catalogue
+key; ``Invalid`` gathers them per field so a form can show each next to its field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from stdnum.exceptions import InvalidComponent, ValidationError
+from stdnum.id import nik as stdnum_nik
+from stdnum.id import npwp as stdnum_npwp
+
+import data
+from kiosk.errors import DomainError
+
+ID_TYPES = ("ktp", "sim", "passport", "other")
+
+
+class FieldInvalid(ValueError):
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+class Invalid(DomainError):
+    """One or more fields are invalid: ``errors`` maps field name to a catalogue key."""
+
+    exit_code = 9
+
+    def __init__(self, errors: dict[str, FieldInvalid]) -> None:
+        first = next(iter(errors.values()))
+        super().__init__(first.key, **first.params)
+        self.errors = errors
+
+    def field_messages(self, lang: str) -> dict[str, str]:
+        from kiosk.i18n import t
+
+        return {name: t(err.key, lang, **err.params) for name, err in self.errors.items()}
+
+
+@lru_cache(maxsize=1)
+def choices() -> dict[str, Any]:
+    """The guestbook's choice lists and privacy notice version (data/guestbook.toml)."""
+    with data.path("guestbook.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def choice_codes(kind: str) -> list[str]:
+    return [c["code"] for c in choices()[kind]]
+
+
+def choice_name(kind: str, code: str, lang: str) -> str:
+    for c in choices()[kind]:
+        if c["code"] == code:
+            return c["name_en"] if lang == "en" else c["name_id"]
+    return code
+
+
+def notice_version() -> str:
+    return choices()["privacy"]["version"]
+
+
+def npwp_required(segment: str) -> bool:
+    return any(c["code"] == segment and c.get("npwp_required") for c in choices()["segment"])
+
+
+def _clean(text: object) -> str:
+    text = unicodedata.normalize("NFC", "" if text is None else str(text))
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in text):
+        raise FieldInvalid("invalid.characters")
+    return " ".join(text.split())
+
+
+def name(text: str | None) -> str:
+    value = _clean(text)
+    if not value:
+        raise FieldInvalid("invalid.required")
+    if len(value) < 2 or len(value) > 100 or not any(ch.isalpha() for ch in value):
+        raise FieldInvalid("invalid.name")
+    if not re.fullmatch(r"[\w .,'’()\-/@]+", value):
+        raise FieldInvalid("invalid.name")
+    return value
+
+
+def nik(text: str | None) -> str:
+    """A 16-digit NIK. Unknown region codes are accepted (new regions appear); the birth
+    date inside must still be a real date."""
+    value = re.sub(r"[\s.\-]", "", _clean(text))
+    if not value:
+        raise FieldInvalid("invalid.required")
+    if not value.isdigit() or len(value) != 16:
+        raise FieldInvalid("invalid.nik")
+    try:
+        return stdnum_nik.validate(value)
+    except InvalidComponent:
+        try:
+            stdnum_nik.get_birth_date(value)
+        except ValidationError as exc:
+            raise FieldInvalid("invalid.nik") from exc
+        if not 11 <= int(value[:2]) <= 99:
+            raise FieldInvalid("invalid.nik")
+        return value
+    except ValidationError as exc:
+        raise FieldInvalid("invalid.nik") from exc
+
+
+def id_number(id_type: str, text: str | None) -> str:
+    """An ID number for its type, normalised (no spaces, upper case)."""
+    if id_type not in ID_TYPES:
+        raise FieldInvalid("invalid.choice")
+    if id_type == "ktp":
+        return nik(text)
+    value = re.sub(r"[\s.\-]", "", _clean(text)).upper()
+    if not value:
+        raise FieldInvalid("invalid.required")
+    if id_type == "sim":
+        if not value.isdigit() or not 12 <= len(value) <= 16:
+            raise FieldInvalid("invalid.sim")
+    elif id_type == "passport":
+        if not re.fullmatch(r"[A-Z0-9]{6,9}", value):
+            raise FieldInvalid("invalid.passport")
+    elif not re.fullmatch(r"[A-Z0-9/]{4,30}", value):
+        raise FieldInvalid("invalid.id_other")
+    return value
+
+
+def country(text: str | None) -> str:
+    """An issuing country as an ISO 3166 alpha-2 code (the regions phonenumbers knows)."""
+    value = _clean(text).upper()
+    if not value:
+        raise FieldInvalid("invalid.required")
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise FieldInvalid("invalid.country")
+    return value
+
+
+def email(text: str | None) -> str:
+    value = _clean(text)
+    if not value:
+        raise FieldInvalid("invalid.required")
+    try:
+        return validate_email(value, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise FieldInvalid("invalid.email") from exc
+
+
+def phone(text: str | None, region: str = "ID") -> str:
+    """A phone number in E.164 (``+6281234567890``); local numbers are Indonesian."""
+    value = _clean(text)
+    if not value:
+        raise FieldInvalid("invalid.required")
+    try:
+        parsed = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException as exc:
+        raise FieldInvalid("invalid.phone") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise FieldInvalid("invalid.phone")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def npwp(text: str | None) -> str:
+    """NPWP, legacy 15 digits or the 16 digits used since 2024, stored compact."""
+    value = _clean(text)
+    if not value:
+        raise FieldInvalid("invalid.required")
+    try:
+        return stdnum_npwp.validate(value)
+    except ValidationError as exc:
+        raise FieldInvalid("invalid.npwp") from exc
+
+
+def choice(kind: str, code: str | None) -> str:
+    if code not in choice_codes(kind):
+        raise FieldInvalid("invalid.choice")
+    return code
+
+
+def mask(number: str) -> str:
+    """``3273********0001``: the ends stay, the middle is hidden (UU 27/2022 practice)."""
+    if len(number) >= 12:
+        return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    if len(number) >= 6:
+        return number[:2] + "*" * (len(number) - 4) + number[-2:]
+    return "*" * len(number)
+
+
+def first_name(full: str) -> str:
+    return full.split()[0] if full.split() else full

@@ -1,0 +1,102 @@
+import pytest
+
+from kiosk import accounts, audit, lockers, privacy
+from kiosk.accounts import Forbidden
+from kiosk.identity import Invalid
+from kiosk.queue import Queue
+from tests.conftest import JAKARTA
+
+
+@pytest.fixture
+def admin(store):
+    return accounts.add_user(store, None, username="admin", name="Admin PST", role="admin", pin="9876")
+
+
+def test_open_desk_until_the_first_account(store, queue):
+    assert not accounts.enforced(store)
+    queue.take("B")
+    queue.call_next(1)  # no login needed yet
+    with pytest.raises(Forbidden):
+        accounts.add_user(store, None, username="budi", name="Budi", role="petugas", pin="1234")
+
+
+def test_pins_are_argon2id_and_login_works(store, admin):
+    row = store.row("SELECT pin_hash FROM users WHERE username = 'admin'")
+    assert row["pin_hash"].startswith("$argon2id$") and "9876" not in row["pin_hash"]
+    user = accounts.authenticate(store, "ADMIN", "9876")
+    assert user.role == "admin"
+    assert [e.action for e in audit.entries(store)][:1] == ["login"]
+
+
+def test_five_wrong_pins_lock_for_five_minutes(store, admin, clock):
+    for _ in range(4):
+        with pytest.raises(Forbidden) as err:
+            accounts.authenticate(store, "admin", "0000")
+        assert err.value.key == "auth.wrong"
+    with pytest.raises(Forbidden) as err:
+        accounts.authenticate(store, "admin", "0000")
+    assert err.value.key == "auth.locked" and "5 menit" in err.value.message("id")
+    with pytest.raises(Forbidden) as err:  # even the right PIN, while locked
+        accounts.authenticate(store, "admin", "9876")
+    assert err.value.key == "auth.locked"
+    clock.advance(minutes=5, seconds=1)
+    assert accounts.authenticate(store, "admin", "9876").username == "admin"
+    failed = [e for e in audit.entries(store) if e.action == "login.failed"]
+    assert len(failed) == 5 and failed[0].detail["locked"] is True
+
+
+def test_unknown_user_and_wrong_pin_look_the_same(store, admin):
+    for name in ("nobody", "admin"):
+        with pytest.raises(Forbidden) as err:
+            accounts.authenticate(store, name, "1111")
+        assert err.value.message("en") == "Wrong username or PIN"
+
+
+def test_roles_are_checked_in_the_use_cases(store, settings, admin, clock):
+    officer = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    with pytest.raises(Forbidden) as err:
+        accounts.add_user(store, officer, username="xyz", name="X", role="petugas", pin="1234")
+    assert "petugas" in err.value.message("id") and "admin" in err.value.message("id")
+    with pytest.raises(Forbidden):
+        accounts.disable_user(store, treasurer, "budi")
+    with pytest.raises(Forbidden):
+        privacy.purge(store, officer, older_than_days=30)
+    # Officer actions now need a login; visitors still take tickets.
+    anonymous = Queue(store, tz=JAKARTA)
+    ticket = anonymous.take("B")
+    with pytest.raises(Forbidden) as err:
+        anonymous.call_next(1)
+    assert err.value.exit_code == 10
+    with pytest.raises(Forbidden):
+        lockers.assign(store, settings, None, id_type="ktp", id_number="3273014101900001",
+                       holder_name="Siti")
+    called = anonymous.as_user(officer).call_next(1)
+    assert called.id == ticket.id
+    entry = audit.entries(store, action="ticket.")[0]
+    assert (entry.username, entry.action, entry.detail["number"]) == ("budi", "ticket.call", "B-001")
+
+
+def test_disable_and_reset_pin(store, admin):
+    accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+    accounts.disable_user(store, admin, "budi")
+    with pytest.raises(Forbidden):
+        accounts.authenticate(store, "budi", "1234")
+    accounts.reset_pin(store, admin, "budi", "5555")
+    assert accounts.authenticate(store, "budi", "5555").active
+    with pytest.raises(Invalid):
+        accounts.reset_pin(store, admin, "budi", "1")
+    with pytest.raises(Exception) as err:
+        accounts.disable_user(store, admin, "admin")
+    assert "sendiri" in str(err.value)
+    actions = [e.action for e in audit.entries(store, username="admin")]
+    assert "user.disable" in actions and "user.reset_pin" in actions and "user.add" in actions
+
+
+def test_bad_new_accounts(store, admin):
+    with pytest.raises(Invalid) as err:
+        accounts.add_user(store, admin, username="B U", name="x", role="boss", pin="1")
+    assert set(err.value.errors) == {"username", "role", "pin"}
+    with pytest.raises(Exception) as err:
+        accounts.add_user(store, admin, username="admin", name="x", role="admin", pin="12345")
+    assert "sudah ada" in str(err.value)

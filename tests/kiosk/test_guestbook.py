@@ -1,0 +1,88 @@
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import strategies as st
+
+from kiosk import identity
+from kiosk.guestbook import find_returning, guest_for_ticket, register_visit, validate_guest
+from kiosk.identity import Invalid
+
+GOOD = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
+        "email": "siti@example.com", "phone": "081234567890", "segment": "akademisi",
+        "gender": "p", "education": "s1", "institution": "Universitas Andalas"}
+
+
+def count(store, table):
+    return store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_first_visit_links_guest_visit_and_ticket(store, settings):
+    reg = register_visit(store, settings, service="penjualan", purpose="skripsi", consent=True,
+                         guest=validate_guest(GOOD))
+    assert not reg.returning and reg.issued.ticket.number == "B-001"
+    visit = store.row("SELECT * FROM visits WHERE id = ?", (reg.visit_id,))
+    assert visit["ticket_id"] == reg.issued.ticket.id and visit["guest_id"] == reg.guest_id
+    assert visit["consent_version"] == identity.notice_version() and visit["segment"] == "akademisi"
+    guest = store.row("SELECT * FROM guests WHERE id = ?", (reg.guest_id,))
+    assert guest["id_masked"] == "3273********0001" and guest["phone"] == "+6281234567890"
+    assert guest["consent_at"] is not None
+    # The outbox carries the guest without the full ID number.
+    payloads = [json.loads(r["payload"]) for r in store.rows(
+        "SELECT payload FROM changes WHERE entity = 'guest'")]
+    assert payloads and all("id_number" not in p for p in payloads)
+    assert payloads[0]["id_masked"] == "3273********0001"
+    found = guest_for_ticket(store, reg.issued.ticket.id)
+    assert found.name == "Siti Aminah" and found.id_masked == "3273********0001"
+
+
+def test_returning_guest_reveals_only_first_name_and_masked_id(store, settings):
+    register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GOOD))
+    for typed in ("SITI@example.com", "3273 0141 0190 0001"):
+        found = find_returning(store, typed)
+        assert found.model_dump().keys() == {"guest_id", "first_name", "id_type", "id_masked"}
+        assert found.first_name == "Siti" and found.id_masked == "3273********0001"
+    assert find_returning(store, "nobody@example.com") is None
+    assert find_returning(store, "12") is None
+    again = register_visit(store, settings, service="C", purpose="penelitian", consent=True,
+                           guest_id=found.guest_id)
+    assert again.returning and again.guest_id == found.guest_id
+    assert count(store, "guests") == 1 and count(store, "visits") == 2
+
+
+def test_new_form_for_a_known_card_updates_the_same_guest(store, settings):
+    register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GOOD))
+    reg = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                         guest=validate_guest({**GOOD, "email": "siti.baru@example.com"}))
+    assert reg.returning and count(store, "guests") == 1
+    assert store.row("SELECT email FROM guests")["email"] == "siti.baru@example.com"
+
+
+def test_disability_makes_the_ticket_priority(store, settings):
+    reg = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                         guest=validate_guest({**GOOD, "disability": True}))
+    assert reg.issued.ticket.priority
+
+
+def test_no_consent_or_bad_purpose_stores_nothing(store, settings):
+    for consent, purpose in ((False, "tugas"), (True, "nonsense")):
+        with pytest.raises(Invalid):
+            register_visit(store, settings, service="B", purpose=purpose, consent=consent,
+                           guest=validate_guest(GOOD))
+    assert [count(store, t) for t in ("guests", "visits", "tickets", "changes")] == [0, 0, 0, 0]
+
+
+@hsettings(max_examples=150, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+           deadline=None)
+@given(raw=st.dictionaries(st.sampled_from(sorted(GOOD) + ["npwp", "id_country", "disability"]),
+                           st.one_of(st.text(max_size=40), st.none(), st.integers()), max_size=12))
+def test_arbitrary_forms_are_stored_valid_or_not_at_all(store, settings, raw):
+    before = count(store, "guests")
+    try:
+        guest = validate_guest(raw)
+    except Invalid:
+        assert count(store, "guests") == before
+        return
+    register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=guest)
+    row = store.row("SELECT * FROM guests WHERE id_number = ?", (guest.id_number,))
+    assert identity.email(row["email"]) == row["email"]

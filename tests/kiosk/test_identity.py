@@ -1,0 +1,137 @@
+"""Validators against tables of valid and invalid values, and property tests: arbitrary
+text never raises anything but a validation error, and nothing invalid is stored."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import strategies as st
+
+from kiosk import identity
+from kiosk.guestbook import validate_guest
+from kiosk.identity import FieldInvalid, Invalid
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("3273014101900001", "3273014101900001"),        # Bandung, man born 1 Jan 1990
+    ("3273 0141 0190 0001", "3273014101900001"),
+    ("1373015501900002", "1373015501900002"),        # Sawahlunto, woman (day + 40)
+    ("9471024107850003", "9471024107850003"),        # Jayapura, woman born 1 Jul 1985
+    ("9999014101900001", "9999014101900001"),        # unknown (new) region: accepted
+])
+def test_valid_nik(text, expected):
+    assert identity.nik(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "", "123", "32730141019000011", "327301410190000A", "3273019913900001",  # month 13
+    "3273013201900001",  # day 32
+    "0073014101900001",  # province 00
+])
+def test_invalid_nik(text):
+    with pytest.raises(FieldInvalid):
+        identity.nik(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("01.855.081.4-005.000", "018550814005000"),
+    ("018550814005000", "018550814005000"),
+    ("0018550814005000", "0018550814005000"),   # 2024: 0 + legacy 15
+    ("3273014101900001", "3273014101900001"),   # 2024: a NIK
+])
+def test_valid_npwp(text, expected):
+    assert identity.npwp(text) == expected
+
+
+@pytest.mark.parametrize("text", ["01.855.081.5-005.000", "12345", "abcdefghijklmno", "3273019913900001"])
+def test_invalid_npwp(text):
+    with pytest.raises(FieldInvalid):
+        identity.npwp(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("0812 3456 7890", "+6281234567890"),
+    ("+62 812-3456-7890", "+6281234567890"),
+    ("(0754) 61049", "+6275461049"),
+    ("+60 12-345 6789", "+60123456789"),
+])
+def test_valid_phone(text, expected):
+    assert identity.phone(text) == expected
+
+
+@pytest.mark.parametrize("text", ["123", "0812", "phone", "+62 000 0000", "08123456789012345"])
+def test_invalid_phone(text):
+    with pytest.raises(FieldInvalid):
+        identity.phone(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Budi@Example.COM", "budi@example.com"),
+    (" siti.aminah+pst@ui.ac.id ", "siti.aminah+pst@ui.ac.id"),
+])
+def test_valid_email(text, expected):
+    assert identity.email(text) == expected
+
+
+@pytest.mark.parametrize("text", ["budi", "budi@", "@example.com", "budi@@example.com", "budi @x.com", "a@b"])
+def test_invalid_email(text):
+    with pytest.raises(FieldInvalid):
+        identity.email(text)
+
+
+def test_passport_and_other_ids():
+    assert identity.id_number("passport", "a1234567") == "A1234567"
+    assert identity.country("my") == "MY"
+    for bad in ("12345", "A12345678901", "A12-34!"):
+        with pytest.raises(FieldInvalid):
+            identity.id_number("passport", bad)
+    with pytest.raises(FieldInvalid):
+        identity.country("XX")
+    assert identity.id_number("sim", "1234-5678-9012") == "123456789012"
+    with pytest.raises(FieldInvalid):
+        identity.id_number("sim", "12AB")
+
+
+def test_masking():
+    assert identity.mask("3273014101900001") == "3273********0001"
+    assert identity.mask("A1234567") == "A1****67"
+
+
+GOOD = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
+        "email": "siti@example.com", "phone": "081234567890", "segment": "akademisi",
+        "gender": "p", "education": "s1", "institution": "Universitas Andalas"}
+
+
+def test_guest_form_reports_every_bad_field():
+    bad = {**GOOD, "name": "", "id_number": "123", "email": "x@", "phone": "1", "segment": "swasta"}
+    with pytest.raises(Invalid) as err:
+        validate_guest(bad)
+    assert set(err.value.errors) == {"name", "id_number", "email", "phone", "npwp"}
+    messages = err.value.field_messages("id")
+    assert messages["npwp"] == "NPWP wajib untuk segmen swasta"
+    assert err.value.field_messages("en")["email"] == "Not a valid email address"
+
+
+def test_guest_form_normalises():
+    guest = validate_guest({**GOOD, "segment": "swasta", "npwp": "01.855.081.4-005.000",
+                            "disability": True})
+    assert guest.phone == "+6281234567890" and guest.npwp == "018550814005000" and guest.disability
+
+
+text = st.text(max_size=60)
+
+
+@hsettings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(name=text, id_type=st.sampled_from(["ktp", "sim", "passport", "other", "x"]), number=text,
+       email=text, phone=text, npwp=text, segment=st.sampled_from(["swasta", "akademisi", "??"]),
+       country=text)
+def test_arbitrary_input_only_ever_raises_invalid(name, id_type, number, email, phone, npwp,
+                                                 segment, country):
+    raw = {"name": name, "id_type": id_type, "id_number": number, "email": email,
+           "phone": phone, "npwp": npwp, "segment": segment, "id_country": country}
+    try:
+        guest = validate_guest(raw)
+    except Invalid as exc:
+        assert exc.errors and all(isinstance(e, FieldInvalid) for e in exc.errors.values())
+        return
+    # Whatever got through is normalised and valid by each validator again.
+    assert identity.id_number(guest.id_type, guest.id_number) == guest.id_number
+    assert identity.email(guest.email) == guest.email

@@ -1,0 +1,123 @@
+from datetime import date
+
+import pytest
+
+from kiosk import accounts, audit, lockers, printing, privacy
+from kiosk.errors import NotFound, Refused
+from kiosk.guestbook import register_visit, validate_guest
+from kiosk.identity import Invalid
+from kiosk.store import Store
+
+SITI = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
+        "email": "siti@example.com", "segment": "akademisi"}
+
+
+@pytest.fixture
+def officer(store):
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    return accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+
+
+def test_capture_prints_a_slip_and_return(printer_settings, capture, clock):
+    with Store(printer_settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        done = lockers.assign(store, printer_settings, admin, id_type="ktp",
+                              id_number="3273 0141 0190 0001", holder_name="Siti Aminah")
+        assert done.locker.locker_no == 1 and done.locker.id_masked == "3273********0001"
+        assert "id_number" not in done.locker.model_dump()
+        assert printing.print_job(store, printer_settings, done.job_id).printed
+        data = capture.wait_for_jobs(1)[0]
+        assert b"Siti Aminah" in data and b"3273********0001" in data
+        assert b"3273014101900001" not in data  # the slip never shows the full number
+        assert b"\x1dV\x00" in data
+        # Found by number, by slip QR, by name.
+        payload = lockers.qr_payload("1373", done.locker)
+        for query in ("1", payload, "siti"):
+            assert [l.id for l in lockers.find_open(store, query)] == [done.locker.id]
+        assert lockers.reveal_card(store, admin, done.locker.id) == "3273014101900001"
+        clock.advance(minutes=40)
+        back = lockers.return_card(store, admin, done.locker.id)
+        assert back.returned_at == clock.now() and back.returned_by == admin.id
+        assert lockers.find_open(store, "1") == []
+        with pytest.raises(Refused):
+            lockers.return_card(store, admin, done.locker.id)
+        actions = [e.action for e in audit.entries(store, action="locker.")]
+        assert actions == ["locker.return", "locker.reveal", "locker.assign"]
+
+
+def test_a_locker_is_never_given_twice_and_a_card_holds_one(store, settings, officer):
+    first = lockers.assign(store, settings, officer, id_type="ktp", id_number="3273014101900001",
+                           holder_name="Siti", locker_no=5)
+    with pytest.raises(Refused) as err:
+        lockers.assign(store, settings, officer, id_type="sim", id_number="123456789012",
+                       holder_name="Andi", locker_no=5)
+    assert "Loker 5 sedang terpakai" in err.value.message("id")
+    with pytest.raises(Refused) as err:
+        lockers.assign(store, settings, officer, id_type="ktp", id_number="3273014101900001",
+                       holder_name="Siti")
+    assert "loker 5" in err.value.message("id")
+    assert lockers.suggest(store, settings) == 1
+    with pytest.raises(NotFound):
+        lockers.assign(store, settings, officer, id_type="sim", id_number="123456789012",
+                       holder_name="Andi", locker_no=99)
+    with pytest.raises(Invalid):
+        lockers.assign(store, settings, officer, id_type="ktp", id_number="123", holder_name="")
+    lockers.return_card(store, officer, first.locker.id)
+    again = lockers.assign(store, settings, officer, id_type="sim", id_number="123456789012",
+                           holder_name="Andi", locker_no=5)
+    assert again.locker.locker_no == 5
+    assert store.conn.execute("SELECT COUNT(*) FROM lockers").fetchone()[0] == 2
+
+
+def test_all_taken(store, settings, officer):
+    small = settings.model_validate({**settings.model_dump(mode="json"),
+                                     "office": {**settings.office.model_dump(), "lockers": 2}})
+    for n, number in enumerate(("123456789012", "123456789013")):
+        lockers.assign(store, small, officer, id_type="sim", id_number=number, holder_name=f"Tamu {n}")
+    with pytest.raises(Refused) as err:
+        lockers.assign(store, small, officer, id_type="sim", id_number="123456789014", holder_name="Xena")
+    assert "Semua loker" in err.value.message("id")
+
+
+def test_capture_from_the_called_tickets_guest(store, settings, officer):
+    reg = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                         guest=validate_guest(SITI))
+    done = lockers.assign(store, settings, officer, id_type="ktp", id_number="", holder_name="",
+                          guest_id=reg.guest_id, visit_id=reg.visit_id)
+    assert done.locker.holder_name == "Siti Aminah" and done.locker.id_masked == "3273********0001"
+    assert done.locker.visit_id == reg.visit_id
+
+
+def test_end_of_day_list(store, settings, officer, clock):
+    a = lockers.assign(store, settings, officer, id_type="sim", id_number="123456789012", holder_name="Andi")
+    lockers.assign(store, settings, officer, id_type="sim", id_number="123456789013", holder_name="Beni")
+    lockers.return_card(store, officer, a.locker.id)
+    left = lockers.not_returned(store, settings, date(2026, 11, 23))
+    assert [(l.locker_no, l.holder_name) for l in left] == [(2, "Beni")]
+    assert lockers.not_returned(store, settings, date(2026, 11, 22)) == []
+
+
+def test_purge_anonymises_old_guests_but_keeps_counts(store, settings, clock):
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    old = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                         guest=validate_guest(SITI))
+    kept = lockers.assign(store, settings, admin, id_type="ktp", id_number="", holder_name="",
+                          guest_id=old.guest_id)
+    lockers.return_card(store, admin, kept.locker.id)
+    clock.advance(days=400)
+    recent = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                            guest=validate_guest({**SITI, "name": "Andi", "id_number": "3273010101900002",
+                                                  "email": "andi@example.com"}))
+    result = privacy.purge(store, admin, older_than_days=365)
+    assert (result.guests, result.lockers) == (1, 1)
+    gone = store.row("SELECT * FROM guests WHERE id = ?", (old.guest_id,))
+    assert gone["name"] == "(anonim)" and "3273014101900001" not in str(gone.values())
+    assert gone["segment"] == "akademisi"  # reports still count it
+    assert store.row("SELECT name FROM guests WHERE id = ?", (recent.guest_id,))["name"] == "Andi"
+    assert store.conn.execute("SELECT COUNT(*) FROM visits").fetchone()[0] == 2
+    locker = store.row("SELECT holder_name, id_number FROM lockers")
+    assert locker["holder_name"] == "(anonim)" and "3273" not in locker["id_number"]
+    from kiosk.guestbook import find_returning
+
+    assert find_returning(store, "siti@example.com") is None
+    assert privacy.purge(store, admin, older_than_days=365).guests == 0  # nothing twice
