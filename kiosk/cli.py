@@ -2,7 +2,8 @@
 
 Errors go to stderr as one line with a documented exit status, never a traceback:
 0 ok, 1 unexpected failure, 2 usage, 3 not found, 4 queue empty, 5 refused in this state,
-6 configuration, 7 store, 8 printer did not print.
+6 configuration, 7 store, 8 printer did not print, 9 invalid input, 10 not logged in,
+wrong PIN, locked or role not allowed.
 
 The faces are not imported here (they sit above this layer); ``screens.main`` passes
 them in as ``faces``.
@@ -11,6 +12,7 @@ them in as ``faces``.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import secrets
@@ -18,8 +20,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from kiosk import accounts, audit, lockers, printing, privacy
 from kiosk import config as config_mod
-from kiosk import printing
 from kiosk.config import Settings
 from kiosk.errors import DomainError, NotFound, PrinterError
 from kiosk.i18n import t
@@ -39,6 +41,22 @@ class Context:
         self.settings = config_mod.load(args.config, db=args.db)
         self.lang = args.lang or self.settings.kiosk.language
         self._store: Store | None = None
+        self._actor: accounts.User | None = None
+
+    @property
+    def actor(self) -> accounts.User | None:
+        """The officer named by ``--user``/``PST_KIOSK_USER``, PIN from ``PST_KIOSK_PIN`` or
+        asked on the terminal. None when no user is named (use cases then refuse officer
+        actions once accounts exist)."""
+        username = self.args.user or os.environ.get("PST_KIOSK_USER")
+        if not username:
+            return None
+        if self._actor is None:
+            pin = os.environ.get("PST_KIOSK_PIN")
+            if pin is None:
+                pin = _ask_pin(t("cli.pin_prompt", self.lang, username=username))
+            self._actor = accounts.authenticate(self.store, username, pin)
+        return self._actor
 
     @property
     def store(self) -> Store:
@@ -49,6 +67,12 @@ class Context:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+def _ask_pin(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        raise accounts.Forbidden("cli.pin_needed")
+    return getpass.getpass(prompt)
 
 
 def _out(obj: Any) -> None:
@@ -128,7 +152,7 @@ def cmd_ticket_take(ctx: Context) -> int:
 
 def cmd_ticket_call(ctx: Context) -> int:
     counter = _check_counter(ctx, ctx.args.counter)
-    queue = queue_for(ctx.store, ctx.settings)
+    queue = queue_for(ctx.store, ctx.settings).as_user(ctx.actor)
     if ctx.args.number:
         ticket = queue.call(counter, ctx.args.number)
     else:
@@ -198,6 +222,94 @@ def cmd_printer_retry(ctx: Context) -> int:
     return 0
 
 
+def _new_pin(ctx: Context) -> str:
+    pin = os.environ.get("PST_KIOSK_NEW_PIN")
+    if pin is not None:
+        return pin
+    first = _ask_pin(t("cli.new_pin", ctx.lang))
+    if _ask_pin(t("cli.new_pin_again", ctx.lang)) != first:
+        raise DomainError("cli.pin_mismatch")
+    return first
+
+
+def cmd_user_add(ctx: Context) -> int:
+    user = accounts.add_user(ctx.store, ctx.actor, username=ctx.args.username,
+                             name=ctx.args.name or ctx.args.username, role=ctx.args.role,
+                             pin=_new_pin(ctx))
+    print(t("cli.user_added", ctx.lang, username=user.username, role=user.role))
+    return 0
+
+
+def cmd_user_list(ctx: Context) -> int:
+    users = accounts.list_users(ctx.store)
+    if ctx.args.json:
+        _out([u.public() for u in users])
+        return 0
+    for u in users:
+        state = t("cli.user_active" if u.active else "cli.user_disabled", ctx.lang)
+        print(f"{u.username:<16} {u.name:<28} {u.role:<10} {state}")
+    if not users:
+        print(t("cli.no_users", ctx.lang))
+    return 0
+
+
+def cmd_user_disable(ctx: Context) -> int:
+    user = accounts.disable_user(ctx.store, ctx.actor, ctx.args.username)
+    print(t("cli.user_disabled_done", ctx.lang, username=user.username))
+    return 0
+
+
+def cmd_user_reset_pin(ctx: Context) -> int:
+    user = accounts.reset_pin(ctx.store, ctx.actor, ctx.args.username, _new_pin(ctx))
+    print(t("cli.user_pin_reset", ctx.lang, username=user.username))
+    return 0
+
+
+def cmd_audit(ctx: Context) -> int:
+    from datetime import date, datetime, time
+
+    accounts.require(ctx.store, ctx.actor, "admin")
+    since = None
+    if ctx.args.since:
+        since = datetime.combine(date.fromisoformat(ctx.args.since), time.min, ctx.settings.office.tz)
+    found = audit.entries(ctx.store, since=since, username=ctx.args.user_filter,
+                          action=ctx.args.action, limit=ctx.args.limit)
+    if ctx.args.json:
+        _out([e.model_dump(mode="json") for e in found])
+        return 0
+    tz = ctx.settings.office.tz
+    for e in found:
+        detail = " ".join(f"{k}={v}" for k, v in e.detail.items())
+        print(f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {e.username or '-':<12} {e.action:<16} {detail}")
+    return 0
+
+
+def cmd_purge(ctx: Context) -> int:
+    result = privacy.purge(ctx.store, ctx.actor, older_than_days=ctx.args.older_than)
+    print(t("cli.purged", ctx.lang, guests=result.guests, lockers=result.lockers,
+            days=ctx.args.older_than))
+    return 0
+
+
+def cmd_locker_list(ctx: Context) -> int:
+    from datetime import date
+
+    if ctx.args.date:
+        found = lockers.not_returned(ctx.store, ctx.settings, date.fromisoformat(ctx.args.date))
+    else:
+        found = lockers.open_lockers(ctx.store)
+    if ctx.args.json:
+        _out([lk.model_dump(mode="json") for lk in found])
+        return 0
+    tz = ctx.settings.office.tz
+    for lk in found:
+        print(f"{lk.locker_no:>3}  {lk.holder_name:<28} {lk.id_type:<8} {lk.id_masked:<18} "
+              f"{lk.assigned_at.astimezone(tz):%d-%m %H:%M}")
+    if not found:
+        print(t("cli.no_lockers", ctx.lang))
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------
 
 
@@ -209,6 +321,8 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         help="configuration TOML (env PST_KIOSK_CONFIG)")
     parser.add_argument("--lang", default=default, choices=("id", "en"),
                         help="language of messages")
+    parser.add_argument("--user", default=default, metavar="USERNAME",
+                        help="act as this officer (env PST_KIOSK_USER; PIN from PST_KIOSK_PIN or asked)")
 
 
 def build_parser(faces: dict[str, Face]) -> argparse.ArgumentParser:
@@ -271,13 +385,48 @@ def build_parser(faces: dict[str, Face]) -> argparse.ArgumentParser:
     p = printer.add_parser("retry", parents=[common], help="retry failed print jobs now")
     p.add_argument("--job", help="only this job id")
     p.set_defaults(func=cmd_printer_retry)
+    user = sub.add_parser("user", help="officer accounts").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = user.add_parser("add", parents=[common], help="add an account (PIN asked, or PST_KIOSK_NEW_PIN)")
+    p.add_argument("username")
+    p.add_argument("--name")
+    p.add_argument("--role", required=True, choices=("petugas", "bendahara", "admin"))
+    p.set_defaults(func=cmd_user_add)
+    p = user.add_parser("list", parents=[common], help="list accounts")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_user_list)
+    p = user.add_parser("disable", parents=[common], help="disable an account")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_disable)
+    p = user.add_parser("reset-pin", parents=[common], help="set a new PIN and unlock")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_reset_pin)
+
+    p = sub.add_parser("audit", parents=[common], help="the audit trail, newest first")
+    p.add_argument("--since", help="YYYY-MM-DD")
+    p.add_argument("--by", dest="user_filter", metavar="USERNAME")
+    p.add_argument("--action", help="prefix, e.g. locker. or login")
+    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("purge", parents=[common], help="anonymise guests past retention (admin)")
+    p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    p.set_defaults(func=cmd_purge)
+
+    locker = sub.add_parser("locker", help="lockers holding ID cards").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = locker.add_parser("list", parents=[common], help="open lockers (cards not returned)")
+    p.add_argument("--date", help="only cards kept on this day, YYYY-MM-DD (closing time)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_locker_list)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = None) -> int:
     parser = build_parser(faces or {})
     args = parser.parse_args(argv)
-    for name in ("db", "config", "lang"):
+    for name in ("db", "config", "lang", "user"):
         if not hasattr(args, name):
             setattr(args, name, None)
     ctx: Context | None = None

@@ -1,0 +1,60 @@
+import json
+
+import pytest
+
+from screens.main import main
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "pst.db"))
+    return monkeypatch
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_accounts_from_the_command_line(env, capsys):
+    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
+    env.setenv("PST_KIOSK_NEW_PIN", "1234")
+    code, _, err = run(capsys, "user", "add", "budi", "--role", "petugas")
+    assert code == 10 and "masuk" in err  # only an admin adds accounts now
+    env.setenv("PST_KIOSK_PIN", "9876")
+    assert run(capsys, "--user", "admin", "user", "add", "budi", "--role", "petugas")[0] == 0
+    code, out, _ = run(capsys, "user", "list", "--json")
+    assert [(u["username"], u["role"], u["active"]) for u in json.loads(out)] == [
+        ("admin", "admin", True), ("budi", "petugas", True)]
+    run(capsys, "ticket", "take", "B", "--no-print")
+    env.delenv("PST_KIOSK_PIN")
+    code, _, err = run(capsys, "ticket", "call", "--counter", "1")
+    assert code == 10
+    env.setenv("PST_KIOSK_PIN", "0000")
+    code, _, err = run(capsys, "--user", "budi", "ticket", "call", "--counter", "1")
+    assert code == 10 and "PIN salah" in err
+    env.setenv("PST_KIOSK_PIN", "1234")
+    code, out, _ = run(capsys, "--user", "budi", "ticket", "call", "--counter", "1", "--json")
+    assert code == 0 and json.loads(out)["number"] == "B-001"
+    code, _, _ = run(capsys, "--user", "budi", "audit")
+    assert code == 10  # the trail is for admins
+    env.setenv("PST_KIOSK_PIN", "9876")
+    code, out, _ = run(capsys, "--user", "admin", "audit", "--json")
+    actions = [(e["username"], e["action"]) for e in json.loads(out)]
+    assert ("budi", "ticket.call") in actions and (None, "login.failed") in actions
+    assert run(capsys, "--user", "admin", "user", "disable", "budi")[0] == 0
+    env.setenv("PST_KIOSK_NEW_PIN", "2468")
+    assert run(capsys, "--user", "admin", "user", "reset-pin", "budi")[0] == 0
+    code, out, _ = run(capsys, "--user", "admin", "purge", "--older-than", "30")
+    assert code == 0 and "0 tamu" in out
+    code, out, _ = run(capsys, "locker", "list", "--json")
+    assert code == 0 and json.loads(out) == []
+
+
+def test_pin_is_never_asked_without_a_terminal(env, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
+    code, _, err = run(capsys, "--user", "admin", "ticket", "call", "--counter", "1")
+    assert code == 10 and "PST_KIOSK_PIN" in err
