@@ -72,6 +72,10 @@ class KioskSettings(_Model):
     staff_exit_code: str = ""  # set by `pst-kiosk init`; empty means "use the office code"
 
 
+class CounterSettings(_Model):
+    lock_minutes: int = Field(5, ge=1, le=240)  # idle time before the counter screen locks
+
+
 class PrivacySettings(_Model):
     retention_days: int = Field(730, ge=30)  # guests not seen for this long are anonymised
 
@@ -89,6 +93,7 @@ class Settings(_Model):
     kiosk: KioskSettings = Field(default_factory=KioskSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    counter: CounterSettings = Field(default_factory=CounterSettings)
 
     @property
     def db_path(self) -> Path:

@@ -8,10 +8,12 @@ a hanging printer never blocks a face.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from textual import work
 from textual.app import App
+from textual.dom import DOMNode
 from textual.reactive import reactive
 
 from kiosk import printing
@@ -44,6 +46,14 @@ class PstApp(App[None]):
 
     def t(self, key: str, **params: Any) -> str:
         return t(key, self.lang, **params)
+
+    def localize_bindings(self, node: DOMNode) -> None:
+        """Footer labels from the catalogue: a binding's id is its catalogue key."""
+        bindings = node._bindings.copy()
+        for key, found in bindings.key_to_bindings.items():
+            bindings.key_to_bindings[key] = [
+                replace(b, description=self.t(b.id)) if b.id else b for b in found]
+        node._bindings = bindings
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)

@@ -7,11 +7,12 @@ calls that ticket.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import time
+
 from datetime import datetime
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
@@ -19,11 +20,14 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Digits, Footer, Header, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
-from kiosk import printing
+from kiosk import accounts, identity, printing
+from kiosk.accounts import User
 from kiosk.errors import DomainError
+from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import all_services, by_code
 from screens.base import PstApp, friendly_error
+from screens.login import LockScreen, LoginScreen
 
 
 def _mmss(seconds: float) -> str:
@@ -140,16 +144,18 @@ class CounterScreen(Screen[None]):
     """The working screen of one counter."""
 
     BINDINGS = [
-        Binding("n", "call_next", "Berikutnya", id="counter.next"),
-        Binding("c", "call_number", "Panggil no.", id="counter.call"),
-        Binding("r", "recall", "Ulang", id="counter.recall"),
-        Binding("x", "no_show", "Tidak hadir", id="counter.no_show"),
-        Binding("s", "start", "Mulai", id="counter.start"),
-        Binding("f", "finish", "Selesai", id="counter.finish"),
-        Binding("t", "transfer", "Alihkan", id="counter.transfer"),
-        Binding("p", "reprint", "Cetak ulang", id="counter.reprint"),
-        Binding("u", "retry_print", "Ulang cetak", id="counter.retry"),
-        Binding("g", "filter", "Filter", id="counter.filter"),
+        Binding("n", "call_next", "Berikutnya", id="counter.key.next"),
+        Binding("c", "call_number", "Panggil no.", id="counter.key.call"),
+        Binding("r", "recall", "Ulang", id="counter.key.recall"),
+        Binding("x", "no_show", "Tidak hadir", id="counter.key.no_show"),
+        Binding("s", "start", "Mulai", id="counter.key.start"),
+        Binding("f", "finish", "Selesai", id="counter.key.finish"),
+        Binding("t", "transfer", "Alihkan", id="counter.key.transfer"),
+        Binding("p", "reprint", "Cetak ulang", id="counter.key.reprint"),
+        Binding("u", "retry_print", "Ulang cetak", id="counter.key.retry"),
+        Binding("g", "filter", "Filter", id="counter.key.filter"),
+        Binding("k", "lockers", "Loker", id="counter.key.lockers"),
+        Binding("ctrl+l", "app.logout", "Keluar akun", id="counter.key.logout"),
     ]
 
     def __init__(self, counter: int) -> None:
@@ -177,18 +183,9 @@ class CounterScreen(Screen[None]):
         yield Static("", id="printer-warning")
         yield Footer()
 
-    def _localize_bindings(self) -> None:
-        """Footer labels from the catalogue (this instance's copy of the bindings)."""
-        bindings = self._bindings.copy()
-        for key, found in bindings.key_to_bindings.items():
-            bindings.key_to_bindings[key] = [
-                replace(b, description=self.pst.t(b.id.replace("counter.", "counter.key.")))
-                if b.id else b for b in found]
-        self._bindings = bindings
-
     def on_mount(self) -> None:
         app = self.pst
-        self._localize_bindings()
+        app.localize_bindings(self)
         self.app.title = app.t("counter.title", counter=self.counter)
         self.app.sub_title = app.settings.office.name
         table = self.query_one("#waiting", DataTable)
@@ -250,6 +247,15 @@ class CounterScreen(Screen[None]):
         ]
         if ticket.recalls:
             lines.append(app.t("counter.recalled", count=ticket.recalls))
+        guest = guest_for_ticket(app.store, ticket.id)
+        if guest is not None:
+            lines += ["", f"{guest.name}",
+                      f"{identity.choice_name('id_type', guest.id_type, app.lang)} {guest.id_masked}",
+                      identity.choice_name("segment", guest.segment, app.lang)
+                      + (f" • {guest.institution}" if guest.institution else ""),
+                      app.t("counter.purpose", purpose=identity.choice_name("purpose", guest.purpose, app.lang))]
+        else:
+            lines += ["", app.t("counter.no_guestbook")]
         if ticket.started_at:
             lines.append(app.t("counter.serving_for",
                                duration=_mmss((now - ticket.started_at).total_seconds())))
@@ -337,6 +343,12 @@ class CounterScreen(Screen[None]):
         self.app.push_screen(ChooseServiceScreen(self.pst.t("counter.transfer_to"),
                                                  exclude=ticket.service), chosen)
 
+    def action_lockers(self) -> None:
+        from screens.lockers import LockerScreen
+
+        guest = guest_for_ticket(self.pst.store, self.current.id) if self.current else None
+        self.app.push_screen(LockerScreen(guest))
+
     def action_filter(self) -> None:
         def chosen(codes: list[str] | None) -> None:
             if codes is not None:
@@ -372,7 +384,7 @@ class CounterScreen(Screen[None]):
 
 
 class CounterApp(PstApp):
-    """The officers' face. Ctrl+Q quits (officers may leave; the accounts issue adds login)."""
+    """The officers' face: login (once accounts exist), counter, lockers; idle locks it."""
 
     CSS_PATH = "counter.tcss"
     TITLE = "PST Loket"
@@ -380,9 +392,30 @@ class CounterApp(PstApp):
     def __init__(self, *args, counter: int | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.counter = counter
+        self.user: User | None = None
+        self.last_activity = time.monotonic()
 
     def on_mount(self) -> None:
         super().on_mount()
+        self.set_interval(5.0, self._check_idle)
+        if accounts.enforced(self.store):
+            self.push_screen(LoginScreen(), self._logged_in)
+        else:
+            self._start()
+
+    def _logged_in(self, user: User | None) -> None:
+        if user is None:
+            return
+        self.set_user(user)
+        self._start()
+
+    def set_user(self, user: User | None) -> None:
+        self.user = user
+        self.queue = self.queue.as_user(user)
+        self.sub_title = f"{self.settings.office.name} • {user.name} ({user.role})" if user else \
+            self.settings.office.name
+
+    def _start(self) -> None:
         if self.counter and 1 <= self.counter <= self.settings.office.counters:
             self.push_screen(CounterScreen(self.counter))
         else:
@@ -392,3 +425,31 @@ class CounterApp(PstApp):
         if counter:
             self.counter = counter
             self.push_screen(CounterScreen(counter))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseDown)):
+            self.last_activity = time.monotonic()
+        await super().on_event(event)
+
+    def _check_idle(self) -> None:
+        if self.user is None or isinstance(self.screen, (LockScreen, LoginScreen)):
+            return
+        if time.monotonic() - self.last_activity >= self.settings.counter.lock_minutes * 60:
+            self.lock()
+
+    def lock(self) -> None:
+        def unlocked(user: User | None) -> None:
+            if user is not None:
+                self.set_user(user)
+                self.last_activity = time.monotonic()
+
+        self.push_screen(LockScreen(self.user), unlocked)
+
+    def action_logout(self) -> None:
+        """Leave the account: back to the login screen, the counter stays chosen."""
+        if not accounts.enforced(self.store):
+            return
+        self.set_user(None)
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(LoginScreen(), self._logged_in)

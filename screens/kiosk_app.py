@@ -18,8 +18,8 @@ from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
 
 from kiosk import printing
 from kiosk.services import all_services
-from kiosk.tickets import IssuedTicket, issue_ticket
-from screens.base import PstApp, friendly_error
+from kiosk.tickets import IssuedTicket
+from screens.base import PstApp
 
 
 class LocalizedScreen(Screen[None]):
@@ -84,15 +84,12 @@ class HomeScreen(LocalizedScreen):
             box.value = not box.value
 
     def take(self, code: str) -> None:
-        app = self.pst
+        """Every visit starts at the guestbook (seeds 000, 004); the ticket comes after it."""
+        from screens.guestbook import IdentifyScreen
+
         priority = self.query_one("#priority", Checkbox).value
-        try:
-            issued = issue_ticket(app.store, app.settings, code, priority=priority)
-        except Exception as exc:  # noqa: BLE001 - a visitor sees a message, never a traceback
-            self.notify(friendly_error(app, exc), severity="error")
-            return
         self.query_one("#priority", Checkbox).value = False
-        app.push_screen(TicketScreen(issued))
+        self.pst.push_screen(IdentifyScreen(code, priority))
 
 
 class TicketScreen(LocalizedScreen):

@@ -10,6 +10,7 @@ from kiosk.tickets import issue_ticket, queue_for
 from screens.counter_app import CallNumberScreen, ChooseServiceScreen, CounterApp, CounterPickScreen, CounterScreen
 from screens.display_app import DisplayApp
 from screens.kiosk_app import KioskApp
+from tests.screens.helpers import new_visitor_ticket
 
 SIZE = (120, 40)
 
@@ -121,8 +122,7 @@ async def test_counter_warns_about_failed_printing_and_reprints(tmp_path, clock,
     dead = write_config(tmp_path / "dead.toml", tmp_path / "pst.db", printer=f"network:127.0.0.1:{refused_port()}")
     app = KioskApp(dead, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("b")
-        await pilot.pause()
+        await new_visitor_ticket(pilot, "penjualan")
         for _ in range(100):
             if app.screen.print_result is not None:
                 break

@@ -4,9 +4,11 @@ import pytest
 
 from kiosk import printing
 from kiosk.store import Store
+from screens.guestbook import ConfirmScreen, GuestFormScreen, IdentifyScreen
 from screens.kiosk_app import HomeScreen, KioskApp, StaffExitScreen, TicketScreen
 from tests.conftest import write_config
 from tests.printer_server import CapturePrinter, refused_port
+from tests.screens.helpers import GUEST, click, fill_form, new_visitor_ticket
 
 SIZE = (100, 40)
 
@@ -24,10 +26,7 @@ async def test_click_a_service_and_see_the_ticket_printed(printer_settings, capt
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, HomeScreen)
         assert "Selamat datang" in str(app.screen.query_one("#welcome").render())
-        await pilot.click("#svc-penjualan")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, TicketScreen)
+        screen = await new_visitor_ticket(pilot, "penjualan")
         assert screen.query_one("#number").value == "B-001"
         assert "0 orang di depan" in str(screen.query_one("#ahead").render())
         result = await wait_printed(pilot, screen)
@@ -39,17 +38,31 @@ async def test_click_a_service_and_see_the_ticket_printed(printer_settings, capt
     assert b"B-001" in capture.wait_for_jobs(1)[0]
     with Store(printer_settings.db_path) as store:
         assert store.row("SELECT number, status FROM tickets") == {"number": "B-001", "status": "waiting"}
+        assert store.row("SELECT name FROM guests")["name"] == "Siti Aminah"
 
 
-async def test_keyboard_letter_and_priority_key(settings, clock):
+async def test_keyboard_only_visitor(settings, clock):
+    """Letter key, then Tab/Enter through the returning-guest path."""
+    from kiosk.guestbook import register_visit, validate_guest
+    from tests.screens.helpers import GUEST
+
+    with Store(settings.db_path, clock=clock) as store:
+        register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                       guest=validate_guest(GUEST))
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a")
+        await pilot.press("p", "a")  # priority, then service A
         await pilot.pause()
-        assert app.screen.query_one("#number").value == "A-001"
+        assert isinstance(app.screen, IdentifyScreen)
+        await pilot.press(*"siti@example.com", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.query_one("#purpose").value = "penelitian"
+        app.screen.query_one("#yes").focus()
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.press("p", "a")
+        app.screen.query_one("#agree").focus()
+        await pilot.press("enter")
         await pilot.pause()
         screen = app.screen
         assert screen.issued.ticket.priority and screen.query_one("#number").value == "A-002"
@@ -62,9 +75,7 @@ async def test_dead_printer_still_issues_and_shows_the_ticket(tmp_path, clock):
                             printer=f"network:127.0.0.1:{refused_port()}")
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.click("#svc-konsultasi")
-        await pilot.pause()
-        screen = app.screen
+        screen = await new_visitor_ticket(pilot, "konsultasi")
         assert screen.query_one("#number").value == "C-001"
         result = await wait_printed(pilot, screen)
         assert not result.printed
@@ -80,14 +91,12 @@ async def test_hanging_printer_leaves_the_kiosk_responsive(tmp_path, clock):
         settings = write_config(tmp_path / "c.toml", tmp_path / "pst.db", printer=silent.url)
         app = KioskApp(settings, clock=clock, spool=False)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.click("#svc-penjualan")
-            await pilot.pause()
-            ticket_screen = app.screen
+            ticket_screen = await new_visitor_ticket(pilot, "penjualan")
             assert ticket_screen.print_result is None  # still waiting for the printer...
             await pilot.click("#done")  # ...yet the visitor can go on
             await pilot.pause()
-            await pilot.click("#svc-penjualan")
-            await pilot.pause()
+            await new_visitor_ticket(pilot, "penjualan", {**GUEST, "email": "andi@example.com",
+                                                          "name": "Andi", "id_number": "3273010101900002"})
             assert app.screen.query_one("#number").value == "B-002"
             result = await wait_printed(pilot, ticket_screen)
             assert result.reason == "no_answer"
@@ -108,19 +117,41 @@ async def test_language_switch(settings, clock):
         assert "Library" in str(app.screen.query_one("#svc-perpustakaan").label)
         await pilot.press("b")
         await pilot.pause()
-        assert "ahead of you" in str(app.screen.query_one("#ahead").render())
+        assert "Visited PST before" in str(app.screen.query_one(".flow-text").render())
+        await pilot.click("#new")
+        await pilot.pause()
+        assert str(app.screen.query_one("#label-email").render()) == "Active email *"
 
 
-async def test_idle_returns_home(settings, clock):
+async def test_idle_returns_home_from_the_ticket(settings, clock):
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("d")
-        await pilot.pause()
-        assert isinstance(app.screen, TicketScreen)
+        await new_visitor_ticket(pilot, "rekomendasi")
         app.last_activity -= settings.kiosk.ticket_seconds + 1
         app._check_idle()
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_idle_clears_a_half_filled_form(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-penjualan")
+        await click(pilot, "#new")
+        await fill_form(pilot, {"name": "Siti Aminah", "email": "siti@example.com"})
+        app.last_activity -= settings.kiosk.idle_seconds - 5
+        app._check_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, GuestFormScreen)  # not yet idle long enough
+        app.last_activity -= 10
+        app._check_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await click(pilot, "#svc-penjualan")
+        await click(pilot, "#new")
+        assert app.screen.query_one("#name").value == "" and app.screen.query_one("#email").value == ""
+    with Store(settings.db_path) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM guests").fetchone()[0] == 0
 
 
 async def test_visitors_cannot_quit_but_staff_can(settings, clock):

@@ -1,0 +1,255 @@
+"""The kiosk's guestbook flow: identify (returning?) -> form or confirm -> consent -> ticket.
+
+Nothing stored about a person is shown here except the first name and masked ID of a
+returning guest, and only to ask "is this you?".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from kiosk import identity
+from kiosk.guestbook import GuestData, ReturningGuest, find_returning, register_visit, validate_guest
+from kiosk.identity import FieldInvalid, Invalid
+from kiosk.services import by_code
+from kiosk.tickets import issue_ticket
+from screens.base import friendly_error
+
+if TYPE_CHECKING:
+    from screens.kiosk_app import KioskApp
+
+from screens.kiosk_app import LocalizedScreen, TicketScreen
+
+
+def _options(kind: str, lang: str) -> list[tuple[str, str]]:
+    return [(identity.choice_name(kind, c["code"], lang), c["code"]) for c in identity.choices()[kind]]
+
+
+class FlowScreen(LocalizedScreen):
+    """A step of the guestbook for one chosen service."""
+
+    def __init__(self, service: str, priority: bool) -> None:
+        super().__init__()
+        self.service = service
+        self.priority = priority
+
+    def service_title(self) -> Static:
+        return Static(f"{self.pst.t('guest.title')} • {by_code(self.service).name(self.pst.lang)}",
+                      classes="flow-title")
+
+    def finish_with(self, issued: Any) -> None:
+        """Replace the whole flow by the ticket screen (idle or Done then goes home)."""
+        app = self.pst
+        app.go_home()
+        app.push_screen(TicketScreen(issued))
+
+
+class IdentifyScreen(FlowScreen):
+    def compose(self) -> ComposeResult:
+        app = self.pst
+        with Vertical(classes="flow"):
+            yield self.service_title()
+            yield Static(app.t("guest.returning_question"), classes="flow-text")
+            yield Input(placeholder=app.t("guest.lookup_placeholder"), id="lookup")
+            yield Static("", id="lookup-note", classes="field-error")
+            with Horizontal(classes="flow-buttons"):
+                yield Button(app.t("guest.find"), id="find", variant="primary")
+                yield Button(app.t("guest.new_visitor"), id="new", variant="success")
+                yield Button(app.t("guest.back"), id="back")
+
+    @on(Input.Submitted, "#lookup")
+    @on(Button.Pressed, "#find")
+    def _find(self) -> None:
+        typed = self.query_one("#lookup", Input).value
+        try:
+            found = find_returning(self.pst.store, typed)
+        except Exception as exc:  # noqa: BLE001 - never a traceback at the kiosk
+            self.notify(friendly_error(self.pst, exc), severity="error")
+            return
+        if found is None:
+            self.query_one("#lookup-note", Static).update(self.pst.t("guest.not_found"))
+            return
+        self.app.push_screen(ConfirmScreen(self.service, self.priority, found))
+
+    @on(Button.Pressed, "#new")
+    def _new(self) -> None:
+        typed = self.query_one("#lookup", Input).value.strip()
+        prefill = {"email": typed} if "@" in typed else ({"id_number": typed} if typed else {})
+        self.app.push_screen(GuestFormScreen(self.service, self.priority, prefill))
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.dismiss()
+
+
+class ConfirmScreen(FlowScreen):
+    def __init__(self, service: str, priority: bool, found: ReturningGuest) -> None:
+        super().__init__(service, priority)
+        self.found = found
+
+    def compose(self) -> ComposeResult:
+        app = self.pst
+        id_name = identity.choice_name("id_type", self.found.id_type, app.lang)
+        with Vertical(classes="flow"):
+            yield self.service_title()
+            yield Static(app.t("guest.hello", name=self.found.first_name), id="hello", classes="flow-big")
+            yield Static(app.t("guest.is_this_you", id=f"{id_name} {self.found.id_masked}"),
+                         id="masked", classes="flow-text")
+            yield Label(app.t("guest.purpose"))
+            yield Select(_options("purpose", app.lang), id="purpose", prompt=app.t("guest.choose"))
+            yield Static("", id="err-purpose", classes="field-error")
+            with Horizontal(classes="flow-buttons"):
+                yield Button(app.t("guest.yes_me"), id="yes", variant="primary")
+                yield Button(app.t("guest.not_me"), id="no")
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        purpose = self.query_one("#purpose", Select).value
+        if purpose in (Select.NULL, None):
+            self.query_one("#err-purpose", Static).update(self.pst.t("invalid.choice"))
+            return
+        self.app.push_screen(ConsentScreen(self.service, self.priority, purpose=str(purpose),
+                                           guest_id=self.found.guest_id))
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.app.push_screen(GuestFormScreen(self.service, self.priority, {}))
+
+
+FIELDS = ("name", "id_type", "id_number", "id_country", "email", "phone", "institution",
+          "segment", "npwp", "gender", "education", "purpose")
+
+
+class GuestFormScreen(FlowScreen):
+    """The full guestbook form for a first visit; errors show under their fields."""
+
+    def __init__(self, service: str, priority: bool, prefill: dict[str, str]) -> None:
+        super().__init__(service, priority)
+        self.prefill = prefill
+
+    def compose(self) -> ComposeResult:
+        app = self.pst
+        pre = self.prefill
+        with VerticalScroll(classes="flow form"):
+            yield self.service_title()
+            yield Static(app.t("guest.form_intro"), classes="flow-text")
+            for field in FIELDS:
+                yield Label(app.t(f"guest.field.{field}"), id=f"label-{field}")
+                if field in ("id_type", "segment", "gender", "education", "purpose"):
+                    kind = field
+                    yield Select(_options(kind, app.lang), id=field, prompt=app.t("guest.choose"),
+                                 value=pre.get(field, Select.NULL))
+                else:
+                    yield Input(value=pre.get(field, ""), id=field,
+                                placeholder=app.t(f"guest.hint.{field}"))
+                yield Static("", id=f"err-{field}", classes="field-error")
+            yield Checkbox(app.t("guest.field.disability"), id="disability")
+            with Horizontal(classes="flow-buttons"):
+                yield Button(app.t("guest.next"), id="next", variant="primary")
+                yield Button(app.t("guest.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._toggle_optional()
+        self.query_one("#name", Input).focus()
+
+    @on(Select.Changed)
+    def _toggle_optional(self) -> None:
+        id_type = self.query_one("#id_type", Select).value
+        segment = self.query_one("#segment", Select).value
+        for field, shown in (("id_country", id_type == "passport"),
+                             ("npwp", identity.npwp_required(str(segment)) if segment else False)):
+            for node in (f"#{field}", f"#label-{field}", f"#err-{field}"):
+                self.query_one(node).display = shown
+
+    def values(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {}
+        for field in FIELDS:
+            widget = self.query_one(f"#{field}")
+            value = widget.value
+            raw[field] = None if value in (Select.NULL, None) else value
+            if not widget.display:
+                raw[field] = None
+        raw["disability"] = self.query_one("#disability", Checkbox).value
+        return raw
+
+    @on(Button.Pressed, "#next")
+    def _next(self) -> None:
+        raw = self.values()
+        errors: dict[str, FieldInvalid] = {}
+        guest: GuestData | None = None
+        try:
+            guest = validate_guest(raw)
+        except Invalid as exc:
+            errors.update(exc.errors)
+        if not raw.get("purpose"):
+            errors["purpose"] = FieldInvalid("invalid.choice")
+        for field in FIELDS:
+            err = errors.get(field)
+            self.query_one(f"#err-{field}", Static).update(
+                self.pst.t(err.key, **err.params) if err else "")
+        if errors:
+            first = next(f for f in FIELDS if f in errors)
+            self.query_one(f"#{first}").focus()
+            self.query_one(f"#label-{first}").scroll_visible()
+            return
+        self.app.push_screen(ConsentScreen(self.service, self.priority, purpose=raw["purpose"],
+                                           guest=guest))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.pst.go_home()
+
+
+class ConsentScreen(FlowScreen):
+    """The privacy notice (UU 27/2022) before anything is saved."""
+
+    def __init__(self, service: str, priority: bool, *, purpose: str,
+                 guest: GuestData | None = None, guest_id: str | None = None) -> None:
+        super().__init__(service, priority)
+        self.purpose = purpose
+        self.guest = guest
+        self.guest_id = guest_id
+
+    def compose(self) -> ComposeResult:
+        app = self.pst
+        office = app.settings.office
+        contact = office.email or office.phone or office.name
+        with VerticalScroll(classes="flow"):
+            yield self.service_title()
+            yield Static(app.t("privacy.title"), classes="flow-big")
+            yield Static(app.t("privacy.notice", office=office.name, contact=contact,
+                               years=max(1, round(app.settings.privacy.retention_days / 365)),
+                               version=identity.notice_version()), id="notice", classes="flow-text")
+            with Horizontal(classes="flow-buttons"):
+                yield Button(app.t("privacy.agree"), id="agree", variant="primary")
+                yield Button(app.t("privacy.disagree"), id="disagree")
+
+    @on(Button.Pressed, "#agree")
+    def _agree(self) -> None:
+        app = self.pst
+        try:
+            registered = register_visit(app.store, app.settings, service=self.service,
+                                        purpose=self.purpose, consent=True, guest=self.guest,
+                                        guest_id=self.guest_id, priority=self.priority)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(friendly_error(app, exc), severity="error")
+            return
+        self.finish_with(registered.issued)
+
+    @on(Button.Pressed, "#disagree")
+    def _disagree(self) -> None:
+        """No consent: nothing about the person is kept, but service is never refused."""
+        app = self.pst
+        try:
+            issued = issue_ticket(app.store, app.settings, self.service, priority=self.priority)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(friendly_error(app, exc), severity="error")
+            return
+        self.notify(app.t("privacy.no_consent_ticket"), timeout=8)
+        self.finish_with(issued)

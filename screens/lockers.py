@@ -1,0 +1,241 @@
+"""Lockers at the counter: keep a card and give a locker (slip printed), find and return.
+The full ID number appears only in the return dialog, to match the card in hand."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+
+from kiosk import identity, lockers
+from kiosk.errors import DomainError
+from kiosk.guestbook import VisitGuest
+from kiosk.identity import Invalid
+from screens.base import friendly_error
+
+if TYPE_CHECKING:
+    from screens.counter_app import CounterApp
+
+
+class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, guest: VisitGuest | None) -> None:
+        super().__init__()
+        self.guest = guest
+
+    @property
+    def pst(self) -> CounterApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        app, guest = self.pst, self.guest
+        suggestion = lockers.suggest(app.store, app.settings)
+        id_types = [(identity.choice_name("id_type", c, app.lang), c) for c in identity.ID_TYPES]
+        with Vertical(classes="dialog"):
+            yield Label(app.t("lockers.assign_title"), classes="title")
+            yield Label(app.t("guest.field.id_type"))
+            yield Select(id_types, id="id_type", value=guest.id_type if guest else "ktp",
+                         allow_blank=False)
+            yield Label(app.t("guest.field.id_number"))
+            hint = (app.t("lockers.use_guest_id", id=guest.id_masked) if guest
+                    else app.t("guest.hint.id_number"))
+            yield Input(id="id_number", placeholder=hint)
+            yield Static("", id="err-id_number", classes="field-error")
+            yield Label(app.t("lockers.holder"))
+            yield Input(value=guest.name if guest else "", id="holder_name")
+            yield Static("", id="err-holder_name", classes="field-error")
+            yield Label(app.t("lockers.number"))
+            yield Input(id="locker_no", type="integer",
+                        placeholder=app.t("lockers.suggested", number=suggestion) if suggestion
+                        else app.t("locker.all_taken"))
+            yield Static("", id="err-locker", classes="field-error")
+            with Horizontal(classes="login-buttons"):
+                yield Button(app.t("lockers.save"), id="save", variant="primary")
+                yield Button(app.t("guest.cancel"), id="cancel")
+
+    @on(Button.Pressed, "#save")
+    @on(Input.Submitted)
+    def _save(self) -> None:
+        app = self.pst
+        for name in ("id_number", "holder_name", "locker"):
+            self.query_one(f"#err-{name}", Static).update("")
+        number_text = self.query_one("#locker_no", Input).value.strip()
+        try:
+            assigned = lockers.assign(
+                app.store, app.settings, app.user,
+                id_type=str(self.query_one("#id_type", Select).value),
+                id_number=self.query_one("#id_number", Input).value,
+                holder_name=self.query_one("#holder_name", Input).value,
+                locker_no=int(number_text) if number_text else None,
+                guest_id=self.guest.guest_id if self.guest else None,
+                visit_id=self.guest.visit_id if self.guest else None)
+        except Invalid as exc:
+            for field, message in exc.field_messages(app.lang).items():
+                self.query_one(f"#err-{field}", Static).update(message)
+            return
+        except DomainError as exc:
+            self.query_one("#err-locker", Static).update(exc.message(app.lang))
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.query_one("#err-locker", Static).update(friendly_error(app, exc))
+            return
+        self.dismiss(assigned)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ReturnLockerScreen(ModalScreen[bool]):
+    """Confirm the card in hand matches, then close the locker."""
+
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, locker: lockers.Locker) -> None:
+        super().__init__()
+        self.locker = locker
+
+    @property
+    def pst(self) -> CounterApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        app, lk = self.pst, self.locker
+        full = lockers.reveal_card(app.store, app.user, lk.id)
+        with Vertical(classes="dialog"):
+            yield Label(app.t("lockers.return_title", number=lk.locker_no), classes="title")
+            yield Static(lk.holder_name, id="holder")
+            yield Static(f"{identity.choice_name('id_type', lk.id_type, app.lang)}: {full}", id="full-id")
+            yield Static(app.t("lockers.check_card"))
+            with Horizontal(classes="login-buttons"):
+                yield Button(app.t("lockers.confirm_return"), id="confirm", variant="primary")
+                yield Button(app.t("guest.cancel"), id="cancel")
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        try:
+            lockers.return_card(self.pst.store, self.pst.user, self.locker.id)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(friendly_error(self.pst, exc), severity="error")
+            self.dismiss(False)
+            return
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class LockerScreen(Screen[None]):
+    """Open lockers; search by number, slip QR or name; the day's unreturned cards."""
+
+    BINDINGS = [
+        Binding("a", "assign", "Titip kartu", id="lockers.key.assign"),
+        Binding("r", "return", "Kembalikan", id="lockers.key.return"),
+        Binding("d", "closing", "Belum kembali hari ini", id="lockers.key.closing"),
+        Binding("escape", "back", "Kembali", id="lockers.key.back"),
+    ]
+
+    def __init__(self, guest: VisitGuest | None = None) -> None:
+        super().__init__()
+        self.guest = guest
+        self.closing = False
+
+    @property
+    def pst(self) -> CounterApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        app = self.pst
+        yield Header()
+        yield Static("", id="locker-title", classes="title")
+        yield Input(placeholder=app.t("lockers.search"), id="search")
+        yield DataTable(id="lockers", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="locker-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.pst
+        app.localize_bindings(self)
+        table = self.query_one("#lockers", DataTable)
+        for key in ("col_no", "col_name", "col_id", "col_since"):
+            table.add_column(app.t(f"lockers.{key}"), key=key)
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        app = self.pst
+        query = self.query_one("#search", Input).value
+        if self.closing:
+            rows = lockers.not_returned(app.store, app.settings, app.queue.today())
+            title = app.t("lockers.closing_title")
+        else:
+            rows = lockers.find_open(app.store, query)
+            title = app.t("lockers.open_title")
+        self.query_one("#locker-title", Static).update(title)
+        table = self.query_one("#lockers", DataTable)
+        table.clear()
+        tz = app.settings.office.tz
+        for lk in rows:
+            table.add_row(str(lk.locker_no), lk.holder_name,
+                          f"{identity.choice_name('id_type', lk.id_type, app.lang)} {lk.id_masked}",
+                          f"{lk.assigned_at.astimezone(tz):%d-%m %H:%M}", key=lk.id)
+        free = len(lockers.free_lockers(app.store, app.settings))
+        self.query_one("#locker-summary", Static).update(
+            app.t("lockers.summary", open=len(lockers.open_lockers(app.store)), free=free))
+
+    @on(Input.Changed, "#search")
+    def _search(self) -> None:
+        self.closing = False
+        self.refresh_data()
+
+    def _selected(self) -> lockers.Locker | None:
+        table = self.query_one("#lockers", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return lockers.get(self.pst.store, key)
+
+    def action_assign(self) -> None:
+        def done(assigned: lockers.Assigned | None) -> None:
+            if assigned:
+                self.notify(self.pst.t("lockers.assigned", number=assigned.locker.locker_no))
+                self.pst.print_in_background(assigned.job_id, self._printed)
+                self.refresh_data()
+
+        self.app.push_screen(AssignLockerScreen(self.guest), done)
+
+    def _printed(self, results: list) -> None:  # noqa: ANN001 - PrintResult list
+        bad = [r for r in results if not r.printed]
+        if bad or not results:
+            message = bad[0].message(self.pst.lang) if bad else self.pst.t("printer.fault.error")
+            self.notify(message, severity="error")
+
+    @on(DataTable.RowSelected, "#lockers")
+    def action_return(self) -> None:
+        locker = self._selected()
+        if locker is None:
+            self.notify(self.pst.t("lockers.none_selected"), severity="warning")
+            return
+
+        def done(returned: bool | None) -> None:
+            if returned:
+                self.notify(self.pst.t("lockers.returned", number=locker.locker_no))
+            self.refresh_data()
+
+        try:
+            self.app.push_screen(ReturnLockerScreen(locker), done)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(friendly_error(self.pst, exc), severity="error")
+
+    def action_closing(self) -> None:
+        self.closing = not self.closing
+        self.refresh_data()
+
+    def action_back(self) -> None:
+        self.dismiss()

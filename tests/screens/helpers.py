@@ -1,0 +1,42 @@
+"""Driving the kiosk's guestbook the way a visitor does."""
+
+from __future__ import annotations
+
+from textual.widgets import Checkbox, Input, Select
+
+from screens.kiosk_app import KioskApp, TicketScreen
+
+GUEST = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
+         "email": "siti@example.com", "phone": "0812 3456 7890", "segment": "akademisi",
+         "education": "s1", "gender": "p", "purpose": "skripsi"}
+
+
+async def click(pilot, selector: str) -> None:
+    """Scroll the target into view (a visitor scrolls too) and click it."""
+    pilot.app.screen.query_one(selector).scroll_visible(animate=False, immediate=True)
+    await pilot.pause()
+    await pilot.click(selector)
+    await pilot.pause()
+
+
+async def fill_form(pilot, values: dict[str, object]) -> None:
+    screen = pilot.app.screen
+    for field, value in values.items():
+        widget = screen.query_one(f"#{field}")
+        if isinstance(widget, (Input, Select)):
+            widget.value = value
+        elif isinstance(widget, Checkbox):
+            widget.value = bool(value)
+    await pilot.pause()
+
+
+async def new_visitor_ticket(pilot, service: str = "penjualan", guest: dict | None = None) -> TicketScreen:
+    """Service -> New visitor -> form -> consent -> the ticket screen."""
+    app: KioskApp = pilot.app
+    await click(pilot, f"#svc-{service}")
+    await click(pilot, "#new")
+    await fill_form(pilot, guest or GUEST)
+    await click(pilot, "#next")
+    await click(pilot, "#agree")
+    assert isinstance(app.screen, TicketScreen), type(app.screen)
+    return app.screen
