@@ -7,6 +7,7 @@ set-up); from then on every officer action needs a logged-in user.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 from typing import Literal
@@ -142,7 +143,7 @@ def authenticate(store: Store, username: str, pin: str) -> User:
         else:
             user, pin_hash = found
             if user.locked_until and user.locked_until > now:
-                minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+                minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
                 refusal = Forbidden("auth.locked", minutes=minutes)
             elif not _verify(pin_hash, pin):
                 attempts = user.failed_attempts + 1

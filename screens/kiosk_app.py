@@ -16,10 +16,10 @@ from textual.containers import Center, Grid, Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
 
-from kiosk import printing
+from kiosk import accounts, printing
 from kiosk.services import all_services
 from kiosk.tickets import IssuedTicket
-from screens.base import PstApp
+from screens.base import PstApp, friendly_error
 
 
 class LocalizedScreen(Screen[None]):
@@ -148,29 +148,47 @@ class TicketScreen(LocalizedScreen):
 
 
 class StaffExitScreen(ModalScreen[bool]):
-    """Staff leave the kiosk with the exit code from the configuration."""
+    """Staff leave the kiosk: an admin's username and PIN once accounts exist, before that
+    the staff exit code from the configuration."""
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
 
     def compose(self) -> ComposeResult:
         app: KioskApp = self.app  # type: ignore[assignment]
         with Vertical(id="staff-exit"):
-            yield Label(app.t("kiosk.staff_exit"))
-            yield Input(password=True, id="code", placeholder=app.t("kiosk.staff_code"))
+            if accounts.enforced(app.store):
+                yield Label(app.t("login.staff_title"))
+                yield Input(id="username", placeholder=app.t("login.username"))
+                yield Input(password=True, id="code", placeholder=app.t("login.pin"))
+            else:
+                yield Label(app.t("kiosk.staff_exit"))
+                yield Input(password=True, id="code", placeholder=app.t("kiosk.staff_code"))
             yield Static("", id="staff-error")
             with Horizontal():
                 yield Button(app.t("kiosk.exit"), id="exit", variant="error")
                 yield Button(app.t("kiosk.cancel"), id="cancel")
 
+    @on(Input.Submitted, "#username")
+    def _to_pin(self) -> None:
+        self.query_one("#code", Input).focus()
+
     @on(Input.Submitted, "#code")
     @on(Button.Pressed, "#exit")
     def _try_exit(self) -> None:
         app: KioskApp = self.app  # type: ignore[assignment]
-        if self.query_one("#code", Input).value == app.staff_exit_code:
-            self.dismiss(True)
-        else:
-            self.query_one("#code", Input).value = ""
-            self.query_one("#staff-error", Static).update(app.t("kiosk.staff_wrong"))
+        code = self.query_one("#code", Input)
+        try:
+            if accounts.enforced(app.store):
+                user = accounts.authenticate(app.store, self.query_one("#username", Input).value,
+                                             code.value)
+                accounts.require(app.store, user, "admin")
+            elif code.value != app.staff_exit_code:
+                raise accounts.Forbidden("kiosk.staff_wrong")
+        except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+            code.value = ""
+            self.query_one("#staff-error", Static).update(friendly_error(app, exc))
+            return
+        self.dismiss(True)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -139,6 +139,7 @@ class LockerScreen(Screen[None]):
         Binding("a", "assign", "Titip kartu", id="lockers.key.assign"),
         Binding("r", "return", "Kembalikan", id="lockers.key.return"),
         Binding("d", "closing", "Belum kembali hari ini", id="lockers.key.closing"),
+        Binding("slash", "search", "Cari", id="lockers.key.search"),
         Binding("escape", "back", "Kembali", id="lockers.key.back"),
     ]
 
@@ -167,6 +168,14 @@ class LockerScreen(Screen[None]):
         for key in ("col_no", "col_name", "col_id", "col_since"):
             table.add_column(app.t(f"lockers.{key}"), key=key)
         self.refresh_data()
+        table.focus()  # letters are commands here; "/" goes to the search field
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#lockers", DataTable).focus()
 
     def refresh_data(self) -> None:
         app = self.pst

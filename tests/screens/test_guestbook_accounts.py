@@ -1,0 +1,204 @@
+"""Pilot tests of the guestbook's privacy, the counter's login, lockout and lockers."""
+
+from kiosk import accounts, audit
+from kiosk.guestbook import register_visit, validate_guest
+from kiosk.store import Store
+from screens.counter_app import CounterApp, CounterPickScreen, CounterScreen
+from screens.guestbook import ConfirmScreen, GuestFormScreen
+from screens.kiosk_app import KioskApp, StaffExitScreen, TicketScreen
+from screens.lockers import AssignLockerScreen, LockerScreen, ReturnLockerScreen
+from screens.login import LockScreen, LoginScreen
+from tests.screens.helpers import GUEST, click, fill_form, new_visitor_ticket
+
+SIZE = (110, 45)
+
+
+def screen_text(app) -> str:
+    """Everything the current screen shows, as text."""
+    parts = []
+    for widget in app.screen.query("*"):
+        try:
+            parts.append(str(widget.render()))
+        except Exception:  # noqa: BLE001 - containers render nothing useful
+            pass
+        for attr in ("value", "placeholder", "label"):
+            if isinstance(getattr(widget, attr, None), str):
+                parts.append(getattr(widget, attr))
+    return "\n".join(parts)
+
+
+async def test_first_time_guest_fixes_errors_then_gets_a_ticket(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-penjualan")
+        await click(pilot, "#new")
+        await fill_form(pilot, {**GUEST, "email": "siti@", "segment": "swasta", "phone": "12"})
+        await click(pilot, "#next")
+        screen = app.screen
+        assert isinstance(screen, GuestFormScreen)
+        assert str(screen.query_one("#err-email").render()) == "Alamat email tidak valid"
+        assert str(screen.query_one("#err-npwp").render()) == "NPWP wajib untuk segmen swasta"
+        assert "telepon tidak valid" in str(screen.query_one("#err-phone").render())
+        assert str(screen.query_one("#err-name").render()) == ""
+        with Store(settings.db_path) as store:
+            assert store.conn.execute("SELECT COUNT(*) FROM guests").fetchone()[0] == 0
+        await fill_form(pilot, {"email": "siti@example.com", "npwp": "01.855.081.4-005.000",
+                                "phone": "0812 3456 7890"})
+        await click(pilot, "#next")
+        assert "UU 27/2022" in str(app.screen.query_one("#notice").render())
+        await click(pilot, "#agree")
+        assert isinstance(app.screen, TicketScreen)
+    with Store(settings.db_path) as store:
+        guest = store.row("SELECT * FROM guests")
+        assert (guest["segment"], guest["npwp"], guest["phone"]) == ("swasta", "018550814005000", "+6281234567890")
+        visit = store.row("SELECT * FROM visits")
+        assert visit["purpose"] == "skripsi" and visit["consent_version"]
+
+
+async def test_returning_guest_by_email_sees_nothing_private(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                       guest=validate_guest({**GUEST, "institution": "Universitas Andalas"}))
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-konsultasi")
+        app.screen.query_one("#lookup").value = "siti@example.com"
+        await click(pilot, "#find")
+        assert isinstance(app.screen, ConfirmScreen)
+        shown = screen_text(app)
+        assert "Halo, Siti!" in shown and "3273********0001" in shown
+        for private in ("Aminah", "3273014101900001", "+6281234567890", "0812", "Andalas", "akademisi"):
+            assert private not in shown
+        app.screen.query_one("#purpose").value = "penelitian"
+        await click(pilot, "#yes")
+        await click(pilot, "#agree")
+        assert app.screen.query_one("#number").value == "C-001"
+    with Store(settings.db_path) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM guests").fetchone()[0] == 1
+        assert [r["is_returning"] for r in store.rows("SELECT is_returning FROM visits ORDER BY created_at")] == [0, 1]
+
+
+async def test_unknown_lookup_offers_the_form_prefilled_with_what_was_typed(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-penjualan")
+        app.screen.query_one("#lookup").value = "baru@example.com"
+        await click(pilot, "#find")
+        assert "tidak ditemukan" in str(app.screen.query_one("#lookup-note").render())
+        await click(pilot, "#new")
+        assert app.screen.query_one("#email").value == "baru@example.com"
+
+
+async def test_kiosk_exit_needs_an_admin_once_accounts_exist(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        await pilot.pause()
+        assert isinstance(app.screen, StaffExitScreen)
+        app.screen.query_one("#username").value = "budi"
+        app.screen.query_one("#code").value = "1234"
+        await pilot.click("#exit")
+        await pilot.pause()
+        assert app.is_running and "tidak berwenang" in str(app.screen.query_one("#staff-error").render())
+        app.screen.query_one("#username").value = "admin"
+        app.screen.query_one("#code").value = "246810"  # the old exit code no longer works
+        await pilot.click("#exit")
+        await pilot.pause()
+        assert app.is_running
+        app.screen.query_one("#code").value = "9876"
+        await pilot.click("#exit")
+        await pilot.pause()
+    assert not app.is_running
+
+
+async def _login(pilot, username, pin):
+    screen = pilot.app.screen
+    assert isinstance(screen, LoginScreen)
+    screen.query_one("#username").value = username
+    screen.query_one("#pin").value = pin
+    screen.query_one("#pin").focus()
+    await pilot.press("enter")  # officers type the PIN and press Enter
+    await pilot.pause()
+
+
+async def test_counter_login_lockout_and_idle_lock(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+        accounts.add_user(store, admin, username="rina", name="Rina", role="petugas", pin="5678")
+    app = CounterApp(settings, counter=2, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(5):
+            await _login(pilot, "budi", "0000")
+        error = str(app.screen.query_one("#login-error").render())
+        assert "dikunci" in error and "5 menit" in error
+        await _login(pilot, "budi", "1234")
+        assert isinstance(app.screen, LoginScreen)  # still locked
+        await _login(pilot, "rina", "5678")
+        assert isinstance(app.screen, CounterScreen), str(app.screen.query_one("#login-error").render())
+        assert app.user.username == "rina"
+        # Idle: the screen locks; the PIN opens it again.
+        app.last_activity -= settings.counter.lock_minutes * 60 + 1
+        app._check_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        app.screen.query_one("#pin").value = "5678"
+        await pilot.click("#unlock")
+        await pilot.pause()
+        assert isinstance(app.screen, CounterScreen)
+    with Store(settings.db_path) as store:
+        actions = [(e.username, e.action) for e in audit.entries(store)]
+    assert actions.count((None, "login.failed")) == 5 and actions.count(("rina", "login")) == 2
+
+
+async def test_locker_capture_slip_and_return_at_the_counter(printer_settings, capture, clock):
+    with Store(printer_settings.db_path, clock=clock) as store:
+        register_visit(store, printer_settings, service="B", purpose="tugas", consent=True,
+                       guest=validate_guest(GUEST))
+        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    app = CounterApp(printer_settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _login(pilot, "admin", "9876")
+        assert isinstance(app.screen, CounterPickScreen)
+        await pilot.click("#counter-1")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        info = str(app.screen.query_one("#current-info").render())
+        assert "Siti Aminah" in info and "3273********0001" in info and "3273014101900001" not in info
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, LockerScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, AssignLockerScreen)
+        assert dialog.query_one("#holder_name").value == "Siti Aminah"
+        assert "3273********0001" in dialog.query_one("#id_number").placeholder
+        await pilot.click("#save")
+        await pilot.pause()
+        assert isinstance(app.screen, LockerScreen)
+        data = capture.wait_for_jobs(1)[0]
+        assert b"Siti Aminah" in data and b"3273********0001" in data and b"3273014101900001" not in data
+        table = app.screen.query_one("#lockers")
+        assert table.row_count == 1 and str(table.get_row_at(0)[0]) == "1"
+        assert "3273014101900001" not in screen_text(app)
+        table.focus()
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ReturnLockerScreen)
+        assert "3273014101900001" in str(app.screen.query_one("#full-id").render())  # only here
+        await pilot.click("#confirm")
+        await pilot.pause()
+        assert app.screen.query_one("#lockers").row_count == 0
+        await pilot.press("d")
+        await pilot.pause()
+        assert "belum dikembalikan" in str(app.screen.query_one("#locker-title").render())
+    with Store(printer_settings.db_path) as store:
+        row = store.row("SELECT returned_at, returned_by FROM lockers")
+        assert row["returned_at"] and row["returned_by"]
+        assert [e.action for e in audit.entries(store, action="locker.")] == [
+            "locker.return", "locker.reveal", "locker.assign"]
