@@ -221,6 +221,6 @@ def jobs(store: Store, *, status: str | None = None, limit: int = 50) -> list[Pr
 
 
 def pending_problems(store: Store) -> int:
-    """Jobs not printed that need attention: failed, or queued for more than a moment."""
+    """Failed print jobs: the counter shows their count as a warning."""
     return store.conn.execute(
         "SELECT COUNT(*) FROM print_jobs WHERE status = 'failed'").fetchone()[0]

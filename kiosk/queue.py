@@ -125,9 +125,10 @@ class Queue:
         return ticket
 
     def _check_counter_free(self, counter: int) -> None:
+        # Only today's tickets: one left open yesterday must not block the counter today.
         busy = self.store.row(
-            "SELECT number, status FROM tickets WHERE counter = ? AND status IN ('called', 'serving')",
-            (counter,),
+            "SELECT number, status FROM tickets WHERE counter = ? AND status IN ('called', 'serving')"
+            " AND day = ?", (counter, self.today().isoformat()),
         )
         if busy:
             raise Refused("error.counter_busy", counter=counter, number=busy["number"],
@@ -286,10 +287,10 @@ class Queue:
         return self._get(ticket_id)
 
     def active(self, counter: int) -> Ticket | None:
-        """The ticket called to or being served at ``counter``."""
+        """Today's ticket called to or being served at ``counter``."""
         row = self.store.row(
             "SELECT * FROM tickets WHERE counter = ? AND status IN ('called', 'serving')"
-            " ORDER BY last_called_at DESC LIMIT 1", (counter,))
+            " AND day = ? ORDER BY last_called_at DESC LIMIT 1", (counter, self.today().isoformat()))
         return Ticket.from_row(row) if row else None
 
     def list(self, *, status: str | None = None, day: date | None = None) -> list[Ticket]:

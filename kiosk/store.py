@@ -16,8 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from kiosk.clock import Clock, SystemClock, iso
 from kiosk.errors import StoreError
 from kiosk.ids import new_id
@@ -66,9 +64,18 @@ class Store:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._db = None
         self._migrate()
         self.terminal_id = self._ensure_terminal_id()
+
+    @property
+    def db(self):  # noqa: ANN201 - sqlite_utils.Database
+        """sqlite-utils over the same connection (imported on first use: it is slow to load)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     # -- lifecycle -----------------------------------------------------------------
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from escpos import exceptions as escpos_errors
-from escpos.escpos import Escpos
+if TYPE_CHECKING:  # python-escpos is imported when printing, not when a face starts
+    from escpos.escpos import Escpos
 
 
 class PrinterSpecError(ValueError):
@@ -94,6 +95,8 @@ def send(spec: PrinterSpec, payload: bytes, *, timeout: float = 3.0,
 
     Raises PrinterFault with a reason; never blocks longer than about ``timeout`` per step.
     """
+    from escpos import exceptions as escpos_errors
+
     printer = open_printer(spec, timeout=timeout, profile=profile)
     closed = False
     try:

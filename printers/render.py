@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-from escpos.printer import Dummy
-
 from printers.document import Cut, Document, Feed, Qr, Rule, Text, columns_for
 
 # python-escpos profiles: a common Epson 80 mm and the ubiquitous 58 mm "POS-5890".
@@ -38,7 +36,7 @@ def render_text(doc: Document, *, paper_mm: int = 80) -> str:
                 for line in _wrap(el.text, width):
                     out.append(_place(line, width, el.align))
         elif isinstance(el, Qr):
-            out.append(_place(f"[QR {el.data}]", width, "center"))
+            out.extend(_place(line, width, "center") for line in _wrap(f"[QR {el.data}]", width))
         elif isinstance(el, Rule):
             out.append("-" * width)
         elif isinstance(el, Feed):
@@ -51,6 +49,10 @@ def render_text(doc: Document, *, paper_mm: int = 80) -> str:
 def render_escpos(doc: Document, *, paper_mm: int = 80, profile: str | None = None,
                   qr_native: bool = False) -> bytes:
     """ESC/POS bytes for the document, built by python-escpos on its Dummy printer."""
+    # Imported here: python-escpos parses its printer capabilities on import (~0.2 s),
+    # which a face should not pay before its first paint.
+    from escpos.printer import Dummy
+
     printer = Dummy(profile=profile or DEFAULT_PROFILES[paper_mm])
     width = columns_for(paper_mm)
     printer.hw("INIT")

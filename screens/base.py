@@ -41,7 +41,7 @@ class PstApp(App[None]):
         self.store = Store(settings.db_path, clock=self.clock)
         self.queue: Queue = queue_for(self.store, settings)
         self.set_reactive(PstApp.lang, lang or settings.kiosk.language)
-        self._data_version = -1
+        self._data_version = self.store.data_version()  # the first screen reads fresh anyway
         self._spool_enabled = spool
 
     def t(self, key: str, **params: Any) -> str:

@@ -163,6 +163,8 @@ class CounterScreen(Screen[None]):
         self.counter = counter
         self.services: list[str] = []
         self.current: Ticket | None = None
+        self._current_guest = None
+        self._waiting: list[Ticket] = []
 
     @property
     def pst(self) -> CounterApp:
@@ -192,28 +194,45 @@ class CounterScreen(Screen[None]):
         for key in ("col_number", "col_service", "col_priority", "col_waited"):
             table.add_column(app.t(f"counter.{key}"), key=key)
         self.refresh_data()
-        self.set_interval(1.0, self.refresh_data)
+        self.set_interval(1.0, self.tick)
 
     # -- showing --------------------------------------------------------------------
 
+    def _wait_cells(self, ticket: Ticket, now: datetime) -> tuple[Text, Text]:
+        """The number and wait cells; past the service standard both are flagged."""
+        waited = ticket.waited_seconds(now)
+        late = waited >= self.pst.settings.queue.service_standard_minutes * 60
+        style = "bold reverse" if late else ""
+        return Text(ticket.number, style=style), Text(("! " if late else "") + _mmss(waited), style=style)
+
+    def tick(self) -> None:
+        """Every second: only the clocks move (times waited), no store read."""
+        now = self.pst.clock.now()
+        self._show_current(now)
+        table = self.query_one("#waiting", DataTable)
+        for ticket in self._waiting:
+            number, waited = self._wait_cells(ticket, now)
+            table.update_cell(ticket.id, "col_number", number)
+            table.update_cell(ticket.id, "col_waited", waited)
+
     def refresh_data(self) -> None:
+        """Re-read the store: after an action here, or a commit elsewhere (data_version)."""
         app = self.pst
         now = app.clock.now()
-        standard = app.settings.queue.service_standard_minutes * 60
         self.current = app.queue.active(self.counter)
+        self._current_guest = guest_for_ticket(app.store, self.current.id) if self.current else None
         self._show_current(now)
         table = self.query_one("#waiting", DataTable)
         selected = self._selected_id()
         table.clear()
-        for ticket in app.queue.waiting(self.services or None):
-            waited = ticket.waited_seconds(now)
-            late = waited >= standard
-            style = "bold reverse" if late else ""
+        self._waiting = app.queue.waiting(self.services or None)
+        for ticket in self._waiting:
+            number, waited = self._wait_cells(ticket, now)
             table.add_row(
-                Text(ticket.number, style=style),
+                number,
                 by_code(ticket.service).name(app.lang),
                 app.t("counter.yes") if ticket.priority else "",
-                Text(("! " if late else "") + _mmss(waited), style=style),
+                waited,
                 key=ticket.id,
             )
         if selected is not None and selected in table.rows:
@@ -247,7 +266,7 @@ class CounterScreen(Screen[None]):
         ]
         if ticket.recalls:
             lines.append(app.t("counter.recalled", count=ticket.recalls))
-        guest = guest_for_ticket(app.store, ticket.id)
+        guest = self._current_guest
         if guest is not None:
             lines += ["", f"{guest.name}",
                       f"{identity.choice_name('id_type', guest.id_type, app.lang)} {guest.id_masked}",

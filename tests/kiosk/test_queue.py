@@ -233,3 +233,12 @@ def test_two_queues_on_one_store_see_each_other(settings, clock, tmp_path):
         qa.take("B")
         assert b.data_version() != version
         assert qb.call_next(1).number == "B-001"
+
+
+def test_a_ticket_left_open_yesterday_does_not_block_the_counter(queue, clock):
+    queue.take("B")
+    queue.call_next(1)
+    clock.advance(days=1)
+    assert queue.active(1) is None
+    queue.take("B")
+    assert queue.call_next(1).day.isoformat() == "2026-11-24"
