@@ -18,8 +18,7 @@ from pydantic import BaseModel
 
 from kiosk import audit
 from kiosk.clock import iso
-from kiosk.errors import DomainError, NotFound
-from kiosk.identity import FieldInvalid, Invalid
+from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound
 from kiosk.ids import new_id
 from kiosk.store import Store
 

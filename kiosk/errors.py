@@ -66,3 +66,26 @@ class PrinterError(DomainError):
     """The printer could not be reached or refused the job."""
 
     exit_code = 8
+
+
+class FieldInvalid(ValueError):
+    """One field's value is invalid: a catalogue key (and parameters) saying why."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+class Invalid(DomainError):
+    """One or more fields are invalid: ``errors`` maps field name to its FieldInvalid."""
+
+    exit_code = 9
+
+    def __init__(self, errors: dict[str, FieldInvalid]) -> None:
+        first = next(iter(errors.values()))
+        super().__init__(first.key, **first.params)
+        self.errors = errors
+
+    def field_messages(self, lang: str) -> dict[str, str]:
+        return {name: t(err.key, lang, **err.params) for name, err in self.errors.items()}

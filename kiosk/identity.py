@@ -20,32 +20,10 @@ from stdnum.id import nik as stdnum_nik
 from stdnum.id import npwp as stdnum_npwp
 
 import data
-from kiosk.errors import DomainError
+from kiosk.errors import FieldInvalid, Invalid
 
 ID_TYPES = ("ktp", "sim", "passport", "other")
-
-
-class FieldInvalid(ValueError):
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-
-class Invalid(DomainError):
-    """One or more fields are invalid: ``errors`` maps field name to a catalogue key."""
-
-    exit_code = 9
-
-    def __init__(self, errors: dict[str, FieldInvalid]) -> None:
-        first = next(iter(errors.values()))
-        super().__init__(first.key, **first.params)
-        self.errors = errors
-
-    def field_messages(self, lang: str) -> dict[str, str]:
-        from kiosk.i18n import t
-
-        return {name: t(err.key, lang, **err.params) for name, err in self.errors.items()}
+__all__ = ["FieldInvalid", "Invalid"]  # re-exported: forms import them from here
 
 
 @lru_cache(maxsize=1)
