@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from kiosk import audit
+from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.errors import ConfigError, NotFound
@@ -181,8 +183,9 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None) -> lis
     return run_due(store, settings, limit=1000)
 
 
-def reprint(store: Store, ref_id: str, *, label: str | None = None) -> str:
-    """Queue a copy of the last document printed for ``ref_id``; the copy line is added."""
+def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User | None = None) -> str:
+    """Queue a copy of the last document printed for ``ref_id``; the copy line is added.
+    An officer's action: audited."""
     row = store.row(
         "SELECT kind, label, document FROM print_jobs WHERE ref_id = ? ORDER BY created_at DESC, id DESC"
         " LIMIT 1", (ref_id,))
@@ -192,8 +195,11 @@ def reprint(store: Store, ref_id: str, *, label: str | None = None) -> str:
     if not any(getattr(el, "text", None) == _copy_mark() for el in doc.elements):
         doc.elements.insert(0, Text(text=_copy_mark(), align="center", bold=True))
     with store.write():
-        return enqueue(store, kind=row["kind"], label=row["label"], document=doc,
-                       ref_id=ref_id, copy=True)
+        require(store, actor, *ROLES)
+        job_id = enqueue(store, kind=row["kind"], label=row["label"], document=doc,
+                         ref_id=ref_id, copy=True)
+        audit.record(store, actor, "print.reprint", row["kind"], ref_id, {"label": row["label"]})
+    return job_id
 
 
 def _copy_mark() -> str:

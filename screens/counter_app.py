@@ -382,7 +382,7 @@ class CounterScreen(Screen[None]):
         if target is None:
             self.notify(self.pst.t("counter.nothing_current"), severity="warning")
             return
-        job_id = self._do(printing.reprint, self.pst.store, target)
+        job_id = self._do(lambda: printing.reprint(self.pst.store, target, actor=self.pst.user))
         if job_id:
             self.pst.print_in_background(job_id, self._report_print)
 

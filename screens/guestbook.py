@@ -62,6 +62,10 @@ class IdentifyScreen(FlowScreen):
                 yield Button(app.t("guest.new_visitor"), id="new", variant="success")
                 yield Button(app.t("guest.back"), id="back")
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#lookup", Input).focus()
+
     @on(Input.Submitted, "#lookup")
     @on(Button.Pressed, "#find")
     def _find(self) -> None:
