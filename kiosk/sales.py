@@ -1,0 +1,444 @@
+"""Walk-in sales of statistical products, from request to receipt (seeds 001, 002, 004).
+
+    draft -> agreed -> checked -> invoiced -> paid -> receipted -> delivered
+                          \\-> referred (documents do not match: to consultation)
+    revise: invoiced -> checked (the invoice is voided; the next one is a new version)
+    Rp0 sales skip invoice, payment and receipt: checked -> delivered.
+
+Only the treasurer (bendahara) verifies payments and issues receipts; officers do the
+rest. Every step is one transaction with its outbox change and audit entry; a step not
+allowed now is refused with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from kiosk import audit, identity
+from kiosk.accounts import User, require
+from kiosk.catalogue import Catalogue, price, shipped
+from kiosk.clock import iso
+from kiosk.config import Settings
+from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
+from kiosk.ids import new_id
+from kiosk.store import Store
+
+Status = Literal["draft", "agreed", "checked", "invoiced", "paid", "receipted", "delivered",
+                 "referred", "cancelled"]
+OFFICERS = ("petugas", "admin")
+TREASURER = ("bendahara",)
+ANYONE = ("petugas", "bendahara", "admin")
+OPEN = ("draft", "agreed", "checked", "invoiced", "paid", "receipted")
+
+
+class Line(BaseModel):
+    id: str
+    product: str
+    description: str
+    quantity: int
+    measure: int | None
+    listed_price: int | None
+    amount: int
+
+
+class Invoice(BaseModel):
+    id: str
+    number: str
+    version: int
+    total: int
+    issued_at: datetime
+    valid_until: datetime
+    voided_at: datetime | None
+    void_reason: str | None
+
+
+class Payment(BaseModel):
+    id: str
+    method: Literal["cash", "billing", "transfer"]
+    amount: int
+    billing_code: str | None
+    ntpn: str | None
+    proof: str | None
+    status: Literal["submitted", "verified", "rejected"]
+    created_at: datetime
+    verified_at: datetime | None
+    invoice_id: str
+
+
+class Receipt(BaseModel):
+    id: str
+    number: str
+    amount: int
+    terbilang: str
+    issued_at: datetime
+    issued_by: str | None
+
+
+class Correction(BaseModel):
+    id: str
+    created_at: datetime
+    note: str
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+class Order(BaseModel):
+    id: str
+    number: str
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    customer_name: str
+    segment: str
+    npwp: str | None
+    abroad: bool
+    regulation: str
+    zero_basis: str | None
+    guest_id: str | None
+    ticket_id: str | None
+    agreed_at: datetime | None
+    checked_at: datetime | None
+    request_letter: bool
+    abstraksi: bool
+    sample_note: str | None
+    prepared_at: datetime | None
+    sppd_signed_at: datetime | None
+    meterai: bool
+    delivered_at: datetime | None
+    medium: str | None
+    referred_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    lines: list[Line] = []
+    invoice: Invoice | None = None
+    invoices: list[Invoice] = []
+    payments: list[Payment] = []
+    receipt: Receipt | None = None
+    corrections: list[Correction] = []
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+    @property
+    def zero_tariff(self) -> bool:
+        return self.zero_basis is not None
+
+    def needs_documents(self, catalogue: Catalogue) -> bool:
+        """Microdata and maps need the abstraksi and the SPPD."""
+        reg = next(r for r in catalogue.regulation if r.code == self.regulation)
+        codes = {p.code for p in reg.product if p.needs_documents}
+        return any(line.product in codes for line in self.lines)
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+def get(store: Store, order_id: str) -> Order:
+    row = store.row("SELECT * FROM orders WHERE id = ? OR number = ?", (order_id, order_id))
+    if row is None:
+        raise NotFound("sales.unknown_order", order=order_id)
+    oid = row["id"]
+    invoices = [Invoice.model_validate(r) for r in store.rows(
+        "SELECT * FROM invoices WHERE order_id = ? ORDER BY version", (oid,))]
+    receipt = store.row("SELECT * FROM receipts WHERE order_id = ?", (oid,))
+    return Order.model_validate({
+        **row,
+        "lines": store.rows("SELECT * FROM order_lines WHERE order_id = ? AND removed_at IS NULL"
+                            " ORDER BY created_at, id", (oid,)),
+        "invoices": invoices,
+        "invoice": next((i for i in invoices if i.voided_at is None), None),
+        "payments": store.rows("SELECT * FROM payments WHERE order_id = ? ORDER BY created_at, id", (oid,)),
+        "receipt": receipt,
+        "corrections": store.rows("SELECT * FROM corrections WHERE order_id = ? ORDER BY created_at", (oid,)),
+    })
+
+
+class OrderRow(BaseModel):
+    id: str
+    number: str
+    status: Status
+    customer_name: str
+    segment: str
+    total: int
+    updated_at: datetime
+    valid_until: datetime | None
+
+
+def list_orders(store: Store, *, status: str | None = None, awaiting_payment: bool = False,
+                expiring_within_days: int | None = None, limit: int = 200) -> list[OrderRow]:
+    """Orders newest first; filters: state, waiting for payment, invoice expiring soon."""
+    sql = ("SELECT o.id, o.number, o.status, o.customer_name, o.segment, o.updated_at,"
+           " COALESCE((SELECT SUM(amount) FROM order_lines l WHERE l.order_id = o.id AND l.removed_at IS NULL), 0) AS total,"
+           " i.valid_until FROM orders o LEFT JOIN invoices i ON i.order_id = o.id AND i.voided_at IS NULL"
+           " WHERE 1 = 1")
+    params: list[Any] = []
+    if status:
+        sql += " AND o.status = ?"
+        params.append(status)
+    if awaiting_payment:
+        sql += " AND o.status = 'invoiced'"
+    if expiring_within_days is not None:
+        sql += " AND o.status = 'invoiced' AND i.valid_until <= ?"
+        params.append(iso(store.clock.now() + timedelta(days=expiring_within_days)))
+    sql += " ORDER BY o.updated_at DESC, o.id DESC LIMIT ?"
+    params.append(limit)
+    return [OrderRow.model_validate(r) for r in store.rows(sql, tuple(params))]
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def _record(store: Store, actor: User | None, order_id: str, op: str, detail: dict[str, Any]) -> Order:
+    order = get(store, order_id)
+    payload = order.model_dump(mode="json")
+    store.record_change("order", order.id, op, payload)
+    audit.record(store, actor, f"order.{op}", "order", order.id, {"number": order.number, **detail})
+    return order
+
+
+def _set(store: Store, order_id: str, **sets: Any) -> None:
+    sets["updated_at"] = iso(store.clock.now())
+    assignments = ", ".join(f"{k} = :{k}" for k in sets)
+    store.conn.execute(f"UPDATE orders SET {assignments} WHERE id = :id", {**sets, "id": order_id})
+
+
+def _expect(order: Order, op: str, *states: str) -> None:
+    if order.status not in states:
+        raise Refused(f"sales.refused.{op}", number=order.number, status_key=f"sales.status.{order.status}")
+
+
+def _next_seq(store: Store, table: str, year: int) -> int:
+    return store.conn.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table} WHERE year = ?",
+                              (year,)).fetchone()[0]
+
+
+def _local_day(store: Store, settings: Settings) -> date:
+    return store.clock.now().astimezone(settings.office.tz).date()
+
+
+def _add_month(moment: datetime) -> datetime:
+    """One calendar month later (31 Jan -> 28/29 Feb)."""
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    for day in (moment.day, 30, 29, 28):
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+# -- request, agreement, documents --------------------------------------------------------------
+
+
+def create_order(store: Store, settings: Settings, actor: User | None, *, customer_name: str | None = None,
+                 segment: str | None = None, npwp: str | None = None, guest_id: str | None = None,
+                 ticket_id: str | None = None, abroad: bool = False) -> Order:
+    """A new request, for the called ticket's guest (name, segment, NPWP from the guestbook)."""
+    visit_id = None
+    if guest_id:
+        guest = store.row("SELECT name, segment, npwp FROM guests WHERE id = ? AND anonymised_at IS NULL",
+                          (guest_id,))
+        if guest is None:
+            raise NotFound("guestbook.unknown_guest")
+        customer_name = customer_name or guest["name"]
+        segment = segment or guest["segment"]
+        npwp = npwp or guest["npwp"]
+        if ticket_id:
+            visit = store.row("SELECT id FROM visits WHERE ticket_id = ?", (ticket_id,))
+            visit_id = visit["id"] if visit else None
+    errors: dict[str, FieldInvalid] = {}
+    try:
+        customer_name = identity.name(customer_name)
+    except FieldInvalid as exc:
+        errors["customer_name"] = exc
+    try:
+        segment = identity.choice("segment", segment)
+    except FieldInvalid as exc:
+        errors["segment"] = exc
+    if npwp:
+        try:
+            npwp = identity.npwp(npwp)
+        except FieldInvalid as exc:
+            errors["npwp"] = exc
+    if errors:
+        raise Invalid(errors)
+    day = _local_day(store, settings)
+    regulation = shipped().in_force(day)
+    with store.write():
+        require(store, actor, *OFFICERS)
+        year = day.year
+        seq = _next_seq(store, "orders", year)
+        stamp = iso(store.clock.now())
+        row = {"id": new_id(), "created_at": stamp, "updated_at": stamp, "terminal_id": store.terminal_id,
+               "number": f"ORD/{settings.office.code}/{year}/{seq:04d}", "year": year, "seq": seq,
+               "status": "draft", "guest_id": guest_id, "visit_id": visit_id, "ticket_id": ticket_id,
+               "customer_name": customer_name, "segment": segment, "npwp": npwp, "abroad": int(abroad),
+               "regulation": regulation.code, "created_by": actor.id if actor else None}
+        store.db["orders"].insert(row)
+        return _record(store, actor, row["id"], "create", {})
+
+
+def add_line(store: Store, actor: User | None, order_id: str, *, product: str, quantity: int = 1,
+             measure: int | None = None, listed_price: int | None = None, description: str = "") -> Order:
+    """Add a product from the catalogue in force; the amount is computed here, never typed."""
+    with store.write():
+        require(store, actor, *OFFICERS)
+        order = get(store, order_id)
+        _expect(order, "edit", "draft", "checked")
+        reg = next(r for r in shipped().regulation if r.code == order.regulation)
+        item = next((p for p in reg.product if p.code == product), None)
+        if item is None:
+            raise NotFound("sales.unknown_product", product=product, regulation=reg.title)
+        amount = price(item, quantity, measure, listed_price)
+        store.db["order_lines"].insert({
+            "id": new_id(), "created_at": iso(store.clock.now()), "terminal_id": store.terminal_id,
+            "order_id": order.id, "product": item.code,
+            "description": (description or "").strip()[:200] or item.name_id,
+            "quantity": quantity, "measure": measure, "listed_price": listed_price, "amount": amount})
+        _set(store, order.id)
+        return _record(store, actor, order.id, "add_line", {"product": item.code, "amount": amount})
+
+
+def remove_line(store: Store, actor: User | None, order_id: str, line_id: str) -> Order:
+    with store.write():
+        require(store, actor, *OFFICERS)
+        order = get(store, order_id)
+        _expect(order, "edit", "draft", "checked")
+        done = store.conn.execute("UPDATE order_lines SET removed_at = ? WHERE id = ? AND order_id = ?"
+                                  " AND removed_at IS NULL", (iso(store.clock.now()), line_id, order.id)).rowcount
+        if not done:
+            raise NotFound("sales.unknown_line")
+        _set(store, order.id)
+        return _record(store, actor, order.id, "remove_line", {"line": line_id})
+
+
+def agree(store: Store, actor: User | None, order_id: str, *, zero_basis: str | None = None) -> Order:
+    """The customer agreed to the tariff and the required documents (PNBP terms)."""
+    with store.write():
+        require(store, actor, *OFFICERS)
+        order = get(store, order_id)
+        _expect(order, "agree", "draft")
+        if not order.lines:
+            raise Refused("sales.no_lines", number=order.number)
+        if order.segment == "swasta" and not order.npwp:
+            raise Refused("sales.npwp_required", number=order.number)
+        if zero_basis:
+            basis = shipped().basis(zero_basis)
+            if order.segment not in basis.segments:
+                raise Refused("sales.zero_not_allowed", basis=basis.name_id,
+                              segment=identity.choice_name("segment", order.segment, "id"))
+        _set(store, order.id, status="agreed", agreed_at=iso(store.clock.now()), zero_basis=zero_basis)
+        return _record(store, actor, order.id, "agree", {"zero_basis": zero_basis})
+
+
+def check_documents(store: Store, actor: User | None, order_id: str, *, abstraksi: bool = False,
+                    matches: bool = True, request_letter: bool = False) -> Order:
+    """The officer checks the documents. Microdata and maps need the abstraksi, and it must
+    match what is asked; otherwise the visitor goes to consultation (status referred)."""
+    with store.write():
+        require(store, actor, *OFFICERS)
+        order = get(store, order_id)
+        _expect(order, "check", "agreed")
+        now = iso(store.clock.now())
+        if order.needs_documents(shipped()):
+            if not abstraksi:
+                raise Refused("sales.abstraksi_missing", number=order.number)
+            if not matches:
+                _set(store, order.id, status="referred", referred_at=now, abstraksi=1)
+                return _record(store, actor, order.id, "refer", {})
+        if order.zero_tariff and not request_letter:
+            raise Refused("sales.letter_missing", number=order.number)
+        _set(store, order.id, status="checked", checked_at=now, abstraksi=int(abstraksi),
+             request_letter=int(request_letter))
+        return _record(store, actor, order.id, "check", {"abstraksi": abstraksi})
+
+
+# -- invoice -------------------------------------------------------------------------------------
+
+
+def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id: str, *,
+                  sample_note: str | None = None) -> Order:
+    """The invoice (a new version after a revision), valid one month; microdata orders
+    note the sample data shown."""
+    with store.write():
+        require(store, actor, *OFFICERS)
+        order = get(store, order_id)
+        _expect(order, "invoice", "checked")
+        if order.zero_tariff:
+            raise Refused("sales.zero_no_invoice", number=order.number)
+        has_microdata = any(line.product.startswith("data-mikro") for line in order.lines)
+        note = (sample_note or "").strip() or order.sample_note
+        if has_microdata and not note:
+            raise Invalid({"sample_note": FieldInvalid("sales.sample_required")})
+        if not order.lines:
+            raise Refused("sales.no_lines", number=order.number)
+        now = store.clock.now()
+        previous = order.invoices[-1] if order.invoices else None
+        if previous:
+            number, version = previous.number, previous.version + 1
+        else:
+            year = _local_day(store, settings).year
+            count = store.conn.execute(
+                "SELECT COUNT(DISTINCT number) FROM invoices WHERE number LIKE ?",
+                (f"INV/{settings.office.code}/{year}/%",)).fetchone()[0]
+            number, version = f"INV/{settings.office.code}/{year}/{count + 1:04d}", 1
+        store.db["invoices"].insert({
+            "id": new_id(), "created_at": iso(now), "terminal_id": store.terminal_id,
+            "order_id": order.id, "number": number, "version": version, "total": order.total,
+            "lines": json.dumps([line.model_dump() for line in order.lines]),
+            "issued_at": iso(now), "valid_until": iso(_add_month(now)),
+            "issued_by": actor.id if actor else None})
+        _set(store, order.id, status="invoiced", sample_note=note)
+        return _record(store, actor, order.id, "invoice", {"invoice": number, "version": version,
+                                                           "total": order.total})
+
+
+def revise(store: Store, actor: User | None, order_id: str, *, reason: str) -> Order:
+    """The customer asks a revision: the invoice is voided; edit the lines and invoice again."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": FieldInvalid("invalid.required")})
+    with store.write():
+        require(store, actor, *OFFICERS)
+        order = get(store, order_id)
+        _expect(order, "revise", "invoiced")
+        if any(p.status == "verified" for p in order.payments):
+            raise Refused("sales.already_paid", number=order.number)
+        now = iso(store.clock.now())
+        store.conn.execute("UPDATE invoices SET voided_at = ?, void_reason = ? WHERE order_id = ?"
+                           " AND voided_at IS NULL", (now, reason, order.id))
+        store.conn.execute("UPDATE payments SET status = 'rejected', reject_reason = ? WHERE order_id = ?"
+                           " AND status = 'submitted'", ("invoice revised", order.id))
+        _set(store, order.id, status="checked")
+        return _record(store, actor, order.id, "revise", {"reason": reason})
+
+
+def mark_prepared(store: Store, actor: User | None, order_id: str) -> Order:
+    with store.write():
+        require(store, actor, *OFFICERS)
+        order = get(store, order_id)
+        _expect(order, "prepare", "checked", "invoiced", "paid", "receipted")
+        _set(store, order.id, prepared_at=iso(store.clock.now()))
+        return _record(store, actor, order.id, "prepare", {})
+
+
+def cancel(store: Store, actor: User | None, order_id: str, *, reason: str) -> Order:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid({"reason": FieldInvalid("invalid.required")})
+    with store.write():
+        require(store, actor, *OFFICERS)
+        order = get(store, order_id)
+        _expect(order, "cancel", "draft", "agreed", "checked", "invoiced")
+        if any(p.status == "verified" for p in order.payments):
+            raise Refused("sales.already_paid", number=order.number)
+        now = iso(store.clock.now())
+        store.conn.execute("UPDATE invoices SET voided_at = ?, void_reason = ? WHERE order_id = ?"
+                           " AND voided_at IS NULL", (now, reason, order.id))
+        _set(store, order.id, status="cancelled", cancelled_at=now, cancel_reason=reason)
+        return _record(store, actor, order.id, "cancel", {"reason": reason})
