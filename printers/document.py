@@ -21,6 +21,15 @@ class Text(BaseModel):
     size: int = Field(1, ge=1, le=4)  # character magnification, width and height
 
 
+class Pair(BaseModel):
+    """A line with text on the left and, flush right, e.g. an amount."""
+
+    kind: Literal["pair"] = "pair"
+    left: str
+    right: str
+    bold: bool = False
+
+
 class Qr(BaseModel):
     kind: Literal["qr"] = "qr"
     data: str = Field(min_length=1)
@@ -40,7 +49,7 @@ class Cut(BaseModel):
     kind: Literal["cut"] = "cut"
 
 
-Element = Annotated[Union[Text, Qr, Rule, Feed, Cut], Field(discriminator="kind")]
+Element = Annotated[Union[Text, Pair, Qr, Rule, Feed, Cut], Field(discriminator="kind")]
 
 
 class Document(BaseModel):
@@ -50,6 +59,10 @@ class Document(BaseModel):
     # Small builders keep layouts readable.
     def text(self, text: str, *, align: Align = "left", bold: bool = False, size: int = 1) -> Document:
         self.elements.append(Text(text=text, align=align, bold=bold, size=size))
+        return self
+
+    def pair(self, left: str, right: str, *, bold: bool = False) -> Document:
+        self.elements.append(Pair(left=left, right=right, bold=bold))
         return self
 
     def qr(self, data: str, *, size: int = 6) -> Document:

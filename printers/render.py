@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from printers.document import Cut, Document, Feed, Qr, Rule, Text, columns_for
+from printers.document import Cut, Document, Feed, Pair, Qr, Rule, Text, columns_for
 
 # python-escpos profiles: a common Epson 80 mm and the ubiquitous 58 mm "POS-5890".
 DEFAULT_PROFILES = {80: "TM-T20II", 58: "POS-5890"}
@@ -22,6 +22,15 @@ def _place(line: str, width: int, align: str) -> str:
     return line
 
 
+def pair_lines(left: str, right: str, width: int) -> list[str]:
+    """The left text wrapped, the right text flush right on the last line."""
+    room = max(4, width - len(right) - 1)
+    lines = _wrap(left, room)
+    last = lines[-1]
+    lines[-1] = last + " " * (width - len(last) - len(right)) + right
+    return lines
+
+
 def render_text(doc: Document, *, paper_mm: int = 80) -> str:
     """A plain-text picture of the paper; large text is spaced out, QR shown as a tag."""
     width = columns_for(paper_mm)
@@ -35,6 +44,8 @@ def render_text(doc: Document, *, paper_mm: int = 80) -> str:
             else:
                 for line in _wrap(el.text, width):
                     out.append(_place(line, width, el.align))
+        elif isinstance(el, Pair):
+            out.extend(pair_lines(el.left, el.right, width))
         elif isinstance(el, Qr):
             out.extend(_place(line, width, "center") for line in _wrap(f"[QR {el.data}]", width))
         elif isinstance(el, Rule):
@@ -64,6 +75,10 @@ def render_escpos(doc: Document, *, paper_mm: int = 80, profile: str | None = No
             else:
                 printer.set(align=el.align, bold=el.bold, normal_textsize=True)
             for line in _wrap(el.text, width // el.size):
+                printer.textln(line)
+        elif isinstance(el, Pair):
+            printer.set(align="left", normal_textsize=True, bold=el.bold)
+            for line in pair_lines(el.left, el.right, width):
                 printer.textln(line)
         elif isinstance(el, Qr):
             printer.set(align="center", normal_textsize=True, bold=False)

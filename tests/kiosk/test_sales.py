@@ -386,3 +386,39 @@ def _check_invariants(store, oid):
             assert order.receipt is not None
     if order.status in ("paid", "receipted", "delivered") and not order.zero_tariff:
         assert any(p.status == "verified" for p in order.payments)
+
+
+def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, capture, clock):
+    from kiosk import printing
+    from kiosk.sales_print import print_invoice, print_receipt
+    from kiosk.store import Store
+
+    with Store(printer_settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        officer = accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        treasurer = accounts.add_user(store, admin, username="rina", name="Rina Marlina", role="bendahara", pin="4321")
+        order = sales.create_order(store, printer_settings, officer, customer_name="Siti Aminah", segment="akademisi")
+        sales.add_line(store, officer, order.id, product="data-mikro", measure=2_500_000, description="Susenas 2025")
+        sales.add_line(store, officer, order.id, product="peta-kabkota-desa", quantity=1)
+        sales.agree(store, officer, order.id)
+        sales.check_documents(store, officer, order.id, abstraksi=True)
+        sales.issue_invoice(store, printer_settings, officer, order.id, sample_note="10 baris")
+        job = print_invoice(store, printer_settings, officer, order.id)
+        assert printing.print_job(store, printer_settings, job).printed
+        payments.submit_payment(store, officer, order.id, method="billing", amount=120_000,
+                                billing_code=BILLING, ntpn=NTPN)
+        payments.verify_payment(store, treasurer, order.id)
+        payments.issue_receipt(store, printer_settings, treasurer, order.id)
+        job = print_receipt(store, printer_settings, treasurer, order.id)
+        assert printing.print_job(store, printer_settings, job).printed
+        again = print_receipt(store, printer_settings, treasurer, order.id)
+        assert printing.print_job(store, printer_settings, again).printed
+    invoice, receipt, copy = capture.wait_for_jobs(3)
+    for expected in (b"INVOICE", b"INV/1373/2026/0001 v1", b"Rp120.000", b"Susenas 2025", b"Rp50.000",
+                     b"Rp70.000", b"Seratus dua puluh ribu rupiah", b"23-12-2026", b"Kode billing SIMPONI",
+                     b"Budi Santoso", b"\x1dV\x00"):
+        assert expected in invoice, expected
+    for expected in (b"KUITANSI", b"0001/KW/1373/2026", b"Siti Aminah", b"Seratus dua puluh ribu rupiah",
+                     b"Rp120.000", b"NTPN " + NTPN.encode(), b"Rina Marlina", b"\x1dV\x00"):
+        assert expected in receipt, expected
+    assert b"CETAK ULANG" in copy and b"CETAK ULANG" not in receipt

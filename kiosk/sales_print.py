@@ -1,0 +1,120 @@
+"""Printing invoices and receipts: the order's facts, formatted and translated, laid out by
+``printers.sales_documents`` and queued on the spooler like every printout."""
+
+from __future__ import annotations
+
+from kiosk import identity, printing
+from kiosk.accounts import ROLES, User, require
+from kiosk.catalogue import shipped
+from kiosk.config import Settings
+from kiosk.errors import Refused
+from kiosk.i18n import t
+from kiosk.money import rupiah, terbilang
+from kiosk.payments import METERAI_THRESHOLD
+from kiosk.sales import Order, get
+from kiosk.store import Store
+from printers.sales_documents import InvoicePaper, PaperLine, ReceiptPaper, invoice_document, receipt_document
+
+
+def _both(key: str, **params: object) -> str:
+    return f"{t(key, 'id', **params)} / {t(key, 'en', **params)}"
+
+
+def _user_name(store: Store, user_id: str | None) -> str:
+    row = store.row("SELECT name FROM users WHERE id = ?", (user_id,)) if user_id else None
+    return row["name"] if row else ""
+
+
+def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePaper:
+    invoice = order.invoice
+    if invoice is None:
+        raise Refused("sales.no_invoice", number=order.number)
+    tz = settings.office.tz
+    reg = next(r for r in shipped().regulation if r.code == order.regulation)
+    products = {p.code: p for p in reg.product}
+    lines = []
+    for line in order.lines:
+        product = products.get(line.product)
+        detail = f"{line.quantity} {product.unit_id if product else ''}".strip()
+        if line.measure:
+            detail += f", {line.measure:,} {product.measure_id if product else ''}".replace(",", ".")
+        lines.append(PaperLine(description=line.description, detail=detail, amount=rupiah(line.amount)))
+    extra = [identity.choice_name("segment", order.segment, "id")]
+    if order.npwp:
+        extra.append(f"NPWP {order.npwp}")
+    instructions = [t("paper.pay_cash", "id"), t("paper.pay_billing", "id")]
+    if order.abroad:
+        instructions.append(t("paper.pay_transfer", "id"))
+    issuer = store.row("SELECT issued_by FROM invoices WHERE id = ?", (invoice.id,))["issued_by"]
+    return InvoicePaper(
+        office_name=settings.office.name, office_address=settings.office.address,
+        number=f"{invoice.number} v{invoice.version}",
+        issued=f"{invoice.issued_at.astimezone(tz):%d-%m-%Y %H:%M}",
+        valid_until=f"{invoice.valid_until.astimezone(tz):%d-%m-%Y}",
+        customer=order.customer_name, customer_extra=extra, lines=lines,
+        total=rupiah(invoice.total), terbilang=terbilang(invoice.total).capitalize(),
+        instructions=instructions, sample_note=order.sample_note,
+        regulation=t("paper.regulation", "id", title=reg.title),
+        signer_title=t("paper.officer", "id"),
+        signer_name=_user_name(store, issuer) or settings.office.name,
+        qr_payload=f"PSTI:{settings.office.code}:{invoice.id}:{invoice.number}:{invoice.version}",
+        labels={"title": "INVOICE", "number": _both("paper.inv_number"),
+                "issued": _both("paper.date"), "valid_until": _both("paper.valid_until"),
+                "customer": t("paper.customer", "id"), "total": "TOTAL",
+                "terbilang": t("paper.terbilang", "id"), "sample": t("paper.sample", "id"),
+                "how_to_pay": _both("paper.how_to_pay")})
+
+
+def receipt_paper(store: Store, settings: Settings, order: Order) -> ReceiptPaper:
+    receipt = order.receipt
+    if receipt is None:
+        raise Refused("sales.no_payment", number=order.number)
+    tz = settings.office.tz
+    payment = next(p for p in order.payments if p.status == "verified")
+    method = t(f"paper.method.{payment.method}", "id")
+    if payment.method == "billing":
+        method += f" {payment.billing_code}, NTPN {payment.ntpn}"
+    elif payment.method == "transfer":
+        method += f" ({payment.proof})"
+    invoice = next(i for i in order.invoices if i.id == payment.invoice_id)
+    place = settings.office.city or settings.office.name
+    return ReceiptPaper(
+        office_name=settings.office.name, office_address=settings.office.address,
+        number=receipt.number,
+        place_date=f"{place}, {receipt.issued_at.astimezone(tz):%d-%m-%Y}",
+        received_from=order.customer_name, amount=rupiah(receipt.amount),
+        terbilang=receipt.terbilang.capitalize(),
+        purpose=t("paper.receipt_for", "id", order=order.number, invoice=invoice.number),
+        payment=f"{t('paper.paid_by', 'id')}: {method}",
+        meterai_note=t("paper.meterai", "id") if receipt.amount > METERAI_THRESHOLD else None,
+        signer_title=t("paper.treasurer", "id"),
+        signer_name=_user_name(store, receipt.issued_by) or settings.office.treasurer_name,
+        qr_payload=f"PSTK:{settings.office.code}:{receipt.id}:{receipt.number}",
+        labels={"title": "KUITANSI", "number": _both("paper.rcpt_number"),
+                "received_from": t("paper.received_from", "id"),
+                "amount_words": t("paper.amount_words", "id"), "for": t("paper.for", "id"),
+                "amount": t("paper.amount", "id")})
+
+
+def print_invoice(store: Store, settings: Settings, actor: User | None, order_id: str) -> str:
+    """Queue the active invoice; a second print of the same version is marked as a copy."""
+    order = get(store, order_id)
+    paper = invoice_paper(store, settings, order)
+    return _queue(store, actor, "invoice", order.invoice.id, f"INV {order.number}",
+                  invoice_document(paper))
+
+
+def print_receipt(store: Store, settings: Settings, actor: User | None, order_id: str) -> str:
+    order = get(store, order_id)
+    paper = receipt_paper(store, settings, order)
+    return _queue(store, actor, "receipt", order.receipt.id, f"KW {order.receipt.number}",
+                  receipt_document(paper))
+
+
+def _queue(store: Store, actor: User | None, kind: str, ref_id: str, label: str, doc) -> str:  # noqa: ANN001
+    already = store.row("SELECT 1 FROM print_jobs WHERE ref_id = ? LIMIT 1", (ref_id,))
+    if already:
+        return printing.reprint(store, ref_id, actor=actor)
+    with store.write():
+        require(store, actor, *ROLES)
+        return printing.enqueue(store, kind=kind, label=label, document=doc, ref_id=ref_id)
