@@ -310,6 +310,81 @@ def cmd_locker_list(ctx: Context) -> int:
     return 0
 
 
+def cmd_catalogue(ctx: Context) -> int:
+    from datetime import date
+
+    from kiosk.catalogue import shipped
+    from kiosk.money import rupiah
+
+    day = date.fromisoformat(ctx.args.date) if ctx.args.date else ctx.store.clock.now().astimezone(
+        ctx.settings.office.tz).date()
+    cat = shipped()
+    regulation = cat.in_force(day)
+    if ctx.args.json:
+        _out({"regulation": regulation.code, "title": regulation.title,
+              "effective_from": regulation.effective_from.isoformat(), "confirm": regulation.confirm,
+              "products": [p.model_dump(mode="json") for p in regulation.product],
+              "zero_basis": [b.model_dump(mode="json") for b in cat.zero_basis]})
+        return 0
+    print(t("cli.catalogue_title", ctx.lang, title=regulation.title,
+            since=regulation.effective_from.isoformat()))
+    for p in regulation.product:
+        if p.rule == "per_unit":
+            tariff = f"{rupiah(p.price)} / {p.unit(ctx.lang)}"
+        elif p.rule == "tiered":
+            tariff = t("cli.tiered", ctx.lang, base=rupiah(p.base_price), unit=p.unit(ctx.lang),
+                       included=f"{p.included:,}".replace(",", "."), measure=p.measure(ctx.lang),
+                       step_price=rupiah(p.step_price), step=f"{p.step:,}".replace(",", "."))
+        else:
+            tariff = t("cli.listed", ctx.lang)
+        docs = f"  [{', '.join(p.documents)}]" if p.documents else ""
+        print(f"{p.code:<26} {p.name(ctx.lang)}\n{'':<26} {tariff}{docs}")
+    return 0
+
+
+def cmd_order_list(ctx: Context) -> int:
+    from kiosk import sales
+    from kiosk.money import rupiah
+
+    found = sales.list_orders(ctx.store, status=ctx.args.status, awaiting_payment=ctx.args.awaiting_payment,
+                              expiring_within_days=ctx.args.expiring, limit=ctx.args.limit)
+    if ctx.args.json:
+        _out([o.model_dump(mode="json") for o in found])
+        return 0
+    tz = ctx.settings.office.tz
+    for o in found:
+        until = f"  s.d. {o.valid_until.astimezone(tz):%d-%m-%Y}" if o.valid_until and o.status == "invoiced" else ""
+        print(f"{o.number:<20} {o.customer_name:<26} {t('sales.status.' + o.status, ctx.lang):<26}"
+              f" {rupiah(o.total):>14}{until}")
+    if not found:
+        print(t("cli.no_orders", ctx.lang))
+    return 0
+
+
+def cmd_order_show(ctx: Context) -> int:
+    from kiosk import sales
+    from kiosk.money import rupiah
+
+    order = sales.get(ctx.store, ctx.args.order)
+    if ctx.args.json:
+        _out({**order.model_dump(mode="json"), "total": order.total})
+        return 0
+    tz = ctx.settings.office.tz
+    print(f"{order.number}  {order.customer_name}  ({t('sales.status.' + order.status, ctx.lang)})")
+    for line in order.lines:
+        print(f"  {line.description:<40} x{line.quantity:<4} {rupiah(line.amount):>14}")
+    print(f"  {'TOTAL':<46} {rupiah(order.total):>14}")
+    for inv in order.invoices:
+        state = t("cli.void", ctx.lang) if inv.voided_at else t("cli.valid_until", ctx.lang,
+                                                                  date=f"{inv.valid_until.astimezone(tz):%d-%m-%Y}")
+        print(f"  {inv.number} v{inv.version}  {rupiah(inv.total)}  {state}")
+    for p in order.payments:
+        print(f"  {p.method:<9} {rupiah(p.amount)}  {p.status}")
+    if order.receipt:
+        print(f"  {order.receipt.number}  {rupiah(order.receipt.amount)}  {order.receipt.terbilang}")
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------
 
 
@@ -413,6 +488,26 @@ def build_parser(faces: dict[str, Face]) -> argparse.ArgumentParser:
     p = sub.add_parser("purge", parents=[common], help="anonymise guests past retention (admin)")
     p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
     p.set_defaults(func=cmd_purge)
+
+    p = sub.add_parser("catalogue", parents=[common], help="products and tariffs in force")
+    p.add_argument("--date", help="the regulation in force on this day, YYYY-MM-DD")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_catalogue)
+
+    order = sub.add_parser("order", help="sales orders").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = order.add_parser("list", parents=[common], help="orders, newest first")
+    p.add_argument("--status", choices=("draft", "agreed", "checked", "invoiced", "paid", "receipted",
+                                        "delivered", "referred", "cancelled"))
+    p.add_argument("--awaiting-payment", action="store_true")
+    p.add_argument("--expiring", type=int, metavar="DAYS", help="invoices expiring within DAYS")
+    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_order_list)
+    p = order.add_parser("show", parents=[common], help="one order with its invoices, payments, receipt")
+    p.add_argument("order", help="order number (ORD/1373/2026/0001) or id")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_order_show)
 
     locker = sub.add_parser("locker", help="lockers holding ID cards").add_subparsers(
         dest="action", required=True, metavar="ACTION")
