@@ -98,7 +98,14 @@ class PstApp(App[None]):
                     result = printing.print_job(store, self.settings, job_id)
                     results = [result] if result else []
         finally:
-            self.call_from_thread(done, results)
+            def deliver() -> None:
+                if self.is_running and self.screen_stack:  # the app may be closing meanwhile
+                    done(results)
+
+            try:
+                self.call_from_thread(deliver)
+            except RuntimeError:  # the app has already stopped: the job stays in the spool
+                pass
 
     def on_unmount(self) -> None:
         self.store.close()

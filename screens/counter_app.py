@@ -155,6 +155,7 @@ class CounterScreen(Screen[None]):
         Binding("u", "retry_print", "Ulang cetak", id="counter.key.retry"),
         Binding("g", "filter", "Filter", id="counter.key.filter"),
         Binding("k", "lockers", "Loker", id="counter.key.lockers"),
+        Binding("o", "orders", "Penjualan", id="counter.key.orders"),
         Binding("ctrl+l", "app.logout", "Keluar akun", id="counter.key.logout"),
     ]
 
@@ -367,6 +368,12 @@ class CounterScreen(Screen[None]):
 
         guest = guest_for_ticket(self.pst.store, self.current.id) if self.current else None
         self.app.push_screen(LockerScreen(guest))
+
+    def action_orders(self) -> None:
+        from screens.orders import OrdersScreen
+
+        guest = guest_for_ticket(self.pst.store, self.current.id) if self.current else None
+        self.app.push_screen(OrdersScreen(guest, self.current.id if self.current else None))
 
     def action_filter(self) -> None:
         def chosen(codes: list[str] | None) -> None:

@@ -1,0 +1,90 @@
+"""A small generic dialog: a few fields in, a dict out. Errors from the use case are shown
+under their field by the caller (``show_errors``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    kind: Literal["text", "integer", "select", "check"] = "text"
+    options: list[tuple[str, str]] = field(default_factory=list)
+    value: Any = None
+    placeholder: str = ""
+
+
+class FormScreen(ModalScreen[dict[str, Any] | None]):
+    """Fields and OK / Cancel. ``submit`` (optional) runs the use case and returns an error
+    dict (field -> message) to show, or None to close."""
+
+    BINDINGS = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, title: str, fields: list[Field], ok: str, cancel: str, submit=None) -> None:  # noqa: ANN001
+        super().__init__()
+        self.title_text = title
+        self.fields = fields
+        self.ok = ok
+        self.cancel_text = cancel
+        self.submit = submit
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Label(self.title_text, classes="title")
+            for f in self.fields:
+                if f.kind == "check":
+                    yield Checkbox(f.label, value=bool(f.value), id=f"f-{f.name}")
+                else:
+                    yield Label(f.label)
+                    if f.kind == "select":
+                        yield Select(f.options, id=f"f-{f.name}", allow_blank=f.value is None,
+                                     value=f.value if f.value is not None else Select.NULL)
+                    else:
+                        yield Input(value="" if f.value is None else str(f.value), id=f"f-{f.name}",
+                                    type="integer" if f.kind == "integer" else "text",
+                                    placeholder=f.placeholder)
+                yield Static("", id=f"err-{f.name}", classes="field-error")
+            yield Static("", id="err-form", classes="field-error")
+            with Horizontal(classes="login-buttons"):
+                yield Button(self.ok, id="ok", variant="primary")
+                yield Button(self.cancel_text, id="cancel")
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            widget = self.query_one(f"#f-{f.name}")
+            value = widget.value
+            if f.kind == "integer":
+                value = int(value) if str(value).strip().lstrip("-").isdigit() else None
+            elif f.kind == "select" and value is Select.NULL:
+                value = None
+            out[f.name] = value
+        return out
+
+    @on(Button.Pressed, "#ok")
+    @on(Input.Submitted)
+    def _ok(self) -> None:
+        values = self.values()
+        if self.submit is None:
+            self.dismiss(values)
+            return
+        errors = self.submit(values)
+        for f in self.fields:
+            self.query_one(f"#err-{f.name}", Static).update((errors or {}).get(f.name, ""))
+        self.query_one("#err-form", Static).update((errors or {}).get("_", ""))
+        if not errors:
+            self.dismiss(values)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

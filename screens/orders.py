@@ -1,0 +1,335 @@
+"""Sales at the counter: the order list, and one order with its lines, live total,
+document checklist, timeline and only the actions allowed now for this role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Static
+
+from kiosk import identity, payments, sales
+from kiosk.catalogue import shipped
+from kiosk.errors import DomainError, Invalid
+from kiosk.money import rupiah
+from kiosk.sales_print import print_invoice, print_receipt
+from screens.base import friendly_error
+from screens.forms import Field, FormScreen
+
+if TYPE_CHECKING:
+    from screens.counter_app import CounterApp
+
+
+class OrdersScreen(Screen[None]):
+    """All orders, newest first, with filters."""
+
+    BINDINGS = [
+        Binding("n", "new", "Pesanan baru", id="orders.key.new"),
+        Binding("a", "filter('all')", "Semua", id="orders.key.all"),
+        Binding("w", "filter('awaiting')", "Menunggu bayar", id="orders.key.awaiting"),
+        Binding("e", "filter('expiring')", "Invoice hampir habis", id="orders.key.expiring"),
+        Binding("escape", "back", "Kembali", id="orders.key.back"),
+    ]
+
+    def __init__(self, guest=None, ticket_id: str | None = None) -> None:  # noqa: ANN001
+        super().__init__()
+        self.guest = guest
+        self.ticket_id = ticket_id
+        self.filter = "all"
+
+    @property
+    def pst(self) -> CounterApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="orders-title", classes="title")
+        yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.pst
+        app.localize_bindings(self)
+        table = self.query_one("#orders", DataTable)
+        for key in ("number", "customer", "status", "total", "valid"):
+            table.add_column(app.t(f"orders.col.{key}"), key=key)
+        self.refresh_data()
+        table.focus()
+
+    def refresh_data(self) -> None:
+        app = self.pst
+        rows = sales.list_orders(app.store, awaiting_payment=self.filter == "awaiting",
+                                 expiring_within_days=7 if self.filter == "expiring" else None)
+        self.query_one("#orders-title", Static).update(app.t(f"orders.filter.{self.filter}", count=len(rows)))
+        table = self.query_one("#orders", DataTable)
+        table.clear()
+        tz = app.settings.office.tz
+        for o in rows:
+            valid = f"{o.valid_until.astimezone(tz):%d-%m-%Y}" if o.valid_until and o.status == "invoiced" else ""
+            table.add_row(o.number, o.customer_name, app.t(f"sales.status.{o.status}"), rupiah(o.total),
+                          valid, key=o.id)
+
+    def action_filter(self, which: str) -> None:
+        self.filter = which
+        self.refresh_data()
+
+    @on(DataTable.RowSelected, "#orders")
+    def _open(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(OrderScreen(event.row_key.value), lambda _: self.refresh_data())
+
+    def action_new(self) -> None:
+        app = self.pst
+        if self.guest is not None:
+            try:
+                order = sales.create_order(app.store, app.settings, app.user, guest_id=self.guest.guest_id,
+                                           ticket_id=self.ticket_id)
+            except Exception as exc:  # noqa: BLE001
+                self.notify(friendly_error(app, exc), severity="error")
+                return
+            self.app.push_screen(OrderScreen(order.id), lambda _: self.refresh_data())
+            return
+        segments = [(identity.choice_name("segment", c, app.lang), c) for c in identity.choice_codes("segment")]
+        created: dict[str, str] = {}
+
+        def submit(v: dict[str, Any]) -> dict[str, str] | None:
+            try:
+                order = sales.create_order(app.store, app.settings, app.user, customer_name=v["customer_name"],
+                                           segment=v["segment"], npwp=v["npwp"], abroad=bool(v["abroad"]))
+            except Invalid as exc:
+                return exc.field_messages(app.lang)
+            except DomainError as exc:
+                return {"_": exc.message(app.lang)}
+            created["id"] = order.id
+            return None
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values is not None and "id" in created:
+                self.app.push_screen(OrderScreen(created["id"]), lambda _: self.refresh_data())
+
+        self.app.push_screen(FormScreen(app.t("orders.new_title"), [
+            Field("customer_name", app.t("orders.f.customer")),
+            Field("segment", app.t("guest.field.segment"), "select", segments),
+            Field("npwp", app.t("guest.field.npwp").rstrip(" *"), placeholder=app.t("guest.hint.npwp")),
+            Field("abroad", app.t("orders.f.abroad"), "check"),
+        ], app.t("orders.create"), app.t("guest.cancel"), submit), done)
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+
+class OrderScreen(Screen[None]):
+    """One order. The buttons are exactly ``sales.allowed_actions`` for this user."""
+
+    BINDINGS = [Binding("escape", "back", "Kembali", id="orders.key.back")]
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__()
+        self.order_id = order_id
+        self.order: sales.Order | None = None
+
+    @property
+    def pst(self) -> CounterApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="order-title", classes="title")
+        with Horizontal(id="order-main"):
+            with Vertical(id="order-left"):
+                yield DataTable(id="lines", cursor_type="row")
+                yield Static("", id="order-total")
+                yield Static("", id="checklist")
+            with VerticalScroll(id="order-right"):
+                yield Static("", id="timeline")
+        yield Horizontal(id="actions")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.pst
+        app.localize_bindings(self)
+        table = self.query_one("#lines", DataTable)
+        for key in ("product", "detail", "amount"):
+            table.add_column(app.t(f"orders.line.{key}"), key=key)
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        app = self.pst
+        order = self.order = sales.get(app.store, self.order_id)
+        tz = app.settings.office.tz
+        self.query_one("#order-title", Static).update(
+            f"{order.number} • {order.customer_name} • {app.t('sales.status.' + order.status)}"
+            + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else ""))
+        table = self.query_one("#lines", DataTable)
+        table.clear()
+        for line in order.lines:
+            detail = f"x{line.quantity}" + (f", {line.measure:,}".replace(",", ".") if line.measure else "")
+            table.add_row(line.description, detail, rupiah(line.amount), key=line.id)
+        total = f"{app.t('orders.total')}: {rupiah(order.total)}"
+        if order.invoice:
+            total += "   " + app.t("orders.invoice_line", number=order.invoice.number, version=order.invoice.version,
+                                   until=f"{order.invoice.valid_until.astimezone(tz):%d-%m-%Y}")
+        self.query_one("#order-total", Static).update(total)
+        needs_docs = order.needs_documents(shipped())
+        marks = []
+        def mark(ok: bool, key: str) -> None:
+            marks.append(("[x] " if ok else "[ ] ") + app.t(key))
+        if needs_docs:
+            mark(order.abstraksi, "orders.doc.abstraksi")
+            mark(order.sppd_signed_at is not None and order.meterai, "orders.doc.sppd")
+        if order.zero_tariff:
+            mark(order.request_letter, "orders.doc.letter")
+        if any(line.product.startswith("data-mikro") for line in order.lines):
+            mark(bool(order.sample_note), "orders.doc.sample")
+        mark(order.prepared_at is not None, "orders.doc.prepared")
+        self.query_one("#checklist", Static).update(app.t("orders.checklist") + "\n" + "\n".join(marks))
+        self.query_one("#timeline", Static).update(app.t("orders.timeline") + "\n" + "\n".join(
+            f"{when.astimezone(tz):%d-%m %H:%M}  {app.t('orders.event.' + key, **params)}"
+            for when, key, params in sales.timeline(order)))
+        bar = self.query_one("#actions", Horizontal)
+        bar.remove_children()
+        role = app.user.role if app.user else None
+        bar.mount_all([Button(app.t(f"orders.act.{a}"), name=a, classes="act")
+                       for a in sales.allowed_actions(order, role)])
+
+    # -- running actions ---------------------------------------------------------------
+
+    def _run(self, fn: Callable[[], Any]) -> bool:
+        try:
+            fn()
+        except DomainError as exc:
+            self.notify(exc.message(self.pst.lang), severity="warning", timeout=8)
+            return False
+        except Exception as exc:  # noqa: BLE001
+            self.notify(friendly_error(self.pst, exc), severity="error")
+            return False
+        self.refresh_data()
+        return True
+
+    def _form(self, title_key: str, fields: list[Field], action: Callable[[dict[str, Any]], Any]) -> None:
+        app = self.pst
+
+        def submit(values: dict[str, Any]) -> dict[str, str] | None:
+            try:
+                action(values)
+            except Invalid as exc:
+                return exc.field_messages(app.lang)
+            except DomainError as exc:
+                return {"_": exc.message(app.lang)}
+            return None
+
+        self.app.push_screen(FormScreen(app.t(title_key), fields, app.t("counter.ok"), app.t("guest.cancel"),
+                                        submit), lambda _: self.refresh_data())
+
+    def _print(self, make_job: Callable[[], str]) -> None:
+        app = self.pst
+        try:
+            job_id = make_job()
+        except Exception as exc:  # noqa: BLE001
+            self.notify(friendly_error(app, exc), severity="error")
+            return
+
+        def done(results: list) -> None:  # noqa: ANN001
+            bad = [r for r in results if not r.printed]
+            if bad or not results:
+                self.notify(bad[0].message(app.lang) if bad else app.t("printer.fault.error"), severity="error")
+            else:
+                self.notify(app.t("orders.printed"))
+
+        app.print_in_background(job_id, done)
+
+    @on(Button.Pressed, ".act")
+    def _action(self, event: Button.Pressed) -> None:
+        app, order = self.pst, self.order
+        store, settings, user = app.store, app.settings, app.user
+        act = event.button.name
+        oid = order.id
+        if act == "add_line":
+            reg = next(r for r in shipped().regulation if r.code == order.regulation)
+            options = [(p.name(app.lang), p.code) for p in reg.product]
+            self._form("orders.add_title", [
+                Field("product", app.t("orders.f.product"), "select", options),
+                Field("quantity", app.t("orders.f.quantity"), "integer", value=1),
+                Field("measure", app.t("orders.f.measure"), "integer", placeholder=app.t("orders.f.measure_hint")),
+                Field("listed_price", app.t("orders.f.listed_price"), "integer",
+                      placeholder=app.t("orders.f.listed_hint")),
+                Field("description", app.t("orders.f.description")),
+            ], lambda v: sales.add_line(store, user, oid, product=v["product"] or "", quantity=v["quantity"] or 0,
+                                        measure=v["measure"], listed_price=v["listed_price"],
+                                        description=v["description"] or ""))
+        elif act == "remove_line":
+            table = self.query_one("#lines", DataTable)
+            if table.row_count:
+                key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+                self._run(lambda: sales.remove_line(store, user, oid, key))
+        elif act == "agree":
+            bases = [(b.name(app.lang), b.code) for b in shipped().zero_basis]
+            self._form("orders.agree_title", [
+                Field("zero_basis", app.t("orders.f.zero_basis"), "select", bases),
+            ], lambda v: sales.agree(store, user, oid, zero_basis=v["zero_basis"]))
+        elif act == "check":
+            self._form("orders.check_title", [
+                Field("abstraksi", app.t("orders.f.abstraksi"), "check", value=False),
+                Field("matches", app.t("orders.f.matches"), "check", value=True),
+                Field("request_letter", app.t("orders.f.letter"), "check", value=False),
+            ], lambda v: sales.check_documents(store, user, oid, abstraksi=v["abstraksi"], matches=v["matches"],
+                                               request_letter=v["request_letter"]))
+        elif act == "invoice":
+            def invoice(v: dict[str, Any]) -> None:
+                sales.issue_invoice(store, settings, user, oid, sample_note=v["sample_note"])
+                self._print(lambda: print_invoice(store, settings, user, oid))
+            self._form("orders.invoice_title", [
+                Field("sample_note", app.t("orders.f.sample"), value=order.sample_note or ""),
+            ], invoice)
+        elif act == "revise":
+            self._form("orders.revise_title", [Field("reason", app.t("orders.f.reason"))],
+                       lambda v: sales.revise(store, user, oid, reason=v["reason"] or ""))
+        elif act == "prepare":
+            self._run(lambda: sales.mark_prepared(store, user, oid))
+        elif act == "pay":
+            methods = [(app.t(f"paper.method.{m}"), m) for m in ("cash", "billing", "transfer")]
+            self._form("orders.pay_title", [
+                Field("method", app.t("orders.f.method"), "select", methods, value="cash"),
+                Field("amount", app.t("orders.f.amount"), "integer", value=order.invoice.total if order.invoice else 0),
+                Field("billing_code", app.t("orders.f.billing_code"), placeholder="15 angka"),
+                Field("ntpn", "NTPN", placeholder="16 huruf/angka"),
+                Field("proof", app.t("orders.f.proof")),
+            ], lambda v: payments.submit_payment(store, user, oid, method=v["method"] or "", amount=v["amount"] or 0,
+                                                 billing_code=v["billing_code"], ntpn=v["ntpn"], proof=v["proof"]))
+        elif act == "verify":
+            self._run(lambda: payments.verify_payment(store, user, oid))
+        elif act == "reject":
+            self._form("orders.reject_title", [Field("reason", app.t("orders.f.reason"))],
+                       lambda v: payments.verify_payment(store, user, oid, accept=False, reason=v["reason"] or ""))
+        elif act == "receipt":
+            if self._run(lambda: payments.issue_receipt(store, settings, user, oid)):
+                self._print(lambda: print_receipt(store, settings, user, oid))
+        elif act == "sppd":
+            self._form("orders.sppd_title", [Field("meterai", app.t("orders.f.meterai"), "check", value=True)],
+                       lambda v: payments.record_sppd(store, user, oid, meterai=v["meterai"]))
+        elif act == "deliver":
+            media = [(app.t(f"orders.medium.{m}"), m) for m in payments.MEDIA]
+            self._form("orders.deliver_title", [Field("medium", app.t("orders.f.medium"), "select", media)],
+                       lambda v: payments.hand_over(store, user, oid, medium=v["medium"] or ""))
+        elif act == "correction":
+            self._form("orders.correction_title", [Field("note", app.t("orders.f.note"))],
+                       lambda v: payments.request_correction(store, settings, user, oid, note=v["note"] or ""))
+        elif act == "resolve":
+            open_c = next(c for c in order.corrections if c.resolved_at is None)
+            self._form("orders.resolve_title", [Field("resolution", app.t("orders.f.resolution"))],
+                       lambda v: payments.resolve_correction(store, user, oid, open_c.id,
+                                                             resolution=v["resolution"] or ""))
+        elif act == "print_invoice":
+            self._print(lambda: print_invoice(store, settings, user, oid))
+        elif act == "print_receipt":
+            self._print(lambda: print_receipt(store, settings, user, oid))
+        elif act == "cancel":
+            self._form("orders.cancel_title", [Field("reason", app.t("orders.f.reason"))],
+                       lambda v: sales.cancel(store, user, oid, reason=v["reason"] or ""))
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,199 @@
+"""A microdata order and a publication order through the counter face, from request to
+receipt, under an officer's and a treasurer's login."""
+
+from textual.widgets import Checkbox, Input, Select
+
+from kiosk import accounts, sales
+from kiosk.guestbook import register_visit, validate_guest
+from kiosk.store import Store
+from screens.counter_app import CounterApp, CounterScreen
+from screens.forms import FormScreen
+from screens.login import LoginScreen
+from screens.orders import OrderScreen, OrdersScreen
+from tests.screens.helpers import GUEST
+
+SIZE = (140, 50)
+
+
+async def login(pilot, username, pin):
+    screen = pilot.app.screen
+    assert isinstance(screen, LoginScreen), type(screen)
+    screen.query_one("#username").value = username
+    screen.query_one("#pin").value = pin
+    screen.query_one("#pin").focus()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def act(pilot, name, **values):
+    """Press an order action; fill and confirm its dialog if it has one."""
+    screen = pilot.app.screen
+    button = next((b for b in screen.query(".act") if b.name == name and b.is_attached), None)
+    assert button is not None, f"{name} not offered: {actions(pilot)}"
+    button.press()
+    await pilot.pause()
+    dialog = pilot.app.screen
+    if isinstance(dialog, FormScreen):
+        for field, value in values.items():
+            widget = dialog.query_one(f"#f-{field}")
+            if isinstance(widget, Input):
+                widget.value = str(value)
+            elif isinstance(widget, (Select, Checkbox)):
+                widget.value = value
+        await pilot.pause()
+        dialog.query_one("#ok").press()
+        await pilot.pause()
+        if pilot.app.screen is dialog:  # refused: the message is in the dialog
+            errors = [str(w.render()) for w in dialog.query(".field-error")]
+            raise AssertionError(f"{name} refused: {[e for e in errors if e]}")
+
+
+def actions(pilot):
+    return [b.name for b in pilot.app.screen.query(".act")]
+
+
+async def switch_user(pilot, username, pin):
+    await pilot.press("ctrl+l")
+    await pilot.pause()
+    await login(pilot, username, pin)
+
+
+async def test_microdata_order_through_the_counter(printer_settings, capture, clock):
+    with Store(printer_settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        accounts.add_user(store, admin, username="rina", name="Rina Marlina", role="bendahara", pin="4321")
+        register_visit(store, printer_settings, service="B", purpose="penelitian", consent=True,
+                       guest=validate_guest(GUEST))
+    app = CounterApp(printer_settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "budi", "1234")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OrdersScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+        assert "Siti Aminah" in str(app.screen.query_one("#order-title").render())
+        assert actions(pilot) == ["add_line", "cancel"]
+        await act(pilot, "add_line", product="data-mikro", quantity=1, measure=2_500_000,
+                  description="Susenas Maret 2025")
+        await act(pilot, "add_line", product="peta-kabkota-desa", quantity=1)
+        assert "Rp120.000" in str(app.screen.query_one("#order-total").render())
+        await act(pilot, "agree")
+        await act(pilot, "check", abstraksi=True, matches=True)
+        assert "verify" not in actions(pilot)
+        await act(pilot, "invoice", sample_note="10 baris contoh")
+        assert "INV/1373/2026/0001" in str(app.screen.query_one("#order-total").render())
+        await act(pilot, "prepare")
+        await act(pilot, "pay", method="billing", amount=120_000, billing_code="820261123000123",
+                  ntpn="0A1B2C3D4E5F6G7H")
+        assert "verify" not in actions(pilot)  # an officer cannot verify
+        timeline = str(app.screen.query_one("#timeline").render())
+        assert "Invoice INV/1373/2026/0001 v1" in timeline and "Pembayaran billing 120000" in timeline
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await pilot.pause()
+        await switch_user(pilot, "rina", "4321")
+        assert isinstance(app.screen, CounterScreen) and app.user.role == "bendahara"
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("w")  # awaiting payment
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+        assert {"verify", "reject"} <= set(actions(pilot)) and "deliver" not in actions(pilot)
+        await act(pilot, "verify")
+        await act(pilot, "receipt")
+        assert "0001/KW/1373/2026" in str(app.screen.query_one("#timeline").render())
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await pilot.pause()
+        await switch_user(pilot, "budi", "1234")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "deliver" in actions(pilot)
+        try:
+            await act(pilot, "deliver", medium="flashdisk")
+        except AssertionError as refused:  # the dialog says why; nothing changes
+            assert "SPPD" in str(refused)
+        else:
+            raise AssertionError("hand-over without the signed SPPD was accepted")
+        app.screen.query_one("#cancel").press()
+        await pilot.pause()
+        await act(pilot, "sppd", meterai=True)
+        await act(pilot, "deliver", medium="flashdisk")
+        assert "diserahkan" in str(app.screen.query_one("#order-title").render())
+    jobs = capture.wait_for_jobs(2)
+    assert any(b"INVOICE" in j and b"INV/1373/2026/0001 v1" in j for j in jobs)
+    assert any(b"KUITANSI" in j and b"Rina Marlina" in j and b"Seratus dua puluh ribu rupiah" in j for j in jobs)
+    with Store(printer_settings.db_path) as store:
+        order = sales.list_orders(store)[0]
+        assert order.status == "delivered"
+
+
+async def test_publication_order_for_a_walk_in_without_guestbook(printer_settings, capture, clock):
+    with Store(printer_settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        accounts.add_user(store, admin, username="rina", name="Rina Marlina", role="bendahara", pin="4321")
+    app = CounterApp(printer_settings, counter=2, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "budi", "1234")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#f-customer_name").value = "PT Data Maju"
+        form.query_one("#f-segment").value = "swasta"
+        form.query_one("#f-npwp").value = "01.855.081.5-005.000"  # bad check digit
+        form.query_one("#ok").press()
+        await pilot.pause()
+        assert "NPWP tidak valid" in str(form.query_one("#err-npwp").render())
+        form.query_one("#f-npwp").value = "01.855.081.4-005.000"
+        form.query_one("#ok").press()
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+        await act(pilot, "add_line", product="publikasi-elektronik", quantity=2, measure=120,
+                  description="Kota Sawahlunto Dalam Angka 2026")
+        assert "Rp160.000" in str(app.screen.query_one("#order-total").render())
+        await act(pilot, "agree")
+        await act(pilot, "check")
+        await act(pilot, "invoice")
+        await act(pilot, "prepare")
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await pilot.pause()
+        await switch_user(pilot, "rina", "4321")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await act(pilot, "pay", method="cash", amount=160_000)
+        await act(pilot, "verify")
+        await act(pilot, "receipt")
+        assert "deliver" not in actions(pilot)  # hand-over is the officer's
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await pilot.pause()
+        await switch_user(pilot, "budi", "1234")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await act(pilot, "deliver", medium="email")
+        await act(pilot, "print_receipt")
+    jobs = capture.wait_for_jobs(3)
+    receipts = [j for j in jobs if b"KUITANSI" in j]
+    assert receipts and b"Seratus enam puluh ribu rupiah" in receipts[0] and b"PT Data Maju" in receipts[0]
+    assert any(b"CETAK ULANG" in j for j in receipts[1:])
+    with Store(printer_settings.db_path) as store:
+        order = sales.get(store, sales.list_orders(store)[0].id)
+        assert (order.status, order.medium, order.npwp) == ("delivered", "email", "018550814005000")
