@@ -24,6 +24,7 @@ BENCHES = [
     ("take_ticket.py", [], ["--tickets", "20000", "--calls", "200", "--next-calls", "100"]),
     ("render_ticket.py", [], ["--runs", "100"]),
     ("guest_lookup.py", [], ["--guests", "10000", "--lookups", "200"]),
+    ("order_list.py", [], ["--orders", "1000", "--runs", "20"]),
 ]
 
 

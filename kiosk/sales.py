@@ -172,21 +172,24 @@ class OrderRow(BaseModel):
 def list_orders(store: Store, *, status: str | None = None, awaiting_payment: bool = False,
                 expiring_within_days: int | None = None, limit: int = 200) -> list[OrderRow]:
     """Orders newest first; filters: state, waiting for payment, invoice expiring soon."""
-    sql = ("SELECT o.id, o.number, o.status, o.customer_name, o.segment, o.updated_at,"
-           " COALESCE((SELECT SUM(amount) FROM order_lines l WHERE l.order_id = o.id AND l.removed_at IS NULL), 0) AS total,"
-           " i.valid_until FROM orders o LEFT JOIN invoices i ON i.order_id = o.id AND i.voided_at IS NULL"
-           " WHERE 1 = 1")
-    params: list[Any] = []
+    # Pick the page first (index on updated_at), then add totals and invoices to it only.
+    where, params = "1 = 1", []
     if status:
-        sql += " AND o.status = ?"
+        where += " AND o.status = ?"
         params.append(status)
     if awaiting_payment:
-        sql += " AND o.status = 'invoiced'"
+        where += " AND o.status = 'invoiced'"
     if expiring_within_days is not None:
-        sql += " AND o.status = 'invoiced' AND i.valid_until <= ?"
+        where += (" AND o.status = 'invoiced' AND EXISTS (SELECT 1 FROM invoices x WHERE x.order_id = o.id"
+                  " AND x.voided_at IS NULL AND x.valid_until <= ?)")
         params.append(iso(store.clock.now() + timedelta(days=expiring_within_days)))
-    sql += " ORDER BY o.updated_at DESC, o.id DESC LIMIT ?"
     params.append(limit)
+    sql = (f"WITH page AS (SELECT o.id, o.number, o.status, o.customer_name, o.segment, o.updated_at"
+           f" FROM orders o WHERE {where} ORDER BY o.updated_at DESC, o.id DESC LIMIT ?)"
+           " SELECT page.*, COALESCE((SELECT SUM(amount) FROM order_lines l WHERE l.order_id = page.id"
+           " AND l.removed_at IS NULL), 0) AS total, i.valid_until FROM page"
+           " LEFT JOIN invoices i ON i.order_id = page.id AND i.voided_at IS NULL"
+           " ORDER BY page.updated_at DESC, page.id DESC")
     return [OrderRow.model_validate(r) for r in store.rows(sql, tuple(params))]
 
 

@@ -37,6 +37,7 @@ CREATE TABLE orders (
 );
 CREATE UNIQUE INDEX orders_seq ON orders(year, seq);
 CREATE INDEX orders_status ON orders(status, updated_at);
+CREATE INDEX orders_recent ON orders(updated_at, id);
 CREATE INDEX orders_guest ON orders(guest_id);
 
 CREATE TABLE order_lines (
