@@ -118,6 +118,16 @@ class OrdersScreen(Screen[None]):
             Field("abroad", app.t("orders.f.abroad"), "check"),
         ], app.t("orders.create"), app.t("guest.cancel"), submit), done)
 
+    def _refer_ticket(self, order: sales.Order) -> None:
+        """Seed 003: a mismatch sends the visitor to consultation, keeping their number."""
+        app = self.pst
+        ticket = app.queue.get(order.ticket_id) if order.ticket_id else None
+        if ticket is not None and ticket.status in ("called", "serving"):
+            moved = app.queue.transfer(ticket.id, "konsultasi")
+            self.notify(app.t("orders.referred_ticket", number=moved.number), timeout=10)
+        else:
+            self.notify(app.t("orders.referred"), timeout=10)
+
     def action_back(self) -> None:
         self.dismiss()
 
@@ -272,12 +282,16 @@ class OrderScreen(Screen[None]):
                 Field("zero_basis", app.t("orders.f.zero_basis"), "select", bases),
             ], lambda v: sales.agree(store, user, oid, zero_basis=v["zero_basis"]))
         elif act == "check":
+            def check(v: dict[str, Any]) -> None:
+                checked = sales.check_documents(store, user, oid, abstraksi=v["abstraksi"], matches=v["matches"],
+                                                request_letter=v["request_letter"])
+                if checked.status == "referred":
+                    self._refer_ticket(checked)
             self._form("orders.check_title", [
                 Field("abstraksi", app.t("orders.f.abstraksi"), "check", value=False),
                 Field("matches", app.t("orders.f.matches"), "check", value=True),
                 Field("request_letter", app.t("orders.f.letter"), "check", value=False),
-            ], lambda v: sales.check_documents(store, user, oid, abstraksi=v["abstraksi"], matches=v["matches"],
-                                               request_letter=v["request_letter"]))
+            ], check)
         elif act == "invoice":
             def invoice(v: dict[str, Any]) -> None:
                 sales.issue_invoice(store, settings, user, oid, sample_note=v["sample_note"])

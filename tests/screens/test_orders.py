@@ -197,3 +197,25 @@ async def test_publication_order_for_a_walk_in_without_guestbook(printer_setting
     with Store(printer_settings.db_path) as store:
         order = sales.get(store, sales.list_orders(store)[0].id)
         assert (order.status, order.medium, order.npwp) == ("delivered", "email", "018550814005000")
+
+
+async def test_mismatched_abstract_moves_the_ticket_to_consultation(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        register_visit(store, settings, service="B", purpose="penelitian", consent=True,
+                       guest=validate_guest(GUEST))
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await act(pilot, "add_line", product="data-mikro", quantity=1, measure=100)
+        await act(pilot, "agree")
+        await act(pilot, "check", abstraksi=True, matches=False)
+        assert "konsultasi" in str(app.screen.query_one("#order-title").render())
+    with Store(settings.db_path) as store:
+        rows = store.rows("SELECT service, status FROM tickets ORDER BY created_at")
+    assert rows == [{"service": "penjualan", "status": "transferred"},
+                    {"service": "konsultasi", "status": "waiting"}]
