@@ -118,16 +118,6 @@ class OrdersScreen(Screen[None]):
             Field("abroad", app.t("orders.f.abroad"), "check"),
         ], app.t("orders.create"), app.t("guest.cancel"), submit), done)
 
-    def _refer_ticket(self, order: sales.Order) -> None:
-        """Seed 003: a mismatch sends the visitor to consultation, keeping their number."""
-        app = self.pst
-        ticket = app.queue.get(order.ticket_id) if order.ticket_id else None
-        if ticket is not None and ticket.status in ("called", "serving"):
-            moved = app.queue.transfer(ticket.id, "konsultasi")
-            self.notify(app.t("orders.referred_ticket", number=moved.number), timeout=10)
-        else:
-            self.notify(app.t("orders.referred"), timeout=10)
-
     def action_back(self) -> None:
         self.dismiss()
 
@@ -344,6 +334,16 @@ class OrderScreen(Screen[None]):
         elif act == "cancel":
             self._form("orders.cancel_title", [Field("reason", app.t("orders.f.reason"))],
                        lambda v: sales.cancel(store, user, oid, reason=v["reason"] or ""))
+
+    def _refer_ticket(self, order: sales.Order) -> None:
+        """Seed 003: a mismatch sends the visitor to consultation, keeping their number."""
+        app = self.pst
+        ticket = app.queue.get(order.ticket_id) if order.ticket_id else None
+        if ticket is not None and ticket.status in ("called", "serving"):
+            moved = app.queue.transfer(ticket.id, "konsultasi")
+            self.notify(app.t("orders.referred_ticket", number=moved.number), timeout=10)
+        else:
+            self.notify(app.t("orders.referred"), timeout=10)
 
     def action_back(self) -> None:
         self.dismiss()
