@@ -171,6 +171,13 @@ def shipped() -> Catalogue:
     return load()
 
 
+def active(store) -> Catalogue:  # noqa: ANN001 - kiosk.store.Store
+    """The catalogue in use: the one the centre published last, else the shipped one."""
+    from kiosk import reference
+
+    return reference.catalogue(store) or shipped()
+
+
 def price(product: Product, quantity: int, measure: int | None = None,
           listed_price: int | None = None) -> int:
     """The tariff of one order line, whole rupiah."""

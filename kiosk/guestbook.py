@@ -147,12 +147,30 @@ def _save_guest(store: Store, data: GuestData, consent_at: str) -> tuple[str, bo
 
 
 def guest_sync_payload(store: Store, guest_id: str) -> dict[str, Any]:
-    """The guest as the outbox carries it. The full ID number stays in the office
-    (the sync issue replaces it by a keyed hash); the masked form travels."""
+    """The guest as the outbox carries it. The full ID number stays in the office: the
+    masked form and a keyed hash (HMAC-SHA256 with this store's key) travel instead."""
     row = store.row("SELECT * FROM guests WHERE id = ?", (guest_id,))
     assert row is not None
-    row.pop("id_number", None)
+    number = row.pop("id_number", None)
+    row["id_hash"] = id_hash(store, number) if number and not row.get("anonymised_at") else None
     return row
+
+
+def id_hash(store: Store, number: str) -> str:
+    """A keyed hash of an ID number: lets the centre count and match without the number."""
+    import hashlib
+    import hmac
+    import secrets
+
+    key = store.meta("id_hash_key")
+    if key is None:
+        key = secrets.token_hex(32)
+        if store.conn.in_transaction:
+            store.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('id_hash_key', ?)", (key,))
+        else:
+            store.set_meta("id_hash_key", key)
+        key = store.meta("id_hash_key") or key
+    return hmac.new(bytes.fromhex(key), number.encode(), hashlib.sha256).hexdigest()
 
 
 def register_visit(store: Store, settings: Settings, *, service: str, purpose: str,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from kiosk import audit
+from kiosk import audit, reference
 from kiosk.accounts import User, require
-from kiosk.catalogue import shipped
+from kiosk.catalogue import active
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
@@ -154,7 +154,7 @@ def hand_over(store: Store, actor: User | None, order_id: str, *, medium: str) -
             _expect(order, "deliver", "receipted")
         if order.prepared_at is None:
             raise Refused("sales.not_prepared", number=order.number)
-        if order.needs_documents(shipped()) and order.sppd_signed_at is None:
+        if order.needs_documents(active(store)) and order.sppd_signed_at is None:
             raise Refused("sales.sppd_missing", number=order.number)
         _set(store, order.id, status="delivered", delivered_at=iso(store.clock.now()), medium=medium)
         return _record(store, actor, order.id, "deliver", {"medium": medium})
@@ -173,7 +173,7 @@ def request_correction(store: Store, settings: Settings, actor: User | None, ord
         tz = settings.office.tz
         delivered = order.delivered_at.astimezone(tz).date()
         today = store.clock.now().astimezone(tz).date()
-        if working_days_between(delivered, today) > CORRECTION_WORKING_DAYS:
+        if working_days_between(delivered, today, reference.holidays(store)) > CORRECTION_WORKING_DAYS:
             raise Refused("sales.correction_late", days=CORRECTION_WORKING_DAYS)
         store.db["corrections"].insert({
             "id": new_id(), "created_at": iso(store.clock.now()), "terminal_id": store.terminal_id,

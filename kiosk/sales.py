@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from kiosk import audit, identity
 from kiosk.accounts import User, require
-from kiosk.catalogue import Catalogue, price, shipped
+from kiosk.catalogue import Catalogue, active, price
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
@@ -271,7 +271,7 @@ def create_order(store: Store, settings: Settings, actor: User | None, *, custom
     if errors:
         raise Invalid(errors)
     day = _local_day(store, settings)
-    regulation = shipped().in_force(day)
+    regulation = active(store).in_force(day)
     with store.write():
         require(store, actor, *OFFICERS)
         year = day.year
@@ -293,7 +293,7 @@ def add_line(store: Store, actor: User | None, order_id: str, *, product: str, q
         require(store, actor, *OFFICERS)
         order = get(store, order_id)
         _expect(order, "edit", "draft", "checked")
-        reg = next(r for r in shipped().regulation if r.code == order.regulation)
+        reg = next(r for r in active(store).regulation if r.code == order.regulation)
         item = next((p for p in reg.product if p.code == product), None)
         if item is None:
             raise NotFound("sales.unknown_product", product=product, regulation=reg.title)
@@ -331,7 +331,7 @@ def agree(store: Store, actor: User | None, order_id: str, *, zero_basis: str | 
         if order.segment == "swasta" and not order.npwp:
             raise Refused("sales.npwp_required", number=order.number)
         if zero_basis:
-            basis = shipped().basis(zero_basis)
+            basis = active(store).basis(zero_basis)
             if order.segment not in basis.segments:
                 raise Refused("sales.zero_not_allowed", basis=basis.name_id,
                               segment=identity.choice_name("segment", order.segment, "id"))
@@ -348,7 +348,7 @@ def check_documents(store: Store, actor: User | None, order_id: str, *, abstraks
         order = get(store, order_id)
         _expect(order, "check", "agreed")
         now = iso(store.clock.now())
-        if order.needs_documents(shipped()):
+        if order.needs_documents(active(store)):
             if not abstraksi:
                 raise Refused("sales.abstraksi_missing", number=order.number)
             if not matches:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kiosk import identity, printing
 from kiosk.accounts import ROLES, User, require
-from kiosk.catalogue import shipped
+from kiosk.catalogue import active
 from kiosk.config import Settings
 from kiosk.errors import Refused
 from kiosk.i18n import t
@@ -30,7 +30,7 @@ def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePape
     if invoice is None:
         raise Refused("sales.no_invoice", number=order.number)
     tz = settings.office.tz
-    reg = next(r for r in shipped().regulation if r.code == order.regulation)
+    reg = next(r for r in active(store).regulation if r.code == order.regulation)
     products = {p.code: p for p in reg.product}
     lines = []
     for line in order.lines:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from kiosk import identity, payments, sales
-from kiosk.catalogue import shipped
+from kiosk.catalogue import active
 from kiosk.errors import DomainError, Invalid
 from kiosk.money import rupiah
 from kiosk.sales_print import print_invoice, print_receipt
@@ -174,7 +174,7 @@ class OrderScreen(Screen[None]):
             total += "   " + app.t("orders.invoice_line", number=order.invoice.number, version=order.invoice.version,
                                    until=f"{order.invoice.valid_until.astimezone(tz):%d-%m-%Y}")
         self.query_one("#order-total", Static).update(total)
-        needs_docs = order.needs_documents(shipped())
+        needs_docs = order.needs_documents(active(app.store))
         marks = []
         def mark(ok: bool, key: str) -> None:
             marks.append(("[x] " if ok else "[ ] ") + app.t(key))
@@ -249,7 +249,7 @@ class OrderScreen(Screen[None]):
         act = event.button.name
         oid = order.id
         if act == "add_line":
-            reg = next(r for r in shipped().regulation if r.code == order.regulation)
+            reg = next(r for r in active(store).regulation if r.code == order.regulation)
             options = [(p.name(app.lang), p.code) for p in reg.product]
             self._form("orders.add_title", [
                 Field("product", app.t("orders.f.product"), "select", options),
@@ -267,7 +267,7 @@ class OrderScreen(Screen[None]):
                 key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
                 self._run(lambda: sales.remove_line(store, user, oid, key))
         elif act == "agree":
-            bases = [(b.name(app.lang), b.code) for b in shipped().zero_basis]
+            bases = [(b.name(app.lang), b.code) for b in active(store).zero_basis]
             self._form("orders.agree_title", [
                 Field("zero_basis", app.t("orders.f.zero_basis"), "select", bases),
             ], lambda v: sales.agree(store, user, oid, zero_basis=v["zero_basis"]))

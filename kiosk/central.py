@@ -1,0 +1,118 @@
+"""The central PostgreSQL store: schema migrations, offices and their roles.
+
+``pst-kiosk central init --dsn DSN`` creates or migrates the schema (idempotent);
+``central add-office CODE`` makes the office's row and its login role, which
+row-level security keeps to that office's rows. The DSN's password is never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from importlib import resources
+
+import psycopg
+from psycopg import sql
+
+from kiosk.errors import ConfigError, DomainError
+
+
+class CentralError(DomainError):
+    """The central store cannot be reached or refused the request."""
+
+    exit_code = 11
+
+
+def redact(dsn: str) -> str:
+    """The DSN with any password hidden, for messages and logs."""
+    dsn = re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", dsn or "")
+    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", dsn)
+
+
+def connect(dsn: str | None, *, timeout: float = 5.0, statement_timeout_ms: int = 30_000,
+            autocommit: bool = False) -> psycopg.Connection:
+    """A connection with short timeouts; TLS options in the DSN pass through untouched."""
+    if not dsn:
+        raise ConfigError("central.no_dsn")
+    try:
+        return psycopg.connect(dsn, connect_timeout=max(1, int(timeout)), autocommit=autocommit,
+                               options=f"-c statement_timeout={statement_timeout_ms}")
+    except psycopg.Error as exc:
+        raise CentralError("central.unreachable", dsn=redact(dsn), detail=_short(exc)) from exc
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return redact(text)[:200]
+
+
+def migrations() -> list[tuple[int, str]]:
+    found = []
+    for entry in resources.files("kiosk.central_sql").iterdir():
+        if entry.name.endswith(".sql") and entry.name[:4].isdigit():
+            found.append((int(entry.name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def init(dsn: str, *, role_prefix: str | None = None) -> list[int]:
+    """Create or migrate the central schema; returns the migrations applied now."""
+    applied: list[int] = []
+    with connect(dsn, autocommit=False) as conn:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('pst-kiosk central migrations'))")
+            conn.execute("CREATE SCHEMA IF NOT EXISTS pst")
+            conn.execute("CREATE TABLE IF NOT EXISTS pst.migrations"
+                         " (number int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            done = {r[0] for r in conn.execute("SELECT number FROM pst.migrations")}
+            for number, text in migrations():
+                if number in done:
+                    continue
+                conn.execute(text)
+                conn.execute("INSERT INTO pst.migrations(number) VALUES (%s)", (number,))
+                applied.append(number)
+            if role_prefix:
+                conn.execute("UPDATE pst.settings SET value = %s WHERE key = 'role_prefix'", (role_prefix,))
+    return applied
+
+
+def role_name(conn: psycopg.Connection, office_code: str) -> str:
+    prefix = conn.execute("SELECT value FROM pst.settings WHERE key = 'role_prefix'").fetchone()[0]
+    return f"{prefix}{office_code}"
+
+
+def add_office(dsn: str, code: str, *, name: str = "", password: str | None = None) -> str:
+    """The office's row and login role (created once; grants refreshed every time)."""
+    if not re.fullmatch(r"\d{4}", code or ""):
+        raise ConfigError("central.bad_office", code=code)
+    password = password if password is not None else os.environ.get("PST_KIOSK_NEW_PASSWORD")
+    with connect(dsn) as conn:
+        with conn.transaction():
+            role = role_name(conn, code)
+            conn.execute("INSERT INTO pst.offices(code, name) VALUES (%s, %s)"
+                         " ON CONFLICT (code) DO UPDATE SET name = CASE WHEN EXCLUDED.name = ''"
+                         " THEN pst.offices.name ELSE EXCLUDED.name END", (code, name))
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            ident = sql.Identifier(role)
+            if not exists:
+                conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
+            if password:
+                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password)))
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA pst TO {}").format(ident))
+            conn.execute(sql.SQL(
+                "GRANT SELECT, INSERT, UPDATE ON pst.changes, pst.tickets, pst.visits, pst.guests,"
+                " pst.lockers, pst.orders, pst.invoices, pst.payments, pst.receipts, pst.ratings, pst.audit,"
+                " pst.users TO {}").format(ident))
+            conn.execute(sql.SQL("GRANT SELECT ON pst.reference, pst.offices, pst.settings TO {}").format(ident))
+            conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION pst.current_office() TO {}").format(ident))
+    return role
+
+
+def publish(dsn: str, kind: str, payload: object, *, office_code: str | None = None) -> int:
+    """Publish reference data (catalogue, holidays, officers) for one office or all."""
+    from psycopg.types.json import Jsonb
+
+    with connect(dsn) as conn:
+        with conn.transaction():
+            row = conn.execute("INSERT INTO pst.reference(kind, office_code, payload) VALUES (%s, %s, %s)"
+                               " RETURNING id", (kind, office_code, Jsonb(payload))).fetchone()
+    return row[0]

@@ -1,0 +1,1 @@
+"""Numbered migrations of the central PostgreSQL schema ``pst``."""

@@ -1,0 +1,80 @@
+"""Reference data the centre publishes, applied locally: the catalogue and tariffs, the
+holidays, the office's officer accounts. Invalid data is refused and the old kept."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from kiosk.catalogue import Catalogue
+from kiosk.clock import iso
+from kiosk.ids import new_id
+from kiosk.store import Store
+
+
+class Officer(BaseModel):
+    username: str = Field(pattern=r"^[a-z0-9._-]{3,32}$")
+    name: str = Field(min_length=1)
+    role: str = Field(pattern=r"^(petugas|bendahara|admin)$")
+    pin_hash: str = Field(pattern=r"^\$argon2id\$")
+    active: bool = True
+
+
+class Officers(BaseModel):
+    users: list[Officer]
+
+
+class Holidays(BaseModel):
+    dates: list[date]
+
+
+def _set(store: Store, key: str, value: str) -> None:
+    store.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key)"
+                       " DO UPDATE SET value = excluded.value", (key, value))
+
+
+def apply(store: Store, kind: str, payload: Any) -> None:
+    """Validate, then apply in one transaction. Raises (ValidationError, ValueError) if bad."""
+    if kind == "catalogue":
+        Catalogue.model_validate(payload)
+        with store.write():
+            _set(store, "reference.catalogue", json.dumps(payload))
+    elif kind == "holidays":
+        holidays = Holidays.model_validate(payload)
+        with store.write():
+            _set(store, "reference.holidays", json.dumps([d.isoformat() for d in holidays.dates]))
+    elif kind == "officers":
+        officers = Officers.model_validate(payload)
+        stamp = iso(store.clock.now())
+        with store.write():
+            for o in officers.users:
+                found = store.row("SELECT id FROM users WHERE username = ?", (o.username,))
+                if found:
+                    store.conn.execute("UPDATE users SET name = ?, role = ?, pin_hash = ?, active = ?,"
+                                       " updated_at = ? WHERE id = ?",
+                                       (o.name, o.role, o.pin_hash, int(o.active), stamp, found["id"]))
+                else:
+                    store.conn.execute(
+                        "INSERT INTO users(id, created_at, updated_at, terminal_id, username, name, role,"
+                        " pin_hash, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (new_id(), stamp, stamp, store.terminal_id, o.username, o.name, o.role,
+                         o.pin_hash, int(o.active)))
+    else:
+        raise ValueError(f"unknown reference kind {kind!r}")
+
+
+def catalogue(store: Store) -> Catalogue | None:
+    raw = store.meta("reference.catalogue")
+    return Catalogue.model_validate(json.loads(raw)) if raw else None
+
+
+def holidays(store: Store) -> frozenset[date]:
+    raw = store.meta("reference.holidays")
+    return frozenset(date.fromisoformat(d) for d in json.loads(raw)) if raw else frozenset()
+
+
+__all__ = ["apply", "catalogue", "holidays", "re"]

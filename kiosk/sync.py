@@ -1,0 +1,181 @@
+"""Sync with the central store: push the outbox, pull the centre's reference data.
+
+Push: the outbox in order, in batches; one central transaction per batch copies the
+batch into a temporary table, inserts it into ``pst.changes`` (idempotent by change id)
+and upserts the latest state of each record (a record only moves forward: an older
+change never overwrites a newer one). The local cursor moves only after the central
+commit, so a batch sent twice changes nothing and a crash loses nothing.
+
+Pull: reference rows by (transaction id, id), reading only below the oldest running
+central transaction, so a row committed late is never skipped.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import psycopg
+from pydantic import BaseModel, ValidationError
+
+from kiosk import central
+from kiosk.clock import iso
+from kiosk.config import Settings
+from kiosk.store import Store
+
+BATCH = 500
+ENTITY_TABLES = {"ticket": "tickets", "visit": "visits", "guest": "guests", "locker": "lockers",
+                 "order": "orders", "audit": "audit", "user": "users", "rating": "ratings"}
+
+
+class SyncStatus(BaseModel):
+    pending: int
+    pushed_seq: int
+    last_success: datetime | None
+    last_attempt: datetime | None
+    last_error: str | None
+    online: bool
+
+
+class SyncResult(BaseModel):
+    pushed: int = 0
+    pulled: int = 0
+    refused: list[str] = []
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _meta_int(store: Store, key: str) -> int:
+    value = store.meta(key)
+    return int(value) if value else 0
+
+
+def status(store: Store) -> SyncStatus:
+    pushed = _meta_int(store, "sync.pushed_seq")
+    pending = store.conn.execute("SELECT COUNT(*) FROM changes WHERE seq > ?", (pushed,)).fetchone()[0]
+    last_success = store.meta("sync.last_success")
+    last_attempt = store.meta("sync.last_attempt")
+    error = store.meta("sync.last_error") or None
+    return SyncStatus(pending=pending, pushed_seq=pushed,
+                      last_success=datetime.fromisoformat(last_success) if last_success else None,
+                      last_attempt=datetime.fromisoformat(last_attempt) if last_attempt else None,
+                      last_error=error, online=bool(last_attempt) and not error)
+
+
+# -- push --------------------------------------------------------------------------------
+
+_UPSERT = """
+INSERT INTO pst.{table} (office_code, id, data, change_id, changed_at)
+SELECT DISTINCT ON (entity_id) office_code, entity_id, payload, change_id, created_at
+  FROM incoming WHERE entity = %(entity)s ORDER BY entity_id, change_id DESC
+ON CONFLICT (office_code, id) DO UPDATE
+   SET data = EXCLUDED.data, change_id = EXCLUDED.change_id, changed_at = EXCLUDED.changed_at
+ WHERE pst.{table}.change_id < EXCLUDED.change_id
+"""
+
+# Orders carry their invoices, payments and receipt; the centre keeps them as rows too.
+_NESTED = """
+INSERT INTO pst.{table} (office_code, id, data, change_id, changed_at)
+SELECT DISTINCT ON (item->>'id') office_code, item->>'id', item, change_id, created_at
+  FROM incoming, {items} AS item
+ WHERE entity = 'order' AND item IS NOT NULL AND jsonb_typeof(item) = 'object'
+ ORDER BY item->>'id', change_id DESC
+ON CONFLICT (office_code, id) DO UPDATE
+   SET data = EXCLUDED.data, change_id = EXCLUDED.change_id, changed_at = EXCLUDED.changed_at
+ WHERE pst.{table}.change_id < EXCLUDED.change_id
+"""
+
+
+def _push_batch(conn: psycopg.Connection, office: str, rows: list[tuple]) -> None:
+    with conn.transaction():
+        conn.execute("CREATE TEMP TABLE incoming (office_code text, change_id text, terminal_id text,"
+                     " seq bigint, entity text, entity_id text, op text, payload jsonb,"
+                     " created_at timestamptz) ON COMMIT DROP")
+        with conn.cursor().copy("COPY incoming FROM STDIN") as copy:
+            for seq, change_id, entity, entity_id, op, payload, terminal_id, created_at in rows:
+                copy.write_row((office, change_id, terminal_id, seq, entity, entity_id, op, payload,
+                                created_at))
+        # Only changes the centre has not seen go on; a batch sent twice stops here.
+        conn.execute("DELETE FROM incoming i USING pst.changes c"
+                     " WHERE c.office_code = i.office_code AND c.change_id = i.change_id")
+        conn.execute("INSERT INTO pst.changes (office_code, change_id, terminal_id, seq, entity, entity_id,"
+                     " op, payload, created_at) SELECT * FROM incoming ON CONFLICT DO NOTHING")
+        for entity, table in ENTITY_TABLES.items():
+            conn.execute(_UPSERT.format(table=table), {"entity": entity})
+        conn.execute(_NESTED.format(table="invoices", items="jsonb_array_elements(payload->'invoices')"))
+        conn.execute(_NESTED.format(table="payments", items="jsonb_array_elements(payload->'payments')"))
+        conn.execute(_NESTED.format(table="receipts",
+                                    items="jsonb_array_elements(jsonb_build_array(payload->'receipt'))"))
+
+
+def push(store: Store, settings: Settings, conn: psycopg.Connection, *, batch: int = BATCH,
+         limit: int | None = None) -> int:
+    """Send pending changes in order; returns how many. Stops at the first failure."""
+    sent = 0
+    while limit is None or sent < limit:
+        pushed = _meta_int(store, "sync.pushed_seq")
+        size = batch if limit is None else min(batch, limit - sent)
+        rows = store.conn.execute(
+            "SELECT seq, id, entity, entity_id, op, payload, terminal_id, created_at FROM changes"
+            " WHERE seq > ? ORDER BY seq LIMIT ?", (pushed, size)).fetchall()
+        if not rows:
+            break
+        _push_batch(conn, settings.office.code, rows)
+        # The centre has it: only now does the local cursor move.
+        store.set_meta("sync.pushed_seq", str(rows[-1][0]))
+        sent += len(rows)
+    return sent
+
+
+# -- pull ----------------------------------------------------------------------------------
+
+
+def pull(store: Store, conn: psycopg.Connection) -> tuple[int, list[str]]:
+    """Apply the reference data published since the cursor. Returns (applied, refused)."""
+    from kiosk import reference
+
+    cursor_tx = store.meta("sync.pull_tx") or "0"
+    cursor_id = _meta_int(store, "sync.pull_id")
+    rows = conn.execute(
+        "SELECT id, tx::text, kind, payload FROM pst.reference"
+        " WHERE (tx, id) > (%s::xid8, %s) AND tx < pg_snapshot_xmin(pg_current_snapshot())"
+        " ORDER BY tx, id", (cursor_tx, cursor_id)).fetchall()
+    conn.commit()
+    applied, refused = 0, []
+    for ref_id, tx, kind, payload in rows:
+        try:
+            reference.apply(store, kind, payload)
+            applied += 1
+        except (ValidationError, ValueError, KeyError, TypeError) as exc:
+            refused.append(f"{kind} #{ref_id}: {str(exc).splitlines()[0][:160]}")
+        with store.write():
+            for key, value in (("sync.pull_tx", tx), ("sync.pull_id", str(ref_id))):
+                store.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key)"
+                                   " DO UPDATE SET value = excluded.value", (key, value))
+    return applied, refused
+
+
+# -- one round ---------------------------------------------------------------------------------
+
+
+def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: float = 5.0) -> SyncResult:
+    """One sync round: push then pull. Never raises for a central failure: it is recorded."""
+    result = SyncResult()
+    now = iso(store.clock.now())
+    store.set_meta("sync.last_attempt", now)
+    try:
+        with central.connect(dsn or settings.central_dsn, timeout=timeout) as conn:
+            result.pushed = push(store, settings, conn)
+            result.pulled, result.refused = pull(store, conn)
+    except central.CentralError as exc:
+        result.error = exc.message("en")
+    except psycopg.Error as exc:
+        result.error = central.redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    if result.error:
+        store.set_meta("sync.last_error", result.error[:300])
+    else:
+        store.set_meta("sync.last_error", "")
+        store.set_meta("sync.last_success", now)
+    return result
