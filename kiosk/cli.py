@@ -3,7 +3,7 @@
 Errors go to stderr as one line with a documented exit status, never a traceback:
 0 ok, 1 unexpected failure, 2 usage, 3 not found, 4 queue empty, 5 refused in this state,
 6 configuration, 7 store, 8 printer did not print, 9 invalid input, 10 not logged in,
-wrong PIN, locked or role not allowed.
+wrong PIN, locked or role not allowed, 11 the central store failed.
 
 The faces are not imported here (they sit above this layer); ``screens.main`` passes
 them in as ``faces``.
@@ -385,6 +385,74 @@ def cmd_order_show(ctx: Context) -> int:
     return 0
 
 
+def _dsn(ctx: Context) -> str | None:
+    return getattr(ctx.args, "dsn", None) or ctx.settings.central_dsn
+
+
+def cmd_central_init(ctx: Context) -> int:
+    from kiosk import central
+
+    applied = central.init(_dsn(ctx) or "", role_prefix=ctx.args.role_prefix)
+    print(t("central.initialised", ctx.lang, applied=", ".join(map(str, applied)) or "-"))
+    return 0
+
+
+def cmd_central_add_office(ctx: Context) -> int:
+    from kiosk import central
+
+    role = central.add_office(_dsn(ctx) or "", ctx.args.code, name=ctx.args.name or "")
+    print(t("central.office_added", ctx.lang, code=ctx.args.code, role=role))
+    return 0
+
+
+def cmd_central_publish(ctx: Context) -> int:
+    import tomllib
+    from pathlib import Path
+
+    from kiosk import central
+
+    path = Path(ctx.args.file)
+    text = path.read_text(encoding="utf-8")
+    payload = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    ref_id = central.publish(_dsn(ctx) or "", ctx.args.kind, json.loads(json.dumps(payload, default=str)),
+                             office_code=ctx.args.office)
+    print(t("cli.published", ctx.lang, kind=ctx.args.kind, id=ref_id))
+    return 0
+
+
+def cmd_sync(ctx: Context) -> int:
+    from kiosk import sync
+
+    if not ctx.args.status:
+        result = sync.run(ctx.store, ctx.settings, dsn=_dsn(ctx))
+    state = sync.status(ctx.store)
+    if ctx.args.json:
+        _out({**state.model_dump(mode="json"),
+              **({} if ctx.args.status else {"pushed": result.pushed, "pulled": result.pulled,
+                                             "refused": result.refused, "error": result.error})})
+    else:
+        if not ctx.args.status:
+            print(t("cli.synced", ctx.lang, pushed=result.pushed, pulled=result.pulled))
+            for refusal in result.refused:
+                print(t("cli.sync_refused", ctx.lang, what=refusal), file=sys.stderr)
+        tz = ctx.settings.office.tz
+        last = f"{state.last_success.astimezone(tz):%d-%m-%Y %H:%M:%S}" if state.last_success else "-"
+        print(t("cli.sync_status", ctx.lang, state=t("sync.online" if state.online else "sync.offline", ctx.lang),
+                pending=state.pending, last=last))
+    if not ctx.args.status and result.error:
+        print(f"pst-kiosk: {result.error}", file=sys.stderr)
+        return 11
+    return 0
+
+
+def cmd_restore(ctx: Context) -> int:
+    from kiosk import restore
+
+    counts = restore.restore(ctx.store, ctx.settings, dsn=_dsn(ctx), office_code=ctx.args.office)
+    print(t("cli.restored", ctx.lang, **counts))
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------
 
 
@@ -508,6 +576,34 @@ def build_parser(faces: dict[str, Face]) -> argparse.ArgumentParser:
     p.add_argument("order", help="order number (ORD/1373/2026/0001) or id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_order_show)
+
+    central_p = sub.add_parser("central", help="the central PostgreSQL store").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = central_p.add_parser("init", parents=[common], help="create or migrate the central schema")
+    p.add_argument("--dsn", help="PostgreSQL DSN (default: config central_dsn / PST_KIOSK_CENTRAL_DSN)")
+    p.add_argument("--role-prefix", help="office role names: PREFIX + office code (default pst_office_)")
+    p.set_defaults(func=cmd_central_init)
+    p = central_p.add_parser("add-office", parents=[common], help="an office's row and login role")
+    p.add_argument("code")
+    p.add_argument("--name")
+    p.add_argument("--dsn")
+    p.set_defaults(func=cmd_central_add_office)
+    p = central_p.add_parser("publish", parents=[common], help="publish reference data to offices")
+    p.add_argument("kind", choices=("catalogue", "holidays", "officers"))
+    p.add_argument("file", help="TOML or JSON")
+    p.add_argument("--office", help="only this office (default: all)")
+    p.add_argument("--dsn")
+    p.set_defaults(func=cmd_central_publish)
+
+    p = sub.add_parser("sync", parents=[common], help="push the outbox, pull reference data")
+    p.add_argument("--status", action="store_true", help="only show the state")
+    p.add_argument("--dsn")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sync)
+    p = sub.add_parser("restore", parents=[common], help="rebuild an empty store from the central store")
+    p.add_argument("--office", required=True)
+    p.add_argument("--dsn")
+    p.set_defaults(func=cmd_restore)
 
     locker = sub.add_parser("locker", help="lockers holding ID cards").add_subparsers(
         dest="action", required=True, metavar="ACTION")

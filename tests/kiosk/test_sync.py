@@ -1,0 +1,300 @@
+"""Sync against the real PostgreSQL on this machine: push, pull, row-level security,
+two offices, faults (down, dropped mid-batch, killed mid-push), restore."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import psycopg
+import pytest
+
+from kiosk import accounts, central, sales, sync
+from kiosk.guestbook import register_visit, validate_guest
+from kiosk.store import Store
+from kiosk.tickets import issue_ticket, queue_for
+from tests.conftest import write_config
+from tests.tcp_proxy import Proxy
+
+ADMIN_DSN = os.environ.get("PST_TEST_PG_DSN", "host=127.0.0.1 user=postgres dbname=postgres")
+SITI = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
+        "email": "siti@example.com", "segment": "akademisi"}
+
+
+@pytest.fixture
+def pg():
+    """A fresh central database and role prefix for this test; dropped afterwards."""
+    name = f"pst_t_{uuid.uuid4().hex[:10]}"
+    prefix = f"{name}_o_"
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    dsn = f"host=127.0.0.1 user=postgres dbname={name}"
+    central.init(dsn, role_prefix=prefix)
+    yield {"dsn": dsn, "db": name, "prefix": prefix}
+    with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for (role,) in conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (prefix + "%",)).fetchall():
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def office_dsn(pg, code, port=None):
+    port_part = f" port={port}" if port else ""
+    return f"host=127.0.0.1{port_part} user={pg['prefix']}{code} dbname={pg['db']} sslmode=disable"
+
+
+def office(tmp_path, pg, code, name="t", clock=None, **office_kw):
+    central.add_office(pg["dsn"], code)
+    settings = write_config(tmp_path / f"{code}-{name}.toml", tmp_path / f"{code}-{name}.db", code=code, **office_kw)
+    settings = settings.model_validate({**settings.model_dump(mode="json"), "central_dsn": office_dsn(pg, code)})
+    return settings
+
+
+def activity(store, settings, n=5):
+    queue = queue_for(store, settings)
+    for i in range(n):
+        issue_ticket(store, settings, "BC"[i % 2])
+        called = queue.call_next(1)
+        queue.start(called.id)
+        queue.finish(called.id)
+
+
+def central_rows(pg, sql, *params):
+    with psycopg.connect(pg["dsn"]) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_central_init_is_idempotent(pg):
+    assert central.init(pg["dsn"]) == []
+    assert central_rows(pg, "SELECT number FROM pst.migrations") == [(1,)]
+
+
+def test_push_is_in_order_exactly_once_and_keeps_id_numbers_home(tmp_path, pg):
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+        activity(store, settings, 6)
+        total = store.conn.execute("SELECT COUNT(*) FROM changes").fetchone()[0]
+        result = sync.run(store, settings)
+        assert result.ok, result.error
+        assert result.pushed == total and sync.status(store).pending == 0
+        again = sync.run(store, settings)
+        assert again.pushed == 0 and again.ok
+    rows = central_rows(pg, "SELECT seq FROM pst.changes WHERE office_code = '1373' ORDER BY seq")
+    assert [r[0] for r in rows] == list(range(1, total + 1))
+    tickets = central_rows(pg, "SELECT data->>'number', data->>'status' FROM pst.tickets ORDER BY 1")
+    assert len(tickets) == 7 and {s for _, s in tickets} == {"done", "waiting"}
+    guest = central_rows(pg, "SELECT data FROM pst.guests")[0][0]
+    assert "id_number" not in guest and guest["id_masked"] == "3273********0001" and len(guest["id_hash"]) == 64
+    everything = json.dumps(central_rows(pg, "SELECT payload FROM pst.changes"))
+    assert "3273014101900001" not in everything
+
+
+def test_a_batch_sent_twice_changes_nothing(tmp_path, pg):
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        activity(store, settings, 3)
+        with central.connect(settings.central_dsn) as conn:
+            sync.push(store, settings, conn)
+            store.set_meta("sync.pushed_seq", "0")  # as if the local cursor was lost after the commit
+            sync.push(store, settings, conn)
+        total = store.conn.execute("SELECT COUNT(*) FROM changes").fetchone()[0]
+    counts = central_rows(pg, "SELECT COUNT(*), COUNT(DISTINCT change_id) FROM pst.changes")[0]
+    assert counts[0] == counts[1] == total
+
+
+def test_row_level_security_keeps_offices_apart(tmp_path, pg):
+    a = office(tmp_path, pg, "1373")
+    b = office(tmp_path, pg, "3324")
+    a2 = office(tmp_path, pg, "1373", name="second-pc")
+    for settings in (a, b, a2):
+        with Store(settings.db_path) as store:
+            activity(store, settings, 2)
+            assert sync.run(store, settings).ok
+    with psycopg.connect(a.central_dsn) as conn:
+        offices = {r[0] for r in conn.execute("SELECT DISTINCT office_code FROM pst.changes")}
+        assert offices == {"1373"}
+        assert conn.execute("SELECT COUNT(*) FROM pst.tickets").fetchone()[0] == 4  # both PCs of 1373
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO pst.tickets VALUES ('3324', 'x', '{}', 'x', now())")
+    assert central_rows(pg, "SELECT COUNT(DISTINCT office_code) FROM pst.changes") == [(2,)]
+
+
+def test_central_down_then_up(tmp_path, pg):
+    proxy = Proxy()
+    try:
+        settings = office(tmp_path, pg, "1373")
+        settings = settings.model_validate({**settings.model_dump(mode="json"),
+                                            "central_dsn": office_dsn(pg, "1373", proxy.port)})
+        proxy.refuse = True
+        with Store(settings.db_path) as store:
+            activity(store, settings, 2)
+            down = sync.run(store, settings, timeout=2)
+            assert not down.ok and sync.status(store).pending == 14 and not sync.status(store).online
+            assert "password" not in (down.error or "")
+            activity(store, settings, 1)  # work goes on locally
+            proxy.refuse = False
+            up = sync.run(store, settings)
+            assert up.ok and up.pushed == 21 and sync.status(store).online
+    finally:
+        proxy.close()
+
+
+def test_dropped_mid_batch_loses_and_duplicates_nothing(tmp_path, pg):
+    proxy = Proxy()
+    try:
+        settings = office(tmp_path, pg, "1373")
+        via_proxy = settings.model_validate({**settings.model_dump(mode="json"),
+                                             "central_dsn": office_dsn(pg, "1373", proxy.port)})
+        with Store(settings.db_path) as store:
+            activity(store, settings, 40)  # 280 changes (ticket, call, start, finish + 3 audit entries)
+            proxy.cut_after = 100_000  # well into the COPY of a later batch
+            with central.connect(via_proxy.central_dsn) as conn:
+                with pytest.raises(psycopg.OperationalError):
+                    sync.push(store, via_proxy, conn, batch=50)
+            pushed = sync.status(store).pushed_seq
+            assert 0 < pushed < 280 and pushed % 50 == 0
+            assert central_rows(pg, "SELECT COUNT(*) FROM pst.changes") == [(pushed,)]  # no half batch
+            assert sync.run(store, settings).ok
+            assert sync.status(store).pending == 0
+    finally:
+        proxy.close()
+    rows = central_rows(pg, "SELECT seq FROM pst.changes ORDER BY seq")
+    assert [r[0] for r in rows] == list(range(1, 281))
+
+
+def test_sync_killed_mid_push_resumes_exactly_once(tmp_path, pg):
+    proxy = Proxy()
+    try:
+        settings = office(tmp_path, pg, "1373")
+        with Store(settings.db_path) as store:
+            activity(store, settings, 60)  # 420 changes
+        cfg = tmp_path / "1373-t.toml"
+        env = {**os.environ, "PST_KIOSK_CONFIG": str(cfg), "PST_KIOSK_DB": str(settings.db_path),
+               "PST_KIOSK_CENTRAL_DSN": office_dsn(pg, "1373", proxy.port)}
+        script = textwrap.dedent("""
+            import sys
+            from kiosk import config, sync, central
+            from kiosk.store import Store
+            s = config.load()
+            with Store(s.db_path) as store, central.connect(s.central_dsn) as conn:
+                sync.push(store, s, conn, batch=20)
+        """)
+        proxy.cut_after = None
+        proc = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        # Let a few batches through, then freeze the link and kill the process mid-batch.
+        import time
+
+        deadline = time.time() + 30
+        with Store(settings.db_path) as watch:
+            while sync.status(watch).pushed_seq < 60 and time.time() < deadline:
+                time.sleep(0.02)
+            proxy.stall = True
+        time.sleep(0.2)
+        proc.kill()
+        proc.wait(timeout=10)
+        proxy.stall = False
+        proxy.cut_all()
+        with Store(settings.db_path) as store:
+            assert sync.status(store).pending > 0
+            assert sync.run(store, settings).ok and sync.status(store).pending == 0
+    finally:
+        proxy.close()
+    rows = central_rows(pg, "SELECT seq FROM pst.changes ORDER BY seq")
+    assert [r[0] for r in rows] == list(range(1, 421))
+
+
+def test_central_restart_terminates_connections_and_sync_recovers(tmp_path, pg):
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        activity(store, settings, 2)
+        with central.connect(settings.central_dsn) as conn:
+            sync.push(store, settings, conn)
+            with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s"
+                              " AND pid <> pg_backend_pid()", (pg["db"],))
+            activity(store, settings, 1)
+            with pytest.raises(psycopg.OperationalError):
+                sync.push(store, settings, conn)
+        assert sync.run(store, settings).ok and sync.status(store).pending == 0
+    assert central_rows(pg, "SELECT COUNT(*) FROM pst.changes") == [(21,)]
+
+
+def test_pull_reference_data_and_refuse_bad_catalogue(tmp_path, pg):
+    from kiosk.catalogue import active, shipped
+
+    settings = office(tmp_path, pg, "1373")
+    catalogue = json.loads(json.dumps(shipped().model_dump(mode="json")))
+    catalogue["regulation"][0]["product"][0]["base_price"] = 55_000
+    central.publish(pg["dsn"], "catalogue", catalogue)
+    central.publish(pg["dsn"], "holidays", {"dates": ["2026-11-24"]}, office_code="1373")
+    central.publish(pg["dsn"], "holidays", {"dates": ["2026-11-25"]}, office_code="3324")
+    pin_hash = accounts._hasher.hash("2468")
+    central.publish(pg["dsn"], "officers", {"users": [
+        {"username": "dewi", "name": "Dewi", "role": "petugas", "pin_hash": pin_hash}]}, office_code="1373")
+    with Store(settings.db_path) as store:
+        result = sync.run(store, settings)
+        assert result.ok and result.pulled == 3 and result.refused == []
+        assert active(store).regulation[0].product[0].base_price == 55_000
+        from kiosk import reference
+
+        assert {d.isoformat() for d in reference.holidays(store)} == {"2026-11-24"}  # not 3324's
+        assert accounts.authenticate(store, "dewi", "2468").role == "petugas"
+        bad = json.loads(json.dumps(catalogue))
+        bad["regulation"][0]["product"][0]["rule"] = "free-for-all"
+        central.publish(pg["dsn"], "catalogue", bad)
+        again = sync.run(store, settings)
+        assert again.ok and again.pulled == 0 and len(again.refused) == 1
+        assert active(store).regulation[0].product[0].base_price == 55_000  # the old one kept
+        assert sync.run(store, settings).refused == []  # refused once, not again and again
+
+
+def test_restore_rebuilds_a_store_and_numbers_continue(tmp_path, pg):
+    from kiosk import payments
+
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        reg = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+        queue = queue_for(store, settings).as_user(admin)
+        queue.call_next(1)
+        order = sales.create_order(store, settings, admin, guest_id=reg.guest_id)
+        sales.add_line(store, admin, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, admin, order.id)
+        sales.check_documents(store, admin, order.id)
+        sales.issue_invoice(store, settings, admin, order.id)
+        payments.submit_payment(store, treasurer, order.id, method="cash", amount=50_000)
+        payments.verify_payment(store, treasurer, order.id)
+        payments.issue_receipt(store, settings, treasurer, order.id)
+        assert sync.run(store, settings).ok
+    fresh = write_config(tmp_path / "new.toml", tmp_path / "new.db", code="1373")
+    fresh = fresh.model_validate({**fresh.model_dump(mode="json"), "central_dsn": office_dsn(pg, "1373")})
+    with Store(fresh.db_path) as store:
+        from kiosk import restore
+
+        counts = restore.restore(store, fresh, dsn=None, office_code="1373")
+        assert counts["tickets"] == 1 and counts["orders"] == 1 and counts["guests"] == 1
+        restored = sales.get(store, order.id)
+        assert restored.receipt.number == "0001/KW/1373/2026" and restored.total == 50_000
+        assert restored.invoice.number == "INV/1373/2026/0001"
+        assert queue_for(store, fresh).take("B").number == "B-002"  # numbering continues
+        admin2 = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        treasurer2 = accounts.add_user(store, admin2, username="rina", name="Rina", role="bendahara", pin="4321")
+        second = sales.create_order(store, fresh, admin2, customer_name="Andi", segment="perorangan")
+        assert second.number == "ORD/1373/2026/0002"
+        sales.add_line(store, admin2, second.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, admin2, second.id)
+        sales.check_documents(store, admin2, second.id)
+        sales.issue_invoice(store, fresh, admin2, second.id)
+        payments.submit_payment(store, treasurer2, second.id, method="cash", amount=50_000)
+        payments.verify_payment(store, treasurer2, second.id)
+        done = payments.issue_receipt(store, fresh, treasurer2, second.id)
+        assert done.receipt.number == "0002/KW/1373/2026" and done.invoice.number == "INV/1373/2026/0002"
+        with pytest.raises(Exception):
+            restore.restore(store, fresh, dsn=None, office_code="1373")  # only into an empty store
+        assert sync.run(store, fresh).ok  # the new PC pushes on without clashing
