@@ -26,6 +26,8 @@ from kiosk.tickets import queue_for
 
 POLL_SECONDS = 0.25
 SPOOL_SECONDS = 5.0
+SYNC_SECONDS = 30.0
+SYNC_MAX_BACKOFF = 600.0
 
 
 class PstApp(App[None]):
@@ -59,6 +61,48 @@ class PstApp(App[None]):
         self.set_interval(POLL_SECONDS, self._poll_store)
         if self._spool_enabled and printing.printer_spec(self.settings).kind != "none":
             self.set_interval(SPOOL_SECONDS, self.run_spooler)
+        self._sync_wait = SYNC_SECONDS
+        if self.settings.central_dsn:
+            self.set_timer(1.0, self.run_sync)
+        self.set_interval(5.0, self.update_sync_bar)
+
+    # -- sync with the centre, off the UI thread, with back-off --------------------------
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def run_sync(self) -> None:
+        from kiosk import sync
+
+        try:
+            with self._worker_store() as store:
+                result = sync.run(store, self.settings)
+        except Exception as exc:  # noqa: BLE001 - the next round tries again
+            result = sync.SyncResult(error=type(exc).__name__)
+        # Offline is normal: wait longer each time, up to ten minutes; back to 30 s once online.
+        self._sync_wait = SYNC_SECONDS if result.ok else min(self._sync_wait * 2, SYNC_MAX_BACKOFF)
+        try:
+            self.call_from_thread(self._after_sync)
+        except RuntimeError:
+            pass
+
+    def _after_sync(self) -> None:
+        if self.is_running:
+            self.update_sync_bar()
+            self.set_timer(self._sync_wait, self.run_sync)
+
+    def sync_text(self) -> str:
+        from kiosk import sync
+
+        state = sync.status(self.store)
+        if not self.settings.central_dsn:
+            return self.t("sync.not_configured", pending=state.pending)
+        last = (f"{state.last_success.astimezone(self.settings.office.tz):%d-%m %H:%M}"
+                if state.last_success else self.t("sync.never"))
+        return self.t("sync.bar", state=self.t("sync.online" if state.online else "sync.offline"),
+                      pending=state.pending, last=last)
+
+    def update_sync_bar(self) -> None:
+        for bar in self.screen.query(".sync-bar"):
+            bar.update(self.sync_text())
 
     def _poll_store(self) -> None:
         version = self.store.data_version()

@@ -184,6 +184,7 @@ class CounterScreen(Screen[None]):
                 yield DataTable(id="waiting", cursor_type="row", zebra_stripes=True)
         yield Static("", id="counts")
         yield Static("", id="printer-warning")
+        yield Static(self.pst.sync_text(), classes="sync-bar")
         yield Footer()
 
     def on_mount(self) -> None:

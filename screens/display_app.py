@@ -60,6 +60,7 @@ class DisplayApp(PstApp):
                 yield Static(self.t("display.waiting"), classes="side-title")
                 yield Static("", id="waiting")
         yield Static(self.t("display.footer"), id="footer")
+        yield Static(self.sync_text(), classes="sync-bar")
 
     def on_mount(self) -> None:
         super().on_mount()

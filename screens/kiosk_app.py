@@ -58,6 +58,7 @@ class HomeScreen(LocalizedScreen):
                 yield Checkbox(app.t("kiosk.priority"), id="priority")
                 yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
             yield Static(app.t("kiosk.keys_hint"), id="hint")
+        yield Static(app.sync_text(), classes="sync-bar")
 
     @on(Button.Pressed, ".service")
     def _service_pressed(self, event: Button.Pressed) -> None:

@@ -298,3 +298,20 @@ def test_restore_rebuilds_a_store_and_numbers_continue(tmp_path, pg):
         with pytest.raises(Exception):
             restore.restore(store, fresh, dsn=None, office_code="1373")  # only into an empty store
         assert sync.run(store, fresh).ok  # the new PC pushes on without clashing
+
+
+async def test_a_face_syncs_in_the_background_and_shows_it(tmp_path, pg):
+    from screens.display_app import DisplayApp
+
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        activity(store, settings, 1)
+    app = DisplayApp(settings)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "Daring" in str(app.query_one(".sync-bar").render()):
+                break
+        text = str(app.query_one(".sync-bar").render())
+        assert "Daring" in text and "0 menunggu" in text
+    assert central_rows(pg, "SELECT COUNT(*) FROM pst.changes") == [(7,)]

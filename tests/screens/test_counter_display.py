@@ -192,3 +192,12 @@ async def test_pick_counter_by_typing_and_bad_numbers(settings, clock):
         await pilot.press("3", "enter")
         await pilot.pause()
         assert isinstance(app.screen, CounterScreen) and app.screen.counter == 3
+
+
+async def test_faces_show_the_sync_state(settings, clock):
+    seed(settings, clock, "B")
+    app = DisplayApp(settings, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        text = str(app.query_one(".sync-bar").render())
+        assert "Pusat belum diatur" in text and "1 perubahan" in text
