@@ -468,7 +468,7 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                         help="act as this officer (env PST_KIOSK_USER; PIN from PST_KIOSK_PIN or asked)")
 
 
-def build_parser(faces: dict[str, Face]) -> argparse.ArgumentParser:
+def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, suppress=True)
     parser = argparse.ArgumentParser(
@@ -495,6 +495,14 @@ def build_parser(faces: dict[str, Face]) -> argparse.ArgumentParser:
         if name == "counter":
             fp.add_argument("--counter", type=int, help="start at this counter number")
         fp.set_defaults(func=None, face=face)
+
+    if serve is not None:
+        sp = sub.add_parser("serve", parents=[common], help="a face in the browser (textual-serve)")
+        sp.add_argument("face", choices=sorted(faces))
+        sp.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the office LAN)")
+        sp.add_argument("--port", type=int, default=8000)
+        sp.add_argument("--counter", type=int, help="for the counter face: start at this counter")
+        sp.set_defaults(func=None, face_fn=serve)
 
     ticket = sub.add_parser("ticket", help="take, call and list queue tickets").add_subparsers(
         dest="action", required=True, metavar="ACTION")
@@ -614,8 +622,9 @@ def build_parser(faces: dict[str, Face]) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = None) -> int:
-    parser = build_parser(faces or {})
+def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = None,
+         serve: Face | None = None) -> int:
+    parser = build_parser(faces or {}, serve)
     args = parser.parse_args(argv)
     for name in ("db", "config", "lang", "user"):
         if not hasattr(args, name):
@@ -626,7 +635,8 @@ def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = N
         ctx = Context(args)
         lang = ctx.lang
         if args.func is None:
-            return int(args.face(ctx.settings, args) or 0)
+            run_face = getattr(args, "face_fn", None) or args.face
+            return int(run_face(ctx.settings, args) or 0)
         return args.func(ctx)
     except DomainError as exc:
         print(f"pst-kiosk: {exc.message(lang)}", file=sys.stderr)

@@ -31,11 +31,17 @@ def run_display(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from screens.serve import run_serve as serve
+
+    return serve(settings, args)
+
+
 FACES = {"kiosk": run_kiosk, "counter": run_counter, "display": run_display}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(argv, faces=FACES)
+    return cli.main(argv, faces=FACES, serve=run_serve)
 
 
 if __name__ == "__main__":

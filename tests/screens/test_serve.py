@@ -1,0 +1,83 @@
+"""`pst-kiosk serve counter` in a real headless browser (Debian's chromium, driven by
+Playwright): the page loads with nothing from outside, and a key press reaches the app
+(it calls the next ticket, which the store then holds)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from kiosk.store import Store
+from kiosk.tickets import issue_ticket
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_browser = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                                   reason="chromium is not installed (.ci/run installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_port(port: int, timeout: float = 30) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError("server did not start")
+
+
+@needs_browser
+def test_counter_in_the_browser_takes_a_key(settings, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with Store(settings.db_path) as store:
+        issue_ticket(store, settings, "B")
+    port = _free_port()
+    env = {**os.environ, "PST_KIOSK_CONFIG": str(settings.db_path.parent / "config.toml"),
+           "PST_KIOSK_DB": str(settings.db_path)}
+    server = subprocess.Popen([sys.executable, "-m", "screens.main", "serve", "counter", "--counter", "1",
+                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    outside: list[str] = []
+    try:
+        _wait_port(port)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                      "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.on("request", lambda r: outside.append(r.url)
+                    if not r.url.startswith((f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", "data:"))
+                    else None)
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+            page.wait_for_selector("#terminal", timeout=20_000)
+            page.screenshot(path=str(tmp_path / "counter.png"))
+            deadline = time.time() + 40
+            called = False
+            while time.time() < deadline and not called:
+                page.click("#terminal")
+                page.keyboard.press("n")
+                time.sleep(1.0)
+                with Store(settings.db_path) as store:
+                    called = store.row("SELECT status FROM tickets")["status"] == "called"
+            page.screenshot(path=str(tmp_path / "counter-called.png"))
+            browser.close()
+        assert called, "the key press never reached the counter"
+        assert outside == [], f"the page fetched from outside: {outside}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
