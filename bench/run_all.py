@@ -25,6 +25,7 @@ BENCHES = [
     ("render_ticket.py", [], ["--runs", "100"]),
     ("guest_lookup.py", [], ["--guests", "10000", "--lookups", "200"]),
     ("order_list.py", [], ["--orders", "1000", "--runs", "20"]),
+    ("sync_push.py", [], ["--changes", "20000"]),
 ]
 
 

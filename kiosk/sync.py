@@ -89,6 +89,7 @@ ON CONFLICT (office_code, id) DO UPDATE
 
 
 def _push_batch(conn: psycopg.Connection, office: str, rows: list[tuple]) -> None:
+    entities = {row[2] for row in rows}
     with conn.transaction():
         conn.execute("CREATE TEMP TABLE incoming (office_code text, change_id text, terminal_id text,"
                      " seq bigint, entity text, entity_id text, op text, payload jsonb,"
@@ -97,17 +98,19 @@ def _push_batch(conn: psycopg.Connection, office: str, rows: list[tuple]) -> Non
             for seq, change_id, entity, entity_id, op, payload, terminal_id, created_at in rows:
                 copy.write_row((office, change_id, terminal_id, seq, entity, entity_id, op, payload,
                                 created_at))
-        # Only changes the centre has not seen go on; a batch sent twice stops here.
-        conn.execute("DELETE FROM incoming i USING pst.changes c"
-                     " WHERE c.office_code = i.office_code AND c.change_id = i.change_id")
-        conn.execute("INSERT INTO pst.changes (office_code, change_id, terminal_id, seq, entity, entity_id,"
-                     " op, payload, created_at) SELECT * FROM incoming ON CONFLICT DO NOTHING")
-        for entity, table in ENTITY_TABLES.items():
-            conn.execute(_UPSERT.format(table=table), {"entity": entity})
-        conn.execute(_NESTED.format(table="invoices", items="jsonb_array_elements(payload->'invoices')"))
-        conn.execute(_NESTED.format(table="payments", items="jsonb_array_elements(payload->'payments')"))
-        conn.execute(_NESTED.format(table="receipts",
-                                    items="jsonb_array_elements(jsonb_build_array(payload->'receipt'))"))
+        # A change the centre already has is skipped here, and the upserts below only ever
+        # move a record forward, so a batch sent twice changes nothing.
+        with conn.pipeline():
+            conn.execute("INSERT INTO pst.changes (office_code, change_id, terminal_id, seq, entity,"
+                         " entity_id, op, payload, created_at) SELECT * FROM incoming ON CONFLICT DO NOTHING")
+            for entity, table in ENTITY_TABLES.items():
+                if entity in entities:
+                    conn.execute(_UPSERT.format(table=table), {"entity": entity})
+            if "order" in entities:
+                conn.execute(_NESTED.format(table="invoices", items="jsonb_array_elements(payload->'invoices')"))
+                conn.execute(_NESTED.format(table="payments", items="jsonb_array_elements(payload->'payments')"))
+                conn.execute(_NESTED.format(table="receipts",
+                                            items="jsonb_array_elements(jsonb_build_array(payload->'receipt'))"))
 
 
 def push(store: Store, settings: Settings, conn: psycopg.Connection, *, batch: int = BATCH,

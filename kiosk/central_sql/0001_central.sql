@@ -71,12 +71,13 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['changes', 'tickets', 'visits', 'guests', 'lockers', 'orders', 'invoices',
                              'payments', 'receipts', 'ratings', 'audit', 'users'] LOOP
         EXECUTE format('ALTER TABLE pst.%I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('CREATE POLICY own_office ON pst.%I USING (office_code = pst.current_office())'
-                       ' WITH CHECK (office_code = pst.current_office())', t);
+        -- (SELECT ...) is evaluated once per statement, not once per row.
+        EXECUTE format('CREATE POLICY own_office ON pst.%I USING (office_code = (SELECT pst.current_office()))'
+                       ' WITH CHECK (office_code = (SELECT pst.current_office()))', t);
     END LOOP;
 END $$;
 ALTER TABLE pst.reference ENABLE ROW LEVEL SECURITY;
 CREATE POLICY own_or_all ON pst.reference FOR SELECT
-    USING (office_code IS NULL OR office_code = pst.current_office());
+    USING (office_code IS NULL OR office_code = (SELECT pst.current_office()));
 ALTER TABLE pst.offices ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own_office ON pst.offices FOR SELECT USING (code = pst.current_office());
+CREATE POLICY own_office ON pst.offices FOR SELECT USING (code = (SELECT pst.current_office()));
