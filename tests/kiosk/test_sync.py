@@ -315,3 +315,34 @@ async def test_a_face_syncs_in_the_background_and_shows_it(tmp_path, pg):
         text = str(app.query_one(".sync-bar").render())
         assert "Daring" in text and "0 menunggu" in text
     assert central_rows(pg, "SELECT COUNT(*) FROM pst.changes") == [(7,)]
+
+
+def test_passwords_are_never_shown_and_tls_options_pass_through(tmp_path):
+    assert central.redact("postgresql://pst_office_1373:s3cret@db.bps.go.id/pst") == \
+        "postgresql://pst_office_1373:***@db.bps.go.id/pst"
+    assert "s3cret" not in central.redact("host=db user=x password=s3cret dbname=pst")
+    with pytest.raises(central.CentralError) as err:
+        central.connect("host=127.0.0.1 port=1 user=x password=s3cret dbname=pst connect_timeout=1")
+    assert "s3cret" not in err.value.message("en") and "***" in err.value.message("en")
+    missing = tmp_path / "no-such-root.crt"
+    with pytest.raises(central.CentralError) as err:
+        central.connect(f"host=127.0.0.1 user=postgres dbname=postgres sslmode=verify-full sslrootcert={missing}")
+    assert "no-such-root.crt" in err.value.message("en") or "SSL" in err.value.message("en").upper()
+
+
+def test_sync_from_the_command_line(tmp_path, pg, monkeypatch, capsys):
+    from screens.main import main
+
+    settings = office(tmp_path, pg, "1373")
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "1373-t.toml"))
+    monkeypatch.setenv("PST_KIOSK_DB", str(settings.db_path))
+    monkeypatch.setenv("PST_KIOSK_CENTRAL_DSN", office_dsn(pg, "1373"))
+    assert main(["ticket", "take", "B", "--no-print"]) == 0
+    capsys.readouterr()
+    assert main(["sync", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["pushed"] == 1 and out["pending"] == 0 and out["online"] is True
+    monkeypatch.setenv("PST_KIOSK_CENTRAL_DSN", "host=127.0.0.1 port=1 user=x password=s3cret dbname=x")
+    assert main(["sync"]) == 11
+    captured = capsys.readouterr()
+    assert "s3cret" not in captured.out + captured.err and "Luring" in captured.out
