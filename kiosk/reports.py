@@ -1,0 +1,135 @@
+"""Reports for a day, a month or any range of local days: visits by service, segment,
+purpose, education and gender; waiting and service times (median, 90th percentile); the
+share called within the service standard; no-shows; lockers still open; sales by product
+and payment method; receipts; the satisfaction index.
+
+Waiting time is from entering the queue to the first call; service time from start to
+finish. Percentiles interpolate linearly between ranks (as numpy's default)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from kiosk import survey
+from kiosk.clock import iso
+from kiosk.config import Settings
+from kiosk.store import Store
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    xs = sorted(values)
+    k = (len(xs) - 1) * p
+    lo = int(k)
+    hi = min(lo + 1, len(xs) - 1)
+    return round(xs[lo] + (xs[hi] - xs[lo]) * (k - lo), 2)
+
+
+def _counts(store: Store, column: str, start: str, end: str) -> dict[str, int]:
+    return {str(k): v for k, v in store.conn.execute(
+        f"SELECT COALESCE({column}, '-'), COUNT(*) FROM visits WHERE day BETWEEN ? AND ?"
+        f" GROUP BY 1 ORDER BY 2 DESC, 1", (start, end))}
+
+
+def report(store: Store, settings: Settings, start: date, end: date) -> dict[str, Any]:
+    tz = settings.office.tz
+    s, e = start.isoformat(), end.isoformat()
+    lo = iso(datetime.combine(start, time.min, tz))
+    hi = iso(datetime.combine(end + timedelta(days=1), time.min, tz))
+    standard = settings.queue.service_standard_minutes
+    conn = store.conn
+
+    tickets = {"issued": 0, "served": 0, "no_show": 0, "waiting_left": 0, "by_service": {}}
+    for service, status, count in conn.execute(
+            "SELECT service, status, COUNT(*) FROM tickets WHERE day BETWEEN ? AND ?"
+            " AND transferred_from IS NULL GROUP BY 1, 2", (s, e)):
+        per = tickets["by_service"].setdefault(service, {"issued": 0, "served": 0, "no_show": 0})
+        per["issued"] += count
+        tickets["issued"] += count
+    for service, status, count in conn.execute(
+            "SELECT service, status, COUNT(*) FROM tickets WHERE day BETWEEN ? AND ? GROUP BY 1, 2", (s, e)):
+        per = tickets["by_service"].setdefault(service, {"issued": 0, "served": 0, "no_show": 0})
+        if status == "done":
+            per["served"] += count
+            tickets["served"] += count
+        elif status == "no_show":
+            per["no_show"] += count
+            tickets["no_show"] += count
+        elif status == "waiting":
+            tickets["waiting_left"] += count
+
+    waits = [r[0] for r in conn.execute(
+        "SELECT (julianday(called_at) - julianday(queued_at)) * 1440.0 FROM tickets"
+        " WHERE day BETWEEN ? AND ? AND called_at IS NOT NULL", (s, e))]
+    services = [r[0] for r in conn.execute(
+        "SELECT (julianday(finished_at) - julianday(started_at)) * 1440.0 FROM tickets"
+        " WHERE day BETWEEN ? AND ? AND finished_at IS NOT NULL AND started_at IS NOT NULL", (s, e))]
+    within = sum(1 for w in waits if w <= standard + 1e-9)
+
+    sales_by_product = {k: v for k, v in conn.execute(
+        "SELECT l.product, SUM(l.amount) FROM receipts r JOIN order_lines l ON l.order_id = r.order_id"
+        " AND l.removed_at IS NULL WHERE r.issued_at >= ? AND r.issued_at < ? GROUP BY 1 ORDER BY 1", (lo, hi))}
+    sales_by_method = {k: v for k, v in conn.execute(
+        "SELECT p.method, SUM(r.amount) FROM receipts r JOIN payments p ON p.id = r.payment_id"
+        " WHERE r.issued_at >= ? AND r.issued_at < ? GROUP BY 1 ORDER BY 1", (lo, hi))}
+    receipts = conn.execute("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM receipts"
+                            " WHERE issued_at >= ? AND issued_at < ?", (lo, hi)).fetchone()
+    zero = conn.execute("SELECT COUNT(*) FROM orders WHERE zero_basis IS NOT NULL AND status = 'delivered'"
+                        " AND delivered_at >= ? AND delivered_at < ?", (lo, hi)).fetchone()[0]
+    lockers_open = conn.execute("SELECT COUNT(*) FROM lockers WHERE returned_at IS NULL"
+                                " AND assigned_at < ?", (hi,)).fetchone()[0]
+    ikm = survey.index(store, s, e)
+    ikm_by_service = {svc: survey.index(store, s, e, svc).model_dump() for (svc,) in conn.execute(
+        "SELECT DISTINCT service FROM ratings WHERE day BETWEEN ? AND ? ORDER BY 1", (s, e))}
+    return {
+        "office": settings.office.code,
+        "period": {"from": s, "to": e},
+        "visits": {
+            "total": conn.execute("SELECT COUNT(*) FROM visits WHERE day BETWEEN ? AND ?", (s, e)).fetchone()[0],
+            "by_service": _counts(store, "service", s, e),
+            "by_segment": _counts(store, "segment", s, e),
+            "by_purpose": _counts(store, "purpose", s, e),
+            "by_education": _counts(store, "education", s, e),
+            "by_gender": _counts(store, "gender", s, e),
+        },
+        "tickets": tickets,
+        "waiting_minutes": {"median": percentile(waits, 0.5), "p90": percentile(waits, 0.9),
+                            "called": len(waits)},
+        "service_minutes": {"median": percentile(services, 0.5), "p90": percentile(services, 0.9),
+                            "finished": len(services)},
+        "within_standard": {"minutes": standard, "count": within,
+                            "share": round(within / len(waits), 4) if waits else None},
+        "lockers_open": lockers_open,
+        "sales": {"by_product": sales_by_product, "by_method": sales_by_method,
+                  "receipts": receipts[0], "receipts_total": receipts[1], "zero_tariff_delivered": zero},
+        "ikm": ikm.model_dump(),
+        "ikm_by_service": ikm_by_service,
+    }
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    first = date.fromisoformat(f"{month}-01")
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def to_csv(data: dict[str, Any]) -> str:
+    """One row per figure: section, key, value (flattening nested groups with dots)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "key", "value"])
+
+    def walk(section: str, prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(section, f"{prefix}.{key}" if prefix else str(key), value)
+        else:
+            writer.writerow([section, prefix, "" if node is None else node])
+
+    for section, node in data.items():
+        walk(section, "", node)
+    return out.getvalue()

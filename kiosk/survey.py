@@ -1,0 +1,137 @@
+"""The satisfaction survey at the kiosk and the index (IKM) with its grade.
+
+A visitor rates a finished service by ticket number or the ticket's QR; one rating per
+visit (per ticket when the visitor gave no guestbook entry)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+
+import data
+from kiosk.clock import iso
+from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
+from kiosk.ids import new_id
+from kiosk.queue import Queue, Ticket
+from kiosk.store import Store
+
+ELEMENTS = tuple(f"u{i}" for i in range(1, 10))
+_QR = re.compile(r"^PST:\d{4}:([0-9a-f-]{36}):")
+
+
+@lru_cache(maxsize=1)
+def definition() -> dict[str, Any]:
+    with data.path("survey.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def element_name(code: str, lang: str) -> str:
+    item = next(e for e in definition()["element"] if e["code"] == code)
+    return item["en"] if lang == "en" else item["id"]
+
+
+def grade(index: float) -> tuple[str, dict[str, Any]]:
+    """The grade letter and its names for an index value (25-100)."""
+    for g in definition()["grades"]:
+        if index >= g["min"]:
+            return g["grade"], g
+    last = definition()["grades"][-1]
+    return last["grade"], last
+
+
+class Rateable(BaseModel):
+    ticket_id: str
+    visit_id: str | None
+    number: str
+    service: str
+
+
+def _root(store: Store, ticket_id: str) -> str:
+    """The first ticket of a visit (a transfer keeps the number in a new row)."""
+    while True:
+        row = store.row("SELECT transferred_from FROM tickets WHERE id = ?", (ticket_id,))
+        if row is None or row["transferred_from"] is None:
+            return ticket_id
+        ticket_id = row["transferred_from"]
+
+
+def find_rateable(store: Store, queue: Queue, text: str) -> Rateable:
+    """The visit to rate from what the visitor typed or scanned; refused unless served."""
+    text = (text or "").strip()
+    match = _QR.match(text)
+    ticket: Ticket
+    if match:
+        ticket = queue.get(match.group(1))
+        if ticket.status == "transferred" and ticket.transferred_to:
+            ticket = queue.get(ticket.transferred_to)
+    else:
+        ticket = queue.find(text)
+    # Follow transfers to the last ticket of the visit: that one says whether it was served.
+    while ticket.status == "transferred" and ticket.transferred_to:
+        ticket = queue.get(ticket.transferred_to)
+    if ticket.status != "done":
+        raise Refused("survey.not_served", number=ticket.number)
+    root = _root(store, ticket.id)
+    visit = store.row("SELECT id FROM visits WHERE ticket_id = ?", (root,))
+    if store.row("SELECT 1 FROM ratings WHERE ticket_id = ?", (root,)):
+        raise Refused("survey.already", number=ticket.number)
+    return Rateable(ticket_id=root, visit_id=visit["id"] if visit else None, number=ticket.number,
+                    service=ticket.service)
+
+
+def submit(store: Store, queue: Queue, rateable: Rateable, scores: dict[str, int],
+           comment: str | None = None) -> str:
+    errors = {code: FieldInvalid("survey.choose") for code in ELEMENTS
+              if not isinstance(scores.get(code), int) or not 1 <= scores[code] <= 4}
+    comment = (comment or "").strip()
+    if len(comment) > 500:
+        errors["comment"] = FieldInvalid("survey.too_long")
+    if errors:
+        raise Invalid(errors)
+    now = store.clock.now()
+    row = {"id": new_id(), "created_at": iso(now), "terminal_id": store.terminal_id,
+           "day": now.astimezone(queue.tz).date().isoformat(), "ticket_id": rateable.ticket_id,
+           "visit_id": rateable.visit_id, "service": rateable.service,
+           **{code: scores[code] for code in ELEMENTS}, "comment": comment or None}
+    with store.write():
+        if store.row("SELECT 1 FROM ratings WHERE ticket_id = ?", (rateable.ticket_id,)):
+            raise Refused("survey.already", number=rateable.number)
+        store.db["ratings"].insert(row)
+        store.record_change("rating", row["id"], "add", row)
+    return row["id"]
+
+
+class Index(BaseModel):
+    respondents: int
+    elements: dict[str, float]  # mean score per element (1-4)
+    element_index: dict[str, float]  # x 25
+    ikm: float | None
+    grade: str | None
+
+
+def compute(rows: list[dict[str, Any]]) -> Index:
+    """IKM: mean per element, then the mean of the nine means x 25."""
+    if not rows:
+        return Index(respondents=0, elements={}, element_index={}, ikm=None, grade=None)
+    means = {code: sum(r[code] for r in rows) / len(rows) for code in ELEMENTS}
+    value = round(sum(means.values()) / len(ELEMENTS) * 25, 2)
+    return Index(respondents=len(rows), elements={k: round(v, 3) for k, v in means.items()},
+                 element_index={k: round(v * 25, 2) for k, v in means.items()},
+                 ikm=value, grade=grade(value)[0])
+
+
+def index(store: Store, start: str, end: str, service: str | None = None) -> Index:
+    """The IKM of ratings given on local days ``start``..``end`` (ISO dates), per service."""
+    sql = f"SELECT {', '.join(ELEMENTS)} FROM ratings WHERE day BETWEEN ? AND ?"
+    params: list[Any] = [start, end]
+    if service:
+        sql += " AND service = ?"
+        params.append(service)
+    return compute(store.rows(sql, tuple(params)))
+
+
+__all__ = ["ELEMENTS", "Index", "Rateable", "compute", "find_rateable", "grade", "index", "submit"]

@@ -1,0 +1,128 @@
+"""IKM against a table, and a report against figures computed by hand."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+
+from kiosk import accounts, lockers, payments, reports, sales, survey
+from kiosk.errors import Invalid, Refused
+from kiosk.guestbook import register_visit, validate_guest
+from kiosk.tickets import queue_for
+
+G = {"id_type": "ktp", "email": "x@example.com", "segment": "akademisi", "gender": "p", "education": "s1"}
+
+
+@pytest.mark.parametrize("scores, ikm, grade", [
+    ([4] * 9, 100.0, "A"), ([1] * 9, 25.0, "D"), ([3] * 9, 75.0, "C"),
+    ([4, 4, 3, 4, 3, 4, 4, 3, 4], 91.67, "A"), ([3, 3, 3, 3, 3, 3, 4, 4, 4], 83.33, "B"),
+    ([3, 3, 3, 3, 3, 2, 2, 2, 3], 66.67, "C"), ([2, 3, 2, 3, 2, 3, 2, 3, 2], 61.11, "D"),
+])
+def test_ikm_and_grade(scores, ikm, grade):
+    index = survey.compute([dict(zip(survey.ELEMENTS, scores))])
+    assert index.ikm == ikm and index.grade == grade
+
+
+@pytest.mark.parametrize("value, grade", [(88.31, "A"), (88.30, "B"), (76.61, "B"), (76.60, "C"),
+                                          (65.00, "C"), (64.99, "D"), (25.0, "D")])
+def test_grade_boundaries(value, grade):
+    assert survey.grade(value)[0] == grade
+
+
+def test_ikm_is_the_mean_of_element_means():
+    rows = [dict(zip(survey.ELEMENTS, [4] * 9)), dict(zip(survey.ELEMENTS, [3] * 8 + [1]))]
+    index = survey.compute(rows)
+    # element means: eight at 3.5, one at 2.5 -> (8*3.5 + 2.5) / 9 * 25 = 84.72
+    assert index.ikm == 84.72 and index.grade == "B" and index.elements["u9"] == 2.5
+
+
+def _visit(store, settings, clock, service, name, nik, **kw):
+    guest = validate_guest({**G, "name": name, "id_number": nik, "email": f"{name.lower()}@example.com", **kw})
+    return register_visit(store, settings, service=service, purpose=kw.pop("purpose", "tugas"), consent=True,
+                          guest=guest).issued.ticket
+
+
+def test_report_agrees_with_hand_computed_figures(store, settings, clock):
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    q = queue_for(store, settings).as_user(admin)
+    a1 = _visit(store, settings, clock, "A", "Ani", "3273014101900001")                       # 09:00
+    b1 = _visit(store, settings, clock, "B", "Budi", "3273010101900002", gender="l", segment="swasta",
+                npwp="01.855.081.4-005.000", education="s2")
+    clock.advance(minutes=4)                                                                   # 09:04
+    assert q.call_next(1, ["A"]).id == a1.id
+    clock.advance(minutes=1)
+    q.start(a1.id)                                                                             # 09:05
+    clock.advance(minutes=5)                                                                   # 09:10
+    b2 = q.take("B")
+    clock.advance(minutes=2)                                                                   # 09:12
+    assert q.call_next(2, ["B"]).id == b1.id
+    q.start(b1.id)
+    clock.advance(minutes=3)                                                                   # 09:15
+    q.finish(a1.id)
+    clock.advance(minutes=5)                                                                   # 09:20
+    q.finish(b1.id)
+    assert q.call_next(2, ["B"]).id == b2.id
+    q.no_show(b2.id)
+    clock.advance(minutes=10)                                                                  # 09:30
+    _visit(store, settings, clock, "C", "Cici", "3273014201900003", purpose="skripsi")
+    # ratings: one all 4, one all 3 -> 3.5 per element -> IKM 87.5, B
+    for ticket, score in ((a1, 4), (b1, 3)):
+        survey.submit(store, q, survey.find_rateable(store, q, ticket.number), dict.fromkeys(survey.ELEMENTS, score))
+    # sales: 50.000 by billing code, 70.000 in cash
+    for product, measure, method in (("publikasi-elektronik", 10, "billing"), ("peta-kabkota-desa", None, "cash")):
+        order = sales.create_order(store, settings, admin, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, admin, order.id, product=product, measure=measure)
+        sales.agree(store, admin, order.id)
+        sales.check_documents(store, admin, order.id, abstraksi=True)
+        order = sales.issue_invoice(store, settings, admin, order.id)
+        payments.submit_payment(store, treasurer, order.id, method=method, amount=order.invoice.total,
+                                billing_code="820261123000123", ntpn="0A1B2C3D4E5F6G7H")
+        payments.verify_payment(store, treasurer, order.id)
+        payments.issue_receipt(store, settings, treasurer, order.id)
+    lockers.assign(store, settings, admin, id_type="sim", id_number="123456789012", holder_name="Andi")
+
+    day = date(2026, 11, 23)
+    r = reports.report(store, settings, day, day)
+    assert r["visits"]["total"] == 3
+    assert r["visits"]["by_service"] == {"konsultasi": 1, "penjualan": 1, "perpustakaan": 1}
+    assert r["visits"]["by_segment"] == {"akademisi": 2, "swasta": 1}
+    assert r["visits"]["by_gender"] == {"p": 2, "l": 1}
+    assert r["visits"]["by_purpose"] == {"tugas": 2, "skripsi": 1}
+    assert r["visits"]["by_education"] == {"s1": 2, "s2": 1}
+    assert (r["tickets"]["issued"], r["tickets"]["served"], r["tickets"]["no_show"]) == (4, 2, 1)
+    assert r["waiting_minutes"] == {"median": 10.0, "p90": 11.6, "called": 3}   # waits 4, 12, 10
+    assert r["service_minutes"] == {"median": 9.0, "p90": 9.8, "finished": 2}   # 10 and 8
+    assert r["within_standard"] == {"minutes": 10, "count": 2, "share": 0.6667}
+    assert r["lockers_open"] == 1
+    assert r["sales"]["by_product"] == {"peta-kabkota-desa": 70_000, "publikasi-elektronik": 50_000}
+    assert r["sales"]["by_method"] == {"billing": 50_000, "cash": 70_000}
+    assert (r["sales"]["receipts"], r["sales"]["receipts_total"]) == (2, 120_000)
+    assert r["ikm"]["ikm"] == 87.5 and r["ikm"]["grade"] == "B" and r["ikm"]["respondents"] == 2
+    assert r["ikm_by_service"]["perpustakaan"]["ikm"] == 100.0
+    other = reports.report(store, settings, date(2026, 11, 22), date(2026, 11, 22))
+    assert other["visits"]["total"] == 0 and other["ikm"]["ikm"] is None
+    rows = list(csv.reader(io.StringIO(reports.to_csv(r))))
+    assert rows[0] == ["section", "key", "value"]
+    assert ["ikm", "ikm", "87.5"] in rows and ["visits", "by_segment.swasta", "1"] in rows
+
+
+def test_rating_rules(store, settings, clock):
+    q = queue_for(store, settings)
+    t = _visit(store, settings, clock, "A", "Ani", "3273014101900001")
+    with pytest.raises(Refused) as err:
+        survey.find_rateable(store, q, "A-001")
+    assert "belum selesai" in err.value.message("id")
+    q.call_next(1)
+    q.start(t.id)
+    q.finish(t.id)
+    found = survey.find_rateable(store, q, f"PST:1373:{t.id}:A-001")  # the ticket's QR
+    with pytest.raises(Invalid) as err:
+        survey.submit(store, q, found, {"u1": 4, "u2": 9})
+    assert set(err.value.errors) == set(survey.ELEMENTS) - {"u1"}
+    survey.submit(store, q, found, dict.fromkeys(survey.ELEMENTS, 4), "Petugas ramah")
+    with pytest.raises(Refused):
+        survey.find_rateable(store, q, "a1")  # one rating per visit
+    row = store.row("SELECT visit_id, comment FROM ratings")
+    assert row["visit_id"] and row["comment"] == "Petugas ramah"
