@@ -453,6 +453,64 @@ def cmd_restore(ctx: Context) -> int:
     return 0
 
 
+def cmd_report(ctx: Context) -> int:
+    from datetime import date, timedelta
+
+    from kiosk import reports
+
+    args = ctx.args
+    today = ctx.store.clock.now().astimezone(ctx.settings.office.tz).date()
+    try:
+        if args.period == "day":
+            start = end = date.fromisoformat(args.date) if args.date else today
+        elif args.period == "month":
+            start, end = reports.month_bounds(args.month or today.strftime("%Y-%m"))
+        else:
+            start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+    except (TypeError, ValueError):
+        raise NotFound("cli.bad_date") from None
+    if end < start or end - start > timedelta(days=3660):
+        raise NotFound("cli.bad_date")
+    data = reports.report(ctx.store, ctx.settings, start, end)
+    if args.csv:
+        sys.stdout.write(reports.to_csv(data))
+    elif args.json:
+        _out(data)
+    else:
+        _print_report(ctx, data)
+    return 0
+
+
+def _print_report(ctx: Context, data: dict[str, Any]) -> None:
+    from kiosk.money import rupiah
+
+    lang = ctx.lang
+    p = data["period"]
+    print(t("report.title", lang, start=p["from"], end=p["to"], office=data["office"]))
+    v = data["visits"]
+    print(t("report.visits", lang, total=v["total"]))
+    for group in ("by_service", "by_segment", "by_purpose", "by_education", "by_gender"):
+        items = ", ".join(f"{k} {n}" for k, n in v[group].items()) or "-"
+        print(f"  {t('report.' + group, lang)}: {items}")
+    tk = data["tickets"]
+    print(t("report.tickets", lang, issued=tk["issued"], served=tk["served"], no_show=tk["no_show"]))
+    w, sv, ws = data["waiting_minutes"], data["service_minutes"], data["within_standard"]
+    print(t("report.waiting", lang, median=w["median"] if w["median"] is not None else "-",
+            p90=w["p90"] if w["p90"] is not None else "-",
+            share=f"{ws['share'] * 100:.1f}%" if ws["share"] is not None else "-", minutes=ws["minutes"]))
+    print(t("report.service", lang, median=sv["median"] if sv["median"] is not None else "-",
+            p90=sv["p90"] if sv["p90"] is not None else "-"))
+    print(t("report.lockers", lang, count=data["lockers_open"]))
+    s = data["sales"]
+    print(t("report.sales", lang, receipts=s["receipts"], total=rupiah(s["receipts_total"]),
+            zero=s["zero_tariff_delivered"]))
+    for k, amount in {**s["by_product"], **s["by_method"]}.items():
+        print(f"  {k}: {rupiah(amount)}")
+    ikm = data["ikm"]
+    print(t("report.ikm", lang, ikm=ikm["ikm"] if ikm["ikm"] is not None else "-",
+            grade=ikm["grade"] or "-", n=ikm["respondents"]))
+
+
 # -- parser -----------------------------------------------------------------------------
 
 
@@ -584,6 +642,23 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.
     p.add_argument("order", help="order number (ORD/1373/2026/0001) or id")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_order_show)
+
+    rp = sub.add_parser("report", help="visits, waiting times, sales, IKM").add_subparsers(
+        dest="period", required=True, metavar="PERIOD")
+    for period, helptext in (("day", "one day (default today)"), ("month", "one month (default this month)"),
+                             ("range", "from a day to a day")):
+        p = rp.add_parser(period, parents=[common], help=helptext)
+        if period == "day":
+            p.add_argument("--date", help="YYYY-MM-DD")
+        elif period == "month":
+            p.add_argument("--month", help="YYYY-MM")
+        else:
+            p.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
+            p.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+        fmt = p.add_mutually_exclusive_group()
+        fmt.add_argument("--json", action="store_true")
+        fmt.add_argument("--csv", action="store_true")
+        p.set_defaults(func=cmd_report)
 
     central_p = sub.add_parser("central", help="the central PostgreSQL store").add_subparsers(
         dest="action", required=True, metavar="ACTION")
