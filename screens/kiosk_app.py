@@ -57,12 +57,19 @@ class HomeScreen(LocalizedScreen):
             with Horizontal(id="options"):
                 yield Checkbox(app.t("kiosk.priority"), id="priority")
                 yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
+                yield Button(app.t("rating.button"), id="rate", classes="lang")
             yield Static(app.t("kiosk.keys_hint"), id="hint")
         yield Static(app.sync_text(), classes="sync-bar")
 
     @on(Button.Pressed, ".service")
     def _service_pressed(self, event: Button.Pressed) -> None:
         self.take(event.button.id.removeprefix("svc-"))
+
+    @on(Button.Pressed, "#rate")
+    def _rate(self) -> None:
+        from screens.rating import RatingStartScreen
+
+        self.pst.push_screen(RatingStartScreen())
 
     @on(Button.Pressed, "#lang")
     def _switch_language(self) -> None:

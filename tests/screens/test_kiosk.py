@@ -172,3 +172,65 @@ async def test_visitors_cannot_quit_but_staff_can(settings, clock):
         await pilot.press("enter")
         await pilot.pause()
     assert app.return_code == 0 and not app.is_running
+
+
+async def test_rating_a_finished_visit_at_the_kiosk(settings, clock):
+    from kiosk.guestbook import register_visit, validate_guest
+    from kiosk.tickets import queue_for
+    from screens.rating import RatingScreen, RatingStartScreen
+
+    with Store(settings.db_path, clock=clock) as store:
+        ticket = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                                guest=validate_guest(GUEST)).issued.ticket
+        q = queue_for(store, settings)
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await click(pilot, "#rate")
+        assert isinstance(app.screen, RatingStartScreen)
+        app.screen.query_one("#number").value = "B-001"
+        await click(pilot, "#next")
+        assert "belum selesai" in str(app.screen.query_one("#number-error").render())
+        with Store(settings.db_path, clock=clock) as store:
+            q = queue_for(store, settings)
+            q.call_next(1)
+            q.start(ticket.id)
+            q.finish(ticket.id)
+        await pilot.pause(0.3)  # a button ignores a second press within its 0.2 s press effect
+        await click(pilot, "#next")
+        assert isinstance(app.screen, RatingScreen)
+        for i in range(1, 10):
+            app.screen.query_one(f"#u{i}-{4 if i != 3 else 2}").press()
+        await pilot.pause()
+        app.screen.query_one("#u1-3").press()  # changed my mind
+        await pilot.pause()
+        assert app.screen.query_one("#u1-3").has_class("-chosen") and not app.screen.query_one("#u1-4").has_class("-chosen")
+        app.screen.query_one("#comment").value = "Cepat dan ramah"
+        await click(pilot, "#send")
+        assert isinstance(app.screen, HomeScreen)
+    with Store(settings.db_path) as store:
+        row = store.row("SELECT u1, u3, u9, comment, visit_id FROM ratings")
+    assert (row["u1"], row["u3"], row["u9"], row["comment"]) == (3, 2, 4, "Cepat dan ramah") and row["visit_id"]
+
+
+async def test_rating_needs_every_element(settings, clock):
+    from kiosk.tickets import queue_for
+    from screens.rating import RatingScreen
+
+    with Store(settings.db_path, clock=clock) as store:
+        q = queue_for(store, settings)
+        t = q.take("A")
+        q.call_next(1)
+        q.start(t.id)
+        q.finish(t.id)
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await click(pilot, "#rate")
+        app.screen.query_one("#number").value = "A1"
+        await click(pilot, "#next")
+        app.screen.query_one("#u1-4").press()
+        await pilot.pause()
+        await click(pilot, "#send")
+        assert isinstance(app.screen, RatingScreen)
+        assert "Pilih salah satu" in str(app.screen.query_one("#err-u2").render())
+    with Store(settings.db_path) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0

@@ -1,0 +1,113 @@
+"""The satisfaction survey at the kiosk: find the finished visit by ticket number or QR,
+score the nine SKM elements with big 1-4 buttons, an optional comment, the office's
+complaint channels; one rating per visit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Label, Static
+
+from kiosk import survey
+from kiosk.errors import DomainError, Invalid
+from screens.base import friendly_error
+from screens.kiosk_app import LocalizedScreen
+
+if TYPE_CHECKING:
+    from screens.kiosk_app import KioskApp
+
+
+class RatingStartScreen(LocalizedScreen):
+    def compose(self) -> ComposeResult:
+        app = self.pst
+        with Vertical(classes="flow"):
+            yield Static(app.t("rating.title"), classes="flow-title")
+            yield Static(app.t("rating.ask_number"), classes="flow-text")
+            yield Input(placeholder="B-007", id="number")
+            yield Static("", id="number-error", classes="field-error")
+            with Horizontal(classes="flow-buttons"):
+                yield Button(app.t("guest.next"), id="next", variant="primary")
+                yield Button(app.t("guest.back"), id="back")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#number", Input).focus()
+
+    @on(Input.Submitted, "#number")
+    @on(Button.Pressed, "#next")
+    def _next(self) -> None:
+        app = self.pst
+        try:
+            found = survey.find_rateable(app.store, app.queue, self.query_one("#number", Input).value)
+        except Exception as exc:  # noqa: BLE001 - a message, never a traceback
+            self.query_one("#number-error", Static).update(friendly_error(app, exc))
+            return
+        self.app.push_screen(RatingScreen(found))
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.dismiss()
+
+
+class RatingScreen(LocalizedScreen):
+    def __init__(self, rateable: survey.Rateable) -> None:
+        super().__init__()
+        self.rateable = rateable
+        self.scores: dict[str, int] = {}
+
+    def compose(self) -> ComposeResult:
+        app: KioskApp = self.pst
+        scale = survey.definition()["scale"]
+        with VerticalScroll(classes="flow"):
+            yield Static(app.t("rating.for", number=self.rateable.number), classes="flow-title")
+            for code in survey.ELEMENTS:
+                yield Label(survey.element_name(code, app.lang), classes="element")
+                with Horizontal(classes="scores"):
+                    for item in scale:
+                        yield Button(f"{item['value']} {item['en'] if app.lang == 'en' else item['id']}",
+                                     id=f"{code}-{item['value']}", classes="score")
+                yield Static("", id=f"err-{code}", classes="field-error")
+            yield Label(app.t("rating.comment"))
+            yield Input(id="comment", placeholder=app.t("rating.comment_hint"))
+            yield Static("", id="err-comment", classes="field-error")
+            channels = app.settings.office.complaint_channels
+            if channels:
+                yield Static(app.t("rating.complaints") + "\n" + "\n".join(channels), id="channels")
+            with Horizontal(classes="flow-buttons"):
+                yield Button(app.t("rating.send"), id="send", variant="primary")
+                yield Button(app.t("guest.cancel"), id="cancel")
+
+    @on(Button.Pressed, ".score")
+    def _score(self, event: Button.Pressed) -> None:
+        code, value = event.button.id.split("-")
+        self.scores[code] = int(value)
+        for button in self.query(".score"):
+            if button.id.startswith(f"{code}-"):
+                button.set_class(button.id == event.button.id, "-chosen")
+        self.query_one(f"#err-{code}", Static).update("")
+
+    @on(Button.Pressed, "#send")
+    def _send(self) -> None:
+        app = self.pst
+        try:
+            survey.submit(app.store, app.queue, self.rateable, self.scores,
+                          self.query_one("#comment", Input).value)
+        except Invalid as exc:
+            for field, message in exc.field_messages(app.lang).items():
+                self.query_one(f"#err-{field}", Static).update(message)
+            return
+        except DomainError as exc:
+            self.notify(exc.message(app.lang), severity="warning")
+            return
+        except Exception as exc:  # noqa: BLE001
+            self.notify(friendly_error(app, exc), severity="error")
+            return
+        self.notify(app.t("rating.thanks"), timeout=6)
+        app.go_home()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.pst.go_home()
