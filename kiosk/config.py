@@ -74,6 +74,12 @@ class KioskSettings(_Model):
     staff_exit_code: str = ""  # set by `pst-kiosk init`; empty means "use the office code"
 
 
+class DisplaySettings(_Model):
+    voice: bool = True  # announce calls aloud where the machine can speak
+    voice_text: str = "Nomor antrian {letter}, {digits}, silakan ke loket {counter}"
+    voice_command: str = "espeak-ng -v id -s 135"  # the text is appended as the last argument
+
+
 class CounterSettings(_Model):
     lock_minutes: int = Field(5, ge=1, le=240)  # idle time before the counter screen locks
 
@@ -96,6 +102,7 @@ class Settings(_Model):
     queue: QueueSettings = Field(default_factory=QueueSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     counter: CounterSettings = Field(default_factory=CounterSettings)
+    display: DisplaySettings = Field(default_factory=DisplaySettings)
 
     @property
     def db_path(self) -> Path:

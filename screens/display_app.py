@@ -3,11 +3,15 @@ waiting counts per service and a clock. Calls from any process show within a sec
 
 from __future__ import annotations
 
+import threading
+
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Digits, Static
 
+from kiosk.announce import announcement, speak
 from kiosk.queue import Ticket
 from kiosk.services import all_services, by_code
 from screens.base import PstApp
@@ -45,6 +49,8 @@ class DisplayApp(PstApp):
         kwargs.setdefault("spool", False)
         super().__init__(*args, **kwargs)
         self._latest_call: tuple[str, str] | None = None  # (ticket id, last_called_at)
+        self._voice_lock = threading.Lock()
+        self._board_seen = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -97,6 +103,16 @@ class DisplayApp(PstApp):
             if marker != self._latest_call:
                 self._latest_call = marker
                 self._flash(newest.counter)
+                if self._board_seen:  # a new call or a recall, not what was on the board at start
+                    self.announce(newest.number, newest.counter)
+        self._board_seen = True
+
+    @work(thread=True, group="voice", exit_on_error=False)
+    def announce(self, number: str, counter: int) -> None:
+        """Read the call aloud, one announcement after the other."""
+        text = announcement(number, counter, self.settings.display.voice_text)
+        with self._voice_lock:
+            speak(self.settings.display, text)
 
     def _flash(self, counter: int) -> None:
         for panel in self.query(CounterPanel):

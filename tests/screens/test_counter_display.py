@@ -201,3 +201,32 @@ async def test_faces_show_the_sync_state(settings, clock):
         await pilot.pause()
         text = str(app.query_one(".sync-bar").render())
         assert "Pusat belum diatur" in text and "1 perubahan" in text
+
+
+async def test_display_reads_calls_and_recalls_aloud(settings, clock, tmp_path):
+    """A stand-in speaker (a real program, writing what it is told to say) behind the
+    configured voice command."""
+    said = tmp_path / "said.txt"
+    speaker = tmp_path / "speaker.py"
+    speaker.write_text("import sys\nopen(sys.argv[1], 'a').write(sys.argv[-1] + '\\n')\n")
+    voiced = settings.model_validate({**settings.model_dump(mode="json"), "display": {
+        "voice": True, "voice_command": f"{sys.executable} {speaker} {said}"}})
+    (ticket,) = seed(voiced, clock, "B")
+    app = DisplayApp(voiced, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        with Store(voiced.db_path, clock=clock) as store:
+            queue = queue_for(store, voiced)
+            queue.call_next(2)
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if said.exists():
+                break
+        with Store(voiced.db_path, clock=clock) as store:
+            clock.advance(seconds=30)
+            queue_for(store, voiced).recall(ticket.id)
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if said.exists() and len(said.read_text().splitlines()) == 2:
+                break
+    assert said.read_text().splitlines() == ["Nomor antrian B, nol nol satu, silakan ke loket dua"] * 2
