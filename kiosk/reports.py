@@ -133,3 +133,39 @@ def to_csv(data: dict[str, Any]) -> str:
     for section, node in data.items():
         walk(section, "", node)
     return out.getvalue()
+
+
+def arrivals_by_hour(store: Store, settings: Settings, day: date) -> dict[int, int]:
+    """Tickets taken per local hour of a day (7..17 always present)."""
+    tz = settings.office.tz
+    counts = {h: 0 for h in range(7, 18)}
+    for (issued,) in store.conn.execute(
+            "SELECT issued_at FROM tickets WHERE day = ? AND transferred_from IS NULL", (day.isoformat(),)):
+        hour = datetime.fromisoformat(issued).astimezone(tz).hour
+        counts[hour] = counts.get(hour, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def wait_by_hour(store: Store, settings: Settings, day: date) -> dict[int, float]:
+    """Median wait in minutes of the tickets called in each local hour."""
+    tz = settings.office.tz
+    waits: dict[int, list[float]] = {}
+    for called, minutes in store.conn.execute(
+            "SELECT called_at, (julianday(called_at) - julianday(queued_at)) * 1440.0 FROM tickets"
+            " WHERE day = ? AND called_at IS NOT NULL", (day.isoformat(),)):
+        waits.setdefault(datetime.fromisoformat(called).astimezone(tz).hour, []).append(minutes)
+    return {h: percentile(v, 0.5) or 0.0 for h, v in sorted(waits.items())}
+
+
+def visits_per_day(store: Store, start: date, end: date) -> dict[str, int]:
+    """Tickets taken per day (the month's trend)."""
+    counts = {}
+    day = start
+    while day <= end:
+        counts[day.isoformat()] = 0
+        day += timedelta(days=1)
+    for d, n in store.conn.execute(
+            "SELECT day, COUNT(*) FROM tickets WHERE day BETWEEN ? AND ? AND transferred_from IS NULL"
+            " GROUP BY day", (start.isoformat(), end.isoformat())):
+        counts[d] = n
+    return counts

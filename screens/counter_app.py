@@ -156,6 +156,7 @@ class CounterScreen(Screen[None]):
         Binding("g", "filter", "Filter", id="counter.key.filter"),
         Binding("k", "lockers", "Loker", id="counter.key.lockers"),
         Binding("o", "orders", "Penjualan", id="counter.key.orders"),
+        Binding("d", "dashboard", "Ringkasan", id="counter.key.dashboard"),
         Binding("ctrl+l", "app.logout", "Keluar akun", id="counter.key.logout"),
     ]
 
@@ -369,6 +370,17 @@ class CounterScreen(Screen[None]):
 
         guest = guest_for_ticket(self.pst.store, self.current.id) if self.current else None
         self.app.push_screen(LockerScreen(guest))
+
+    def action_dashboard(self) -> None:
+        """The day at a glance: officers and the admin (not the treasurer's desk)."""
+        from screens.dashboard import DashboardScreen
+
+        user = self.pst.user
+        if user is not None and user.role not in ("petugas", "admin"):
+            self.notify(self.pst.t("auth.role", username=user.username, role=user.role, needed="petugas / admin"),
+                        severity="warning")
+            return
+        self.app.push_screen(DashboardScreen())
 
     def action_orders(self) -> None:
         from screens.orders import OrdersScreen

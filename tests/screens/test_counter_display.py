@@ -230,3 +230,30 @@ async def test_display_reads_calls_and_recalls_aloud(settings, clock, tmp_path):
             if said.exists() and len(said.read_text().splitlines()) == 2:
                 break
     assert said.read_text().splitlines() == ["Nomor antrian B, nol nol satu, silakan ke loket dua"] * 2
+
+
+async def test_dashboard_shows_the_day(settings, clock):
+    (ticket,) = seed(settings, clock, "B")
+    clock.advance(minutes=12)
+    with Store(settings.db_path, clock=clock) as store:
+        q = queue_for(store, settings)
+        q.call_next(1)
+        q.start(ticket.id)
+        clock.advance(minutes=5)
+        q.finish(ticket.id)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        from screens.dashboard import DashboardScreen
+
+        assert isinstance(app.screen, DashboardScreen)
+        assert "1\nselesai 1" in str(app.screen.query_one("#fig-tickets").render())
+        assert "median 12.0" in str(app.screen.query_one("#fig-waiting").render())
+        assert "0%" in str(app.screen.query_one("#fig-standard").render())
+        seed(settings, clock, "A")  # a new arrival shows without leaving the screen
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if "Tiket: 2" in str(app.screen.query_one("#fig-tickets").render()):
+                break
+        assert "Tiket: 2" in str(app.screen.query_one("#fig-tickets").render())
