@@ -112,10 +112,15 @@ class PstApp(App[None]):
 
     def store_changed(self) -> None:
         """Another connection (or this one) committed: let the screen refresh."""
+        from textual.css.query import NoMatches
+
         screen = self.screen
         refresh = getattr(screen, "refresh_data", None)
         if refresh is not None and screen.is_mounted:
-            refresh()
+            try:
+                refresh()
+            except NoMatches:  # pushed but not composed yet: it reads the store on mount
+                pass
 
     # -- printing, off the UI thread --------------------------------------------------
 

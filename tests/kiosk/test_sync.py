@@ -237,7 +237,9 @@ def test_pull_reference_data_and_refuse_bad_catalogue(tmp_path, pg):
     central.publish(pg["dsn"], "officers", {"users": [
         {"username": "dewi", "name": "Dewi", "role": "petugas", "pin_hash": pin_hash}]}, office_code="1373")
     with Store(settings.db_path) as store:
-        result = sync.run(store, settings)
+        # Rows become readable once no older transaction anywhere in the cluster is open;
+        # other tests' databases share the cluster, so allow a moment.
+        result = _pull_until(store, settings, 3)
         assert result.ok and result.pulled == 3 and result.refused == []
         assert active(store).regulation[0].product[0].base_price == 55_000
         from kiosk import reference
@@ -247,10 +249,26 @@ def test_pull_reference_data_and_refuse_bad_catalogue(tmp_path, pg):
         bad = json.loads(json.dumps(catalogue))
         bad["regulation"][0]["product"][0]["rule"] = "free-for-all"
         central.publish(pg["dsn"], "catalogue", bad)
-        again = sync.run(store, settings)
+        again = _pull_until(store, settings, 0, refused=1)
         assert again.ok and again.pulled == 0 and len(again.refused) == 1
         assert active(store).regulation[0].product[0].base_price == 55_000  # the old one kept
         assert sync.run(store, settings).refused == []  # refused once, not again and again
+
+
+def _pull_until(store, settings, pulled, refused=0, seconds=10.0):
+    import time
+
+    total = sync.SyncResult()
+    end = time.time() + seconds
+    while time.time() < end:
+        result = sync.run(store, settings)
+        assert result.ok, result.error
+        total.pulled += result.pulled
+        total.refused += result.refused
+        if total.pulled >= pulled and len(total.refused) >= refused:
+            break
+        time.sleep(0.1)
+    return total
 
 
 def test_restore_rebuilds_a_store_and_numbers_continue(tmp_path, pg):
