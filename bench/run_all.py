@@ -26,6 +26,7 @@ BENCHES = [
     ("guest_lookup.py", [], ["--guests", "10000", "--lookups", "200"]),
     ("order_list.py", [], ["--orders", "1000", "--runs", "20"]),
     ("sync_push.py", [], ["--changes", "20000"]),
+    ("reports.py", [], ["--tickets", "20000", "--guests", "10000", "--orders", "1000", "--runs", "3"]),
 ]
 
 

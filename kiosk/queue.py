@@ -49,6 +49,8 @@ class Ticket(BaseModel):
     transferred_at: datetime | None = None
     transferred_from: str | None = None
     transferred_to: str | None = None
+    wait_seconds: float | None = None  # queued -> first call
+    service_seconds: float | None = None  # start -> finish
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Ticket:
@@ -192,10 +194,11 @@ class Queue:
             stamp = iso(self.now())
             row = self.store.row(
                 "UPDATE tickets SET status = 'called', counter = ?, called_at = ?,"
-                " last_called_at = ?, updated_at = ? WHERE id = ("
+                " last_called_at = ?, updated_at = ?,"
+                " wait_seconds = (julianday(?) - julianday(queued_at)) * 86400.0 WHERE id = ("
                 f" SELECT id FROM tickets WHERE status = 'waiting' AND day = ? AND service IN ({marks})"
                 f" ORDER BY {order}, queued_at, seq LIMIT 1) RETURNING *",
-                (counter, stamp, stamp, stamp, day, *codes),
+                (counter, stamp, stamp, stamp, stamp, day, *codes),
             )
             if row is None:
                 raise EmptyQueue("error.empty_queue")
@@ -227,9 +230,10 @@ class Queue:
             self._check_counter_free(counter)
             ticket = self.find(number)
             stamp = iso(self.now())
-            return self._update(ticket.id, "call", {
-                "status": "called", "counter": counter, "called_at": stamp, "last_called_at": stamp,
-                "no_show_at": None}, ("waiting", "no_show"))
+            sets = {"status": "called", "counter": counter, "last_called_at": stamp, "no_show_at": None}
+            if ticket.called_at is None:  # a no-show called again keeps its first call time
+                sets.update(called_at=stamp, wait_seconds=(self.now() - ticket.queued_at).total_seconds())
+            return self._update(ticket.id, "call", sets, ("waiting", "no_show"))
 
     def recall(self, ticket_id: str) -> Ticket:
         with self.store.write():
@@ -253,8 +257,10 @@ class Queue:
     def finish(self, ticket_id: str) -> Ticket:
         with self.store.write():
             self._officer()
+            current = self._get(ticket_id)
+            seconds = (self.now() - current.started_at).total_seconds() if current.started_at else None
             return self._update(ticket_id, "finish", {
-                "status": "done", "finished_at": iso(self.now())}, ("serving",))
+                "status": "done", "finished_at": iso(self.now()), "service_seconds": seconds}, ("serving",))
 
     def transfer(self, ticket_id: str, service: str) -> Ticket:
         """Send a ticket to another service's queue, keeping its number; returns the new one."""

@@ -19,6 +19,22 @@ from kiosk.config import Settings
 from kiosk.store import Store
 
 
+def _percentiles(conn, column: str, index: str, start: str, end: str,
+                 ps: tuple[float, ...] = (0.5, 0.9)) -> dict[Any, Any]:  # noqa: ANN001 - sqlite3.Connection
+    """Percentiles (minutes) of a duration column: the index is in duration order, so each
+    rank is found by walking it, with no sort."""
+    source = (f"FROM tickets INDEXED BY {index} WHERE {column} IS NOT NULL AND day BETWEEN ? AND ?")
+    n = conn.execute(f"SELECT COUNT(*) {source}", (start, end)).fetchone()[0]
+    out: dict[Any, Any] = {"n": n, **{p: None for p in ps}}
+    for p in ps if n else ():
+        k = (n - 1) * p
+        pair = [r[0] for r in conn.execute(
+            f"SELECT {column} / 60.0 {source} ORDER BY {column} LIMIT 2 OFFSET ?", (start, end, int(k)))]
+        hi = pair[1] if len(pair) > 1 else pair[0]
+        out[p] = round(pair[0] + (hi - pair[0]) * (k - int(k)), 2)
+    return out
+
+
 def percentile(values: list[float], p: float) -> float | None:
     if not values:
         return None
@@ -29,10 +45,22 @@ def percentile(values: list[float], p: float) -> float | None:
     return round(xs[lo] + (xs[hi] - xs[lo]) * (k - lo), 2)
 
 
-def _counts(store: Store, column: str, start: str, end: str) -> dict[str, int]:
-    return {str(k): v for k, v in store.conn.execute(
-        f"SELECT COALESCE({column}, '-'), COUNT(*) FROM visits WHERE day BETWEEN ? AND ?"
-        f" GROUP BY 1 ORDER BY 2 DESC, 1", (start, end))}
+VISIT_GROUPS = ("service", "segment", "purpose", "education", "gender")
+
+
+def _visit_counts(store: Store, start: str, end: str) -> tuple[int, dict[str, dict[str, int]]]:
+    """Visits in the period, counted by each grouping, from one index-only scan."""
+    groups: dict[str, dict[str, int]] = {g: {} for g in VISIT_GROUPS}
+    total = 0
+    for *keys, count in store.conn.execute(
+            f"SELECT {', '.join(VISIT_GROUPS)}, COUNT(*) FROM visits WHERE day BETWEEN ? AND ?"
+            f" GROUP BY {', '.join(VISIT_GROUPS)}", (start, end)):
+        total += count
+        for group, key in zip(VISIT_GROUPS, keys):
+            name = key or "-"
+            groups[group][name] = groups[group].get(name, 0) + count
+    ordered = {g: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for g, c in groups.items()}
+    return total, ordered
 
 
 def report(store: Store, settings: Settings, start: date, end: date) -> dict[str, Any]:
@@ -44,15 +72,13 @@ def report(store: Store, settings: Settings, start: date, end: date) -> dict[str
     conn = store.conn
 
     tickets = {"issued": 0, "served": 0, "no_show": 0, "waiting_left": 0, "by_service": {}}
-    for service, status, count in conn.execute(
-            "SELECT service, status, COUNT(*) FROM tickets WHERE day BETWEEN ? AND ?"
-            " AND transferred_from IS NULL GROUP BY 1, 2", (s, e)):
+    for service, status, first, count in conn.execute(
+            "SELECT service, status, transferred_from IS NULL, COUNT(*) FROM tickets"
+            " WHERE day BETWEEN ? AND ? GROUP BY 1, 2, 3", (s, e)):
         per = tickets["by_service"].setdefault(service, {"issued": 0, "served": 0, "no_show": 0})
-        per["issued"] += count
-        tickets["issued"] += count
-    for service, status, count in conn.execute(
-            "SELECT service, status, COUNT(*) FROM tickets WHERE day BETWEEN ? AND ? GROUP BY 1, 2", (s, e)):
-        per = tickets["by_service"].setdefault(service, {"issued": 0, "served": 0, "no_show": 0})
+        if first:  # a transfer reuses the number: it is not a new ticket
+            per["issued"] += count
+            tickets["issued"] += count
         if status == "done":
             per["served"] += count
             tickets["served"] += count
@@ -62,14 +88,11 @@ def report(store: Store, settings: Settings, start: date, end: date) -> dict[str
         elif status == "waiting":
             tickets["waiting_left"] += count
 
-    waits = [r[0] for r in conn.execute(
-        "SELECT (julianday(called_at) - julianday(queued_at)) * 1440.0 FROM tickets"
-        " WHERE day BETWEEN ? AND ? AND called_at IS NOT NULL", (s, e))]
-    services = [r[0] for r in conn.execute(
-        "SELECT (julianday(finished_at) - julianday(started_at)) * 1440.0 FROM tickets"
-        " WHERE day BETWEEN ? AND ? AND finished_at IS NOT NULL AND started_at IS NOT NULL", (s, e))]
-    within = sum(1 for w in waits if w <= standard + 1e-9)
-
+    waits = _percentiles(conn, "wait_seconds", "tickets_wait", s, e)
+    services = _percentiles(conn, "service_seconds", "tickets_service", s, e)
+    within = conn.execute("SELECT COUNT(*) FROM tickets INDEXED BY tickets_wait WHERE day BETWEEN ? AND ?"
+                          " AND wait_seconds IS NOT NULL AND wait_seconds <= ?",
+                          (s, e, standard * 60 + 1e-6)).fetchone()[0]
     sales_by_product = {k: v for k, v in conn.execute(
         "SELECT l.product, SUM(l.amount) FROM receipts r JOIN order_lines l ON l.order_id = r.order_id"
         " AND l.removed_at IS NULL WHERE r.issued_at >= ? AND r.issued_at < ? GROUP BY 1 ORDER BY 1", (lo, hi))}
@@ -85,24 +108,16 @@ def report(store: Store, settings: Settings, start: date, end: date) -> dict[str
     ikm = survey.index(store, s, e)
     ikm_by_service = {svc: survey.index(store, s, e, svc).model_dump() for (svc,) in conn.execute(
         "SELECT DISTINCT service FROM ratings WHERE day BETWEEN ? AND ? ORDER BY 1", (s, e))}
+    visit_total, by = _visit_counts(store, s, e)
     return {
         "office": settings.office.code,
         "period": {"from": s, "to": e},
-        "visits": {
-            "total": conn.execute("SELECT COUNT(*) FROM visits WHERE day BETWEEN ? AND ?", (s, e)).fetchone()[0],
-            "by_service": _counts(store, "service", s, e),
-            "by_segment": _counts(store, "segment", s, e),
-            "by_purpose": _counts(store, "purpose", s, e),
-            "by_education": _counts(store, "education", s, e),
-            "by_gender": _counts(store, "gender", s, e),
-        },
+        "visits": {"total": visit_total, **{f"by_{g}": by[g] for g in VISIT_GROUPS}},
         "tickets": tickets,
-        "waiting_minutes": {"median": percentile(waits, 0.5), "p90": percentile(waits, 0.9),
-                            "called": len(waits)},
-        "service_minutes": {"median": percentile(services, 0.5), "p90": percentile(services, 0.9),
-                            "finished": len(services)},
+        "waiting_minutes": {"median": waits[0.5], "p90": waits[0.9], "called": waits["n"]},
+        "service_minutes": {"median": services[0.5], "p90": services[0.9], "finished": services["n"]},
         "within_standard": {"minutes": standard, "count": within,
-                            "share": round(within / len(waits), 4) if waits else None},
+                            "share": round(within / waits["n"], 4) if waits["n"] else None},
         "lockers_open": lockers_open,
         "sales": {"by_product": sales_by_product, "by_method": sales_by_method,
                   "receipts": receipts[0], "receipts_total": receipts[1], "zero_tariff_delivered": zero},

@@ -125,13 +125,21 @@ def compute(rows: list[dict[str, Any]]) -> Index:
 
 
 def index(store: Store, start: str, end: str, service: str | None = None) -> Index:
-    """The IKM of ratings given on local days ``start``..``end`` (ISO dates), per service."""
-    sql = f"SELECT {', '.join(ELEMENTS)} FROM ratings WHERE day BETWEEN ? AND ?"
+    """The IKM of ratings given on local days ``start``..``end`` (ISO dates), per service;
+    the element means are taken in SQL (same formula as ``compute``)."""
+    sql = (f"SELECT COUNT(*), {', '.join(f'AVG({e})' for e in ELEMENTS)} FROM ratings"
+           " WHERE day BETWEEN ? AND ?")
     params: list[Any] = [start, end]
     if service:
         sql += " AND service = ?"
         params.append(service)
-    return compute(store.rows(sql, tuple(params)))
+    count, *means = store.conn.execute(sql, tuple(params)).fetchone()
+    if not count:
+        return compute([])
+    value = round(sum(means) / len(ELEMENTS) * 25, 2)
+    return Index(respondents=count, elements={k: round(v, 3) for k, v in zip(ELEMENTS, means)},
+                 element_index={k: round(v * 25, 2) for k, v in zip(ELEMENTS, means)},
+                 ikm=value, grade=grade(value)[0])
 
 
 __all__ = ["ELEMENTS", "Index", "Rateable", "compute", "find_rateable", "grade", "index", "submit"]

@@ -1,0 +1,135 @@
+"""Benchmark: month and year reports over a store holding a year of data (100k tickets,
+50k guests and visits, 5k orders with receipts, ratings). Goal: under 200 ms (median).
+
+    .venv/bin/python bench/reports.py [--tickets 100000] [--guests 50000] [--orders 5000] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, time as dtime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _benchlib as bl  # noqa: E402
+
+BUDGET_MS = 200.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tickets", type=int, default=100_000)
+    ap.add_argument("--guests", type=int, default=50_000)
+    ap.add_argument("--orders", type=int, default=5_000)
+    ap.add_argument("--runs", type=int, default=7)
+    args = ap.parse_args(argv)
+    rnd = random.Random(6)
+    with tempfile.TemporaryDirectory(prefix="pst-bench-reports-") as tmpname:
+        tmp = Path(tmpname)
+        bl.isolate_env(tmp)
+        _, db_path, settings = bl.write_settings(tmp)
+        from kiosk import reports, survey
+        from kiosk.store import Store
+
+        tz = settings.office.tz
+        today = datetime.now(tz).date()
+        t0 = time.perf_counter()
+        with Store(db_path) as store:
+            bl.seed_history(store, settings, tickets=args.tickets, days=365, today=today,
+                            changes=False, print_jobs=False)
+            with store.write():  # what the use cases record at call and finish
+                store.conn.execute("UPDATE tickets SET wait_seconds = (julianday(called_at) - julianday(queued_at))"
+                                   " * 86400.0 WHERE called_at IS NOT NULL")
+                store.conn.execute("UPDATE tickets SET service_seconds = (julianday(finished_at) -"
+                                   " julianday(started_at)) * 86400.0 WHERE finished_at IS NOT NULL"
+                                   " AND started_at IS NOT NULL")
+            tickets = store.rows("SELECT id, day, service, issued_at FROM tickets")
+            rnd.shuffle(tickets)
+            guests, visits, ratings = [], [], []
+            segments = ["akademisi", "pemerintah", "swasta", "perorangan", "peneliti"]
+            for n in range(args.guests):
+                t = tickets[n % len(tickets)]
+                gid = bl.uuid7_at(datetime.fromisoformat(t["issued_at"]), rnd)
+                seg = rnd.choice(segments)
+                guests.append((gid, t["issued_at"], t["issued_at"], store.terminal_id, f"Tamu {n}", "ktp",
+                               f"32730141019{n:05d}", "3273********0001", f"t{n}@example.com", seg))
+                visits.append((bl.uuid7_at(datetime.fromisoformat(t["issued_at"]), rnd), t["issued_at"],
+                               store.terminal_id, t["day"], gid, t["id"], t["service"], "tugas", seg,
+                               rnd.choice(["s1", "sma", "s2"]), rnd.choice(["l", "p"]), "2026-11-01"))
+                if n % 5 == 0:
+                    ratings.append((bl.uuid7_at(datetime.fromisoformat(t["issued_at"]), rnd), t["issued_at"],
+                                    store.terminal_id, t["day"], t["id"], visits[-1][0], t["service"],
+                                    *[rnd.randint(2, 4) for _ in survey.ELEMENTS]))
+            orders, lines, payments_, receipts = [], [], [], []
+            for n in range(args.orders):
+                t = tickets[n]
+                when = datetime.fromisoformat(t["issued_at"])
+                oid = bl.uuid7_at(when, rnd)
+                stamp = t["issued_at"]
+                orders.append((oid, stamp, stamp, store.terminal_id, f"ORD/1373/{when.year}/{n + 1:05d}",
+                               when.year, n + 1, "delivered", f"Pelanggan {n}", "akademisi", "PP-13-2024"))
+                amount = rnd.choice([50_000, 20_020, 70_000])
+                lines.append((bl.uuid7_at(when, rnd), stamp, store.terminal_id, oid,
+                              rnd.choice(["data-mikro", "publikasi-elektronik", "peta-kabkota-desa"]),
+                              "x", 1, amount))
+                inv = bl.uuid7_at(when, rnd)
+                pay = bl.uuid7_at(when, rnd)
+                payments_.append((inv, pay, stamp, store.terminal_id, oid, rnd.choice(["cash", "billing"]), amount))
+                receipts.append((bl.uuid7_at(when, rnd), stamp, store.terminal_id, oid, pay,
+                                 f"{n + 1:04d}/KW/1373/{when.year}", when.year, n + 1, amount, "x", stamp))
+            with store.write():
+                store.conn.executemany(
+                    "INSERT INTO guests(id, created_at, updated_at, terminal_id, name, id_type, id_number, id_masked,"
+                    " email, segment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", guests)
+                store.conn.executemany(
+                    "INSERT INTO visits(id, created_at, terminal_id, day, guest_id, ticket_id, service, purpose,"
+                    " segment, education, gender, consent_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", visits)
+                store.conn.executemany(
+                    "INSERT OR IGNORE INTO ratings(id, created_at, terminal_id, day, ticket_id, visit_id, service,"
+                    f" {', '.join(survey.ELEMENTS)}) VALUES ({', '.join('?' * 16)})", ratings)
+                store.conn.executemany(
+                    "INSERT INTO orders(id, created_at, updated_at, terminal_id, number, year, seq, status,"
+                    " customer_name, segment, regulation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", orders)
+                store.conn.executemany(
+                    "INSERT INTO order_lines(id, created_at, terminal_id, order_id, product, description, quantity,"
+                    " amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", lines)
+                store.conn.executemany(
+                    "INSERT INTO invoices(id, created_at, terminal_id, order_id, number, version, total, lines,"
+                    " issued_at, valid_until) SELECT ?, ?, ?, ?, 'INV', 1, ?, '[]', ?, ?", [
+                        (p[0], p[2], p[3], p[4], p[6], p[2], p[2]) for p in payments_])
+                store.conn.executemany(
+                    "INSERT INTO payments(id, created_at, terminal_id, order_id, invoice_id, method, amount, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'verified')",
+                    [(p[1], p[2], p[3], p[4], p[0], p[5], p[6]) for p in payments_])
+                store.conn.executemany(
+                    "INSERT INTO receipts(id, created_at, terminal_id, order_id, payment_id, number, year, seq, amount,"
+                    " terbilang, issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", receipts)
+            store.conn.execute("ANALYZE")
+            print(f"store: {args.tickets} tickets, {args.guests} guests/visits, {len(ratings)} ratings,"
+                  f" {args.orders} orders built in {time.perf_counter() - t0:.1f} s"
+                  f" ({db_path.stat().st_size / 1e6:.0f} MB)")
+            month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+            cases = [("day (today)", today, today),
+                     (f"month ({month})", *reports.month_bounds(month)),
+                     ("year (last 365 days)", today - timedelta(days=364), today)]
+            rows = []
+            for label, start, end in cases:
+                reports.report(store, settings, start, end)  # warm
+                times = []
+                for _ in range(args.runs):
+                    t = time.perf_counter()
+                    data = reports.report(store, settings, start, end)
+                    times.append(time.perf_counter() - t)
+                st = bl.ms_stats(times)
+                ok = "ok" if st["median"] < BUDGET_MS else "OVER"
+                rows.append((label, data["tickets"]["issued"], data["visits"]["total"], st["median"], st["max"], ok))
+        print(bl.table(["report", "tickets", "visits", "median ms", "max ms", "< 200 ms"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
