@@ -401,22 +401,34 @@ def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id
                                                            "total": order.total})
 
 
-def revise(store: Store, actor: User | None, order_id: str, *, reason: str) -> Order:
-    """The customer asks a revision: the invoice is voided; edit the lines and invoice again."""
+def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise Invalid({"reason": FieldInvalid("invalid.required")})
+    return reason
+
+
+def _void_invoice(store: Store, order: Order, reason: str) -> str:
+    """Void the order's valid invoice and reject a payment still waiting on it; refused
+    once a payment is verified (money taken). Returns the time."""
+    if any(p.status == "verified" for p in order.payments):
+        raise Refused("sales.already_paid", number=order.number)
+    now = iso(store.clock.now())
+    store.conn.execute("UPDATE invoices SET voided_at = ?, void_reason = ? WHERE order_id = ?"
+                       " AND voided_at IS NULL", (now, reason, order.id))
+    store.conn.execute("UPDATE payments SET status = 'rejected', reject_reason = ? WHERE order_id = ?"
+                       " AND status = 'submitted'", (f"invoice void: {reason}", order.id))
+    return now
+
+
+def revise(store: Store, actor: User | None, order_id: str, *, reason: str) -> Order:
+    """The customer asks a revision: the invoice is voided; edit the lines and invoice again."""
+    reason = _reason(reason)
     with store.write():
         require(store, actor, *OFFICERS)
         order = get(store, order_id)
         _expect(order, "revise", "invoiced")
-        if any(p.status == "verified" for p in order.payments):
-            raise Refused("sales.already_paid", number=order.number)
-        now = iso(store.clock.now())
-        store.conn.execute("UPDATE invoices SET voided_at = ?, void_reason = ? WHERE order_id = ?"
-                           " AND voided_at IS NULL", (now, reason, order.id))
-        store.conn.execute("UPDATE payments SET status = 'rejected', reject_reason = ? WHERE order_id = ?"
-                           " AND status = 'submitted'", ("invoice revised", order.id))
+        _void_invoice(store, order, reason)
         _set(store, order.id, status="checked")
         return _record(store, actor, order.id, "revise", {"reason": reason})
 
@@ -431,18 +443,12 @@ def mark_prepared(store: Store, actor: User | None, order_id: str) -> Order:
 
 
 def cancel(store: Store, actor: User | None, order_id: str, *, reason: str) -> Order:
-    reason = (reason or "").strip()
-    if not reason:
-        raise Invalid({"reason": FieldInvalid("invalid.required")})
+    reason = _reason(reason)
     with store.write():
         require(store, actor, *OFFICERS)
         order = get(store, order_id)
         _expect(order, "cancel", "draft", "agreed", "checked", "invoiced")
-        if any(p.status == "verified" for p in order.payments):
-            raise Refused("sales.already_paid", number=order.number)
-        now = iso(store.clock.now())
-        store.conn.execute("UPDATE invoices SET voided_at = ?, void_reason = ? WHERE order_id = ?"
-                           " AND voided_at IS NULL", (now, reason, order.id))
+        now = _void_invoice(store, order, reason)
         _set(store, order.id, status="cancelled", cancelled_at=now, cancel_reason=reason)
         return _record(store, actor, order.id, "cancel", {"reason": reason})
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import socket
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,7 +49,7 @@ def parse_spec(spec: str) -> PrinterSpec:
     text = (spec or "").strip()
     kind, _, rest = text.partition(":")
     kind = kind.lower()
-    try:
+    with suppress(ValueError):  # a malformed number falls through to the message below
         if kind == "none" and not rest:
             return PrinterSpec("none")
         if kind == "network" and rest:
@@ -65,8 +66,6 @@ def parse_spec(spec: str) -> PrinterSpec:
             return PrinterSpec("serial", dev, port=int(baud) if baud else 9600)
         if kind in ("file", "cups") and rest:
             return PrinterSpec(kind, rest)
-    except ValueError:
-        pass
     raise PrinterSpecError(
         f"{spec!r}: expected network:HOST[:PORT], usb:VID:PID, serial:DEVICE[:BAUD],"
         " file:PATH, cups:NAME or none")
@@ -124,7 +123,5 @@ def send(spec: PrinterSpec, payload: bytes, *, timeout: float = 3.0,
             raise PrinterFault("error", str(exc)) from exc
     finally:
         if not closed:
-            try:
+            with suppress(Exception):  # closing a broken device must not hide the real fault
                 printer.close()
-            except Exception:  # noqa: BLE001 - closing a broken device must not hide the real fault
-                pass

@@ -8,6 +8,7 @@ a hanging printer never blocks a face.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
@@ -79,10 +80,8 @@ class PstApp(App[None]):
             result = sync.SyncResult(error=type(exc).__name__)
         # Offline is normal: wait longer each time, up to ten minutes; back to 30 s once online.
         self._sync_wait = SYNC_SECONDS if result.ok else min(self._sync_wait * 2, SYNC_MAX_BACKOFF)
-        try:
+        with suppress(RuntimeError):  # the app stopped meanwhile: nothing to show
             self.call_from_thread(self._after_sync)
-        except RuntimeError:
-            pass
 
     def _after_sync(self) -> None:
         if self.is_running:
@@ -117,10 +116,8 @@ class PstApp(App[None]):
         screen = self.screen
         refresh = getattr(screen, "refresh_data", None)
         if refresh is not None and screen.is_mounted:
-            try:
+            with suppress(NoMatches):  # pushed but not composed yet: it reads the store on mount
                 refresh()
-            except NoMatches:  # pushed but not composed yet: it reads the store on mount
-                pass
 
     # -- printing, off the UI thread --------------------------------------------------
 
@@ -151,10 +148,8 @@ class PstApp(App[None]):
                 if self.is_running and self.screen_stack:  # the app may be closing meanwhile
                     done(results)
 
-            try:
+            with suppress(RuntimeError):  # the app has already stopped: the job stays in the spool
                 self.call_from_thread(deliver)
-            except RuntimeError:  # the app has already stopped: the job stays in the spool
-                pass
 
     def on_unmount(self) -> None:
         self.store.close()
