@@ -12,6 +12,11 @@ central transaction, so a row committed late is never skipped.
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -118,7 +123,7 @@ def _push_batch(conn: psycopg.Connection, office: str, rows: list[tuple]) -> Non
 
 
 def push(store: Store, settings: Settings, conn: psycopg.Connection, *, batch: int = BATCH,
-         limit: int | None = None) -> int:
+         limit: int | None = None, on_batch: Callable[[], None] | None = None) -> int:
     """Send pending changes in order; returns how many. Stops at the first failure."""
     sent = 0
     while limit is None or sent < limit:
@@ -133,6 +138,8 @@ def push(store: Store, settings: Settings, conn: psycopg.Connection, *, batch: i
         # The centre has it: only now does the local cursor move.
         store.set_meta("sync.pushed_seq", str(rows[-1][0]))
         sent += len(rows)
+        if on_batch is not None:
+            on_batch()
     return sent
 
 
@@ -164,11 +171,44 @@ def pull(store: Store, conn: psycopg.Connection) -> tuple[int, list[str]]:
     return applied, refused
 
 
+class Watchdog:
+    """Breaks the connection's socket when no progress was made for ``seconds``: a link
+    that stalls without closing (a hung router) would otherwise block a read forever.
+    The open central transaction then rolls back and the round ends with an error."""
+
+    def __init__(self, conn: psycopg.Connection, seconds: float) -> None:
+        self.conn = conn
+        self.seconds = seconds
+        self.fired = False
+        self._timer: threading.Timer | None = None
+        self.kick()
+
+    def kick(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        with suppress(OSError, ValueError):
+            sock = socket.socket(fileno=os.dup(self.conn.fileno()))
+            sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
 # -- one round ---------------------------------------------------------------------------------
 
 
-def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: float = 5.0) -> SyncResult:
-    """One sync round: push then pull. Never raises for a central failure: it is recorded."""
+def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: float = 5.0,
+        stall_seconds: float = 30.0) -> SyncResult:
+    """One sync round: push then pull. Never raises for a central failure: it is recorded.
+    ``timeout`` bounds connecting; ``stall_seconds`` bounds any wait without progress."""
     import psycopg
 
     from kiosk import central
@@ -178,12 +218,19 @@ def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: fl
     store.set_meta("sync.last_attempt", now)
     try:
         with central.connect(dsn or settings.central_dsn, timeout=timeout) as conn:
-            result.pushed = push(store, settings, conn)
-            result.pulled, result.refused = pull(store, conn)
+            watchdog = Watchdog(conn, stall_seconds)
+            try:
+                result.pushed = push(store, settings, conn, on_batch=watchdog.kick)
+                watchdog.kick()
+                result.pulled, result.refused = pull(store, conn)
+            finally:
+                watchdog.stop()
     except central.CentralError as exc:
         result.error = exc.message("en")
     except psycopg.Error as exc:
         result.error = central.redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        if "watchdog" in locals() and watchdog.fired:
+            result.error = f"no progress for {stall_seconds:g} s: {result.error}"
     if result.error:
         store.set_meta("sync.last_error", result.error[:300])
     else:

@@ -364,3 +364,39 @@ def test_sync_from_the_command_line(tmp_path, pg, monkeypatch, capsys):
     assert main(["sync"]) == 11
     captured = capsys.readouterr()
     assert "s3cret" not in captured.out + captured.err and "Luring" in captured.out
+
+
+def test_a_link_that_stalls_times_out_and_nothing_is_half_applied(tmp_path, pg):
+    import time
+
+    proxy = Proxy()
+    try:
+        settings = office(tmp_path, pg, "1373")
+        via_proxy = settings.model_validate({**settings.model_dump(mode="json"),
+                                             "central_dsn": office_dsn(pg, "1373", proxy.port)})
+        with Store(settings.db_path) as store:
+            activity(store, settings, 200)  # 1400 changes: several batches
+            proxy.cut_after = None
+            # Let the first batches through, then freeze the link without closing it.
+            import threading
+
+            def freeze_soon():
+                deadline = time.time() + 20
+                with Store(settings.db_path) as watch:
+                    while sync.status(watch).pushed_seq < 500 and time.time() < deadline:
+                        time.sleep(0.01)
+                proxy.stall = True
+
+            threading.Thread(target=freeze_soon, daemon=True).start()
+            started = time.monotonic()
+            result = sync.run(store, via_proxy, stall_seconds=2)
+            elapsed = time.monotonic() - started
+            assert not result.ok and "no progress" in result.error and elapsed < 15
+            pushed = sync.status(store).pushed_seq
+            proxy.stall = False
+            assert central_rows(pg, "SELECT COUNT(*) FROM pst.changes") == [(pushed,)]  # no half batch
+            assert sync.run(store, settings).ok and sync.status(store).pending == 0
+    finally:
+        proxy.close()
+    rows = central_rows(pg, "SELECT seq FROM pst.changes ORDER BY seq")
+    assert [r[0] for r in rows] == list(range(1, 1401))
