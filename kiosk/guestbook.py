@@ -244,3 +244,30 @@ def guest_for_ticket(store: Store, ticket_id: str) -> VisitGuest | None:
         " JOIN visits v ON v.ticket_id = chain.id JOIN guests g ON g.id = v.guest_id LIMIT 1",
         (ticket_id,))
     return VisitGuest.model_validate(row) if row else None
+
+
+class GuestHit(BaseModel):
+    """A guest as the counter's search shows it (ID masked)."""
+
+    guest_id: str
+    name: str
+    id_type: str
+    id_masked: str
+    institution: str | None
+    segment: str
+
+
+def search_guests(store: Store, actor: Any, text: str, *, limit: int = 10) -> list[GuestHit]:
+    """Officers find a guest by part of the name, the email, or the full ID number."""
+    from kiosk.accounts import ROLES, require
+
+    require(store, actor, *ROLES)
+    text = (text or "").strip()
+    if len(text) < 2:
+        return []
+    column, value = _normalised_lookup(text)
+    rows = store.rows(
+        "SELECT id AS guest_id, name, id_type, id_masked, institution, segment FROM guests"
+        f" WHERE anonymised_at IS NULL AND (name LIKE ? OR {column} = ?)"
+        " ORDER BY updated_at DESC LIMIT ?", (f"%{text}%", value, limit))
+    return [GuestHit.model_validate(r) for r in rows]

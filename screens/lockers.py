@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 
 from kiosk import identity, lockers
 from kiosk.errors import DomainError
-from kiosk.guestbook import VisitGuest
+from kiosk.guestbook import GuestHit, VisitGuest, search_guests
 from kiosk.identity import Invalid
 from screens.base import friendly_error
 
@@ -28,6 +29,7 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
     def __init__(self, guest: VisitGuest | None) -> None:
         super().__init__()
         self.guest = guest
+        self._hits: dict[str, GuestHit] = {}
 
     @property
     def pst(self) -> CounterApp:
@@ -39,6 +41,9 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
         id_types = [(identity.choice_name("id_type", c, app.lang), c) for c in identity.ID_TYPES]
         with Vertical(classes="dialog"):
             yield Label(app.t("lockers.assign_title"), classes="title")
+            if guest is None:  # no called visitor: find one in the guestbook, or type the card
+                yield Input(id="guest-search", placeholder=app.t("lockers.guest_search"))
+                yield OptionList(id="guest-results")
             yield Label(app.t("guest.field.id_type"))
             yield Select(id_types, id="id_type", value=guest.id_type if guest else "ktp",
                          allow_blank=False)
@@ -59,8 +64,33 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
                 yield Button(app.t("lockers.save"), id="save", variant="primary")
                 yield Button(app.t("guest.cancel"), id="cancel")
 
+    @on(Input.Changed, "#guest-search")
+    def _search_guest(self, event: Input.Changed) -> None:
+        app = self.pst
+        results = self.query_one("#guest-results", OptionList)
+        results.clear_options()
+        try:
+            hits = search_guests(app.store, app.user, event.value)
+        except DomainError as exc:
+            self.notify(exc.message(app.lang), severity="warning")
+            return
+        self._hits = {h.guest_id: h for h in hits}
+        results.add_options([Option(f"{h.name} • {identity.choice_name('id_type', h.id_type, app.lang)}"
+                                    f" {h.id_masked}" + (f" • {h.institution}" if h.institution else ""),
+                                    id=h.guest_id) for h in hits])
+
+    @on(OptionList.OptionSelected, "#guest-results")
+    def _pick_guest(self, event: OptionList.OptionSelected) -> None:
+        hit = self._hits[event.option.id]
+        self.guest = VisitGuest(guest_id=hit.guest_id, visit_id="", name=hit.name, id_type=hit.id_type,
+                                id_masked=hit.id_masked, institution=hit.institution, segment=hit.segment,
+                                purpose="", since=self.pst.clock.now())
+        self.query_one("#holder_name", Input).value = hit.name
+        self.query_one("#id_type", Select).value = hit.id_type
+        self.query_one("#id_number", Input).placeholder = self.pst.t("lockers.use_guest_id", id=hit.id_masked)
+
     @on(Button.Pressed, "#save")
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#id_number, #holder_name, #locker_no")
     def _save(self) -> None:
         app = self.pst
         for name in ("id_number", "holder_name", "locker"):
@@ -74,7 +104,7 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
                 holder_name=self.query_one("#holder_name", Input).value,
                 locker_no=int(number_text) if number_text else None,
                 guest_id=self.guest.guest_id if self.guest else None,
-                visit_id=self.guest.visit_id if self.guest else None)
+                visit_id=(self.guest.visit_id or None) if self.guest else None)
         except Invalid as exc:
             for field, message in exc.field_messages(app.lang).items():
                 self.query_one(f"#err-{field}", Static).update(message)

@@ -202,3 +202,32 @@ async def test_locker_capture_slip_and_return_at_the_counter(printer_settings, c
         assert row["returned_at"] and row["returned_by"]
         assert [e.action for e in audit.entries(store, action="locker.")] == [
             "locker.return", "locker.reveal", "locker.assign"]
+
+
+async def test_locker_for_a_visitor_found_in_the_guestbook(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GUEST))
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, AssignLockerScreen)
+        dialog.query_one("#guest-search").value = "aminah"
+        await pilot.pause()
+        results = dialog.query_one("#guest-results")
+        assert results.option_count == 1
+        assert "3273********0001" in str(results.get_option_at_index(0).prompt)
+        results.focus()
+        results.highlighted = 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert dialog.query_one("#holder_name").value == "Siti Aminah"
+        await pilot.click("#save")
+        await pilot.pause()
+        assert isinstance(app.screen, LockerScreen)
+    with Store(settings.db_path) as store:
+        row = store.row("SELECT holder_name, id_masked, guest_id FROM lockers")
+    assert row["holder_name"] == "Siti Aminah" and row["id_masked"] == "3273********0001" and row["guest_id"]
