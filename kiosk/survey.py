@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 import data
 from kiosk.clock import iso
-from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
+from kiosk.errors import FieldInvalid, Invalid, Refused
 from kiosk.ids import new_id
 from kiosk.queue import Queue, Ticket
 from kiosk.store import Store

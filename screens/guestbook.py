@@ -6,7 +6,7 @@ returning guest, and only to ask "is this you?".
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,9 +19,6 @@ from kiosk.identity import FieldInvalid, Invalid
 from kiosk.services import by_code
 from kiosk.tickets import issue_ticket
 from screens.base import friendly_error
-
-if TYPE_CHECKING:
-    from screens.kiosk_app import KioskApp
 
 from screens.kiosk_app import LocalizedScreen, TicketScreen
 

@@ -199,8 +199,6 @@ def test_find_accepts_common_spellings_and_refuses_nonsense(queue):
 
 
 def test_ahead_counts_priority_and_earlier_tickets(queue, store):
-    from kiosk.tickets import queue_for  # noqa: F401 - same queue as the kiosk uses
-
     first = queue.take("B")
     second = queue.take("B")
     prio = queue.take("B", priority=True)

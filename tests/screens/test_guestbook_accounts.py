@@ -8,7 +8,7 @@ from screens.guestbook import ConfirmScreen, GuestFormScreen
 from screens.kiosk_app import KioskApp, StaffExitScreen, TicketScreen
 from screens.lockers import AssignLockerScreen, LockerScreen, ReturnLockerScreen
 from screens.login import LockScreen, LoginScreen
-from tests.screens.helpers import GUEST, click, fill_form, new_visitor_ticket
+from tests.screens.helpers import GUEST, click, fill_form
 
 SIZE = (110, 45)
 

@@ -1,11 +1,9 @@
 """The kiosk face driven like a visitor would: clicks, keys, idle time."""
 
-import pytest
-
 from kiosk import printing
 from kiosk.store import Store
 from screens.guestbook import ConfirmScreen, GuestFormScreen, IdentifyScreen
-from screens.kiosk_app import HomeScreen, KioskApp, StaffExitScreen, TicketScreen
+from screens.kiosk_app import HomeScreen, KioskApp, StaffExitScreen
 from tests.conftest import write_config
 from tests.printer_server import CapturePrinter, refused_port
 from tests.screens.helpers import GUEST, click, fill_form, new_visitor_ticket

@@ -1,0 +1,98 @@
+"""Commands of the admin: accounts, audit trail, purge, lockers."""
+
+from __future__ import annotations
+
+import os
+
+from kiosk import accounts, audit, lockers, privacy
+from kiosk.commands.common import Context, _ask_pin, _out
+from kiosk.errors import DomainError
+from kiosk.i18n import t
+
+
+def _new_pin(ctx: Context) -> str:
+    pin = os.environ.get("PST_KIOSK_NEW_PIN")
+    if pin is not None:
+        return pin
+    first = _ask_pin(t("cli.new_pin", ctx.lang))
+    if _ask_pin(t("cli.new_pin_again", ctx.lang)) != first:
+        raise DomainError("cli.pin_mismatch")
+    return first
+
+
+def cmd_user_add(ctx: Context) -> int:
+    user = accounts.add_user(ctx.store, ctx.actor, username=ctx.args.username,
+                             name=ctx.args.name or ctx.args.username, role=ctx.args.role,
+                             pin=_new_pin(ctx))
+    print(t("cli.user_added", ctx.lang, username=user.username, role=user.role))
+    return 0
+
+
+def cmd_user_list(ctx: Context) -> int:
+    users = accounts.list_users(ctx.store)
+    if ctx.args.json:
+        _out([u.public() for u in users])
+        return 0
+    for u in users:
+        state = t("cli.user_active" if u.active else "cli.user_disabled", ctx.lang)
+        print(f"{u.username:<16} {u.name:<28} {u.role:<10} {state}")
+    if not users:
+        print(t("cli.no_users", ctx.lang))
+    return 0
+
+
+def cmd_user_disable(ctx: Context) -> int:
+    user = accounts.disable_user(ctx.store, ctx.actor, ctx.args.username)
+    print(t("cli.user_disabled_done", ctx.lang, username=user.username))
+    return 0
+
+
+def cmd_user_reset_pin(ctx: Context) -> int:
+    user = accounts.reset_pin(ctx.store, ctx.actor, ctx.args.username, _new_pin(ctx))
+    print(t("cli.user_pin_reset", ctx.lang, username=user.username))
+    return 0
+
+
+def cmd_audit(ctx: Context) -> int:
+    from datetime import date, datetime, time
+
+    accounts.require(ctx.store, ctx.actor, "admin")
+    since = None
+    if ctx.args.since:
+        since = datetime.combine(date.fromisoformat(ctx.args.since), time.min, ctx.settings.office.tz)
+    found = audit.entries(ctx.store, since=since, username=ctx.args.user_filter,
+                          action=ctx.args.action, limit=ctx.args.limit)
+    if ctx.args.json:
+        _out([e.model_dump(mode="json") for e in found])
+        return 0
+    tz = ctx.settings.office.tz
+    for e in found:
+        detail = " ".join(f"{k}={v}" for k, v in e.detail.items())
+        print(f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {e.username or '-':<12} {e.action:<16} {detail}")
+    return 0
+
+
+def cmd_purge(ctx: Context) -> int:
+    result = privacy.purge(ctx.store, ctx.actor, older_than_days=ctx.args.older_than)
+    print(t("cli.purged", ctx.lang, guests=result.guests, lockers=result.lockers,
+            days=ctx.args.older_than))
+    return 0
+
+
+def cmd_locker_list(ctx: Context) -> int:
+    from datetime import date
+
+    if ctx.args.date:
+        found = lockers.not_returned(ctx.store, ctx.settings, date.fromisoformat(ctx.args.date))
+    else:
+        found = lockers.open_lockers(ctx.store)
+    if ctx.args.json:
+        _out([lk.model_dump(mode="json") for lk in found])
+        return 0
+    tz = ctx.settings.office.tz
+    for lk in found:
+        print(f"{lk.locker_no:>3}  {lk.holder_name:<28} {lk.id_type:<8} {lk.id_masked:<18} "
+              f"{lk.assigned_at.astimezone(tz):%d-%m %H:%M}")
+    if not found:
+        print(t("cli.no_lockers", ctx.lang))
+    return 0

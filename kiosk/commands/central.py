@@ -1,0 +1,73 @@
+"""Commands of the central store: schema, offices, publishing, sync, restore."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from kiosk.commands.common import Context, _dsn, _out
+from kiosk.i18n import t
+
+
+def cmd_central_init(ctx: Context) -> int:
+    from kiosk import central
+
+    applied = central.init(_dsn(ctx) or "", role_prefix=ctx.args.role_prefix)
+    print(t("central.initialised", ctx.lang, applied=", ".join(map(str, applied)) or "-"))
+    return 0
+
+
+def cmd_central_add_office(ctx: Context) -> int:
+    from kiosk import central
+
+    role = central.add_office(_dsn(ctx) or "", ctx.args.code, name=ctx.args.name or "")
+    print(t("central.office_added", ctx.lang, code=ctx.args.code, role=role))
+    return 0
+
+
+def cmd_central_publish(ctx: Context) -> int:
+    import tomllib
+    from pathlib import Path
+
+    from kiosk import central
+
+    path = Path(ctx.args.file)
+    text = path.read_text(encoding="utf-8")
+    payload = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    ref_id = central.publish(_dsn(ctx) or "", ctx.args.kind, json.loads(json.dumps(payload, default=str)),
+                             office_code=ctx.args.office)
+    print(t("cli.published", ctx.lang, kind=ctx.args.kind, id=ref_id))
+    return 0
+
+
+def cmd_sync(ctx: Context) -> int:
+    from kiosk import sync
+
+    if not ctx.args.status:
+        result = sync.run(ctx.store, ctx.settings, dsn=_dsn(ctx))
+    state = sync.status(ctx.store)
+    if ctx.args.json:
+        _out({**state.model_dump(mode="json"),
+              **({} if ctx.args.status else {"pushed": result.pushed, "pulled": result.pulled,
+                                             "refused": result.refused, "error": result.error})})
+    else:
+        if not ctx.args.status:
+            print(t("cli.synced", ctx.lang, pushed=result.pushed, pulled=result.pulled))
+            for refusal in result.refused:
+                print(t("cli.sync_refused", ctx.lang, what=refusal), file=sys.stderr)
+        tz = ctx.settings.office.tz
+        last = f"{state.last_success.astimezone(tz):%d-%m-%Y %H:%M:%S}" if state.last_success else "-"
+        print(t("cli.sync_status", ctx.lang, state=t("sync.online" if state.online else "sync.offline", ctx.lang),
+                pending=state.pending, last=last))
+    if not ctx.args.status and result.error:
+        print(f"pst-kiosk: {result.error}", file=sys.stderr)
+        return 11
+    return 0
+
+
+def cmd_restore(ctx: Context) -> int:
+    from kiosk import restore
+
+    counts = restore.restore(ctx.store, ctx.settings, dsn=_dsn(ctx), office_code=ctx.args.office)
+    print(t("cli.restored", ctx.lang, **counts))
+    return 0

@@ -1,0 +1,77 @@
+"""What every command shares: the context (settings, store, officer), output helpers."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from typing import Any
+
+from kiosk import accounts
+from kiosk import config as config_mod
+from kiosk.errors import NotFound
+from kiosk.i18n import t
+from kiosk.services import by_code
+from kiosk.store import Store
+
+
+class Context:
+    """What every command needs: settings, the store (opened lazily), the output language."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.settings = config_mod.load(args.config, db=args.db)
+        self.lang = args.lang or self.settings.kiosk.language
+        self._store: Store | None = None
+        self._actor: accounts.User | None = None
+
+    @property
+    def actor(self) -> accounts.User | None:
+        """The officer named by ``--user``/``PST_KIOSK_USER``, PIN from ``PST_KIOSK_PIN`` or
+        asked on the terminal. None when no user is named (use cases then refuse officer
+        actions once accounts exist)."""
+        username = self.args.user or os.environ.get("PST_KIOSK_USER")
+        if not username:
+            return None
+        if self._actor is None:
+            pin = os.environ.get("PST_KIOSK_PIN")
+            if pin is None:
+                pin = _ask_pin(t("cli.pin_prompt", self.lang, username=username))
+            self._actor = accounts.authenticate(self.store, username, pin)
+        return self._actor
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.db_path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _ask_pin(prompt: str) -> str:
+    if not sys.stdin.isatty():
+        raise accounts.Forbidden("cli.pin_needed")
+    return getpass.getpass(prompt)
+
+
+def _out(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _service_name(code: str, lang: str) -> str:
+    return by_code(code).name(lang)
+
+
+def _check_counter(ctx: Context, counter: int) -> int:
+    if not 1 <= counter <= ctx.settings.office.counters:
+        raise NotFound("error.bad_counter", max=ctx.settings.office.counters)
+    return counter
+
+
+def _dsn(ctx: Context) -> str | None:
+    return getattr(ctx.args, "dsn", None) or ctx.settings.central_dsn

@@ -1,0 +1,143 @@
+"""Commands of sales and reporting: catalogue, orders, reports."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from kiosk.commands.common import Context, _out
+from kiosk.errors import NotFound
+from kiosk.i18n import t
+
+
+def cmd_catalogue(ctx: Context) -> int:
+    from datetime import date
+
+    from kiosk.catalogue import shipped
+    from kiosk.money import rupiah
+
+    day = date.fromisoformat(ctx.args.date) if ctx.args.date else ctx.store.clock.now().astimezone(
+        ctx.settings.office.tz).date()
+    cat = shipped()
+    regulation = cat.in_force(day)
+    if ctx.args.json:
+        _out({"regulation": regulation.code, "title": regulation.title,
+              "effective_from": regulation.effective_from.isoformat(), "confirm": regulation.confirm,
+              "products": [p.model_dump(mode="json") for p in regulation.product],
+              "zero_basis": [b.model_dump(mode="json") for b in cat.zero_basis]})
+        return 0
+    print(t("cli.catalogue_title", ctx.lang, title=regulation.title,
+            since=regulation.effective_from.isoformat()))
+    for p in regulation.product:
+        if p.rule == "per_unit":
+            tariff = f"{rupiah(p.price)} / {p.unit(ctx.lang)}"
+        elif p.rule == "tiered":
+            tariff = t("cli.tiered", ctx.lang, base=rupiah(p.base_price), unit=p.unit(ctx.lang),
+                       included=f"{p.included:,}".replace(",", "."), measure=p.measure(ctx.lang),
+                       step_price=rupiah(p.step_price), step=f"{p.step:,}".replace(",", "."))
+        else:
+            tariff = t("cli.listed", ctx.lang)
+        docs = f"  [{', '.join(p.documents)}]" if p.documents else ""
+        print(f"{p.code:<26} {p.name(ctx.lang)}\n{'':<26} {tariff}{docs}")
+    return 0
+
+
+def cmd_order_list(ctx: Context) -> int:
+    from kiosk import sales
+    from kiosk.money import rupiah
+
+    found = sales.list_orders(ctx.store, status=ctx.args.status, awaiting_payment=ctx.args.awaiting_payment,
+                              expiring_within_days=ctx.args.expiring, limit=ctx.args.limit)
+    if ctx.args.json:
+        _out([o.model_dump(mode="json") for o in found])
+        return 0
+    tz = ctx.settings.office.tz
+    for o in found:
+        until = f"  s.d. {o.valid_until.astimezone(tz):%d-%m-%Y}" if o.valid_until and o.status == "invoiced" else ""
+        print(f"{o.number:<20} {o.customer_name:<26} {t('sales.status.' + o.status, ctx.lang):<26}"
+              f" {rupiah(o.total):>14}{until}")
+    if not found:
+        print(t("cli.no_orders", ctx.lang))
+    return 0
+
+
+def cmd_order_show(ctx: Context) -> int:
+    from kiosk import sales
+    from kiosk.money import rupiah
+
+    order = sales.get(ctx.store, ctx.args.order)
+    if ctx.args.json:
+        _out({**order.model_dump(mode="json"), "total": order.total})
+        return 0
+    tz = ctx.settings.office.tz
+    print(f"{order.number}  {order.customer_name}  ({t('sales.status.' + order.status, ctx.lang)})")
+    for line in order.lines:
+        print(f"  {line.description:<40} x{line.quantity:<4} {rupiah(line.amount):>14}")
+    print(f"  {'TOTAL':<46} {rupiah(order.total):>14}")
+    for inv in order.invoices:
+        state = t("cli.void", ctx.lang) if inv.voided_at else t("cli.valid_until", ctx.lang,
+                                                                  date=f"{inv.valid_until.astimezone(tz):%d-%m-%Y}")
+        print(f"  {inv.number} v{inv.version}  {rupiah(inv.total)}  {state}")
+    for p in order.payments:
+        print(f"  {p.method:<9} {rupiah(p.amount)}  {p.status}")
+    if order.receipt:
+        print(f"  {order.receipt.number}  {rupiah(order.receipt.amount)}  {order.receipt.terbilang}")
+    return 0
+
+
+def cmd_report(ctx: Context) -> int:
+    from datetime import date, timedelta
+
+    from kiosk import reports
+
+    args = ctx.args
+    today = ctx.store.clock.now().astimezone(ctx.settings.office.tz).date()
+    try:
+        if args.period == "day":
+            start = end = date.fromisoformat(args.date) if args.date else today
+        elif args.period == "month":
+            start, end = reports.month_bounds(args.month or today.strftime("%Y-%m"))
+        else:
+            start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+    except (TypeError, ValueError):
+        raise NotFound("cli.bad_date") from None
+    if end < start or end - start > timedelta(days=3660):
+        raise NotFound("cli.bad_date")
+    data = reports.report(ctx.store, ctx.settings, start, end)
+    if args.csv:
+        sys.stdout.write(reports.to_csv(data))
+    elif args.json:
+        _out(data)
+    else:
+        _print_report(ctx, data)
+    return 0
+
+
+def _print_report(ctx: Context, data: dict[str, Any]) -> None:
+    from kiosk.money import rupiah
+
+    lang = ctx.lang
+    p = data["period"]
+    print(t("report.title", lang, start=p["from"], end=p["to"], office=data["office"]))
+    v = data["visits"]
+    print(t("report.visits", lang, total=v["total"]))
+    for group in ("by_service", "by_segment", "by_purpose", "by_education", "by_gender"):
+        items = ", ".join(f"{k} {n}" for k, n in v[group].items()) or "-"
+        print(f"  {t('report.' + group, lang)}: {items}")
+    tk = data["tickets"]
+    print(t("report.tickets", lang, issued=tk["issued"], served=tk["served"], no_show=tk["no_show"]))
+    w, sv, ws = data["waiting_minutes"], data["service_minutes"], data["within_standard"]
+    print(t("report.waiting", lang, median=w["median"] if w["median"] is not None else "-",
+            p90=w["p90"] if w["p90"] is not None else "-",
+            share=f"{ws['share'] * 100:.1f}%" if ws["share"] is not None else "-", minutes=ws["minutes"]))
+    print(t("report.service", lang, median=sv["median"] if sv["median"] is not None else "-",
+            p90=sv["p90"] if sv["p90"] is not None else "-"))
+    print(t("report.lockers", lang, count=data["lockers_open"]))
+    s = data["sales"]
+    print(t("report.sales", lang, receipts=s["receipts"], total=rupiah(s["receipts_total"]),
+            zero=s["zero_tariff_delivered"]))
+    for k, amount in {**s["by_product"], **s["by_method"]}.items():
+        print(f"  {k}: {rupiah(amount)}")
+    ikm = data["ikm"]
+    print(t("report.ikm", lang, ikm=ikm["ikm"] if ikm["ikm"] is not None else "-",
+            grade=ikm["grade"] or "-", n=ikm["respondents"]))
