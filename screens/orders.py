@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
-from kiosk import identity, payments, sales
+from kiosk import identity, order_view, payments, sales
 from kiosk.catalogue import active
 from kiosk.errors import DomainError, Invalid
 from kiosk.money import rupiah
@@ -123,7 +123,7 @@ class OrdersScreen(Screen[None]):
 
 
 class OrderScreen(Screen[None]):
-    """One order. The buttons are exactly ``sales.allowed_actions`` for this user."""
+    """One order. The buttons are exactly ``order_view.allowed_actions`` for this user."""
 
     BINDINGS = [Binding("escape", "back", "Kembali", id="orders.key.back")]
 
@@ -189,12 +189,12 @@ class OrderScreen(Screen[None]):
         self.query_one("#checklist", Static).update(app.t("orders.checklist") + "\n" + "\n".join(marks))
         self.query_one("#timeline", Static).update(app.t("orders.timeline") + "\n" + "\n".join(
             f"{when.astimezone(tz):%d-%m %H:%M}  {app.t('orders.event.' + key, **params)}"
-            for when, key, params in sales.timeline(order)))
+            for when, key, params in order_view.timeline(order)))
         bar = self.query_one("#actions", Horizontal)
         bar.remove_children()
         role = app.user.role if app.user else None
         bar.mount_all([Button(app.t(f"orders.act.{a}"), name=a, classes="act")
-                       for a in sales.allowed_actions(order, role)])
+                       for a in order_view.allowed_actions(order, role)])
 
     # -- running actions ---------------------------------------------------------------
 

@@ -422,3 +422,22 @@ def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, ca
                      b"Rp120.000", b"NTPN " + NTPN.encode(), b"Rina Marlina", b"\x1dV\x00"):
         assert expected in receipt, expected
     assert b"CETAK ULANG" in copy and b"CETAK ULANG" not in receipt
+
+
+def test_screens_offer_only_what_the_role_may_do_now(store, settings, staff):
+    from kiosk.order_view import allowed_actions, timeline
+
+    officer, treasurer = staff
+    order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
+    assert allowed_actions(order, "petugas") == ["add_line", "cancel"]
+    assert allowed_actions(order, "bendahara") == []
+    sales.add_line(store, officer, order.id, product="publikasi-elektronik", measure=10)
+    sales.agree(store, officer, order.id)
+    sales.check_documents(store, officer, order.id)
+    sales.issue_invoice(store, settings, officer, order.id)
+    order = payments.submit_payment(store, officer, order.id, method="cash", amount=50_000)
+    assert "verify" in allowed_actions(order, "bendahara") and "verify" not in allowed_actions(order, "petugas")
+    assert "pay" not in allowed_actions(order, "bendahara")  # one payment at a time
+    order = payments.verify_payment(store, treasurer, order.id)
+    assert allowed_actions(order, "bendahara")[:1] == ["receipt"] and "cancel" not in allowed_actions(order, "petugas")
+    assert [key for _, key, _ in timeline(order)] == ["created", "agreed", "checked", "invoiced", "payment", "verified"]

@@ -1,0 +1,80 @@
+"""What the counter shows of an order: the actions allowed now for a role, and the
+history. The use cases in ``kiosk.sales`` and ``kiosk.payments`` check the rules again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kiosk.sales import Order
+
+
+def allowed_actions(order: Order, role: str | None) -> list[str]:
+    """The actions a person with ``role`` may take on the order now (None: open desk).
+    The use cases check the same rules again; this only decides what a screen offers."""
+    officer = role in (None, "petugas", "admin")
+    treasurer = role in (None, "bendahara")
+    s = order.status
+    acts: list[str] = []
+    if officer and s in ("draft", "checked"):
+        acts += ["add_line"] + (["remove_line"] if order.lines else [])
+    if officer and s == "draft" and order.lines:
+        acts.append("agree")
+    if officer and s == "agreed":
+        acts.append("check")
+    if officer and s == "checked" and not order.zero_tariff and order.lines:
+        acts.append("invoice")
+    if officer and s == "invoiced" and not any(p.status == "verified" for p in order.payments):
+        acts.append("revise")
+    if officer and s in ("checked", "invoiced", "paid", "receipted") and order.prepared_at is None:
+        acts.append("prepare")
+    pending = any(p.status == "submitted" for p in order.payments)
+    if (officer or treasurer) and s == "invoiced" and not pending:
+        acts.append("pay")
+    if treasurer and s == "invoiced" and pending:
+        acts += ["verify", "reject"]
+    if treasurer and s == "paid":
+        acts.append("receipt")
+    if officer and s in ("checked", "invoiced", "paid", "receipted") and order.sppd_signed_at is None:
+        acts.append("sppd")
+    if officer and ((s == "receipted") or (s == "checked" and order.zero_tariff)):
+        acts.append("deliver")
+    if officer and s == "delivered":
+        acts.append("correction")
+        if any(c.resolved_at is None for c in order.corrections):
+            acts.append("resolve")
+    if order.invoice is not None:
+        acts.append("print_invoice")
+    if order.receipt is not None:
+        acts.append("print_receipt")
+    if officer and s in ("draft", "agreed", "checked", "invoiced") and not any(
+            p.status == "verified" for p in order.payments):
+        acts.append("cancel")
+    return acts
+
+
+def timeline(order: Order) -> list[tuple[datetime, str, dict[str, Any]]]:
+    """What happened to the order, in time order: (when, event key, params)."""
+    events: list[tuple[datetime, str, dict[str, Any]]] = [(order.created_at, "created", {})]
+    for stamp, key in ((order.agreed_at, "agreed"), (order.checked_at, "checked"),
+                       (order.referred_at, "referred"), (order.prepared_at, "prepared"),
+                       (order.sppd_signed_at, "sppd"), (order.delivered_at, "delivered"),
+                       (order.cancelled_at, "cancelled")):
+        if stamp:
+            events.append((stamp, key, {}))
+    for inv in order.invoices:
+        events.append((inv.issued_at, "invoiced", {"number": inv.number, "version": inv.version}))
+        if inv.voided_at:
+            events.append((inv.voided_at, "voided", {"number": inv.number, "version": inv.version,
+                                                     "reason": inv.void_reason or ""}))
+    for p in order.payments:
+        events.append((p.created_at, "payment", {"method": p.method, "amount": p.amount}))
+        if p.verified_at:
+            events.append((p.verified_at, "verified" if p.status == "verified" else "rejected", {}))
+    if order.receipt:
+        events.append((order.receipt.issued_at, "receipt", {"number": order.receipt.number}))
+    for c in order.corrections:
+        events.append((c.created_at, "correction", {"note": c.note}))
+        if c.resolved_at:
+            events.append((c.resolved_at, "resolved", {"note": c.resolution or ""}))
+    return sorted(events, key=lambda e: e[0])
