@@ -15,129 +15,24 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Digits, Footer, Header, Input, Label, OptionList, SelectionList, Static
-from textual.widgets.option_list import Option
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Digits, Footer, Header, Static
 
 from kiosk import accounts, identity, printing
 from kiosk.accounts import User
 from kiosk.errors import DomainError
 from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
-from kiosk.services import all_services, by_code
+from kiosk.services import by_code
 from screens.base import PstApp, friendly_error
+from screens.counter_dialogs import CallNumberScreen, ChooseServiceScreen, CounterPickScreen, FilterScreen
 from screens.login import LockScreen, LoginScreen
 
 
 def _mmss(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes:02d}:{secs:02d}" if minutes < 100 else f"{minutes}m"
-
-
-class CounterPickScreen(Screen[int]):
-    """First screen: which counter is this?"""
-
-    def compose(self) -> ComposeResult:
-        app: CounterApp = self.app  # type: ignore[assignment]
-        yield Header()
-        with Vertical(id="pick"):
-            yield Static(app.t("counter.pick"), id="pick-title")
-            with Grid(id="pick-grid"):
-                for n in range(1, app.settings.office.counters + 1):
-                    yield Button(app.t("counter.counter_n", counter=n), id=f"counter-{n}")
-            yield Input(placeholder=app.t("counter.pick_input"), id="pick-input", type="integer")
-            yield Static("", id="pick-error")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#pick-input", Input).focus()
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(int(event.button.id.removeprefix("counter-")))
-
-    @on(Input.Submitted, "#pick-input")
-    def _typed(self, event: Input.Submitted) -> None:
-        app: CounterApp = self.app  # type: ignore[assignment]
-        try:
-            number = int(event.value)
-        except ValueError:
-            number = 0
-        if 1 <= number <= app.settings.office.counters:
-            self.dismiss(number)
-        else:
-            self.query_one("#pick-error", Static).update(
-                app.t("error.bad_counter", max=app.settings.office.counters))
-
-
-class CallNumberScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", show=False)]
-
-    def compose(self) -> ComposeResult:
-        app: CounterApp = self.app  # type: ignore[assignment]
-        with Vertical(classes="dialog"):
-            yield Label(app.t("counter.call_number"))
-            yield Input(placeholder="B-007", id="number")
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ChooseServiceScreen(ModalScreen[str | None]):
-    """Pick the service to transfer to."""
-
-    BINDINGS = [Binding("escape", "cancel", show=False)]
-
-    def __init__(self, title: str, exclude: str | None = None) -> None:
-        super().__init__()
-        self.title_text = title
-        self.exclude = exclude
-
-    def compose(self) -> ComposeResult:
-        app: CounterApp = self.app  # type: ignore[assignment]
-        with Vertical(classes="dialog"):
-            yield Label(self.title_text)
-            yield OptionList(*[
-                Option(f"{s.letter}  {s.name(app.lang)}", id=s.code)
-                for s in all_services() if s.code != self.exclude], id="services")
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class FilterScreen(ModalScreen[list[str] | None]):
-    """Choose which services this counter calls from (none chosen = all)."""
-
-    BINDINGS = [Binding("escape", "cancel", show=False)]
-
-    def __init__(self, chosen: list[str]) -> None:
-        super().__init__()
-        self.chosen = chosen
-
-    def compose(self) -> ComposeResult:
-        app: CounterApp = self.app  # type: ignore[assignment]
-        with Vertical(classes="dialog"):
-            yield Label(app.t("counter.filter_title"))
-            yield SelectionList[str](*[
-                (f"{s.letter}  {s.name(app.lang)}", s.code, s.code in self.chosen)
-                for s in all_services()], id="filter")
-            yield Button(app.t("counter.ok"), id="ok", variant="primary")
-
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self.dismiss(list(self.query_one("#filter", SelectionList).selected))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 class CounterScreen(Screen[None]):
