@@ -79,6 +79,23 @@ class DisplaySettings(_Model):
     voice_text: str = "Nomor antrian {letter}, {digits}, silakan ke loket {counter}"
     voice_command: str = "espeak-ng -v id -s 135"  # the text is appended as the last argument
 
+    @field_validator("voice_text")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        """Only {letter}, {digits}, {counter} and {number} may appear, or the display would
+        fall silent at the first call."""
+        import string
+
+        try:
+            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError as exc:
+            raise ValueError(f"not a valid template ({exc})") from None
+        unknown = names - {"letter", "digits", "counter", "number"}
+        if unknown:
+            raise ValueError("unknown field(s) " + ", ".join("{" + n + "}" for n in sorted(unknown))
+                             + "; use {letter}, {digits}, {counter}, {number}")
+        return value
+
 
 class CounterSettings(_Model):
     lock_minutes: int = Field(5, ge=1, le=240)  # idle time before the counter screen locks

@@ -48,7 +48,7 @@ class DisplayApp(PstApp):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         kwargs.setdefault("spool", False)
         super().__init__(*args, **kwargs)
-        self._latest_call: tuple[str, str] | None = None  # (ticket id, last_called_at)
+        self._seen_calls: dict[str, str] = {}  # ticket id -> last_called_at already on the board
         self._voice_lock = threading.Lock()
         self._board_seen = False
 
@@ -97,22 +97,22 @@ class DisplayApp(PstApp):
         counts = self.queue.waiting_counts()
         self.query_one("#waiting", Static).update("\n".join(
             f"{s.letter}  {s.name(self.lang)}: {counts.get(s.code, 0)}" for s in all_services()))
-        if calls and calls[0].counter:
-            newest = calls[0]
-            marker = (newest.id, str(newest.last_called_at))
-            if marker != self._latest_call:
-                self._latest_call = marker
-                self._flash(newest.counter)
-                if self._board_seen:  # a new call or a recall, not what was on the board at start
-                    self.announce(newest.number, newest.counter)
+        # Every call or recall newer than the board has seen is read aloud, oldest first, so
+        # two counters calling within one poll are both announced.
+        fresh = [c for c in calls if c.counter and self._seen_calls.get(c.id) != str(c.last_called_at)]
+        self._seen_calls = {c.id: str(c.last_called_at) for c in calls}
+        if fresh:
+            self._flash(fresh[0].counter)
+            if self._board_seen:  # not what was on the board at start
+                self.announce([(c.number, c.counter) for c in reversed(fresh)])
         self._board_seen = True
 
     @work(thread=True, group="voice", exit_on_error=False)
-    def announce(self, number: str, counter: int) -> None:
-        """Read the call aloud, one announcement after the other."""
-        text = announcement(number, counter, self.settings.display.voice_text)
+    def announce(self, calls: list[tuple[str, int]]) -> None:
+        """Read the calls aloud in order, one announcement after the other."""
         with self._voice_lock:
-            speak(self.settings.display, text)
+            for number, counter in calls:
+                speak(self.settings.display, announcement(number, counter, self.settings.display.voice_text))
 
     def _flash(self, counter: int) -> None:
         for panel in self.query(CounterPanel):

@@ -24,3 +24,22 @@ def test_silent_when_nothing_can_speak_or_voice_is_off():
     assert speech_command(DisplaySettings(voice_command="no-such-speaker -v id"), "x") is None
     assert speak(DisplaySettings(voice_command="no-such-speaker"), "x") is False
     assert speech_command(DisplaySettings(voice=False), "x") is None
+
+
+@pytest.mark.parametrize("template", ["Nomor {nomor} ke loket {counter}", "Nomor {letter", "{0} loket"])
+def test_a_voice_text_with_unknown_fields_is_refused_when_the_config_loads(template):
+    """Refused at load (exit 6 with the field named), not by a silent display later."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="voice_text"):
+        DisplaySettings(voice_text=template)
+
+
+def test_a_bad_voice_text_in_the_config_file_stops_the_cli_with_the_field_named(tmp_path, capsys, monkeypatch):
+    from screens.main import main
+
+    monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "pst.db"))
+    (tmp_path / "config.toml").write_text('[display]\nvoice_text = "Nomor {nomor}"\n')
+    code = main(["--config", str(tmp_path / "config.toml"), "ticket", "list"])
+    err = capsys.readouterr().err
+    assert code == 6 and "voice_text" in err and "{nomor}" in err and "Traceback" not in err

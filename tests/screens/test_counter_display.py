@@ -236,6 +236,31 @@ async def test_display_reads_calls_and_recalls_aloud(settings, clock, tmp_path):
     assert said.read_text().splitlines() == ["Nomor antrian B, nol nol satu, silakan ke loket dua"] * 2
 
 
+async def test_display_reads_every_call_when_two_counters_call_at_once(settings, clock, tmp_path):
+    """Two calls landing within one poll of the board are both read aloud, in call order."""
+    said = tmp_path / "said.txt"
+    speaker = tmp_path / "speaker.py"
+    speaker.write_text("import sys\nopen(sys.argv[1], 'a').write(sys.argv[-1] + '\\n')\n")
+    voiced = settings.model_validate({**settings.model_dump(mode="json"), "display": {
+        "voice": True, "voice_command": f"{sys.executable} {speaker} {said}"}})
+    seed(voiced, clock, "B", "C")
+    app = DisplayApp(voiced, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        with Store(voiced.db_path, clock=clock) as store:
+            queue = queue_for(store, voiced)
+            queue.call_next(1, services=["B"])
+            clock.advance(seconds=1)
+            queue.call_next(2, services=["C"])
+        for _ in range(80):
+            await pilot.pause(0.05)
+            if said.exists() and len(said.read_text().splitlines()) == 2:
+                break
+    assert said.read_text().splitlines() == [
+        "Nomor antrian B, nol nol satu, silakan ke loket satu",
+        "Nomor antrian C, nol nol satu, silakan ke loket dua"]
+
+
 async def test_dashboard_shows_the_day(settings, clock):
     (ticket,) = seed(settings, clock, "B")
     clock.advance(minutes=12)
