@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -131,7 +132,7 @@ class Store:
         """Append to the outbox; must run inside ``write()``."""
         if not self.conn.in_transaction:
             raise RuntimeError("record_change outside a write transaction")
-        change_id = new_id()
+        change_id = self._next_change_id()
         self.conn.execute(
             "INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -139,6 +140,22 @@ class Store:
              self.terminal_id, iso(self.clock.now())),
         )
         return change_id
+
+    def _next_change_id(self) -> str:
+        """A UUIDv7 above every change id this store has made (or restored: ``changes.floor``).
+
+        The clock alone orders ids only within one process: the kiosk, counter and display
+        share this outbox, and a clock can step back (NTP). The centre keeps the change with
+        the larger id, so ids must grow in outbox order; writes are serialised by BEGIN
+        IMMEDIATE, so reading the last one here is safe."""
+        candidate = uuid.UUID(new_id())
+        last = [r[0] for r in self.conn.execute(
+            "SELECT id FROM changes WHERE seq = (SELECT MAX(seq) FROM changes)"
+            " UNION ALL SELECT value FROM meta WHERE key = 'changes.floor'")]
+        highest = max((uuid.UUID(v).int for v in last), default=-1)
+        if candidate.int <= highest:
+            candidate = uuid.UUID(int=highest + 1)
+        return str(candidate)
 
     # -- reading ------------------------------------------------------------------------
 

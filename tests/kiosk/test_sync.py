@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -91,6 +92,45 @@ def test_push_is_in_order_exactly_once_and_keeps_id_numbers_home(tmp_path, pg):
     assert "id_number" not in guest and guest["id_masked"] == "3273********0001" and len(guest["id_hash"]) == 64
     everything = json.dumps(central_rows(pg, "SELECT payload FROM pst.changes"))
     assert "3273014101900001" not in everything
+
+
+def _in_process(settings, code, *, clock_back_s=0):
+    """Run ``code`` in another Python process on the same store and config, its wall clock
+    (the one UUIDv7 change ids come from) stepped back ``clock_back_s`` seconds."""
+    script = textwrap.dedent(f"""
+        import time
+        _real = time.time_ns
+        time.time_ns = lambda: _real() - {int(clock_back_s * 1e9)}
+        from kiosk import config
+        from kiosk.store import Store
+        from kiosk.tickets import queue_for
+        s = config.load()
+        with Store(s.db_path) as store:
+    """) + textwrap.indent(textwrap.dedent(code), " " * 4)
+    cfg = Path(settings.db_path).with_suffix(".toml")  # office() writes them side by side
+    env = {**os.environ, "PST_KIOSK_CONFIG": str(cfg), "PST_KIOSK_DB": str(settings.db_path)}
+    return subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=60, check=True)
+
+
+def test_a_clock_stepped_back_in_another_process_still_moves_the_centre_forward(tmp_path, pg):
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        issue_ticket(store, settings, "B")  # the kiosk process, on time
+    # The counter is another process whose clock NTP has just stepped back a minute.
+    _in_process(settings, "queue_for(store, s).call_next(1)", clock_back_s=60)
+    with Store(settings.db_path) as store:
+        ids = [uuid.UUID(r[0]).int for r in store.conn.execute("SELECT id FROM changes ORDER BY seq")]
+        assert len(ids) == 3 and ids == sorted(set(ids))  # strictly increasing in outbox order
+        assert store.row("SELECT status FROM tickets")["status"] == "called"
+        assert sync.run(store, settings).ok
+        # and once more from the kiosk's side on time, then from the stepped-back one again
+        queue_for(store, settings).start(store.row("SELECT id FROM tickets")["id"])
+    _in_process(settings, "q = queue_for(store, s); q.finish(store.row('SELECT id FROM tickets')['id'])",
+                clock_back_s=120)
+    with Store(settings.db_path) as store:
+        assert sync.run(store, settings).ok
+    assert central_rows(pg, "SELECT data->>'status' FROM pst.tickets") == [("done",)]
 
 
 def test_a_batch_sent_twice_changes_nothing(tmp_path, pg):
