@@ -125,11 +125,13 @@ def _guest_row(data: GuestData, stamp: str) -> dict[str, Any]:
 
 
 def _save_guest(store: Store, data: GuestData, consent_at: str) -> tuple[str, bool]:
-    """Insert a new guest, or update the one with the same ID (or email). (id, returning)"""
+    """Insert a new guest, or update the one with the same ID number. (id, returning)
+
+    Only the ID number identifies a person: an email typed at the kiosk may be someone
+    else's (or shared), so it never selects a record to overwrite; emails need not be unique."""
     existing = store.row(
-        "SELECT id FROM guests WHERE anonymised_at IS NULL AND ((id_type = ? AND id_number = ?)"
-        " OR email = ?) ORDER BY (id_number = ?) DESC LIMIT 1",
-        (data.id_type, data.id_number, data.email, data.id_number))
+        "SELECT id FROM guests WHERE anonymised_at IS NULL AND id_number = ?"
+        " ORDER BY updated_at DESC LIMIT 1", (data.id_number,))
     row = _guest_row(data, consent_at)
     row.update(consent_version=identity.notice_version(), consent_at=consent_at)
     if existing:

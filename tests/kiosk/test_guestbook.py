@@ -86,3 +86,36 @@ def test_arbitrary_forms_are_stored_valid_or_not_at_all(store, settings, raw):
     register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=guest)
     row = store.row("SELECT * FROM guests WHERE id_number = ?", (guest.id_number,))
     assert identity.email(row["email"]) == row["email"]
+
+
+ANDI = {"name": "Andi Wijaya", "id_type": "ktp", "id_number": "3273010101900002",
+        "email": "andi@example.com", "segment": "perorangan"}
+BAMBANG = {"name": "Bambang Sutrisno", "id_type": "ktp", "id_number": "3273010101900003",
+           "email": "bambang@example.com", "segment": "perorangan"}
+
+
+def test_someone_elses_email_never_rewrites_their_record(store, settings):
+    andi = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                          guest=validate_guest(ANDI))
+    # Bambang types his own NIK but Andi's email: a new guest; Andi's row and visit stay his.
+    bambang = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                             guest=validate_guest({**BAMBANG, "email": ANDI["email"]}))
+    assert bambang.guest_id != andi.guest_id and not bambang.returning
+    row = store.row("SELECT name, id_number, email FROM guests WHERE id = ?", (andi.guest_id,))
+    assert row == {"name": "Andi Wijaya", "id_number": "3273010101900002", "email": "andi@example.com"}
+    assert store.row("SELECT guest_id FROM visits WHERE id = ?", (andi.visit_id,))["guest_id"] == andi.guest_id
+    assert count(store, "guests") == 2
+
+
+def test_same_card_with_a_new_email_is_the_same_guest_and_leaves_others_alone(store, settings):
+    bambang = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                             guest=validate_guest(BAMBANG))
+    andi = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                          guest=validate_guest(ANDI))
+    # Andi again with his own NIK and Bambang's email: Andi's record, never Bambang's.
+    again = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                           guest=validate_guest({**ANDI, "email": BAMBANG["email"]}))
+    assert again.guest_id == andi.guest_id and again.returning
+    row = store.row("SELECT name, id_number, email FROM guests WHERE id = ?", (bambang.guest_id,))
+    assert row == {"name": "Bambang Sutrisno", "id_number": "3273010101900003", "email": "bambang@example.com"}
+    assert count(store, "guests") == 2
