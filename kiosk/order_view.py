@@ -10,10 +10,11 @@ from kiosk.sales import Order
 
 
 def allowed_actions(order: Order, role: str | None) -> list[str]:
-    """The actions a person with ``role`` may take on the order now (None: open desk).
+    """The actions a person with ``role`` may take on the order now (None: open desk, where
+    anyone may act as an officer but money is verified only by a logged-in treasurer).
     The use cases check the same rules again; this only decides what a screen offers."""
     officer = role in (None, "petugas", "admin")
-    treasurer = role in (None, "bendahara")
+    treasurer = role == "bendahara"
     s = order.status
     acts: list[str] = []
     if officer and s in ("draft", "checked"):

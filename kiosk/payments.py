@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from kiosk import audit, reference
-from kiosk.accounts import User, require
+from kiosk.accounts import Forbidden, User, require
 from kiosk.catalogue import active
 from kiosk.clock import iso
 from kiosk.config import Settings
@@ -78,11 +78,20 @@ def submit_payment(store: Store, actor: User | None, order_id: str, *, method: s
         return _record(store, actor, order.id, "payment", {"method": method, "amount": amount})
 
 
+def _require_treasurer(store: Store, actor: User | None) -> User:
+    """Money is verified and receipted only by a logged-in treasurer, even while the desk
+    is open (no accounts yet): the receipt names who took the money."""
+    if actor is None:
+        raise Forbidden("sales.treasurer_login")
+    require(store, actor, *TREASURER)
+    return actor
+
+
 def verify_payment(store: Store, actor: User | None, order_id: str, *, accept: bool = True,
                    reason: str = "") -> Order:
     """The treasurer checks the money arrived (cash counted, NTPN or transfer confirmed)."""
     with store.write():
-        require(store, actor, *TREASURER)
+        actor = _require_treasurer(store, actor)
         order = get(store, order_id)
         _expect(order, "verify", "invoiced")
         pending = next((p for p in order.payments if p.status == "submitted"), None)
@@ -95,12 +104,12 @@ def verify_payment(store: Store, actor: User | None, order_id: str, *, accept: b
         now = iso(store.clock.now())
         if accept:
             store.conn.execute("UPDATE payments SET status = 'verified', verified_at = ?, verified_by = ?"
-                               " WHERE id = ?", (now, actor.id if actor else None, pending.id))
+                               " WHERE id = ?", (now, actor.id, pending.id))
             _set(store, order.id, status="paid")
         else:
             store.conn.execute("UPDATE payments SET status = 'rejected', reject_reason = ?, verified_at = ?,"
                                " verified_by = ? WHERE id = ?",
-                               ((reason or "").strip() or "-", now, actor.id if actor else None, pending.id))
+                               ((reason or "").strip() or "-", now, actor.id, pending.id))
             _set(store, order.id)
         return _record(store, actor, order.id, "verify" if accept else "reject_payment",
                        {"payment": pending.id, "amount": pending.amount})
@@ -109,7 +118,7 @@ def verify_payment(store: Store, actor: User | None, order_id: str, *, accept: b
 def issue_receipt(store: Store, settings: Settings, actor: User | None, order_id: str) -> Order:
     """The receipt (kuitansi), numbered per office and year, with the amount in words."""
     with store.write():
-        require(store, actor, *TREASURER)
+        actor = _require_treasurer(store, actor)
         order = get(store, order_id)
         _expect(order, "receipt", "paid")
         payment = next((p for p in order.payments if p.status == "verified"), None)
@@ -123,7 +132,7 @@ def issue_receipt(store: Store, settings: Settings, actor: User | None, order_id
             "id": new_id(), "created_at": iso(now), "terminal_id": store.terminal_id,
             "order_id": order.id, "payment_id": payment.id, "number": number, "year": year,
             "seq": seq, "amount": payment.amount, "terbilang": terbilang(payment.amount),
-            "issued_at": iso(now), "issued_by": actor.id if actor else None})
+            "issued_at": iso(now), "issued_by": actor.id})
         _set(store, order.id, status="receipted")
         return _record(store, actor, order.id, "receipt", {"receipt": number, "amount": payment.amount})
 

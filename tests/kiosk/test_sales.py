@@ -441,3 +441,34 @@ def test_screens_offer_only_what_the_role_may_do_now(store, settings, staff):
     order = payments.verify_payment(store, treasurer, order.id)
     assert allowed_actions(order, "bendahara")[:1] == ["receipt"] and "cancel" not in allowed_actions(order, "petugas")
     assert [key for _, key, _ in timeline(order)] == ["created", "agreed", "checked", "invoiced", "payment", "verified"]
+
+
+def _invoiced(store, settings, actor, name="Andi", measure=10):
+    order = sales.create_order(store, settings, actor, customer_name=name, segment="perorangan")
+    sales.add_line(store, actor, order.id, product="publikasi-elektronik", measure=measure)
+    sales.agree(store, actor, order.id)
+    sales.check_documents(store, actor, order.id)
+    return sales.issue_invoice(store, settings, actor, order.id)
+
+
+def test_open_desk_cannot_verify_money_or_issue_receipts(store, settings):
+    from kiosk.order_view import allowed_actions
+
+    order = _invoiced(store, settings, None)  # no accounts yet: the desk is open
+    order = payments.submit_payment(store, None, order.id, method="cash", amount=50_000)
+    assert not {"verify", "reject", "receipt"} & set(allowed_actions(order, None))
+    for attempt in (lambda: payments.verify_payment(store, None, order.id),
+                    lambda: payments.verify_payment(store, None, order.id, accept=False, reason="x")):
+        with pytest.raises(Forbidden) as err:
+            attempt()
+        assert "pst-kiosk user add" in err.value.message("id") and "bendahara" in err.value.message("en")
+    unchanged = sales.get(store, order.id)
+    assert unchanged.status == "invoiced" and [p.status for p in unchanged.payments] == ["submitted"]
+    # Once a treasurer account exists and acts, the receipt still needs that treasurer.
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    payments.verify_payment(store, treasurer, order.id)
+    with pytest.raises(Forbidden):
+        payments.issue_receipt(store, settings, None, order.id)
+    assert sales.get(store, order.id).receipt is None
+    assert payments.issue_receipt(store, settings, treasurer, order.id).receipt.number == "0001/KW/1373/2026"

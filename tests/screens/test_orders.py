@@ -219,3 +219,26 @@ async def test_mismatched_abstract_moves_the_ticket_to_consultation(settings, cl
         rows = store.rows("SELECT service, status FROM tickets ORDER BY created_at")
     assert rows == [{"service": "penjualan", "status": "transferred"},
                     {"service": "konsultasi", "status": "waiting"}]
+
+
+async def test_open_desk_offers_no_treasurer_buttons(settings, clock):
+    from kiosk import payments
+
+    with Store(settings.db_path, clock=clock) as store:  # no accounts: the desk is open
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, None, order.id)
+        sales.check_documents(store, None, order.id)
+        sales.issue_invoice(store, settings, None, order.id)
+        payments.submit_payment(store, None, order.id, method="cash", amount=50_000)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+        assert "revise" in actions(pilot)
+        assert not {"verify", "reject", "receipt"} & set(actions(pilot))
+    with Store(settings.db_path) as store:
+        assert sales.get(store, order.id).status == "invoiced"
