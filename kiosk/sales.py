@@ -12,8 +12,9 @@ allowed now is refused with the reason.
 
 from __future__ import annotations
 
+import calendar
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -224,15 +225,18 @@ def _local_day(store: Store, settings: Settings) -> date:
     return store.clock.now().astimezone(settings.office.tz).date()
 
 
-def _add_month(moment: datetime) -> datetime:
-    """One calendar month later (31 Jan -> 28/29 Feb)."""
-    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
-    for day in (moment.day, 30, 29, 28):
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+def _add_month(day: date) -> date:
+    """The same day one calendar month later, clamped to the month's end (31 Jan -> 28/29 Feb)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def invoice_valid_until(issued: datetime, settings: Settings) -> datetime:
+    """An invoice is valid one month (seeds 001, 003), counted in the office's time zone, to the
+    end of the day printed on it: a customer paying on the printed last day is accepted."""
+    tz = settings.office.tz
+    last_day = _add_month(issued.astimezone(tz).date())
+    return datetime.combine(last_day, time.max, tz)
 
 
 # -- request, agreement, documents --------------------------------------------------------------
@@ -394,7 +398,7 @@ def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id
             "id": new_id(), "created_at": iso(now), "terminal_id": store.terminal_id,
             "order_id": order.id, "number": number, "version": version, "total": order.total,
             "lines": json.dumps([line.model_dump() for line in order.lines]),
-            "issued_at": iso(now), "valid_until": iso(_add_month(now)),
+            "issued_at": iso(now), "valid_until": iso(invoice_valid_until(now, settings)),
             "issued_by": actor.id if actor else None})
         _set(store, order.id, status="invoiced", sample_note=note)
         return _record(store, actor, order.id, "invoice", {"invoice": number, "version": version,

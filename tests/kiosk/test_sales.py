@@ -472,3 +472,29 @@ def test_open_desk_cannot_verify_money_or_issue_receipts(store, settings):
         payments.issue_receipt(store, settings, None, order.id)
     assert sales.get(store, order.id).receipt is None
     assert payments.issue_receipt(store, settings, treasurer, order.id).receipt.number == "0001/KW/1373/2026"
+
+
+@pytest.mark.parametrize("issued, last_day", [
+    (datetime(2027, 1, 31, 6, 0), date(2027, 2, 28)),    # 30 Jan in UTC; clamped to February's end
+    (datetime(2028, 1, 31, 9, 0), date(2028, 2, 29)),    # leap year
+    (datetime(2026, 11, 23, 0, 30), date(2026, 12, 23)),  # 22 Nov in UTC
+    (datetime(2026, 12, 31, 23, 50), date(2027, 1, 31)),  # over the year's end
+    (datetime(2026, 3, 31, 10, 0), date(2026, 4, 30)),
+])
+def test_an_invoice_is_payable_to_the_end_of_the_printed_last_day(store, settings, clock, issued, last_day):
+    from datetime import timedelta
+
+    from kiosk.sales_print import invoice_paper
+
+    clock.set(issued.replace(tzinfo=JAKARTA))
+    on_time = _invoiced(store, settings, None)
+    late = _invoiced(store, settings, None, name="Beni")
+    assert invoice_paper(store, settings, on_time).valid_until == f"{last_day:%d-%m-%Y}"
+    end_of_day = datetime(last_day.year, last_day.month, last_day.day, 23, 59, 59, tzinfo=JAKARTA)
+    clock.set(end_of_day)
+    assert payments.submit_payment(store, None, on_time.id, method="cash", amount=50_000).payments
+    clock.set(end_of_day + timedelta(seconds=1))  # midnight: the next day
+    with pytest.raises(Refused) as err:
+        payments.submit_payment(store, None, late.id, method="cash", amount=50_000)
+    assert f"{last_day:%d-%m-%Y}" in err.value.message("id")
+    assert sales.get(store, late.id).payments == []
