@@ -1,6 +1,7 @@
 """Reports for a day, a month or any range of local days: visits by service, segment,
 purpose, education and gender; waiting and service times (median, 90th percentile); the
-share called within the service standard; no-shows; lockers still open; sales by product
+share called within the service standard (visitors still uncalled past it count as
+misses); no-shows; lockers still open; sales by product
 and payment method; receipts; the satisfaction index.
 
 Waiting time is from entering the queue to the first call; service time from start to
@@ -93,6 +94,13 @@ def report(store: Store, settings: Settings, start: date, end: date) -> dict[str
     within = conn.execute("SELECT COUNT(*) FROM tickets INDEXED BY tickets_wait WHERE day BETWEEN ? AND ?"
                           " AND wait_seconds IS NOT NULL AND wait_seconds <= ?",
                           (s, e, standard * 60 + 1e-6)).fetchone()[0]
+    # A visitor still uncalled past the standard (at the end of the period, or now for a
+    # period not over yet) missed it too, though no wait was ever recorded for them.
+    cutoff = min(store.clock.now(), datetime.combine(end + timedelta(days=1), time.min, tz))
+    uncalled_late = conn.execute(
+        "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND called_at IS NULL AND day BETWEEN ? AND ?"
+        " AND queued_at <= ?", (s, e, iso(cutoff - timedelta(minutes=standard)))).fetchone()[0]
+    measured = waits["n"] + uncalled_late
     sales_by_product = {k: v for k, v in conn.execute(
         "SELECT l.product, SUM(l.amount) FROM receipts r JOIN order_lines l ON l.order_id = r.order_id"
         " AND l.removed_at IS NULL WHERE r.issued_at >= ? AND r.issued_at < ? GROUP BY 1 ORDER BY 1", (lo, hi))}
@@ -103,8 +111,9 @@ def report(store: Store, settings: Settings, start: date, end: date) -> dict[str
                             " WHERE issued_at >= ? AND issued_at < ?", (lo, hi)).fetchone()
     zero = conn.execute("SELECT COUNT(*) FROM orders WHERE zero_basis IS NOT NULL AND status = 'delivered'"
                         " AND delivered_at >= ? AND delivered_at < ?", (lo, hi)).fetchone()[0]
-    lockers_open = conn.execute("SELECT COUNT(*) FROM lockers WHERE returned_at IS NULL"
-                                " AND assigned_at < ?", (hi,)).fetchone()[0]
+    # Cards held at the end of the period (so a past report reads the same tomorrow).
+    lockers_open = conn.execute("SELECT COUNT(*) FROM lockers WHERE assigned_at < ?"
+                                " AND (returned_at IS NULL OR returned_at >= ?)", (hi, hi)).fetchone()[0]
     ikm = survey.index(store, s, e)
     ikm_by_service = {svc: survey.index(store, s, e, svc).model_dump() for (svc,) in conn.execute(
         "SELECT DISTINCT service FROM ratings WHERE day BETWEEN ? AND ? ORDER BY 1", (s, e))}
@@ -116,8 +125,8 @@ def report(store: Store, settings: Settings, start: date, end: date) -> dict[str
         "tickets": tickets,
         "waiting_minutes": {"median": waits[0.5], "p90": waits[0.9], "called": waits["n"]},
         "service_minutes": {"median": services[0.5], "p90": services[0.9], "finished": services["n"]},
-        "within_standard": {"minutes": standard, "count": within,
-                            "share": round(within / waits["n"], 4) if waits["n"] else None},
+        "within_standard": {"minutes": standard, "count": within, "uncalled_late": uncalled_late,
+                            "share": round(within / measured, 4) if measured else None},
         "lockers_open": lockers_open,
         "sales": {"by_product": sales_by_product, "by_method": sales_by_method,
                   "receipts": receipts[0], "receipts_total": receipts[1], "zero_tariff_delivered": zero},

@@ -109,6 +109,7 @@ class Index(BaseModel):
     respondents: int
     elements: dict[str, float]  # mean score per element (1-4)
     element_index: dict[str, float]  # x 25
+    element_grade: dict[str, str]  # A-D of each element's index
     ikm: float | None
     grade: str | None
 
@@ -116,11 +117,15 @@ class Index(BaseModel):
 def compute(rows: list[dict[str, Any]]) -> Index:
     """IKM: mean per element, then the mean of the nine means x 25."""
     if not rows:
-        return Index(respondents=0, elements={}, element_index={}, ikm=None, grade=None)
-    means = {code: sum(r[code] for r in rows) / len(rows) for code in ELEMENTS}
-    value = round(sum(means.values()) / len(ELEMENTS) * 25, 2)
-    return Index(respondents=len(rows), elements={k: round(v, 3) for k, v in means.items()},
-                 element_index={k: round(v * 25, 2) for k, v in means.items()},
+        return Index(respondents=0, elements={}, element_index={}, element_grade={}, ikm=None, grade=None)
+    return _index(len(rows), [sum(r[code] for r in rows) / len(rows) for code in ELEMENTS])
+
+
+def _index(respondents: int, means: list[float]) -> Index:
+    value = round(sum(means) / len(ELEMENTS) * 25, 2)
+    per = {k: round(v * 25, 2) for k, v in zip(ELEMENTS, means)}
+    return Index(respondents=respondents, elements={k: round(v, 3) for k, v in zip(ELEMENTS, means)},
+                 element_index=per, element_grade={k: grade(v)[0] for k, v in per.items()},
                  ikm=value, grade=grade(value)[0])
 
 
@@ -136,10 +141,7 @@ def index(store: Store, start: str, end: str, service: str | None = None) -> Ind
     count, *means = store.conn.execute(sql, tuple(params)).fetchone()
     if not count:
         return compute([])
-    value = round(sum(means) / len(ELEMENTS) * 25, 2)
-    return Index(respondents=count, elements={k: round(v, 3) for k, v in zip(ELEMENTS, means)},
-                 element_index={k: round(v * 25, 2) for k, v in zip(ELEMENTS, means)},
-                 ikm=value, grade=grade(value)[0])
+    return _index(count, means)
 
 
 __all__ = ["ELEMENTS", "Index", "Rateable", "compute", "find_rateable", "grade", "index", "submit"]

@@ -130,6 +130,8 @@ def _print_report(ctx: Context, data: dict[str, Any]) -> None:
     print(t("report.waiting", lang, median=w["median"] if w["median"] is not None else "-",
             p90=w["p90"] if w["p90"] is not None else "-",
             share=f"{ws['share'] * 100:.1f}%" if ws["share"] is not None else "-", minutes=ws["minutes"]))
+    if ws.get("uncalled_late"):
+        print(t("report.uncalled_late", lang, minutes=ws["minutes"], count=ws["uncalled_late"]))
     print(t("report.service", lang, median=sv["median"] if sv["median"] is not None else "-",
             p90=sv["p90"] if sv["p90"] is not None else "-"))
     print(t("report.lockers", lang, count=data["lockers_open"]))
@@ -141,3 +143,17 @@ def _print_report(ctx: Context, data: dict[str, Any]) -> None:
     ikm = data["ikm"]
     print(t("report.ikm", lang, ikm=ikm["ikm"] if ikm["ikm"] is not None else "-",
             grade=ikm["grade"] or "-", n=ikm["respondents"]))
+    if ikm["respondents"]:
+        from kiosk.services import by_code
+        from kiosk.survey import element_name
+
+        print(t("report.ikm_elements", lang))
+        for code, value in ikm["element_index"].items():
+            print(f"    {code} {element_name(code, lang)}: {value} ({ikm['element_grade'][code]})")
+        print(t("report.ikm_services", lang))
+        for service, per in data["ikm_by_service"].items():
+            try:
+                name = by_code(service).name(lang)
+            except NotFound:  # a service since removed from data/services.toml
+                name = service
+            print(f"    {name}: {per['ikm']} ({per['grade']}), {per['respondents']}")

@@ -1,6 +1,7 @@
 """IKM against a table, and a report against figures computed by hand."""
 
 import csv
+import json
 import io
 from datetime import date
 
@@ -81,7 +82,7 @@ def test_report_agrees_with_hand_computed_figures(store, settings, clock):
                                 billing_code="820261123000123", ntpn="0A1B2C3D4E5F6G7H")
         payments.verify_payment(store, treasurer, order.id)
         payments.issue_receipt(store, settings, treasurer, order.id)
-    lockers.assign(store, settings, admin, id_type="sim", id_number="123456789012", holder_name="Andi")
+    held = lockers.assign(store, settings, admin, id_type="sim", id_number="123456789012", holder_name="Andi")
 
     day = date(2026, 11, 23)
     r = reports.report(store, settings, day, day)
@@ -94,13 +95,26 @@ def test_report_agrees_with_hand_computed_figures(store, settings, clock):
     assert (r["tickets"]["issued"], r["tickets"]["served"], r["tickets"]["no_show"]) == (4, 2, 1)
     assert r["waiting_minutes"] == {"median": 10.0, "p90": 11.6, "called": 3}   # waits 4, 12, 10
     assert r["service_minutes"] == {"median": 9.0, "p90": 9.8, "finished": 2}   # 10 and 8
-    assert r["within_standard"] == {"minutes": 10, "count": 2, "share": 0.6667}
+    # Cici (C-001) was queued at 09:30 and it is 09:30: not yet a miss.
+    assert r["within_standard"] == {"minutes": 10, "count": 2, "uncalled_late": 0, "share": 0.6667}
     assert r["lockers_open"] == 1
     assert r["sales"]["by_product"] == {"peta-kabkota-desa": 70_000, "publikasi-elektronik": 50_000}
     assert r["sales"]["by_method"] == {"billing": 50_000, "cash": 70_000}
     assert (r["sales"]["receipts"], r["sales"]["receipts_total"]) == (2, 120_000)
     assert r["ikm"]["ikm"] == 87.5 and r["ikm"]["grade"] == "B" and r["ikm"]["respondents"] == 2
     assert r["ikm_by_service"]["perpustakaan"]["ikm"] == 100.0
+    assert r["ikm"]["element_index"]["u1"] == 87.5 and r["ikm"]["element_grade"]["u1"] == "B"
+    assert r["ikm_by_service"]["penjualan"]["element_grade"] == dict.fromkeys(survey.ELEMENTS, "C")  # 75.0
+    # 09:41: Cici has waited 11 minutes uncalled -> 2 within of 3 called + 1 uncalled late.
+    clock.advance(minutes=11)
+    later = reports.report(store, settings, day, day)
+    assert later["within_standard"] == {"minutes": 10, "count": 2, "uncalled_late": 1, "share": 0.5}
+    # The card comes back the next day: the day's report still says one card was held at
+    # closing, the next day's says none.
+    clock.advance(days=1)
+    lockers.return_card(store, admin, held.locker.id)
+    assert reports.report(store, settings, day, day)["lockers_open"] == 1
+    assert reports.report(store, settings, date(2026, 11, 24), date(2026, 11, 24))["lockers_open"] == 0
     other = reports.report(store, settings, date(2026, 11, 22), date(2026, 11, 22))
     assert other["visits"]["total"] == 0 and other["ikm"]["ikm"] is None
     rows = list(csv.reader(io.StringIO(reports.to_csv(r))))
@@ -126,3 +140,43 @@ def test_rating_rules(store, settings, clock):
         survey.find_rateable(store, q, "a1")  # one rating per visit
     row = store.row("SELECT visit_id, comment FROM ratings")
     assert row["visit_id"] and row["comment"] == "Petugas ramah"
+
+
+def test_report_command_text_json_csv_and_bad_dates(store, settings, clock, tmp_path, capsys):
+    from screens.main import main
+
+    q = queue_for(store, settings)
+    t = _visit(store, settings, clock, "A", "Ani", "3273014101900001")
+    _visit(store, settings, clock, "C", "Cici", "3273014201900003")       # never called
+    clock.advance(minutes=3)
+    q.call_next(1, ["A"])
+    q.start(t.id)
+    clock.advance(minutes=6)
+    q.finish(t.id)
+    survey.submit(store, q, survey.find_rateable(store, q, t.number), dict.fromkeys(survey.ELEMENTS, 3))
+    cfg = str(tmp_path / "config.toml")
+
+    def run(*argv):
+        code = main(["--config", cfg, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, _ = run("report", "day", "--date", "2026-11-23")
+    assert code == 0
+    assert "Kunjungan (buku tamu): 2" in out
+    assert "median 3.0" in out and "dipanggil dalam 10 menit: 50.0%" in out   # Cici missed it
+    assert "belum dipanggil setelah lewat 10 menit" in out
+    assert "IKM: 75.0 (mutu C), 1 responden" in out
+    assert "u1 Persyaratan pelayanan: 75.0 (C)" in out and "Perpustakaan: 75.0 (C), 1" in out
+    code, out, _ = run("--lang", "en", "report", "day", "--date", "2026-11-23")
+    assert code == 0 and "Satisfaction index: 75.0 (grade C), 1 respondents" in out
+    assert "u1 Service requirements: 75.0 (C)" in out and "Library: 75.0 (C), 1" in out
+    code, out, _ = run("report", "day", "--date", "2026-11-23", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["within_standard"]["share"] == 0.5 and data["ikm"]["element_grade"]["u9"] == "C"
+    code, out, _ = run("report", "month", "--month", "2026-11", "--csv")
+    assert code == 0 and ["visits", "total", "2"] in list(csv.reader(io.StringIO(out)))
+    for bad in (["day", "--date", "2026-13-01"], ["month", "--month", "nov"],
+                ["range", "--from", "2026-11-30", "--to", "2026-11-01"]):
+        code, out, err = run("report", *bad)
+        assert code != 0 and out == "" and "Traceback" not in err and len(err.strip().splitlines()) == 1
