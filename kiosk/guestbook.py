@@ -98,7 +98,8 @@ def validate_guest(raw: Mapping[str, Any]) -> GuestData:
     return GuestData.model_validate(out)
 
 
-def _normalised_lookup(text: str) -> tuple[str, str]:
+def normalised_lookup(text: str) -> tuple[str, str]:
+    """(column, value) to look a guest up by what was typed: an email or an ID number."""
     text = (text or "").strip()
     if "@" in text:
         return "email", text.lower()
@@ -107,7 +108,7 @@ def _normalised_lookup(text: str) -> tuple[str, str]:
 
 def find_returning(store: Store, text: str) -> ReturningGuest | None:
     """A returning guest by ID number or email, revealing only first name and masked ID."""
-    column, value = _normalised_lookup(text)
+    column, value = normalised_lookup(text)
     if len(value) < 4:
         return None
     row = store.row(
@@ -267,7 +268,7 @@ def search_guests(store: Store, actor: Any, text: str, *, limit: int = 10) -> li
     text = (text or "").strip()
     if len(text) < 2:
         return []
-    column, value = _normalised_lookup(text)
+    column, value = normalised_lookup(text)
     rows = store.rows(
         "SELECT id AS guest_id, name, id_type, id_masked, institution, segment FROM guests"
         f" WHERE anonymised_at IS NULL AND (name LIKE ? OR {column} = ?)"

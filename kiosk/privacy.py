@@ -1,19 +1,34 @@
 """Personal data past its retention period is anonymised (UU 27/2022): names, ID numbers,
-contacts go; what reports count (visits by segment, gender, education, disability) stays."""
+contacts go; what reports count (visits by segment, gender, education, disability) stays.
+
+The outbox goes too: earlier changes of an anonymised guest or locker are redacted in
+place (rows kept, so sync order holds) and a new change carries the anonymised record, so
+the centre's latest state is anonymised as well. A data subject's own request (access,
+erasure or withdrawal of consent, through an officer) is served by ``subject_access`` and
+``erase``, both admin-only and audited.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from pydantic import BaseModel
 
 from kiosk import audit
 from kiosk.accounts import User, require
 from kiosk.clock import iso
-from kiosk.guestbook import guest_sync_payload
+from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
+from kiosk.guestbook import guest_sync_payload, normalised_lookup
 from kiosk.store import Store
 
 ANONYMOUS = "(anonim)"
+# Every key a guest, visit or locker payload may hold about a person.
+PERSONAL = ("name", "holder_name", "email", "phone", "npwp", "institution", "id_country",
+            "id_masked", "id_hash", "id_number")
+# json_replace only replaces keys a payload already has: no key is ever added.
+_REDACT_SQL = ("UPDATE changes SET payload = json_replace(payload, "
+               + ", ".join(f"'$.{k}', :{k}" for k in PERSONAL) + ")")
 
 
 class PurgeResult(BaseModel):
@@ -22,10 +37,66 @@ class PurgeResult(BaseModel):
     cutoff: str
 
 
+class SubjectData(BaseModel):
+    """What the office holds about one guest, for a data subject's access request."""
+
+    guest: dict[str, Any]
+    visits: list[dict[str, Any]]
+    lockers: list[dict[str, Any]]
+    orders: list[dict[str, Any]]
+
+
+class Erased(BaseModel):
+    guest_ids: list[str]
+    lockers: int
+
+
+def _anonymous_values(entity_id: str) -> dict[str, Any]:
+    return {"name": ANONYMOUS, "holder_name": ANONYMOUS, "email": f"anon-{entity_id}", "phone": None,
+            "npwp": None, "institution": None, "id_country": None, "id_masked": "****",
+            "id_hash": None, "id_number": f"ANON-{entity_id}"}
+
+
+def _anonymise_guest(store: Store, guest_id: str, stamp: str) -> None:
+    """Anonymise one guest, redact its outbox history and queue the anonymised record."""
+    store.conn.execute(
+        "UPDATE guests SET name = ?, id_number = 'ANON-' || id, id_masked = '****',"
+        " id_country = NULL, email = 'anon-' || id, phone = NULL, institution = NULL,"
+        " npwp = NULL, anonymised_at = ?, updated_at = ? WHERE id = ?",
+        (ANONYMOUS, stamp, stamp, guest_id))
+    store.conn.execute(_REDACT_SQL + " WHERE entity = 'guest' AND entity_id = :entity_id",
+                       {**_anonymous_values(guest_id), "entity_id": guest_id})
+    store.conn.execute(_REDACT_SQL + " WHERE entity = 'visit' AND entity_id IN"
+                       " (SELECT id FROM visits WHERE guest_id = :guest_id)",
+                       {**_anonymous_values(guest_id), "guest_id": guest_id})
+    store.record_change("guest", guest_id, "anonymise", guest_sync_payload(store, guest_id))
+
+
+def _anonymise_lockers(store: Store, where: str, params: dict[str, Any], stamp: str) -> int:
+    """Anonymise the returned lockers matching ``where``; their outbox history too."""
+    from kiosk.lockers import get
+
+    found = store.conn.execute(
+        "UPDATE lockers SET holder_name = :anon, id_number = 'ANON-' || id, id_masked = '****',"
+        f" updated_at = :stamp WHERE returned_at IS NOT NULL AND holder_name != :anon AND ({where})"
+        " RETURNING id", {**params, "anon": ANONYMOUS, "stamp": stamp}).fetchall()
+    for (locker_id,) in found:
+        store.conn.execute(_REDACT_SQL + " WHERE entity = 'locker' AND entity_id = :entity_id",
+                           {**_anonymous_values(locker_id), "entity_id": locker_id})
+        # The trail keeps who did what with the locker, not whose card it was.
+        store.conn.execute("UPDATE changes SET payload = json_replace(payload, '$.detail.id_masked', '****')"
+                           " WHERE entity = 'audit' AND entity_id IN (SELECT id FROM audit"
+                           " WHERE entity = 'locker' AND entity_id = ?)", (locker_id,))
+        store.conn.execute("UPDATE audit SET detail = json_replace(detail, '$.id_masked', '****')"
+                           " WHERE entity = 'locker' AND entity_id = ?", (locker_id,))
+        store.record_change("locker", locker_id, "anonymise", get(store, locker_id).model_dump(mode="json"))
+    return len(found)
+
+
 def purge(store: Store, actor: User | None, *, older_than_days: int) -> PurgeResult:
     """Anonymise guests not seen for ``older_than_days`` and their returned lockers."""
-    if older_than_days < 1:
-        raise ValueError("older_than_days must be positive")
+    if not isinstance(older_than_days, int) or older_than_days < 1:
+        raise Invalid({"older_than": FieldInvalid("invalid.older_than")})
     now = store.clock.now()
     cutoff = iso(now - timedelta(days=older_than_days))
     stamp = iso(now)
@@ -37,18 +108,68 @@ def purge(store: Store, actor: User | None, *, older_than_days: int) -> PurgeRes
             " AND NOT EXISTS (SELECT 1 FROM lockers l WHERE l.guest_id = g.id AND l.returned_at IS NULL)",
             {"cut": cutoff})]
         for guest_id in ids:
-            store.conn.execute(
-                "UPDATE guests SET name = ?, id_number = 'ANON-' || id, id_masked = '****',"
-                " id_country = NULL, email = 'anon-' || id, phone = NULL, institution = NULL,"
-                " npwp = NULL, anonymised_at = ?, updated_at = ? WHERE id = ?",
-                (ANONYMOUS, stamp, stamp, guest_id))
-            store.record_change("guest", guest_id, "anonymise", guest_sync_payload(store, guest_id))
-        lockers = store.conn.execute(
-            "UPDATE lockers SET holder_name = ?, id_number = 'ANON-' || id, id_masked = '****',"
-            " updated_at = ? WHERE returned_at IS NOT NULL AND returned_at < ?"
-            " AND holder_name != ? RETURNING id", (ANONYMOUS, stamp, cutoff, ANONYMOUS)).fetchall()
-        for (locker_id,) in lockers:
-            store.record_change("locker", locker_id, "anonymise", {"id": locker_id})
+            _anonymise_guest(store, guest_id, stamp)
+        lockers = _anonymise_lockers(store, "returned_at < :cut", {"cut": cutoff}, stamp)
         audit.record(store, actor, "privacy.purge", None, None,
-                     {"older_than_days": older_than_days, "guests": len(ids), "lockers": len(lockers)})
-    return PurgeResult(guests=len(ids), lockers=len(lockers), cutoff=cutoff)
+                     {"older_than_days": older_than_days, "guests": len(ids), "lockers": lockers})
+    return PurgeResult(guests=len(ids), lockers=lockers, cutoff=cutoff)
+
+
+def _subject_ids(store: Store, text: str) -> list[str]:
+    """The guests a data subject's ID number (all records with it) or email (exactly one) names."""
+    column, value = normalised_lookup(text)
+    if len(value) < 4:
+        raise Invalid({"guest": FieldInvalid("invalid.guest_lookup")})
+    ids = [r[0] for r in store.conn.execute(
+        f"SELECT id FROM guests WHERE {column} = ? AND anonymised_at IS NULL ORDER BY created_at",
+        (value,))]
+    if not ids:
+        raise NotFound("guestbook.unknown_guest")
+    # An email is typed by whoever fills the form, so several people may have used it:
+    # only the ID number on the card in front of the officer proves whose records they are.
+    if column == "email" and len(ids) > 1:
+        raise Refused("privacy.email_ambiguous", count=len(ids))
+    return ids
+
+
+def subject_access(store: Store, actor: User | None, text: str) -> list[SubjectData]:
+    """Everything stored about the guest(s) named by ID number or email; the look is audited."""
+    with store.write():
+        require(store, actor, "admin")
+        found = []
+        for guest_id in _subject_ids(store, text):
+            guest = store.row("SELECT * FROM guests WHERE id = ?", (guest_id,))
+            visits = store.rows(
+                "SELECT v.created_at, v.service, v.purpose, v.segment, v.education, v.gender,"
+                " v.disability, v.consent_version, t.number AS ticket FROM visits v"
+                " LEFT JOIN tickets t ON t.id = v.ticket_id WHERE v.guest_id = ? ORDER BY v.created_at",
+                (guest_id,))
+            lockers = store.rows(
+                "SELECT locker_no, holder_name, id_type, id_masked, assigned_at, returned_at"
+                " FROM lockers WHERE guest_id = ? ORDER BY assigned_at", (guest_id,))
+            orders = store.rows("SELECT number, created_at, status, customer_name FROM orders"
+                                " WHERE guest_id = ? ORDER BY created_at", (guest_id,))
+            found.append(SubjectData(guest=guest, visits=visits, lockers=lockers, orders=orders))
+            audit.record(store, actor, "guest.show", "guest", guest_id, {})
+    return found
+
+
+def erase(store: Store, actor: User | None, text: str) -> Erased:
+    """Anonymise the guest(s) named by ID number or email now (erasure or withdrawal of
+    consent), with their returned lockers and outbox history. Refused while a card is held.
+    Sales orders stay: they are financial records with their own retention."""
+    stamp = iso(store.clock.now())
+    with store.write():
+        require(store, actor, "admin")
+        ids = _subject_ids(store, text)
+        marks = ", ".join("?" for _ in ids)
+        held = store.row(f"SELECT locker_no FROM lockers WHERE guest_id IN ({marks})"
+                         " AND returned_at IS NULL", tuple(ids))
+        if held:
+            raise Refused("privacy.card_held", number=held["locker_no"])
+        for guest_id in ids:
+            _anonymise_guest(store, guest_id, stamp)
+            audit.record(store, actor, "guest.erase", "guest", guest_id, {})
+        lockers = _anonymise_lockers(store, f"guest_id IN ({', '.join(f':g{i}' for i in range(len(ids)))})",
+                                     {f"g{i}": g for i, g in enumerate(ids)}, stamp)
+    return Erased(guest_ids=ids, lockers=lockers)

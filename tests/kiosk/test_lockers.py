@@ -121,3 +121,31 @@ def test_purge_anonymises_old_guests_but_keeps_counts(store, settings, clock):
 
     assert find_returning(store, "siti@example.com") is None
     assert privacy.purge(store, admin, older_than_days=365).guests == 0  # nothing twice
+
+
+def test_purge_redacts_the_outbox_and_sends_the_anonymised_guest(store, settings, clock):
+    import json
+
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    old = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                         guest=validate_guest({**SITI, "phone": "0812 3456 7890", "institution": "Unand"}))
+    kept = lockers.assign(store, settings, admin, id_type="ktp", id_number="", holder_name="",
+                          guest_id=old.guest_id)
+    lockers.return_card(store, admin, kept.locker.id)
+    before = store.rows("SELECT seq, entity, entity_id, op FROM changes ORDER BY seq")
+    clock.advance(days=800)
+    privacy.purge(store, admin, older_than_days=730)
+    after = store.rows("SELECT seq, entity, entity_id, op, payload FROM changes ORDER BY seq")
+    # The history keeps its rows and order; nothing in it names the person any more.
+    assert [{k: r[k] for k in ("seq", "entity", "entity_id", "op")} for r in after[:len(before)]] == before
+    everything = " ".join(r["payload"] for r in after)
+    for personal in ("Siti", "Aminah", "siti@example.com", "+6281234567890", "Unand", "3273********0001"):
+        assert personal not in everything, personal
+    guest_changes = [json.loads(r["payload"]) for r in after if r["entity"] == "guest"]
+    assert guest_changes[-1]["name"] == "(anonim)" and guest_changes[-1]["anonymised_at"]
+    assert guest_changes[-1]["segment"] == "akademisi"
+    assert all(p["name"] == "(anonim)" and p["id_hash"] is None for p in guest_changes)
+    locker_changes = [json.loads(r["payload"]) for r in after if r["entity"] == "locker"]
+    assert after[-2]["entity"] == "locker" and locker_changes[-1]["locker_no"] == kept.locker.locker_no
+    assert all(p["holder_name"] == "(anonim)" for p in locker_changes)
+    assert all("email" not in p for p in locker_changes)  # a redaction never adds a key
