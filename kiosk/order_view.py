@@ -6,16 +6,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from kiosk.catalogue import active
+from kiosk.config import Settings
+from kiosk.payments import correction_deadline
 from kiosk.sales import Order
+from kiosk.store import Store
 
 
-def allowed_actions(order: Order, role: str | None) -> list[str]:
+def allowed_actions(store: Store, settings: Settings, order: Order, role: str | None) -> list[str]:
     """The actions a person with ``role`` may take on the order now (None: open desk, where
     anyone may act as an officer but money is verified only by a logged-in treasurer).
-    The use cases check the same rules again; this only decides what a screen offers."""
+    The use cases check the same rules again; this only decides what a screen offers, so
+    nothing offered here is refused there."""
     officer = role in (None, "petugas", "admin")
     treasurer = role == "bendahara"
+    now = store.clock.now()
+    needs_documents = order.needs_documents(active(store))
     s = order.status
+    invoice_live = order.invoice is not None and now <= order.invoice.valid_until
+    verified = any(p.status == "verified" for p in order.payments)
+    pending = any(p.status == "submitted" for p in order.payments)
     acts: list[str] = []
     if officer and s in ("draft", "checked"):
         acts += ["add_line"] + (["remove_line"] if order.lines else [])
@@ -25,31 +35,33 @@ def allowed_actions(order: Order, role: str | None) -> list[str]:
         acts.append("check")
     if officer and s == "checked" and not order.zero_tariff and order.lines:
         acts.append("invoice")
-    if officer and s == "invoiced" and not any(p.status == "verified" for p in order.payments):
+    if officer and s == "invoiced" and not verified:
         acts.append("revise")
     if officer and s in ("checked", "invoiced", "paid", "receipted") and order.prepared_at is None:
         acts.append("prepare")
-    pending = any(p.status == "submitted" for p in order.payments)
-    if (officer or treasurer) and s == "invoiced" and not pending:
-        acts.append("pay")
+    if (officer or treasurer) and s == "invoiced" and not pending and invoice_live:
+        acts.append("pay")  # an expired invoice is revised (a new version) or the order cancelled
     if treasurer and s == "invoiced" and pending:
         acts += ["verify", "reject"]
     if treasurer and s == "paid":
         acts.append("receipt")
-    if officer and s in ("checked", "invoiced", "paid", "receipted") and order.sppd_signed_at is None:
+    if (officer and needs_documents and s in ("checked", "invoiced", "paid", "receipted")
+            and order.sppd_signed_at is None):
         acts.append("sppd")
-    if officer and ((s == "receipted") or (s == "checked" and order.zero_tariff)):
+    if (officer and (s == "receipted" or (s == "checked" and order.zero_tariff))
+            and order.prepared_at is not None and (not needs_documents or order.sppd_signed_at is not None)):
         acts.append("deliver")
     if officer and s == "delivered":
-        acts.append("correction")
+        deadline = correction_deadline(store, settings, order)
+        if deadline is not None and now <= deadline:
+            acts.append("correction")
         if any(c.resolved_at is None for c in order.corrections):
             acts.append("resolve")
-    if order.invoice is not None:
+    if order.invoice is not None and (invoice_live or s != "invoiced"):
         acts.append("print_invoice")
     if order.receipt is not None:
         acts.append("print_receipt")
-    if officer and s in ("draft", "agreed", "checked", "invoiced") and not any(
-            p.status == "verified" for p in order.payments):
+    if officer and s in ("draft", "agreed", "checked", "invoiced") and not verified:
         acts.append("cancel")
     return acts
 

@@ -4,7 +4,7 @@ and corrections within five working days (seeds 001-004)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 
 from kiosk import audit, reference
 from kiosk.accounts import Forbidden, User, require
@@ -16,7 +16,7 @@ from kiosk.ids import new_id
 from kiosk.money import terbilang
 from kiosk.sales import ANYONE, OFFICERS, TREASURER, Order, _expect, _next_seq, _record, _set, get
 from kiosk.store import Store
-from kiosk.workdays import working_days_between
+from kiosk.workdays import add_working_days
 
 CORRECTION_WORKING_DAYS = 5
 MEDIA = ("flashdisk", "email", "unduhan", "cd", "cetak")
@@ -145,6 +145,8 @@ def record_sppd(store: Store, actor: User | None, order_id: str, *, meterai: boo
         require(store, actor, *OFFICERS)
         order = get(store, order_id)
         _expect(order, "sppd", "checked", "invoiced", "paid", "receipted")
+        if not order.needs_documents(active(store)):
+            raise Refused("sales.sppd_not_needed", number=order.number)
         _set(store, order.id, sppd_signed_at=iso(store.clock.now()), meterai=1)
         return _record(store, actor, order.id, "sppd", {})
 
@@ -179,11 +181,9 @@ def request_correction(store: Store, settings: Settings, actor: User | None, ord
         require(store, actor, *OFFICERS)
         order = get(store, order_id)
         _expect(order, "correct", "delivered")
-        tz = settings.office.tz
-        delivered = order.delivered_at.astimezone(tz).date()
-        today = store.clock.now().astimezone(tz).date()
-        if working_days_between(delivered, today, reference.holidays(store)) > CORRECTION_WORKING_DAYS:
-            raise Refused("sales.correction_late", days=CORRECTION_WORKING_DAYS)
+        deadline = correction_deadline(store, settings, order)
+        if store.clock.now() > deadline:
+            raise Refused("sales.correction_late", days=CORRECTION_WORKING_DAYS, until=f"{deadline:%d-%m-%Y}")
         store.db["corrections"].insert({
             "id": new_id(), "created_at": iso(store.clock.now()), "terminal_id": store.terminal_id,
             "order_id": order.id, "note": note[:500], "requested_by": actor.id if actor else None})
@@ -210,16 +210,14 @@ def resolve_correction(store: Store, actor: User | None, order_id: str, correcti
         return _record(store, actor, order.id, "resolve_correction", {"correction": correction_id})
 
 
-def correction_deadline(order: Order, settings: Settings) -> datetime | None:
-    """The last day a correction may be asked (five working days after hand-over)."""
-    from datetime import time as dtime
-
-    from kiosk.workdays import add_working_days
-
+def correction_deadline(store: Store, settings: Settings, order: Order) -> datetime | None:
+    """The end of the last day a correction may be asked: five working days after hand-over,
+    skipping weekends, the shipped holidays and those the centre published."""
     if order.delivered_at is None:
         return None
-    day = add_working_days(order.delivered_at.astimezone(settings.office.tz).date(), CORRECTION_WORKING_DAYS)
-    return datetime.combine(day, dtime(23, 59), settings.office.tz)
+    delivered = order.delivered_at.astimezone(settings.office.tz).date()
+    day = add_working_days(delivered, CORRECTION_WORKING_DAYS, reference.holidays(store))
+    return datetime.combine(day, time.max, settings.office.tz)
 
 
 __all__ = ["MEDIA", "METERAI_THRESHOLD", "audit", "correction_deadline", "hand_over", "issue_receipt",

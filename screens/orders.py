@@ -170,9 +170,16 @@ class OrderScreen(Screen[None]):
             detail = f"x{line.quantity}" + (f", {line.measure:,}".replace(",", ".") if line.measure else "")
             table.add_row(line.description, detail, rupiah(line.amount), key=line.id)
         total = f"{app.t('orders.total')}: {rupiah(order.total)}"
+        now = app.store.clock.now()
         if order.invoice:
-            total += "   " + app.t("orders.invoice_line", number=order.invoice.number, version=order.invoice.version,
+            expired = order.status == "invoiced" and now > order.invoice.valid_until
+            total += "   " + app.t("orders.invoice_expired" if expired else "orders.invoice_line",
+                                   number=order.invoice.number, version=order.invoice.version,
                                    until=f"{order.invoice.valid_until.astimezone(tz):%d-%m-%Y}")
+        deadline = payments.correction_deadline(app.store, app.settings, order)
+        if deadline is not None:
+            total += "\n" + app.t("orders.correction_until" if now <= deadline else "orders.correction_closed",
+                                  date=f"{deadline:%d-%m-%Y}")
         self.query_one("#order-total", Static).update(total)
         needs_docs = order.needs_documents(active(app.store))
         marks = []
@@ -194,7 +201,7 @@ class OrderScreen(Screen[None]):
         bar.remove_children()
         role = app.user.role if app.user else None
         bar.mount_all([Button(app.t(f"orders.act.{a}"), name=a, classes="act")
-                       for a in order_view.allowed_actions(order, role)])
+                       for a in order_view.allowed_actions(app.store, app.settings, order, role)])
 
     # -- running actions ---------------------------------------------------------------
 

@@ -429,17 +429,19 @@ def test_screens_offer_only_what_the_role_may_do_now(store, settings, staff):
 
     officer, treasurer = staff
     order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
-    assert allowed_actions(order, "petugas") == ["add_line", "cancel"]
-    assert allowed_actions(order, "bendahara") == []
+    assert allowed_actions(store, settings, order, "petugas") == ["add_line", "cancel"]
+    assert allowed_actions(store, settings, order, "bendahara") == []
     sales.add_line(store, officer, order.id, product="publikasi-elektronik", measure=10)
     sales.agree(store, officer, order.id)
     sales.check_documents(store, officer, order.id)
     sales.issue_invoice(store, settings, officer, order.id)
     order = payments.submit_payment(store, officer, order.id, method="cash", amount=50_000)
-    assert "verify" in allowed_actions(order, "bendahara") and "verify" not in allowed_actions(order, "petugas")
-    assert "pay" not in allowed_actions(order, "bendahara")  # one payment at a time
+    assert "verify" in allowed_actions(store, settings, order, "bendahara")
+    assert "verify" not in allowed_actions(store, settings, order, "petugas")
+    assert "pay" not in allowed_actions(store, settings, order, "bendahara")  # one payment at a time
     order = payments.verify_payment(store, treasurer, order.id)
-    assert allowed_actions(order, "bendahara")[:1] == ["receipt"] and "cancel" not in allowed_actions(order, "petugas")
+    assert allowed_actions(store, settings, order, "bendahara")[:1] == ["receipt"]
+    assert "cancel" not in allowed_actions(store, settings, order, "petugas")
     assert [key for _, key, _ in timeline(order)] == ["created", "agreed", "checked", "invoiced", "payment", "verified"]
 
 
@@ -456,7 +458,7 @@ def test_open_desk_cannot_verify_money_or_issue_receipts(store, settings):
 
     order = _invoiced(store, settings, None)  # no accounts yet: the desk is open
     order = payments.submit_payment(store, None, order.id, method="cash", amount=50_000)
-    assert not {"verify", "reject", "receipt"} & set(allowed_actions(order, None))
+    assert not {"verify", "reject", "receipt"} & set(allowed_actions(store, settings, order, None))
     for attempt in (lambda: payments.verify_payment(store, None, order.id),
                     lambda: payments.verify_payment(store, None, order.id, accept=False, reason="x")):
         with pytest.raises(Forbidden) as err:
@@ -498,3 +500,86 @@ def test_an_invoice_is_payable_to_the_end_of_the_printed_last_day(store, setting
         payments.submit_payment(store, None, late.id, method="cash", amount=50_000)
     assert f"{last_day:%d-%m-%Y}" in err.value.message("id")
     assert sales.get(store, late.id).payments == []
+
+
+def _receipted(store, settings, staff, product, **line):
+    officer, treasurer = staff
+    order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
+    sales.add_line(store, officer, order.id, product=product, **line)
+    sales.agree(store, officer, order.id)
+    sales.check_documents(store, officer, order.id, abstraksi=True)
+    order = sales.issue_invoice(store, settings, officer, order.id, sample_note="contoh")
+    payments.submit_payment(store, treasurer, order.id, method="cash", amount=order.invoice.total)
+    payments.verify_payment(store, treasurer, order.id)
+    return payments.issue_receipt(store, settings, treasurer, order.id)
+
+
+def test_hand_over_is_offered_only_once_prepared_and_with_the_sppd(store, settings, staff):
+    from kiosk.order_view import allowed_actions
+
+    officer, _ = staff
+    order = _receipted(store, settings, staff, "data-mikro", measure=500_000)
+    offered = allowed_actions(store, settings, order, "petugas")
+    assert "deliver" not in offered and {"prepare", "sppd"} <= set(offered)
+    order = sales.mark_prepared(store, officer, order.id)
+    assert "deliver" not in allowed_actions(store, settings, order, "petugas")  # SPPD still missing
+    with pytest.raises(Refused):
+        payments.hand_over(store, officer, order.id, medium="flashdisk")
+    order = payments.record_sppd(store, officer, order.id, meterai=True)
+    assert "deliver" in allowed_actions(store, settings, order, "petugas")
+    assert payments.hand_over(store, officer, order.id, medium="flashdisk").status == "delivered"
+
+
+def test_publications_need_no_sppd(store, settings, staff):
+    from kiosk.order_view import allowed_actions
+
+    officer, _ = staff
+    order = _receipted(store, settings, staff, "publikasi-elektronik", measure=10)
+    assert "sppd" not in allowed_actions(store, settings, order, "petugas")
+    assert "deliver" not in allowed_actions(store, settings, order, "petugas")  # not prepared
+    with pytest.raises(Refused) as err:
+        payments.record_sppd(store, officer, order.id, meterai=True)
+    assert "tidak memerlukan SPPD" in err.value.message("id") and "needs no SPPD" in err.value.message("en")
+    assert sales.get(store, order.id).sppd_signed_at is None
+    order = sales.mark_prepared(store, officer, order.id)
+    assert "deliver" in allowed_actions(store, settings, order, "petugas")
+
+
+def test_an_expired_invoice_offers_only_revision_or_cancel(store, settings, staff, clock):
+    from kiosk.order_view import allowed_actions
+
+    officer, treasurer = staff
+    order = _invoiced(store, settings, officer)
+    assert "pay" in allowed_actions(store, settings, order, "bendahara")
+    clock.set(datetime(2026, 12, 24, 0, 0, tzinfo=JAKARTA))  # valid until 23-12-2026
+    for role in ("petugas", "bendahara"):
+        offered = allowed_actions(store, settings, order, role)
+        assert "pay" not in offered and "print_invoice" not in offered
+    assert {"revise", "cancel"} <= set(allowed_actions(store, settings, order, "petugas"))
+    order = sales.revise(store, officer, order.id, reason="kedaluwarsa")
+    order = sales.issue_invoice(store, settings, officer, order.id)
+    assert "pay" in allowed_actions(store, settings, order, "bendahara")
+
+
+def test_correction_is_offered_until_the_deadline_counting_published_holidays(store, settings, staff, clock):
+    from kiosk import reference
+    from kiosk.order_view import allowed_actions
+
+    officer, _ = staff
+    order = _receipted(store, settings, staff, "publikasi-elektronik", measure=10)
+    sales.mark_prepared(store, officer, order.id)
+    order = payments.hand_over(store, officer, order.id, medium="email")  # Monday 23-11-2026
+    assert payments.correction_deadline(store, settings, order).date() == date(2026, 11, 30)
+    reference.apply(store, "holidays", {"dates": ["2026-11-25"]})  # the centre adds a day off
+    deadline = payments.correction_deadline(store, settings, order)
+    assert (deadline.date(), deadline.hour, deadline.minute) == (date(2026, 12, 1), 23, 59)
+    clock.set(datetime(2026, 12, 1, 16, 0, tzinfo=JAKARTA))
+    assert "correction" in allowed_actions(store, settings, order, "petugas")
+    order = payments.request_correction(store, settings, officer, order.id, note="halaman hilang")
+    clock.set(datetime(2026, 12, 2, 8, 0, tzinfo=JAKARTA))
+    assert "correction" not in allowed_actions(store, settings, order, "petugas")
+    assert "resolve" in allowed_actions(store, settings, order, "petugas")
+    with pytest.raises(Refused) as err:
+        payments.request_correction(store, settings, officer, order.id, note="lagi")
+    assert "01-12-2026" in err.value.message("id")
+    assert len(sales.get(store, order.id).corrections) == 1

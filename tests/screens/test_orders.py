@@ -117,18 +117,13 @@ async def test_microdata_order_through_the_counter(printer_settings, capture, cl
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        assert "deliver" in actions(pilot)
-        try:
-            await act(pilot, "deliver", medium="flashdisk")
-        except AssertionError as refused:  # the dialog says why; nothing changes
-            assert "SPPD" in str(refused)
-        else:
-            raise AssertionError("hand-over without the signed SPPD was accepted")
-        app.screen.query_one("#cancel").press()
-        await pilot.pause()
+        assert "deliver" not in actions(pilot) and "sppd" in actions(pilot)  # the signed SPPD first
         await act(pilot, "sppd", meterai=True)
+        assert "sppd" not in actions(pilot)
         await act(pilot, "deliver", medium="flashdisk")
         assert "diserahkan" in str(app.screen.query_one("#order-title").render())
+        assert "Perbaikan dapat diminta s.d. 30-11-2026" in str(app.screen.query_one("#order-total").render())
+        assert "correction" in actions(pilot)
     jobs = capture.wait_for_jobs(2)
     assert any(b"INVOICE" in j and b"INV/1373/2026/0001 v1" in j for j in jobs)
     assert any(b"KUITANSI" in j and b"Rina Marlina" in j and b"Seratus dua puluh ribu rupiah" in j for j in jobs)
