@@ -66,15 +66,21 @@ def enforced(store: Store) -> bool:
 
 
 def require(store: Store, actor: User | None, *roles: str) -> None:
-    """Refuse unless ``actor`` has one of ``roles`` (open desk: anyone, until accounts exist)."""
+    """Refuse unless ``actor`` has one of ``roles`` (open desk: anyone, until accounts exist).
+
+    The account is read again (one row by primary key): a face keeps its User for hours,
+    and an admin's disable or a role change must take effect at the next action."""
     if actor is None:
         if enforced(store):
             raise Forbidden("auth.login_required")
         return
-    if not actor.active:
+    row = store.row("SELECT active, role FROM users WHERE id = ?", (actor.id,))
+    if row is None:
+        raise Forbidden("auth.login_required")
+    if not row["active"]:
         raise Forbidden("auth.disabled", username=actor.username)
-    if roles and actor.role not in roles:
-        raise Forbidden("auth.role", username=actor.username, role=actor.role,
+    if roles and row["role"] not in roles:
+        raise Forbidden("auth.role", username=actor.username, role=row["role"],
                         needed=" / ".join(roles))
 
 

@@ -100,3 +100,22 @@ def test_bad_new_accounts(store, admin):
     with pytest.raises(Exception) as err:
         accounts.add_user(store, admin, username="admin", name="x", role="admin", pin="12345")
     assert "sudah ada" in str(err.value)
+
+
+def test_a_disabled_or_demoted_officer_is_refused_at_the_next_action(store, settings, admin):
+    officer = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+    budi = accounts.authenticate(store, "budi", "1234")  # logged in at a counter
+    second_admin = accounts.add_user(store, admin, username="sari", name="Sari", role="admin", pin="1111")
+    queue = Queue(store, tz=JAKARTA)
+    queue.take("B")
+    accounts.disable_user(store, admin, "budi")
+    with pytest.raises(Forbidden) as err:
+        queue.as_user(budi).call_next(1)  # the in-memory User still says active
+    assert err.value.key == "auth.disabled"
+    with pytest.raises(Forbidden):
+        lockers.assign(store, settings, officer, id_type="ktp", id_number="3273014101900001",
+                       holder_name="Siti")
+    store.conn.execute("UPDATE users SET role = 'petugas' WHERE username = 'sari'")  # demoted centrally
+    with pytest.raises(Forbidden) as err:
+        accounts.add_user(store, second_admin, username="xyz", name="X", role="petugas", pin="1234")
+    assert err.value.key == "auth.role"
