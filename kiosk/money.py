@@ -11,10 +11,15 @@ from num2words import num2words
 _ONE_THOUSAND = re.compile(r"(^|(?<=juta )|(?<=miliar )|(?<=triliun ))satu ribu\b")
 
 
+def thousands(number: int) -> str:
+    """A whole number with dot thousands, as Indonesian writes it: 2500000 -> ``2.500.000``."""
+    return f"{number:,}".replace(",", ".")
+
+
 def rupiah(amount: int) -> str:
     """``Rp125.000`` (dot thousands, no decimals); negative amounts keep their sign."""
     sign = "-" if amount < 0 else ""
-    return f"{sign}Rp{abs(amount):,}".replace(",", ".")
+    return f"{sign}Rp{thousands(abs(amount))}"
 
 
 def terbilang(amount: int) -> str:

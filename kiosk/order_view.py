@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kiosk.catalogue import active
+from kiosk.catalogue import Catalogue, active
 from kiosk.config import Settings
 from kiosk.payments import correction_deadline
-from kiosk.sales import Order
+from kiosk.money import thousands
+from kiosk.sales import Line, Order
 from kiosk.store import Store
 
 
@@ -64,6 +65,16 @@ def allowed_actions(store: Store, settings: Settings, order: Order, role: str | 
     if officer and s in ("draft", "agreed", "checked", "invoiced") and not verified:
         acts.append("cancel")
     return acts
+
+
+def line_detail(order: Order, line: Line, catalogue: Catalogue, lang: str) -> str:
+    """Quantity and size with their units: ``1 dataset, 2.500.000 byte``."""
+    reg = next((r for r in catalogue.regulation if r.code == order.regulation), None)
+    product = next((p for p in reg.product if p.code == line.product), None) if reg else None
+    detail = f"{thousands(line.quantity)} {product.unit(lang) if product else ''}".strip()
+    if line.measure:
+        detail += f", {thousands(line.measure)} {product.measure(lang) if product else ''}".rstrip()
+    return detail
 
 
 def timeline(order: Order) -> list[tuple[datetime, str, dict[str, Any]]]:

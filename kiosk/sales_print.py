@@ -10,6 +10,7 @@ from kiosk.config import Settings
 from kiosk.errors import Refused
 from kiosk.i18n import t
 from kiosk.money import rupiah, terbilang
+from kiosk.order_view import line_detail
 from kiosk.payments import METERAI_THRESHOLD
 from kiosk.sales import Order, get
 from kiosk.store import Store
@@ -30,15 +31,10 @@ def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePape
     if invoice is None:
         raise Refused("sales.no_invoice", number=order.number)
     tz = settings.office.tz
-    reg = next(r for r in active(store).regulation if r.code == order.regulation)
-    products = {p.code: p for p in reg.product}
-    lines = []
-    for line in order.lines:
-        product = products.get(line.product)
-        detail = f"{line.quantity} {product.unit_id if product else ''}".strip()
-        if line.measure:
-            detail += f", {line.measure:,} {product.measure_id if product else ''}".replace(",", ".")
-        lines.append(PaperLine(description=line.description, detail=detail, amount=rupiah(line.amount)))
+    catalogue = active(store)
+    reg = next(r for r in catalogue.regulation if r.code == order.regulation)
+    lines = [PaperLine(description=line.description, detail=line_detail(order, line, catalogue, "id"),
+                       amount=rupiah(line.amount)) for line in order.lines]
     extra = [identity.choice_name("segment", order.segment, "id")]
     if order.npwp:
         extra.append(f"NPWP {order.npwp}")

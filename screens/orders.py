@@ -166,9 +166,10 @@ class OrderScreen(Screen[None]):
             + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else ""))
         table = self.query_one("#lines", DataTable)
         table.clear()
+        catalogue = active(app.store)
         for line in order.lines:
-            detail = f"x{line.quantity}" + (f", {line.measure:,}".replace(",", ".") if line.measure else "")
-            table.add_row(line.description, detail, rupiah(line.amount), key=line.id)
+            table.add_row(line.description, order_view.line_detail(order, line, catalogue, app.lang),
+                          rupiah(line.amount), key=line.id)
         total = f"{app.t('orders.total')}: {rupiah(order.total)}"
         now = app.store.clock.now()
         if order.invoice:

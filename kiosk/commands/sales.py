@@ -14,7 +14,7 @@ def cmd_catalogue(ctx: Context) -> int:
     from datetime import date
 
     from kiosk.catalogue import shipped
-    from kiosk.money import rupiah
+    from kiosk.money import rupiah, thousands
 
     day = date.fromisoformat(ctx.args.date) if ctx.args.date else ctx.store.clock.now().astimezone(
         ctx.settings.office.tz).date()
@@ -33,8 +33,8 @@ def cmd_catalogue(ctx: Context) -> int:
             tariff = f"{rupiah(p.price)} / {p.unit(ctx.lang)}"
         elif p.rule == "tiered":
             tariff = t("cli.tiered", ctx.lang, base=rupiah(p.base_price), unit=p.unit(ctx.lang),
-                       included=f"{p.included:,}".replace(",", "."), measure=p.measure(ctx.lang),
-                       step_price=rupiah(p.step_price), step=f"{p.step:,}".replace(",", "."))
+                       included=thousands(p.included), measure=p.measure(ctx.lang),
+                       step_price=rupiah(p.step_price), step=thousands(p.step))
         else:
             tariff = t("cli.listed", ctx.lang)
         docs = f"  [{', '.join(p.documents)}]" if p.documents else ""

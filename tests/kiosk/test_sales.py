@@ -46,6 +46,12 @@ def test_rupiah(amount, text):
     assert rupiah(amount) == text
 
 
+def test_thousands_for_quantities():
+    from kiosk.money import thousands
+
+    assert [thousands(n) for n in (0, 999, 1000, 2_500_000)] == ["0", "999", "1.000", "2.500.000"]
+
+
 def test_working_days_skip_weekends_and_holidays():
     assert not is_working_day(date(2026, 11, 28))  # Saturday
     assert not is_working_day(date(2026, 12, 25))  # Christmas
@@ -416,8 +422,9 @@ def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, ca
     invoice, receipt, copy = capture.wait_for_jobs(3)
     for expected in (b"INVOICE", b"INV/1373/2026/0001 v1", b"Rp120.000", b"Susenas 2025", b"Rp50.000",
                      b"Rp70.000", b"Seratus dua puluh ribu rupiah", b"23-12-2026", b"Kode billing SIMPONI",
-                     b"Budi Santoso", b"\x1dV\x00"):
+                     b"Budi Santoso", b"1 dataset, 2.500.000 byte", b"1 peta", b"\x1dV\x00"):
         assert expected in invoice, expected
+    assert b"dataset." not in invoice
     for expected in (b"KUITANSI", b"0001/KW/1373/2026", b"Siti Aminah", b"Seratus dua puluh ribu rupiah",
                      b"Rp120.000", b"NTPN " + NTPN.encode(), b"Rina Marlina", b"\x1dV\x00"):
         assert expected in receipt, expected

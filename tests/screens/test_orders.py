@@ -82,6 +82,8 @@ async def test_microdata_order_through_the_counter(printer_settings, capture, cl
                   description="Susenas Maret 2025")
         await act(pilot, "add_line", product="peta-kabkota-desa", quantity=1)
         assert "Rp120.000" in str(app.screen.query_one("#order-total").render())
+        details = [str(row[1]) for row in (app.screen.query_one("#lines").get_row_at(i) for i in range(2))]
+        assert details == ["1 dataset, 2.500.000 byte", "1 peta"]
         await act(pilot, "agree")
         await act(pilot, "check", abstraksi=True, matches=True)
         assert "verify" not in actions(pilot)
