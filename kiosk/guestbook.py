@@ -151,10 +151,13 @@ def _save_guest(store: Store, data: GuestData, consent_at: str) -> tuple[str, bo
 
 def guest_sync_payload(store: Store, guest_id: str) -> dict[str, Any]:
     """The guest as the outbox carries it. The full ID number stays in the office: the
-    masked form and a keyed hash (HMAC-SHA256 with this store's key) travel instead."""
+    masked form and a keyed hash (HMAC-SHA256 with this store's key) travel instead. The
+    NPWP is masked the same way (since 2024 it may be a full NIK)."""
     row = store.row("SELECT * FROM guests WHERE id = ?", (guest_id,))
     assert row is not None
     number = row.pop("id_number", None)
+    if row.get("npwp"):
+        row["npwp"] = identity.mask(row["npwp"])
     row["id_hash"] = id_hash(store, number) if number and not row.get("anonymised_at") else None
     return row
 

@@ -78,6 +78,9 @@ def nik(text: str | None) -> str:
         raise FieldInvalid("invalid.required")
     if not value.isdigit() or len(value) != 16:
         raise FieldInvalid("invalid.nik")
+    # No regency is numbered 00 and serials start at 0001, whatever the province.
+    if value[2:4] == "00" or value[12:] == "0000":
+        raise FieldInvalid("invalid.nik")
     try:
         return stdnum_nik.validate(value)
     except InvalidComponent:
@@ -147,12 +150,25 @@ def phone(text: str | None, region: str = "ID") -> str:
 
 
 def npwp(text: str | None) -> str:
-    """NPWP, legacy 15 digits or the 16 digits used since 2024, stored compact."""
+    """NPWP, legacy 15 digits or the 16 digits used since 2024 (a NIK, or 0 + the legacy
+    15), stored compact. The all-zero placeholder some forms use is refused."""
     value = _clean(text)
     if not value:
         raise FieldInvalid("invalid.required")
     try:
-        return stdnum_npwp.validate(value)
+        compact = stdnum_npwp.compact(value)
+    except ValidationError as exc:
+        raise FieldInvalid("invalid.npwp") from exc
+    if len(compact) == 16 and compact.isdigit() and not compact.startswith("0"):
+        try:
+            return nik(compact)  # the same (lenient) NIK rules as the ID field
+        except FieldInvalid as exc:
+            raise FieldInvalid("invalid.npwp") from exc
+    serial = compact[1:10] if len(compact) == 16 else compact[:9]
+    if serial.isdigit() and int(serial) == 0:
+        raise FieldInvalid("invalid.npwp")
+    try:
+        return stdnum_npwp.validate(compact)
     except ValidationError as exc:
         raise FieldInvalid("invalid.npwp") from exc
 

@@ -119,3 +119,45 @@ def test_same_card_with_a_new_email_is_the_same_guest_and_leaves_others_alone(st
     row = store.row("SELECT name, id_number, email FROM guests WHERE id = ?", (bambang.guest_id,))
     assert row == {"name": "Bambang Sutrisno", "id_number": "3273010101900003", "email": "bambang@example.com"}
     assert count(store, "guests") == 2
+
+
+def test_npwp_leaves_the_office_masked_like_the_id_number(store, settings):
+    reg = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                         guest=validate_guest({**GOOD, "segment": "swasta", "npwp": "3273014101900001"}))
+    assert store.row("SELECT npwp FROM guests WHERE id = ?", (reg.guest_id,))["npwp"] == "3273014101900001"
+    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    assert "3273014101900001" not in outbox  # a NIK-form NPWP is a full NIK
+    payload = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'guest'")["payload"])
+    assert payload["npwp"] == "3273********0001"
+
+
+def store_at(path, version):
+    """A store file migrated only up to ``version`` (as an older program left it)."""
+    import sqlite3
+
+    from kiosk.store import _statements, migrations
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, _name, sql in migrations():
+        if number <= version:
+            for statement in _statements(sql):
+                conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {version}")
+    return conn
+
+
+def test_queued_changes_get_their_npwp_masked_on_upgrade(tmp_path, clock):
+    from kiosk.store import Store
+
+    conn = store_at(tmp_path / "old.db", 5)
+    conn.execute("INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
+                 " VALUES ('c1', 'guest', 'g1', 'add', ?, 't', '2026-01-01T00:00:00Z')",
+                 (json.dumps({"id": "g1", "name": "Andi", "npwp": "3273014101900001"}),))
+    conn.execute("INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
+                 " VALUES ('c2', 'guest', 'g2', 'add', ?, 't', '2026-01-01T00:00:00Z')",
+                 (json.dumps({"id": "g2", "name": "Beni", "npwp": None}),))
+    conn.close()
+    with Store(tmp_path / "old.db", clock=clock) as store:
+        payloads = [json.loads(r[0]) for r in store.conn.execute("SELECT payload FROM changes ORDER BY seq")]
+    assert payloads == [{"id": "g1", "name": "Andi", "npwp": "3273********0001"},
+                        {"id": "g2", "name": "Beni", "npwp": None}]

@@ -25,6 +25,8 @@ def test_valid_nik(text, expected):
     "", "123", "32730141019000011", "327301410190000A", "3273019913900001",  # month 13
     "3273013201900001",  # day 32
     "0073014101900001",  # province 00
+    "3200014101900001", "9900014101900001",  # regency 00 (known and unknown province)
+    "3273014101900000", "9999014101900000",  # serial 0000
 ])
 def test_invalid_nik(text):
     with pytest.raises(FieldInvalid):
@@ -41,7 +43,9 @@ def test_valid_npwp(text, expected):
     assert identity.npwp(text) == expected
 
 
-@pytest.mark.parametrize("text", ["01.855.081.5-005.000", "12345", "abcdefghijklmno", "3273019913900001"])
+@pytest.mark.parametrize("text", ["01.855.081.5-005.000", "12345", "abcdefghijklmno", "3273019913900001",
+                                  "000000000000000", "00.000.000.0-000.000", "0000000000000000",
+                                  "3200014101900001", "3273014101900000"])
 def test_invalid_npwp(text):
     with pytest.raises(FieldInvalid):
         identity.npwp(text)
