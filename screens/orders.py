@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -161,9 +162,9 @@ class OrderScreen(Screen[None]):
         app = self.pst
         order = self.order = sales.get(app.store, self.order_id)
         tz = app.settings.office.tz
-        self.query_one("#order-title", Static).update(
+        self.query_one("#order-title", Static).update(escape(
             f"{order.number} • {order.customer_name} • {app.t('sales.status.' + order.status)}"
-            + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else ""))
+            + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else "")))
         table = self.query_one("#lines", DataTable)
         table.clear()
         catalogue = active(app.store)
@@ -184,8 +185,9 @@ class OrderScreen(Screen[None]):
         self.query_one("#order-total", Static).update(total)
         needs_docs = order.needs_documents(active(app.store))
         marks = []
+
         def mark(ok: bool, key: str) -> None:
-            marks.append(("[x] " if ok else "[ ] ") + app.t(key))
+            marks.append(escape(("[x] " if ok else "[ ] ") + app.t(key)))  # not Rich markup
         if needs_docs:
             mark(order.abstraksi, "orders.doc.abstraksi")
             mark(order.sppd_signed_at is not None and order.meterai, "orders.doc.sppd")
@@ -196,8 +198,8 @@ class OrderScreen(Screen[None]):
         mark(order.prepared_at is not None, "orders.doc.prepared")
         self.query_one("#checklist", Static).update(app.t("orders.checklist") + "\n" + "\n".join(marks))
         self.query_one("#timeline", Static).update(app.t("orders.timeline") + "\n" + "\n".join(
-            f"{when.astimezone(tz):%d-%m %H:%M}  {app.t('orders.event.' + key, **params)}"
-            for when, key, params in order_view.timeline(order)))
+            escape(f"{when.astimezone(tz):%d-%m %H:%M}  {app.t('orders.event.' + key, **params)}")
+            for when, key, params in order_view.timeline(order)))  # notes and reasons are typed text
         bar = self.query_one("#actions", Horizontal)
         bar.remove_children()
         role = app.user.role if app.user else None

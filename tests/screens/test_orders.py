@@ -87,6 +87,8 @@ async def test_microdata_order_through_the_counter(printer_settings, capture, cl
         await act(pilot, "agree")
         await act(pilot, "check", abstraksi=True, matches=True)
         assert "verify" not in actions(pilot)
+        checklist = str(app.screen.query_one("#checklist").render())
+        assert "[x] Abstraksi penggunaan data" in checklist and "[ ] SPPD bertanda tangan" in checklist
         await act(pilot, "invoice", sample_note="10 baris contoh")
         assert "INV/1373/2026/0001" in str(app.screen.query_one("#order-total").render())
         await act(pilot, "prepare")
@@ -227,6 +229,8 @@ async def test_open_desk_offers_no_treasurer_buttons(settings, clock):
         sales.agree(store, None, order.id)
         sales.check_documents(store, None, order.id)
         sales.issue_invoice(store, settings, None, order.id)
+        sales.revise(store, None, order.id, reason="[/] harga [b]salah")  # typed text, not markup
+        sales.issue_invoice(store, settings, None, order.id)
         payments.submit_payment(store, None, order.id, method="cash", amount=50_000)
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -237,5 +241,6 @@ async def test_open_desk_offers_no_treasurer_buttons(settings, clock):
         assert isinstance(app.screen, OrderScreen)
         assert "revise" in actions(pilot)
         assert not {"verify", "reject", "receipt"} & set(actions(pilot))
+        assert "[/] harga [b]salah" in str(app.screen.query_one("#timeline").render())
     with Store(settings.db_path) as store:
         assert sales.get(store, order.id).status == "invoiced"
