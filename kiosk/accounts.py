@@ -120,7 +120,9 @@ def add_user(store: Store, actor: User | None, *, username: str, name: str, role
     return user
 
 
-def list_users(store: Store) -> list[User]:
+def list_users(store: Store, actor: User | None) -> list[User]:
+    """Every account (admin)."""
+    require(store, actor, "admin")
     return [User.model_validate(r) for r in store.rows(
         f"SELECT {_COLUMNS} FROM users ORDER BY username")]
 

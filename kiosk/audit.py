@@ -44,8 +44,18 @@ def record(store: Store, actor: User | None, action: str, entity: str | None,
     store.record_change("audit", entry["id"], "add", {**entry, "detail": detail or {}})
 
 
+def trail(store: Store, actor: User | None, *, since: datetime | None = None,
+          username: str | None = None, action: str | None = None, limit: int = 200) -> list[Entry]:
+    """The trail as an admin reads it, newest first (the CLI and faces call this)."""
+    from kiosk.accounts import require
+
+    require(store, actor, "admin")
+    return entries(store, since=since, username=username, action=action, limit=limit)
+
+
 def entries(store: Store, *, since: datetime | None = None, username: str | None = None,
             action: str | None = None, limit: int = 200) -> list[Entry]:
+    """The raw reader under ``trail``, with no role check: for use cases and tests only."""
     sql = "SELECT id, at, username, action, entity, entity_id, detail, terminal_id FROM audit WHERE 1 = 1"
     params: list[Any] = []
     if since:

@@ -140,11 +140,12 @@ def get(store: Store, locker_id: str) -> Locker:
     return Locker.model_validate(row)
 
 
-def find_open(store: Store, query: str) -> list[Locker]:
-    """Open lockers by locker number, slip QR payload, or part of the holder's name."""
+def find_open(store: Store, actor: User | None, query: str) -> list[Locker]:
+    """Open lockers by locker number, slip QR payload, or part of the holder's name (officers)."""
     text = (query or "").strip()
     if not text:
-        return open_lockers(store)
+        return open_lockers(store, actor)
+    require(store, actor, *ROLES)
     if text.upper().startswith(QR_PREFIX + ":"):
         parts = text.split(":")
         rows = store.rows(f"SELECT {_COLUMNS} FROM lockers WHERE id = ? AND returned_at IS NULL",
@@ -188,13 +189,16 @@ def return_card(store: Store, actor: User | None, locker_id: str) -> Locker:
     return locker
 
 
-def open_lockers(store: Store) -> list[Locker]:
+def open_lockers(store: Store, actor: User | None) -> list[Locker]:
+    """Every card held now (officers: the list names the holders)."""
+    require(store, actor, *ROLES)
     return [Locker.model_validate(r) for r in store.rows(
         f"SELECT {_COLUMNS} FROM lockers WHERE returned_at IS NULL ORDER BY locker_no")]
 
 
-def not_returned(store: Store, settings: Settings, day: date) -> list[Locker]:
-    """At closing time: cards kept on ``day`` (local) and still not returned."""
+def not_returned(store: Store, settings: Settings, actor: User | None, day: date) -> list[Locker]:
+    """At closing time: cards kept on ``day`` (local) and still not returned (officers)."""
+    require(store, actor, *ROLES)
     tz = settings.office.tz
     start = datetime.combine(day, time.min, tz)
     end = datetime.combine(day, time.max, tz)

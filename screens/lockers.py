@@ -211,10 +211,10 @@ class LockerScreen(Screen[None]):
         app = self.pst
         query = self.query_one("#search", Input).value
         if self.closing:
-            rows = lockers.not_returned(app.store, app.settings, app.queue.today())
+            rows = lockers.not_returned(app.store, app.settings, app.user, app.queue.today())
             title = app.t("lockers.closing_title")
         else:
-            rows = lockers.find_open(app.store, query)
+            rows = lockers.find_open(app.store, app.user, query)
             title = app.t("lockers.open_title")
         self.query_one("#locker-title", Static).update(title)
         table = self.query_one("#lockers", DataTable)
@@ -226,7 +226,7 @@ class LockerScreen(Screen[None]):
                           f"{lk.assigned_at.astimezone(tz):%d-%m %H:%M}", key=lk.id)
         free = len(lockers.free_lockers(app.store, app.settings))
         self.query_one("#locker-summary", Static).update(
-            app.t("lockers.summary", open=len(lockers.open_lockers(app.store)), free=free))
+            app.t("lockers.summary", open=len(lockers.open_lockers(app.store, app.user)), free=free))
 
     @on(Input.Changed, "#search")
     def _search(self) -> None:

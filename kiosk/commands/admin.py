@@ -29,7 +29,7 @@ def cmd_user_add(ctx: Context) -> int:
 
 
 def cmd_user_list(ctx: Context) -> int:
-    users = accounts.list_users(ctx.store)
+    users = accounts.list_users(ctx.store, ctx.actor)
     if ctx.args.json:
         _out([u.public() for u in users])
         return 0
@@ -56,12 +56,11 @@ def cmd_user_reset_pin(ctx: Context) -> int:
 def cmd_audit(ctx: Context) -> int:
     from datetime import date, datetime, time
 
-    accounts.require(ctx.store, ctx.actor, "admin")
     since = None
     if ctx.args.since:
         since = datetime.combine(date.fromisoformat(ctx.args.since), time.min, ctx.settings.office.tz)
-    found = audit.entries(ctx.store, since=since, username=ctx.args.user_filter,
-                          action=ctx.args.action, limit=ctx.args.limit)
+    found = audit.trail(ctx.store, ctx.actor, since=since, username=ctx.args.user_filter,
+                        action=ctx.args.action, limit=ctx.args.limit)
     if ctx.args.json:
         _out([e.model_dump(mode="json") for e in found])
         return 0
@@ -83,9 +82,9 @@ def cmd_locker_list(ctx: Context) -> int:
     from datetime import date
 
     if ctx.args.date:
-        found = lockers.not_returned(ctx.store, ctx.settings, date.fromisoformat(ctx.args.date))
+        found = lockers.not_returned(ctx.store, ctx.settings, ctx.actor, date.fromisoformat(ctx.args.date))
     else:
-        found = lockers.open_lockers(ctx.store)
+        found = lockers.open_lockers(ctx.store, ctx.actor)
     if ctx.args.json:
         _out([lk.model_dump(mode="json") for lk in found])
         return 0

@@ -26,7 +26,9 @@ def test_accounts_from_the_command_line(env, capsys):
     assert code == 10 and "masuk" in err  # only an admin adds accounts now
     env.setenv("PST_KIOSK_PIN", "9876")
     assert run(capsys, "--user", "admin", "user", "add", "budi", "--role", "petugas")[0] == 0
-    code, out, _ = run(capsys, "user", "list", "--json")
+    code, _, err = run(capsys, "user", "list", "--json")
+    assert code == 10 and "masuk" in err  # reading accounts needs the admin too
+    code, out, _ = run(capsys, "--user", "admin", "user", "list", "--json")
     assert [(u["username"], u["role"], u["active"]) for u in json.loads(out)] == [
         ("admin", "admin", True), ("budi", "petugas", True)]
     run(capsys, "ticket", "take", "B", "--no-print")
@@ -50,7 +52,9 @@ def test_accounts_from_the_command_line(env, capsys):
     assert run(capsys, "--user", "admin", "user", "reset-pin", "budi")[0] == 0
     code, out, _ = run(capsys, "--user", "admin", "purge", "--older-than", "30")
     assert code == 0 and "0 tamu" in out
-    code, out, _ = run(capsys, "locker", "list", "--json")
+    code, out, err = run(capsys, "locker", "list", "--json")
+    assert code == 10 and out == ""  # no names without a login
+    code, out, _ = run(capsys, "--user", "admin", "locker", "list", "--json")
     assert code == 0 and json.loads(out) == []
 
 

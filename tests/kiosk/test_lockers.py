@@ -33,12 +33,12 @@ def test_capture_prints_a_slip_and_return(printer_settings, capture, clock):
         # Found by number, by slip QR, by name.
         payload = lockers.qr_payload("1373", done.locker)
         for query in ("1", payload, "siti"):
-            assert [l.id for l in lockers.find_open(store, query)] == [done.locker.id]
+            assert [l.id for l in lockers.find_open(store, admin, query)] == [done.locker.id]
         assert lockers.reveal_card(store, admin, done.locker.id) == "3273014101900001"
         clock.advance(minutes=40)
         back = lockers.return_card(store, admin, done.locker.id)
         assert back.returned_at == clock.now() and back.returned_by == admin.id
-        assert lockers.find_open(store, "1") == []
+        assert lockers.find_open(store, admin, "1") == []
         with pytest.raises(Refused):
             lockers.return_card(store, admin, done.locker.id)
         actions = [e.action for e in audit.entries(store, action="locker.")]
@@ -92,9 +92,9 @@ def test_end_of_day_list(store, settings, officer, clock):
     a = lockers.assign(store, settings, officer, id_type="sim", id_number="123456789012", holder_name="Andi")
     lockers.assign(store, settings, officer, id_type="sim", id_number="123456789013", holder_name="Beni")
     lockers.return_card(store, officer, a.locker.id)
-    left = lockers.not_returned(store, settings, date(2026, 11, 23))
+    left = lockers.not_returned(store, settings, officer, date(2026, 11, 23))
     assert [(l.locker_no, l.holder_name) for l in left] == [(2, "Beni")]
-    assert lockers.not_returned(store, settings, date(2026, 11, 22)) == []
+    assert lockers.not_returned(store, settings, officer, date(2026, 11, 22)) == []
 
 
 def test_purge_anonymises_old_guests_but_keeps_counts(store, settings, clock):
@@ -149,3 +149,21 @@ def test_purge_redacts_the_outbox_and_sends_the_anonymised_guest(store, settings
     assert after[-2]["entity"] == "locker" and locker_changes[-1]["locker_no"] == kept.locker.locker_no
     assert all(p["holder_name"] == "(anonim)" for p in locker_changes)
     assert all("email" not in p for p in locker_changes)  # a redaction never adds a key
+
+
+def test_reading_lockers_needs_an_officer_once_accounts_exist(store, settings, officer):
+    from kiosk.accounts import Forbidden
+
+    lockers.assign(store, settings, officer, id_type="ktp", id_number="3273014101900001", holder_name="Siti")
+    for read in (lambda: lockers.open_lockers(store, None), lambda: lockers.find_open(store, None, "siti"),
+                 lambda: lockers.not_returned(store, settings, None, date(2026, 11, 23))):
+        with pytest.raises(Forbidden):
+            read()
+    assert [lk.holder_name for lk in lockers.find_open(store, officer, "siti")] == ["Siti"]
+    with pytest.raises(Forbidden):
+        accounts.list_users(store, officer)  # accounts and the trail: admins only
+    with pytest.raises(Forbidden):
+        audit.trail(store, officer)
+    admin = accounts.find(store, "admin")
+    assert [u.username for u in accounts.list_users(store, admin)] == ["admin", "budi"]
+    assert audit.trail(store, admin, action="locker.")[0].action == "locker.assign"
