@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 import data
 from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound
@@ -40,8 +40,16 @@ class Product(BaseModel):
     step_price: int | None = Field(None, ge=0)
     measure_id: str | None = None
     measure_en: str | None = None
-    documents: list[Literal["abstraksi", "sppd"]] = Field(default_factory=list)
+    documents: list[Literal["abstraksi", "sppd"]] = Field(default_factory=list, validate_default=True)
     confirm: bool = False
+
+    @field_validator("documents")
+    @classmethod
+    def _documents_for_data(cls, documents: list[str], info: ValidationInfo) -> list[str]:
+        # Microdata and maps are sold only with the statement of use and the signed SPPD.
+        if info.data.get("kind") in ("microdata", "map") and set(documents) != set(DOCUMENTS):
+            raise ValueError(f"{info.data['kind']} needs documents = {list(DOCUMENTS)}")
+        return documents
 
     @model_validator(mode="after")
     def _rule_fields(self) -> Product:
@@ -75,6 +83,20 @@ class Regulation(BaseModel):
     confirm: bool = False
     product: list[Product] = Field(default_factory=list)
 
+    @field_validator("product")
+    @classmethod
+    def _unique_products(cls, products: list[Product]) -> list[Product]:
+        _unique("product code", [p.code for p in products])
+        return products
+
+
+def _unique(what: str, codes: list[str]) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise ValueError(f"duplicate {what} {code!r}")
+        seen.add(code)
+
 
 class ZeroBasis(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -93,6 +115,12 @@ class Catalogue(BaseModel):
 
     regulation: list[Regulation] = Field(min_length=1)
     zero_basis: list[ZeroBasis] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Catalogue:
+        _unique("regulation code", [r.code for r in self.regulation])
+        _unique("zero_basis code", [b.code for b in self.zero_basis])
+        return self
 
     def in_force(self, on: date) -> Regulation:
         """The regulation in force on a day: the latest that had started."""

@@ -129,6 +129,12 @@ class Order(BaseModel):
     def zero_tariff(self) -> bool:
         return self.zero_basis is not None
 
+    def has_kind(self, catalogue: Catalogue, kind: str) -> bool:
+        """Whether a line is a product of this kind (publication, microdata, map)."""
+        reg = next(r for r in catalogue.regulation if r.code == self.regulation)
+        codes = {p.code for p in reg.product if p.kind == kind}
+        return any(line.product in codes for line in self.lines)
+
     def needs_documents(self, catalogue: Catalogue) -> bool:
         """Microdata and maps need the abstraksi and the SPPD."""
         reg = next(r for r in catalogue.regulation if r.code == self.regulation)
@@ -378,7 +384,7 @@ def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id
         _expect(order, "invoice", "checked")
         if order.zero_tariff:
             raise Refused("sales.zero_no_invoice", number=order.number)
-        has_microdata = any(line.product.startswith("data-mikro") for line in order.lines)
+        has_microdata = order.has_kind(active(store), "microdata")
         note = (sample_note or "").strip() or order.sample_note
         if has_microdata and not note:
             raise Invalid({"sample_note": FieldInvalid("sales.sample_required")})

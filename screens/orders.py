@@ -193,7 +193,7 @@ class OrderScreen(Screen[None]):
             mark(order.sppd_signed_at is not None and order.meterai, "orders.doc.sppd")
         if order.zero_tariff:
             mark(order.request_letter, "orders.doc.letter")
-        if any(line.product.startswith("data-mikro") for line in order.lines):
+        if order.has_kind(active(app.store), "microdata"):
             mark(bool(order.sample_note), "orders.doc.sample")
         mark(order.prepared_at is not None, "orders.doc.prepared")
         self.query_one("#checklist", Static).update(app.t("orders.checklist") + "\n" + "\n".join(marks))

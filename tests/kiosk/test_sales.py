@@ -590,3 +590,52 @@ def test_correction_is_offered_until_the_deadline_counting_published_holidays(st
         payments.request_correction(store, settings, officer, order.id, note="lagi")
     assert "01-12-2026" in err.value.message("id")
     assert len(sales.get(store, order.id).corrections) == 1
+
+
+def test_the_catalogue_refuses_duplicate_codes_and_data_without_documents(tmp_path):
+    path = tmp_path / "catalogue.toml"
+    text = shipped_text()
+    duplicate = text.replace('code = "data-mikro-olah"', 'code = "data-mikro"', 1)
+    path.write_text(duplicate)
+    with pytest.raises(ConfigError) as err:
+        load(path)
+    assert "duplicate product code 'data-mikro'" in err.value.message("en")
+    start = text.index('code = "peta-kabkota-desa"')
+    no_docs = text[:start] + text[start:].replace('documents = ["abstraksi", "sppd"]', 'documents = []', 1)
+    path.write_text(no_docs)
+    with pytest.raises(ConfigError) as err:
+        load(path)
+    line = text[:start].count("\n") + 1 + text[start:].split('documents = ["abstraksi"')[0].count("\n")
+    assert f"line {line}" in err.value.message("en") and "map needs documents" in err.value.message("en")
+    only_abstraksi = text.replace('documents = ["abstraksi", "sppd"]', 'documents = ["abstraksi"]', 1)
+    path.write_text(only_abstraksi)
+    with pytest.raises(ConfigError):
+        load(path)
+    path.write_text(text.replace('code = "internasional"', 'code = "pemerintah"'))
+    with pytest.raises(ConfigError) as err:
+        load(path)
+    assert "duplicate zero_basis code 'pemerintah'" in err.value.message("en")
+
+
+def test_the_sample_note_follows_the_product_kind_not_its_code(store, settings, staff):
+    from kiosk import reference
+
+    officer, _ = staff
+    payload = shipped().model_dump(mode="json")
+    products = payload["regulation"][0]["product"]
+    products.append({**next(p for p in products if p["code"] == "data-mikro"), "code": "susenas-2025"})
+    products.append({**next(p for p in products if p["code"] == "publikasi-elektronik"),
+                     "code": "data-mikro-ringkasan"})
+    reference.apply(store, "catalogue", payload)
+    for product, needs_sample in (("susenas-2025", True), ("data-mikro-ringkasan", False)):
+        order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, officer, order.id, product=product, measure=2_000)
+        sales.agree(store, officer, order.id)
+        sales.check_documents(store, officer, order.id, abstraksi=True)
+        if needs_sample:
+            with pytest.raises(Invalid) as err:
+                sales.issue_invoice(store, settings, officer, order.id)
+            assert set(err.value.errors) == {"sample_note"}
+            assert sales.get(store, order.id).status == "checked"
+        else:
+            assert sales.issue_invoice(store, settings, officer, order.id).status == "invoiced"
