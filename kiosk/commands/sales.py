@@ -13,12 +13,12 @@ from kiosk.i18n import t
 def cmd_catalogue(ctx: Context) -> int:
     from datetime import date
 
-    from kiosk.catalogue import shipped
+    from kiosk.catalogue import active
     from kiosk.money import rupiah, thousands
 
     day = date.fromisoformat(ctx.args.date) if ctx.args.date else ctx.store.clock.now().astimezone(
         ctx.settings.office.tz).date()
-    cat = shipped()
+    cat = active(ctx.store)  # the one orders are priced with: the centre's, else the shipped one
     regulation = cat.in_force(day)
     if ctx.args.json:
         _out({"regulation": regulation.code, "title": regulation.title,
