@@ -206,6 +206,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.
     p.set_defaults(func=cmd_sync)
     p = sub.add_parser("restore", parents=[common], help="rebuild an empty store from the central store")
     p.add_argument("--office", required=True)
+    p.add_argument("--terminal", metavar="ID", help="the terminal to restore (when the office has several)")
     p.add_argument("--dsn")
     p.set_defaults(func=cmd_restore)
 

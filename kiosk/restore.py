@@ -1,34 +1,148 @@
 """Rebuild an empty store from the central store (an office whose PC died).
 
-Tickets, guests, visits, lockers, orders with their lines, invoices, payments, receipts
-and corrections come back as the centre last saw them; numbering (tickets, orders,
-invoices, receipts) continues from them, so no number is reused. Full ID numbers never
-left the office, so restored guests and lockers keep only the masked form; officer
-accounts come with the next pull of the centre's reference data.
+One terminal's records come back (``--terminal``; found alone when the office has one, or
+one whose others were all restored into it): officer accounts (with their argon2id PIN
+hash), tickets, guests, visits, lockers, orders with their lines, invoices, payments,
+receipts and corrections, ratings and the audit trail, as the centre last saw them.
+Numbering (tickets, orders, invoices, receipts) continues from them, and new change ids
+start above every id the office has sent. Every row is inserted, never replaced: the
+counts are the rows written, and a clash refuses the whole restore.
+
+Full ID numbers never left the office, so restored guests and lockers keep only the
+masked form; the office's ID hash key did not leave either, so a returning visitor is
+recognised again by e-mail, not by ID number, until they register anew.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from kiosk import central
 from kiosk.config import Settings
-from kiosk.errors import Refused
+from kiosk.errors import NotFound, Refused
+from kiosk.privacy import ANONYMOUS
 from kiosk.store import Store
 
+# In the order they go in: a row only points at rows already there.
+TABLES = ("users", "tickets", "guests", "visits", "lockers", "orders", "ratings", "audit")
+ENTITY = {"users": "user", "tickets": "ticket", "guests": "guest", "visits": "visit", "lockers": "locker",
+          "orders": "order", "ratings": "rating", "audit": "audit"}
+# A latest state without these keys is partial (an older purge sent only ``{"id": ...}``).
+REQUIRED = {"users": "username", "tickets": "issued_at", "guests": "name", "visits": "guest_id",
+            "lockers": "assigned_at", "orders": "number", "ratings": "ticket_id", "audit": "action"}
+# An older purge sent an anonymised locker as its id alone: the rest comes from its last
+# whole change, with the holder's name and card left out as the purge meant.
+_ANONYMISED = {"lockers": {"holder_name": ANONYMOUS, "id_masked": "****"}}
 
-def _columns(store: Store, table: str) -> set[str]:
-    return {r[1] for r in store.conn.execute(f"PRAGMA table_info({table})")}
+
+class Terminal(BaseModel):
+    id: str
+    changes: int
+    last_change: datetime
+    restored_from: str | None = None
 
 
-def _insert(store: Store, table: str, row: dict[str, Any]) -> None:
-    cols = _columns(store, table)
-    row = {k: (json.dumps(v) if isinstance(v, (dict, list)) else (int(v) if isinstance(v, bool) else v))
-           for k, v in row.items() if k in cols}
-    names = ", ".join(row)
-    marks = ", ".join(f":{k}" for k in row)
-    store.conn.execute(f"INSERT OR REPLACE INTO {table} ({names}) VALUES ({marks})", row)
+class Restored(BaseModel):
+    terminal: str
+    restored: dict[str, int]
+    skipped: dict[str, int] = {}  # what the centre does not hold whole: not written, reported
+
+
+def terminals(conn: Any, office_code: str) -> list[Terminal]:
+    """The office's terminals as the centre knows them, the one changed last first."""
+    parents = dict(conn.execute(
+        "SELECT terminal_id, payload->>'restored_from' FROM pst.changes"
+        " WHERE office_code = %s AND entity = 'terminal' AND op = 'restore'", (office_code,)).fetchall())
+    return [Terminal(id=r[0], changes=r[1], last_change=r[2], restored_from=parents.get(r[0]))
+            for r in conn.execute(
+                "SELECT terminal_id, count(*), max(created_at) FROM pst.changes WHERE office_code = %s"
+                " GROUP BY terminal_id ORDER BY max(created_at) DESC", (office_code,)).fetchall()]
+
+
+def _listing(found: list[Terminal], settings: Settings) -> str:
+    tz = settings.office.tz
+    return "; ".join(f"{t.id} ({t.last_change.astimezone(tz):%d-%m-%Y %H:%M})" for t in found)
+
+
+def _choose(found: list[Terminal], terminal: str | None, office_code: str, settings: Settings) -> list[str]:
+    """The chosen terminal and those it was restored from, newest first."""
+    by_id = {t.id: t for t in found}
+    if not found:
+        raise NotFound("restore.nothing", office=office_code)
+    if terminal is None:
+        heads = [t for t in found if t.id not in {x.restored_from for x in found}]
+        if len(heads) != 1:
+            raise Refused("restore.pick_terminal", office=office_code, terminals=_listing(heads, settings))
+        terminal = heads[0].id
+    if terminal not in by_id:
+        raise NotFound("restore.unknown_terminal", terminal=terminal, terminals=_listing(found, settings))
+    chain = [terminal]
+    while (parent := by_id[chain[-1]].restored_from) and parent in by_id and parent not in chain:
+        chain.append(parent)
+    return chain
+
+
+def _fetch(conn: Any, office_code: str, chain: list[str]) -> dict[str, list[tuple[str, dict[str, Any], str]]]:
+    """Latest states whose last change came from the chain; partial ones completed from
+    the last whole change of the record (and marked anonymised)."""
+    fetched: dict[str, list[tuple[str, dict[str, Any], str]]] = {}
+    for table in TABLES:
+        rows = conn.execute(
+            f"SELECT e.id, e.data, e.changed_at FROM pst.{table} e JOIN pst.changes c"
+            "  ON c.office_code = e.office_code AND c.change_id = e.change_id"
+            " WHERE e.office_code = %s AND c.terminal_id = ANY(%s) ORDER BY e.change_id",
+            (office_code, chain)).fetchall()
+        partial = [r[0] for r in rows if REQUIRED[table] not in r[1]]
+        whole: dict[str, dict[str, Any]] = {}
+        if partial and table in _ANONYMISED:
+            whole = dict(conn.execute(
+                "SELECT DISTINCT ON (entity_id) entity_id, payload FROM pst.changes"
+                " WHERE office_code = %s AND entity = %s AND entity_id = ANY(%s) AND payload ? %s"
+                " ORDER BY entity_id, change_id DESC",
+                (office_code, ENTITY[table], partial, REQUIRED[table])).fetchall())
+        fetched[table] = []
+        for rid, data, changed in rows:
+            if rid in whole:
+                data = {**whole[rid], **data, **_ANONYMISED.get(table, {})}
+            fetched[table].append((rid, data, changed.isoformat()))
+    return fetched
+
+
+
+class _Writer:
+    """Inserts (never replaces) rows, dropping links to rows that did not come back."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._cols: dict[str, dict[str, bool]] = {}
+        self._fks: dict[str, list[tuple[str, str]]] = {}
+
+    def columns(self, table: str) -> dict[str, bool]:
+        if table not in self._cols:
+            self._cols[table] = {r[1]: bool(r[3]) for r in self.store.conn.execute(f"PRAGMA table_info({table})")}
+            self._fks[table] = [(r[3], r[2]) for r in self.store.conn.execute(f"PRAGMA foreign_key_list({table})")
+                                if r[2] != table]
+        return self._cols[table]
+
+    def insert(self, table: str, row: dict[str, Any]) -> int:
+        cols = self.columns(table)
+        row = {k: (json.dumps(v) if isinstance(v, (dict, list)) else (int(v) if isinstance(v, bool) else v))
+               for k, v in row.items() if k in cols}
+        for column, target in self._fks[table]:
+            if row.get(column) is not None and not cols[column] and not self.store.conn.execute(
+                    f"SELECT 1 FROM {target} WHERE id = ?", (row[column],)).fetchone():
+                row[column] = None
+        names = ", ".join(row)
+        marks = ", ".join(f":{k}" for k in row)
+        try:
+            return self.store.conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", row).rowcount
+        except sqlite3.IntegrityError as exc:
+            raise Refused("restore.clash", table=table, id=row.get("id") or "-", detail=str(exc)) from exc
 
 
 def _tail_numbers(number: str) -> tuple[int, int]:
@@ -39,59 +153,105 @@ def _tail_numbers(number: str) -> tuple[int, int]:
     return int(parts[-2]), int(parts[-1])
 
 
-def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: str) -> dict[str, int]:
+def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: str,
+            terminal: str | None = None) -> Restored:
+    """Fill an empty store with one terminal's records from the centre (see the module)."""
+    import psycopg
+
     used = sum(store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-               for t in ("tickets", "guests", "orders", "changes"))
+               for t in ("tickets", "guests", "orders", "users", "changes"))
     if used:
         raise Refused("sync.not_empty")
-    fetched: dict[str, list[tuple[str, dict[str, Any], str]]] = {}
-    with central.connect(dsn or settings.central_dsn) as conn:
-        for table in ("tickets", "guests", "visits", "lockers", "orders", "users"):
-            fetched[table] = [
-                (r[0], r[1], r[2].isoformat()) for r in conn.execute(
-                    f"SELECT id, data, changed_at FROM pst.{table} WHERE office_code = %s ORDER BY change_id",
-                    (office_code,))]
-    terminal = store.terminal_id
+    dsn = dsn or settings.central_dsn
+    with central.connect(dsn) as conn:
+        try:
+            chain = _choose(terminals(conn, office_code), terminal, office_code, settings)
+            fetched = _fetch(conn, office_code, chain)
+            floor = conn.execute("SELECT change_id FROM pst.changes WHERE office_code = %s"
+                                 ' ORDER BY change_id COLLATE "C" DESC LIMIT 1', (office_code,)).fetchone()
+        except psycopg.Error as exc:
+            raise central.CentralError("central.failed", dsn=central.redact(dsn or ""),
+                                       detail=central.redact(str(exc).strip().splitlines()[0])) from exc
+    restored = {table: 0 for table in TABLES}
+    skipped = {table: 0 for table in TABLES}
     with store.write():
-        for _id, data, changed in fetched["tickets"]:
-            # Transfers point at each other: insert without the links, then add them.
-            _insert(store, "tickets", {**data, "transferred_from": None, "transferred_to": None,
-                                       "created_at": data["issued_at"], "updated_at": changed,
-                                       "terminal_id": terminal})
-        for _id, data, _changed in fetched["tickets"]:
-            store.conn.execute("UPDATE tickets SET transferred_from = ?, transferred_to = ? WHERE id = ?",
-                               (data.get("transferred_from"), data.get("transferred_to"), data["id"]))
-        for _id, data, _changed in fetched["guests"]:
-            _insert(store, "guests", {**data, "id_number": f"HASH:{data.get('id_hash') or data['id']}",
-                                      "terminal_id": terminal})
-        for _id, data, _changed in fetched["visits"]:
-            _insert(store, "visits", {**data, "terminal_id": terminal})
-        for _id, data, changed in fetched["lockers"]:
-            _insert(store, "lockers", {**data, "id_number": f"RESTORED:{data['id']}", "created_at": data["assigned_at"],
-                                       "updated_at": changed, "terminal_id": terminal,
-                                       "assigned_by": None, "returned_by": None})
-        for _id, data, changed in fetched["orders"]:
-            year, seq = _tail_numbers(data["number"])
-            _insert(store, "orders", {**data, "year": year, "seq": seq, "terminal_id": terminal,
-                                      "visit_id": None, "created_by": None, "updated_at": changed})
-            for line in data.get("lines", []):
-                _insert(store, "order_lines", {**line, "order_id": data["id"], "created_at": data["created_at"],
-                                               "terminal_id": terminal})
-            for inv in data.get("invoices", []):
-                _insert(store, "invoices", {**inv, "order_id": data["id"], "created_at": inv["issued_at"],
-                                            "terminal_id": terminal, "lines": data.get("lines", [])})
-            for pay in data.get("payments", []):
-                _insert(store, "payments", {**pay, "order_id": data["id"], "terminal_id": terminal})
-            receipt = data.get("receipt")
-            if receipt:
-                r_year, r_seq = _tail_numbers(receipt["number"])
-                paid = next((p["id"] for p in data.get("payments", []) if p["status"] == "verified"), None)
-                _insert(store, "receipts", {**receipt, "order_id": data["id"], "payment_id": paid,
-                                            "year": r_year, "seq": r_seq, "created_at": receipt["issued_at"],
-                                            "terminal_id": terminal, "issued_by": None})
-            for corr in data.get("corrections", []):
-                _insert(store, "corrections", {**corr, "order_id": data["id"], "terminal_id": terminal})
+        _write(_Writer(store), store.terminal_id, fetched, restored, skipped)
         store.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('office_code', ?)", (office_code,))
-    return {"tickets": len(fetched["tickets"]), "guests": len(fetched["guests"]),
-            "visits": len(fetched["visits"]), "lockers": len(fetched["lockers"]),
-            "orders": len(fetched["orders"]), "users": 0}
+        store.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('changes.floor', ?)", (floor[0],))
+        store.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('restored_from', ?)", (chain[0],))
+        # The centre learns this terminal continues that one (a later restore follows the chain).
+        store.record_change("terminal", store.terminal_id, "restore",
+                            {"restored_from": chain[0], "office_code": office_code, "restored": restored})
+    return Restored(terminal=chain[0], restored=restored, skipped={k: v for k, v in skipped.items() if v})
+
+
+def _write(w: _Writer, terminal: str, fetched: dict[str, list[tuple[str, dict[str, Any], str]]],
+           restored: dict[str, int], skipped: dict[str, int]) -> None:
+    def complete(table: str, data: dict[str, Any]) -> bool:
+        if REQUIRED[table] in data:
+            return True
+        skipped[table] += 1
+        return False
+
+    for _id, data, changed in fetched["users"]:
+        # Accounts come back with their PIN hash; one sent before hashes travelled cannot log in.
+        if not complete("users", data):
+            continue
+        if not str(data.get("pin_hash") or "").startswith("$argon2id$"):
+            skipped["users"] += 1
+            continue
+        restored["users"] += w.insert("users", {**data, "created_at": changed, "updated_at": changed,
+                                                "terminal_id": terminal, "failed_attempts": 0, "locked_until": None})
+    tickets = [(d, c) for _i, d, c in fetched["tickets"] if complete("tickets", d)]
+    for data, changed in tickets:
+        # Transfers point at each other: insert without the links, then add them.
+        restored["tickets"] += w.insert("tickets", {**data, "transferred_from": None, "transferred_to": None,
+                                                    "created_at": data["issued_at"], "updated_at": changed,
+                                                    "terminal_id": terminal})
+    for data, _changed in tickets:
+        w.store.conn.execute("UPDATE tickets SET transferred_from = ?, transferred_to = ? WHERE id = ?",
+                             (data.get("transferred_from"), data.get("transferred_to"), data["id"]))
+    for _id, data, changed in fetched["guests"]:
+        if complete("guests", data):
+            number = f"ANON-{data['id']}" if data.get("anonymised_at") else f"HASH:{data.get('id_hash') or data['id']}"
+            restored["guests"] += w.insert("guests", {"created_at": changed, "updated_at": changed, "email": "",
+                                                      **data, "id_number": number, "terminal_id": terminal})
+    for _id, data, changed in fetched["visits"]:
+        if complete("visits", data):
+            restored["visits"] += w.insert("visits", {"created_at": changed, **data, "terminal_id": terminal})
+    for _id, data, changed in fetched["lockers"]:
+        if complete("lockers", data):
+            restored["lockers"] += w.insert("lockers", {**data, "id_number": f"RESTORED:{data['id']}",
+                                                        "created_at": data["assigned_at"], "updated_at": changed,
+                                                        "terminal_id": terminal})
+    for _id, data, changed in fetched["orders"]:
+        if complete("orders", data):
+            restored["orders"] += _write_order(w, terminal, data, changed)
+    for _id, data, changed in fetched["ratings"]:
+        if complete("ratings", data):
+            restored["ratings"] += w.insert("ratings", {"created_at": changed, **data, "terminal_id": terminal})
+    for _id, data, _changed in fetched["audit"]:
+        if complete("audit", data):
+            restored["audit"] += w.insert("audit", {**data, "detail": data.get("detail") or {}})
+
+
+def _write_order(w: _Writer, terminal: str, data: dict[str, Any], changed: str) -> int:
+    year, seq = _tail_numbers(data["number"])
+    written = w.insert("orders", {**data, "year": year, "seq": seq, "terminal_id": terminal, "updated_at": changed})
+    for line in data.get("lines", []):
+        w.insert("order_lines", {**line, "order_id": data["id"], "created_at": data["created_at"],
+                                 "terminal_id": terminal})
+    for inv in data.get("invoices", []):
+        w.insert("invoices", {**inv, "order_id": data["id"], "created_at": inv["issued_at"],
+                              "terminal_id": terminal, "lines": data.get("lines", [])})
+    for pay in data.get("payments", []):
+        w.insert("payments", {**pay, "order_id": data["id"], "terminal_id": terminal})
+    receipt = data.get("receipt")
+    if receipt:
+        r_year, r_seq = _tail_numbers(receipt["number"])
+        paid = next((p["id"] for p in data.get("payments", []) if p["status"] == "verified"), None)
+        w.insert("receipts", {**receipt, "order_id": data["id"], "payment_id": paid, "year": r_year, "seq": r_seq,
+                              "created_at": receipt["issued_at"], "terminal_id": terminal})
+    for corr in data.get("corrections", []):
+        w.insert("corrections", {**corr, "order_id": data["id"], "terminal_id": terminal})
+    return written

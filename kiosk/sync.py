@@ -78,10 +78,10 @@ def status(store: Store) -> SyncStatus:
 _UPSERT = """
 INSERT INTO pst.{table} (office_code, id, data, change_id, changed_at)
 SELECT DISTINCT ON (entity_id) office_code, entity_id, payload, change_id, created_at
-  FROM incoming WHERE entity = %(entity)s ORDER BY entity_id, change_id DESC
+  FROM incoming WHERE entity = %(entity)s ORDER BY entity_id, change_id COLLATE "C" DESC
 ON CONFLICT (office_code, id) DO UPDATE
    SET data = EXCLUDED.data, change_id = EXCLUDED.change_id, changed_at = EXCLUDED.changed_at
- WHERE pst.{table}.change_id < EXCLUDED.change_id
+ WHERE pst.{table}.change_id < EXCLUDED.change_id COLLATE "C"
 """
 
 # Orders carry their invoices, payments and receipt; the centre keeps them as rows too.
@@ -90,10 +90,10 @@ INSERT INTO pst.{table} (office_code, id, data, change_id, changed_at)
 SELECT DISTINCT ON (item->>'id') office_code, item->>'id', item, change_id, created_at
   FROM incoming, {items} AS item
  WHERE entity = 'order' AND item IS NOT NULL AND jsonb_typeof(item) = 'object'
- ORDER BY item->>'id', change_id DESC
+ ORDER BY item->>'id', change_id COLLATE "C" DESC
 ON CONFLICT (office_code, id) DO UPDATE
    SET data = EXCLUDED.data, change_id = EXCLUDED.change_id, changed_at = EXCLUDED.changed_at
- WHERE pst.{table}.change_id < EXCLUDED.change_id
+ WHERE pst.{table}.change_id < EXCLUDED.change_id COLLATE "C"
 """
 
 
@@ -122,6 +122,18 @@ def _push_batch(conn: psycopg.Connection, office: str, rows: list[tuple]) -> Non
                                             items="jsonb_array_elements(jsonb_build_array(payload->'receipt'))"))
 
 
+# An account travels with its argon2id PIN hash (never the PIN), so a restored desk keeps its
+# logins; the outbox row carries the public fields, the hash is added on the way out.
+_OUTBOX = """
+SELECT c.seq, c.id, c.entity, c.entity_id, c.op,
+       CASE WHEN c.entity = 'user' THEN COALESCE(
+            (SELECT json_set(c.payload, '$.pin_hash', u.pin_hash) FROM users u WHERE u.id = c.entity_id),
+            c.payload) ELSE c.payload END,
+       c.terminal_id, c.created_at
+  FROM changes c WHERE c.seq > ? ORDER BY c.seq LIMIT ?
+"""
+
+
 def push(store: Store, settings: Settings, conn: psycopg.Connection, *, batch: int = BATCH,
          limit: int | None = None, on_batch: Callable[[], None] | None = None) -> int:
     """Send pending changes in order; returns how many. Stops at the first failure."""
@@ -129,9 +141,7 @@ def push(store: Store, settings: Settings, conn: psycopg.Connection, *, batch: i
     while limit is None or sent < limit:
         pushed = _meta_int(store, "sync.pushed_seq")
         size = batch if limit is None else min(batch, limit - sent)
-        rows = store.conn.execute(
-            "SELECT seq, id, entity, entity_id, op, payload, terminal_id, created_at FROM changes"
-            " WHERE seq > ? ORDER BY seq LIMIT ?", (pushed, size)).fetchall()
+        rows = store.conn.execute(_OUTBOX, (pushed, size)).fetchall()
         if not rows:
             break
         _push_batch(conn, settings.office.code, rows)

@@ -68,6 +68,10 @@ def cmd_sync(ctx: Context) -> int:
 def cmd_restore(ctx: Context) -> int:
     from kiosk import restore
 
-    counts = restore.restore(ctx.store, ctx.settings, dsn=_dsn(ctx), office_code=ctx.args.office)
-    print(t("cli.restored", ctx.lang, **counts))
+    done = restore.restore(ctx.store, ctx.settings, dsn=_dsn(ctx), office_code=ctx.args.office,
+                           terminal=ctx.args.terminal)
+    print(t("cli.restored", ctx.lang, terminal=done.terminal, **done.restored))
+    for table, count in done.skipped.items():
+        key = "restore.skipped_users" if table == "users" else "restore.skipped"
+        print(t(key, ctx.lang, table=table, count=count), file=sys.stderr)
     return 0

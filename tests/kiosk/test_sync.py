@@ -335,14 +335,20 @@ def test_restore_rebuilds_a_store_and_numbers_continue(tmp_path, pg):
     with Store(fresh.db_path) as store:
         from kiosk import restore
 
-        counts = restore.restore(store, fresh, dsn=None, office_code="1373")
+        done = restore.restore(store, fresh, dsn=None, office_code="1373")
+        counts = done.restored
         assert counts["tickets"] == 1 and counts["orders"] == 1 and counts["guests"] == 1
+        assert counts["users"] == 2 and done.skipped == {}
         restored = sales.get(store, order.id)
         assert restored.receipt.number == "0001/KW/1373/2026" and restored.total == 50_000
         assert restored.invoice.number == "INV/1373/2026/0001"
         assert queue_for(store, fresh).take("B").number == "B-002"  # numbering continues
-        admin2 = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        treasurer2 = accounts.add_user(store, admin2, username="rina", name="Rina", role="bendahara", pin="4321")
+        # The accounts came back with their PINs: the desk is not left open.
+        assert accounts.enforced(store)
+        with pytest.raises(accounts.Forbidden):
+            accounts.add_user(store, None, username="intruder", name="X", role="admin", pin="1111")
+        admin2 = accounts.authenticate(store, "admin", "9876")
+        treasurer2 = accounts.authenticate(store, "rina", "4321")
         second = sales.create_order(store, fresh, admin2, customer_name="Andi", segment="perorangan")
         assert second.number == "ORD/1373/2026/0002"
         sales.add_line(store, admin2, second.id, product="publikasi-elektronik", measure=10)
