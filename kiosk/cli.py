@@ -16,8 +16,8 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from kiosk.commands.admin import (cmd_audit, cmd_locker_list, cmd_purge, cmd_user_add, cmd_user_disable,
-                                  cmd_user_list, cmd_user_reset_pin)
+from kiosk.commands.admin import (cmd_audit, cmd_guest_erase, cmd_guest_show, cmd_locker_list, cmd_purge,
+                                  cmd_user_add, cmd_user_disable, cmd_user_list, cmd_user_reset_pin)
 from kiosk.commands.central import (cmd_central_add_office, cmd_central_init, cmd_central_publish,
                                     cmd_restore, cmd_sync)
 from kiosk.commands.common import Context
@@ -143,6 +143,15 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.
     p = sub.add_parser("purge", parents=[common], help="anonymise guests past retention (admin)")
     p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
     p.set_defaults(func=cmd_purge)
+    guest = sub.add_parser("guest", help="a data subject's requests (UU 27/2022, admin)").add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = guest.add_parser("show", parents=[common], help="everything stored about a guest (access request)")
+    p.add_argument("who", metavar="ID_OR_EMAIL", help="the ID number on the card, or the email")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_guest_show)
+    p = guest.add_parser("erase", parents=[common], help="anonymise a guest now (erasure, consent withdrawn)")
+    p.add_argument("who", metavar="ID_OR_EMAIL", help="the ID number on the card, or the email")
+    p.set_defaults(func=cmd_guest_erase)
 
     p = sub.add_parser("catalogue", parents=[common], help="products and tariffs in force")
     p.add_argument("--date", help="the regulation in force on this day, YYYY-MM-DD")

@@ -1,4 +1,4 @@
-"""Commands of the admin: accounts, audit trail, purge, lockers."""
+"""Commands of the admin: accounts, audit trail, purge, a data subject's requests, lockers."""
 
 from __future__ import annotations
 
@@ -75,6 +75,35 @@ def cmd_purge(ctx: Context) -> int:
     result = privacy.purge(ctx.store, ctx.actor, older_than_days=ctx.args.older_than)
     print(t("cli.purged", ctx.lang, guests=result.guests, lockers=result.lockers,
             days=ctx.args.older_than))
+    return 0
+
+
+def _label(key: str, lang: str) -> str:
+    """A stored column's label: the guestbook form's, else the column name."""
+    from kiosk.i18n import catalogue
+
+    return t(f"guest.field.{key}", lang).rstrip(" *") if f"guest.field.{key}" in catalogue() else key
+
+
+def cmd_guest_show(ctx: Context) -> int:
+    found = privacy.subject_access(ctx.store, ctx.actor, ctx.args.who)
+    if ctx.args.json:
+        _out([d.model_dump(mode="json") for d in found])
+        return 0
+    for data in found:
+        print(t("cli.subject_guest", ctx.lang))
+        for key, value in data.guest.items():
+            print(f"  {_label(key, ctx.lang):<34} {'' if value is None else value}")
+        for key, rows in (("visits", data.visits), ("lockers", data.lockers), ("orders", data.orders)):
+            print(t(f"cli.subject_{key}", ctx.lang, count=len(rows)))
+            for row in rows:
+                print("  " + "  ".join("" if v is None else str(v) for v in row.values()))
+    return 0
+
+
+def cmd_guest_erase(ctx: Context) -> int:
+    result = privacy.erase(ctx.store, ctx.actor, ctx.args.who)
+    print(t("cli.guest_erased", ctx.lang, guests=len(result.guest_ids), lockers=result.lockers))
     return 0
 
 

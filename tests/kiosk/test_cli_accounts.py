@@ -62,3 +62,30 @@ def test_pin_is_never_asked_without_a_terminal(env, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
     code, _, err = run(capsys, "--user", "admin", "ticket", "call", "--counter", "1")
     assert code == 10 and "PST_KIOSK_PIN" in err
+
+
+def test_a_data_subject_request_from_the_command_line(env, capsys, tmp_path):
+    from kiosk import config
+    from kiosk.guestbook import register_visit, validate_guest
+    from kiosk.store import Store
+
+    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
+    settings = config.load(tmp_path / "config.toml", db=tmp_path / "pst.db")
+    with Store(tmp_path / "pst.db") as store:
+        register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(
+            {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
+             "email": "siti@example.com", "segment": "akademisi"}))
+    code, out, err = run(capsys, "guest", "show", "siti@example.com")
+    assert code == 10 and out == ""
+    env.setenv("PST_KIOSK_PIN", "9876")
+    code, out, _ = run(capsys, "--user", "admin", "guest", "show", "siti@example.com", "--json")
+    assert code == 0 and json.loads(out)[0]["guest"]["name"] == "Siti Aminah"
+    code, out, _ = run(capsys, "--user", "admin", "guest", "show", "3273014101900001")
+    assert code == 0 and "Nama lengkap" in out and "Siti Aminah" in out and "Kunjungan (1)" in out
+    code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "guest", "erase", "3273014101900001")
+    assert code == 0 and "Anonymised now: 1 guests" in out
+    code, _, err = run(capsys, "--user", "admin", "guest", "show", "siti@example.com")
+    assert code == 3 and "tidak ditemukan" in err
+    code, out, _ = run(capsys, "--user", "admin", "audit", "--action", "guest.", "--json")
+    assert [e["action"] for e in json.loads(out)] == ["guest.erase", "guest.show", "guest.show"]

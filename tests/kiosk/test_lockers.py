@@ -167,3 +167,44 @@ def test_reading_lockers_needs_an_officer_once_accounts_exist(store, settings, o
     admin = accounts.find(store, "admin")
     assert [u.username for u in accounts.list_users(store, admin)] == ["admin", "budi"]
     assert audit.trail(store, admin, action="locker.")[0].action == "locker.assign"
+
+
+def test_a_guest_sees_and_erases_their_data_through_an_admin(store, settings, officer):
+    import json
+
+    from kiosk.accounts import Forbidden
+
+    admin = accounts.find(store, "admin")
+    siti = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                          guest=validate_guest({**SITI, "phone": "0812 3456 7890"}))
+    other = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                           guest=validate_guest({**SITI, "name": "Andi", "id_number": "3273010101900002"}))
+    with pytest.raises(Forbidden):
+        privacy.subject_access(store, officer, "3273014101900001")
+    shown = privacy.subject_access(store, admin, "3273 0141 0190 0001")
+    assert len(shown) == 1 and shown[0].guest["name"] == "Siti Aminah"
+    assert shown[0].guest["id_number"] == "3273014101900001" and shown[0].visits[0]["ticket"] == "B-001"
+    # Two people typed the same email: only the card's number says whose records they are.
+    with pytest.raises(Refused) as err:
+        privacy.subject_access(store, admin, "siti@example.com")
+    assert "nomor identitas" in err.value.message("id")
+    with pytest.raises(NotFound):
+        privacy.erase(store, admin, "nobody@example.com")
+    held = lockers.assign(store, settings, officer, id_type="ktp", id_number="", holder_name="",
+                          guest_id=siti.guest_id)
+    with pytest.raises(Refused) as err:
+        privacy.erase(store, admin, "3273014101900001")  # the card is still in a locker
+    assert "loker 1" in err.value.message("id")
+    lockers.return_card(store, officer, held.locker.id)
+    done = privacy.erase(store, admin, "3273014101900001")
+    assert done.guest_ids == [siti.guest_id] and done.lockers == 1
+    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    assert "Siti" not in outbox and "+6281234567890" not in outbox
+    assert store.row("SELECT name FROM guests WHERE id = ?", (other.guest_id,))["name"] == "Andi"
+    assert [json.loads(r["payload"])["name"] for r in store.rows(
+        "SELECT payload FROM changes WHERE entity = 'guest' AND entity_id = ? ORDER BY seq DESC LIMIT 1",
+        (siti.guest_id,))] == ["(anonim)"]
+    with pytest.raises(NotFound):
+        privacy.subject_access(store, admin, "3273014101900001")  # nothing left to show
+    trail = [(e.action, e.entity_id) for e in audit.entries(store, action="guest.")]
+    assert trail == [("guest.erase", siti.guest_id), ("guest.show", siti.guest_id)]
