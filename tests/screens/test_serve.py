@@ -37,8 +37,9 @@ def _wait_port(port: int, timeout: float = 30) -> None:
     raise AssertionError("server did not start")
 
 
-@needs_browser
-def test_counter_in_the_browser_takes_a_key(settings, tmp_path):
+def _serve_and_press(settings, tmp_path, *, listen: str, page_host: str) -> None:
+    """Serve the counter listening on ``listen``, open it as http://``page_host``:PORT/, press
+    "n" until the store holds the call; nothing may be fetched from any other address."""
     from playwright.sync_api import sync_playwright
 
     with Store(settings.db_path) as store:
@@ -47,7 +48,9 @@ def test_counter_in_the_browser_takes_a_key(settings, tmp_path):
     env = {**os.environ, "PST_KIOSK_CONFIG": str(settings.db_path.parent / "config.toml"),
            "PST_KIOSK_DB": str(settings.db_path)}
     server = subprocess.Popen([sys.executable, "-m", "screens.main", "serve", "counter", "--counter", "1",
-                               "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               "--host", listen, "--port", str(port)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    origin = f"{page_host}:{port}"
     outside: list[str] = []
     try:
         _wait_port(port)
@@ -58,9 +61,10 @@ def test_counter_in_the_browser_takes_a_key(settings, tmp_path):
                       "--disable-background-networking", "--disable-component-update", "--disable-sync"])
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.on("request", lambda r: outside.append(r.url)
-                    if not r.url.startswith((f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", "data:"))
-                    else None)
-            page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+                    if not r.url.startswith((f"http://{origin}/", "data:")) else None)
+            page.on("websocket", lambda ws: outside.append(ws.url)
+                    if not ws.url.startswith(f"ws://{origin}/") else None)
+            page.goto(f"http://{origin}/", wait_until="load")
             page.wait_for_selector("#terminal", timeout=20_000)
             page.screenshot(path=str(tmp_path / "counter.png"))
             deadline = time.time() + 40
@@ -74,10 +78,22 @@ def test_counter_in_the_browser_takes_a_key(settings, tmp_path):
             page.screenshot(path=str(tmp_path / "counter-called.png"))
             browser.close()
         assert called, "the key press never reached the counter"
-        assert outside == [], f"the page fetched from outside: {outside}"
+        assert outside == [], f"the page fetched from elsewhere: {outside}"
     finally:
         server.terminate()
         try:
             server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+@needs_browser
+def test_counter_in_the_browser_takes_a_key(settings, tmp_path):
+    _serve_and_press(settings, tmp_path, listen="127.0.0.1", page_host="127.0.0.1")
+
+
+@needs_browser
+def test_served_on_every_address_the_page_works_from_another_name(settings, tmp_path):
+    # Listening on 0.0.0.0 (the office LAN); another PC reaches it by its own address for
+    # this host, here 127.0.0.2 (loopback: the test never leaves this machine).
+    _serve_and_press(settings, tmp_path, listen="0.0.0.0", page_host="127.0.0.2")
