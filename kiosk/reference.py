@@ -32,21 +32,31 @@ class Holidays(BaseModel):
     dates: list[date]
 
 
+_HOLIDAYS_NATIONAL = "reference.holidays.national"
+_HOLIDAYS_OFFICE = "reference.holidays.office"
+_HOLIDAYS_OLD = "reference.holidays"  # one list, whichever came last (before 2026-11)
+
+
 def _set(store: Store, key: str, value: str) -> None:
     store.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key)"
                        " DO UPDATE SET value = excluded.value", (key, value))
 
 
-def apply(store: Store, kind: str, payload: Any) -> None:
-    """Validate, then apply in one transaction. Raises (ValidationError, ValueError) if bad."""
+def apply(store: Store, kind: str, payload: Any, *, office_code: str | None = None) -> None:
+    """Validate, then apply in one transaction. Raises (ValidationError, ValueError) if bad.
+    ``office_code``: the data was published for this office only (None: for every office)."""
     if kind == "catalogue":
         Catalogue.model_validate(payload)
         with store.write():
             _set(store, "reference.catalogue", json.dumps(payload))
     elif kind == "holidays":
         holidays = Holidays.model_validate(payload)
+        # The national list and the office's own are kept apart and merged when read: a
+        # publish for one office must not replace the national holidays, nor the reverse.
         with store.write():
-            _set(store, "reference.holidays", json.dumps([d.isoformat() for d in holidays.dates]))
+            _set(store, _HOLIDAYS_OFFICE if office_code else _HOLIDAYS_NATIONAL,
+                 json.dumps([d.isoformat() for d in holidays.dates]))
+            store.conn.execute("DELETE FROM meta WHERE key = ?", (_HOLIDAYS_OLD,))
     elif kind == "officers":
         officers = Officers.model_validate(payload)
         stamp = iso(store.clock.now())
@@ -73,8 +83,12 @@ def catalogue(store: Store) -> Catalogue | None:
 
 
 def holidays(store: Store) -> frozenset[date]:
-    raw = store.meta("reference.holidays")
-    return frozenset(date.fromisoformat(d) for d in json.loads(raw)) if raw else frozenset()
+    """The published holidays: national and this office's own together."""
+    found: set[date] = set()
+    for key in (_HOLIDAYS_NATIONAL, _HOLIDAYS_OFFICE, _HOLIDAYS_OLD):
+        raw = store.meta(key)
+        found |= {date.fromisoformat(d) for d in json.loads(raw)} if raw else set()
+    return frozenset(found)
 
 
 __all__ = ["apply", "catalogue", "holidays", "re"]

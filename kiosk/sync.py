@@ -156,21 +156,24 @@ def push(store: Store, settings: Settings, conn: psycopg.Connection, *, batch: i
 # -- pull ----------------------------------------------------------------------------------
 
 
-def pull(store: Store, conn: psycopg.Connection) -> tuple[int, list[str]]:
-    """Apply the reference data published since the cursor. Returns (applied, refused)."""
+def pull(store: Store, conn: psycopg.Connection, office_code: str) -> tuple[int, list[str]]:
+    """Apply the reference data published since the cursor for this office or for every
+    office. Returns (applied, refused). The office filter is here as well as in row-level
+    security: a DSN that bypasses RLS (the table owner) must not bring another office's data."""
     from kiosk import reference
 
     cursor_tx = store.meta("sync.pull_tx") or "0"
     cursor_id = _meta_int(store, "sync.pull_id")
     rows = conn.execute(
-        "SELECT id, tx::text, kind, payload FROM pst.reference"
+        "SELECT id, tx::text, kind, payload, office_code FROM pst.reference"
         " WHERE (tx, id) > (%s::xid8, %s) AND tx < pg_snapshot_xmin(pg_current_snapshot())"
-        " ORDER BY tx, id", (cursor_tx, cursor_id)).fetchall()
+        " AND (office_code IS NULL OR office_code = %s)"
+        " ORDER BY tx, id", (cursor_tx, cursor_id, office_code)).fetchall()
     conn.commit()
     applied, refused = 0, []
-    for ref_id, tx, kind, payload in rows:
+    for ref_id, tx, kind, payload, for_office in rows:
         try:
-            reference.apply(store, kind, payload)
+            reference.apply(store, kind, payload, office_code=for_office)
             applied += 1
         except (ValidationError, ValueError, KeyError, TypeError) as exc:
             refused.append(f"{kind} #{ref_id}: {str(exc).splitlines()[0][:160]}")
@@ -232,7 +235,7 @@ def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: fl
             try:
                 result.pushed = push(store, settings, conn, on_batch=watchdog.kick)
                 watchdog.kick()
-                result.pulled, result.refused = pull(store, conn)
+                result.pulled, result.refused = pull(store, conn, settings.office.code)
             finally:
                 watchdog.stop()
     except central.CentralError as exc:

@@ -295,6 +295,23 @@ def test_pull_reference_data_and_refuse_bad_catalogue(tmp_path, pg):
         assert sync.run(store, settings).refused == []  # refused once, not again and again
 
 
+def test_pull_filters_by_office_itself_and_merges_national_and_office_holidays(tmp_path, pg):
+    from kiosk import reference
+
+    settings = office(tmp_path, pg, "1373")
+    # A DSN that bypasses row-level security (the superuser): the office filter must hold anyway.
+    owner = settings.model_validate({**settings.model_dump(mode="json"), "central_dsn": pg["dsn"]})
+    central.publish(pg["dsn"], "holidays", {"dates": ["2026-12-25", "2026-12-31"]})
+    central.publish(pg["dsn"], "holidays", {"dates": ["2026-11-24"]}, office_code="1373")
+    central.publish(pg["dsn"], "holidays", {"dates": ["2026-11-25"]}, office_code="3324")
+    with Store(settings.db_path) as store:
+        assert _pull_until(store, owner, 2).pulled == 2
+        assert {d.isoformat() for d in reference.holidays(store)} == {"2026-12-25", "2026-12-31", "2026-11-24"}
+        central.publish(pg["dsn"], "holidays", {"dates": ["2026-12-25", "2026-12-26"]})  # a new national list
+        assert _pull_until(store, owner, 1).pulled == 1
+        assert {d.isoformat() for d in reference.holidays(store)} == {"2026-12-25", "2026-12-26", "2026-11-24"}
+
+
 def _pull_until(store, settings, pulled, refused=0, seconds=10.0):
     import time
 
