@@ -103,7 +103,7 @@ def normalised_lookup(text: str) -> tuple[str, str]:
     text = (text or "").strip()
     if "@" in text:
         return "email", text.lower()
-    return "id_number", "".join(ch for ch in text if ch.isalnum()).upper()
+    return "id_number", identity.normalise_id(text)
 
 
 def find_returning(store: Store, text: str) -> ReturningGuest | None:

@@ -95,13 +95,19 @@ def nik(text: str | None) -> str:
         raise FieldInvalid("invalid.nik") from exc
 
 
+def normalise_id(text: str) -> str:
+    """An ID number as stored and looked up: upper-case ``A-Z`` and ``0-9`` only."""
+    return re.sub(r"[^A-Z0-9]", "", (text or "").upper())
+
+
 def id_number(id_type: str, text: str | None) -> str:
-    """An ID number for its type, normalised (no spaces, upper case)."""
+    """An ID number for its type, normalised: upper-case ``A-Z0-9`` only (separators that
+    people type, space . - /, are dropped), so a card is found however it was typed."""
     if id_type not in ID_TYPES:
         raise FieldInvalid("invalid.choice")
     if id_type == "ktp":
         return nik(text)
-    value = re.sub(r"[\s.\-]", "", _clean(text)).upper()
+    value = re.sub(r"[\s.\-/]", "", _clean(text)).upper()
     if not value:
         raise FieldInvalid("invalid.required")
     if id_type == "sim":
@@ -110,7 +116,7 @@ def id_number(id_type: str, text: str | None) -> str:
     elif id_type == "passport":
         if not re.fullmatch(r"[A-Z0-9]{6,9}", value):
             raise FieldInvalid("invalid.passport")
-    elif not re.fullmatch(r"[A-Z0-9/]{4,30}", value):
+    elif not re.fullmatch(r"[A-Z0-9]{4,30}", value):
         raise FieldInvalid("invalid.id_other")
     return value
 

@@ -110,8 +110,9 @@ def assign(store: Store, settings: Settings, actor: User | None, *, id_type: str
                 raise Refused("locker.all_taken")
         if not 1 <= locker_no <= settings.office.lockers:
             raise NotFound("locker.no_such", number=locker_no, max=settings.office.lockers)
-        held = store.row("SELECT locker_no FROM lockers WHERE id_type = ? AND id_number = ?"
-                         " AND returned_at IS NULL", (id_type, number))
+        # One card, one locker: by the number alone, whatever type it was entered as.
+        held = store.row("SELECT locker_no FROM lockers WHERE id_number = ? AND returned_at IS NULL",
+                         (number,))
         if held:
             raise Refused("locker.card_holds", number=held["locker_no"])
         stamp = iso(store.clock.now())
@@ -122,7 +123,9 @@ def assign(store: Store, settings: Settings, actor: User | None, *, id_type: str
                "assigned_by": actor.id if actor else None}
         try:
             store.db["lockers"].insert(row)
-        except sqlite3.IntegrityError as exc:  # the unique open-locker index
+        except sqlite3.IntegrityError as exc:  # a unique index on open rows: locker or card
+            if "id_number" in str(exc):
+                raise Refused("locker.card_holds", number="?") from exc
             raise Refused("locker.taken", number=locker_no) from exc
         locker = get(store, row["id"])
         store.record_change("locker", locker.id, "assign", locker.model_dump(mode="json"))

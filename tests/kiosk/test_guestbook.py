@@ -161,3 +161,15 @@ def test_queued_changes_get_their_npwp_masked_on_upgrade(tmp_path, clock):
         payloads = [json.loads(r[0]) for r in store.conn.execute("SELECT payload FROM changes ORDER BY seq")]
     assert payloads == [{"id": "g1", "name": "Andi", "npwp": "3273********0001"},
                         {"id": "g2", "name": "Beni", "npwp": None}]
+
+
+def test_other_ids_are_stored_as_typed_letters_and_digits_and_found_again(store, settings):
+    reg = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                         guest=validate_guest({**GOOD, "id_type": "other", "id_number": "ks/2024/00123"}))
+    assert store.row("SELECT id_number FROM guests")["id_number"] == "KS202400123"
+    for typed in ("KS/2024/00123", "ks 2024 00123", "KS-2024-00123"):
+        assert find_returning(store, typed).guest_id == reg.guest_id
+    # The same number as another type is the same card, so the same guest.
+    again = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                           guest=validate_guest({**GOOD, "id_type": "other", "id_number": "KS 2024 00123"}))
+    assert again.guest_id == reg.guest_id and count(store, "guests") == 1

@@ -208,3 +208,47 @@ def test_a_guest_sees_and_erases_their_data_through_an_admin(store, settings, of
         privacy.subject_access(store, admin, "3273014101900001")  # nothing left to show
     trail = [(e.action, e.entity_id) for e in audit.entries(store, action="guest.")]
     assert trail == [("guest.erase", siti.guest_id), ("guest.show", siti.guest_id)]
+
+
+def test_one_card_one_locker_whatever_its_type_and_however_typed(store, settings, officer):
+    lockers.assign(store, settings, officer, id_type="ktp", id_number="3273014101900001", holder_name="Siti")
+    with pytest.raises(Refused) as err:  # the same number entered as "other"
+        lockers.assign(store, settings, officer, id_type="other", id_number="3273-0141-0190-0001",
+                       holder_name="Siti")
+    assert "loker 1" in err.value.message("id")
+    student = lockers.assign(store, settings, officer, id_type="other", id_number="ks/2024/00123",
+                             holder_name="Andi")
+    assert store.row("SELECT id_number FROM lockers WHERE id = ?", (student.locker.id,))["id_number"] == "KS202400123"
+    with pytest.raises(Refused):
+        lockers.assign(store, settings, officer, id_type="other", id_number="KS 2024 00123", holder_name="Andi")
+
+
+def test_upgrade_normalises_stored_ids_and_keys_open_cards_on_the_number(tmp_path, clock):
+    from tests.kiosk.test_guestbook import store_at
+
+    conn = store_at(tmp_path / "old.db", 6)
+    row = ("t", "2026-01-01T00:00:00Z")
+    conn.execute("INSERT INTO guests(id, created_at, updated_at, terminal_id, name, id_type, id_number,"
+                 " id_masked, email, segment) VALUES ('g1', ?, ?, 't', 'Andi', 'other', 'KS/2024/00123',"
+                 " 'KS*********23', 'andi@example.com', 'akademisi')", row[1:] * 2)
+    for n, (locker_id, id_type, number) in enumerate((("l1", "ktp", "3273014101900001"),
+                                                      ("l2", "other", "3273014101900001"),
+                                                      ("l3", "other", "KS/2024/00123")), start=1):
+        conn.execute("INSERT INTO lockers(id, created_at, updated_at, terminal_id, locker_no, holder_name,"
+                     " id_type, id_number, id_masked, assigned_at) VALUES (?, ?, ?, 't', ?, 'X', ?, ?, '*', ?)",
+                     (locker_id, row[1], row[1], n, id_type, number, row[1]))
+    conn.close()
+    with Store(tmp_path / "old.db", clock=clock) as store:
+        assert store.row("SELECT id_number, id_masked FROM guests") == {"id_number": "KS202400123",
+                                                                       "id_masked": "KS*******23"}
+        from kiosk.guestbook import find_returning
+
+        assert find_returning(store, "ks/2024/00123").first_name == "Andi"
+        numbers = [r["id_number"] for r in store.rows("SELECT id_number FROM lockers ORDER BY id")]
+        assert numbers == ["3273014101900001", "3273014101900001~2", "KS202400123"]
+        import sqlite3
+
+        with pytest.raises(sqlite3.IntegrityError):  # the index now holds one open row per number
+            store.conn.execute("INSERT INTO lockers(id, created_at, updated_at, terminal_id, locker_no,"
+                               " holder_name, id_type, id_number, id_masked, assigned_at)"
+                               " VALUES ('l4', 'x', 'x', 't', 9, 'X', 'sim', 'KS202400123', '*', 'x')")
