@@ -176,28 +176,48 @@ class OrderRow(BaseModel):
     valid_until: datetime | None
 
 
-def list_orders(store: Store, *, status: str | None = None, awaiting_payment: bool = False,
-                expiring_within_days: int | None = None, limit: int = 200) -> list[OrderRow]:
-    """Orders newest first; filters: state, waiting for payment, invoice expiring soon."""
-    # Pick the page first (index on updated_at), then add totals and invoices to it only.
-    where, params = "1 = 1", []
+def _order_filter(store: Store, status: str | None, awaiting_payment: bool, expiring_within_days: int | None,
+                  expired: bool) -> tuple[str, list[Any]]:
+    """The WHERE clause of the order list. An invoice past its last day is "expired", never
+    "awaiting payment" or "expiring", unless a payment made in time still awaits verification."""
+    now = store.clock.now()
+    live = ("EXISTS (SELECT 1 FROM invoices x WHERE x.order_id = o.id AND x.voided_at IS NULL"
+            " AND x.valid_until >= :now)")
+    pending = "EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.status = 'submitted')"
+    where, params = ["1 = 1"], {"now": iso(now)}
     if status:
-        where += " AND o.status = ?"
-        params.append(status)
+        where.append("o.status = :status")
+        params["status"] = status
     if awaiting_payment:
-        where += " AND o.status = 'invoiced'"
+        where.append(f"o.status = 'invoiced' AND ({live} OR {pending})")
     if expiring_within_days is not None:
-        where += (" AND o.status = 'invoiced' AND EXISTS (SELECT 1 FROM invoices x WHERE x.order_id = o.id"
-                  " AND x.voided_at IS NULL AND x.valid_until <= ?)")
-        params.append(iso(store.clock.now() + timedelta(days=expiring_within_days)))
-    params.append(limit)
+        where.append(f"o.status = 'invoiced' AND {live} AND EXISTS (SELECT 1 FROM invoices y"
+                     " WHERE y.order_id = o.id AND y.voided_at IS NULL AND y.valid_until <= :soon)")
+        params["soon"] = iso(now + timedelta(days=expiring_within_days))
+    if expired:
+        where.append(f"o.status = 'invoiced' AND NOT {live} AND NOT {pending}")
+    return " AND ".join(where), params
+
+
+def list_orders(store: Store, *, status: str | None = None, awaiting_payment: bool = False,
+                expiring_within_days: int | None = None, expired: bool = False, limit: int = 200) -> list[OrderRow]:
+    """Orders newest first; filters: state, waiting for payment, invoice expiring soon, expired."""
+    # Pick the page first (index on updated_at), then add totals and invoices to it only.
+    where, params = _order_filter(store, status, awaiting_payment, expiring_within_days, expired)
     sql = (f"WITH page AS (SELECT o.id, o.number, o.status, o.customer_name, o.segment, o.updated_at"
-           f" FROM orders o WHERE {where} ORDER BY o.updated_at DESC, o.id DESC LIMIT ?)"
+           f" FROM orders o WHERE {where} ORDER BY o.updated_at DESC, o.id DESC LIMIT :limit)"
            " SELECT page.*, COALESCE((SELECT SUM(amount) FROM order_lines l WHERE l.order_id = page.id"
            " AND l.removed_at IS NULL), 0) AS total, i.valid_until FROM page"
            " LEFT JOIN invoices i ON i.order_id = page.id AND i.voided_at IS NULL"
            " ORDER BY page.updated_at DESC, page.id DESC")
-    return [OrderRow.model_validate(r) for r in store.rows(sql, tuple(params))]
+    return [OrderRow.model_validate(r) for r in store.rows(sql, {**params, "limit": limit})]
+
+
+def count_orders(store: Store, *, status: str | None = None, awaiting_payment: bool = False,
+                 expiring_within_days: int | None = None, expired: bool = False) -> int:
+    """How many orders the same filters find, for "200 of 5,000" when the list is capped."""
+    where, params = _order_filter(store, status, awaiting_payment, expiring_within_days, expired)
+    return store.conn.execute(f"SELECT COUNT(*) FROM orders o WHERE {where}", params).fetchone()[0]
 
 
 # -- helpers ----------------------------------------------------------------------------

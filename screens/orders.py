@@ -4,7 +4,7 @@ document checklist, timeline and only the actions allowed now for this role."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from rich.markup import escape
 from textual import on
@@ -17,13 +17,15 @@ from textual.widgets import Button, DataTable, Footer, Header, Static
 from kiosk import identity, order_view, payments, sales
 from kiosk.catalogue import active
 from kiosk.errors import DomainError, Invalid
-from kiosk.money import rupiah
+from kiosk.money import rupiah, thousands
 from kiosk.sales_print import print_invoice, print_receipt
 from screens.base import friendly_error
 from screens.forms import Field, FormScreen
 
 if TYPE_CHECKING:
     from screens.counter_app import CounterApp
+
+LIST_LIMIT = 200  # rows on screen; the title says "200 of N" when there are more
 
 
 class OrdersScreen(Screen[None]):
@@ -34,6 +36,8 @@ class OrdersScreen(Screen[None]):
         Binding("a", "filter('all')", "Semua", id="orders.key.all"),
         Binding("w", "filter('awaiting')", "Menunggu bayar", id="orders.key.awaiting"),
         Binding("e", "filter('expiring')", "Invoice hampir habis", id="orders.key.expiring"),
+        Binding("x", "filter('expired')", "Invoice kedaluwarsa", id="orders.key.expired"),
+        Binding("s", "pick_status", "Status", id="orders.key.status"),
         Binding("escape", "back", "Kembali", id="orders.key.back"),
     ]
 
@@ -42,6 +46,7 @@ class OrdersScreen(Screen[None]):
         self.guest = guest
         self.ticket_id = ticket_id
         self.filter = "all"
+        self.status: str | None = None  # with filter "status"
 
     @property
     def pst(self) -> CounterApp:
@@ -64,20 +69,48 @@ class OrdersScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         app = self.pst
-        rows = sales.list_orders(app.store, awaiting_payment=self.filter == "awaiting",
-                                 expiring_within_days=7 if self.filter == "expiring" else None)
-        self.query_one("#orders-title", Static).update(app.t(f"orders.filter.{self.filter}", count=len(rows)))
+        filters = {"status": self.status if self.filter == "status" else None,
+                   "awaiting_payment": self.filter == "awaiting",
+                   "expiring_within_days": 7 if self.filter == "expiring" else None,
+                   "expired": self.filter == "expired"}
+        rows = sales.list_orders(app.store, limit=LIST_LIMIT, **filters)
+        count = thousands(len(rows))
+        if len(rows) == LIST_LIMIT:
+            total = sales.count_orders(app.store, **filters)
+            if total > len(rows):
+                count = app.t("orders.capped", shown=count, total=thousands(total))
+        status = app.t(f"sales.status.{self.status}") if self.status else ""
+        self.query_one("#orders-title", Static).update(
+            escape(app.t(f"orders.filter.{self.filter}", count=count, status=status)))
         table = self.query_one("#orders", DataTable)
         table.clear()
         tz = app.settings.office.tz
+        now = app.store.clock.now()
         for o in rows:
-            valid = f"{o.valid_until.astimezone(tz):%d-%m-%Y}" if o.valid_until and o.status == "invoiced" else ""
+            valid = ""
+            if o.valid_until and o.status == "invoiced":
+                valid = f"{o.valid_until.astimezone(tz):%d-%m-%Y}"
+                if o.valid_until < now:
+                    valid += " " + app.t("orders.expired_mark")
             table.add_row(o.number, o.customer_name, app.t(f"sales.status.{o.status}"), rupiah(o.total),
                           valid, key=o.id)
 
     def action_filter(self, which: str) -> None:
         self.filter = which
         self.refresh_data()
+
+    def action_pick_status(self) -> None:
+        app = self.pst
+        options = [(app.t(f"sales.status.{code}"), code) for code in get_args(sales.Status)]
+
+        def done(values: dict[str, Any] | None) -> None:
+            if values and values.get("status"):
+                self.filter, self.status = "status", values["status"]
+                self.refresh_data()
+
+        self.app.push_screen(FormScreen(app.t("orders.status_title"), [
+            Field("status", app.t("orders.col.status"), "select", options, value=self.status)],
+            app.t("counter.ok"), app.t("guest.cancel")), done)
 
     @on(DataTable.RowSelected, "#orders")
     def _open(self, event: DataTable.RowSelected) -> None:

@@ -52,8 +52,13 @@ def cmd_order_list(ctx: Context) -> int:
         _out([o.model_dump(mode="json") for o in found])
         return 0
     tz = ctx.settings.office.tz
+    now = ctx.store.clock.now()
     for o in found:
-        until = f"  s.d. {o.valid_until.astimezone(tz):%d-%m-%Y}" if o.valid_until and o.status == "invoiced" else ""
+        until = ""
+        if o.valid_until and o.status == "invoiced":
+            until = "  " + t("cli.valid_until", ctx.lang, date=f"{o.valid_until.astimezone(tz):%d-%m-%Y}")
+            if o.valid_until < now:
+                until += " " + t("orders.expired_mark", ctx.lang)
         print(f"{o.number:<20} {o.customer_name:<26} {t('sales.status.' + o.status, ctx.lang):<26}"
               f" {rupiah(o.total):>14}{until}")
     if not found:

@@ -279,6 +279,22 @@ def test_order_list_filters(store, settings, staff, clock):
     clock.advance(days=26)
     assert [o.total for o in sales.list_orders(store, expiring_within_days=7)] == [50_000]
     assert [o.customer_name for o in sales.list_orders(store, status="draft")] == ["Beni"]
+    assert sales.count_orders(store) == 2 and sales.count_orders(store, status="draft") == 1
+
+
+def test_expired_invoices_are_not_awaiting_payment(store, settings, staff, clock):
+    officer, treasurer = staff
+    unpaid = _invoiced(store, settings, officer, name="Andi")
+    paid_in_time = _invoiced(store, settings, officer, name="Beni")
+    payments.submit_payment(store, treasurer, paid_in_time.id, method="cash", amount=50_000)
+    clock.set(datetime(2026, 12, 23, 23, 0, tzinfo=JAKARTA))  # the last day
+    assert {o.customer_name for o in sales.list_orders(store, expiring_within_days=7)} == {"Andi", "Beni"}
+    assert sales.list_orders(store, expired=True) == []
+    clock.set(datetime(2026, 12, 24, 0, 0, 1, tzinfo=JAKARTA))
+    assert [o.customer_name for o in sales.list_orders(store, awaiting_payment=True)] == ["Beni"]  # to verify
+    assert sales.list_orders(store, expiring_within_days=7) == []
+    assert [o.id for o in sales.list_orders(store, expired=True)] == [unpaid.id]
+    assert sales.count_orders(store, expired=True) == 1
 
 
 # -- a property test over random sequences of actions --------------------------------------------

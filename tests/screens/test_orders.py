@@ -244,3 +244,45 @@ async def test_open_desk_offers_no_treasurer_buttons(settings, clock):
         assert "[/] harga [b]salah" in str(app.screen.query_one("#timeline").render())
     with Store(settings.db_path) as store:
         assert sales.get(store, order.id).status == "invoiced"
+
+
+async def test_order_list_filters_by_state_marks_expired_and_says_when_capped(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:  # open desk: officers' steps need no login
+        clock.advance(days=-40)
+        old = sales.create_order(store, settings, None, customer_name="Lama", segment="perorangan")
+        sales.add_line(store, None, old.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, None, old.id)
+        sales.check_documents(store, None, old.id)
+        sales.issue_invoice(store, settings, None, old.id)  # expired by now
+        clock.advance(days=40)
+        live = sales.create_order(store, settings, None, customer_name="Baru", segment="perorangan")
+        sales.add_line(store, None, live.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, None, live.id)
+        sales.check_documents(store, None, live.id)
+        sales.issue_invoice(store, settings, None, live.id)
+        for n in range(199):
+            sales.create_order(store, settings, None, customer_name=f"Tamu {n}", segment="perorangan")
+        clock.advance(seconds=1)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        title = lambda: str(app.screen.query_one("#orders-title").render())  # noqa: E731
+        table = app.screen.query_one("#orders")
+        assert "200 dari 201" in title() and table.row_count == 200
+        await pilot.press("w")
+        await pilot.pause()
+        assert "(1)" in title() and [str(c) for c in table.get_row_at(0)][1] == "Baru"
+        await pilot.press("x")
+        await pilot.pause()
+        assert table.row_count == 1 and "kedaluwarsa" in title()
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[1] == "Lama" and row[4].endswith("(kedaluwarsa)")
+        await pilot.press("s")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FormScreen)
+        dialog.query_one("#f-status").value = "draft"
+        dialog.query_one("#ok").press()
+        await pilot.pause()
+        assert "permintaan (199)" in title() and table.row_count == 199
