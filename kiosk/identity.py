@@ -146,6 +146,9 @@ def phone(text: str | None, region: str = "ID") -> str:
     value = _clean(text)
     if not value:
         raise FieldInvalid("invalid.required")
+    compact = re.sub(r"[\s().\-]", "", value)
+    if compact.startswith("628"):  # a mobile typed with the country code but no "+"
+        value = "+" + compact
     try:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:

@@ -56,6 +56,8 @@ def test_invalid_npwp(text):
     ("+62 812-3456-7890", "+6281234567890"),
     ("(0754) 61049", "+6275461049"),
     ("+60 12-345 6789", "+60123456789"),
+    ("62812345678", "+62812345678"),           # country code typed without the +
+    ("62 812-3456-7890", "+6281234567890"),
 ])
 def test_valid_phone(text, expected):
     assert identity.phone(text) == expected
