@@ -93,7 +93,7 @@ def receipt_paper(store: Store, settings: Settings, order: Order) -> ReceiptPape
 
 
 def print_invoice(store: Store, settings: Settings, actor: User | None, order_id: str) -> str:
-    """Queue the active invoice; a second print of the same version is marked as a copy."""
+    """Queue the active invoice; a print after one that came out is marked as a copy."""
     order = get(store, order_id)
     paper = invoice_paper(store, settings, order)
     return _queue(store, actor, "invoice", order.invoice.id, f"INV {order.number}",
@@ -108,9 +108,15 @@ def print_receipt(store: Store, settings: Settings, actor: User | None, order_id
 
 
 def _queue(store: Store, actor: User | None, kind: str, ref_id: str, label: str, doc) -> str:  # noqa: ANN001
-    already = store.row("SELECT 1 FROM print_jobs WHERE ref_id = ? LIMIT 1", (ref_id,))
-    if already:
+    """The job to print now: a copy (marked) once the paper came out, else the original again
+    (a first print that failed is not a copy), else a new original."""
+    printed = store.row("SELECT 1 FROM print_jobs WHERE ref_id = ? AND status = 'printed' LIMIT 1", (ref_id,))
+    if printed:
         return printing.reprint(store, ref_id, actor=actor)
+    original = store.row("SELECT id FROM print_jobs WHERE ref_id = ? ORDER BY created_at, id LIMIT 1", (ref_id,))
+    if original:
+        require(store, actor, *ROLES)
+        return original["id"]
     with store.write():
         require(store, actor, *ROLES)
         return printing.enqueue(store, kind=kind, label=label, document=doc, ref_id=ref_id)

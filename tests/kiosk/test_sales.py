@@ -655,3 +655,25 @@ def test_the_sample_note_follows_the_product_kind_not_its_code(store, settings, 
             assert sales.get(store, order.id).status == "checked"
         else:
             assert sales.issue_invoice(store, settings, officer, order.id).status == "invoiced"
+
+
+def test_a_failed_first_print_comes_out_as_the_original(printer_settings, capture, clock):
+    from kiosk import printing
+    from kiosk.sales_print import print_invoice
+    from kiosk.store import Store
+
+    with Store(printer_settings.db_path, clock=clock) as store:
+        order = _invoiced(store, printer_settings, None)
+        capture.mode = "paper_out"
+        first = print_invoice(store, printer_settings, None, order.id)
+        assert not printing.print_job(store, printer_settings, first).printed
+        capture.mode = "ok"
+        again = print_invoice(store, printer_settings, None, order.id)
+        assert again == first  # the same job, retried: not a copy
+        assert printing.print_job(store, printer_settings, again).printed
+        copy = print_invoice(store, printer_settings, None, order.id)
+        assert copy != first and printing.print_job(store, printer_settings, copy).printed
+        assert [j["is_copy"] for j in store.rows("SELECT is_copy FROM print_jobs ORDER BY created_at, id")] == [0, 1]
+    original, reprinted = capture.wait_for_jobs(2)
+    assert b"INVOICE" in original and b"CETAK ULANG" not in original
+    assert b"CETAK ULANG" in reprinted
