@@ -83,7 +83,7 @@ def validate_guest(raw: Mapping[str, Any]) -> GuestData:
     if _opt(raw, "phone"):
         check("phone", lambda: identity.phone(raw.get("phone")))
     if _opt(raw, "institution"):
-        check("institution", lambda: identity.name(raw.get("institution")))
+        check("institution", lambda: identity.institution(raw.get("institution")))
     check("segment", lambda: identity.choice("segment", raw.get("segment")))
     if _opt(raw, "npwp"):
         check("npwp", lambda: identity.npwp(raw.get("npwp")))

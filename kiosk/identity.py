@@ -70,6 +70,22 @@ def name(text: str | None) -> str:
     return value
 
 
+_INSTITUTION_MARKS = set(" .,&'\"()/-+#’“”")
+
+
+def institution(text: str | None) -> str:
+    """An institution's name: letters, digits, spaces and . , & ' " ( ) / - + #, 2-120 long
+    ("PT Maju & Jaya", 'CV. Karya "Baru"')."""
+    value = _clean(text)
+    if not value:
+        raise FieldInvalid("invalid.required")
+    if not 2 <= len(value) <= 120 or not any(ch.isalpha() for ch in value):
+        raise FieldInvalid("invalid.institution")
+    if not all(ch.isalpha() or ch in "0123456789" or ch in _INSTITUTION_MARKS for ch in value):
+        raise FieldInvalid("invalid.institution")
+    return value
+
+
 def nik(text: str | None) -> str:
     """A 16-digit NIK. Unknown region codes are accepted (new regions appear); the birth
     date inside must still be a real date."""

@@ -141,3 +141,17 @@ def test_arbitrary_input_only_ever_raises_invalid(name, id_type, number, email, 
     # Whatever got through is normalised and valid by each validator again.
     assert identity.id_number(guest.id_type, guest.id_number) == guest.id_number
     assert identity.email(guest.email) == guest.email
+
+
+@pytest.mark.parametrize("text", ["PT Maju & Jaya", 'CV. Karya "Baru"', "Universitas Andalas (Unand)",
+                                  "BPS Kab. 50 Kota / Sumbar", "Yayasan C+ #1", "Dinas Kominfo-Statistik"])
+def test_valid_institution(text):
+    assert identity.institution(text) == text
+    assert validate_guest({**GOOD, "institution": text}).institution == text
+
+
+@pytest.mark.parametrize("text", ["X", "12345", "PT <Maju>", "a" * 121, "PT_Maju", "Toko; DROP"])
+def test_invalid_institution_has_its_own_message(text):
+    with pytest.raises(Invalid) as err:
+        validate_guest({**GOOD, "institution": text})
+    assert err.value.field_messages("en")["institution"].startswith("Institution name")
