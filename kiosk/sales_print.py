@@ -41,7 +41,7 @@ def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePape
     instructions = [t("paper.pay_cash", "id"), t("paper.pay_billing", "id")]
     if order.abroad:
         instructions.append(t("paper.pay_transfer", "id"))
-    issuer = store.row("SELECT issued_by FROM invoices WHERE id = ?", (invoice.id,))["issued_by"]
+    issuer = _user_name(store, store.row("SELECT issued_by FROM invoices WHERE id = ?", (invoice.id,))["issued_by"])
     return InvoicePaper(
         office_name=settings.office.name, office_address=settings.office.address,
         number=f"{invoice.number} v{invoice.version}",
@@ -51,8 +51,9 @@ def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePape
         total=rupiah(invoice.total), terbilang=terbilang(invoice.total).capitalize(),
         instructions=instructions, sample_note=order.sample_note,
         regulation=t("paper.regulation", "id", title=reg.title),
-        signer_title=t("paper.officer", "id"),
-        signer_name=_user_name(store, issuer) or settings.office.name,
+        officer=f"{t('paper.officer', 'id')}: {issuer}" if issuer else None,
+        signer_title=t("paper.treasurer", "id"),
+        signer_name=settings.office.treasurer_name,
         qr_payload=f"PSTI:{settings.office.code}:{invoice.id}:{invoice.number}:{invoice.version}",
         labels={"title": "INVOICE", "number": _both("paper.inv_number"),
                 "issued": _both("paper.date"), "valid_until": _both("paper.valid_until"),
@@ -84,7 +85,9 @@ def receipt_paper(store: Store, settings: Settings, order: Order) -> ReceiptPape
         payment=f"{t('paper.paid_by', 'id')}: {method}",
         meterai_note=t("paper.meterai", "id") if receipt.amount > METERAI_THRESHOLD else None,
         signer_title=t("paper.treasurer", "id"),
-        signer_name=_user_name(store, receipt.issued_by) or settings.office.treasurer_name,
+        # The treasurer named in the settings signs; an office without one set gets the name
+        # of the treasurer who issued the receipt (always a logged-in treasurer).
+        signer_name=settings.office.treasurer_name or _user_name(store, receipt.issued_by),
         qr_payload=f"PSTK:{settings.office.code}:{receipt.id}:{receipt.number}",
         labels={"title": "KUITANSI", "number": _both("paper.rcpt_number"),
                 "received_from": t("paper.received_from", "id"),

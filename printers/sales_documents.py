@@ -30,9 +30,10 @@ class InvoicePaper:
     instructions: list[str]
     sample_note: str | None
     regulation: str
-    signer_title: str
-    signer_name: str
+    signer_title: str  # the treasurer (bendahara penerimaan) signs
+    signer_name: str  # '' leaves the name to be written by hand
     qr_payload: str
+    officer: str | None = None  # 'Petugas PST: Budi Santoso', who issued it
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -67,7 +68,8 @@ def _signature(doc: Document, title: str, name: str) -> None:
     doc.text(title, align="right")
     doc.feed(3)
     doc.text("(" + "_" * max(12, len(name)) + ")", align="right")
-    doc.text(name, align="right", bold=True)
+    if name:
+        doc.text(name, align="right", bold=True)
 
 
 def invoice_document(paper: InvoicePaper) -> Document:
@@ -95,6 +97,8 @@ def invoice_document(paper: InvoicePaper) -> Document:
         doc.text(f"- {instruction}")
     doc.text(paper.regulation)
     doc.qr(paper.qr_payload, size=4)
+    if paper.officer:
+        doc.text(paper.officer)
     _signature(doc, paper.signer_title, paper.signer_name)
     doc.cut()
     return doc

@@ -677,3 +677,25 @@ def test_a_failed_first_print_comes_out_as_the_original(printer_settings, captur
     original, reprinted = capture.wait_for_jobs(2)
     assert b"INVOICE" in original and b"CETAK ULANG" not in original
     assert b"CETAK ULANG" in reprinted
+
+
+def test_the_treasurer_signs_invoice_and_receipt_and_the_officer_is_named(store, settings, staff, tmp_path):
+    from printers.render import render_text
+    from printers.sales_documents import invoice_document, receipt_document
+    from kiosk.sales_print import invoice_paper, receipt_paper
+    from tests.conftest import write_config
+
+    named = write_config(tmp_path / "named.toml", settings.db_path, treasurer_name="Dra. Rina Marlina")
+    order = _receipted(store, settings, staff, "publikasi-elektronik", measure=10)
+    invoice = render_text(invoice_document(invoice_paper(store, named, order)))
+    receipt = render_text(receipt_document(receipt_paper(store, named, order)))
+    signature = invoice[invoice.rindex("Bendahara Penerimaan"):]
+    assert "Dra. Rina Marlina" in signature and "Petugas PST: Budi" in invoice
+    assert "Budi" not in signature
+    assert "Dra. Rina Marlina" in receipt[receipt.rindex("Bendahara Penerimaan"):]
+    # No name set: the invoice leaves the name blank under the line, the receipt names who issued it.
+    invoice = render_text(invoice_document(invoice_paper(store, settings, order)))
+    receipt = render_text(receipt_document(receipt_paper(store, settings, order)))
+    signature = [line.strip() for line in invoice[invoice.rindex("Bendahara Penerimaan"):].splitlines()]
+    assert signature[-2].startswith("(____") and signature[-1].startswith("- - -")  # then the cut
+    assert receipt[receipt.rindex("Bendahara Penerimaan"):].count("Rina") == 1
