@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import re
 from importlib import resources
+from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from kiosk.errors import ConfigError, DomainError
 
@@ -23,20 +25,43 @@ class CentralError(DomainError):
     exit_code = 11
 
 
-def redact(dsn: str) -> str:
-    """The DSN with any password hidden, for messages and logs."""
-    dsn = re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", dsn or "")
-    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", dsn)
+def redact(text: str) -> str:
+    """A DSN (key=value or URI) or a message holding one, with any password hidden.
+
+    libpq ends a URI's password at its first '@', so a password with an unencoded '@'
+    spills into the host; no host name holds an '@', so everything up to the last one
+    before the path is hidden. Whatever libpq reads as the password is hidden anywhere."""
+    text = text or ""
+    try:
+        secret = conninfo_to_dict(text).get("password")
+    except psycopg.Error:  # not a DSN: a message
+        secret = None
+    text = re.sub(r"(\w+://[^:/@?#]*:)[^/?#]*@", r"\1***@", text)
+    text = re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", text)
+    for value in {secret or "", quote(secret or "", safe="")}:
+        if len(value) >= 4:  # a shorter one would blot out ports and names; the patterns above hide it
+            text = text.replace(value, "***")
+    return text
 
 
 def connect(dsn: str | None, *, timeout: float = 5.0, statement_timeout_ms: int = 30_000,
             autocommit: bool = False) -> psycopg.Connection:
-    """A connection with short timeouts; TLS options in the DSN pass through untouched."""
+    """A connection with short timeouts; TLS options in the DSN pass through untouched, and
+    a ``connect_timeout`` or ``options`` given in the DSN (or PGCONNECT_TIMEOUT) is kept."""
     if not dsn:
         raise ConfigError("central.no_dsn")
     try:
-        return psycopg.connect(dsn, connect_timeout=max(1, int(timeout)), autocommit=autocommit,
-                               options=f"-c statement_timeout={statement_timeout_ms}")
+        given = conninfo_to_dict(dsn)
+    except psycopg.Error as exc:
+        raise ConfigError("central.bad_dsn", dsn=redact(dsn), detail=_short(exc)) from exc
+    defaults: dict[str, str | int] = {}
+    if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
+        defaults["connect_timeout"] = max(1, int(timeout))
+    options = str(given.get("options") or os.environ.get("PGOPTIONS") or "")
+    if "statement_timeout" not in options:
+        defaults["options"] = f"{options} -c statement_timeout={statement_timeout_ms}".strip()
+    try:
+        return psycopg.connect(dsn, autocommit=autocommit, **defaults)
     except psycopg.Error as exc:
         raise CentralError("central.unreachable", dsn=redact(dsn), detail=_short(exc)) from exc
 
@@ -96,10 +121,15 @@ def add_office(dsn: str, code: str, *, name: str = "", password: str | None = No
             if not exists:
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
             if password:
-                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(password)))
+                # Hashed here: the plain password never reaches the server (nor its log).
+                hashed = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
+                conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, sql.Literal(hashed.decode())))
             conn.execute(sql.SQL("GRANT USAGE ON SCHEMA pst TO {}").format(ident))
+            # The outbox copy is append-only; the latest-state tables move forward by upsert.
+            conn.execute(sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON pst.changes FROM {}").format(ident))
+            conn.execute(sql.SQL("GRANT SELECT, INSERT ON pst.changes TO {}").format(ident))
             conn.execute(sql.SQL(
-                "GRANT SELECT, INSERT, UPDATE ON pst.changes, pst.tickets, pst.visits, pst.guests,"
+                "GRANT SELECT, INSERT, UPDATE ON pst.tickets, pst.visits, pst.guests,"
                 " pst.lockers, pst.orders, pst.invoices, pst.payments, pst.receipts, pst.ratings, pst.audit,"
                 " pst.users TO {}").format(ident))
             conn.execute(sql.SQL("GRANT SELECT ON pst.reference, pst.offices, pst.settings TO {}").format(ident))

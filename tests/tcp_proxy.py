@@ -14,6 +14,7 @@ class Proxy:
         self.refuse = False
         self.stall = False
         self.sent = 0
+        self.recorded: bytearray | None = None  # set to bytearray() to keep what clients send
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._lock = threading.Lock()
         self._server = socket.socket()
@@ -53,6 +54,9 @@ class Proxy:
                     self._stop.wait(0.05)
                     if self._stop.is_set():
                         return
+                if from_client and self.recorded is not None:
+                    with self._lock:
+                        self.recorded += data
                 if from_client and self.cut_after is not None:
                     with self._lock:
                         room = self.cut_after - self.sent

@@ -70,7 +70,29 @@ def central_rows(pg, sql, *params):
 
 def test_central_init_is_idempotent(pg):
     assert central.init(pg["dsn"]) == []
-    assert central_rows(pg, "SELECT number FROM pst.migrations") == [(1,)]
+    assert central_rows(pg, "SELECT number FROM pst.migrations ORDER BY 1") == [(1,), (2,)]
+
+
+def test_an_office_cannot_rewrite_the_changes_it_sent(tmp_path, pg):
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        activity(store, settings, 1)
+        assert sync.run(store, settings).ok
+    with psycopg.connect(settings.central_dsn) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE pst.changes SET payload = '{}'")
+    with psycopg.connect(settings.central_dsn) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("DELETE FROM pst.changes")
+    # An installation whose office roles were granted UPDATE before: migration 2 takes it back.
+    role = f"{pg['prefix']}1373"
+    with psycopg.connect(pg["dsn"], autocommit=True) as conn:
+        conn.execute(f'GRANT UPDATE ON pst.changes TO "{role}"')
+        conn.execute("DELETE FROM pst.migrations WHERE number = 2")
+    assert central.init(pg["dsn"]) == [2]
+    with psycopg.connect(settings.central_dsn) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("UPDATE pst.changes SET payload = '{}'")
 
 
 def test_push_is_in_order_exactly_once_and_keeps_id_numbers_home(tmp_path, pg):
@@ -409,6 +431,45 @@ def test_passwords_are_never_shown_and_tls_options_pass_through(tmp_path):
     with pytest.raises(central.CentralError) as err:
         central.connect(f"host=127.0.0.1 user=postgres dbname=postgres sslmode=verify-full sslrootcert={missing}")
     assert "no-such-root.crt" in err.value.message("en") or "SSL" in err.value.message("en").upper()
+
+
+@pytest.mark.parametrize("dsn, secret", [
+    ("postgresql://pst_office_1373:s3cr@Pass@127.0.0.1/pst", "Pass"),  # an unencoded '@' in the password
+    ("postgresql://pst_office_1373:s3cr%40Pass@127.0.0.1:5433/pst?sslmode=require", "Pass"),
+    ("host=db user=x password='with space\\' and@quote' dbname=pst", "quote"),
+    ("host=db user=x password=abc@defg dbname=pst", "defg"),
+    ("connection to postgresql://u:pw@Tail@h/db failed", "Tail"),
+])
+def test_a_password_never_shows_whatever_its_characters(dsn, secret):
+    shown = central.redact(dsn)
+    assert secret not in shown and "***" in shown
+
+
+def test_connect_keeps_the_timeouts_a_dsn_gives():
+    given = f"{ADMIN_DSN} connect_timeout=7 options='-c statement_timeout=1234'"
+    with central.connect(given) as conn:
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "1234ms"
+        assert conn.info.get_parameters()["connect_timeout"] == "7"
+    with central.connect(ADMIN_DSN, timeout=3) as conn:  # absent: our short defaults
+        assert conn.execute("SHOW statement_timeout").fetchone()[0] == "30s"
+        assert conn.info.get_parameters()["connect_timeout"] == "3"
+    with pytest.raises(central.ConfigError) as err:
+        central.connect("host=db password=s3cret-value nonsense")
+    assert "s3cret-value" not in err.value.message("en") and err.value.exit_code == 6
+
+
+def test_an_office_password_is_hashed_before_it_leaves(pg):
+    proxy = Proxy()
+    try:
+        proxy.recorded = bytearray()
+        central.add_office(f"host=127.0.0.1 port={proxy.port} user=postgres dbname={pg['db']} sslmode=disable",
+                           "1373", password="Plain-Secret-42")
+        assert proxy.recorded and b"ALTER ROLE" in proxy.recorded
+        assert b"Plain-Secret-42" not in proxy.recorded  # so never in the server's statement log either
+    finally:
+        proxy.close()
+    stored = central_rows(pg, "SELECT rolpassword FROM pg_authid WHERE rolname = %s", f"{pg['prefix']}1373")
+    assert stored[0][0].startswith("SCRAM-SHA-256$")
 
 
 def test_sync_from_the_command_line(tmp_path, pg, monkeypatch, capsys):
