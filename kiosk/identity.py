@@ -92,7 +92,7 @@ def nik(text: str | None) -> str:
     value = re.sub(r"[\s.\-]", "", _clean(text))
     if not value:
         raise FieldInvalid("invalid.required")
-    if not value.isdigit() or len(value) != 16:
+    if not re.fullmatch(r"[0-9]{16}", value):
         raise FieldInvalid("invalid.nik")
     # No regency is numbered 00 and serials start at 0001, whatever the province.
     if value[2:4] == "00" or value[12:] == "0000":
@@ -123,11 +123,13 @@ def id_number(id_type: str, text: str | None) -> str:
         raise FieldInvalid("invalid.choice")
     if id_type == "ktp":
         return nik(text)
-    value = re.sub(r"[\s.\-/]", "", _clean(text)).upper()
-    if not value:
+    typed = _clean(text)
+    if not typed:
         raise FieldInvalid("invalid.required")
+    value = re.sub(r"[\s.\-/]", "", typed).upper()
+    # Only ASCII digits count: str.isdigit and \d also take Arabic-Indic and other digits.
     if id_type == "sim":
-        if not value.isdigit() or not 12 <= len(value) <= 16:
+        if not re.fullmatch(r"[0-9]{12,16}", value):
             raise FieldInvalid("invalid.sim")
     elif id_type == "passport":
         if not re.fullmatch(r"[A-Z0-9]{6,9}", value):

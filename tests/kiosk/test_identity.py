@@ -94,6 +94,12 @@ def test_passport_and_other_ids():
     assert identity.id_number("sim", "1234-5678-9012") == "123456789012"
     with pytest.raises(FieldInvalid):
         identity.id_number("sim", "12AB")
+    arabic_indic = "١٢٣٤٥٦٧٨٩٠١٢"  # twelve digits, not ASCII
+    for id_type, bad in (("sim", arabic_indic), ("ktp", "3273014101900001".translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))), ("other", "////"),
+                         ("other", "- - / ."), ("passport", "//////")):
+        with pytest.raises(FieldInvalid) as err:
+            identity.id_number(id_type, bad)
+        assert err.value.key != "invalid.required", (id_type, bad)
 
 
 def test_masking():
