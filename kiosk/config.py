@@ -66,6 +66,18 @@ class PrinterSettings(_Model):
     status_check: bool = True  # ask the printer (DLE EOT) before sending, where it can answer
     retry_minutes: int = Field(15, ge=0, le=24 * 60)  # a ticket older than this is not retried
 
+    @field_validator("url")
+    @classmethod
+    def _known_printer(cls, value: str) -> str:
+        """A mistyped printer is refused when the configuration loads, not by a face later."""
+        from printers.connection import PrinterSpecError, parse_spec
+
+        try:
+            parse_spec(value)
+        except PrinterSpecError as exc:
+            raise ValueError(f"{exc} (also PST_KIOSK_PRINTER)") from None
+        return value.strip()
+
 
 class KioskSettings(_Model):
     language: Literal["id", "en"] = "id"

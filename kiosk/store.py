@@ -41,7 +41,10 @@ def schema_version() -> int:
 def _create_private(path: Path) -> None:
     """Create the store file readable by its owner only (it holds personal data)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another face started at the same moment made it
+        return
     os.close(fd)
 
 
@@ -97,6 +100,10 @@ class Store:
         pending = [m for m in migrations() if m[0] > current]
         for number, _name, sql in pending:
             with self.write():
+                # Faces started together race here: whoever holds the write lock applies
+                # the migration, the others find it done once they get the lock.
+                if self.conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                    continue
                 # executescript would commit our transaction; run statement by statement.
                 for statement in _statements(sql):
                     self.conn.execute(statement)

@@ -13,22 +13,25 @@ from kiosk.config import Settings
 def run_kiosk(settings: Settings, args: argparse.Namespace) -> int:
     from screens.kiosk_app import KioskApp
 
-    KioskApp(settings, lang=args.lang).run()
-    return 0
+    app = KioskApp(settings, lang=args.lang)
+    app.run()
+    return app.return_code or 0
 
 
 def run_counter(settings: Settings, args: argparse.Namespace) -> int:
     from screens.counter_app import CounterApp
 
-    CounterApp(settings, counter=args.counter, lang=args.lang).run()
-    return 0
+    app = CounterApp(settings, counter=args.counter, lang=args.lang)
+    app.run()
+    return app.return_code or 0
 
 
 def run_display(settings: Settings, args: argparse.Namespace) -> int:
     from screens.display_app import DisplayApp
 
-    DisplayApp(settings, lang=args.lang).run()
-    return 0
+    app = DisplayApp(settings, lang=args.lang)
+    app.run()
+    return app.return_code or 0
 
 
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:

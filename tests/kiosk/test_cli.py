@@ -125,6 +125,15 @@ def test_printer_commands(env, capsys, monkeypatch, capture):
 
 
 def test_bad_printer_spec_is_a_config_error(env, capsys, monkeypatch):
+    """A mistyped printer stops every command and face at start with exit 6, naming the
+    setting; init refuses to write it."""
+    code, _, err = run(capsys, "init", "--printer", "bogus")
+    assert code == 6 and "printer.url" in err and "bogus" in err and not (env / "config.toml").exists()
     monkeypatch.setenv("PST_KIOSK_PRINTER", "lpt1")
-    code, _, err = run(capsys, "printer", "test")
-    assert code == 8 and "lpt1" in err
+    for argv in (["printer", "test"], ["ticket", "take", "A"], ["kiosk"], ["counter"], ["display"]):
+        code, _, err = run(capsys, *argv)
+        assert code == 6 and "lpt1" in err and "network:HOST" in err and "Traceback" not in err, argv
+        assert len(err.strip().splitlines()) == 1
+    monkeypatch.delenv("PST_KIOSK_PRINTER")
+    code, out, _ = run(capsys, "ticket", "list", "--json")
+    assert code == 0 and json.loads(out) == []  # the refused `ticket take` issued nothing

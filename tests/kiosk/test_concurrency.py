@@ -91,3 +91,36 @@ def test_processes_taking_tickets_never_share_a_number(tmp_path):
     numbers = [n for got in results for n in got]
     assert len(numbers) == len(set(numbers)) == 400
     assert sorted(numbers) == [f"B-{i:03d}" for i in range(1, 401)]
+
+
+OPENER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from kiosk.store import Store
+    db, me, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    gate = Path(db).parent / "gate"
+    (gate / f"ready-{me}").touch()
+    deadline = time.time() + 60
+    while len(list(gate.glob("ready-*"))) < total and time.time() < deadline:
+        time.sleep(0.001)
+    with Store(db) as store:  # all at once, on a store that does not exist yet
+        print(store.terminal_id)
+""")
+
+
+def test_faces_starting_together_on_a_new_store_all_open_it(tmp_path):
+    """Kiosk, counters and display started at boot, before any `init`: each opens and
+    migrates the store without 'table already exists', 'file exists' or 'locked'."""
+    from kiosk.store import Store, schema_version
+
+    for attempt in range(3):
+        db = tmp_path / f"boot{attempt}" / "pst.db"
+        (db.parent / "gate").mkdir(parents=True)
+        procs = [subprocess.Popen([sys.executable, "-c", OPENER, str(db), str(i), "5"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for i in range(5)]
+        results = [p.communicate(timeout=120) for p in procs]
+        assert [p.returncode for p in procs] == [0] * 5, [err for _, err in results]
+        assert len({out.strip() for out, _ in results}) == 1  # one terminal id for the store
+        with Store(db) as store:
+            assert store.conn.execute("PRAGMA user_version").fetchone()[0] == schema_version()
