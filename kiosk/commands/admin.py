@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import os
+from datetime import date, datetime, time
 
 from kiosk import accounts, audit, lockers, privacy
 from kiosk.commands.common import Context, _ask_pin, _out
-from kiosk.errors import DomainError
+from kiosk.errors import DomainError, FieldInvalid, Invalid
 from kiosk.i18n import t
+
+
+def _day(text: str) -> date:
+    """A YYYY-MM-DD option, or an invalid-input refusal (exit 9) naming the format."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid({"date": FieldInvalid("cli.bad_date")}) from None
 
 
 def _new_pin(ctx: Context) -> str:
@@ -54,11 +63,9 @@ def cmd_user_reset_pin(ctx: Context) -> int:
 
 
 def cmd_audit(ctx: Context) -> int:
-    from datetime import date, datetime, time
-
     since = None
     if ctx.args.since:
-        since = datetime.combine(date.fromisoformat(ctx.args.since), time.min, ctx.settings.office.tz)
+        since = datetime.combine(_day(ctx.args.since), time.min, ctx.settings.office.tz)
     found = audit.trail(ctx.store, ctx.actor, since=since, username=ctx.args.user_filter,
                         action=ctx.args.action, limit=ctx.args.limit)
     if ctx.args.json:
@@ -108,10 +115,8 @@ def cmd_guest_erase(ctx: Context) -> int:
 
 
 def cmd_locker_list(ctx: Context) -> int:
-    from datetime import date
-
     if ctx.args.date:
-        found = lockers.not_returned(ctx.store, ctx.settings, ctx.actor, date.fromisoformat(ctx.args.date))
+        found = lockers.not_returned(ctx.store, ctx.settings, ctx.actor, _day(ctx.args.date))
     else:
         found = lockers.open_lockers(ctx.store, ctx.actor)
     if ctx.args.json:

@@ -89,3 +89,14 @@ def test_a_data_subject_request_from_the_command_line(env, capsys, tmp_path):
     assert code == 3 and "tidak ditemukan" in err
     code, out, _ = run(capsys, "--user", "admin", "audit", "--action", "guest.", "--json")
     assert [e["action"] for e in json.loads(out)] == ["guest.erase", "guest.show", "guest.show"]
+
+
+def test_bad_numbers_and_dates_are_invalid_input(env, capsys):
+    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
+    env.setenv("PST_KIOSK_PIN", "9876")
+    for argv, message in ((("purge", "--older-than", "0"), "bilangan bulat 1 atau lebih"),
+                          (("audit", "--since", "2026-13-01"), "Tanggal tidak valid"),
+                          (("locker", "list", "--date", "xx"), "Tanggal tidak valid")):
+        code, out, err = run(capsys, "--user", "admin", *argv)
+        assert (code, out) == (9, "") and message in err and "Error" not in err, argv
