@@ -67,6 +67,21 @@ def allowed_actions(store: Store, settings: Settings, order: Order, role: str | 
     return acts
 
 
+def documents(order: Order, catalogue: Catalogue) -> dict[str, bool]:
+    """The order's checklist, key (``orders.doc.<key>``) -> done: the documents this order
+    needs, the microdata sample shown, the product prepared."""
+    out: dict[str, bool] = {}
+    if order.needs_documents(catalogue):
+        out["abstraksi"] = order.abstraksi
+        out["sppd"] = order.sppd_signed_at is not None and order.meterai
+    if order.zero_tariff:
+        out["letter"] = order.request_letter
+    if order.has_kind(catalogue, "microdata"):
+        out["sample"] = bool(order.sample_note)
+    out["prepared"] = order.prepared_at is not None
+    return out
+
+
 def line_detail(order: Order, line: Line, catalogue: Catalogue, lang: str) -> str:
     """Quantity and size with their units: ``1 dataset, 2.500.000 byte``."""
     reg = next((r for r in catalogue.regulation if r.code == order.regulation), None)

@@ -216,19 +216,8 @@ class OrderScreen(Screen[None]):
             total += "\n" + app.t("orders.correction_until" if now <= deadline else "orders.correction_closed",
                                   date=f"{deadline:%d-%m-%Y}")
         self.query_one("#order-total", Static).update(total)
-        needs_docs = order.needs_documents(active(app.store))
-        marks = []
-
-        def mark(ok: bool, key: str) -> None:
-            marks.append(escape(("[x] " if ok else "[ ] ") + app.t(key)))  # not Rich markup
-        if needs_docs:
-            mark(order.abstraksi, "orders.doc.abstraksi")
-            mark(order.sppd_signed_at is not None and order.meterai, "orders.doc.sppd")
-        if order.zero_tariff:
-            mark(order.request_letter, "orders.doc.letter")
-        if order.has_kind(active(app.store), "microdata"):
-            mark(bool(order.sample_note), "orders.doc.sample")
-        mark(order.prepared_at is not None, "orders.doc.prepared")
+        marks = [escape(("[x] " if done else "[ ] ") + app.t(f"orders.doc.{key}"))  # not Rich markup
+                 for key, done in order_view.documents(order, active(app.store)).items()]
         self.query_one("#checklist", Static).update(app.t("orders.checklist") + "\n" + "\n".join(marks))
         self.query_one("#timeline", Static).update(app.t("orders.timeline") + "\n" + "\n".join(
             escape(f"{when.astimezone(tz):%d-%m %H:%M}  {app.t('orders.event.' + key, **params)}")

@@ -20,6 +20,11 @@ def cmd_catalogue(ctx: Context) -> int:
         ctx.settings.office.tz).date()
     cat = active(ctx.store)  # the one orders are priced with: the centre's, else the shipped one
     regulation = cat.in_force(day)
+    if not regulation.product and not ctx.args.json:
+        print(t("cli.catalogue_title", ctx.lang, title=regulation.title,
+                since=regulation.effective_from.isoformat()))
+        print(t("cli.no_tariffs", ctx.lang, title=regulation.title))
+        return 0
     if ctx.args.json:
         _out({"regulation": regulation.code, "title": regulation.title,
               "effective_from": regulation.effective_from.isoformat(), "confirm": regulation.confirm,
@@ -67,26 +72,48 @@ def cmd_order_list(ctx: Context) -> int:
 
 
 def cmd_order_show(ctx: Context) -> int:
-    from kiosk import sales
+    from kiosk import order_view, payments, sales
+    from kiosk.catalogue import active
     from kiosk.money import rupiah
 
     order = sales.get(ctx.store, ctx.args.order)
+    lang, tz = ctx.lang, ctx.settings.office.tz
+    catalogue = active(ctx.store)
+    deadline = payments.correction_deadline(ctx.store, ctx.settings, order)
+    history = [(when, t(f"orders.event.{key}", lang, **params)) for when, key, params in order_view.timeline(order)]
+    documents = order_view.documents(order, catalogue)
     if ctx.args.json:
-        _out({**order.model_dump(mode="json"), "total": order.total})
+        _out({**order.model_dump(mode="json"), "total": order.total, "documents": documents,
+              "correction_until": deadline.isoformat() if deadline else None,
+              "timeline": [{"at": when.isoformat(), "event": text} for when, text in history]})
         return 0
-    tz = ctx.settings.office.tz
-    print(f"{order.number}  {order.customer_name}  ({t('sales.status.' + order.status, ctx.lang)})")
+    print(f"{order.number}  {order.customer_name}  ({t('sales.status.' + order.status, lang)})")
     for line in order.lines:
-        print(f"  {line.description:<40} x{line.quantity:<4} {rupiah(line.amount):>14}")
-    print(f"  {'TOTAL':<46} {rupiah(order.total):>14}")
+        detail = order_view.line_detail(order, line, catalogue, lang)
+        print(f"  {line.description:<40} {detail:<28} {rupiah(line.amount):>14}")
+    print(f"  {'TOTAL':<69} {rupiah(order.total):>14}")
+    print(t("orders.checklist", lang))
+    for key, done in documents.items():
+        print(f"  [{'x' if done else ' '}] {t('orders.doc.' + key, lang)}")
     for inv in order.invoices:
-        state = t("cli.void", ctx.lang) if inv.voided_at else t("cli.valid_until", ctx.lang,
-                                                                  date=f"{inv.valid_until.astimezone(tz):%d-%m-%Y}")
+        state = t("cli.void", lang) if inv.voided_at else t("cli.valid_until", lang,
+                                                              date=f"{inv.valid_until.astimezone(tz):%d-%m-%Y}")
         print(f"  {inv.number} v{inv.version}  {rupiah(inv.total)}  {state}")
     for p in order.payments:
-        print(f"  {p.method:<9} {rupiah(p.amount)}  {p.status}")
+        print(f"  {t('paper.method.' + p.method, lang)}  {rupiah(p.amount)}  {p.status}")
     if order.receipt:
         print(f"  {order.receipt.number}  {rupiah(order.receipt.amount)}  {order.receipt.terbilang}")
+    if order.medium:
+        print(f"  {t('orders.f.medium', lang)}: {t('orders.medium.' + order.medium, lang)}")
+    if deadline:
+        key = "orders.correction_until" if ctx.store.clock.now() <= deadline else "orders.correction_closed"
+        print(f"  {t(key, lang, date=f'{deadline:%d-%m-%Y}')}")
+    for c in order.corrections:
+        state = c.resolution or "-"
+        print(f"  {t('orders.event.correction', lang, note=c.note)}  ->  {state}")
+    print(t("orders.timeline", lang))
+    for when, text in history:
+        print(f"  {when.astimezone(tz):%d-%m-%Y %H:%M}  {text}")
     return 0
 
 

@@ -41,3 +41,42 @@ def test_catalogue_shows_the_one_the_centre_published(env, capsys):
     assert code == 0 and prices["peta-kabkota-desa"] == 75_000
     code, out, _ = run(capsys, "catalogue")
     assert code == 0 and "Rp75.000" in out and "Rp70.000" not in out
+
+
+def test_catalogue_says_when_a_regulation_has_no_tariffs(env, capsys):
+    code, out, _ = run(capsys, "catalogue", "--date", "2020-01-01")
+    assert code == 0 and "PP 7/2015" in out and "belum dimasukkan" in out
+
+
+def test_order_show_tells_the_whole_story(env, capsys):
+    from kiosk import accounts, payments, sales
+
+    settings = config.load(env / "config.toml")
+    with _store(env) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        rina = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        order = sales.create_order(store, settings, admin, customer_name="Siti Aminah", segment="akademisi")
+        sales.add_line(store, admin, order.id, product="data-mikro", measure=2_500_000, description="Susenas")
+        sales.agree(store, admin, order.id)
+        sales.check_documents(store, admin, order.id, abstraksi=True)
+        sales.issue_invoice(store, settings, admin, order.id, sample_note="10 baris")
+        sales.mark_prepared(store, admin, order.id)
+        payments.submit_payment(store, rina, order.id, method="cash", amount=50_000)
+        payments.verify_payment(store, rina, order.id)
+        payments.issue_receipt(store, settings, rina, order.id)
+        payments.record_sppd(store, admin, order.id, meterai=True)
+        payments.hand_over(store, admin, order.id, medium="flashdisk")
+        payments.request_correction(store, settings, admin, order.id, note="variabel kurang")
+    code, out, _ = run(capsys, "order", "show", order.number)
+    assert code == 0
+    for expected in ("1 dataset, 2.500.000 byte", "[x] Abstraksi penggunaan data",
+                     "[x] SPPD bertanda tangan dan bermeterai", "[x] Contoh data mikro", "Media: Flashdisk",
+                     "Perbaikan dapat diminta s.d.", "Perbaikan diminta: variabel kurang", "Riwayat pesanan",
+                     "SPPD bermeterai diterima", "Produk diserahkan", "Pembayaran diverifikasi bendahara"):
+        assert expected in out, expected
+    code, out, _ = run(capsys, "order", "show", order.number, "--json")
+    shown = json.loads(out)
+    assert shown["documents"] == {"abstraksi": True, "sppd": True, "sample": True, "prepared": True}
+    assert shown["medium"] == "flashdisk" and shown["meterai"] is True and shown["correction_until"]
+    assert [c["note"] for c in shown["corrections"]] == ["variabel kurang"]
+    assert "Produk diserahkan" in [e["event"] for e in shown["timeline"]]
