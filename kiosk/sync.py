@@ -12,12 +12,15 @@ central transaction, so a row committed late is never skipped.
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import socket
 import threading
+import time
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
@@ -48,6 +51,7 @@ class SyncResult(BaseModel):
     pulled: int = 0
     refused: list[str] = []
     error: str | None = None
+    skipped: bool = False  # another process of this store holds the sync lease
 
     @property
     def ok(self) -> bool:
@@ -218,10 +222,57 @@ class Watchdog:
 # -- one round ---------------------------------------------------------------------------------
 
 
+LEASE_KEY = "sync.lease"
+
+
+def _take_lease(store: Store, holder: str, seconds: float) -> bool:
+    """Take (or renew) the store's sync lease unless another process holds it unexpired."""
+    now = store.clock.now()
+    with store.write():
+        raw = store.meta(LEASE_KEY)
+        try:
+            held = json.loads(raw) if raw else {}
+            busy = held["holder"] != holder and datetime.fromisoformat(held["until"]) > now
+        except (ValueError, KeyError, TypeError):
+            busy = False  # none, or unreadable: free
+        if busy:
+            return False
+        store.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
+                           " SET value = excluded.value",
+                           (LEASE_KEY, json.dumps({"holder": holder, "until": iso(now + timedelta(seconds=seconds))})))
+    return True
+
+
+def _release_lease(store: Store, holder: str) -> None:
+    with store.write():
+        store.conn.execute("DELETE FROM meta WHERE key = ? AND json_extract(value, '$.holder') = ?",
+                           (LEASE_KEY, holder))
+
+
 def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: float = 5.0,
-        stall_seconds: float = 30.0) -> SyncResult:
+        stall_seconds: float = 30.0, wait: float = 0.0) -> SyncResult:
     """One sync round: push then pull. Never raises for a central failure: it is recorded.
-    ``timeout`` bounds connecting; ``stall_seconds`` bounds any wait without progress."""
+    ``timeout`` bounds connecting; ``stall_seconds`` bounds any wait without progress.
+
+    The kiosk, counter and display share one store: only the process holding the store's
+    sync lease runs a round; the others return ``skipped`` at once (or after waiting up to
+    ``wait`` seconds for the lease) and show the status the holder records."""
+    holder = f"{store.terminal_id}:{os.getpid()}:{secrets.token_hex(4)}"
+    seconds = timeout + 2 * stall_seconds  # renewed at every batch; a dead holder's lapses
+    deadline = time.monotonic() + wait
+    while not _take_lease(store, holder, seconds):
+        if time.monotonic() >= deadline:
+            return SyncResult(skipped=True)
+        time.sleep(0.2)
+    try:
+        return _round(store, settings, dsn=dsn, timeout=timeout, stall_seconds=stall_seconds,
+                      renew=lambda: _take_lease(store, holder, seconds))
+    finally:
+        _release_lease(store, holder)
+
+
+def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float, stall_seconds: float,
+           renew: Callable[[], bool]) -> SyncResult:
     import psycopg
 
     from kiosk import central
@@ -233,7 +284,7 @@ def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: fl
         with central.connect(dsn or settings.central_dsn, timeout=timeout) as conn:
             watchdog = Watchdog(conn, stall_seconds)
             try:
-                result.pushed = push(store, settings, conn, on_batch=watchdog.kick)
+                result.pushed = push(store, settings, conn, on_batch=lambda: (watchdog.kick(), renew()))
                 watchdog.kick()
                 result.pulled, result.refused = pull(store, conn, settings.office.code)
             finally:

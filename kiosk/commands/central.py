@@ -6,7 +6,10 @@ import json
 import sys
 
 from kiosk.commands.common import Context, _dsn, _out
+from kiosk.errors import Refused
 from kiosk.i18n import t
+
+SYNC_WAIT_SECONDS = 60
 
 
 def cmd_central_init(ctx: Context) -> int:
@@ -44,7 +47,10 @@ def cmd_sync(ctx: Context) -> int:
     from kiosk import sync
 
     if not ctx.args.status:
-        result = sync.run(ctx.store, ctx.settings, dsn=_dsn(ctx))
+        # A face of this store may be mid-round: wait for its lease rather than skip.
+        result = sync.run(ctx.store, ctx.settings, dsn=_dsn(ctx), wait=SYNC_WAIT_SECONDS)
+        if result.skipped:
+            raise Refused("sync.busy", seconds=SYNC_WAIT_SECONDS)
     state = sync.status(ctx.store)
     if ctx.args.json:
         _out({**state.model_dump(mode="json"),

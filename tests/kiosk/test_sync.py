@@ -185,6 +185,58 @@ def test_row_level_security_keeps_offices_apart(tmp_path, pg):
     assert central_rows(pg, "SELECT COUNT(DISTINCT office_code) FROM pst.changes") == [(2,)]
 
 
+def test_one_process_at_a_time_syncs_a_store(tmp_path, pg, monkeypatch, capsys):
+    import time
+
+    from screens.main import main
+
+    proxy = Proxy()
+    try:
+        settings = office(tmp_path, pg, "1373")
+        with Store(settings.db_path) as store:
+            activity(store, settings, 2)
+        # Another face's process starts a round and hangs connecting (the link is frozen).
+        proxy.stall = True
+        script = textwrap.dedent(f"""
+            from kiosk import config, sync
+            from kiosk.store import Store
+            s = config.load()
+            with Store(s.db_path) as store:
+                result = sync.run(store, s, dsn={office_dsn(pg, "1373", proxy.port)!r}, timeout=30)
+                print(result.pushed, result.skipped, result.error)
+        """)
+        env = {**os.environ, "PST_KIOSK_CONFIG": str(tmp_path / "1373-t.toml"),
+               "PST_KIOSK_DB": str(settings.db_path)}
+        other = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        with Store(settings.db_path) as store:
+            deadline = time.time() + 20
+            while store.meta(sync.LEASE_KEY) is None and time.time() < deadline:
+                time.sleep(0.05)
+            assert store.meta(sync.LEASE_KEY) is not None
+            mine = sync.run(store, settings)  # this face skips: no second push of the same outbox
+            assert mine.skipped and mine.ok and mine.pushed == 0 and sync.status(store).pending == 14
+            monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "1373-t.toml"))
+            monkeypatch.setenv("PST_KIOSK_DB", str(settings.db_path))
+            monkeypatch.setattr("kiosk.commands.central.SYNC_WAIT_SECONDS", 0.5)
+            assert main(["sync"]) == 5  # the command line waits for the lease, then says why it gave up
+            assert "Proses lain" in capsys.readouterr().err
+            proxy.stall = False
+            out, err = other.communicate(timeout=60)
+            assert out.split() == ["14", "False", "None"], err
+            assert store.meta(sync.LEASE_KEY) is None  # released
+            again = sync.run(store, settings)
+            assert again.ok and not again.skipped and again.pushed == 0
+            # A holder that died keeps its lease only until it lapses.
+            with store.write():
+                store.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (sync.LEASE_KEY, json.dumps(
+                    {"holder": "dead:1:x", "until": "2000-01-01T00:00:00.000000+00:00"})))
+            assert not sync.run(store, settings).skipped
+    finally:
+        proxy.close()
+    assert central_rows(pg, "SELECT COUNT(*) FROM pst.changes") == [(14,)]
+
+
 def test_central_down_then_up(tmp_path, pg):
     proxy = Proxy()
     try:
