@@ -74,14 +74,20 @@ class Queue:
     """The use cases of the queue for one store and office time zone."""
 
     def __init__(self, store: Store, *, tz: ZoneInfo, priority_every: int = 3,
-                 actor: User | None = None) -> None:
+                 actor: User | None = None, counters: int | None = None) -> None:
         self.store = store
         self.tz = tz
         self.priority_every = priority_every
         self.actor = actor  # the logged-in officer; None for visitors and an open desk
+        self.counters = counters  # counters 1..N at the desk (None: not checked)
 
     def as_user(self, actor: User | None) -> Queue:
-        return Queue(self.store, tz=self.tz, priority_every=self.priority_every, actor=actor)
+        return Queue(self.store, tz=self.tz, priority_every=self.priority_every, actor=actor,
+                     counters=self.counters)
+
+    def _check_counter(self, counter: int) -> None:
+        if not isinstance(counter, int) or counter < 1 or (self.counters and counter > self.counters):
+            raise NotFound("error.bad_counter", max=self.counters or "N")
 
     def _officer(self) -> None:
         """Every queue action but taking a ticket is an officer's (any role)."""
@@ -181,6 +187,7 @@ class Queue:
         marks = ", ".join("?" for _ in codes)
         with self.store.write():
             self._officer()
+            self._check_counter(counter)
             self._check_counter_free(counter)
             day = self.today().isoformat()
             recent = [r[0] for r in self.conn.execute(
@@ -227,6 +234,7 @@ class Queue:
         """Call a specific waiting (or earlier no-show) ticket to ``counter``."""
         with self.store.write():
             self._officer()
+            self._check_counter(counter)
             self._check_counter_free(counter)
             ticket = self.find(number)
             stamp = iso(self.now())
@@ -291,6 +299,13 @@ class Queue:
 
     def get(self, ticket_id: str) -> Ticket:
         return self._get(ticket_id)
+
+    def active_by_counter(self) -> dict[int, Ticket]:
+        """Today's ticket called to or served at each counter (the latest call per counter)."""
+        rows = self.store.rows(
+            "SELECT * FROM tickets WHERE status IN ('called', 'serving') AND counter IS NOT NULL"
+            " AND day = ? ORDER BY last_called_at", (self.today().isoformat(),))
+        return {r["counter"]: Ticket.from_row(r) for r in rows}
 
     def active(self, counter: int) -> Ticket | None:
         """Today's ticket called to or being served at ``counter``."""

@@ -24,7 +24,8 @@ class IssuedTicket(BaseModel):
 
 
 def queue_for(store: Store, settings: Settings) -> Queue:
-    return Queue(store, tz=settings.office.tz, priority_every=settings.queue.priority_every)
+    return Queue(store, tz=settings.office.tz, priority_every=settings.queue.priority_every,
+                 counters=settings.office.counters)
 
 
 def qr_payload(office_code: str, ticket: Ticket) -> str:

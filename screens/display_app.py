@@ -83,10 +83,7 @@ class DisplayApp(PstApp):
 
     def refresh_board(self) -> None:
         calls = self.queue.last_calls(limit=max(8, self.settings.office.counters * 2))
-        shown: dict[int, Ticket] = {}
-        for ticket in calls:
-            if ticket.counter and ticket.counter not in shown and ticket.status in ("called", "serving"):
-                shown[ticket.counter] = ticket
+        shown = self.queue.active_by_counter()  # every counter, however long ago it called
         for panel in self.query(CounterPanel):
             ticket = shown.get(panel.counter)
             panel.show(ticket, by_code(ticket.service).name(self.lang) if ticket else "")
@@ -117,6 +114,9 @@ class DisplayApp(PstApp):
     def _flash(self, counter: int) -> None:
         for panel in self.query(CounterPanel):
             panel.set_class(panel.counter == counter, "-latest")
-        panel = self.query_one(f"#counter-{counter}", CounterPanel)
+        found = self.query(f"#counter-{counter}")
+        if not found:  # a counter added to the configuration after the board started
+            return
+        panel = found.first(CounterPanel)
         panel.add_class("-flash")
         self.set_timer(FLASH_SECONDS, lambda: panel.remove_class("-flash"))

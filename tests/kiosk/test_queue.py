@@ -240,3 +240,69 @@ def test_a_ticket_left_open_yesterday_does_not_block_the_counter(queue, clock):
     assert queue.active(1) is None
     queue.take("B")
     assert queue.call_next(1).day.isoformat() == "2026-11-24"
+
+
+ALLOWED = {  # state -> the actions that may follow it
+    "waiting": {"transfer", "call"},
+    "called": {"recall", "no_show", "start", "transfer"},
+    "serving": {"finish", "transfer"},
+    "done": set(),
+    "no_show": {"call"},
+    "transferred": set(),
+}
+
+
+def _ticket_in(queue, state):
+    ticket = queue.take("B")
+    if state == "waiting":
+        return ticket
+    if state == "transferred":
+        queue.transfer(ticket.id, "C")
+        return queue.get(ticket.id)
+    queue.call(1, ticket.number)
+    if state == "no_show":
+        queue.no_show(ticket.id)
+    elif state in ("serving", "done"):
+        queue.start(ticket.id)
+        if state == "done":
+            queue.finish(ticket.id)
+    return queue.get(ticket.id)
+
+
+@pytest.mark.parametrize("state", list(ALLOWED))
+@pytest.mark.parametrize("action", ["recall", "no_show", "start", "finish", "transfer", "call"])
+def test_every_state_allows_only_its_transitions(queue, store, state, action):
+    """The whole matrix: an action not allowed in a state is refused with a message in both
+    languages and changes neither the ticket nor the outbox."""
+    ticket = _ticket_in(queue, state)
+    assert ticket.status == state
+    before = changes_for(store, ticket.id)
+    counter = 2  # a free counter, so a refused call is refused for the ticket's state
+    run = {"transfer": lambda: queue.transfer(ticket.id, "A"),
+           "call": lambda: queue.call(counter, ticket.number)}.get(
+        action, lambda: getattr(queue, action)(ticket.id))
+    if state == "transferred" and action == "call":  # the number now belongs to the live ticket
+        called = run()
+        assert called.id != ticket.id and called.service == "konsultasi" and called.number == ticket.number
+        assert queue.get(ticket.id).status == "transferred"
+        return
+    if action in ALLOWED[state]:
+        run()
+        assert changes_for(store, ticket.id) != before
+        return
+    with pytest.raises((Refused, NotFound)) as err:
+        run()
+    assert err.value.message("id") and err.value.message("en")
+    assert queue.get(ticket.id).status == state
+    assert changes_for(store, ticket.id) == before
+
+
+@pytest.mark.parametrize("counter", [0, -1, 4, 99])
+def test_a_counter_outside_the_desk_is_refused(queue, store, counter):
+    queue.take("B")
+    with pytest.raises(NotFound) as err:
+        queue.call_next(counter)
+    assert "1 sampai 3" in err.value.message("id")
+    with pytest.raises(NotFound):
+        queue.call(counter, "B-001")
+    assert queue.get(queue.find("B-001").id).status == "waiting"

@@ -180,6 +180,37 @@ async def test_display_shows_a_call_made_by_another_process(settings):
         assert "Penjualan Produk Statistik: 0" in str(app.query_one("#waiting").render())
 
 
+async def test_display_keeps_a_counter_that_serves_long_and_ignores_unknown_counters(settings, clock, tmp_path):
+    """Counter 1 serves one visitor while counters 2 and 3 call ten more: its panel still
+    shows its ticket. A call to a counter the board has no panel for (one added to the
+    configuration since) shows in the latest list and ends nothing."""
+    from tests.conftest import write_config
+
+    seed(settings, clock, "A", *["B"] * 10)
+    app = DisplayApp(settings, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        with Store(settings.db_path, clock=clock) as store:
+            queue = queue_for(store, settings)
+            first = queue.call_next(1, ["A"])
+            queue.start(first.id)
+            for i in range(10):
+                clock.advance(seconds=30)
+                t = queue.call_next(2 + i % 2, ["B"])
+                queue.start(t.id)
+                queue.finish(t.id)
+            wider = write_config(tmp_path / "wider.toml", settings.db_path, counters=5)
+            seed(settings, clock, "C")
+            queue_for(store, wider).call_next(5, ["C"])
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if "C-001" in str(app.query_one("#latest").render()):
+                break
+        assert app.query_one("#counter-1").query_one("Digits").value == "A-001"
+        assert "C-001  →  Loket 5" in str(app.query_one("#latest").render())
+        assert app.is_running
+
+
 def settings_path(settings):
     # The config file that produced these settings sits beside the store in tests.
     return settings.db_path.parent / "config.toml"
