@@ -327,6 +327,9 @@ def add_line(store: Store, actor: User | None, order_id: str, *, product: str, q
         item = next((p for p in reg.product if p.code == product), None)
         if item is None:
             raise NotFound("sales.unknown_product", product=product, regulation=reg.title)
+        if order.status == "checked" and item.needs_documents and not order.abstraksi:
+            # The documents were checked for other products: microdata and maps need the abstraksi.
+            raise Refused("sales.abstraksi_not_checked", number=order.number, product=item.name_id)
         amount = price(item, quantity, measure, listed_price)
         store.db["order_lines"].insert({
             "id": new_id(), "created_at": iso(store.clock.now()), "terminal_id": store.terminal_id,
@@ -410,6 +413,8 @@ def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id
             raise Invalid({"sample_note": FieldInvalid("sales.sample_required")})
         if not order.lines:
             raise Refused("sales.no_lines", number=order.number)
+        if order.needs_documents(active(store)) and not order.abstraksi:
+            raise Refused("sales.abstraksi_missing", number=order.number)
         now = store.clock.now()
         previous = order.invoices[-1] if order.invoices else None
         if previous:

@@ -4,7 +4,7 @@ sequences of actions."""
 from datetime import date, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings
+from hypothesis import HealthCheck, example, given, settings as hsettings
 from hypothesis import strategies as st
 
 from kiosk import accounts, audit, payments, sales
@@ -299,15 +299,21 @@ def test_expired_invoices_are_not_awaiting_payment(store, settings, staff, clock
 
 # -- a property test over random sequences of actions --------------------------------------------
 
-ACTIONS = ["add_pub", "add_micro", "add_map", "remove", "agree", "agree_zero", "check", "check_bad",
-           "invoice", "revise", "prepare", "pay_cash", "pay_wrong", "pay_billing", "verify", "reject",
-           "receipt", "sppd", "deliver", "cancel", "age", "officer_verifies", "officer_receipt"]
+ACTIONS = ["add_pub", "add_micro", "add_map", "add_printed", "remove", "agree", "agree_zero", "agree_edu",
+           "check", "check_no_docs", "check_bad", "invoice", "revise", "prepare", "pay_cash", "pay_wrong",
+           "pay_billing", "verify", "reject", "receipt", "sppd", "deliver", "cancel", "age", "officer_verifies",
+           "officer_receipt"]
+# (segment, NPWP): government and education may be Rp0 (each with its own basis), the rest pay;
+# a private customer needs an NPWP, given or not.
+CUSTOMERS = [("pemerintah", None), ("akademisi", None), ("perorangan", None), ("swasta", None),
+             ("swasta", "01.855.081.4-005.000")]
 
 
 @hsettings(max_examples=60, deadline=None,
            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=30))
-def test_no_sequence_breaks_the_rules(tmp_path_factory, steps):
+@given(customer=st.sampled_from(CUSTOMERS), steps=st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=30))
+@example(customer=("perorangan", None), steps=["add_pub", "agree", "check_no_docs", "add_micro", "invoice"])
+def test_no_sequence_breaks_the_rules(tmp_path_factory, customer, steps):
     from kiosk.clock import FixedClock
     from kiosk.store import Store
     from tests.conftest import write_config
@@ -322,7 +328,9 @@ def test_no_sequence_breaks_the_rules(tmp_path_factory, steps):
     with Store(settings.db_path, clock=clock) as store:
         officer = accounts.find(store, "budi")
         treasurer = accounts.find(store, "rina")
-        order = sales.create_order(store, settings, officer, customer_name="Dinas Kominfo", segment="pemerintah")
+        segment, npwp = customer
+        order = sales.create_order(store, settings, officer, customer_name="Pelanggan Uji", segment=segment,
+                                   npwp=npwp)
         oid = order.id
         for step in steps:
             current = sales.get(store, oid)
@@ -332,10 +340,14 @@ def test_no_sequence_breaks_the_rules(tmp_path_factory, steps):
                     "add_pub": lambda: sales.add_line(store, officer, oid, product="publikasi-elektronik", measure=60),
                     "add_micro": lambda: sales.add_line(store, officer, oid, product="data-mikro", measure=1_200_000),
                     "add_map": lambda: sales.add_line(store, officer, oid, product="peta-kabkota-kecamatan"),
+                    "add_printed": lambda: sales.add_line(store, officer, oid, product="publikasi-tercetak",
+                                                          quantity=2, listed_price=45_000),
                     "remove": lambda: current.lines and sales.remove_line(store, officer, oid, current.lines[0].id),
                     "agree": lambda: sales.agree(store, officer, oid),
                     "agree_zero": lambda: sales.agree(store, officer, oid, zero_basis="pemerintah"),
+                    "agree_edu": lambda: sales.agree(store, officer, oid, zero_basis="pendidikan"),
                     "check": lambda: sales.check_documents(store, officer, oid, abstraksi=True, request_letter=True),
+                    "check_no_docs": lambda: sales.check_documents(store, officer, oid, request_letter=True),
                     "check_bad": lambda: sales.check_documents(store, officer, oid, abstraksi=True, matches=False),
                     "invoice": lambda: sales.issue_invoice(store, settings, officer, oid, sample_note="contoh"),
                     "revise": lambda: sales.revise(store, officer, oid, reason="revisi"),
@@ -356,7 +368,7 @@ def test_no_sequence_breaks_the_rules(tmp_path_factory, steps):
                 }[step]()
             except DomainError:
                 pass
-            _check_invariants(store, oid)
+            _check_invariants(store, oid, segment)
 
 
 _TEMPLATE = {}
@@ -376,17 +388,30 @@ def _template_store(tmp_path_factory):
     return _TEMPLATE["path"]
 
 
-def _check_invariants(store, oid):
-    order = sales.get(store, oid)
-    line_sum = store.conn.execute(
-        "SELECT COALESCE(SUM(amount), 0) FROM order_lines WHERE order_id = ? AND removed_at IS NULL",
-        (oid,)).fetchone()[0]
-    assert order.total == line_sum
-    for invoice in order.invoices:
-        import json
+def _check_invariants(store, oid, segment):
+    import json
 
+    order = sales.get(store, oid)
+    catalogue = shipped()
+    products = {p.code: p for p in catalogue.in_force(date(2026, 11, 23)).product}
+
+    def tariff(line):
+        return price(products[line["product"]], line["quantity"], line["measure"], line["listed_price"])
+
+    # Every amount is the catalogue's tariff, on the order and on each invoice version.
+    for line in order.lines:
+        assert line.amount == tariff(line.model_dump())
+    for invoice in order.invoices:
         lines = json.loads(store.row("SELECT lines FROM invoices WHERE id = ?", (invoice.id,))["lines"])
-        assert invoice.total == sum(line["amount"] for line in lines)
+        assert invoice.total == sum(tariff(line) for line in lines)
+    if order.status not in ("draft", "cancelled"):
+        assert order.segment != "swasta" or order.npwp  # private customers agreed only with an NPWP
+    if order.zero_tariff:
+        assert segment in catalogue.basis(order.zero_basis).segments and not order.invoices
+    if order.sppd_signed_at is not None:
+        assert order.needs_documents(catalogue)
+    if order.status in ("invoiced", "paid", "receipted", "delivered") and order.needs_documents(catalogue):
+        assert order.abstraksi  # microdata and maps only with the statement of use
     assert len([i for i in order.invoices if i.voided_at is None]) <= 1
     if order.receipt is not None:
         verified = [p for p in order.payments if p.status == "verified"]
@@ -401,8 +426,8 @@ def _check_invariants(store, oid):
             assert invoice.voided_at is None  # a paid invoice is never voided
             assert payment.amount == invoice.total
     if order.status == "delivered":
-        has_docs = any(l.product.startswith(("data-mikro", "peta")) for l in order.lines)
-        if has_docs:
+        assert order.prepared_at is not None
+        if order.needs_documents(catalogue):
             assert order.sppd_signed_at is not None and order.meterai
         if not order.zero_tariff:
             assert order.receipt is not None
@@ -699,3 +724,16 @@ def test_the_treasurer_signs_invoice_and_receipt_and_the_officer_is_named(store,
     signature = [line.strip() for line in invoice[invoice.rindex("Bendahara Penerimaan"):].splitlines()]
     assert signature[-2].startswith("(____") and signature[-1].startswith("- - -")  # then the cut
     assert receipt[receipt.rindex("Bendahara Penerimaan"):].count("Rina") == 1
+
+
+def test_microdata_cannot_join_an_order_checked_without_the_abstraksi(store, settings, staff):
+    officer, _ = staff
+    order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
+    sales.add_line(store, officer, order.id, product="publikasi-elektronik", measure=10)
+    sales.agree(store, officer, order.id)
+    sales.check_documents(store, officer, order.id)  # a publication: no abstraksi asked
+    with pytest.raises(Refused) as err:
+        sales.add_line(store, officer, order.id, product="data-mikro", measure=10)
+    assert "abstraksi" in err.value.message("id") and "new order" in err.value.message("en")
+    assert [line.product for line in sales.get(store, order.id).lines] == ["publikasi-elektronik"]
+    assert sales.add_line(store, officer, order.id, product="publikasi-tercetak", listed_price=40_000).total == 90_000
