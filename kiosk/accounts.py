@@ -134,9 +134,10 @@ def find(store: Store, username: str) -> User:
     return found[0]
 
 
-def authenticate(store: Store, username: str, pin: str) -> User:
+def authenticate(store: Store, username: str, pin: str, *, action: str = "login") -> User:
     """The user if the PIN is right; five wrong attempts lock the account for five minutes.
-    Wrong name and wrong PIN give the same message."""
+    Wrong name and wrong PIN give the same message. ``action`` names the success in the
+    trail (``login``, ``session.unlock``)."""
     now = store.clock.now()
     username = (username or "").strip().lower()
     refusal: Forbidden | None = None
@@ -145,7 +146,9 @@ def authenticate(store: Store, username: str, pin: str) -> User:
     with store.write():
         found = _get(store, username)
         if found is None or not found[0].active:
-            audit.record(store, None, "login.failed", "user", None, {"username": username})
+            # A name that is no account may be a PIN typed in the wrong field: never keep it.
+            audit.record(store, None, "login.failed", "user", found[0].id if found else None,
+                         {"username": username if found else "?"})
             refusal = Forbidden("auth.wrong")
         else:
             user, pin_hash = found
@@ -169,10 +172,48 @@ def authenticate(store: Store, username: str, pin: str) -> User:
                     store.conn.execute("UPDATE users SET pin_hash = ? WHERE id = ?",
                                        (_hasher.hash(pin), user.id))
                 user = user.model_copy(update={"failed_attempts": 0, "locked_until": None})
-                audit.record(store, user, "login", "user", user.id, {})
+                audit.record(store, user, action, "user", user.id, {})
     if refusal is not None:
         raise refusal
     return user
+
+
+def logout(store: Store, user: User | None) -> None:
+    """The officer leaves their account (recorded in the trail)."""
+    if user is not None:
+        with store.write():
+            audit.record(store, user, "logout", "user", user.id, {})
+
+
+def lock(store: Store, user: User | None, *, reason: str = "idle") -> None:
+    """The counter locked itself over ``user``'s session (recorded; the PIN unlocks it)."""
+    if user is not None:
+        with store.write():
+            audit.record(store, user, "session.lock", "user", user.id, {"reason": reason})
+
+
+def kiosk_exit(store: Store, *, username: str | None, secret: str, exit_code: str) -> User | None:
+    """Staff leave the kiosk: an admin's name and PIN once accounts exist, before that the
+    configured exit code. Every attempt is in the trail; a refusal raises ``Forbidden``."""
+    import hmac
+
+    if enforced(store):
+        user = authenticate(store, username or "", secret)
+        try:
+            require(store, user, "admin")
+        except Forbidden:
+            with store.write():
+                audit.record(store, user, "kiosk.exit_refused", None, None, {})
+            raise
+        with store.write():
+            audit.record(store, user, "kiosk.exit", None, None, {})
+        return user
+    right = hmac.compare_digest((secret or "").encode(), (exit_code or "").encode())
+    with store.write():
+        audit.record(store, None, "kiosk.exit" if right else "kiosk.exit_refused", None, None, {})
+    if not right:
+        raise Forbidden("kiosk.staff_wrong")
+    return None
 
 
 def _verify(pin_hash: str, pin: str | None) -> bool:

@@ -383,6 +383,7 @@ class CounterApp(PstApp):
         """Leave the account: back to the login screen, the counter stays chosen."""
         if not accounts.enforced(self.store):
             return
+        accounts.logout(self.store, self.user)
         self.set_user(None)
         while len(self.screen_stack) > 1:
             self.pop_screen()

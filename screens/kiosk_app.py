@@ -185,13 +185,11 @@ class StaffExitScreen(ModalScreen[bool]):
     def _try_exit(self) -> None:
         app: KioskApp = self.app  # type: ignore[assignment]
         code = self.query_one("#code", Input)
+        named = list(self.query("#username").results(Input))  # only once accounts exist
+        username = named[0].value if named else None
         try:
-            if accounts.enforced(app.store):
-                user = accounts.authenticate(app.store, self.query_one("#username", Input).value,
-                                             code.value)
-                accounts.require(app.store, user, "admin")
-            elif code.value != app.staff_exit_code:
-                raise accounts.Forbidden("kiosk.staff_wrong")
+            accounts.kiosk_exit(app.store, username=username, secret=code.value,
+                                exit_code=app.staff_exit_code)
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             code.value = ""
             self.query_one("#staff-error", Static).update(friendly_error(app, exc))

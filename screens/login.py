@@ -91,13 +91,18 @@ class LockScreen(ModalScreen[User]):
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).focus()
+        try:
+            accounts.lock(self.pst.store, self.user)
+        except Exception as exc:  # noqa: BLE001 - the lock holds even if the trail cannot be written
+            self.query_one("#login-error", Static).update(friendly_error(self.pst, exc))
 
     @on(Input.Submitted, "#pin")
     @on(Button.Pressed, "#unlock")
     def _unlock(self) -> None:
         pin_input = self.query_one("#pin", Input)
         try:
-            user = accounts.authenticate(self.pst.store, self.user.username, pin_input.value)
+            user = accounts.authenticate(self.pst.store, self.user.username, pin_input.value,
+                                         action="session.unlock")
         except Exception as exc:  # noqa: BLE001
             pin_input.value = ""
             self.query_one("#login-error", Static).update(friendly_error(self.pst, exc))

@@ -119,3 +119,37 @@ def test_a_disabled_or_demoted_officer_is_refused_at_the_next_action(store, sett
     with pytest.raises(Forbidden) as err:
         accounts.add_user(store, second_admin, username="xyz", name="X", role="petugas", pin="1234")
     assert err.value.key == "auth.role"
+
+
+def test_a_pin_typed_as_the_username_is_never_kept(store, admin):
+    for typed in ("483920", "nobody"):
+        with pytest.raises(Forbidden):
+            accounts.authenticate(store, typed, "1111")
+    with pytest.raises(Forbidden):
+        accounts.authenticate(store, "admin", "1111")  # a real account: its name is kept
+    failed = [e.detail["username"] for e in audit.entries(store, action="login.failed")]
+    assert failed == ["admin", "?", "?"]
+    trail = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    assert "483920" not in trail and "nobody" not in trail
+
+
+def test_sessions_and_kiosk_exit_are_in_the_trail(store, admin):
+    accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+    budi = accounts.authenticate(store, "budi", "1234")
+    accounts.lock(store, budi)
+    accounts.authenticate(store, "budi", "1234", action="session.unlock")
+    accounts.logout(store, budi)
+    with pytest.raises(Forbidden):
+        accounts.kiosk_exit(store, username="budi", secret="1234", exit_code="246810")
+    assert accounts.kiosk_exit(store, username="admin", secret="9876", exit_code="246810").username == "admin"
+    trail = [(e.username, e.action) for e in reversed(audit.entries(store)) if e.action != "user.add"]
+    assert trail[-8:] == [("budi", "login"), ("budi", "session.lock"), ("budi", "session.unlock"),
+                          ("budi", "logout"), ("budi", "login"), ("budi", "kiosk.exit_refused"),
+                          ("admin", "login"), ("admin", "kiosk.exit")]
+
+
+def test_kiosk_exit_with_the_code_before_accounts_exist(store):
+    with pytest.raises(Forbidden):
+        accounts.kiosk_exit(store, username=None, secret="000000", exit_code="246810")
+    assert accounts.kiosk_exit(store, username=None, secret="246810", exit_code="246810") is None
+    assert [e.action for e in audit.entries(store)] == ["kiosk.exit", "kiosk.exit_refused"]

@@ -112,6 +112,9 @@ async def test_kiosk_exit_needs_an_admin_once_accounts_exist(settings, clock):
         await pilot.click("#exit")
         await pilot.pause()
     assert not app.is_running
+    with Store(settings.db_path) as store:
+        exits = [(e.username, e.action) for e in audit.entries(store, action="kiosk.")]
+    assert exits == [("admin", "kiosk.exit"), ("budi", "kiosk.exit_refused")]
 
 
 async def _login(pilot, username, pin):
@@ -149,9 +152,17 @@ async def test_counter_login_lockout_and_idle_lock(settings, clock):
         await pilot.click("#unlock")
         await pilot.pause()
         assert isinstance(app.screen, CounterScreen)
+        await pilot.press("ctrl+l")  # log out
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen)
+        await _login(pilot, "483920", "5678")  # a PIN typed into the name field
     with Store(settings.db_path) as store:
         actions = [(e.username, e.action) for e in audit.entries(store)]
-    assert actions.count((None, "login.failed")) == 5 and actions.count(("rina", "login")) == 2
+        failed = [e.detail["username"] for e in audit.entries(store, action="login.failed")]
+    assert actions.count((None, "login.failed")) == 6 and actions.count(("rina", "login")) == 1
+    assert actions[:4] == [(None, "login.failed"), ("rina", "logout"), ("rina", "session.unlock"),
+                           ("rina", "session.lock")]
+    assert failed[0] == "?" and "483920" not in failed
 
 
 async def test_locker_capture_slip_and_return_at_the_counter(printer_settings, capture, clock):
