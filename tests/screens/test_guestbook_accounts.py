@@ -242,3 +242,20 @@ async def test_locker_for_a_visitor_found_in_the_guestbook(settings, clock):
     with Store(settings.db_path) as store:
         row = store.row("SELECT holder_name, id_masked, guest_id FROM lockers")
     assert row["holder_name"] == "Siti Aminah" and row["id_masked"] == "3273********0001" and row["guest_id"]
+
+
+async def test_the_idle_lock_hides_the_visitor_behind_it(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(GUEST))
+        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _login(pilot, "admin", "9876")
+        await pilot.press("n")
+        await pilot.pause()
+        assert "Aminah" in app.export_screenshot()
+        app.lock()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        assert app.screen.styles.background.a == 1
+        assert "Aminah" not in app.export_screenshot()
