@@ -8,6 +8,10 @@ commit, so a batch sent twice changes nothing and a crash loses nothing.
 
 Pull: reference rows by (transaction id, id), reading only below the oldest running
 central transaction, so a row committed late is never skipped.
+
+"Newer" is the larger change id: ``Store.record_change`` makes them grow strictly in
+outbox order whatever the clocks of the processes sharing the store do. Only the process
+holding the store's sync lease runs a round.
 """
 
 from __future__ import annotations
