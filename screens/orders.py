@@ -282,7 +282,9 @@ class OrderScreen(Screen[None]):
         oid = order.id
         if act == "add_line":
             reg = next(r for r in active(store).regulation if r.code == order.regulation)
-            options = [(p.name(app.lang), p.code) for p in reg.product]
+            # Once documents were checked without the abstraksi, microdata and maps need a new order.
+            late = order.status == "checked" and not order.abstraksi
+            options = [(p.name(app.lang), p.code) for p in reg.product if not (late and p.needs_documents)]
             self._form("orders.add_title", [
                 Field("product", app.t("orders.f.product"), "select", options),
                 Field("quantity", app.t("orders.f.quantity"), "integer", value=1),

@@ -165,6 +165,12 @@ async def test_publication_order_for_a_walk_in_without_guestbook(printer_setting
         assert "Rp160.000" in str(app.screen.query_one("#order-total").render())
         await act(pilot, "agree")
         await act(pilot, "check")
+        next(b for b in app.screen.query(".act") if b.name == "add_line").press()
+        await pilot.pause()
+        offered = [code for _, code in next(f for f in app.screen.fields if f.name == "product").options]
+        assert "publikasi-tercetak" in offered and not [c for c in offered if c.startswith(("data-mikro", "peta"))]
+        app.screen.query_one("#cancel").press()
+        await pilot.pause()
         await act(pilot, "invoice")
         await act(pilot, "prepare")
         await pilot.press("escape")
