@@ -92,10 +92,28 @@ def validate_guest(raw: Mapping[str, Any]) -> GuestData:
     for kind in ("gender", "education"):
         if _opt(raw, kind):
             check(kind, lambda kind=kind: identity.choice(kind, raw.get(kind)))
+    check("disability", lambda: _yes_no(raw.get("disability")))
     if errors:
         raise Invalid(errors)
-    out["disability"] = bool(raw.get("disability"))
     return GuestData.model_validate(out)
+
+
+_YES = {"1", "true", "yes", "ya", "y", "on"}
+_NO = {"", "0", "false", "no", "tidak", "n", "off"}
+
+
+def _yes_no(value: object) -> bool:
+    """A checkbox from any form or script: "0", "false" and "" are no, not a non-empty string."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        if value in (0, 1):
+            return bool(value)
+        raise FieldInvalid("invalid.choice")
+    text = str(value).strip().lower()
+    if text in _YES or text in _NO:
+        return text in _YES
+    raise FieldInvalid("invalid.choice")
 
 
 def normalised_lookup(text: str) -> tuple[str, str]:

@@ -107,6 +107,7 @@ class ConfirmScreen(FlowScreen):
             with Horizontal(classes="flow-buttons"):
                 yield Button(app.t("guest.yes_me"), id="yes", variant="primary")
                 yield Button(app.t("guest.not_me"), id="no")
+                yield Button(app.t("guest.back"), id="back")
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:
@@ -120,6 +121,10 @@ class ConfirmScreen(FlowScreen):
     @on(Button.Pressed, "#no")
     def _no(self) -> None:
         self.app.push_screen(GuestFormScreen(self.service, self.priority, {}))
+
+    @on(Button.Pressed, "#back")
+    def _back(self) -> None:
+        self.dismiss()
 
 
 FIELDS = ("name", "id_type", "id_number", "id_country", "email", "phone", "institution",
@@ -178,6 +183,17 @@ class GuestFormScreen(FlowScreen):
                 raw[field] = None
         raw["disability"] = self.query_one("#disability", Checkbox).value
         return raw
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        """Enter in a field goes to the next field shown, as on paper; after the last, Next."""
+        event.stop()
+        shown = [f for f in FIELDS if self.query_one(f"#{f}").display]
+        later = shown[shown.index(event.input.id) + 1:] if event.input.id in shown else []
+        if later:
+            self.query_one(f"#{later[0]}").focus()
+        else:
+            self._next()
 
     @on(Button.Pressed, "#next")
     def _next(self) -> None:

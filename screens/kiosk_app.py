@@ -22,6 +22,11 @@ from kiosk.tickets import IssuedTicket
 from screens.base import PstApp, friendly_error
 
 
+# What counts as a visitor still being there: a key, a tap, or scrolling (a long form).
+ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
+            events.MouseScrollLeft, events.MouseScrollRight)
+
+
 class LocalizedScreen(Screen[None]):
     """A screen that rebuilds itself when the language changes."""
 
@@ -228,7 +233,7 @@ class KioskApp(PstApp, inherit_bindings=False):
         self.set_interval(1.0, self._check_idle)
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseDown)):
+        if isinstance(event, ACTIVITY):
             self.last_activity = time.monotonic()
         await super().on_event(event)
 
@@ -238,6 +243,8 @@ class KioskApp(PstApp, inherit_bindings=False):
             return
         limit = getattr(screen, "idle_seconds", None) or self.settings.kiosk.idle_seconds
         if time.monotonic() - self.last_activity >= limit:
+            # The next visitor starts in the office's language, not the last one's.
+            self.lang = self.settings.kiosk.language
             self.go_home()
 
     def go_home(self) -> None:

@@ -173,3 +173,15 @@ def test_other_ids_are_stored_as_typed_letters_and_digits_and_found_again(store,
     again = register_visit(store, settings, service="A", purpose="tugas", consent=True,
                            guest=validate_guest({**GOOD, "id_type": "other", "id_number": "KS 2024 00123"}))
     assert again.guest_id == reg.guest_id and count(store, "guests") == 1
+
+
+def test_disability_from_text_means_what_it_says(store, settings):
+    for given, meant in (("0", False), ("false", False), ("", False), (0, False), (None, False),
+                         ("1", True), ("true", True), ("Ya", True), (True, True)):
+        assert validate_guest({**GOOD, "disability": given}).disability is meant, given
+    with pytest.raises(Invalid) as err:
+        validate_guest({**GOOD, "disability": "maybe"})
+    assert set(err.value.errors) == {"disability"}
+    reg = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                         guest=validate_guest({**GOOD, "disability": "0"}))
+    assert not reg.issued.ticket.priority

@@ -232,3 +232,55 @@ async def test_rating_needs_every_element(settings, clock):
         assert "Pilih salah satu" in str(app.screen.query_one("#err-u2").render())
     with Store(settings.db_path) as store:
         assert store.conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0
+
+
+async def test_enter_moves_down_the_form_and_scrolling_keeps_it(settings, clock):
+    from textual import events
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-penjualan")
+        await click(pilot, "#new")
+        assert app.focused.id == "name"
+        await pilot.press(*"Siti", "enter")
+        assert app.focused.id == "id_type"  # Enter goes on to the next field, not nowhere
+        app.screen.query_one("#email").focus()
+        await pilot.press("enter")
+        assert app.focused.id == "phone"
+        # A visitor reading the long form scrolls: that is activity, not idle time.
+        app.last_activity -= settings.kiosk.idle_seconds + 5
+        app.post_message(events.MouseScrollDown(None, 10, 10, 0, 1, 0, False, False, False))
+        await pilot.pause()
+        app._check_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, GuestFormScreen)
+        assert app.screen.query_one("#name").value == "Siti"
+
+
+async def test_idle_brings_back_the_office_language(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#lang")
+        await pilot.pause()
+        await click(pilot, "#svc-penjualan")
+        assert app.lang == "en"
+        app.last_activity -= settings.kiosk.idle_seconds + 1
+        app._check_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and app.lang == "id"
+        assert "Selamat datang" in str(app.screen.query_one("#welcome").render())
+
+
+async def test_a_returning_guest_can_go_back_from_is_this_you(settings, clock):
+    from kiosk.guestbook import register_visit, validate_guest
+
+    with Store(settings.db_path, clock=clock) as store:
+        register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GUEST))
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-konsultasi")
+        app.screen.query_one("#lookup").value = "siti@example.com"
+        await click(pilot, "#find")
+        assert isinstance(app.screen, ConfirmScreen)
+        await click(pilot, "#back")  # not me after all, or a typo: back to the lookup
+        assert isinstance(app.screen, IdentifyScreen)
