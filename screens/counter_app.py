@@ -46,13 +46,13 @@ class CounterScreen(Screen[None]):
         Binding("s", "start", "Mulai", id="counter.key.start"),
         Binding("f", "finish", "Selesai", id="counter.key.finish"),
         Binding("t", "transfer", "Alihkan", id="counter.key.transfer"),
-        Binding("p", "reprint", "Cetak ulang", id="counter.key.reprint"),
-        Binding("u", "retry_print", "Ulang cetak", id="counter.key.retry"),
-        Binding("g", "filter", "Filter", id="counter.key.filter"),
-        Binding("k", "lockers", "Loker", id="counter.key.lockers"),
-        Binding("o", "orders", "Penjualan", id="counter.key.orders"),
-        Binding("d", "dashboard", "Ringkasan", id="counter.key.dashboard"),
-        Binding("ctrl+l", "app.logout", "Keluar akun", id="counter.key.logout"),
+        Binding("p", "reprint", "Cetak ulang", id="counter.key.reprint", show=False),
+        Binding("u", "retry_print", "Ulang cetak", id="counter.key.retry", show=False),
+        Binding("g", "filter", "Filter", id="counter.key.filter", show=False),
+        Binding("k", "lockers", "Loker", id="counter.key.lockers", show=False),
+        Binding("o", "orders", "Penjualan", id="counter.key.orders", show=False),
+        Binding("d", "dashboard", "Ringkasan", id="counter.key.dashboard", show=False),
+        Binding("ctrl+l", "app.logout", "Keluar akun", id="counter.key.logout", show=False),
     ]
 
     def __init__(self, counter: int) -> None:
@@ -69,7 +69,7 @@ class CounterScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.pst
-        yield Header(show_clock=True)
+        yield Header()  # the clock is the office's, in the subtitle (the PC may be on UTC)
         with Horizontal(id="main"):
             with Vertical(id="current"):
                 yield Static(app.t("counter.now_serving"), classes="title")
@@ -81,16 +81,23 @@ class CounterScreen(Screen[None]):
         yield Static("", id="counts")
         yield Static("", id="printer-warning")
         yield Static(self.pst.sync_text(), classes="sync-bar")
-        yield Footer()
+        yield Static("", id="more-keys")
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         app = self.pst
         app.localize_bindings(self)
-        self.app.title = app.t("counter.title", counter=self.counter)
+        self._show_clock(app.clock.now())
         self.app.sub_title = app.settings.office.name
         table = self.query_one("#waiting", DataTable)
-        for key in ("col_number", "col_service", "col_priority", "col_waited"):
+        # The wait comes right after the number, so a narrow terminal cuts the service name,
+        # not the 10-minute flag.
+        for key in ("col_number", "col_waited", "col_priority", "col_service"):
             table.add_column(app.t(f"counter.{key}"), key=key)
+        self.query_one("#more-keys", Static).update("  ".join(
+            f"[b]{self.app.get_key_display(b)}[/b] {b.description}"
+            for (b,) in ((found[0],) for found in self._bindings.key_to_bindings.values())
+            if not b.show and b.id and b.description))
         self.refresh_data()
         self.set_interval(1.0, self.tick)
 
@@ -106,12 +113,17 @@ class CounterScreen(Screen[None]):
     def tick(self) -> None:
         """Every second: only the clocks move (times waited), no store read."""
         now = self.pst.clock.now()
+        self._show_clock(now)
         self._show_current(now)
         table = self.query_one("#waiting", DataTable)
         for ticket in self._waiting:
             number, waited = self._wait_cells(ticket, now)
             table.update_cell(ticket.id, "col_number", number)
             table.update_cell(ticket.id, "col_waited", waited)
+
+    def _show_clock(self, now: datetime) -> None:
+        self.app.title = (f"{self.pst.t('counter.title', counter=self.counter)}"
+                          f" • {now.astimezone(self.pst.settings.office.tz):%H:%M}")
 
     def refresh_data(self) -> None:
         """Re-read the store: after an action here, or a commit elsewhere (data_version)."""
@@ -128,9 +140,9 @@ class CounterScreen(Screen[None]):
             number, waited = self._wait_cells(ticket, now)
             table.add_row(
                 number,
-                by_code(ticket.service).name(app.lang),
-                app.t("counter.yes") if ticket.priority else "",
                 waited,
+                app.t("counter.yes") if ticket.priority else "",
+                by_code(ticket.service).name(app.lang),
                 key=ticket.id,
             )
         if selected is not None and selected in table.rows:

@@ -41,9 +41,9 @@ async def test_pick_counter_and_serve_a_ticket(settings, clock):
         assert waiting_numbers(screen) == ["B-001", "A-001", "C-001"]
         # Past the 10-minute standard the wait is flagged.
         table = screen.query_one("#waiting")
-        assert str(table.get_row_at(0)[3]) == "! 11:00"
-        assert str(table.get_row_at(1)[3]) == "! 10:30"
-        assert str(table.get_row_at(2)[3]) == "00:00"
+        assert str(table.get_row_at(0)[1]) == "! 11:00"
+        assert str(table.get_row_at(1)[1]) == "! 10:30"
+        assert str(table.get_row_at(2)[1]) == "00:00"
         await pilot.press("n")
         await pilot.pause()
         assert screen.query_one("#current-number").value == "B-001"
@@ -60,6 +60,27 @@ async def test_pick_counter_and_serve_a_ticket(settings, clock):
     with Store(settings.db_path) as store:
         row = store.row("SELECT status, counter, started_at, finished_at FROM tickets WHERE number = 'B-001'")
     assert row["status"] == "done" and row["counter"] == 2 and row["finished_at"] > row["started_at"]
+
+
+async def test_counter_fits_an_80_by_24_terminal(settings, clock):
+    """On a small terminal the wait (with its 10-minute flag) stays in view, the main keys
+    are in the footer and the others in the line above it."""
+    seed(settings, clock, "B")
+    clock.advance(minutes=11)
+    app = CounterApp(settings, clock=clock, spool=False, counter=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#waiting")
+        waited = table.columns["col_waited"]
+        assert table.region.x + sum(c.get_render_width(table) for c in list(table.columns.values())[:2]) \
+            <= table.region.right
+        assert waited.label.plain == "Menunggu" and str(table.get_row_at(0)[1]) == "! 11:00"
+        hint = str(screen.query_one("#more-keys").render())
+        for key, label in (("k", "Loker"), ("o", "Penjualan"), ("d", "Ringkasan"), ("p", "Cetak ulang")):
+            assert f"{key} {label}" in hint
+        assert screen.query_one("#more-keys").region.bottom <= 24
+        assert "Loket 1 • 09:11" in app.title  # the office's clock, not the PC's
 
 
 async def test_call_specific_recall_no_show_transfer(settings, clock):
