@@ -200,8 +200,15 @@ def id_hash(store: Store, number: str) -> str:
 def register_visit(store: Store, settings: Settings, *, service: str, purpose: str,
                    consent: bool, guest: GuestData | None = None, guest_id: str | None = None,
                    priority: bool = False) -> Registered:
-    """Record the visit (new or returning guest) and issue its ticket, in one transaction."""
+    """Record the visit (new or returning guest) and issue its ticket, in one transaction.
+
+    The guest is checked again here: a ``GuestData`` built by hand is not proof of a check."""
     errors: dict[str, FieldInvalid] = {}
+    if guest is not None:
+        try:
+            guest = validate_guest(guest.model_dump())
+        except Invalid as exc:
+            errors.update(exc.errors)
     if not consent:
         errors["consent"] = FieldInvalid("invalid.consent")
     try:
