@@ -36,9 +36,9 @@ class Office(_Model):
     email: str = ""
     complaint_channels: list[str] = Field(default_factory=list)
     counters: int = Field(3, ge=1, le=50)
-    lockers: int = Field(20, ge=0, le=500)
+    lockers: int = Field(20, ge=0, le=500)  # lockers 1..N for visitors' bags (ID card kept)
     city: str = ""  # printed as the place on receipts ("Sawahlunto, 23-11-2026")
-    treasurer_name: str = ""  # bendahara penerimaan, printed under the invoice  # lockers 1..N for visitors' bags (ID card kept)
+    treasurer_name: str = ""  # bendahara penerimaan: signs invoices and receipts
     timezone: str = "Asia/Jakarta"
 
     @field_validator("timezone")
