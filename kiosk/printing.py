@@ -163,8 +163,11 @@ def run_due(store: Store, settings: Settings, *, limit: int = 20) -> list[PrintR
     return results
 
 
-def retry(store: Store, settings: Settings, *, job_id: str | None = None) -> list[PrintResult]:
-    """Retry failed jobs now, including those past their retry window (officer's order)."""
+def retry(store: Store, settings: Settings, *, job_id: str | None = None,
+          include_expired: bool = False) -> list[PrintResult]:
+    """Retry failed jobs now (the officer's order). A ticket past its retry window is no
+    use to anyone any more, so those print only when named by ``job_id`` or with
+    ``include_expired``; invoices, receipts, slips and tests always do."""
     now = iso(store.clock.now())
     with store.write():
         if job_id:
@@ -175,8 +178,9 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None) -> lis
                 raise NotFound("error.unknown_job", job=job_id)
         else:
             store.conn.execute(
-                "UPDATE print_jobs SET next_attempt_at = ?, expires_at = NULL"
-                " WHERE status IN ('queued', 'failed')", (now,))
+                "UPDATE print_jobs SET next_attempt_at = :now"
+                + (", expires_at = NULL" if include_expired else "")
+                + " WHERE status IN ('queued', 'failed')", {"now": now})
     if job_id:
         result = print_job(store, settings, job_id)
         return [result] if result else []
@@ -227,6 +231,18 @@ def jobs(store: Store, *, status: str | None = None, limit: int = 50) -> list[Pr
 
 
 def pending_problems(store: Store) -> int:
-    """Failed print jobs: the counter shows their count as a warning."""
+    """Failed print jobs still worth printing (the counter shows their count as a warning;
+    a ticket past its retry window no longer counts)."""
     return store.conn.execute(
-        "SELECT COUNT(*) FROM print_jobs WHERE status = 'failed'").fetchone()[0]
+        "SELECT COUNT(*) FROM print_jobs WHERE status = 'failed' AND (expires_at IS NULL OR expires_at > ?)",
+        (iso(store.clock.now()),)).fetchone()[0]
+
+
+def fault_text(last_error: str | None, lang: str) -> str:
+    """A job's stored error ("reason: detail") in the reader's language, detail kept."""
+    if not last_error:
+        return ""
+    reason, _, detail = last_error.partition(": ")
+    known = reason in ("unreachable", "offline", "paper_out", "no_answer", "timeout", "error", "none")
+    text = t(f"printer.fault.{reason if known else 'error'}", lang)
+    return f"{text} ({detail})" if detail else text

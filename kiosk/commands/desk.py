@@ -8,7 +8,7 @@ import sys
 from kiosk import config as config_mod
 from kiosk import printing
 from kiosk.commands.common import Context, _check_counter, _out, _service_name
-from kiosk.errors import PrinterError
+from kiosk.errors import NotFound, PrinterError
 from kiosk.i18n import t
 from kiosk.tickets import issue_ticket, queue_for
 
@@ -66,15 +66,18 @@ def cmd_ticket_take(ctx: Context) -> int:
         tk = issued.ticket
         print(f"{tk.number}  {_service_name(tk.service, ctx.lang)}  "
               f"({t('cli.ahead', ctx.lang, count=issued.ahead)})")
-    if result is not None and not printed:
-        print(t("cli.not_printed", ctx.lang, problem=result.message(ctx.lang)), file=sys.stderr)
+    if result is not None and not printed:  # the ticket stands: exit 0, "printed": false
+        if result.reason == "none":
+            print(t("cli.not_printed_none", ctx.lang), file=sys.stderr)
+        else:
+            print(t("cli.not_printed", ctx.lang, problem=result.message(ctx.lang)), file=sys.stderr)
     return 0
 
 
 def cmd_ticket_call(ctx: Context) -> int:
     counter = _check_counter(ctx, ctx.args.counter)
     queue = queue_for(ctx.store, ctx.settings).as_user(ctx.actor)
-    if ctx.args.number:
+    if ctx.args.number is not None:  # an empty --number is a bad number, not "the next"
         ticket = queue.call(counter, ctx.args.number)
     else:
         ticket = queue.call_next(counter, ctx.args.service or None)
@@ -126,14 +129,17 @@ def cmd_printer_jobs(ctx: Context) -> int:
     for job in found:
         print(f"{job.id}  {job.created_at.astimezone(tz):%d-%m %H:%M:%S}  {job.kind:<7} "
               f"{job.label:<8} {t('cli.job.' + job.status, ctx.lang):<10} "
-              f"{job.attempts}x  {job.last_error or ''}")
+              f"{job.attempts}x  {printing.fault_text(job.last_error, ctx.lang)}")
     if not found:
         print(t("cli.no_jobs", ctx.lang))
     return 0
 
 
 def cmd_printer_retry(ctx: Context) -> int:
-    results = printing.retry(ctx.store, ctx.settings, job_id=ctx.args.job)
+    if ctx.args.job is not None and not ctx.args.job.strip():
+        raise NotFound("error.unknown_job", job="''")
+    results = printing.retry(ctx.store, ctx.settings, job_id=ctx.args.job,
+                             include_expired=ctx.args.all)
     printed = sum(1 for r in results if r.printed)
     failed = [r for r in results if not r.printed]
     print(t("cli.retried", ctx.lang, printed=printed, failed=len(failed)))

@@ -57,7 +57,7 @@ def test_ticket_take_json_and_list(env, capsys):
     assert code == 0
     assert {"id", "number", "service", "status", "priority", "issued_at"} <= ticket.keys()
     assert (ticket["number"], ticket["service"], ticket["status"]) == ("B-001", "penjualan", "waiting")
-    assert ticket["printed"] is False and "belum tercetak" in err
+    assert ticket["printed"] is False and "tidak ada printer terpasang" in err
     run(capsys, "ticket", "take", "A", "--priority", "--no-print")
     code, out, _ = run(capsys, "ticket", "list", "--status", "waiting", "--json")
     assert [(t["number"], t["priority"]) for t in json.loads(out)] == [("B-001", False), ("A-001", True)]
@@ -86,6 +86,11 @@ def test_ticket_call_statuses(env, capsys):
     assert code == 3 and "1 sampai 3" in err
     code, _, err = run(capsys, "--lang", "en", "ticket", "call", "--counter", "2", "--service", "Z")
     assert code == 3 and "Unknown service" in err
+    code, _, err = run(capsys, "ticket", "call", "--counter", "2", "--number", "")
+    assert code == 3 and "bukan nomor antrian" in err  # not "call the next one"
+    with pytest.raises(SystemExit) as stop:  # --number and --service contradict each other
+        run(capsys, "ticket", "call", "--counter", "2", "--number", "b2", "--service", "C")
+    assert stop.value.code == 2
     code, out, _ = run(capsys, "ticket", "call", "--counter", "2", "--number", "b2")
     assert code == 0 and "B-002" in out
 

@@ -112,14 +112,46 @@ def test_expired_ticket_jobs_wait_for_the_officer(tmp_path, clock):
         printing.run_due(store, settings)
         clock.advance(minutes=settings.printer.retry_minutes + 1)
         assert printing.run_due(store, settings) == []  # too old to print by itself
+        assert printing.pending_problems(store) == 0  # no longer a warning at the counter
         server = CapturePrinter()
         try:
             fixed = settings.model_validate({**settings.model_dump(mode="json"),
                                              "printer": {"url": server.url, "timeout": 0.5}})
-            results = printing.retry(store, fixed)  # the officer's order
+            # "Retry" after a morning paper-out does not flood the desk with stale tickets...
+            assert printing.retry(store, fixed) == []
+            # ...but the officer can print that one, or all of them.
+            (job,) = printing.jobs(store, status="failed")
+            results = printing.retry(store, fixed, job_id=job.id)
             assert [r.printed for r in results] == [True]
+            issue_ticket(store, settings, "C")
+            printing.run_due(store, settings)
+            clock.advance(minutes=settings.printer.retry_minutes + 1)
+            assert [r.printed for r in printing.retry(store, fixed, include_expired=True)] == [True]
+            assert any(b"C-001" in j for j in server.jobs)
         finally:
             server.close()
+
+
+def test_printer_retry_and_jobs_on_the_command_line(tmp_path, clock, capsys, monkeypatch):
+    from screens.main import main
+
+    monkeypatch.setenv("PST_KIOSK_PRINTER", f"network:127.0.0.1:{refused_port()}")
+    settings = write_config(tmp_path / "c.toml", tmp_path / "pst.db")
+    args = ["--config", str(tmp_path / "c.toml")]
+    assert main([*args, "ticket", "take", "B"]) == 0  # the ticket stands though unprinted
+    err = capsys.readouterr().err
+    assert "belum tercetak: Printer tidak terhubung" in err
+    assert main([*args, "printer", "jobs"]) == 0
+    out = capsys.readouterr().out
+    assert "Printer tidak terhubung (" in out and "gagal" in out and "unreachable:" not in out
+    assert main([*args, "printer", "retry", "--job", ""]) == 3
+    assert main([*args, "printer", "retry"]) == 8  # still down
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "none")
+    capsys.readouterr()
+    assert main([*args, "ticket", "take", "B"]) == 0
+    err = capsys.readouterr().err
+    assert "tidak ada printer terpasang" in err and "dicoba lagi" not in err
+    assert settings.printer.url.startswith("network:")
 
 
 def test_a_job_is_claimed_once_and_a_dead_printers_lease_expires(printer_settings, clock):
