@@ -212,6 +212,7 @@ class KioskApp(PstApp, inherit_bindings=False):
     CSS_PATH = "kiosk.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "PST Kiosk"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("ctrl+q", "ignore", show=False, priority=True),
         Binding("ctrl+c", "ignore", show=False, priority=True),
@@ -239,9 +240,19 @@ class KioskApp(PstApp, inherit_bindings=False):
 
     def _check_idle(self) -> None:
         screen = self.screen
-        if isinstance(screen, HomeScreen) or isinstance(screen, StaffExitScreen):
+        if isinstance(screen, StaffExitScreen):
             return
         limit = getattr(screen, "idle_seconds", None) or self.settings.kiosk.idle_seconds
+        if isinstance(screen, HomeScreen):
+            # The last visitor's choices must not carry over to the next: a priority box
+            # left ticked would jump a stranger ahead of the queue.
+            if time.monotonic() - self.last_activity >= limit:
+                screen.query_one("#priority", Checkbox).value = False
+                if self.lang != self.settings.kiosk.language:
+                    self.lang = self.settings.kiosk.language
+                    screen.refresh(recompose=True)
+                    screen._lang_shown = self.lang
+            return
         if time.monotonic() - self.last_activity >= limit:
             # The next visitor starts in the office's language, not the last one's.
             self.lang = self.settings.kiosk.language

@@ -131,6 +131,38 @@ async def test_idle_returns_home_from_the_ticket(settings, clock):
         assert isinstance(app.screen, HomeScreen)
 
 
+async def test_start_screen_fits_an_80_by_24_terminal(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for selector in ("#svc-perpustakaan", "#svc-rekomendasi", "#priority", "#lang", "#rate"):
+            region = app.screen.query_one(selector).region
+            assert region.width and region.right <= 80 and region.bottom <= 23, (selector, region)
+        await click(pilot, "#rate")  # reachable by a tap
+        assert type(app.screen).__name__ == "RatingStartScreen"
+
+
+async def test_idle_on_the_start_screen_resets_priority_and_language(settings, clock):
+    """A visitor who ticked priority and switched to English, then walked away: the next
+    one finds the start screen as the office set it."""
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#lang")
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.screen.query_one("#priority").value is True and app.lang == "en"
+        app.last_activity -= settings.kiosk.idle_seconds - 5
+        app._check_idle()
+        await pilot.pause()
+        assert app.screen.query_one("#priority").value is True  # not idle long enough yet
+        app.last_activity -= 10
+        app._check_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and app.lang == "id"
+        assert app.screen.query_one("#priority").value is False
+        assert "Perpustakaan" in str(app.screen.query_one("#svc-perpustakaan").render())
+
+
 async def test_idle_clears_a_half_filled_form(settings, clock):
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
