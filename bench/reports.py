@@ -11,7 +11,7 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             tmp = Path(tmpname)
             bl.isolate_env(tmp)
             config_path, db_path, settings = bl.write_settings(tmp)
-            from kiosk import central, sync
+            from kiosk import central
             from kiosk.store import Store
 
             super_dsn = f"host=127.0.0.1 user=postgres dbname={dbname}"

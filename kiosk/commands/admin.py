@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from kiosk import accounts, audit, lockers, privacy
 from kiosk.commands.common import Context, _ask_pin, _out
-from kiosk.errors import DomainError, FieldInvalid, Invalid
+from kiosk.commands.common import parse_day as _day
+from kiosk.errors import DomainError
 from kiosk.i18n import t
-
-
-def _day(text: str) -> date:
-    """A YYYY-MM-DD option, or an invalid-input refusal (exit 9) naming the format."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise Invalid({"date": FieldInvalid("cli.bad_date")}) from None
 
 
 def _new_pin(ctx: Context) -> str:

@@ -7,11 +7,12 @@ import getpass
 import json
 import os
 import sys
+from datetime import date
 from typing import Any
 
 from kiosk import accounts
 from kiosk import config as config_mod
-from kiosk.errors import NotFound
+from kiosk.errors import FieldInvalid, Invalid, NotFound
 from kiosk.i18n import t
 from kiosk.services import by_code
 from kiosk.store import Store
@@ -51,6 +52,14 @@ class Context:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+
+
+def parse_day(text: str, field: str = "date") -> date:
+    """A YYYY-MM-DD option, or an invalid-input refusal (exit 9) naming the format."""
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise Invalid({field: FieldInvalid("cli.bad_date")}) from None
 
 
 def _ask_pin(prompt: str) -> str:

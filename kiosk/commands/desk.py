@@ -7,7 +7,7 @@ import sys
 
 from kiosk import config as config_mod
 from kiosk import printing
-from kiosk.commands.common import Context, _check_counter, _out, _service_name
+from kiosk.commands.common import Context, _check_counter, _out, _service_name, parse_day
 from kiosk.errors import NotFound, PrinterError
 from kiosk.i18n import t
 from kiosk.tickets import issue_ticket, queue_for
@@ -90,10 +90,9 @@ def cmd_ticket_call(ctx: Context) -> int:
 
 
 def cmd_ticket_list(ctx: Context) -> int:
-    from datetime import date
 
     queue = queue_for(ctx.store, ctx.settings)
-    day = date.fromisoformat(ctx.args.date) if ctx.args.date else None
+    day = parse_day(ctx.args.date) if ctx.args.date is not None else None
     tickets = queue.list(status=ctx.args.status, day=day)
     if ctx.args.json:
         _out([tk.public() for tk in tickets])

@@ -5,18 +5,17 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from kiosk.commands.common import Context, _out
-from kiosk.errors import NotFound
+from kiosk.commands.common import Context, _out, parse_day
+from kiosk.errors import FieldInvalid, Invalid, NotFound
 from kiosk.i18n import t
 
 
 def cmd_catalogue(ctx: Context) -> int:
-    from datetime import date
 
     from kiosk.catalogue import active
     from kiosk.money import rupiah, thousands
 
-    day = date.fromisoformat(ctx.args.date) if ctx.args.date else ctx.store.clock.now().astimezone(
+    day = parse_day(ctx.args.date) if ctx.args.date is not None else ctx.store.clock.now().astimezone(
         ctx.settings.office.tz).date()
     cat = active(ctx.store)  # the one orders are priced with: the centre's, else the shipped one
     regulation = cat.in_force(day)
@@ -118,7 +117,7 @@ def cmd_order_show(ctx: Context) -> int:
 
 
 def cmd_report(ctx: Context) -> int:
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from kiosk import reports
 
@@ -126,15 +125,15 @@ def cmd_report(ctx: Context) -> int:
     today = ctx.store.clock.now().astimezone(ctx.settings.office.tz).date()
     try:
         if args.period == "day":
-            start = end = date.fromisoformat(args.date) if args.date else today
+            start = end = parse_day(args.date) if args.date is not None else today
         elif args.period == "month":
             start, end = reports.month_bounds(args.month or today.strftime("%Y-%m"))
         else:
-            start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
-    except (TypeError, ValueError):
-        raise NotFound("cli.bad_date") from None
+            start, end = parse_day(args.date_from, "from"), parse_day(args.date_to, "to")
+    except (TypeError, ValueError):  # a month that is not YYYY-MM
+        raise Invalid({"month": FieldInvalid("cli.bad_date")}) from None
     if end < start or end - start > timedelta(days=3660):
-        raise NotFound("cli.bad_date")
+        raise Invalid({"to": FieldInvalid("cli.bad_date")})
     data = reports.report(ctx.store, ctx.settings, start, end)
     if args.csv:
         sys.stdout.write(reports.to_csv(data))

@@ -142,3 +142,14 @@ def test_bad_printer_spec_is_a_config_error(env, capsys, monkeypatch):
     monkeypatch.delenv("PST_KIOSK_PRINTER")
     code, out, _ = run(capsys, "ticket", "list", "--json")
     assert code == 0 and json.loads(out) == []  # the refused `ticket take` issued nothing
+
+
+@pytest.mark.parametrize("argv", [
+    ["ticket", "list", "--date", "bad"], ["ticket", "list", "--date", "2026-02-30"],
+    ["catalogue", "--date", "2026-13-01"], ["report", "day", "--date", "kemarin"],
+    ["report", "month", "--month", "nov"], ["report", "range", "--from", "2026-11-30", "--to", "2026-11-01"],
+])
+def test_a_bad_date_is_invalid_input_not_an_internal_error(env, capsys, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 9 and out == "" and "Traceback" not in err and "ValueError" not in err
+    assert "YYYY-MM-DD" in err and "hubungi petugas" not in err and len(err.strip().splitlines()) == 1

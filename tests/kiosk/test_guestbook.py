@@ -194,9 +194,9 @@ def test_other_ids_are_stored_as_typed_letters_and_digits_and_found_again(store,
 
 
 def test_disability_from_text_means_what_it_says(store, settings):
-    for given, meant in (("0", False), ("false", False), ("", False), (0, False), (None, False),
+    for value, meant in (("0", False), ("false", False), ("", False), (0, False), (None, False),
                          ("1", True), ("true", True), ("Ya", True), (True, True)):
-        assert validate_guest({**GOOD, "disability": given}).disability is meant, given
+        assert validate_guest({**GOOD, "disability": value}).disability is meant, value
     with pytest.raises(Invalid) as err:
         validate_guest({**GOOD, "disability": "maybe"})
     assert set(err.value.errors) == {"disability"}
