@@ -186,6 +186,8 @@ def npwp(text: str | None) -> str:
         compact = stdnum_npwp.compact(value)
     except ValidationError as exc:
         raise FieldInvalid("invalid.npwp") from exc
+    if not compact.isascii():  # '²' and other non-ASCII digits pass isdigit(), not int()
+        raise FieldInvalid("invalid.npwp")
     if len(compact) == 16 and compact.isdigit() and not compact.startswith("0"):
         try:
             return nik(compact)  # the same (lenient) NIK rules as the ID field

@@ -45,7 +45,7 @@ def test_valid_npwp(text, expected):
 
 @pytest.mark.parametrize("text", ["01.855.081.5-005.000", "12345", "abcdefghijklmno", "3273019913900001",
                                   "000000000000000", "00.000.000.0-000.000", "0000000000000000",
-                                  "3200014101900001", "3273014101900000"])
+                                  "3200014101900001", "3273014101900000", "²", "01.855.081.4-005.00²"])
 def test_invalid_npwp(text):
     with pytest.raises(FieldInvalid):
         identity.npwp(text)
