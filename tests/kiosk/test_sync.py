@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg
@@ -70,7 +71,7 @@ def central_rows(pg, sql, *params):
 
 def test_central_init_is_idempotent(pg):
     assert central.init(pg["dsn"]) == []
-    assert central_rows(pg, "SELECT number FROM pst.migrations ORDER BY 1") == [(1,), (2,)]
+    assert central_rows(pg, "SELECT number FROM pst.migrations ORDER BY 1") == [(1,), (2,), (3,)]
 
 
 def test_an_office_cannot_rewrite_the_changes_it_sent(tmp_path, pg):
@@ -114,6 +115,116 @@ def test_push_is_in_order_exactly_once_and_keeps_id_numbers_home(tmp_path, pg):
     assert "id_number" not in guest and guest["id_masked"] == "3273********0001" and len(guest["id_hash"]) == 64
     everything = json.dumps(central_rows(pg, "SELECT payload FROM pst.changes"))
     assert "3273014101900001" not in everything
+
+
+PERSONAL = ("Siti Aminah", "siti@example.com", "+6281234567890", "Universitas Andalas", "3273********0001",
+            "Budi Santoso", "budi@example.com", "3273********0002")
+
+
+def _history(pg, code):
+    """Every payload and latest state the centre holds for an office, as one text."""
+    rows = central_rows(pg, "SELECT change_id, payload FROM pst.changes WHERE office_code = %s ORDER BY change_id",
+                        code)
+    for table in ("guests", "visits", "lockers", "audit"):
+        rows += central_rows(pg, f"SELECT id, data FROM pst.{table} WHERE office_code = %s ORDER BY id", code)
+    return rows
+
+
+def test_an_anonymisation_redacts_the_history_at_the_centre_too(tmp_path, pg):
+    from kiosk import lockers, privacy
+    from kiosk.clock import FixedClock
+
+    clock = FixedClock(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
+    settings = office(tmp_path, pg, "1373")
+    other = office(tmp_path, pg, "3324")
+    siti = {**SITI, "phone": "0812 3456 7890", "institution": "Universitas Andalas"}
+    budi = {**siti, "name": "Budi Santoso", "id_number": "3273014101900002", "email": "budi@example.com"}
+    with Store(other.db_path, clock=clock) as store:  # another office sees the same people
+        for person in (siti, budi):
+            register_visit(store, other, service="B", purpose="tugas", consent=True, guest=validate_guest(person))
+        assert sync.run(store, other).ok
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        guests = [register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                                 guest=validate_guest(person)).guest_id for person in (siti, budi)]
+        held = lockers.assign(store, settings, admin, id_type="ktp", id_number="", holder_name="",
+                              guest_id=guests[0]).locker
+        lockers.return_card(store, admin, held.id)
+        assert sync.run(store, settings).ok
+        sent = json.dumps(_history(pg, "1373"))
+        assert all(p in sent for p in PERSONAL)  # the centre had them
+        # Rows of office 3324 that look like 1373's, down to the record ids.
+        with psycopg.connect(pg["dsn"]) as conn:
+            conn.execute("INSERT INTO pst.changes SELECT '3324', change_id, terminal_id, seq + 1000, entity,"
+                         " entity_id, op, payload, created_at FROM pst.changes WHERE office_code = '1373'")
+            for table in ("guests", "visits", "lockers", "audit"):
+                conn.execute(f"INSERT INTO pst.{table} SELECT '3324', id, data, change_id, changed_at"
+                             f" FROM pst.{table} WHERE office_code = '1373' ON CONFLICT DO NOTHING")
+        theirs = _history(pg, "3324")
+        clock.advance(days=40)
+        privacy.erase(store, admin, "budi@example.com")  # a data subject's request
+        assert privacy.purge(store, admin, older_than_days=30).guests == 1  # Siti, past retention
+        assert sync.run(store, settings).ok
+        mine = _history(pg, "1373")
+        text = json.dumps(mine)
+        for personal in PERSONAL:
+            assert personal not in text, personal
+        guest_rows = central_rows(pg, "SELECT payload FROM pst.changes WHERE office_code = '1373'"
+                                  " AND entity = 'guest'")
+        assert len(guest_rows) == 4 and all(p["name"] == "(anonim)" and p["phone"] is None and
+                                            p["segment"] == "akademisi" for (p,) in guest_rows)
+        assert {p["email"] for (p,) in guest_rows} == {f"anon-{g}" for g in guests}
+        locker_rows = central_rows(pg, "SELECT op, payload FROM pst.changes WHERE office_code = '1373'"
+                                   " AND entity = 'locker' ORDER BY change_id")
+        assert [op for op, _ in locker_rows] == ["assign", "return", "anonymise"]
+        assert all(p["holder_name"] == "(anonim)" and p["locker_no"] == held.locker_no for _, p in locker_rows)
+        assert {p["detail"]["id_masked"] for (p,) in central_rows(
+            pg, "SELECT payload FROM pst.changes WHERE office_code = '1373' AND entity = 'audit'"
+            " AND payload->>'action' = 'locker.assign'")} == {"****"}
+        assert _history(pg, "3324") == theirs  # the other office's rows are untouched
+        # A batch sent again changes nothing.
+        store.set_meta("sync.pushed_seq", "0")
+        assert sync.run(store, settings).ok
+        assert _history(pg, "1373") == mine
+        last_id = store.row("SELECT id FROM changes ORDER BY seq DESC LIMIT 1")["id"]
+    # A late change of the anonymised guest (another terminal's backlog) comes in redacted,
+    # and an office cannot run the redaction itself on anybody's rows.
+    with psycopg.connect(settings.central_dsn) as conn:
+        late = str(uuid.uuid4())
+        conn.execute("INSERT INTO pst.changes VALUES ('1373', %s, 'old-pc', 1, 'guest', %s, 'update', %s, now())",
+                     (late, guests[0], json.dumps({"id": guests[0], "name": "Siti Aminah",
+                                                   "email": "siti@example.com", "segment": "akademisi"})))
+        conn.commit()
+        assert conn.execute("SELECT payload FROM pst.changes WHERE change_id = %s", (late,)).fetchone()[0] == \
+            {"id": guests[0], "name": "(anonim)", "email": f"anon-{guests[0]}", "segment": "akademisi"}
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT pst.redact_history('3324', 'guest', %s, '{}')", (guests[0],))
+    assert last_id and _history(pg, "3324") == theirs
+
+
+def test_the_migration_redacts_anonymisations_the_centre_received_before_it(tmp_path, pg):
+    from kiosk import privacy
+    from kiosk.clock import FixedClock
+
+    with psycopg.connect(pg["dsn"]) as conn:  # a centre still without migration 3
+        conn.execute("DROP TRIGGER anonymise_history ON pst.changes; DROP TRIGGER change_of_anonymised ON pst.changes;"
+                     " DROP FUNCTION pst.on_anonymise(), pst.on_change_of_anonymised(),"
+                     " pst.redact_history(text, text, text, jsonb), pst.redacted(jsonb, jsonb),"
+                     " pst.redacted_audit(jsonb), pst.personal_keys();"
+                     " DROP INDEX pst.changes_visit_guest, pst.changes_audit_subject, pst.visits_guest,"
+                     " pst.audit_subject; DELETE FROM pst.migrations WHERE number = 3")
+    clock = FixedClock(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+        assert sync.run(store, settings).ok
+        clock.advance(days=40)
+        assert privacy.purge(store, admin, older_than_days=30).guests == 1
+        assert sync.run(store, settings).ok
+    assert "Siti Aminah" in json.dumps(central_rows(pg, "SELECT payload FROM pst.changes"))
+    assert central.init(pg["dsn"]) == [3]
+    assert "Siti Aminah" not in json.dumps(central_rows(pg, "SELECT payload FROM pst.changes"))
 
 
 def _in_process(settings, code, *, clock_back_s=0):
