@@ -17,9 +17,10 @@ from kiosk.store import Store
 from kiosk.tickets import queue_for
 from tests.printer_server import CapturePrinter
 
-# CI runs the property tests on a fixed sequence of examples (the ones every developer ran
-# before submitting), so a new random case cannot fail a landing it had nothing to do with;
-# locally they stay random and keep finding new cases (the '²' NPWP was found that way).
+# Under CI the property tests run a fixed sequence of examples, the same on every run (run
+# `CI=true pytest` before submitting), so a new random case cannot fail a landing it had
+# nothing to do with; locally they stay random and keep finding new cases (the '²' NPWP
+# was found that way).
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
