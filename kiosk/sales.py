@@ -223,10 +223,19 @@ def count_orders(store: Store, *, status: str | None = None, awaiting_payment: b
 # -- helpers ----------------------------------------------------------------------------
 
 
+def order_sync_payload(order: Order) -> dict[str, Any]:
+    """The order as the outbox carries it. The NPWP is masked like a guest's (for a person it
+    is the NIK, which stays in the office); segment, lines, totals, invoices, payments and the
+    receipt travel whole for the centre's reports."""
+    payload = order.model_dump(mode="json")
+    if payload.get("npwp"):
+        payload["npwp"] = identity.mask(payload["npwp"])
+    return payload
+
+
 def _record(store: Store, actor: User | None, order_id: str, op: str, detail: dict[str, Any]) -> Order:
     order = get(store, order_id)
-    payload = order.model_dump(mode="json")
-    store.record_change("order", order.id, op, payload)
+    store.record_change("order", order.id, op, order_sync_payload(order))
     audit.record(store, actor, f"order.{op}", "order", order.id, {"number": order.number, **detail})
     return order
 

@@ -175,3 +175,43 @@ def test_an_account_sent_without_its_pin_hash_is_reported_not_restored(tmp_path,
     target = fresh(tmp_path, pg)
     status, out, err = cli(monkeypatch, capsys, target, "--lang", "en", "restore", "--office", "1373")
     assert status == 0 and "0 accounts" in out and "1 accounts without a PIN hash" in err
+
+
+def test_orders_come_back_with_the_npwp_masked_and_go_on(tmp_path, pg):  # noqa: F811
+    from kiosk import order_view, payments, sales
+    from kiosk.sales_print import invoice_paper, receipt_paper
+    from printers.render import render_text
+    from printers.sales_documents import invoice_document, receipt_document
+
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        orders = []
+        for name, npwp in (("Andi", "3273014101900001"), ("PT Data Maju", "01.855.081.4-005.000")):
+            order = sales.create_order(store, settings, admin, customer_name=name, segment="swasta", npwp=npwp)
+            sales.add_line(store, admin, order.id, product="publikasi-elektronik", measure=10)
+            orders.append(order)
+        sales.agree(store, admin, orders[0].id)
+        sales.check_documents(store, admin, orders[0].id)
+        sales.issue_invoice(store, settings, admin, orders[0].id)  # the second stays a draft
+        assert sync.run(store, settings).ok
+    sent = str(central_rows(pg, "SELECT payload FROM pst.changes")) + str(central_rows(pg, "SELECT data FROM pst.orders"))
+    assert "3273014101900001" not in sent and "018550814005000" not in sent
+    target = fresh(tmp_path, pg)
+    with Store(target.db_path) as store:
+        done = restore.restore(store, target, dsn=None, office_code="1373")
+        assert done.restored["orders"] == 2 and done.skipped == {}
+        invoiced, draft = (sales.get(store, o.id) for o in orders)
+        assert (invoiced.npwp, draft.npwp) == ("3273********0001", "0185*******5000")
+        assert "NPWP 3273********0001" in render_text(invoice_document(invoice_paper(store, target, invoiced)))
+        assert order_view.allowed_actions(store, target, invoiced, "admin") and order_view.timeline(invoiced)
+        admin = accounts.authenticate(store, "admin", "9876")
+        treasurer = accounts.authenticate(store, "rina", "4321")
+        # A restored order goes on: paid and receipted, and a private draft with its masked NPWP agreed.
+        payments.submit_payment(store, treasurer, invoiced.id, method="cash", amount=50_000)
+        payments.verify_payment(store, treasurer, invoiced.id)
+        paid = payments.issue_receipt(store, target, treasurer, invoiced.id)
+        assert paid.status == "receipted" and render_text(receipt_document(receipt_paper(store, target, paid)))
+        assert sales.agree(store, admin, draft.id).status == "agreed"
+        assert sync.run(store, target).ok

@@ -190,6 +190,65 @@ def test_publication_order_paid_in_cash(store, settings, staff):
     assert second.number == "ORD/1373/2026/0002"
 
 
+def test_an_orders_npwp_leaves_the_office_masked(store, settings, staff):
+    import json
+
+    officer, treasurer = staff
+    person = sales.create_order(store, settings, officer, customer_name="Andi", segment="swasta",
+                                npwp="3273014101900001")  # since 2024 a person's NPWP is the NIK
+    firm = sales.create_order(store, settings, officer, customer_name="PT Data Maju", segment="swasta",
+                              npwp="01.855.081.4-005.000")
+    none = sales.create_order(store, settings, officer, customer_name="Beni", segment="perorangan")
+    for order in (person, firm):
+        sales.add_line(store, officer, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, officer, order.id)
+        sales.check_documents(store, officer, order.id)
+        sales.issue_invoice(store, settings, officer, order.id)
+    payments.submit_payment(store, treasurer, person.id, method="cash", amount=50_000)
+    payments.verify_payment(store, treasurer, person.id)
+    payments.issue_receipt(store, settings, treasurer, person.id)
+    # In the office the NPWP stays whole (the invoice prints it) ...
+    assert sales.get(store, person.id).npwp == "3273014101900001"
+    assert sales.get(store, firm.id).npwp == "018550814005000"
+    # ... the outbox carries it masked, and everything the centre reports on whole.
+    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    assert "3273014101900001" not in outbox and "018550814005000" not in outbox
+    sent = {}
+    for row in store.rows("SELECT entity_id, payload FROM changes WHERE entity = 'order' ORDER BY seq"):
+        sent[row["entity_id"]] = json.loads(row["payload"])
+    assert sent[person.id]["npwp"] == "3273********0001" and sent[firm.id]["npwp"] == "0185*******5000"
+    assert sent[none.id]["npwp"] is None
+    last = sent[person.id]
+    assert (last["segment"], last["status"], last["receipt"]["amount"]) == ("swasta", "receipted", 50_000)
+    assert last["lines"][0]["amount"] == 50_000 and last["invoices"][0]["total"] == 50_000
+
+
+def test_queued_order_changes_get_their_npwp_masked_on_upgrade(tmp_path, clock):
+    import json
+
+    from kiosk.store import Store
+    from tests.kiosk.test_guestbook import store_at
+
+    conn = store_at(tmp_path / "old.db", 7)
+    queued = [("o1", {"id": "o1", "segment": "swasta", "npwp": "3273014101900001", "lines": []}),
+              ("o2", {"id": "o2", "segment": "swasta", "npwp": "018550814005000"}),
+              ("o3", {"id": "o3", "segment": "perorangan", "npwp": None}),
+              ("o4", {"id": "o4", "segment": "swasta", "npwp": "3273********0001"})]  # already masked
+    for entity_id, payload in queued:
+        conn.execute("INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
+                     " VALUES (?, 'order', ?, 'create', ?, 't', '2026-01-01T00:00:00Z')",
+                     (f"c-{entity_id}", entity_id, json.dumps(payload)))
+    conn.execute("INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
+                 " VALUES ('c-g', 'guest', 'g1', 'add', ?, 't', '2026-01-01T00:00:00Z')",
+                 (json.dumps({"id": "g1", "npwp": "3273********0001"}),))
+    conn.close()
+    with Store(tmp_path / "old.db", clock=clock) as store:
+        payloads = [json.loads(r[0]) for r in store.conn.execute("SELECT payload FROM changes ORDER BY seq")]
+    assert [p.get("npwp") for p in payloads] == ["3273********0001", "0185*******5000", None,
+                                                 "3273********0001", "3273********0001"]
+    assert payloads[0] == {"id": "o1", "segment": "swasta", "npwp": "3273********0001", "lines": []}
+
+
 def test_private_customers_need_npwp_and_transfer_is_for_abroad(store, settings, staff):
     officer, _ = staff
     order = sales.create_order(store, settings, officer, customer_name="PT Data Maju", segment="swasta")
