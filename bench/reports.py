@@ -118,11 +118,11 @@ def main(argv: list[str] | None = None) -> int:
                      ("year (last 365 days)", today - timedelta(days=364), today)]
             rows = []
             for label, start, end in cases:
-                reports.report(store, settings, start, end)  # warm
+                reports.report(store, settings, None, start, end)  # warm
                 times = []
                 for _ in range(args.runs):
                     t = time.perf_counter()
-                    data = reports.report(store, settings, start, end)
+                    data = reports.report(store, settings, None, start, end)
                     times.append(time.perf_counter() - t)
                 st = bl.ms_stats(times)
                 ok = "ok" if st["median"] < BUDGET_MS else "OVER"

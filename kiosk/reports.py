@@ -5,7 +5,10 @@ misses); no-shows; lockers still open; sales by product
 and payment method; receipts; the satisfaction index.
 
 Waiting time is from entering the queue to the first call; service time from start to
-finish. Percentiles interpolate linearly between ranks (as numpy's default)."""
+finish. Percentiles interpolate linearly between ranks (as numpy's default).
+
+Reading them is for officers and the admin (``READERS``; not the treasurer's desk): every
+reader takes the actor and checks it (open desk: anyone, until accounts exist)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from kiosk import survey
+from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.store import Store
@@ -46,6 +50,7 @@ def percentile(values: list[float], p: float) -> float | None:
     return round(xs[lo] + (xs[hi] - xs[lo]) * (k - lo), 2)
 
 
+READERS = ("petugas", "admin")
 VISIT_GROUPS = ("service", "segment", "purpose", "education", "gender")
 
 
@@ -64,7 +69,9 @@ def _visit_counts(store: Store, start: str, end: str) -> tuple[int, dict[str, di
     return total, ordered
 
 
-def report(store: Store, settings: Settings, start: date, end: date) -> dict[str, Any]:
+def report(store: Store, settings: Settings, actor: User | None, start: date, end: date) -> dict[str, Any]:
+    """Every figure of the period (the dashboard's today, the CLI's day, month or range)."""
+    require(store, actor, *READERS)
     tz = settings.office.tz
     s, e = start.isoformat(), end.isoformat()
     lo = iso(datetime.combine(start, time.min, tz))
@@ -159,8 +166,9 @@ def to_csv(data: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-def arrivals_by_hour(store: Store, settings: Settings, day: date) -> dict[int, int]:
+def arrivals_by_hour(store: Store, settings: Settings, actor: User | None, day: date) -> dict[int, int]:
     """Tickets taken per local hour of a day (7..17 always present)."""
+    require(store, actor, *READERS)
     tz = settings.office.tz
     counts = {h: 0 for h in range(7, 18)}
     for (issued,) in store.conn.execute(
@@ -170,8 +178,9 @@ def arrivals_by_hour(store: Store, settings: Settings, day: date) -> dict[int, i
     return dict(sorted(counts.items()))
 
 
-def wait_by_hour(store: Store, settings: Settings, day: date) -> dict[int, float]:
+def wait_by_hour(store: Store, settings: Settings, actor: User | None, day: date) -> dict[int, float]:
     """Median wait in minutes of the tickets called in each local hour."""
+    require(store, actor, *READERS)
     tz = settings.office.tz
     waits: dict[int, list[float]] = {}
     for called, minutes in store.conn.execute(
@@ -181,8 +190,9 @@ def wait_by_hour(store: Store, settings: Settings, day: date) -> dict[int, float
     return {h: percentile(v, 0.5) or 0.0 for h, v in sorted(waits.items())}
 
 
-def visits_per_day(store: Store, start: date, end: date) -> dict[str, int]:
+def visits_per_day(store: Store, actor: User | None, start: date, end: date) -> dict[str, int]:
     """Tickets taken per day (the month's trend)."""
+    require(store, actor, *READERS)
     counts = {}
     day = start
     while day <= end:

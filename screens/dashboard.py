@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
 
 from kiosk import reports
+from kiosk.accounts import Forbidden
 from kiosk.money import rupiah
 
 if TYPE_CHECKING:
@@ -44,7 +45,12 @@ class DashboardScreen(Screen[None]):
     def refresh_data(self) -> None:
         app = self.pst
         today = app.queue.today()
-        data = reports.report(app.store, app.settings, today, today)
+        try:
+            data = reports.report(app.store, app.settings, app.user, today, today)
+        except Forbidden as exc:  # the account was disabled or its role changed meanwhile
+            self.notify(exc.message(app.lang), severity="warning")
+            self.dismiss()
+            return
         t = app.t
         waiting = data["waiting_minutes"]
         share = data["within_standard"]["share"]
@@ -63,12 +69,12 @@ class DashboardScreen(Screen[None]):
         }
         for key, text in figures.items():
             self.query_one(f"#fig-{key}", Static).update(text)
-        arrivals = reports.arrivals_by_hour(app.store, app.settings, today)
+        arrivals = reports.arrivals_by_hour(app.store, app.settings, app.user, today)
         self._bar("#arrivals", t("dash.arrivals"), [f"{h:02d}" for h in arrivals], list(arrivals.values()))
-        waits = reports.wait_by_hour(app.store, app.settings, today)
+        waits = reports.wait_by_hour(app.store, app.settings, app.user, today)
         self._bar("#waits", t("dash.waits"), [f"{h:02d}" for h in waits], list(waits.values()))
         start, end = reports.month_bounds(today.strftime("%Y-%m"))
-        trend = reports.visits_per_day(app.store, start, end)
+        trend = reports.visits_per_day(app.store, app.user, start, end)
         plot = self.query_one("#trend", PlotextPlot)
         plt = plot.plt
         plt.clear_data()

@@ -134,7 +134,7 @@ def cmd_report(ctx: Context) -> int:
         raise Invalid({"month": FieldInvalid("cli.bad_date")}) from None
     if end < start or end - start > timedelta(days=3660):
         raise Invalid({"to": FieldInvalid("cli.bad_date")})
-    data = reports.report(ctx.store, ctx.settings, start, end)
+    data = reports.report(ctx.store, ctx.settings, ctx.actor, start, end)
     if args.csv:
         sys.stdout.write(reports.to_csv(data))
     elif args.json:

@@ -85,7 +85,7 @@ def test_report_agrees_with_hand_computed_figures(store, settings, clock):
     held = lockers.assign(store, settings, admin, id_type="sim", id_number="123456789012", holder_name="Andi")
 
     day = date(2026, 11, 23)
-    r = reports.report(store, settings, day, day)
+    r = reports.report(store, settings, admin, day, day)
     assert r["visits"]["total"] == 3
     assert r["visits"]["by_service"] == {"konsultasi": 1, "penjualan": 1, "perpustakaan": 1}
     assert r["visits"]["by_segment"] == {"akademisi": 2, "swasta": 1}
@@ -107,15 +107,15 @@ def test_report_agrees_with_hand_computed_figures(store, settings, clock):
     assert r["ikm_by_service"]["penjualan"]["element_grade"] == dict.fromkeys(survey.ELEMENTS, "C")  # 75.0
     # 09:41: Cici has waited 11 minutes uncalled -> 2 within of 3 called + 1 uncalled late.
     clock.advance(minutes=11)
-    later = reports.report(store, settings, day, day)
+    later = reports.report(store, settings, admin, day, day)
     assert later["within_standard"] == {"minutes": 10, "count": 2, "uncalled_late": 1, "share": 0.5}
     # The card comes back the next day: the day's report still says one card was held at
     # closing, the next day's says none.
     clock.advance(days=1)
     lockers.return_card(store, admin, held.locker.id)
-    assert reports.report(store, settings, day, day)["lockers_open"] == 1
-    assert reports.report(store, settings, date(2026, 11, 24), date(2026, 11, 24))["lockers_open"] == 0
-    other = reports.report(store, settings, date(2026, 11, 22), date(2026, 11, 22))
+    assert reports.report(store, settings, admin, day, day)["lockers_open"] == 1
+    assert reports.report(store, settings, admin, date(2026, 11, 24), date(2026, 11, 24))["lockers_open"] == 0
+    other = reports.report(store, settings, admin, date(2026, 11, 22), date(2026, 11, 22))
     assert other["visits"]["total"] == 0 and other["ikm"]["ikm"] is None
     rows = list(csv.reader(io.StringIO(reports.to_csv(r))))
     assert rows[0] == ["section", "key", "value"]
@@ -180,3 +180,48 @@ def test_report_command_text_json_csv_and_bad_dates(store, settings, clock, tmp_
                 ["range", "--from", "2026-11-30", "--to", "2026-11-01"]):
         code, out, err = run("report", *bad)
         assert code != 0 and out == "" and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_reports_are_for_officers_and_the_admin_once_accounts_exist(store, settings, clock, tmp_path, capsys,
+                                                                   monkeypatch):
+    from screens.main import main
+
+    day = date(2026, 11, 23)
+    readers = (lambda actor: reports.report(store, settings, actor, day, day),
+               lambda actor: reports.arrivals_by_hour(store, settings, actor, day),
+               lambda actor: reports.wait_by_hour(store, settings, actor, day),
+               lambda actor: reports.visits_per_day(store, actor, day, day))
+    cfg = str(tmp_path / "config.toml")
+
+    def run(*argv):
+        code = main(["--config", cfg, *argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    _visit(store, settings, clock, "A", "Ani", "3273014101900001")
+    # An open desk (no accounts yet): anyone reads them, the command line too.
+    assert reports.report(store, settings, None, day, day)["visits"]["total"] == 1
+    assert reports.arrivals_by_hour(store, settings, None, day)[9] == 1
+    assert all(read(None) is not None for read in readers)
+    code, out, _ = run("report", "day", "--date", "2026-11-23", "--json")
+    assert code == 0 and json.loads(out)["visits"]["total"] == 1
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    officer = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    for read in readers:
+        for refused in (None, treasurer):
+            with pytest.raises(accounts.Forbidden):
+                read(refused)
+        assert read(officer) == read(admin)
+    accounts.disable_user(store, admin, "budi")
+    with pytest.raises(accounts.Forbidden) as err:
+        reports.report(store, settings, officer, day, day)  # the account is read again
+    assert err.value.key == "auth.disabled"
+    code, out, err = run("report", "day", "--date", "2026-11-23")
+    assert code == 10 and out == "" and "Traceback" not in err
+    monkeypatch.setenv("PST_KIOSK_PIN", "4321")
+    code, out, err = run("--user", "rina", "report", "day", "--date", "2026-11-23")
+    assert code == 10 and out == "" and "bendahara" in err
+    monkeypatch.setenv("PST_KIOSK_PIN", "9876")
+    code, out, _ = run("--user", "admin", "report", "day", "--date", "2026-11-23", "--json")
+    assert code == 0 and json.loads(out)["visits"]["total"] == 1

@@ -338,3 +338,45 @@ async def test_dashboard_shows_the_day(settings, clock):
             if "Tiket: 2" in str(app.screen.query_one("#fig-tickets").render()):
                 break
         assert "Tiket: 2" in str(app.screen.query_one("#fig-tickets").render())
+
+
+async def test_the_dashboard_is_for_officers_and_the_admin(settings, clock):
+    from kiosk import accounts
+    from screens.dashboard import DashboardScreen
+    from screens.login import LoginScreen
+
+    seed(settings, clock, "B")
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+
+    async def login(pilot, username, pin):
+        assert isinstance(pilot.app.screen, LoginScreen)
+        pilot.app.screen.query_one("#username").value = username
+        pilot.app.screen.query_one("#pin").value = pin
+        pilot.app.screen.query_one("#pin").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "rina", "4321")
+        assert isinstance(app.screen, CounterScreen)
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, CounterScreen)  # the treasurer's desk has no dashboard
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "budi", "1234")
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "Tiket: 1" in str(app.screen.query_one("#fig-tickets").render())
+        with Store(settings.db_path, clock=clock) as store:  # the admin disables the account meanwhile
+            accounts.disable_user(store, accounts.find(store, "admin"), "budi")
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if not isinstance(app.screen, DashboardScreen):
+                break
+        assert not isinstance(app.screen, DashboardScreen)  # the report refused the next refresh
