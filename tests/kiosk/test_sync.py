@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -134,7 +134,7 @@ def test_an_anonymisation_redacts_the_history_at_the_centre_too(tmp_path, pg):
     from kiosk import lockers, privacy
     from kiosk.clock import FixedClock
 
-    clock = FixedClock(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
+    clock = FixedClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     settings = office(tmp_path, pg, "1373")
     other = office(tmp_path, pg, "3324")
     siti = {**SITI, "phone": "0812 3456 7890", "institution": "Universitas Andalas"}
@@ -213,7 +213,7 @@ def test_the_migration_redacts_anonymisations_the_centre_received_before_it(tmp_
                      " pst.redacted_audit(jsonb), pst.personal_keys();"
                      " DROP INDEX pst.changes_visit_guest, pst.changes_audit_subject, pst.visits_guest,"
                      " pst.audit_subject; DELETE FROM pst.migrations WHERE number = 3")
-    clock = FixedClock(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
+    clock = FixedClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path, clock=clock) as store:
         admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
