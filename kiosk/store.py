@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,22 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
+def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
+    """WAL is a property of the file: set once, by whoever comes first. Switching needs a
+    moment alone with the file and SQLite does not wait for it (busy_timeout does not
+    apply), so faces started together retry briefly instead of failing."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise StoreError("error.store_open", path=str(path), detail=str(exc)) from exc
+            time.sleep(0.01)
+
+
 class Store:
     """An open store. Not shared between threads: each thread opens its own."""
 
@@ -64,7 +81,7 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn, self.path)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
         self.conn = conn

@@ -127,7 +127,7 @@ def test_expired_ticket_jobs_wait_for_the_officer(tmp_path, clock):
             printing.run_due(store, settings)
             clock.advance(minutes=settings.printer.retry_minutes + 1)
             assert [r.printed for r in printing.retry(store, fixed, include_expired=True)] == [True]
-            assert any(b"C-001" in j for j in server.jobs)
+            assert any(b"C-001" in j for j in server.wait_for_jobs(2))
         finally:
             server.close()
 
