@@ -25,9 +25,9 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PrivateAttr, ValidationError
 
 from kiosk.clock import iso
 from kiosk.config import Settings
@@ -56,10 +56,15 @@ class SyncResult(BaseModel):
     refused: list[str] = []
     error: str | None = None
     skipped: bool = False  # another process of this store holds the sync lease
+    _problem: Any = PrivateAttr(default=None)  # the CentralError behind ``error``, if any
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def message(self, lang: str) -> str | None:
+        """The error in the reader's language (``error`` is the English one kept in the store)."""
+        return self._problem.message(lang) if self._problem is not None else self.error
 
 
 def _meta_int(store: Store, key: str) -> int:
@@ -295,6 +300,7 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
                 watchdog.stop()
     except central.CentralError as exc:
         result.error = exc.message("en")
+        result._problem = exc
     except psycopg.Error as exc:
         result.error = central.redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
         if "watchdog" in locals() and watchdog.fired:

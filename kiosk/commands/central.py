@@ -66,7 +66,7 @@ def cmd_sync(ctx: Context) -> int:
         print(t("cli.sync_status", ctx.lang, state=t("sync.online" if state.online else "sync.offline", ctx.lang),
                 pending=state.pending, last=last))
     if not ctx.args.status and result.error:
-        print(f"pst-kiosk: {result.error}", file=sys.stderr)
+        print(f"pst-kiosk: {result.message(ctx.lang)}", file=sys.stderr)
         return 11
     return 0
 

@@ -651,6 +651,9 @@ def test_sync_from_the_command_line(tmp_path, pg, monkeypatch, capsys):
     assert main(["sync"]) == 11
     captured = capsys.readouterr()
     assert "s3cret" not in captured.out + captured.err and "Luring" in captured.out
+    assert "Basis data pusat tidak dapat dihubungi" in captured.err  # in the reader's language
+    assert main(["--lang", "en", "sync"]) == 11
+    assert "Cannot reach the central database" in capsys.readouterr().err
 
 
 def test_a_link_that_stalls_times_out_and_nothing_is_half_applied(tmp_path, pg):
