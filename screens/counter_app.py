@@ -334,6 +334,7 @@ class CounterApp(PstApp):
     """The officers' face: login (once accounts exist), counter, lockers; idle locks it."""
 
     CSS_PATH = "counter.tcss"
+    ENABLE_COMMAND_PALETTE = False
     TITLE = "PST Loket"
 
     def __init__(self, *args, counter: int | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003

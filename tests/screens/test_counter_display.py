@@ -380,3 +380,15 @@ async def test_the_dashboard_is_for_officers_and_the_admin(settings, clock):
             if not isinstance(app.screen, DashboardScreen):
                 break
         assert not isinstance(app.screen, DashboardScreen)  # the report refused the next refresh
+
+
+async def test_ctrl_p_opens_no_command_palette_on_the_counter_or_the_display(settings, clock):
+    """Textual's palette is English and offers Quit: the officers' and the board's faces have none."""
+    from textual.command import CommandPalette
+
+    for app in (CounterApp(settings, counter=1, clock=clock, spool=False), DisplayApp(settings, clock=clock)):
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert not isinstance(app.screen, CommandPalette), type(app).__name__
+            assert not app.ENABLE_COMMAND_PALETTE
