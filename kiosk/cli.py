@@ -3,7 +3,9 @@
 Errors go to stderr as one line with a documented exit status, never a traceback:
 0 ok, 1 unexpected failure, 2 usage, 3 not found, 4 queue empty, 5 refused in this state,
 6 configuration, 7 store, 8 printer did not print, 9 invalid input, 10 not logged in,
-wrong PIN, locked or role not allowed, 11 the central store failed.
+wrong PIN, locked or role not allowed, 11 the central store failed. When the reader of
+the output goes away (``| head``, ``| grep -q``) the command stops silently with 0: what
+it did is done, and a script under ``pipefail`` should not take that for a failure.
 
 The faces are not imported here (they sit above this layer); ``screens.main`` passes
 them in as ``faces``.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import select
 import sys
 from collections.abc import Callable, Sequence
 
@@ -245,17 +248,55 @@ def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = N
         if args.func is None:
             run_face = getattr(args, "face_fn", None) or args.face
             return int(run_face(ctx.settings, args) or 0)
-        return args.func(ctx)
+        code = args.func(ctx)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except DomainError as exc:
-        print(f"pst-kiosk: {exc.message(lang)}", file=sys.stderr)
+        print(f"pst-kiosk: {_message(exc, args, lang)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError as exc:
+        if not _stdout_gone():  # a socket's broken pipe (printer, centre) is a real failure
+            return _unexpected(exc, lang)
+        return 0
     except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
-        if os.environ.get("PST_KIOSK_DEBUG"):
-            raise
-        print(f"pst-kiosk: {t('error.internal', lang)} ({type(exc).__name__}: {exc})", file=sys.stderr)
-        return EXIT_UNEXPECTED
+        return _unexpected(exc, lang)
     finally:
         if ctx is not None:
             ctx.close()
+
+
+def _message(exc: DomainError, args: argparse.Namespace, lang: str) -> str:
+    """The refusal's text; "log in first" says how on the command line, where there is no
+    login screen."""
+    if exc.key == "auth.login_required" and not (args.user or os.environ.get("PST_KIOSK_USER")):
+        return t("cli.login_required", lang)
+    return exc.message(lang)
+
+
+def _stdout_gone() -> bool:
+    """True when standard output's reader has closed it (the write end of such a pipe polls
+    as an error; without poll, on Windows, a broken pipe can only be standard output's, as
+    the printer and the centre turn theirs into their own errors). Standard output then
+    points at /dev/null, so the interpreter's last flush stays quiet too."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # replaced by a test's capture
+        return False
+    if hasattr(select, "poll"):
+        poll = select.poll()
+        poll.register(fd, 0)
+        if not any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0)):
+            return False
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+    return True
+
+
+def _unexpected(exc: Exception, lang: str) -> int:
+    if os.environ.get("PST_KIOSK_DEBUG"):
+        raise exc
+    print(f"pst-kiosk: {t('error.internal', lang)} ({type(exc).__name__}: {exc})", file=sys.stderr)
+    return EXIT_UNEXPECTED

@@ -52,8 +52,9 @@ def cmd_sync(ctx: Context) -> int:
         if result.skipped:
             raise Refused("sync.busy", seconds=SYNC_WAIT_SECONDS)
     state = sync.status(ctx.store)
+    configured = bool(_dsn(ctx))  # none: the changes stay here, which is not "offline"
     if ctx.args.json:
-        _out({**state.model_dump(mode="json"),
+        _out({**state.model_dump(mode="json"), "configured": configured,
               **({} if ctx.args.status else {"pushed": result.pushed, "pulled": result.pulled,
                                              "refused": result.refused, "error": result.error})})
     else:
@@ -63,8 +64,11 @@ def cmd_sync(ctx: Context) -> int:
                 print(t("cli.sync_refused", ctx.lang, what=refusal), file=sys.stderr)
         tz = ctx.settings.office.tz
         last = f"{state.last_success.astimezone(tz):%d-%m-%Y %H:%M:%S}" if state.last_success else "-"
-        print(t("cli.sync_status", ctx.lang, state=t("sync.online" if state.online else "sync.offline", ctx.lang),
-                pending=state.pending, last=last))
+        if not configured:
+            print(t("sync.not_configured", ctx.lang, pending=state.pending))
+        else:
+            print(t("cli.sync_status", ctx.lang, state=t("sync.online" if state.online else "sync.offline",
+                                                         ctx.lang), pending=state.pending, last=last))
     if not ctx.args.status and result.error:
         print(f"pst-kiosk: {result.message(ctx.lang)}", file=sys.stderr)
         return 11

@@ -153,3 +153,52 @@ def test_a_bad_date_is_invalid_input_not_an_internal_error(env, capsys, argv):
     code, out, err = run(capsys, *argv)
     assert code == 9 and out == "" and "Traceback" not in err and "ValueError" not in err
     assert "YYYY-MM-DD" in err and "hubungi petugas" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(env):
+    """`pst-kiosk ticket list | head -1`: no "Terjadi kesalahan… (BrokenPipeError)", no
+    "Exception ignored" at exit, status 0."""
+    from kiosk import config
+    from kiosk.store import Store
+    from kiosk.tickets import issue_ticket
+
+    settings = config.load()
+    with Store(settings.db_path) as store:
+        for i in range(2000):  # ~128 KB of lines: more than a pipe holds
+            issue_ticket(store, settings, "ABCD"[i % 4])
+    proc = subprocess.Popen([sys.executable, "-m", "screens.main", "ticket", "list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=os.environ.copy())
+    first = proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away with the rest unread
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0
+    assert first.startswith(b"A-001") and err == b""
+
+
+def test_sync_status_without_a_central_store_says_so(env, capsys):
+    run(capsys, "ticket", "take", "B", "--no-print")
+    code, out, err = run(capsys, "sync", "--status")
+    assert code == 0 and "Pusat belum diatur" in out and "Luring" not in out and err == ""
+    code, out, _ = run(capsys, "sync", "--status", "--json")
+    state = json.loads(out)
+    assert code == 0 and state["configured"] is False and state["pending"] >= 1
+    code, out, _ = run(capsys, "--lang", "en", "sync", "--status")
+    assert code == 0 and "No central store configured" in out
+
+
+def test_log_in_first_says_how_on_the_command_line(env, capsys, monkeypatch):
+    from kiosk import accounts, config
+    from kiosk.store import Store
+
+    with Store(config.load().db_path) as store:
+        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    code, out, err = run(capsys, "report", "day")
+    assert code == 10 and out == "" and len(err.strip().splitlines()) == 1
+    assert "Silakan masuk dengan akun petugas dulu" in err and "--user" in err and "PST_KIOSK_USER" in err
+    code, _, err = run(capsys, "--lang", "en", "ticket", "call", "--counter", "1")
+    assert code == 10 and "--user NAME" in err
+    monkeypatch.setenv("PST_KIOSK_USER", "admin")
+    monkeypatch.setenv("PST_KIOSK_PIN", "9876")
+    code, out, _ = run(capsys, "report", "day", "--json")
+    assert code == 0 and json.loads(out)["tickets"]["issued"] == 0
