@@ -1,7 +1,8 @@
 """What the three faces share: settings, the store, language, change polling, the spooler.
 
 Faces see each other's writes by polling ``PRAGMA data_version`` (cheap) and re-reading
-only when it moves. Printing runs in thread workers with their own store connection, so
+only when it moves; their own commits (which ``data_version`` does not count) by the
+connection's ``total_changes``. Printing runs in thread workers with their own store connection, so
 a hanging printer never blocks a face.
 """
 
@@ -45,6 +46,7 @@ class PstApp(App[None]):
         self.queue: Queue = queue_for(self.store, settings)
         self.set_reactive(PstApp.lang, lang or settings.kiosk.language)
         self._data_version = self.store.data_version()  # the first screen reads fresh anyway
+        self._own_changes = self.store.conn.total_changes
         self._spool_enabled = spool
 
     def t(self, key: str, **params: Any) -> str:
@@ -104,9 +106,12 @@ class PstApp(App[None]):
             bar.update(self.sync_text())
 
     def _poll_store(self) -> None:
-        version = self.store.data_version()
-        if version != self._data_version:
-            self._data_version = version
+        # data_version moves only for other connections' commits; total_changes counts this
+        # connection's own rows, so a use case run from any screen (a referral from the
+        # order screen) refreshes whatever screen shows next.
+        version, own = self.store.data_version(), self.store.conn.total_changes
+        if (version, own) != (self._data_version, self._own_changes):
+            self._data_version, self._own_changes = version, own
             self.store_changed()
 
     def store_changed(self) -> None:

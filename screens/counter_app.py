@@ -8,7 +8,7 @@ calls that ticket.
 from __future__ import annotations
 
 import time
-
+from contextlib import suppress
 from datetime import datetime
 
 from rich.text import Text
@@ -16,6 +16,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
 
@@ -26,7 +27,8 @@ from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import by_code
 from screens.base import PstApp, friendly_error
-from screens.counter_dialogs import CallNumberScreen, ChooseServiceScreen, CounterPickScreen, FilterScreen
+from screens.counter_dialogs import (CallNumberScreen, ChooseServiceScreen, CounterPickScreen, FilterScreen,
+                                     YesNoScreen)
 from screens.login import LockScreen, LoginScreen
 
 
@@ -101,6 +103,13 @@ class CounterScreen(Screen[None]):
         self.refresh_data()
         self.set_interval(1.0, self.tick)
 
+    def on_screen_resume(self) -> None:
+        """Back from orders, lockers or a dialog: what was done there (a referral moves the
+        current ticket) shows at once, not at the next commit elsewhere."""
+        if self.is_mounted:
+            with suppress(NoMatches):  # resumed before compose finished: on_mount reads
+                self.refresh_data()
+
     # -- showing --------------------------------------------------------------------
 
     def _wait_cells(self, ticket: Ticket, now: datetime) -> tuple[Text, Text]:
@@ -122,8 +131,13 @@ class CounterScreen(Screen[None]):
             table.update_cell(ticket.id, "col_waited", waited)
 
     def _show_clock(self, now: datetime) -> None:
-        self.app.title = (f"{self.pst.t('counter.title', counter=self.counter)}"
-                          f" • {now.astimezone(self.pst.settings.office.tz):%H:%M}")
+        """Counter, the office's time and who is at the desk: the title comes first in the
+        header, so the officer stays in view at 80 columns (the office name is cut first)."""
+        app = self.pst
+        title = f"{app.t('counter.title', counter=self.counter)} • {now.astimezone(app.settings.office.tz):%H:%M}"
+        if app.user is not None:
+            title += f" • {app.user.name} ({app.user.role})"
+        self.app.title = title
 
     def refresh_data(self) -> None:
         """Re-read the store: after an action here, or a commit elsewhere (data_version)."""
@@ -241,21 +255,33 @@ class CounterScreen(Screen[None]):
         ticket = self.pst.queue.get(event.row_key.value)
         self._call_specific(ticket.number)
 
-    def action_recall(self) -> None:
+    def _act(self, action, done_key: str) -> None:  # noqa: ANN001
+        """Run an action on the current ticket and say what happened, in a short toast."""
         if ticket := self._need_current():
-            self._do(self.pst.queue.recall, ticket.id)
+            if (result := self._do(action, ticket.id)) is not None:
+                self.notify(self.pst.t(done_key, number=result.number), timeout=3)
+
+    def action_recall(self) -> None:
+        self._act(self.pst.queue.recall, "counter.recalled_now")
 
     def action_no_show(self) -> None:
-        if ticket := self._need_current():
-            self._do(self.pst.queue.no_show, ticket.id)
+        """X sits next to C: always asked, so a slip never drops a visitor from the queue."""
+        ticket = self._need_current()
+        if ticket is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.current is not None and self.current.id == ticket.id:
+                self._act(self.pst.queue.no_show, "counter.no_show_done")
+
+        self.app.push_screen(YesNoScreen(self.pst.t("counter.no_show_confirm", number=ticket.number)),
+                             answered)
 
     def action_start(self) -> None:
-        if ticket := self._need_current():
-            self._do(self.pst.queue.start, ticket.id)
+        self._act(self.pst.queue.start, "counter.started")
 
     def action_finish(self) -> None:
-        if ticket := self._need_current():
-            self._do(self.pst.queue.finish, ticket.id)
+        self._act(self.pst.queue.finish, "counter.finished")
 
     def action_transfer(self) -> None:
         ticket = self._need_current()
@@ -358,10 +384,15 @@ class CounterApp(PstApp):
         self._start()
 
     def set_user(self, user: User | None) -> None:
+        """Who is at the desk: the counter's title shows them (``CounterScreen._show_clock``)."""
         self.user = user
         self.queue = self.queue.as_user(user)
-        self.sub_title = f"{self.settings.office.name} • {user.name} ({user.role})" if user else \
-            self.settings.office.name
+        self.sub_title = self.settings.office.name
+        counters = [s for s in self.screen_stack if isinstance(s, CounterScreen)]
+        if counters:
+            counters[-1]._show_clock(self.clock.now())
+        else:  # logged out: the next officer's login shows nobody's name
+            self.title = self.TITLE
 
     def _start(self) -> None:
         if self.counter and 1 <= self.counter <= self.settings.office.counters:

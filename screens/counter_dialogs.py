@@ -1,5 +1,5 @@
 """The counter's smaller screens: choosing the counter, calling a number, choosing a
-service to transfer to, and the service filter."""
+service to transfer to, the service filter, and a yes/no question."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
@@ -122,3 +122,32 @@ class FilterScreen(ModalScreen[list[str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+class YesNoScreen(ModalScreen[bool]):
+    """A yes/no question: Enter or Y says yes, Esc or N says no (the buttons too)."""
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", show=False),
+        Binding("n,escape", "answer(False)", show=False),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        app: CounterApp = self.app  # type: ignore[assignment]
+        with Vertical(classes="dialog confirm"):
+            yield Label(self.question, id="question")
+            yield Static(app.t("counter.confirm_keys"), classes="confirm-keys")
+            with Horizontal(classes="confirm-buttons"):
+                yield Button(app.t("counter.confirm_yes"), id="yes", variant="warning")
+                yield Button(app.t("counter.confirm_no"), id="no")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -8,6 +8,7 @@ import textwrap
 from kiosk.store import Store
 from kiosk.tickets import issue_ticket, queue_for
 from screens.counter_app import CallNumberScreen, ChooseServiceScreen, CounterApp, CounterPickScreen, CounterScreen
+from screens.counter_dialogs import YesNoScreen
 from screens.display_app import DisplayApp
 from screens.kiosk_app import KioskApp
 from tests.screens.helpers import new_visitor_ticket
@@ -102,7 +103,11 @@ async def test_call_specific_recall_no_show_transfer(settings, clock):
         assert screen.current.recalls == 1
         await pilot.press("x")
         await pilot.pause()
+        assert isinstance(app.screen, YesNoScreen)  # X next to C: asked first
+        await pilot.press("y")
+        await pilot.pause()
         assert screen.current is None
+        assert any("B-003 tidak hadir" in str(n.message) for n in app._notifications)
         # Enter on a waiting row calls that ticket.
         table = screen.query_one("#waiting")
         table.focus()
@@ -392,3 +397,112 @@ async def test_ctrl_p_opens_no_command_palette_on_the_counter_or_the_display(set
             await pilot.pause()
             assert not isinstance(app.screen, CommandPalette), type(app).__name__
             assert not app.ENABLE_COMMAND_PALETTE
+
+
+def toasts(app):
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_counter_is_fresh_after_a_referral_made_on_the_orders_screen(settings, clock):
+    """The order screen's document check moves the called ticket to consultation with the
+    counter's own connection (which data_version does not count): back on the counter
+    the panel and the waiting list show it at once."""
+    from screens.orders import OrdersScreen
+
+    seed(settings, clock, "B")
+    clock.advance(seconds=30)
+    seed(settings, clock, "C")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.current.number == "B-001" and waiting_numbers(screen) == ["C-001"]
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OrdersScreen)
+        clock.advance(minutes=2)
+        app.queue.transfer(screen.current.id, "konsultasi")  # what a mismatch does there
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.current is None and screen.query_one("#current-number").value == "---"
+        assert waiting_numbers(screen) == ["C-001", "B-001"]
+        # A commit of this process made while the counter shows (no other connection
+        # writing) shows too.
+        issue_ticket(app.store, settings, "A")
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if "A-001" in waiting_numbers(screen):
+                break
+        assert "A-001" in waiting_numbers(screen)
+
+
+async def test_counter_keys_say_what_they_did_and_no_show_asks_first(settings, clock):
+    seed(settings, clock, "B", "B")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, YesNoScreen)
+        assert "Tandai B-001 tidak hadir?" in str(app.screen.query_one("#question").render())
+        assert app.screen.query_one("#yes").region.bottom <= 24
+        await pilot.press("escape")  # a slip: nothing happens
+        await pilot.pause()
+        assert app.screen is screen and screen.current.status == "called"
+        await pilot.press("x", "n")
+        await pilot.pause()
+        assert app.screen is screen and screen.current.status == "called"
+        for key, said in (("r", "B-001 dipanggil ulang"), ("s", "B-001 mulai dilayani"), ("f", "B-001 selesai")):
+            clock.advance(seconds=20)
+            await pilot.press(key)
+            await pilot.pause()
+            assert said in toasts(app), (key, toasts(app))
+        await pilot.press("n", "x", "enter")  # Enter says yes
+        await pilot.pause()
+        assert screen.current is None
+        assert any("B-002 tidak hadir" in t and "dengan C" in t for t in toasts(app))
+        assert app.queue.find("B-002").status == "no_show"
+        await pilot.press("c")  # the visitor turns up after all: called again
+        await pilot.pause()
+        app.screen.query_one("#number").value = "B-002"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.current.number == "B-002" and screen.current.status == "called"
+
+
+async def test_the_officer_at_the_desk_shows_from_login_on(settings, clock):
+    from kiosk import accounts
+    from screens.login import LockScreen, LoginScreen
+
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#username").value = "budi"
+        app.screen.query_one("#pin").value = "1234"
+        app.screen.query_one("#pin").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CounterScreen)
+        header = app.screen.query_one("HeaderTitle")
+        shown = header.render_line(0).text
+        assert "Loket 1 • 09:00 • Budi Santoso (petugas)" in shown, shown  # whole, at 80 columns
+        app.lock()
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)
+        await pilot.click("#switch")
+        await pilot.pause()
+        app.screen.query_one("#username").value = "admin"
+        app.screen.query_one("#pin").value = "9876"
+        app.screen.query_one("#pin").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CounterScreen) and "• Admin (admin)" in app.title
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and "Admin" not in app.title
