@@ -62,6 +62,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.
     p.add_argument("--office-code", help="four digits, e.g. 1373")
     p.add_argument("--office-name")
     p.add_argument("--address")
+    p.add_argument("--city", help="the place printed on receipts, e.g. Sawahlunto")
+    p.add_argument("--treasurer", help="the treasurer (bendahara penerimaan) who signs invoices and receipts")
     p.add_argument("--phone")
     p.add_argument("--email")
     p.add_argument("--complaint", action="append", metavar="CHANNEL",
@@ -169,6 +171,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.
     p.add_argument("--status", choices=("draft", "agreed", "checked", "invoiced", "paid", "receipted",
                                         "delivered", "referred", "cancelled"))
     p.add_argument("--awaiting-payment", action="store_true")
+    p.add_argument("--awaiting-verification", action="store_true",
+                   help="a payment recorded, waiting for the treasurer's verification")
     p.add_argument("--expiring", type=int, metavar="DAYS", help="invoices expiring within DAYS")
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true")

@@ -8,10 +8,33 @@ from typing import Any
 
 from kiosk.catalogue import Catalogue, active
 from kiosk.config import Settings
+from kiosk.i18n import t
+from kiosk.money import rupiah, thousands
 from kiosk.payments import correction_deadline
-from kiosk.money import thousands
-from kiosk.sales import Line, Order
+from kiosk.sales import Line, Order, OrderRow
 from kiosk.store import Store
+
+
+def state(order: Order, lang: str) -> str:
+    """The order's state as the counter says it: a recorded payment makes an invoiced order
+    "awaiting the treasurer's verification", with the method and amount."""
+    payment = order.submitted_payment
+    if payment is not None:
+        return t("sales.awaiting_verification_of", lang, method=t(f"paper.method.{payment.method}", lang),
+                 amount=rupiah(payment.amount))
+    return t(f"sales.status.{order.status}", lang)
+
+
+def row_state(row: OrderRow, lang: str) -> str:
+    """The state of an order in the list (no amount: the list has a total column)."""
+    if row.awaiting_verification:
+        return t("sales.awaiting_verification", lang)
+    return t(f"sales.status.{row.status}", lang)
+
+
+def payment_status(status: str, lang: str) -> str:
+    """A payment's status in words: awaiting verification, verified, rejected."""
+    return t(f"sales.payment.{status}", lang)
 
 
 def allowed_actions(store: Store, settings: Settings, order: Order, role: str | None) -> list[str]:
@@ -92,8 +115,9 @@ def line_detail(order: Order, line: Line, catalogue: Catalogue, lang: str) -> st
     return detail
 
 
-def timeline(order: Order) -> list[tuple[datetime, str, dict[str, Any]]]:
-    """What happened to the order, in time order: (when, event key, params)."""
+def timeline(order: Order, lang: str = "id") -> list[tuple[datetime, str, dict[str, Any]]]:
+    """What happened to the order, in time order: (when, event key, params), the params
+    already in words for ``lang`` (payment method, amount in rupiah)."""
     events: list[tuple[datetime, str, dict[str, Any]]] = [(order.created_at, "created", {})]
     for stamp, key in ((order.agreed_at, "agreed"), (order.checked_at, "checked"),
                        (order.referred_at, "referred"), (order.prepared_at, "prepared"),
@@ -107,7 +131,8 @@ def timeline(order: Order) -> list[tuple[datetime, str, dict[str, Any]]]:
             events.append((inv.voided_at, "voided", {"number": inv.number, "version": inv.version,
                                                      "reason": inv.void_reason or ""}))
     for p in order.payments:
-        events.append((p.created_at, "payment", {"method": p.method, "amount": p.amount}))
+        events.append((p.created_at, "payment", {"method": t(f"paper.method.{p.method}", lang),
+                                                  "amount": rupiah(p.amount)}))
         if p.verified_at:
             events.append((p.verified_at, "verified" if p.status == "verified" else "rejected", {}))
     if order.receipt:

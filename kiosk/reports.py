@@ -7,6 +7,13 @@ and payment method; receipts; the satisfaction index.
 Waiting time is from entering the queue to the first call; service time from start to
 finish. Percentiles interpolate linearly between ranks (as numpy's default).
 
+Tickets per service: a transfer closes the ticket in one service and opens one with the
+same number in another, so ``issued`` counts a ticket once, in the service first asked
+for (as the visits do); ``transferred_out``/``transferred_in`` count the moves; and for
+every service ``issued + transferred_in - transferred_out = served + no_show +
+waiting_left + in_service`` (called or being served). The totals have no transfers: they
+add up without them.
+
 Reading them is for officers and the admin (``READERS``; not the treasurer's desk): every
 reader takes the actor and checks it (open desk: anyone, until accounts exist)."""
 
@@ -14,13 +21,17 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from kiosk import survey
+from kiosk import identity, survey
 from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
+from kiosk.errors import NotFound
+from kiosk.i18n import catalogue as strings
+from kiosk.i18n import t
 from kiosk.store import Store
 
 
@@ -51,6 +62,10 @@ def percentile(values: list[float], p: float) -> float | None:
 
 
 READERS = ("petugas", "admin")
+TICKET_FIGURES = ("issued", "served", "no_show", "waiting_left", "in_service")
+SERVICE_FIGURES = ("issued", "transferred_in", "transferred_out", "served", "no_show", "waiting_left", "in_service")
+TICKET_STATUS = {"done": "served", "no_show": "no_show", "waiting": "waiting_left", "called": "in_service",
+                 "serving": "in_service", "transferred": "transferred_out"}
 VISIT_GROUPS = ("service", "segment", "purpose", "education", "gender")
 
 
@@ -79,22 +94,17 @@ def report(store: Store, settings: Settings, actor: User | None, start: date, en
     standard = settings.queue.service_standard_minutes
     conn = store.conn
 
-    tickets = {"issued": 0, "served": 0, "no_show": 0, "waiting_left": 0, "by_service": {}}
+    tickets = {**dict.fromkeys(TICKET_FIGURES, 0), "by_service": {}}
     for service, status, first, count in conn.execute(
             "SELECT service, status, transferred_from IS NULL, COUNT(*) FROM tickets"
-            " WHERE day BETWEEN ? AND ? GROUP BY 1, 2, 3", (s, e)):
-        per = tickets["by_service"].setdefault(service, {"issued": 0, "served": 0, "no_show": 0})
-        if first:  # a transfer reuses the number: it is not a new ticket
-            per["issued"] += count
-            tickets["issued"] += count
-        if status == "done":
-            per["served"] += count
-            tickets["served"] += count
-        elif status == "no_show":
-            per["no_show"] += count
-            tickets["no_show"] += count
-        elif status == "waiting":
-            tickets["waiting_left"] += count
+            " WHERE day BETWEEN ? AND ? GROUP BY 1, 2, 3 ORDER BY 1", (s, e)):
+        per = tickets["by_service"].setdefault(service, dict.fromkeys(SERVICE_FIGURES, 0))
+        # A transfer reuses the number: the row it opens is not a new ticket.
+        for figure in ("issued" if first else "transferred_in", TICKET_STATUS.get(status)):
+            if figure:
+                per[figure] += count
+                if figure in tickets:
+                    tickets[figure] += count
 
     waits = _percentiles(conn, "wait_seconds", "tickets_wait", s, e)
     services = _percentiles(conn, "service_seconds", "tickets_service", s, e)
@@ -140,6 +150,46 @@ def report(store: Store, settings: Settings, actor: User | None, start: date, en
         "ikm": ikm.model_dump(),
         "ikm_by_service": ikm_by_service,
     }
+
+
+def decimal(value: float | None, lang: str, places: int | None = None) -> str:
+    """A figure as the reader writes it: ``1,12`` and ``1.234,5`` in Indonesian, ``1.12``
+    in English; ``-`` for none. JSON and CSV keep the raw numbers."""
+    if value is None:
+        return "-"
+    text = f"{value:,.{places}f}" if places is not None else f"{value:,}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "id" else text
+
+
+def percent(share: float | None, lang: str, places: int = 1) -> str:
+    """A share (0..1) as a percentage: ``66,7%``."""
+    return "-" if share is None else f"{decimal(share * 100, lang, places)}%"
+
+
+def namer(store: Store, lang: str) -> Callable[[str, str], str]:
+    """``name(group, code)``: what the reader calls a code the report groups by (a
+    service, segment, purpose, education, gender, product or payment method); an unknown
+    code (removed since) is shown as it is."""
+    from kiosk.catalogue import active
+    from kiosk.services import by_code
+
+    products: dict[str, str] = {}
+    for regulation in sorted(active(store).regulation, key=lambda r: r.effective_from):
+        products.update({p.code: p.name(lang) for p in regulation.product})  # the newest name wins
+
+    def name(group: str, code: str) -> str:
+        if group == "service":
+            try:
+                return by_code(code).name(lang)
+            except NotFound:
+                return code
+        if group == "product":
+            return products.get(code, code)
+        if group == "method":
+            return t(f"paper.method.{code}", lang) if f"paper.method.{code}" in strings() else code
+        return identity.choice_name(group, code, lang)
+
+    return name
 
 
 def month_bounds(month: str) -> tuple[date, date]:

@@ -129,6 +129,13 @@ class Order(BaseModel):
     def zero_tariff(self) -> bool:
         return self.zero_basis is not None
 
+    @property
+    def submitted_payment(self) -> Payment | None:
+        """The payment recorded and waiting for the treasurer's verification, if any."""
+        if self.status != "invoiced":
+            return None
+        return next((p for p in self.payments if p.status == "submitted"), None)
+
     def has_kind(self, catalogue: Catalogue, kind: str) -> bool:
         """Whether a line is a product of this kind (publication, microdata, map)."""
         reg = next(r for r in catalogue.regulation if r.code == self.regulation)
@@ -174,12 +181,14 @@ class OrderRow(BaseModel):
     total: int
     updated_at: datetime
     valid_until: datetime | None
+    awaiting_verification: bool = False  # invoiced, a payment recorded, not yet verified
 
 
 def _order_filter(store: Store, status: str | None, awaiting_payment: bool, expiring_within_days: int | None,
-                  expired: bool) -> tuple[str, list[Any]]:
-    """The WHERE clause of the order list. An invoice past its last day is "expired", never
-    "awaiting payment" or "expiring", unless a payment made in time still awaits verification."""
+                  expired: bool, awaiting_verification: bool = False) -> tuple[str, list[Any]]:
+    """The WHERE clause of the order list. An order whose payment awaits the treasurer's
+    verification is only "awaiting verification"; otherwise an invoice past its last day is
+    "expired", never "awaiting payment" or "expiring"."""
     now = store.clock.now()
     live = ("EXISTS (SELECT 1 FROM invoices x WHERE x.order_id = o.id AND x.voided_at IS NULL"
             " AND x.valid_until >= :now)")
@@ -189,9 +198,11 @@ def _order_filter(store: Store, status: str | None, awaiting_payment: bool, expi
         where.append("o.status = :status")
         params["status"] = status
     if awaiting_payment:
-        where.append(f"o.status = 'invoiced' AND ({live} OR {pending})")
+        where.append(f"o.status = 'invoiced' AND {live} AND NOT {pending}")
+    if awaiting_verification:
+        where.append(f"o.status = 'invoiced' AND {pending}")
     if expiring_within_days is not None:
-        where.append(f"o.status = 'invoiced' AND {live} AND EXISTS (SELECT 1 FROM invoices y"
+        where.append(f"o.status = 'invoiced' AND {live} AND NOT {pending} AND EXISTS (SELECT 1 FROM invoices y"
                      " WHERE y.order_id = o.id AND y.voided_at IS NULL AND y.valid_until <= :soon)")
         params["soon"] = iso(now + timedelta(days=expiring_within_days))
     if expired:
@@ -200,23 +211,30 @@ def _order_filter(store: Store, status: str | None, awaiting_payment: bool, expi
 
 
 def list_orders(store: Store, *, status: str | None = None, awaiting_payment: bool = False,
-                expiring_within_days: int | None = None, expired: bool = False, limit: int = 200) -> list[OrderRow]:
-    """Orders newest first; filters: state, waiting for payment, invoice expiring soon, expired."""
+                expiring_within_days: int | None = None, expired: bool = False,
+                awaiting_verification: bool = False, limit: int = 200) -> list[OrderRow]:
+    """Orders newest first; filters: state, waiting for payment, payment waiting for the
+    treasurer's verification, invoice expiring soon, expired."""
     # Pick the page first (index on updated_at), then add totals and invoices to it only.
-    where, params = _order_filter(store, status, awaiting_payment, expiring_within_days, expired)
+    where, params = _order_filter(store, status, awaiting_payment, expiring_within_days, expired,
+                                  awaiting_verification)
     sql = (f"WITH page AS (SELECT o.id, o.number, o.status, o.customer_name, o.segment, o.updated_at"
            f" FROM orders o WHERE {where} ORDER BY o.updated_at DESC, o.id DESC LIMIT :limit)"
            " SELECT page.*, COALESCE((SELECT SUM(amount) FROM order_lines l WHERE l.order_id = page.id"
-           " AND l.removed_at IS NULL), 0) AS total, i.valid_until FROM page"
+           " AND l.removed_at IS NULL), 0) AS total, i.valid_until,"
+           " page.status = 'invoiced' AND EXISTS (SELECT 1 FROM payments p WHERE p.order_id = page.id"
+           " AND p.status = 'submitted') AS awaiting_verification FROM page"
            " LEFT JOIN invoices i ON i.order_id = page.id AND i.voided_at IS NULL"
            " ORDER BY page.updated_at DESC, page.id DESC")
     return [OrderRow.model_validate(r) for r in store.rows(sql, {**params, "limit": limit})]
 
 
 def count_orders(store: Store, *, status: str | None = None, awaiting_payment: bool = False,
-                 expiring_within_days: int | None = None, expired: bool = False) -> int:
+                 expiring_within_days: int | None = None, expired: bool = False,
+                 awaiting_verification: bool = False) -> int:
     """How many orders the same filters find, for "200 of 5,000" when the list is capped."""
-    where, params = _order_filter(store, status, awaiting_payment, expiring_within_days, expired)
+    where, params = _order_filter(store, status, awaiting_payment, expiring_within_days, expired,
+                                  awaiting_verification)
     return store.conn.execute(f"SELECT COUNT(*) FROM orders o WHERE {where}", params).fetchone()[0]
 
 

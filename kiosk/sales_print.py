@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from stdnum.id import npwp as stdnum_npwp
+
 from kiosk import identity, printing
 from kiosk.accounts import ROLES, User, require
 from kiosk.catalogue import active
@@ -21,6 +23,14 @@ def _both(key: str, **params: object) -> str:
     return f"{t(key, 'id', **params)} / {t(key, 'en', **params)}"
 
 
+def npwp_text(number: str) -> str:
+    """An NPWP as printed: the legacy 15 digits as ``01.855.081.4-005.000``; the 16-digit
+    NPWP (the NIK for a person) and a masked one as stored."""
+    if len(number) == 15 and number.isdigit():
+        return stdnum_npwp.format(number)
+    return number
+
+
 def _user_name(store: Store, user_id: str | None) -> str:
     row = store.row("SELECT name FROM users WHERE id = ?", (user_id,)) if user_id else None
     return row["name"] if row else ""
@@ -37,7 +47,7 @@ def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePape
                        amount=rupiah(line.amount)) for line in order.lines]
     extra = [identity.choice_name("segment", order.segment, "id")]
     if order.npwp:
-        extra.append(f"NPWP {order.npwp}")
+        extra.append(f"NPWP {npwp_text(order.npwp)}")
     instructions = [t("paper.pay_cash", "id"), t("paper.pay_billing", "id")]
     if order.abroad:
         instructions.append(t("paper.pay_transfer", "id"))
@@ -74,11 +84,14 @@ def receipt_paper(store: Store, settings: Settings, order: Order) -> ReceiptPape
     elif payment.method == "transfer":
         method += f" ({payment.proof})"
     invoice = next(i for i in order.invoices if i.id == payment.invoice_id)
-    place = settings.office.city or settings.office.name
+    day = f"{receipt.issued_at.astimezone(tz):%d-%m-%Y}"
+    # The place is a city ("Sawahlunto, 26-11-2026"), never the office's name: without one
+    # set (pst-kiosk init --city) the date stands alone.
+    place = settings.office.city.strip()
     return ReceiptPaper(
         office_name=settings.office.name, office_address=settings.office.address,
         number=receipt.number,
-        place_date=f"{place}, {receipt.issued_at.astimezone(tz):%d-%m-%Y}",
+        place_date=f"{place}, {day}" if place else day,
         received_from=order.customer_name, amount=rupiah(receipt.amount),
         terbilang=receipt.terbilang.capitalize(),
         purpose=t("paper.receipt_for", "id", order=order.number, invoice=invoice.number),

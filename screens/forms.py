@@ -1,8 +1,9 @@
 """A small generic dialog: a few fields in, a dict out. Errors from the use case are shown
-under their field by the caller (``show_errors``)."""
+under their field; a step that cannot be undone asks first (``confirm``, ``AskScreen``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -22,25 +23,58 @@ class Field:
     options: list[tuple[str, str]] = field(default_factory=list)
     value: Any = None
     placeholder: str = ""
+    hint: str = ""  # a line under the field that wraps; keeps the dialog's title short
+
+
+class AskScreen(ModalScreen[bool]):
+    """A question with Yes / No; Escape is No."""
+
+    BINDINGS = [Binding("escape", "no", show=False)]
+
+    def __init__(self, question: str, yes: str, no: str) -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog"):
+            yield Static(self.question, id="question", classes="title", markup=False)
+            with Horizontal(classes="login-buttons"):
+                yield Button(self.yes, id="yes", variant="warning")
+                yield Button(self.no, id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # Enter on the dialog does not take the step
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_no(self) -> None:
+        self.dismiss(False)
 
 
 class FormScreen(ModalScreen[dict[str, Any] | None]):
     """Fields and OK / Cancel. ``submit`` (optional) runs the use case and returns an error
-    dict (field -> message) to show, or None to close."""
+    dict (field -> message) to show, or None to close. ``confirm`` (optional) returns a
+    question for the values, or None; a question is asked (``AskScreen``) before ``submit``,
+    and No returns to the filled form."""
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
 
-    def __init__(self, title: str, fields: list[Field], ok: str, cancel: str, submit=None) -> None:  # noqa: ANN001
+    def __init__(self, title: str, fields: list[Field], ok: str, cancel: str, submit=None,  # noqa: ANN001
+                 confirm: Callable[[dict[str, Any]], tuple[str, str, str] | None] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.fields = fields
         self.ok = ok
         self.cancel_text = cancel
         self.submit = submit
+        self.confirm = confirm
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog"):
-            yield Label(self.title_text, classes="title")
+            yield Static(self.title_text, classes="title form-title", markup=False)
             for f in self.fields:
                 if f.kind == "check":
                     yield Checkbox(f.label, value=bool(f.value), id=f"f-{f.name}")
@@ -48,11 +82,14 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
                     yield Label(f.label)
                     if f.kind == "select":
                         yield Select(f.options, id=f"f-{f.name}", allow_blank=f.value is None,
-                                     value=f.value if f.value is not None else Select.NULL)
+                                     value=f.value if f.value is not None else Select.NULL,
+                                     prompt=self.app.t("guest.choose"))
                     else:
                         yield Input(value="" if f.value is None else str(f.value), id=f"f-{f.name}",
                                     type="integer" if f.kind == "integer" else "text",
                                     placeholder=f.placeholder)
+                if f.hint:
+                    yield Static(f.hint, id=f"hint-{f.name}", classes="field-hint", markup=False)
                 yield Static("", id=f"err-{f.name}", classes="field-error")
             yield Static("", id="err-form", classes="field-error")
             with Horizontal(classes="login-buttons"):
@@ -75,6 +112,13 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
     @on(Input.Submitted)
     def _ok(self) -> None:
         values = self.values()
+        question = self.confirm(values) if self.confirm else None
+        if question is None:
+            self._submit(values)
+            return
+        self.app.push_screen(AskScreen(*question), lambda yes: self._submit(values) if yes else None)
+
+    def _submit(self, values: dict[str, Any]) -> None:
         if self.submit is None:
             self.dismiss(values)
             return

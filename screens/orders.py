@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, get_args
 
+from rich.cells import cell_len
 from rich.markup import escape
-from textual import on
+from rich.text import Text
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -35,6 +37,7 @@ class OrdersScreen(Screen[None]):
         Binding("n", "new", "Pesanan baru", id="orders.key.new"),
         Binding("a", "filter('all')", "Semua", id="orders.key.all"),
         Binding("w", "filter('awaiting')", "Menunggu bayar", id="orders.key.awaiting"),
+        Binding("v", "filter('verification')", "Menunggu verifikasi", id="orders.key.verification"),
         Binding("e", "filter('expiring')", "Invoice hampir habis", id="orders.key.expiring"),
         Binding("x", "filter('expired')", "Invoice kedaluwarsa", id="orders.key.expired"),
         Binding("s", "pick_status", "Status", id="orders.key.status"),
@@ -62,8 +65,9 @@ class OrdersScreen(Screen[None]):
         app = self.pst
         app.localize_bindings(self)
         table = self.query_one("#orders", DataTable)
-        for key in ("number", "customer", "status", "total", "valid"):
-            table.add_column(app.t(f"orders.col.{key}"), key=key)
+        for key in ("number", "total", "customer", "status", "valid"):  # the amount before long text
+            label = app.t(f"orders.col.{key}")
+            table.add_column(Text(label, justify="right") if key == "total" else label, key=key)
         self.refresh_data()
         table.focus()
 
@@ -71,6 +75,7 @@ class OrdersScreen(Screen[None]):
         app = self.pst
         filters = {"status": self.status if self.filter == "status" else None,
                    "awaiting_payment": self.filter == "awaiting",
+                   "awaiting_verification": self.filter == "verification",
                    "expiring_within_days": 7 if self.filter == "expiring" else None,
                    "expired": self.filter == "expired"}
         rows = sales.list_orders(app.store, limit=LIST_LIMIT, **filters)
@@ -90,10 +95,10 @@ class OrdersScreen(Screen[None]):
             valid = ""
             if o.valid_until and o.status == "invoiced":
                 valid = f"{o.valid_until.astimezone(tz):%d-%m-%Y}"
-                if o.valid_until < now:
+                if o.valid_until < now and not o.awaiting_verification:  # paid in time
                     valid += " " + app.t("orders.expired_mark")
-            table.add_row(o.number, o.customer_name, app.t(f"sales.status.{o.status}"), rupiah(o.total),
-                          valid, key=o.id)
+            table.add_row(o.number, Text(rupiah(o.total), justify="right"), o.customer_name,
+                          order_view.row_state(o, app.lang), valid, key=o.id)
 
     def action_filter(self, which: str) -> None:
         self.filter = which
@@ -184,26 +189,20 @@ class OrderScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        app = self.pst
-        app.localize_bindings(self)
-        table = self.query_one("#lines", DataTable)
-        for key in ("product", "detail", "amount"):
-            table.add_column(app.t(f"orders.line.{key}"), key=key)
+        self.pst.localize_bindings(self)
         self.refresh_data()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._show_lines)  # the title column takes the new width
 
     def refresh_data(self) -> None:
         app = self.pst
         order = self.order = sales.get(app.store, self.order_id)
         tz = app.settings.office.tz
         self.query_one("#order-title", Static).update(escape(
-            f"{order.number} • {order.customer_name} • {app.t('sales.status.' + order.status)}"
+            f"{order.number} • {order.customer_name} • {order_view.state(order, app.lang)}"
             + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else "")))
-        table = self.query_one("#lines", DataTable)
-        table.clear()
-        catalogue = active(app.store)
-        for line in order.lines:
-            table.add_row(line.description, order_view.line_detail(order, line, catalogue, app.lang),
-                          rupiah(line.amount), key=line.id)
+        self._show_lines()
         total = f"{app.t('orders.total')}: {rupiah(order.total)}"
         now = app.store.clock.now()
         if order.invoice:
@@ -221,12 +220,41 @@ class OrderScreen(Screen[None]):
         self.query_one("#checklist", Static).update(app.t("orders.checklist") + "\n" + "\n".join(marks))
         self.query_one("#timeline", Static).update(app.t("orders.timeline") + "\n" + "\n".join(
             escape(f"{when.astimezone(tz):%d-%m %H:%M}  {app.t('orders.event.' + key, **params)}")
-            for when, key, params in order_view.timeline(order)))  # notes and reasons are typed text
+            for when, key, params in order_view.timeline(order, app.lang)))  # notes and reasons are typed text
         bar = self.query_one("#actions", Horizontal)
         bar.remove_children()
         role = app.user.role if app.user else None
         bar.mount_all([Button(app.t(f"orders.act.{a}"), name=a, classes="act")
                        for a in order_view.allowed_actions(app.store, app.settings, order, role)])
+
+    def _show_lines(self) -> None:
+        """The lines, amount first and right-aligned, so prices are whole on 80 columns; the
+        title takes the width left and wraps. Widths are set here: the table's own sizing
+        keeps a column as wide as its first content (a price cut to "Rp50.")."""
+        app, order = self.pst, self.order
+        if order is None:
+            return
+        table = self.query_one("#lines", DataTable)
+        catalogue = active(app.store)
+        rows = [(rupiah(line.amount), order_view.line_detail(order, line, catalogue, app.lang), line.description,
+                 line.id) for line in order.lines]
+        labels = [app.t(f"orders.line.{key}") for key in ("amount", "detail", "product")]
+        amount_w = max(cell_len(text) for text in [labels[0], *(r[0] for r in rows)])
+        detail_w = max(cell_len(text) for text in [labels[1], *(r[1] for r in rows)])
+        width = table.scrollable_content_region.width or self.app.size.width * 2 // 3
+        room = width - amount_w - 6 * table.cell_padding - 2  # the vertical scrollbar may come
+        detail_w = min(detail_w, max(8, room // 2))  # a long detail wraps too
+        product_w = max(8, room - detail_w)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        table.add_column(Text(labels[0], justify="right"), key="amount", width=amount_w)
+        table.add_column(labels[1], key="detail", width=detail_w)
+        table.add_column(labels[2], key="product", width=product_w)
+        for amount, detail, title, key in rows:
+            table.add_row(Text(amount, justify="right", no_wrap=True), Text(detail), Text(title),
+                          key=key, height=None)
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
 
     # -- running actions ---------------------------------------------------------------
 
@@ -242,7 +270,8 @@ class OrderScreen(Screen[None]):
         self.refresh_data()
         return True
 
-    def _form(self, title_key: str, fields: list[Field], action: Callable[[dict[str, Any]], Any]) -> None:
+    def _form(self, title_key: str, fields: list[Field], action: Callable[[dict[str, Any]], Any],
+              confirm: Callable[[dict[str, Any]], tuple[str, str, str] | None] | None = None) -> None:
         app = self.pst
 
         def submit(values: dict[str, Any]) -> dict[str, str] | None:
@@ -255,7 +284,7 @@ class OrderScreen(Screen[None]):
             return None
 
         self.app.push_screen(FormScreen(app.t(title_key), fields, app.t("counter.ok"), app.t("guest.cancel"),
-                                        submit), lambda _: self.refresh_data())
+                                        submit, confirm), lambda _: self.refresh_data())
 
     def _print(self, make_job: Callable[[], str]) -> None:
         app = self.pst
@@ -303,19 +332,31 @@ class OrderScreen(Screen[None]):
         elif act == "agree":
             bases = [(b.name(app.lang), b.code) for b in active(store).zero_basis]
             self._form("orders.agree_title", [
-                Field("zero_basis", app.t("orders.f.zero_basis"), "select", bases),
+                Field("zero_basis", app.t("orders.f.zero_basis"), "select", bases,
+                      hint=app.t("orders.f.zero_basis_hint")),
             ], lambda v: sales.agree(store, user, oid, zero_basis=v["zero_basis"]))
         elif act == "check":
+            # Only the documents this order needs: the abstraksi for microdata and maps, the
+            # request letter for a Rp0 sale.
+            needs_documents = order.needs_documents(active(store))
+            fields = [Field("abstraksi", app.t("orders.f.abstraksi"), "check", value=False),
+                      Field("matches", app.t("orders.f.matches"), "check", value=True)] if needs_documents else []
+            if order.zero_tariff:
+                fields.append(Field("request_letter", app.t("orders.f.letter"), "check", value=False))
+
             def check(v: dict[str, Any]) -> None:
-                checked = sales.check_documents(store, user, oid, abstraksi=v["abstraksi"], matches=v["matches"],
-                                                request_letter=v["request_letter"])
+                checked = sales.check_documents(store, user, oid, abstraksi=v.get("abstraksi", False),
+                                                matches=v.get("matches", True),
+                                                request_letter=v.get("request_letter", False))
                 if checked.status == "referred":
                     self._refer_ticket(checked)
-            self._form("orders.check_title", [
-                Field("abstraksi", app.t("orders.f.abstraksi"), "check", value=False),
-                Field("matches", app.t("orders.f.matches"), "check", value=True),
-                Field("request_letter", app.t("orders.f.letter"), "check", value=False),
-            ], check)
+
+            def refer_first(v: dict[str, Any]) -> tuple[str, str, str] | None:
+                """Referring ends the sale: ask before an unticked "matches" does it."""
+                if needs_documents and v.get("abstraksi") and not v.get("matches"):
+                    return app.t("orders.refer_confirm"), app.t("orders.yes"), app.t("guest.cancel")
+                return None
+            self._form("orders.check_title", fields, check, confirm=refer_first)
         elif act == "invoice":
             def invoice(v: dict[str, Any]) -> None:
                 sales.issue_invoice(store, settings, user, oid, sample_note=v["sample_note"])
@@ -324,7 +365,8 @@ class OrderScreen(Screen[None]):
                 Field("sample_note", app.t("orders.f.sample"), value=order.sample_note or ""),
             ], invoice)
         elif act == "revise":
-            self._form("orders.revise_title", [Field("reason", app.t("orders.f.reason"))],
+            self._form("orders.revise_title", [Field("reason", app.t("orders.f.reason"),
+                                                     hint=app.t("orders.revise_hint"))],
                        lambda v: sales.revise(store, user, oid, reason=v["reason"] or ""))
         elif act == "prepare":
             self._run(lambda: sales.mark_prepared(store, user, oid))

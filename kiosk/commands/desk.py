@@ -19,6 +19,7 @@ def cmd_init(ctx: Context) -> int:
     raw = config_mod.read_file(path)
     office = raw.setdefault("office", {})
     for option, key in (("office_code", "code"), ("office_name", "name"), ("address", "address"),
+                        ("city", "city"), ("treasurer", "treasurer_name"),
                         ("phone", "phone"), ("email", "email"), ("counters", "counters"),
                         ("timezone", "timezone")):
         value = getattr(args, option)

@@ -47,10 +47,11 @@ def cmd_catalogue(ctx: Context) -> int:
 
 
 def cmd_order_list(ctx: Context) -> int:
-    from kiosk import sales
+    from kiosk import order_view, sales
     from kiosk.money import rupiah
 
     found = sales.list_orders(ctx.store, status=ctx.args.status, awaiting_payment=ctx.args.awaiting_payment,
+                              awaiting_verification=ctx.args.awaiting_verification,
                               expiring_within_days=ctx.args.expiring, limit=ctx.args.limit)
     if ctx.args.json:
         _out([o.model_dump(mode="json") for o in found])
@@ -61,9 +62,9 @@ def cmd_order_list(ctx: Context) -> int:
         until = ""
         if o.valid_until and o.status == "invoiced":
             until = "  " + t("cli.valid_until", ctx.lang, date=f"{o.valid_until.astimezone(tz):%d-%m-%Y}")
-            if o.valid_until < now:
+            if o.valid_until < now and not o.awaiting_verification:
                 until += " " + t("orders.expired_mark", ctx.lang)
-        print(f"{o.number:<20} {o.customer_name:<26} {t('sales.status.' + o.status, ctx.lang):<26}"
+        print(f"{o.number:<20} {o.customer_name:<26} {order_view.row_state(o, ctx.lang):<30}"
               f" {rupiah(o.total):>14}{until}")
     if not found:
         print(t("cli.no_orders", ctx.lang))
@@ -79,14 +80,15 @@ def cmd_order_show(ctx: Context) -> int:
     lang, tz = ctx.lang, ctx.settings.office.tz
     catalogue = active(ctx.store)
     deadline = payments.correction_deadline(ctx.store, ctx.settings, order)
-    history = [(when, t(f"orders.event.{key}", lang, **params)) for when, key, params in order_view.timeline(order)]
+    history = [(when, t(f"orders.event.{key}", lang, **params))
+               for when, key, params in order_view.timeline(order, lang)]
     documents = order_view.documents(order, catalogue)
     if ctx.args.json:
         _out({**order.model_dump(mode="json"), "total": order.total, "documents": documents,
               "correction_until": deadline.isoformat() if deadline else None,
               "timeline": [{"at": when.isoformat(), "event": text} for when, text in history]})
         return 0
-    print(f"{order.number}  {order.customer_name}  ({t('sales.status.' + order.status, lang)})")
+    print(f"{order.number}  {order.customer_name}  ({order_view.state(order, lang)})")
     for line in order.lines:
         detail = order_view.line_detail(order, line, catalogue, lang)
         print(f"  {line.description:<40} {detail:<28} {rupiah(line.amount):>14}")
@@ -99,7 +101,8 @@ def cmd_order_show(ctx: Context) -> int:
                                                               date=f"{inv.valid_until.astimezone(tz):%d-%m-%Y}")
         print(f"  {inv.number} v{inv.version}  {rupiah(inv.total)}  {state}")
     for p in order.payments:
-        print(f"  {t('paper.method.' + p.method, lang)}  {rupiah(p.amount)}  {p.status}")
+        print(f"  {t('paper.method.' + p.method, lang)}  {rupiah(p.amount)}"
+              f"  {order_view.payment_status(p.status, lang)}")
     if order.receipt:
         print(f"  {order.receipt.number}  {rupiah(order.receipt.amount)}  {order.receipt.terbilang}")
     if order.medium:

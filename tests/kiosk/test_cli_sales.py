@@ -72,11 +72,46 @@ def test_order_show_tells_the_whole_story(env, capsys):
     for expected in ("1 dataset, 2.500.000 byte", "[x] Abstraksi penggunaan data",
                      "[x] SPPD bertanda tangan dan bermeterai", "[x] Contoh data mikro", "Media: Flashdisk",
                      "Perbaikan dapat diminta s.d.", "Perbaikan diminta: variabel kurang", "Riwayat pesanan",
-                     "SPPD bermeterai diterima", "Produk diserahkan", "Pembayaran diverifikasi bendahara"):
+                     "SPPD bermeterai diterima", "Produk diserahkan", "Pembayaran diverifikasi bendahara",
+                     "Pembayaran tunai Rp50.000", "tunai  Rp50.000  terverifikasi"):
         assert expected in out, expected
+    assert "verified" not in out and "cash" not in out
     code, out, _ = run(capsys, "order", "show", order.number, "--json")
     shown = json.loads(out)
     assert shown["documents"] == {"abstraksi": True, "sppd": True, "sample": True, "prepared": True}
     assert shown["medium"] == "flashdisk" and shown["meterai"] is True and shown["correction_until"]
     assert [c["note"] for c in shown["corrections"]] == ["variabel kurang"]
     assert "Produk diserahkan" in [e["event"] for e in shown["timeline"]]
+
+
+def test_a_recorded_payment_is_listed_for_verification_not_payment(env, capsys):
+    from kiosk import payments, sales
+
+    settings = config.load(env / "config.toml")
+    with _store(env) as store:
+        numbers = []
+        for name in ("Andi", "Beni"):
+            order = sales.create_order(store, settings, None, customer_name=name, segment="perorangan")
+            sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+            sales.agree(store, None, order.id)
+            sales.check_documents(store, None, order.id)
+            sales.issue_invoice(store, settings, None, order.id)
+            numbers.append(order.number)
+        payments.submit_payment(store, None, numbers[1], method="cash", amount=50_000)
+    code, out, _ = run(capsys, "order", "list", "--awaiting-payment")
+    assert code == 0 and numbers[0] in out and numbers[1] not in out
+    code, out, _ = run(capsys, "order", "list", "--awaiting-verification")
+    assert code == 0 and numbers[1] in out and numbers[0] not in out
+    assert "menunggu verifikasi bendahara" in out
+    code, out, _ = run(capsys, "order", "show", numbers[1])
+    assert "(menunggu verifikasi bendahara: tunai Rp50.000)" in out.splitlines()[0]
+    assert "tunai  Rp50.000  menunggu verifikasi" in out
+    code, out, _ = run(capsys, "order", "list", "--awaiting-verification", "--json")
+    assert [o["awaiting_verification"] for o in json.loads(out)] == [True]
+
+
+def test_init_sets_the_city_and_the_treasurer(env, capsys):
+    code, _, _ = run(capsys, "init", "--city", "Sawahlunto", "--treasurer", "Dra. Rina Marlina")
+    office = config.load(env / "config.toml").office
+    assert code == 0 and (office.city, office.treasurer_name) == ("Sawahlunto", "Dra. Rina Marlina")
+    assert office.name == "PST BPS Kota Sawahlunto"  # the rest is kept

@@ -109,6 +109,44 @@ def test_report_agrees_with_hand_computed_figures(store, settings, clock):
     clock.advance(minutes=11)
     later = reports.report(store, settings, admin, day, day)
     assert later["within_standard"] == {"minutes": 10, "count": 2, "uncalled_late": 1, "share": 0.5}
+    # Until now no transfer: each service's tickets are its own.
+    assert later["tickets"]["by_service"]["penjualan"] == {
+        "issued": 2, "transferred_in": 0, "transferred_out": 0, "served": 1, "no_show": 1, "waiting_left": 0,
+        "in_service": 0}
+    # Transfers. Dedi asks for sales (B-003), is called and sent on to consultation; Eko
+    # asks for the library and goes to consultation before being called. Cici
+    # (C-001) is served there; B-003 is being served; A-002 still waits.
+    b3 = _visit(store, settings, clock, "B", "Dedi", "3273010202900004", gender="l")          # 09:41
+    a2 = _visit(store, settings, clock, "A", "Eko", "3273010303900005", gender="l")
+    clock.advance(minutes=1)                                                                   # 09:42
+    assert q.call_next(2, ["B"]).id == b3.id
+    b3c = q.transfer(b3.id, "C")
+    a2c = q.transfer(a2.id, "C")
+    assert q.call(3, "C-001").status == "called"
+    q.start(q.find("C-001").id)
+    clock.advance(minutes=3)                                                                   # 09:45
+    q.finish(q.find("C-001").id)
+    q.call(3, b3c.number)
+    q.start(b3c.id)
+    moved = reports.report(store, settings, admin, day, day)
+    per = moved["tickets"]["by_service"]
+    #                     issued  in  out  served  no-show  waiting  in service
+    assert per == {
+        "konsultasi": dict(zip(reports.SERVICE_FIGURES, (1, 2, 0, 1, 0, 1, 1))),    # C-001; B-003, A-002
+        "penjualan": dict(zip(reports.SERVICE_FIGURES, (3, 0, 1, 1, 1, 0, 0))),     # B-001..3
+        "perpustakaan": dict(zip(reports.SERVICE_FIGURES, (2, 0, 1, 1, 0, 0, 0))),
+    }
+    for figures in per.values():
+        assert (figures["issued"] + figures["transferred_in"] - figures["transferred_out"]
+                == figures["served"] + figures["no_show"] + figures["waiting_left"] + figures["in_service"])
+    assert sum(f["transferred_in"] for f in per.values()) == sum(f["transferred_out"] for f in per.values()) == 2
+    assert {k: moved["tickets"][k] for k in reports.TICKET_FIGURES} == {
+        "issued": 6, "served": 3, "no_show": 1, "waiting_left": 1, "in_service": 1} == {
+        k: sum(f[k] for f in per.values()) for k in reports.TICKET_FIGURES}
+    # Tickets are counted where the visitor first asked, as the visits are (B-002 has no visit).
+    assert moved["visits"]["by_service"] == {"penjualan": 2, "perpustakaan": 2, "konsultasi": 1}
+    assert reports.visits_per_day(store, admin, day, day)[day.isoformat()] == 6
+    assert a2c.number == "A-002" and sum(reports.arrivals_by_hour(store, settings, admin, day).values()) == 6
     # The card comes back the next day: the day's report still says one card was held at
     # closing, the next day's says none.
     clock.advance(days=1)
@@ -164,10 +202,10 @@ def test_report_command_text_json_csv_and_bad_dates(store, settings, clock, tmp_
     code, out, _ = run("report", "day", "--date", "2026-11-23")
     assert code == 0
     assert "Kunjungan (buku tamu): 2" in out
-    assert "median 3.0" in out and "dipanggil dalam 10 menit: 50.0%" in out   # Cici missed it
+    assert "median 3,0" in out and "dipanggil dalam 10 menit: 50,0%" in out   # Cici missed it
     assert "belum dipanggil setelah lewat 10 menit" in out
-    assert "IKM: 75.0 (mutu C), 1 responden" in out
-    assert "u1 Persyaratan pelayanan: 75.0 (C)" in out and "Perpustakaan: 75.0 (C), 1" in out
+    assert "IKM: 75,0 (mutu C), 1 responden" in out
+    assert "u1 Persyaratan pelayanan: 75,0 (C)" in out and "Perpustakaan: 75,0 (C), 1" in out
     code, out, _ = run("--lang", "en", "report", "day", "--date", "2026-11-23")
     assert code == 0 and "Satisfaction index: 75.0 (grade C), 1 respondents" in out
     assert "u1 Service requirements: 75.0 (C)" in out and "Library: 75.0 (C), 1" in out
@@ -180,6 +218,75 @@ def test_report_command_text_json_csv_and_bad_dates(store, settings, clock, tmp_
                 ["range", "--from", "2026-11-30", "--to", "2026-11-01"]):
         code, out, err = run("report", *bad)
         assert code != 0 and out == "" and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_report_text_names_codes_in_the_readers_language_and_scripts_keep_codes(store, settings, clock, tmp_path,
+                                                                                capsys, monkeypatch):
+    from screens.main import main
+
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    q = queue_for(store, settings).as_user(admin)
+    ani = _visit(store, settings, clock, "A", "Ani", "3273014101900001")
+    budi = _visit(store, settings, clock, "B", "Budi", "3273010101900002", gender="l", segment="swasta",
+                  npwp="01.855.081.4-005.000", education="s2", purpose="skripsi")
+    clock.advance(minutes=3, seconds=20)
+    q.call_next(1, ["A"])
+    q.start(ani.id)
+    q.transfer(budi.id, "C")
+    order = sales.create_order(store, settings, admin, customer_name="Andi", segment="perorangan")
+    sales.add_line(store, admin, order.id, product="publikasi-elektronik", measure=10)
+    sales.agree(store, admin, order.id)
+    sales.check_documents(store, admin, order.id, abstraksi=True)
+    order = sales.issue_invoice(store, settings, admin, order.id)
+    payments.submit_payment(store, treasurer, order.id, method="cash", amount=order.invoice.total,
+                            billing_code="820261123000123", ntpn="0A1B2C3D4E5F6G7H")
+    payments.verify_payment(store, treasurer, order.id)
+    payments.issue_receipt(store, settings, treasurer, order.id)
+    monkeypatch.setenv("PST_KIOSK_PIN", "9876")
+    cfg = str(tmp_path / "config.toml")
+
+    def run(*options, lang="id"):
+        code = main(["--config", cfg, "--user", "admin", "--lang", lang, "report", "day", "--date", "2026-11-23",
+                     *options])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        return out
+
+    out = run()
+    for line in ("menurut layanan: Penjualan Produk Statistik 1, Perpustakaan 1",
+                 "menurut segmen: Akademisi / mahasiswa / pelajar 1, Swasta / perusahaan 1",
+                 "menurut tujuan: Skripsi / tesis / disertasi 1, Tugas sekolah / kuliah 1",
+                 "menurut pendidikan: S1 1, S2 1", "menurut jenis kelamin: Laki-laki 1, Perempuan 1",
+                 "Publikasi elektronik (softcopy): Rp50.000", "menurut cara bayar: tunai Rp50.000",
+                 "Konsultasi Statistik: diambil 0, dialihkan masuk 1, keluar 0",
+                 "Penjualan Produk Statistik: diambil 1, dialihkan masuk 0, keluar 1; selesai 0",
+                 "Perpustakaan: diambil 1; selesai 0, tidak hadir 0, menunggu 0, dilayani 1",
+                 "median 3,33, persentil 90 3,33; dipanggil dalam 10 menit: 50,0%"):  # Budi waits on
+        assert line in out, line
+    for code in ("swasta", "akademisi", "skripsi", ": s1", ": p ", "publikasi-elektronik", "cash", "3.33"):
+        assert code not in out, code
+    out = run(lang="en")
+    for line in ("by segment: Academic / student 1, Private / company 1", "by gender: Male 1, Female 1",
+                 "Electronic publication (softcopy): Rp50.000",
+                 "by payment method: cash Rp50.000", "median 3.33", "50.0%",
+                 "Statistical Consultation: taken 0, transferred in 1, out 0"):
+        assert line in out, line
+    data = json.loads(run("--json"))
+    assert data["visits"]["by_segment"] == {"akademisi": 1, "swasta": 1}
+    assert data["sales"]["by_method"] == {"cash": 50_000} and data["waiting_minutes"]["median"] == 3.33
+    rows = list(csv.reader(io.StringIO(run("--csv"))))
+    assert ["sales", "by_product.publikasi-elektronik", "50000"] in rows
+    assert ["waiting_minutes", "median", "3.33"] in rows and ["within_standard", "share", "0.5"] in rows
+    assert ["tickets", "by_service.konsultasi.transferred_in", "1"] in rows
+
+
+def test_numbers_in_the_readers_style():
+    assert reports.decimal(1.12, "id") == "1,12" and reports.decimal(1.12, "en") == "1.12"
+    assert reports.decimal(1234.5, "id") == "1.234,5" and reports.decimal(1234.5, "en") == "1,234.5"
+    assert reports.decimal(87.5, "id", 1) == "87,5" and reports.decimal(None, "id") == "-"
+    assert reports.percent(1.0, "id") == "100,0%" and reports.percent(0.6667, "en") == "66.7%"
+    assert reports.percent(None, "id") == "-"
 
 
 def test_reports_are_for_officers_and_the_admin_once_accounts_exist(store, settings, clock, tmp_path, capsys,

@@ -341,16 +341,34 @@ def test_order_list_filters(store, settings, staff, clock):
     assert sales.count_orders(store) == 2 and sales.count_orders(store, status="draft") == 1
 
 
+def test_a_recorded_payment_awaits_verification_not_payment(store, settings, staff):
+    officer, treasurer = staff
+    waiting = _invoiced(store, settings, officer, name="Andi")
+    paid = _invoiced(store, settings, officer, name="Beni")
+    assert sales.get(store, paid.id).submitted_payment is None
+    order = payments.submit_payment(store, officer, paid.id, method="cash", amount=50_000)
+    assert (order.status, order.submitted_payment.amount) == ("invoiced", 50_000)
+    assert [o.id for o in sales.list_orders(store, awaiting_payment=True)] == [waiting.id]
+    assert [o.id for o in sales.list_orders(store, awaiting_verification=True)] == [paid.id]
+    assert sales.count_orders(store, awaiting_verification=True) == 1
+    assert {o.customer_name: o.awaiting_verification for o in sales.list_orders(store)} == {
+        "Andi": False, "Beni": True}
+    payments.verify_payment(store, treasurer, paid.id, accept=False, reason="uang kurang")
+    assert {o.id for o in sales.list_orders(store, awaiting_payment=True)} == {paid.id, waiting.id}
+    assert sales.list_orders(store, awaiting_verification=True) == []
+
+
 def test_expired_invoices_are_not_awaiting_payment(store, settings, staff, clock):
     officer, treasurer = staff
     unpaid = _invoiced(store, settings, officer, name="Andi")
     paid_in_time = _invoiced(store, settings, officer, name="Beni")
     payments.submit_payment(store, treasurer, paid_in_time.id, method="cash", amount=50_000)
     clock.set(datetime(2026, 12, 23, 23, 0, tzinfo=JAKARTA))  # the last day
-    assert {o.customer_name for o in sales.list_orders(store, expiring_within_days=7)} == {"Andi", "Beni"}
+    assert [o.customer_name for o in sales.list_orders(store, expiring_within_days=7)] == ["Andi"]
     assert sales.list_orders(store, expired=True) == []
     clock.set(datetime(2026, 12, 24, 0, 0, 1, tzinfo=JAKARTA))
-    assert [o.customer_name for o in sales.list_orders(store, awaiting_payment=True)] == ["Beni"]  # to verify
+    assert sales.list_orders(store, awaiting_payment=True) == []
+    assert [o.customer_name for o in sales.list_orders(store, awaiting_verification=True)] == ["Beni"]
     assert sales.list_orders(store, expiring_within_days=7) == []
     assert [o.id for o in sales.list_orders(store, expired=True)] == [unpaid.id]
     assert sales.count_orders(store, expired=True) == 1
@@ -783,6 +801,43 @@ def test_the_treasurer_signs_invoice_and_receipt_and_the_officer_is_named(store,
     signature = [line.strip() for line in invoice[invoice.rindex("Bendahara Penerimaan"):].splitlines()]
     assert signature[-2].startswith("(____") and signature[-1].startswith("- - -")  # then the cut
     assert receipt[receipt.rindex("Bendahara Penerimaan"):].count("Rina") == 1
+
+
+def test_invoice_prints_the_npwp_formatted(store, settings, staff):
+    from kiosk.sales_print import invoice_paper, npwp_text
+    from printers.render import render_text
+    from printers.sales_documents import invoice_document
+
+    officer, _ = staff
+    assert npwp_text("018550814005000") == "01.855.081.4-005.000"
+    assert npwp_text("3273014101900001") == "3273014101900001"  # 16 digits (the NIK): as is
+    assert npwp_text("0185*******5000") == "0185*******5000"  # masked (a restored order): as is
+    for typed, printed in (("01.855.081.4-005.000", "NPWP 01.855.081.4-005.000"),
+                           ("3273014101900001", "NPWP 3273014101900001")):
+        order = sales.create_order(store, settings, officer, customer_name="PT Data Maju", segment="swasta",
+                                   npwp=typed)
+        sales.add_line(store, officer, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, officer, order.id)
+        sales.check_documents(store, officer, order.id)
+        order = sales.issue_invoice(store, settings, officer, order.id)
+        assert printed in render_text(invoice_document(invoice_paper(store, settings, order)))
+
+
+def test_receipt_place_is_the_city_never_the_office_name(store, settings, staff, tmp_path):
+    from kiosk.sales_print import receipt_paper
+    from printers.render import render_text
+    from printers.sales_documents import receipt_document
+    from tests.conftest import write_config
+
+    order = _receipted(store, settings, staff, "publikasi-elektronik", measure=10)
+    assert settings.office.city == ""
+    paper = receipt_paper(store, settings, order)
+    assert paper.place_date == "23-11-2026"
+    assert "PST BPS Kota Sawahlunto, " not in render_text(receipt_document(paper))
+    with_city = write_config(tmp_path / "city.toml", settings.db_path, city="Sawahlunto")
+    paper = receipt_paper(store, with_city, order)
+    assert paper.place_date == "Sawahlunto, 23-11-2026"
+    assert "Sawahlunto, 23-11-2026" in render_text(receipt_document(paper))
 
 
 def test_microdata_cannot_join_an_order_checked_without_the_abstraksi(store, settings, staff):

@@ -3,11 +3,11 @@ receipt, under an officer's and a treasurer's login."""
 
 from textual.widgets import Checkbox, Input, Select
 
-from kiosk import accounts, sales
+from kiosk import accounts, payments, sales
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.store import Store
 from screens.counter_app import CounterApp, CounterScreen
-from screens.forms import FormScreen
+from screens.forms import AskScreen, FormScreen
 from screens.login import LoginScreen
 from screens.orders import OrderScreen, OrdersScreen
 from tests.screens.helpers import GUEST
@@ -46,6 +46,12 @@ async def act(pilot, name, **values):
         if pilot.app.screen is dialog:  # refused: the message is in the dialog
             errors = [str(w.render()) for w in dialog.query(".field-error")]
             raise AssertionError(f"{name} refused: {[e for e in errors if e]}")
+
+
+def shown(app) -> str:
+    """The terminal as the user sees it: the composed lines of the current screen (with the
+    screens under a dialog), cropped to the window."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def actions(pilot):
@@ -96,7 +102,9 @@ async def test_microdata_order_through_the_counter(printer_settings, capture, cl
                   ntpn="0A1B2C3D4E5F6G7H")
         assert "verify" not in actions(pilot)  # an officer cannot verify
         timeline = str(app.screen.query_one("#timeline").render())
-        assert "Invoice INV/1373/2026/0001 v1" in timeline and "Pembayaran billing 120000" in timeline
+        assert "Invoice INV/1373/2026/0001 v1" in timeline and "Pembayaran kode billing Rp120.000" in timeline
+        title = str(app.screen.query_one("#order-title").render())
+        assert "menunggu verifikasi bendahara: kode billing Rp120.000" in title
         await pilot.press("escape")
         await pilot.press("escape")
         await pilot.pause()
@@ -104,8 +112,12 @@ async def test_microdata_order_through_the_counter(printer_settings, capture, cl
         assert isinstance(app.screen, CounterScreen) and app.user.role == "bendahara"
         await pilot.press("o")
         await pilot.pause()
-        await pilot.press("w")  # awaiting payment
+        await pilot.press("w")  # awaiting payment: not this one, it is paid
         await pilot.pause()
+        assert app.screen.query_one("#orders").row_count == 0
+        await pilot.press("v")  # awaiting the treasurer's verification
+        await pilot.pause()
+        assert "Pembayaran menunggu verifikasi bendahara (1)" in str(app.screen.query_one("#orders-title").render())
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, OrderScreen)
@@ -219,6 +231,19 @@ async def test_mismatched_abstract_moves_the_ticket_to_consultation(settings, cl
         await act(pilot, "add_line", product="data-mikro", quantity=1, measure=100)
         await act(pilot, "agree")
         await act(pilot, "check", abstraksi=True, matches=False)
+        ask, form = app.screen, app.screen_stack[-2]
+        assert isinstance(ask, AskScreen) and isinstance(form, FormScreen)
+        assert ("Abstraksi tidak sesuai: pengunjung dialihkan ke layanan Konsultasi. Lanjutkan?"
+                in str(ask.query_one("#question").render()))
+        ask.query_one("#no").press()  # Batal: back to the form as filled, nothing done
+        await pilot.pause()
+        assert app.screen is form and form.query_one("#f-matches").value is False
+        assert "disetujui pelanggan" in str(app.screen_stack[-2].query_one("#order-title").render())
+        form.query_one("#ok").press()
+        await pilot.pause()
+        app.screen.query_one("#yes").press()
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
         assert "konsultasi" in str(app.screen.query_one("#order-title").render())
     with Store(settings.db_path) as store:
         rows = store.rows("SELECT service, status FROM tickets ORDER BY created_at")
@@ -278,12 +303,12 @@ async def test_order_list_filters_by_state_marks_expired_and_says_when_capped(se
         assert "200 dari 201" in title() and table.row_count == 200
         await pilot.press("w")
         await pilot.pause()
-        assert "(1)" in title() and [str(c) for c in table.get_row_at(0)][1] == "Baru"
+        assert "(1)" in title() and [str(c) for c in table.get_row_at(0)][2] == "Baru"
         await pilot.press("x")
         await pilot.pause()
         assert table.row_count == 1 and "kedaluwarsa" in title()
         row = [str(c) for c in table.get_row_at(0)]
-        assert row[1] == "Lama" and row[4].endswith("(kedaluwarsa)")
+        assert row[2] == "Lama" and row[4].endswith("(kedaluwarsa)")
         await pilot.press("s")
         await pilot.pause()
         dialog = app.screen
@@ -292,3 +317,80 @@ async def test_order_list_filters_by_state_marks_expired_and_says_when_capped(se
         dialog.query_one("#ok").press()
         await pilot.pause()
         assert "permintaan (199)" in title() and table.row_count == 199
+
+
+async def test_lines_show_whole_prices_and_titles_at_80x24(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        next(b for b in app.screen.query(".act") if b.name == "add_line").press()
+        await pilot.pause()
+        assert "Pilih…" in shown(app) and "Select" not in shown(app)
+        app.screen.query_one("#cancel").press()
+        await pilot.pause()
+        await act(pilot, "add_line", product="publikasi-elektronik", quantity=1, measure=10,
+                  description="Kota Sawahlunto Dalam Angka 2026")
+        await act(pilot, "add_line", product="publikasi-elektronik", quantity=2, measure=120)
+        screen = shown(app)
+        assert "Rp50.000" in screen and "Rp160.000" in screen and "Harga" in screen
+        words = " ".join(screen.split())
+        assert "Kota Sawahlunto" in words and "Dalam Angka 2026" in words  # wrapped, not cut
+        next(b for b in app.screen.query(".act") if b.name == "agree").press()
+        await pilot.pause()
+        dialog = shown(app)
+        assert "Pelanggan menyetujui tarif dan syarat" in dialog and "Kosongkan jika pesanan berbayar." in dialog
+        assert "Pilih…" in dialog
+    with Store(settings.db_path) as store:
+        assert [line.amount for line in sales.get(store, order.id).lines] == [50_000, 160_000]
+
+
+async def test_check_asks_for_the_request_letter_only_on_a_rp0_order(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        paid = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        free = sales.create_order(store, settings, None, customer_name="Dinas Kominfo", segment="pemerintah")
+        for order, basis in ((paid, None), (free, "pemerintah")):
+            sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+            sales.agree(store, None, order.id, zero_basis=basis)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for order, letter in ((paid, False), (free, True)):
+            app.push_screen(OrderScreen(order.id))
+            await pilot.pause()
+            next(b for b in app.screen.query(".act") if b.name == "check").press()
+            await pilot.pause()
+            assert ("Surat permohonan diterima" in shown(app)) is letter
+            assert not app.screen.query("#f-matches")  # a publication needs no abstraksi
+            if letter:
+                app.screen.query_one("#f-request_letter").value = True
+            app.screen.query_one("#ok").press()
+            await pilot.pause()
+            assert "dokumen diperiksa" in str(app.screen.query_one("#order-title").render())
+            await pilot.press("escape")
+            await pilot.pause()
+
+
+async def test_a_recorded_payment_reads_awaiting_verification(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="publikasi-elektronik", quantity=2, measure=120)
+        sales.agree(store, None, order.id)
+        sales.check_documents(store, None, order.id)
+        sales.issue_invoice(store, settings, None, order.id)
+        payments.submit_payment(store, None, order.id, method="cash", amount=160_000)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        row = [str(c) for c in app.screen.query_one("#orders").get_row_at(0)]
+        assert row[1:4] == ["Rp160.000", "Andi", "menunggu verifikasi bendahara"]
+        await pilot.press("enter")
+        await pilot.pause()
+        title = str(app.screen.query_one("#order-title").render())
+        assert "menunggu verifikasi bendahara: tunai Rp160.000" in title and "menunggu pembayaran" not in title
+        timeline = " ".join(str(app.screen.query_one("#timeline").render()).split())
+        assert "Pembayaran tunai Rp160.000" in timeline and "cash" not in timeline
