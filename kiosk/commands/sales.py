@@ -6,7 +6,7 @@ import sys
 from typing import Any
 
 from kiosk.commands.common import Context, _out, parse_day
-from kiosk.errors import FieldInvalid, Invalid, NotFound
+from kiosk.errors import FieldInvalid, Invalid
 from kiosk.i18n import t
 
 
@@ -148,46 +148,52 @@ def cmd_report(ctx: Context) -> int:
 
 
 def _print_report(ctx: Context, data: dict[str, Any]) -> None:
+    """The report as a reader reads it: names instead of codes, the reader's decimals."""
+    from kiosk import reports
     from kiosk.money import rupiah
+    from kiosk.survey import element_name
 
     lang = ctx.lang
+    name = reports.namer(ctx.store, lang)
+
+    def num(value: float | None) -> str:
+        return reports.decimal(value, lang)
+
     p = data["period"]
     print(t("report.title", lang, start=p["from"], end=p["to"], office=data["office"]))
     v = data["visits"]
     print(t("report.visits", lang, total=v["total"]))
-    for group in ("by_service", "by_segment", "by_purpose", "by_education", "by_gender"):
-        items = ", ".join(f"{k} {n}" for k, n in v[group].items()) or "-"
-        print(f"  {t('report.' + group, lang)}: {items}")
+    for group in reports.VISIT_GROUPS:
+        items = ", ".join(f"{name(group, k)} {n}" for k, n in v[f"by_{group}"].items()) or "-"
+        print(f"  {t(f'report.by_{group}', lang)}: {items}")
     tk = data["tickets"]
-    print(t("report.tickets", lang, issued=tk["issued"], served=tk["served"], no_show=tk["no_show"]))
+    print(t("report.tickets", lang, **{k: tk[k] for k in reports.TICKET_FIGURES}))
+    for service, figures in tk["by_service"].items():  # issued + in - out = the rest
+        moved = t("report.transfers", lang, **figures) if figures["transferred_in"] or figures["transferred_out"] else ""
+        print(t("report.tickets_service", lang, service=name("service", service), transfers=moved, **figures))
     w, sv, ws = data["waiting_minutes"], data["service_minutes"], data["within_standard"]
-    print(t("report.waiting", lang, median=w["median"] if w["median"] is not None else "-",
-            p90=w["p90"] if w["p90"] is not None else "-",
-            share=f"{ws['share'] * 100:.1f}%" if ws["share"] is not None else "-", minutes=ws["minutes"]))
+    print(t("report.waiting", lang, median=num(w["median"]), p90=num(w["p90"]),
+            share=reports.percent(ws["share"], lang), minutes=ws["minutes"]))
     if ws.get("uncalled_late"):
         print(t("report.uncalled_late", lang, minutes=ws["minutes"], count=ws["uncalled_late"]))
-    print(t("report.service", lang, median=sv["median"] if sv["median"] is not None else "-",
-            p90=sv["p90"] if sv["p90"] is not None else "-"))
+    print(t("report.service", lang, median=num(sv["median"]), p90=num(sv["p90"])))
     print(t("report.lockers", lang, count=data["lockers_open"]))
     s = data["sales"]
     print(t("report.sales", lang, receipts=s["receipts"], total=rupiah(s["receipts_total"]),
             zero=s["zero_tariff_delivered"]))
-    for k, amount in {**s["by_product"], **s["by_method"]}.items():
-        print(f"  {k}: {rupiah(amount)}")
+    if s["by_product"]:
+        print(f"  {t('report.by_product', lang)}:")
+        for k, amount in s["by_product"].items():
+            print(f"    {name('product', k)}: {rupiah(amount)}")
+    if s["by_method"]:
+        items = ", ".join(f"{name('method', k)} {rupiah(amount)}" for k, amount in s["by_method"].items())
+        print(f"  {t('report.by_method', lang)}: {items}")
     ikm = data["ikm"]
-    print(t("report.ikm", lang, ikm=ikm["ikm"] if ikm["ikm"] is not None else "-",
-            grade=ikm["grade"] or "-", n=ikm["respondents"]))
+    print(t("report.ikm", lang, ikm=num(ikm["ikm"]), grade=ikm["grade"] or "-", n=ikm["respondents"]))
     if ikm["respondents"]:
-        from kiosk.services import by_code
-        from kiosk.survey import element_name
-
         print(t("report.ikm_elements", lang))
         for code, value in ikm["element_index"].items():
-            print(f"    {code} {element_name(code, lang)}: {value} ({ikm['element_grade'][code]})")
+            print(f"    {code} {element_name(code, lang)}: {num(value)} ({ikm['element_grade'][code]})")
         print(t("report.ikm_services", lang))
         for service, per in data["ikm_by_service"].items():
-            try:
-                name = by_code(service).name(lang)
-            except NotFound:  # a service since removed from data/services.toml
-                name = service
-            print(f"    {name}: {per['ikm']} ({per['grade']}), {per['respondents']}")
+            print(f"    {name('service', service)}: {num(per['ikm'])} ({per['grade']}), {per['respondents']}")
