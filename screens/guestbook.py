@@ -10,7 +10,7 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from kiosk import identity
@@ -20,7 +20,7 @@ from kiosk.services import by_code
 from kiosk.tickets import issue_ticket
 from screens.base import friendly_error
 
-from screens.kiosk_app import LocalizedScreen, TicketScreen
+from screens.kiosk_app import FlowScroll, LocalizedScreen, TicketScreen
 
 
 def _options(kind: str, lang: str) -> list[tuple[str, str]]:
@@ -137,11 +137,12 @@ class GuestFormScreen(FlowScreen):
     def __init__(self, service: str, priority: bool, prefill: dict[str, str]) -> None:
         super().__init__(service, priority)
         self.prefill = prefill
+        self._flagged: set[str] = set()  # fields showing an error now
 
     def compose(self) -> ComposeResult:
         app = self.pst
         pre = self.prefill
-        with VerticalScroll(classes="flow form"):
+        with FlowScroll(classes="flow form"):
             yield self.service_title()
             yield Static(app.t("guest.form_intro"), classes="flow-text")
             for field in FIELDS:
@@ -172,6 +173,7 @@ class GuestFormScreen(FlowScreen):
                              ("npwp", identity.npwp_required(str(segment)) if segment else False)):
             for node in (f"#{field}", f"#label-{field}", f"#err-{field}"):
                 self.query_one(node).display = shown
+        self._recheck()  # after the fields shown changed: a hidden NPWP is no longer wrong
 
     def values(self) -> dict[str, Any]:
         raw: dict[str, Any] = {}
@@ -195,9 +197,8 @@ class GuestFormScreen(FlowScreen):
         else:
             self._next()
 
-    @on(Button.Pressed, "#next")
-    def _next(self) -> None:
-        raw = self.values()
+    @staticmethod
+    def _check(raw: dict[str, Any]) -> tuple[dict[str, FieldInvalid], GuestData | None]:
         errors: dict[str, FieldInvalid] = {}
         guest: GuestData | None = None
         try:
@@ -206,10 +207,30 @@ class GuestFormScreen(FlowScreen):
             errors.update(exc.errors)
         if not raw.get("purpose"):
             errors["purpose"] = FieldInvalid("invalid.choice")
+        return errors, guest
+
+    def _show_error(self, field: str, err: FieldInvalid | None) -> None:
+        self.query_one(f"#err-{field}", Static).update(self.pst.t(err.key, **err.params) if err else "")
+        if err:
+            self._flagged.add(field)
+        else:
+            self._flagged.discard(field)
+
+    @on(Input.Changed)
+    def _recheck(self) -> None:
+        """A field in error is checked again as it changes (an ID type or segment changes
+        others): its message goes as soon as it is right. Untouched fields stay quiet."""
+        if self._flagged:
+            errors, _ = self._check(self.values())
+            for field in list(self._flagged):
+                self._show_error(field, errors.get(field))
+
+    @on(Button.Pressed, "#next")
+    def _next(self) -> None:
+        raw = self.values()
+        errors, guest = self._check(raw)
         for field in FIELDS:
-            err = errors.get(field)
-            self.query_one(f"#err-{field}", Static).update(
-                self.pst.t(err.key, **err.params) if err else "")
+            self._show_error(field, errors.get(field))
         if errors:
             first = next(f for f in FIELDS if f in errors)
             self.query_one(f"#{first}").focus()
@@ -226,6 +247,8 @@ class GuestFormScreen(FlowScreen):
 class ConsentScreen(FlowScreen):
     """The privacy notice (UU 27/2022) before anything is saved."""
 
+    AUTO_FOCUS = ""  # focused in on_mount, without scrolling the notice away
+
     def __init__(self, service: str, priority: bool, *, purpose: str,
                  guest: GuestData | None = None, guest_id: str | None = None) -> None:
         super().__init__(service, priority)
@@ -237,7 +260,7 @@ class ConsentScreen(FlowScreen):
         app = self.pst
         office = app.settings.office
         contact = office.email or office.phone or office.name
-        with VerticalScroll(classes="flow"):
+        with FlowScroll(classes="flow"):
             yield self.service_title()
             yield Static(app.t("privacy.title"), classes="flow-big")
             yield Static(app.t("privacy.notice", office=office.name, contact=contact,
@@ -246,6 +269,11 @@ class ConsentScreen(FlowScreen):
             with Horizontal(classes="flow-buttons"):
                 yield Button(app.t("privacy.agree"), id="agree", variant="primary")
                 yield Button(app.t("privacy.disagree"), id="disagree")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # Enter agrees at once; the notice stays scrolled to its start, to be read first.
+        self.set_focus(self.query_one("#agree", Button), scroll_visible=False)
 
     @on(Button.Pressed, "#agree")
     def _agree(self) -> None:

@@ -1,7 +1,9 @@
 """The visitor kiosk: choose a service, take a ticket, see it big, go back when idle.
 
 Visitors cannot quit it: Ctrl+C and Ctrl+Q do nothing, the command palette is off. Staff
-leave with F10 and the staff exit code from the configuration (DESIGN.md, README).
+leave with F10 and the staff exit code from the configuration (DESIGN.md, README). With a
+keyboard: service letters, P priority, L language on the start screen; Tab between fields
+and buttons; Esc one step back on every visitor screen.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Center, Grid, Horizontal, Vertical
+from textual.containers import Center, Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
 
@@ -27,11 +29,22 @@ ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseSc
             events.MouseScrollLeft, events.MouseScrollRight)
 
 
+class FlowScroll(VerticalScroll, can_focus=False):
+    """A scrolling column that never takes focus itself: Tab and Shift+Tab go between the
+    fields and buttons only, and the arrows and PgUp/PgDn still scroll it from them."""
+
+
 class LocalizedScreen(Screen[None]):
-    """A screen that rebuilds itself when the language changes."""
+    """A screen that rebuilds itself when the language changes; Esc goes one step back."""
+
+    BINDINGS = [Binding("escape", "back", show=False)]
 
     idle_seconds: ClassVar[int | None] = None  # None: use the kiosk's idle setting
     _lang_shown = ""
+
+    def action_back(self) -> None:
+        """One step back in the visitor's flow (the start screen stays: nothing to quit)."""
+        self.dismiss()
 
     @property
     def pst(self) -> KioskApp:
@@ -76,6 +89,9 @@ class HomeScreen(LocalizedScreen):
 
         self.pst.push_screen(RatingStartScreen())
 
+    def action_back(self) -> None:
+        """Esc on the start screen does nothing: visitors cannot leave the kiosk."""
+
     @on(Button.Pressed, "#lang")
     def _switch_language(self) -> None:
         self.pst.lang = "en" if self.pst.lang == "id" else "id"
@@ -95,6 +111,9 @@ class HomeScreen(LocalizedScreen):
             event.stop()
             box = self.query_one("#priority", Checkbox)
             box.value = not box.value
+        elif letter == "L":
+            event.stop()
+            self._switch_language()
 
     def take(self, code: str) -> None:
         """Every visit starts at the guestbook (seeds 000, 004); the ticket comes after it."""
@@ -108,7 +127,7 @@ class HomeScreen(LocalizedScreen):
 class TicketScreen(LocalizedScreen):
     """The ticket, large, with how many are ahead and whether it printed."""
 
-    BINDINGS = [Binding("enter,escape,space", "done", show=False)]
+    BINDINGS = [Binding("enter,space", "done", show=False)]
 
     def __init__(self, issued: IssuedTicket) -> None:
         super().__init__()
@@ -158,6 +177,9 @@ class TicketScreen(LocalizedScreen):
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:
         self.dismiss()
+
+    def action_back(self) -> None:
+        self.action_done()
 
 
 class StaffExitScreen(ModalScreen[bool]):

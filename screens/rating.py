@@ -1,20 +1,21 @@
 """The satisfaction survey at the kiosk: find the finished visit by ticket number or QR,
-score the nine SKM elements with big 1-4 buttons, an optional comment, the office's
-complaint channels; one rating per visit."""
+score the nine SKM elements with big 1-4 buttons (or the keys 1-4: they score the element
+in focus, or the first one not yet scored, and move on to the next), an optional comment,
+the office's complaint channels; one rating per visit."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from kiosk import survey
 from kiosk.errors import DomainError, Invalid
 from screens.base import friendly_error
-from screens.kiosk_app import LocalizedScreen
+from screens.kiosk_app import FlowScroll, LocalizedScreen
 
 if TYPE_CHECKING:
     from screens.kiosk_app import KioskApp
@@ -61,10 +62,10 @@ class RatingScreen(LocalizedScreen):
     def compose(self) -> ComposeResult:
         app: KioskApp = self.pst
         scale = survey.definition()["scale"]
-        with VerticalScroll(classes="flow"):
+        with FlowScroll(classes="flow"):
             yield Static(app.t("rating.for", number=self.rateable.number), classes="flow-title")
             for code in survey.ELEMENTS:
-                yield Label(survey.element_name(code, app.lang), classes="element")
+                yield Label(survey.element_name(code, app.lang), id=f"label-{code}", classes="element")
                 with Horizontal(classes="scores"):
                     for item in scale:
                         yield Button(f"{item['value']} {item['en'] if app.lang == 'en' else item['id']}",
@@ -80,15 +81,48 @@ class RatingScreen(LocalizedScreen):
                 yield Button(app.t("rating.send"), id="send", variant="primary")
                 yield Button(app.t("guest.cancel"), id="cancel")
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(f"#{survey.ELEMENTS[0]}-1", Button).focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The element the keys 1-4 score is marked."""
+        code = event.widget.id.split("-")[0] if event.widget.has_class("score") else None
+        for label in self.query(".element"):
+            label.set_class(label.id == f"label-{code}", "-current")
+
     @on(Button.Pressed, ".score")
     def _score(self, event: Button.Pressed) -> None:
         code, value = event.button.id.split("-")
-        self.scores[code] = int(value)
+        self.choose(code, int(value))
+
+    def choose(self, code: str, value: int) -> None:
+        self.scores[code] = value
         for button in self.query(".score"):
             if button.id.startswith(f"{code}-"):
-                button.set_class(button.id == event.button.id, "-chosen")
+                button.set_class(button.id == f"{code}-{value}", "-chosen")
         self.query_one(f"#err-{code}", Static).update("")
 
+    def on_key(self, event: events.Key) -> None:
+        """1-4 score the element in focus (else the first unscored) and go to the next."""
+        values = {str(item["value"]) for item in survey.definition()["scale"]}
+        if isinstance(self.focused, Input) or event.character not in values:
+            return
+        focused = self.focused
+        if focused is not None and focused.has_class("score"):
+            code = focused.id.split("-")[0]
+        else:
+            code = next((c for c in survey.ELEMENTS if c not in self.scores), None)
+            if code is None:
+                return
+        event.stop()
+        self.choose(code, int(event.character))
+        later = survey.ELEMENTS[survey.ELEMENTS.index(code) + 1:]
+        target = (self.query_one(f"#{later[0]}-{self.scores.get(later[0], 1)}", Button) if later
+                  else self.query_one("#comment", Input))
+        target.focus()
+
+    @on(Input.Submitted, "#comment")
     @on(Button.Pressed, "#send")
     def _send(self) -> None:
         app = self.pst

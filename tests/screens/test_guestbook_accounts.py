@@ -259,3 +259,36 @@ async def test_the_idle_lock_hides_the_visitor_behind_it(settings, clock):
         assert isinstance(app.screen, LockScreen)
         assert app.screen.styles.background.a == 1
         assert "Aminah" not in app.export_screenshot()
+
+
+async def test_a_corrected_field_loses_its_error_before_next(settings, clock):
+    """An error goes as soon as its field is right (or the field is no longer asked for);
+    a field still wrong keeps its message; fields not yet checked stay quiet."""
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-penjualan")
+        await click(pilot, "#new")
+        await fill_form(pilot, {**GUEST, "email": "siti@", "phone": "12", "segment": "swasta"})
+        await click(pilot, "#next")
+        screen = app.screen
+
+        def error(field):
+            return str(screen.query_one(f"#err-{field}").render())
+
+        assert error("email") and error("phone") and error("npwp")
+        await fill_form(pilot, {"email": "siti@example"})  # better, not right yet
+        assert error("email") == "Alamat email tidak valid"
+        await fill_form(pilot, {"email": "siti@example.com"})
+        assert error("email") == "" and "telepon tidak valid" in error("phone")
+        screen.query_one("#phone").focus()
+        await pilot.press(*"3456789")  # typed on: 123456789 is still no number
+        assert "telepon tidak valid" in error("phone")
+        await fill_form(pilot, {"phone": "0812 3456 7890"})
+        assert error("phone") == ""
+        await fill_form(pilot, {"segment": "akademisi"})  # NPWP no longer asked for
+        assert error("npwp") == ""
+        await fill_form(pilot, {"name": ""})  # emptied after the check: quiet until Next
+        assert error("name") == ""
+        await fill_form(pilot, {"name": "Siti Aminah"})
+        await click(pilot, "#next")
+        assert type(app.screen).__name__ == "ConsentScreen"

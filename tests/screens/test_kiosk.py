@@ -316,3 +316,115 @@ async def test_a_returning_guest_can_go_back_from_is_this_you(settings, clock):
         assert isinstance(app.screen, ConfirmScreen)
         await click(pilot, "#back")  # not me after all, or a typo: back to the lookup
         assert isinstance(app.screen, IdentifyScreen)
+
+
+async def test_a_keyboard_visitor_goes_forward_and_back(settings, clock):
+    """At 80x24 with a keyboard only: L switches the language, Esc goes one step back on
+    every screen (never out of the kiosk), Shift+Tab never lands on an invisible
+    container, Enter agrees on the privacy notice, which is read from its start."""
+    from textual.containers import ScrollableContainer
+
+    from screens.guestbook import ConsentScreen
+    from screens.kiosk_app import TicketScreen
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert "L English" in str(app.screen.query_one("#hint").render())
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.lang == "en" and "L Bahasa Indonesia" in str(app.screen.query_one("#hint").render())
+        await pilot.press("l", "escape")
+        await pilot.pause()
+        assert app.lang == "id" and isinstance(app.screen, HomeScreen) and app.is_running
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, IdentifyScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("b", "tab", "tab", "enter")  # lookup -> Cari -> Pengunjung baru
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, GuestFormScreen) and app.focused.id == "name"
+        await pilot.press("shift+tab")
+        assert not isinstance(app.focused, ScrollableContainer) and app.focused.id == "cancel"
+        await pilot.press("tab")
+        assert app.focused.id == "name"
+        form.query_one("#id_type").focus()
+        await pilot.press("enter")  # the list opens; Esc closes it and stays on the form
+        await pilot.pause()
+        assert form.query_one("#id_type").expanded
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is form and not form.query_one("#id_type").expanded
+        await fill_form(pilot, GUEST)
+        form.query_one("#next").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        consent = app.screen
+        assert isinstance(consent, ConsentScreen)
+        assert app.focused.id == "agree"
+        assert consent.query_one(".flow").scroll_y == 0  # the notice from its start
+        await pilot.press("escape")  # back to the form, as filled
+        await pilot.pause()
+        assert app.screen is form and form.query_one("#name").value == "Siti Aminah"
+        form.query_one("#next").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # agree
+        await pilot.pause()
+        assert isinstance(app.screen, TicketScreen) and app.screen.query_one("#number").value == "B-001"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    with Store(settings.db_path) as store:
+        assert store.row("SELECT name FROM guests")["name"] == "Siti Aminah"
+
+
+async def test_rating_with_the_keys_1_to_4(settings, clock):
+    from kiosk.tickets import queue_for
+    from screens.rating import RatingScreen, RatingStartScreen
+
+    with Store(settings.db_path, clock=clock) as store:
+        q = queue_for(store, settings)
+        t = q.take("A")
+        q.call_next(1)
+        q.start(t.id)
+        q.finish(t.id)
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await click(pilot, "#rate")
+        assert isinstance(app.screen, RatingStartScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await click(pilot, "#rate")
+        await pilot.press(*"A-001", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RatingScreen)
+        await pilot.press("escape")  # one step back: the number is still there
+        await pilot.pause()
+        assert isinstance(app.screen, RatingStartScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RatingScreen) and app.focused.id == "u1-1"
+        assert screen.query_one("#label-u1").has_class("-current")
+        await pilot.press("4", "4", "2")
+        assert screen.scores == {"u1": 4, "u2": 4, "u3": 2} and app.focused.id == "u4-1"
+        assert screen.query_one("#label-u4").has_class("-current")
+        assert screen.query_one("#u3-2").has_class("-chosen")
+        screen.query_one("#u2-4").focus()  # back up to change one
+        await pilot.press("3")
+        assert screen.scores["u2"] == 3 and app.focused.id == "u3-2"  # on to the next, as chosen
+        screen.query_one("#send").focus()
+        await pilot.press(*"444444")  # not on an element: the first unscored ones
+        assert app.focused.id == "comment" and len(screen.scores) == 9
+        await pilot.press("1", "0")  # digits in the comment are text
+        assert screen.query_one("#comment").value == "10" and screen.scores["u9"] == 4
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+    with Store(settings.db_path) as store:
+        row = store.row("SELECT u1, u2, u3, u4, u9, comment FROM ratings")
+    assert row == {"u1": 4, "u2": 3, "u3": 2, "u4": 4, "u9": 4, "comment": "10"}
