@@ -15,7 +15,7 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from stdnum.exceptions import InvalidComponent, ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 from stdnum.id import nik as stdnum_nik
 from stdnum.id import npwp as stdnum_npwp
 
@@ -178,7 +178,9 @@ def phone(text: str | None, region: str = "ID") -> str:
 
 def npwp(text: str | None) -> str:
     """NPWP, legacy 15 digits or the 16 digits used since 2024 (a NIK, or 0 + the legacy
-    15), stored compact. The all-zero placeholder some forms use is refused."""
+    15), stored compact. The all-zero placeholder some forms use is refused. A wrong count
+    of digits (``invalid.npwp_length``, with the count) and a check digit that does not
+    match (``invalid.npwp_check``) are told apart, so nobody counts digits that are there."""
     value = _clean(text)
     if not value:
         raise FieldInvalid("invalid.required")
@@ -186,18 +188,23 @@ def npwp(text: str | None) -> str:
         compact = stdnum_npwp.compact(value)
     except ValidationError as exc:
         raise FieldInvalid("invalid.npwp") from exc
-    if not compact.isascii():  # '²' and other non-ASCII digits pass isdigit(), not int()
+    # '²' and other non-ASCII digits pass isdigit(), not int()
+    if not compact.isascii() or not compact.isdigit():
         raise FieldInvalid("invalid.npwp")
-    if len(compact) == 16 and compact.isdigit() and not compact.startswith("0"):
+    if len(compact) not in (15, 16):
+        raise FieldInvalid("invalid.npwp_length", count=len(compact))
+    if len(compact) == 16 and not compact.startswith("0"):
         try:
             return nik(compact)  # the same (lenient) NIK rules as the ID field
         except FieldInvalid as exc:
             raise FieldInvalid("invalid.npwp") from exc
     serial = compact[1:10] if len(compact) == 16 else compact[:9]
-    if serial.isdigit() and int(serial) == 0:
+    if int(serial) == 0:
         raise FieldInvalid("invalid.npwp")
     try:
         return stdnum_npwp.validate(compact)
+    except InvalidChecksum as exc:
+        raise FieldInvalid("invalid.npwp_check") from exc
     except ValidationError as exc:
         raise FieldInvalid("invalid.npwp") from exc
 

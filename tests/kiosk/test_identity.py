@@ -161,3 +161,17 @@ def test_invalid_institution_has_its_own_message(text):
     with pytest.raises(Invalid) as err:
         validate_guest({**GOOD, "institution": text})
     assert err.value.field_messages("en")["institution"].startswith("Institution name")
+
+
+@pytest.mark.parametrize("text, key, params", [
+    ("01.234.567.8-901.000", "invalid.npwp_check", {}),     # 15 digits, check digit wrong
+    ("0012345678901000", "invalid.npwp_check", {}),         # the same in the 16-digit form
+    ("01.855.081.4-005.00", "invalid.npwp_length", {"count": 14}),
+    ("01.855.081.4-005.00000", "invalid.npwp_length", {"count": 17}),
+    ("01.855.O81.4-005.000", "invalid.npwp", {}),           # a letter O for a zero
+])
+def test_npwp_says_what_is_wrong(text, key, params):
+    """A wrong length and a check digit that does not match are different mistakes."""
+    with pytest.raises(FieldInvalid) as caught:
+        identity.npwp(text)
+    assert (caught.value.key, caught.value.params) == (key, params)

@@ -292,3 +292,18 @@ async def test_a_corrected_field_loses_its_error_before_next(settings, clock):
         await fill_form(pilot, {"name": "Siti Aminah"})
         await click(pilot, "#next")
         assert type(app.screen).__name__ == "ConsentScreen"
+
+
+async def test_the_npwp_message_says_what_to_check(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-penjualan")
+        await click(pilot, "#new")
+        await fill_form(pilot, {**GUEST, "segment": "swasta", "npwp": "01.234.567.8-901.000"})
+        await click(pilot, "#next")
+        error = app.screen.query_one("#err-npwp")
+        assert "angka kontrolnya tidak cocok, periksa kembali" in str(error.render())
+        await fill_form(pilot, {"npwp": "01.855.081.4-005.00"})  # one digit short
+        assert "harus 15 atau 16 angka, terisi 14" in str(error.render())
+        await fill_form(pilot, {"npwp": "01.855.081.4-005.000"})
+        assert str(error.render()) == ""
