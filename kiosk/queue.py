@@ -307,6 +307,16 @@ class Queue:
             " AND day = ? ORDER BY last_called_at", (self.today().isoformat(),))
         return {r["counter"]: Ticket.from_row(r) for r in rows}
 
+    def last_by_counter(self) -> dict[int, Ticket]:
+        """Today's ticket each counter called last, whatever its status now: the board keeps
+        a finished one (dimmed) until that counter calls again."""
+        rows = self.store.rows(
+            "SELECT * FROM tickets WHERE id IN (SELECT id FROM ("
+            " SELECT id, ROW_NUMBER() OVER (PARTITION BY counter ORDER BY last_called_at DESC) AS nth"
+            " FROM tickets WHERE day = ? AND counter IS NOT NULL AND last_called_at IS NOT NULL)"
+            " WHERE nth = 1)", (self.today().isoformat(),))
+        return {r["counter"]: Ticket.from_row(r) for r in rows}
+
     def active(self, counter: int) -> Ticket | None:
         """Today's ticket called to or being served at ``counter``."""
         row = self.store.row(

@@ -1,4 +1,5 @@
-"""The waiting-room board: the last call per counter in large digits, the latest calls,
+"""The waiting-room board: the last call per counter in large digits (dimmed, with
+"selesai", once that ticket is done, until the counter calls again), the latest calls,
 waiting counts per service and a clock. Calls from any process show within a second."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Digits, Static
 
 from kiosk.announce import announcement, speak
-from kiosk.queue import Ticket
+from kiosk.queue import ACTIVE, Ticket
 from kiosk.services import all_services, by_code
 from screens.base import PstApp
 
@@ -20,7 +21,8 @@ FLASH_SECONDS = 6
 
 
 class CounterPanel(Vertical):
-    """One counter: its name and the number it called last."""
+    """One counter: its name and the number it called last; ``-ended`` once that ticket is
+    no longer at the counter (done, no-show, transferred)."""
 
     def __init__(self, counter: int, label: str) -> None:
         super().__init__(id=f"counter-{counter}", classes="counter")
@@ -32,9 +34,10 @@ class CounterPanel(Vertical):
         yield Digits("---", classes="counter-number")
         yield Static("", classes="counter-service")
 
-    def show(self, ticket: Ticket | None, service_name: str) -> None:
+    def show(self, ticket: Ticket | None, caption: str) -> None:
         self.query_one(Digits).update(ticket.number if ticket else "---")
-        self.query_one(".counter-service", Static).update(service_name)
+        self.query_one(".counter-service", Static).update(caption)
+        self.set_class(ticket is not None and ticket.status not in ACTIVE, "-ended")
 
 
 class DisplayApp(PstApp):
@@ -83,10 +86,16 @@ class DisplayApp(PstApp):
 
     def refresh_board(self) -> None:
         calls = self.queue.last_calls(limit=max(8, self.settings.office.counters * 2))
-        shown = self.queue.active_by_counter()  # every counter, however long ago it called
+        shown = self.queue.last_by_counter()  # every counter, however long ago it called
         for panel in self.query(CounterPanel):
             ticket = shown.get(panel.counter)
-            panel.show(ticket, by_code(ticket.service).name(self.lang) if ticket else "")
+            if ticket is None:
+                caption = ""
+            elif ticket.status in ACTIVE:
+                caption = by_code(ticket.service).name(self.lang)
+            else:  # done, no-show or transferred: the last number stays, with what became of it
+                caption = self.t(f"status.{ticket.status}")
+            panel.show(ticket, caption)
         latest_lines = [
             self.t("display.call_line", number=t.number, counter=t.counter) for t in calls[:6]
             if t.counter]

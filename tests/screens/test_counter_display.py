@@ -506,3 +506,53 @@ async def test_the_officer_at_the_desk_shows_from_login_on(settings, clock):
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen) and "Admin" not in app.title
+
+
+def centred(panel):
+    """The big digits sit in the middle of their box: as much room left as right."""
+    from textual.widgets import Digits
+
+    digits = panel.query_one(Digits)
+    lines = [digits.render_line(y).text for y in range(digits.size.height)]
+    drawn = [line for line in lines if line.strip()]
+    left = min(len(line) - len(line.lstrip()) for line in drawn)
+    right = min(len(line) - len(line.rstrip()) for line in drawn)
+    return drawn and abs(left - right) <= 1 and left > 0
+
+
+async def test_display_centres_the_numbers_and_keeps_a_finished_one_dimmed(settings, clock):
+    """A finished ticket stays on its counter's box, dimmed, with "selesai", until that
+    counter calls again; the digits and "---" are centred like the label under them."""
+    seed(settings, clock, "B", "B")
+    app = DisplayApp(settings, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        panel = app.query_one("#counter-1")
+        assert panel.query_one("Digits").value == "---" and centred(panel)
+
+        async def board_shows(number, caption):
+            for _ in range(40):
+                await pilot.pause(0.05)
+                if (panel.query_one("Digits").value == number
+                        and str(panel.query_one(".counter-service").render()) == caption):
+                    return True
+            return False
+
+        with Store(settings.db_path, clock=clock) as store:
+            queue = queue_for(store, settings)
+            first = queue.call_next(1)
+            assert await board_shows("B-001", "Penjualan Produk Statistik")
+            assert centred(panel) and not panel.has_class("-ended") and panel.has_class("-latest")
+            queue.start(first.id)
+            clock.advance(minutes=3)
+            queue.finish(first.id)
+            assert await board_shows("B-001", "selesai")
+            assert panel.has_class("-ended") and panel.has_class("-latest") and centred(panel)
+            caption = panel.query_one(".counter-service").region  # inside the box at 80x24
+            assert caption.height == 1 and caption.bottom < panel.region.bottom
+            queue.call_next(1)
+            assert await board_shows("B-002", "Penjualan Produk Statistik")
+            assert not panel.has_class("-ended")
+            queue.no_show(queue.active(1).id)
+            assert await board_shows("B-002", "tidak hadir")
+        assert app.query_one("#counter-2").query_one("Digits").value == "---"
