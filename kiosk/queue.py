@@ -300,13 +300,6 @@ class Queue:
     def get(self, ticket_id: str) -> Ticket:
         return self._get(ticket_id)
 
-    def active_by_counter(self) -> dict[int, Ticket]:
-        """Today's ticket called to or served at each counter (the latest call per counter)."""
-        rows = self.store.rows(
-            "SELECT * FROM tickets WHERE status IN ('called', 'serving') AND counter IS NOT NULL"
-            " AND day = ? ORDER BY last_called_at", (self.today().isoformat(),))
-        return {r["counter"]: Ticket.from_row(r) for r in rows}
-
     def last_by_counter(self) -> dict[int, Ticket]:
         """Today's ticket each counter called last, whatever its status now: the board keeps
         a finished one (dimmed) until that counter calls again."""
