@@ -1,13 +1,18 @@
 """The day at a glance for officers and the admin: today's figures, arrivals by hour,
-waiting time by hour, and the month's trend, refreshed as the store changes."""
+waiting time by hour, and the month's trend, refreshed as the store changes.
+
+Each tile has its label in the border and one figure a line, and is as tall as its text:
+below 110 columns (``-narrow``) the tiles sit three to a row instead of six, so every
+figure shows at 80x24 as at 120x40."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal
+from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
@@ -20,7 +25,12 @@ if TYPE_CHECKING:
     from screens.counter_app import CounterApp
 
 
+FIGURES = ("visits", "tickets", "waiting", "lockers", "sales", "ikm")
+
+
 class DashboardScreen(Screen[None]):
+    CSS_PATH = "dashboard.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [Binding("escape", "back", "Kembali", id="orders.key.back")]
 
     @property
@@ -29,8 +39,8 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="figures"):
-            for key in ("visits", "tickets", "waiting", "standard", "sales", "ikm"):
+        with Grid(id="figures"):
+            for key in FIGURES:
                 yield Static("", id=f"fig-{key}", classes="figure")
         with Grid(id="charts"):
             yield PlotextPlot(id="arrivals")
@@ -51,39 +61,44 @@ class DashboardScreen(Screen[None]):
             self.notify(exc.message(app.lang), severity="warning")
             self.dismiss()
             return
-        t = app.t
-        waiting = data["waiting_minutes"]
-        share = data["within_standard"]["share"]
-        ikm = data["ikm"]
+        t, lang = app.t, app.lang
+        tickets, waiting, ikm = data["tickets"], data["waiting_minutes"], data["ikm"]
         figures = {
-            "visits": t("dash.visits", n=data["visits"]["total"]),
-            "tickets": t("dash.tickets", issued=data["tickets"]["issued"], served=data["tickets"]["served"],
-                         no_show=data["tickets"]["no_show"]),
-            "waiting": t("dash.waiting", median=waiting["median"] if waiting["median"] is not None else "-",
-                         p90=waiting["p90"] if waiting["p90"] is not None else "-"),
-            "standard": t("dash.standard", share=f"{share * 100:.0f}%" if share is not None else "-",
-                          lockers=data["lockers_open"]),
-            "sales": t("dash.sales", receipts=data["sales"]["receipts"], total=rupiah(data["sales"]["receipts_total"])),
-            "ikm": t("dash.ikm", ikm=ikm["ikm"] if ikm["ikm"] is not None else "-", grade=ikm["grade"] or "-",
+            "visits": str(data["visits"]["total"]),
+            "tickets": t("dash.tickets_lines", issued=tickets["issued"], served=tickets["served"],
+                         no_show=tickets["no_show"]),
+            "waiting": t("dash.waiting_lines", median=reports.decimal(waiting["median"], lang),
+                         p90=reports.decimal(waiting["p90"], lang), minutes=data["within_standard"]["minutes"],
+                         share=reports.percent(data["within_standard"]["share"], lang, 0)),
+            "lockers": t("dash.lockers_lines", lockers=data["lockers_open"]),
+            "sales": t("dash.sales_lines", receipts=data["sales"]["receipts"],
+                       total=rupiah(data["sales"]["receipts_total"])),
+            "ikm": t("dash.ikm_lines", ikm=reports.decimal(ikm["ikm"], lang), grade=ikm["grade"] or "-",
                      n=ikm["respondents"]),
         }
         for key, text in figures.items():
-            self.query_one(f"#fig-{key}", Static).update(text)
+            tile = self.query_one(f"#fig-{key}", Static)
+            tile.border_title = t(f"dash.{key}")
+            tile.update(text)
         arrivals = reports.arrivals_by_hour(app.store, app.settings, app.user, today)
-        self._bar("#arrivals", t("dash.arrivals"), [f"{h:02d}" for h in arrivals], list(arrivals.values()))
+        self._bar("#arrivals", t("dash.arrivals"), [f"{h:02d}" for h in arrivals], list(arrivals.values()), whole=True)
         waits = reports.wait_by_hour(app.store, app.settings, app.user, today)
         self._bar("#waits", t("dash.waits"), [f"{h:02d}" for h in waits], list(waits.values()))
         start, end = reports.month_bounds(today.strftime("%Y-%m"))
-        trend = reports.visits_per_day(app.store, app.user, start, end)
+        trend = list(reports.visits_per_day(app.store, app.user, start, end).values())
         plot = self.query_one("#trend", PlotextPlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title(t("dash.trend", month=today.strftime("%m-%Y")))
-        plt.plot(list(range(1, len(trend) + 1)), list(trend.values()), marker="braille")
+        days = list(range(1, len(trend) + 1))
+        plt.plot(days, trend, marker="braille")
+        ticks = [1, *range(5, len(trend) - 1, 5), len(trend)]  # whole days: 1 5 10 ... 30
+        plt.xticks(ticks, [str(d) for d in ticks])
+        self._yticks(plt, trend, whole=True)
         plot.refresh()
 
-    def _bar(self, selector: str, title: str, labels: list[str], values: list[float]) -> None:
+    def _bar(self, selector: str, title: str, labels: list[str], values: list[float], *, whole: bool = False) -> None:
         plot = self.query_one(selector, PlotextPlot)
         plt = plot.plt
         plt.clear_data()
@@ -91,7 +106,19 @@ class DashboardScreen(Screen[None]):
         plt.title(title)
         if labels:
             plt.bar(labels, values)
+            self._yticks(plt, values, whole=whole)
         plot.refresh()
+
+    def _yticks(self, plt, values: list[float], *, whole: bool) -> None:  # plt: the plot's plotext module
+        """Counts on whole numbers, minutes in the reader's decimals (plotext writes 4.17, 1.5)."""
+        top = max(values, default=0) or 1
+        if whole:
+            step = max(1, math.ceil(top / 4))
+            ticks: list[float] = list(range(0, math.ceil(top / step) * step + 1, step))
+        else:
+            ticks = [round(top * i / 4, 1) for i in range(5)]
+        plt.ylim(0, ticks[-1])
+        plt.yticks(ticks, [reports.decimal(v, self.pst.lang) for v in ticks])
 
     def action_back(self) -> None:
         self.dismiss()

@@ -5,6 +5,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from kiosk.store import Store
 from kiosk.tickets import issue_ticket, queue_for
 from screens.counter_app import CallNumberScreen, ChooseServiceScreen, CounterApp, CounterPickScreen, CounterScreen
@@ -318,31 +320,63 @@ async def test_display_reads_every_call_when_two_counters_call_at_once(settings,
         "Nomor antrian C, nol nol satu, silakan ke loket dua"]
 
 
-async def test_dashboard_shows_the_day(settings, clock):
-    (ticket,) = seed(settings, clock, "B")
-    clock.advance(minutes=12)
+def on_screen(screen, selector):
+    """The text a widget shows where it sits on the screen (cut there if it overflows)."""
+    region = screen.query_one(selector).region
+    strips = screen._compositor.render_strips()
+    return "\n".join(strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom))
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_dashboard_shows_every_figure_of_the_day(settings, clock, size):
+    from kiosk import lockers, survey
+    from kiosk.guestbook import register_visit, validate_guest
+    from screens.dashboard import DashboardScreen
+
+    guest = {"id_type": "ktp", "segment": "akademisi", "gender": "p", "education": "s1"}
+    with Store(settings.db_path, clock=clock) as store:
+        ani, budi, _ = (register_visit(store, settings, service=service, purpose="tugas", consent=True, guest=validate_guest(
+            {**guest, "name": name, "id_number": nik, "email": f"{name.lower()}@example.com"})).issued.ticket
+            for service, name, nik in (("A", "Ani", "3273014101900001"), ("B", "Budi", "3273010101900002"),
+                                       ("C", "Cici", "3273014201900003")))
+    seed(settings, clock, "B", "B")
     with Store(settings.db_path, clock=clock) as store:
         q = queue_for(store, settings)
-        q.call_next(1)
-        q.start(ticket.id)
-        clock.advance(minutes=5)
-        q.finish(ticket.id)
+        clock.advance(minutes=4)                                              # 09:04, Ani waited 4
+        q.call_next(1, ["A"])
+        q.start(ani.id)
+        clock.advance(minutes=8)                                              # 09:12, Budi waited 12
+        q.call_next(2, ["B"])
+        q.start(budi.id)
+        clock.advance(minutes=8)                                              # 09:20
+        q.finish(ani.id)
+        q.finish(budi.id)
+        q.no_show(q.call_next(2, ["B"]).id)                                   # B-002 waited 20
+        for ticket, score in ((ani, 4), (budi, 3)):                           # IKM 87,5 (B)
+            survey.submit(store, q, survey.find_rateable(store, q, ticket.number), dict.fromkeys(survey.ELEMENTS, score))
+        lockers.assign(store, settings, None, id_type="sim", id_number="123456789012", holder_name="Andi")
+    # Called within 10 minutes: Ani only, of 3 called and 2 (Cici, B-003) still uncalled past it.
+    expected = {"visits": ["3"], "tickets": ["diambil 5", "selesai 2", "tidak hadir 1"],
+                "waiting": ["median 12,0", "p90 18,4", "≤10 menit: 20%"], "lockers": ["dititipkan 1"],
+                "sales": ["0 kuitansi", "Rp0"], "ikm": ["87,5 (mutu B)", "2 responden"]}
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.press("d")
         await pilot.pause()
-        from screens.dashboard import DashboardScreen
-
-        assert isinstance(app.screen, DashboardScreen)
-        assert "1\nselesai 1" in str(app.screen.query_one("#fig-tickets").render())
-        assert "median 12.0" in str(app.screen.query_one("#fig-waiting").render())
-        assert "0%" in str(app.screen.query_one("#fig-standard").render())
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        for key, figures in expected.items():
+            shown = on_screen(screen, f"#fig-{key}")
+            for figure in figures:
+                assert figure in shown, (size, key, figure, shown)
+        days = on_screen(screen, "#trend").splitlines()[-1].split()
+        assert days[0] == "1" and days[-1] == "30" and all(d.isdigit() for d in days), days  # not 1.0 8.2 15.5
         seed(settings, clock, "A")  # a new arrival shows without leaving the screen
         for _ in range(20):
             await pilot.pause(0.05)
-            if "Tiket: 2" in str(app.screen.query_one("#fig-tickets").render()):
+            if "diambil 6" in on_screen(screen, "#fig-tickets"):
                 break
-        assert "Tiket: 2" in str(app.screen.query_one("#fig-tickets").render())
+        assert "diambil 6" in on_screen(screen, "#fig-tickets")
 
 
 async def test_the_dashboard_is_for_officers_and_the_admin(settings, clock):
@@ -377,7 +411,7 @@ async def test_the_dashboard_is_for_officers_and_the_admin(settings, clock):
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
-        assert "Tiket: 1" in str(app.screen.query_one("#fig-tickets").render())
+        assert "diambil 1" in str(app.screen.query_one("#fig-tickets").render())
         with Store(settings.db_path, clock=clock) as store:  # the admin disables the account meanwhile
             accounts.disable_user(store, accounts.find(store, "admin"), "budi")
         for _ in range(20):
