@@ -14,13 +14,26 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Opt
 from textual.widgets.option_list import Option
 
 from kiosk import identity, lockers
+from kiosk.accounts import Forbidden
 from kiosk.errors import DomainError
 from kiosk.guestbook import GuestHit, VisitGuest, search_guests
 from kiosk.identity import Invalid
 from screens.base import friendly_error
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from screens.counter_app import CounterApp
+
+
+def refused(app: App, exc: DomainError) -> None:
+    """Show a refused use case; when the account lost access (disabled, role changed,
+    accounts switched on meanwhile), close the locker screens back to the counter."""
+    app.notify(exc.message(app.lang), severity="warning")  # type: ignore[attr-defined]
+    if isinstance(exc, Forbidden):
+        while len(app.screen_stack) > 1 and isinstance(
+                app.screen, (LockerScreen, AssignLockerScreen, ReturnLockerScreen)):
+            app.pop_screen()
 
 
 class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
@@ -72,7 +85,7 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
         try:
             hits = search_guests(app.store, app.user, event.value)
         except DomainError as exc:
-            self.notify(exc.message(app.lang), severity="warning")
+            refused(app, exc)
             return
         self._hits = {h.guest_id: h for h in hits}
         results.add_options([Option(f"{h.name} • {identity.choice_name('id_type', h.id_type, app.lang)}"
@@ -109,6 +122,9 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
             for field, message in exc.field_messages(app.lang).items():
                 self.query_one(f"#err-{field}", Static).update(message)
             return
+        except Forbidden as exc:
+            refused(app, exc)
+            return
         except DomainError as exc:
             self.query_one("#err-locker", Static).update(exc.message(app.lang))
             return
@@ -127,17 +143,17 @@ class ReturnLockerScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
 
-    def __init__(self, locker: lockers.Locker) -> None:
+    def __init__(self, locker: lockers.Locker, full_id: str) -> None:
         super().__init__()
         self.locker = locker
+        self.full_id = full_id  # revealed (and audited) before the dialog is pushed
 
     @property
     def pst(self) -> CounterApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        app, lk = self.pst, self.locker
-        full = lockers.reveal_card(app.store, app.user, lk.id)
+        app, lk, full = self.pst, self.locker, self.full_id
         with Vertical(classes="dialog"):
             yield Label(app.t("lockers.return_title", number=lk.locker_no), classes="title")
             yield Static(lk.holder_name, id="holder")
@@ -151,6 +167,9 @@ class ReturnLockerScreen(ModalScreen[bool]):
     def _confirm(self) -> None:
         try:
             lockers.return_card(self.pst.store, self.pst.user, self.locker.id)
+        except Forbidden as exc:
+            refused(self.app, exc)
+            return
         except Exception as exc:  # noqa: BLE001
             self.notify(friendly_error(self.pst, exc), severity="error")
             self.dismiss(False)
@@ -208,14 +227,21 @@ class LockerScreen(Screen[None]):
         self.query_one("#lockers", DataTable).focus()
 
     def refresh_data(self) -> None:
+        """Re-read the store (after an action, a search, or another connection's commit);
+        a refusal is shown, and a lost access closes the screen."""
         app = self.pst
         query = self.query_one("#search", Input).value
-        if self.closing:
-            rows = lockers.not_returned(app.store, app.settings, app.user, app.queue.today())
-            title = app.t("lockers.closing_title")
-        else:
-            rows = lockers.find_open(app.store, app.user, query)
-            title = app.t("lockers.open_title")
+        try:
+            if self.closing:
+                rows = lockers.not_returned(app.store, app.settings, app.user, app.queue.today())
+                title = app.t("lockers.closing_title")
+            else:
+                rows = lockers.find_open(app.store, app.user, query)
+                title = app.t("lockers.open_title")
+            open_count = len(lockers.open_lockers(app.store, app.user))
+        except DomainError as exc:
+            refused(app, exc)
+            return
         self.query_one("#locker-title", Static).update(title)
         table = self.query_one("#lockers", DataTable)
         table.clear()
@@ -226,7 +252,7 @@ class LockerScreen(Screen[None]):
                           f"{lk.assigned_at.astimezone(tz):%d-%m %H:%M}", key=lk.id)
         free = len(lockers.free_lockers(app.store, app.settings))
         self.query_one("#locker-summary", Static).update(
-            app.t("lockers.summary", open=len(lockers.open_lockers(app.store, app.user)), free=free))
+            app.t("lockers.summary", open=open_count, free=free))
 
     @on(Input.Changed, "#search")
     def _search(self) -> None:
@@ -238,7 +264,11 @@ class LockerScreen(Screen[None]):
         if table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return lockers.get(self.pst.store, key)
+        try:
+            return lockers.get(self.pst.store, key)
+        except DomainError as exc:  # returned and gone meanwhile
+            refused(self.app, exc)
+            return None
 
     def action_assign(self) -> None:
         def done(assigned: lockers.Assigned | None) -> None:
@@ -257,9 +287,17 @@ class LockerScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#lockers")
     def action_return(self) -> None:
+        table = self.query_one("#lockers", DataTable)
+        if table.row_count == 0:
+            self.notify(self.pst.t("lockers.none_selected"), severity="warning")
+            return
         locker = self._selected()
         if locker is None:
-            self.notify(self.pst.t("lockers.none_selected"), severity="warning")
+            return
+        try:  # before the dialog: a refusal here is shown, not raised from its compose
+            full_id = lockers.reveal_card(self.pst.store, self.pst.user, locker.id)
+        except DomainError as exc:
+            refused(self.app, exc)
             return
 
         def done(returned: bool | None) -> None:
@@ -268,7 +306,7 @@ class LockerScreen(Screen[None]):
             self.refresh_data()
 
         try:
-            self.app.push_screen(ReturnLockerScreen(locker), done)
+            self.app.push_screen(ReturnLockerScreen(locker, full_id), done)
         except Exception as exc:  # noqa: BLE001
             self.notify(friendly_error(self.pst, exc), severity="error")
 

@@ -1,6 +1,6 @@
 """Pilot tests of the guestbook's privacy, the counter's login, lockout and lockers."""
 
-from kiosk import accounts, audit
+from kiosk import accounts, audit, lockers
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.store import Store
 from screens.counter_app import CounterApp, CounterPickScreen, CounterScreen
@@ -307,3 +307,79 @@ async def test_the_npwp_message_says_what_to_check(settings, clock):
         assert "harus 15 atau 16 angka, terisi 14" in str(error.render())
         await fill_form(pilot, {"npwp": "01.855.081.4-005.000"})
         assert str(error.render()) == ""
+
+
+def _notes(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_lockers_close_when_accounts_appear_on_an_open_desk(settings, clock):
+    """Repro A: an open desk; an admin is added from another shell; K is refused, not a crash."""
+    with Store(settings.db_path, clock=clock) as store:
+        register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GUEST))
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, LockerScreen)
+        with Store(settings.db_path, clock=clock) as other:
+            accounts.add_user(other, None, username="admin", name="Admin", role="admin", pin="9876")
+        await pilot.pause(0.6)  # the store poll refreshes the locker screen: refused
+        assert not isinstance(app.screen, LockerScreen) and app.is_running
+        assert any("Silakan masuk" in n for n in _notes(app))
+        assert isinstance(app.screen, CounterScreen)
+        app._notifications.clear()
+        await pilot.press("k")  # and again from the counter: refused on mount
+        await pilot.pause()
+        assert isinstance(app.screen, CounterScreen) and app.is_running
+        assert any("Silakan masuk" in n for n in _notes(app))
+
+
+async def test_lockers_close_when_the_officer_is_disabled(settings, clock):
+    """Repro B: the store poll refreshes the locker screen after an admin disabled the officer;
+    R, D and the search field are refused the same way."""
+    with Store(settings.db_path, clock=clock) as store:
+        register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GUEST))
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+        lockers.assign(store, settings, admin, id_type="sim", id_number="123456789012",
+                       holder_name="Joko Susilo")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _login(pilot, "budi", "1234")
+        assert isinstance(app.screen, CounterScreen)
+
+        async def to_lockers() -> LockerScreen:
+            await pilot.press("k")
+            await pilot.pause()
+            assert isinstance(app.screen, LockerScreen)
+            return app.screen
+
+        with Store(settings.db_path, clock=clock) as other:
+            admin_user = accounts.find(other, "admin")
+            screen = await to_lockers()
+            assert screen.query_one("#lockers").row_count == 1
+            accounts.disable_user(other, admin_user, "budi")
+            for key in ("r", "d"):  # before the poll notices: the key itself is refused
+                app._notifications.clear()
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, CounterScreen) and app.is_running, key
+                assert any("Budi" in n or "budi" in n for n in _notes(app)), (key, _notes(app))
+                accounts.reset_pin(other, admin_user, "budi", "1234")  # active again
+                await pilot.pause(0.6)
+                screen = await to_lockers()
+                accounts.disable_user(other, admin_user, "budi")
+            screen.query_one("#search").value = "Joko"
+            await pilot.pause()
+            assert isinstance(app.screen, CounterScreen) and app.is_running
+            accounts.reset_pin(other, admin_user, "budi", "1234")
+            await pilot.pause(0.6)
+            await to_lockers()
+            accounts.disable_user(other, admin_user, "budi")
+            app._notifications.clear()
+            await pilot.pause(0.6)  # the 0.25 s poll
+            assert isinstance(app.screen, CounterScreen) and app.is_running
+            assert any("dinonaktifkan" in n for n in _notes(app))
+    with Store(settings.db_path) as store:
+        assert not audit.entries(store, action="locker.reveal")
