@@ -10,6 +10,7 @@ erasure or withdrawal of consent, through an officer) is served by ``subject_acc
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
 from kiosk.guestbook import guest_sync_payload, normalised_lookup
+from kiosk.identity import normalise_id
 from kiosk.store import Store
 
 ANONYMOUS = "(anonim)"
@@ -72,15 +74,54 @@ def _anonymise_guest(store: Store, guest_id: str, stamp: str) -> None:
     store.record_change("guest", guest_id, "anonymise", guest_sync_payload(store, guest_id))
 
 
+def _redacted(value: Any, old: dict[str, str]) -> Any:
+    """``value`` (parsed JSON) with every occurrence of ``old``'s strings replaced."""
+    if isinstance(value, str):
+        for text, new in old.items():
+            value = value.replace(text, new)
+        return value
+    if isinstance(value, list):
+        return [_redacted(v, old) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v, old) for k, v in value.items()}
+    return value
+
+
+def _redact_print_jobs(store: Store, locker_id: str, holder_name: str, id_masked: str) -> None:
+    """The slips printed for a locker name the holder: redact them, so a reprint does not."""
+    old = {t: n for t, n in ((holder_name, ANONYMOUS), (id_masked, "****")) if t and t not in (ANONYMOUS, "****")}
+    for job_id, document in store.conn.execute(
+            "SELECT id, document FROM print_jobs WHERE ref_id = ?", (locker_id,)).fetchall():
+        if document:
+            store.conn.execute("UPDATE print_jobs SET document = ? WHERE id = ?",
+                               (json.dumps(_redacted(json.loads(document), old)), job_id))
+
+
+def _locker_ids_for_guests(store: Store, guest_ids: list[str]) -> list[str]:
+    """The lockers of these guests: linked to them, or a card typed by hand with one of
+    their ID numbers (compared normalised)."""
+    marks = ", ".join("?" for _ in guest_ids)
+    numbers = {normalise_id(r[0]) for r in store.conn.execute(
+        f"SELECT id_number FROM guests WHERE id IN ({marks})", tuple(guest_ids))} - {""}
+    linked = set(guest_ids)
+    return [lid for lid, gid, number in store.conn.execute("SELECT id, guest_id, id_number FROM lockers")
+            if gid in linked or normalise_id(number) in numbers]
+
+
 def _anonymise_lockers(store: Store, where: str, params: dict[str, Any], stamp: str) -> int:
-    """Anonymise the returned lockers matching ``where``; their outbox history too."""
+    """Anonymise the returned lockers matching ``where``; their outbox history and their
+    printed slips too."""
     from kiosk.lockers import get
 
-    found = store.conn.execute(
+    params = {**params, "anon": ANONYMOUS, "stamp": stamp}
+    cond = f"returned_at IS NOT NULL AND holder_name != :anon AND ({where})"
+    old = store.conn.execute(f"SELECT id, holder_name, id_masked FROM lockers WHERE {cond}", params).fetchall()
+    store.conn.execute(
         "UPDATE lockers SET holder_name = :anon, id_number = 'ANON-' || id, id_masked = '****',"
-        f" updated_at = :stamp WHERE returned_at IS NOT NULL AND holder_name != :anon AND ({where})"
-        " RETURNING id", {**params, "anon": ANONYMOUS, "stamp": stamp}).fetchall()
-    for (locker_id,) in found:
+        f" updated_at = :stamp WHERE {cond}", params)
+    found = [(r[0],) for r in old]
+    for locker_id, holder_name, id_masked in old:
+        _redact_print_jobs(store, locker_id, holder_name, id_masked)
         store.conn.execute(_REDACT_SQL + " WHERE entity = 'locker' AND entity_id = :entity_id",
                            {**_anonymous_values(locker_id), "entity_id": locker_id})
         # The trail keeps who did what with the locker, not whose card it was.
@@ -105,7 +146,8 @@ def purge(store: Store, actor: User | None, *, older_than_days: int) -> PurgeRes
         ids = [r[0] for r in store.conn.execute(
             "SELECT g.id FROM guests g WHERE g.anonymised_at IS NULL AND g.updated_at < :cut"
             " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.guest_id = g.id AND v.created_at >= :cut)"
-            " AND NOT EXISTS (SELECT 1 FROM lockers l WHERE l.guest_id = g.id AND l.returned_at IS NULL)",
+            " AND NOT EXISTS (SELECT 1 FROM lockers l WHERE (l.guest_id = g.id OR l.id_number = g.id_number)"
+            " AND l.returned_at IS NULL)",
             {"cut": cutoff})]
         for guest_id in ids:
             _anonymise_guest(store, guest_id, stamp)
@@ -144,9 +186,11 @@ def subject_access(store: Store, actor: User | None, text: str) -> list[SubjectD
                 " v.disability, v.consent_version, t.number AS ticket FROM visits v"
                 " LEFT JOIN tickets t ON t.id = v.ticket_id WHERE v.guest_id = ? ORDER BY v.created_at",
                 (guest_id,))
+            locker_ids = _locker_ids_for_guests(store, [guest_id])  # hand-typed cards too
             lockers = store.rows(
-                "SELECT locker_no, holder_name, id_type, id_masked, assigned_at, returned_at"
-                " FROM lockers WHERE guest_id = ? ORDER BY assigned_at", (guest_id,))
+                "SELECT locker_no, holder_name, id_type, id_masked, assigned_at, returned_at FROM lockers"
+                f" WHERE id IN ({', '.join('?' for _ in locker_ids) or 'NULL'}) ORDER BY assigned_at",
+                tuple(locker_ids))
             orders = store.rows("SELECT number, created_at, status, customer_name FROM orders"
                                 " WHERE guest_id = ? ORDER BY created_at", (guest_id,))
             found.append(SubjectData(guest=guest, visits=visits, lockers=lockers, orders=orders))
@@ -162,14 +206,18 @@ def erase(store: Store, actor: User | None, text: str) -> Erased:
     with store.write():
         require(store, actor, "admin")
         ids = _subject_ids(store, text)
-        marks = ", ".join("?" for _ in ids)
-        held = store.row(f"SELECT locker_no FROM lockers WHERE guest_id IN ({marks})"
-                         " AND returned_at IS NULL", tuple(ids))
+        # Linked to the guest, or the same card typed by hand: found before the guest's
+        # ID number is anonymised.
+        locker_ids = _locker_ids_for_guests(store, ids)
+        marks = ", ".join("?" for _ in locker_ids) or "NULL"
+        held = store.row(f"SELECT locker_no FROM lockers WHERE id IN ({marks})"
+                         " AND returned_at IS NULL ORDER BY locker_no", tuple(locker_ids))
         if held:
             raise Refused("privacy.card_held", number=held["locker_no"])
         for guest_id in ids:
             _anonymise_guest(store, guest_id, stamp)
             audit.record(store, actor, "guest.erase", "guest", guest_id, {})
-        lockers = _anonymise_lockers(store, f"guest_id IN ({', '.join(f':g{i}' for i in range(len(ids)))})",
-                                     {f"g{i}": g for i, g in enumerate(ids)}, stamp)
+        lockers = _anonymise_lockers(
+            store, f"id IN ({', '.join(f':l{i}' for i in range(len(locker_ids))) or 'NULL'})",
+            {f"l{i}": lid for i, lid in enumerate(locker_ids)}, stamp)
     return Erased(guest_ids=ids, lockers=lockers)

@@ -252,3 +252,63 @@ def test_upgrade_normalises_stored_ids_and_keys_open_cards_on_the_number(tmp_pat
             store.conn.execute("INSERT INTO lockers(id, created_at, updated_at, terminal_id, locker_no,"
                                " holder_name, id_type, id_number, id_masked, assigned_at)"
                                " VALUES ('l4', 'x', 'x', 't', 9, 'X', 'sim', 'KS202400123', '*', 'x')")
+
+
+def _tables_holding(store, *needles: str) -> list[str]:
+    """Every table.column (text) where any of ``needles`` still appears."""
+    found = []
+    tables = [r[0] for r in store.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    for table in tables:
+        for col in store.conn.execute(f'PRAGMA table_info("{table}")').fetchall():
+            name = col[1]
+            for (value,) in store.conn.execute(f'SELECT "{name}" FROM "{table}"'):
+                text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+                if any(n in text for n in needles):
+                    found.append(f"{table}.{name}")
+                    break
+    return found
+
+
+def test_erase_reaches_hand_typed_cards_and_printed_slips(store, settings, officer):
+    admin = accounts.find(store, "admin")
+    siti = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                          guest=validate_guest(SITI))
+    linked = lockers.assign(store, settings, officer, id_type="ktp", id_number="", holder_name="",
+                            guest_id=siti.guest_id, locker_no=5)
+    lockers.return_card(store, officer, linked.locker.id)
+    # The card typed by hand, no guest link, separators and all; the slip names her.
+    typed = lockers.assign(store, settings, officer, id_type="ktp", id_number="3273.0141.0190.0001",
+                           holder_name="Siti Aminah", locker_no=1)
+    assert store.row("SELECT guest_id FROM lockers WHERE id = ?", (typed.locker.id,))["guest_id"] is None
+    shown = privacy.subject_access(store, admin, "3273014101900001")
+    assert sorted(lk["locker_no"] for lk in shown[0].lockers) == [1, 5]
+    with pytest.raises(Refused) as err:
+        privacy.erase(store, admin, "3273014101900001")  # the hand-typed card is still held
+    assert "loker 1" in err.value.message("id")
+    lockers.return_card(store, officer, typed.locker.id)
+    assert privacy.erase(store, admin, "3273014101900001").lockers == 2
+    assert _tables_holding(store, "Siti", "Aminah", "3273014101900001", "3273********0001") == []
+    # A reprint of the slip names nobody.
+    copy = printing.reprint(store, typed.locker.id, actor=admin)
+    doc = store.row("SELECT document FROM print_jobs WHERE id = ?", (copy,))["document"]
+    assert "(anonim)" in doc and "Siti" not in doc
+
+
+def test_purge_redacts_printed_slips_and_spares_a_guest_whose_card_is_held(store, settings, clock):
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+    old = lockers.assign(store, settings, admin, id_type="ktp", id_number="3273014101900001",
+                         holder_name="Siti Aminah")
+    lockers.return_card(store, admin, old.locker.id)
+    clock.advance(days=400)
+    held = lockers.assign(store, settings, admin, id_type="ktp", id_number="3273 0141 0190 0001",
+                          holder_name="Siti Aminah")
+    result = privacy.purge(store, admin, older_than_days=365)
+    assert (result.guests, result.lockers) == (0, 1)  # her card is held now: the guest stays
+    slip = store.row("SELECT document FROM print_jobs WHERE ref_id = ?", (old.locker.id,))["document"]
+    assert "Siti" not in slip and "3273********0001" not in slip
+    lockers.return_card(store, admin, held.locker.id)
+    clock.advance(days=400)
+    assert privacy.purge(store, admin, older_than_days=365).guests == 1
+    assert _tables_holding(store, "Siti", "Aminah", "3273014101900001", "3273********0001") == []
