@@ -6,7 +6,6 @@ the one place a tariff is computed.
 
 from __future__ import annotations
 
-import math
 import re
 import tomllib
 from datetime import date
@@ -206,22 +205,40 @@ def active(store) -> Catalogue:  # noqa: ANN001 - kiosk.store.Store
     return reference.catalogue(store) or shipped()
 
 
+MAX_AMOUNT = 1_000_000_000_000  # Rp1.000.000.000.000: one line, and a listed price
+MAX_MEASURE = 1_000_000_000_000  # 10^12 of the product's measure (bytes, pages, ...)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def price(product: Product, quantity: int, measure: int | None = None,
           listed_price: int | None = None) -> int:
-    """The tariff of one order line, whole rupiah."""
+    """The tariff of one order line, whole rupiah, at most ``MAX_AMOUNT`` (SQLite holds 64
+    bits and the order list sums the lines: a bigger figure is invalid input, never a crash)."""
     errors: dict[str, FieldInvalid] = {}
-    if not isinstance(quantity, int) or quantity < 1 or quantity > 10_000:
+    if not _whole(quantity) or quantity < 1 or quantity > 10_000:
         errors["quantity"] = FieldInvalid("sales.bad_quantity")
-    if product.rule == "tiered" and (measure is None or measure < 1):
+    if measure is not None and (not _whole(measure) or measure < 0 or measure > MAX_MEASURE):
+        errors["measure"] = FieldInvalid("sales.measure_too_large", max="1.000.000.000.000")
+    elif product.rule == "tiered" and (measure is None or measure < 1):
         errors["measure"] = FieldInvalid("sales.bad_measure", measure=product.measure("id"))
-    if product.rule == "listed" and (listed_price is None or listed_price < 0):
+    if listed_price is not None and (not _whole(listed_price) or listed_price > MAX_AMOUNT):
+        errors["listed_price"] = FieldInvalid("sales.amount_too_large", max="Rp1.000.000.000.000")
+    elif product.rule == "listed" and (listed_price is None or listed_price < 0):
         errors["listed_price"] = FieldInvalid("sales.bad_listed_price")
     if errors:
         raise Invalid(errors)
     if product.rule == "per_unit":
-        return quantity * product.price
-    if product.rule == "listed":
-        return quantity * listed_price
-    extra = max(0, measure - product.included)
-    steps = math.ceil(extra / product.step)
-    return quantity * (product.base_price + steps * product.step_price)
+        amount = quantity * product.price
+    elif product.rule == "listed":
+        amount = quantity * listed_price
+    else:
+        extra = max(0, measure - product.included)
+        steps = -(-extra // product.step)  # whole-number ceiling: no float rounding
+        amount = quantity * (product.base_price + steps * product.step_price)
+    if amount > MAX_AMOUNT:
+        field = {"listed": "listed_price", "tiered": "measure"}.get(product.rule, "quantity")
+        raise Invalid({field: FieldInvalid("sales.amount_too_large", max="Rp1.000.000.000.000")})
+    return amount

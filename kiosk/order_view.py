@@ -59,7 +59,9 @@ def allowed_actions(store: Store, settings: Settings, order: Order, role: str | 
         acts.append("check")
     if officer and s == "checked" and not order.zero_tariff and order.lines:
         acts.append("invoice")
-    if officer and s == "invoiced" and not verified:
+    # A payment waiting for the treasurer may already be in the treasury: no revision nor
+    # cancel until the treasurer verifies or rejects it.
+    if officer and s == "invoiced" and not verified and not pending:
         acts.append("revise")
     if officer and s in ("checked", "invoiced", "paid", "receipted") and order.prepared_at is None:
         acts.append("prepare")
@@ -85,7 +87,7 @@ def allowed_actions(store: Store, settings: Settings, order: Order, role: str | 
         acts.append("print_invoice")
     if order.receipt is not None:
         acts.append("print_receipt")
-    if officer and s in ("draft", "agreed", "checked", "invoiced") and not verified:
+    if officer and s in ("draft", "agreed", "checked", "invoiced") and not verified and not pending:
         acts.append("cancel")
     return acts
 

@@ -42,12 +42,29 @@ def _set(store: Store, key: str, value: str) -> None:
                        " DO UPDATE SET value = excluded.value", (key, value))
 
 
+def _check_codes_kept(store: Store, new: Catalogue) -> None:
+    """Refuse (ValueError, the old catalogue kept) a catalogue that drops a regulation or a
+    product code an order uses: the order's line and its regulation must stay readable."""
+    known = {(r.code, p.code) for r in new.regulation for p in r.product}
+    regulations = {r.code for r in new.regulation}
+    used = store.conn.execute(
+        "SELECT DISTINCT o.regulation, l.product FROM order_lines l JOIN orders o ON o.id = l.order_id"
+        " WHERE l.removed_at IS NULL").fetchall()
+    missing = sorted({f"{reg}/{product}" for reg, product in used if (reg, product) not in known}
+                     | {reg for (reg,) in store.conn.execute("SELECT DISTINCT regulation FROM orders")
+                        if reg not in regulations})
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" (+{len(missing) - 5})" if len(missing) > 5 else "")
+        raise ValueError(f"catalogue drops codes orders use: {shown}")
+
+
 def apply(store: Store, kind: str, payload: Any, *, office_code: str | None = None) -> None:
     """Validate, then apply in one transaction. Raises (ValidationError, ValueError) if bad.
     ``office_code``: the data was published for this office only (None: for every office)."""
     if kind == "catalogue":
-        Catalogue.model_validate(payload)
+        new = Catalogue.model_validate(payload)
         with store.write():
+            _check_codes_kept(store, new)
             _set(store, "reference.catalogue", json.dumps(payload))
     elif kind == "holidays":
         holidays = Holidays.model_validate(payload)

@@ -44,6 +44,11 @@ class Line(BaseModel):
     measure: int | None
     listed_price: int | None
     amount: int
+    # What the line needs, recorded when it was added (a later catalogue does not change it):
+    # the product's kind and whether the abstraksi and the SPPD are required. None only for a
+    # line restored from before migration 0009: then read from the catalogue, leniently.
+    kind: str | None = None
+    needs_documents: bool | None = None
 
 
 class Invoice(BaseModel):
@@ -136,17 +141,36 @@ class Order(BaseModel):
             return None
         return next((p for p in self.payments if p.status == "submitted"), None)
 
-    def has_kind(self, catalogue: Catalogue, kind: str) -> bool:
-        """Whether a line is a product of this kind (publication, microdata, map)."""
-        reg = next(r for r in catalogue.regulation if r.code == self.regulation)
-        codes = {p.code for p in reg.product if p.kind == kind}
-        return any(line.product in codes for line in self.lines)
+    def _product(self, catalogue: Catalogue | None, code: str) -> Any:
+        """The line's product in the order's regulation, None when no longer known."""
+        if catalogue is None:
+            return None
+        reg = next((r for r in catalogue.regulation if r.code == self.regulation), None)
+        return next((p for p in reg.product if p.code == code), None) if reg else None
 
-    def needs_documents(self, catalogue: Catalogue) -> bool:
-        """Microdata and maps need the abstraksi and the SPPD."""
-        reg = next(r for r in catalogue.regulation if r.code == self.regulation)
-        codes = {p.code for p in reg.product if p.needs_documents}
-        return any(line.product in codes for line in self.lines)
+    def has_kind(self, catalogue: Catalogue | None = None, kind: str = "") -> bool:
+        """Whether a line is a product of this kind (publication, microdata, map), as the line
+        recorded it when added; never fails on a code the catalogue no longer has."""
+        for line in self.lines:
+            found = line.kind
+            if found is None:
+                product = self._product(catalogue, line.product)
+                found = product.kind if product else None
+            if found == kind:
+                return True
+        return False
+
+    def needs_documents(self, catalogue: Catalogue | None = None) -> bool:
+        """Microdata and maps need the abstraksi and the SPPD: as each line recorded it when
+        added. A line that recorded nothing and whose product is unknown needs them."""
+        for line in self.lines:
+            needs = line.needs_documents
+            if needs is None:
+                product = self._product(catalogue, line.product)
+                needs = product.needs_documents if product else True
+            if needs:
+                return True
+        return False
 
 
 # -- reading --------------------------------------------------------------------------
@@ -350,10 +374,11 @@ def add_line(store: Store, actor: User | None, order_id: str, *, product: str, q
         require(store, actor, *OFFICERS)
         order = get(store, order_id)
         _expect(order, "edit", "draft", "checked")
-        reg = next(r for r in active(store).regulation if r.code == order.regulation)
-        item = next((p for p in reg.product if p.code == product), None)
+        reg = next((r for r in active(store).regulation if r.code == order.regulation), None)
+        item = next((p for p in reg.product if p.code == product), None) if reg else None
         if item is None:
-            raise NotFound("sales.unknown_product", product=product, regulation=reg.title)
+            raise NotFound("sales.unknown_product", product=product,
+                           regulation=reg.title if reg else order.regulation)
         if order.status == "checked" and item.needs_documents and not order.abstraksi:
             # The documents were checked for other products: microdata and maps need the abstraksi.
             raise Refused("sales.abstraksi_not_checked", number=order.number, product=item.name_id)
@@ -362,7 +387,8 @@ def add_line(store: Store, actor: User | None, order_id: str, *, product: str, q
             "id": new_id(), "created_at": iso(store.clock.now()), "terminal_id": store.terminal_id,
             "order_id": order.id, "product": item.code,
             "description": (description or "").strip()[:200] or item.name_id,
-            "quantity": quantity, "measure": measure, "listed_price": listed_price, "amount": amount})
+            "quantity": quantity, "measure": measure, "listed_price": listed_price, "amount": amount,
+            "kind": item.kind, "needs_documents": int(item.needs_documents)})
         _set(store, order.id)
         return _record(store, actor, order.id, "add_line", {"product": item.code, "amount": amount})
 
@@ -471,15 +497,16 @@ def _reason(reason: str | None) -> str:
 
 
 def _void_invoice(store: Store, order: Order, reason: str) -> str:
-    """Void the order's valid invoice and reject a payment still waiting on it; refused
-    once a payment is verified (money taken). Returns the time."""
+    """Void the order's valid invoice; refused once a payment is verified (money taken) and
+    while one waits for the treasurer (it may already be in the treasury, with an NTPN: the
+    treasurer verifies or rejects it first, an officer never drops it). Returns the time."""
     if any(p.status == "verified" for p in order.payments):
         raise Refused("sales.already_paid", number=order.number)
+    if any(p.status == "submitted" for p in order.payments):
+        raise Refused("sales.payment_awaits_treasurer", number=order.number)
     now = iso(store.clock.now())
     store.conn.execute("UPDATE invoices SET voided_at = ?, void_reason = ? WHERE order_id = ?"
                        " AND voided_at IS NULL", (now, reason, order.id))
-    store.conn.execute("UPDATE payments SET status = 'rejected', reject_reason = ? WHERE order_id = ?"
-                       " AND status = 'submitted'", (f"invoice void: {reason}", order.id))
     return now
 
 

@@ -310,10 +310,11 @@ class OrderScreen(Screen[None]):
         act = event.button.name
         oid = order.id
         if act == "add_line":
-            reg = next(r for r in active(store).regulation if r.code == order.regulation)
+            reg = next((r for r in active(store).regulation if r.code == order.regulation), None)
             # Once documents were checked without the abstraksi, microdata and maps need a new order.
             late = order.status == "checked" and not order.abstraksi
-            options = [(p.name(app.lang), p.code) for p in reg.product if not (late and p.needs_documents)]
+            options = [(p.name(app.lang), p.code) for p in (reg.product if reg else [])
+                       if not (late and p.needs_documents)]
             self._form("orders.add_title", [
                 Field("product", app.t("orders.f.product"), "select", options),
                 Field("quantity", app.t("orders.f.quantity"), "integer", value=1),

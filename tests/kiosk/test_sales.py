@@ -1,6 +1,7 @@
 """The sales flow from request to receipt, its guards, and a property test over random
 sequences of actions."""
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -851,3 +852,127 @@ def test_microdata_cannot_join_an_order_checked_without_the_abstraksi(store, set
     assert "abstraksi" in err.value.message("id") and "new order" in err.value.message("en")
     assert [line.product for line in sales.get(store, order.id).lines] == ["publikasi-elektronik"]
     assert sales.add_line(store, officer, order.id, product="publikasi-tercetak", listed_price=40_000).total == 90_000
+
+
+# -- a published catalogue cannot change an existing order's rules ---------------------------------
+
+
+def test_a_catalogue_dropping_a_code_orders_use_is_refused_and_the_old_kept(store, settings, staff):
+    from kiosk import reference
+    from kiosk.catalogue import active
+
+    officer, _ = staff
+    order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
+    sales.add_line(store, officer, order.id, product="data-mikro", measure=500_000)
+    before = active(store)
+    renamed_product = shipped().model_dump(mode="json")
+    for p in renamed_product["regulation"][0]["product"]:
+        if p["code"] == "data-mikro":
+            p["code"] = "data-mikro-baru"
+    renamed_regulation = shipped().model_dump(mode="json")
+    renamed_regulation["regulation"][0]["code"] = "PP-13-2024-REV"
+    for payload, named in ((renamed_product, "PP-13-2024/data-mikro"), (renamed_regulation, "PP-13-2024")):
+        with pytest.raises(ValueError) as err:
+            reference.apply(store, "catalogue", payload)
+        assert named in str(err.value)
+        assert active(store) == before  # refused like an invalid catalogue: the old one kept
+    # Adding a product, or renaming one no order uses, is accepted.
+    renamed_product["regulation"][0]["product"].append(
+        {**shipped().regulation[0].product[2].model_dump(mode="json"), "code": "data-mikro"})
+    reference.apply(store, "catalogue", renamed_product)
+    assert active(store).product("data-mikro-baru", date(2026, 11, 23)).needs_documents
+
+
+def test_an_order_keeps_the_rules_its_lines_recorded_whatever_the_catalogue(store, settings, staff):
+    from kiosk.order_view import allowed_actions, documents
+
+    officer, _ = staff
+    order = _receipted(store, settings, staff, "data-mikro", measure=500_000)
+    assert (order.lines[0].kind, order.lines[0].needs_documents) == ("microdata", True)
+    order = sales.mark_prepared(store, officer, order.id)
+    # A catalogue the centre published with the codes renamed got in (written directly here:
+    # reference.apply refuses it): the order still needs the SPPD and nothing fails.
+    payload = shipped().model_dump(mode="json")
+    payload["regulation"][0]["code"] = "PP-BARU"
+    for p in payload["regulation"][0]["product"]:
+        p["code"] += "-baru"
+    with store.write():
+        store.conn.execute("INSERT INTO meta(key, value) VALUES ('reference.catalogue', ?)", (json.dumps(payload),))
+    order = sales.get(store, order.id)
+    offered = allowed_actions(store, settings, order, "petugas")
+    assert "deliver" not in offered and "sppd" in offered
+    assert documents(order, shipped())["sppd"] is False
+    with pytest.raises(Refused):
+        payments.hand_over(store, officer, order.id, medium="flashdisk")
+    # A line restored from before the migration, its product unknown: documents needed, no crash.
+    legacy = order.model_copy(update={"lines": [order.lines[0].model_copy(
+        update={"kind": None, "needs_documents": None, "product": "hilang"})]})
+    assert legacy.needs_documents(shipped()) and not legacy.has_kind(shipped(), "microdata")
+
+
+def test_the_migration_backfills_what_each_line_needs(tmp_path, clock):
+    from kiosk.store import Store
+    from tests.kiosk.test_guestbook import store_at
+
+    conn = store_at(tmp_path / "old.db", 8)
+    conn.execute("INSERT INTO orders(id, created_at, updated_at, terminal_id, number, year, seq, status,"
+                 " customer_name, segment, regulation) VALUES ('o1', 'x', 'x', 't', 'ORD/1/2026/0001', 2026, 1,"
+                 " 'draft', 'Andi', 'perorangan', 'PP-13-2024')")
+    for line_id, product in (("l1", "data-mikro"), ("l2", "publikasi-tercetak"), ("l3", "hilang"),
+                             ("l4", "peta-indonesia-desa")):
+        conn.execute("INSERT INTO order_lines(id, created_at, terminal_id, order_id, product, description,"
+                     " quantity, amount) VALUES (?, 'x', 't', 'o1', ?, 'd', 1, 0)", (line_id, product))
+    conn.commit()
+    conn.close()
+    with Store(tmp_path / "old.db", clock=clock) as store:
+        rows = store.conn.execute("SELECT id, kind, needs_documents FROM order_lines ORDER BY id").fetchall()
+    assert [tuple(r) for r in rows] == [("l1", "microdata", 1), ("l2", "publication", 0), ("l3", None, 1),
+                                        ("l4", "map", 1)]
+
+
+# -- bounds on what is typed -------------------------------------------------------------------------
+
+
+def test_a_huge_price_or_measure_is_invalid_not_a_crash(store, settings, staff):
+    officer, _ = staff
+    order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
+    for product, line, field in (("publikasi-tercetak", {"listed_price": 99999999999999999999}, "listed_price"),
+                                 ("publikasi-tercetak", {"listed_price": 10**12, "quantity": 2}, "listed_price"),
+                                 ("data-mikro", {"measure": 10**12 + 1}, "measure"),
+                                 ("data-mikro", {"measure": 10**12, "quantity": 10_000}, "measure"),
+                                 ("publikasi-elektronik", {"measure": 99999999999999999999}, "measure")):
+        with pytest.raises(Invalid) as err:
+            sales.add_line(store, officer, order.id, product=product, **line)
+        assert set(err.value.errors) == {field}
+        assert "1.000.000.000.000" in err.value.field_messages("id")[field]
+    assert sales.get(store, order.id).lines == []
+    sales.add_line(store, officer, order.id, product="publikasi-tercetak", listed_price=10**12)
+    sales.add_line(store, officer, order.id, product="publikasi-tercetak", listed_price=10**12)
+    assert sales.list_orders(store)[0].total == 2 * 10**12
+
+
+# -- a payment waiting for the treasurer ------------------------------------------------------------
+
+
+def test_a_payment_awaiting_the_treasurer_blocks_revise_and_cancel(store, settings, staff):
+    from kiosk.order_view import allowed_actions
+
+    officer, treasurer = staff
+    order = _invoiced(store, settings, officer)
+    payments.submit_payment(store, officer, order.id, method="billing", amount=order.invoice.total,
+                            billing_code=BILLING, ntpn=NTPN)
+    order = sales.get(store, order.id)
+    assert not {"revise", "cancel"} & set(allowed_actions(store, settings, order, "petugas"))
+    for step in (lambda: sales.revise(store, officer, order.id, reason="harga salah"),
+                 lambda: sales.cancel(store, officer, order.id, reason="batal")):
+        with pytest.raises(Refused) as err:
+            step()
+        assert "verify or reject it first" in err.value.message("en")
+        assert "bendahara harus memverifikasi atau menolaknya" in err.value.message("id")
+    order = sales.get(store, order.id)
+    assert order.status == "invoiced" and order.invoice is not None
+    assert [p.status for p in order.payments] == ["submitted"]
+    payments.verify_payment(store, treasurer, order.id, accept=False, reason="tidak masuk")
+    order = sales.get(store, order.id)
+    assert {"revise", "cancel"} <= set(allowed_actions(store, settings, order, "petugas"))
+    assert sales.revise(store, officer, order.id, reason="harga salah").status == "checked"
