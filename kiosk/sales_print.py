@@ -42,7 +42,8 @@ def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePape
         raise Refused("sales.no_invoice", number=order.number)
     tz = settings.office.tz
     catalogue = active(store)
-    reg = next(r for r in catalogue.regulation if r.code == order.regulation)
+    # An order keeps the regulation it was priced under, even one a later catalogue lacks.
+    reg = next((r for r in catalogue.regulation if r.code == order.regulation), None)
     lines = [PaperLine(description=line.description, detail=line_detail(order, line, catalogue, "id"),
                        amount=rupiah(line.amount)) for line in order.lines]
     extra = [identity.choice_name("segment", order.segment, "id")]
@@ -60,7 +61,7 @@ def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePape
         customer=order.customer_name, customer_extra=extra, lines=lines,
         total=rupiah(invoice.total), terbilang=terbilang(invoice.total).capitalize(),
         instructions=instructions, sample_note=order.sample_note,
-        regulation=t("paper.regulation", "id", title=reg.title),
+        regulation=t("paper.regulation", "id", title=reg.title if reg else order.regulation),
         officer=f"{t('paper.officer', 'id')}: {issuer}" if issuer else None,
         signer_title=t("paper.treasurer", "id"),
         signer_name=settings.office.treasurer_name,
