@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Checkbox, Input, Select
 
+from kiosk.guestbook import register_visit, validate_guest
+from kiosk.store import Store
 from screens.kiosk_app import KioskApp, TicketScreen
 
 GUEST = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
@@ -40,3 +42,10 @@ async def new_visitor_ticket(pilot, service: str = "penjualan", guest: dict | No
     await click(pilot, "#agree")
     assert isinstance(app.screen, TicketScreen), type(app.screen)
     return app.screen
+
+
+def registered_guest(settings, clock, service: str = "A", purpose: str = "tugas", **changes):
+    """GUEST (with ``changes``) signed in at the kiosk for ``service``: the visit's ticket."""
+    with Store(settings.db_path, clock=clock) as store:
+        return register_visit(store, settings, service=service, purpose=purpose, consent=True,
+                              guest=validate_guest({**GUEST, **changes})).issued.ticket

@@ -8,7 +8,7 @@ from screens.guestbook import ConfirmScreen, GuestFormScreen
 from screens.kiosk_app import KioskApp, StaffExitScreen, TicketScreen
 from screens.lockers import AssignLockerScreen, LockerScreen, ReturnLockerScreen
 from screens.login import LockScreen, LoginScreen
-from tests.screens.helpers import GUEST, click, fill_form
+from tests.screens.helpers import GUEST, click, fill_form, registered_guest
 
 SIZE = (110, 45)
 
@@ -56,9 +56,7 @@ async def test_first_time_guest_fixes_errors_then_gets_a_ticket(settings, clock)
 
 
 async def test_returning_guest_by_email_sees_nothing_private(settings, clock):
-    with Store(settings.db_path, clock=clock) as store:
-        register_visit(store, settings, service="A", purpose="tugas", consent=True,
-                       guest=validate_guest({**GUEST, "institution": "Universitas Andalas"}))
+    registered_guest(settings, clock, "A", institution="Universitas Andalas")
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         await click(pilot, "#svc-konsultasi")
@@ -216,8 +214,7 @@ async def test_locker_capture_slip_and_return_at_the_counter(printer_settings, c
 
 
 async def test_locker_for_a_visitor_found_in_the_guestbook(settings, clock):
-    with Store(settings.db_path, clock=clock) as store:
-        register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GUEST))
+    registered_guest(settings, clock, "A")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("k")
@@ -315,8 +312,7 @@ def _notes(app) -> list[str]:
 
 async def test_lockers_close_when_accounts_appear_on_an_open_desk(settings, clock):
     """Repro A: an open desk; an admin is added from another shell; K is refused, not a crash."""
-    with Store(settings.db_path, clock=clock) as store:
-        register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GUEST))
+    registered_guest(settings, clock, "A")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("k")

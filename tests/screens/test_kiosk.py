@@ -6,7 +6,7 @@ from screens.guestbook import ConfirmScreen, GuestFormScreen, IdentifyScreen
 from screens.kiosk_app import HomeScreen, KioskApp, StaffExitScreen
 from tests.conftest import write_config
 from tests.printer_server import CapturePrinter, refused_port
-from tests.screens.helpers import GUEST, click, fill_form, new_visitor_ticket
+from tests.screens.helpers import GUEST, click, fill_form, new_visitor_ticket, registered_guest
 
 SIZE = (100, 40)
 
@@ -17,6 +17,19 @@ async def wait_printed(pilot, screen, timeout=5.0):
             return screen.print_result
         await pilot.pause(0.05)
     raise AssertionError("print result never shown")
+
+
+def serve_one(settings, clock, service):
+    """A ticket taken, called, served and finished: what a visitor may then rate."""
+    from kiosk.tickets import queue_for
+
+    with Store(settings.db_path, clock=clock) as store:
+        q = queue_for(store, settings)
+        ticket = q.take(service)
+        q.call_next(1)
+        q.start(ticket.id)
+        q.finish(ticket.id)
+    return ticket
 
 
 async def test_click_a_service_and_see_the_ticket_printed(printer_settings, capture, clock):
@@ -41,12 +54,8 @@ async def test_click_a_service_and_see_the_ticket_printed(printer_settings, capt
 
 async def test_keyboard_only_visitor(settings, clock):
     """Letter key, then Tab/Enter through the returning-guest path."""
-    from kiosk.guestbook import register_visit, validate_guest
-    from tests.screens.helpers import GUEST
 
-    with Store(settings.db_path, clock=clock) as store:
-        register_visit(store, settings, service="A", purpose="tugas", consent=True,
-                       guest=validate_guest(GUEST))
+    registered_guest(settings, clock, "A")
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p", "a")  # priority, then service A
@@ -243,15 +252,9 @@ async def test_rating_a_finished_visit_at_the_kiosk(settings, clock):
 
 
 async def test_rating_needs_every_element(settings, clock):
-    from kiosk.tickets import queue_for
     from screens.rating import RatingScreen
 
-    with Store(settings.db_path, clock=clock) as store:
-        q = queue_for(store, settings)
-        t = q.take("A")
-        q.call_next(1)
-        q.start(t.id)
-        q.finish(t.id)
+    serve_one(settings, clock, "A")
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=(100, 50)) as pilot:
         await click(pilot, "#rate")
@@ -304,10 +307,8 @@ async def test_idle_brings_back_the_office_language(settings, clock):
 
 
 async def test_a_returning_guest_can_go_back_from_is_this_you(settings, clock):
-    from kiosk.guestbook import register_visit, validate_guest
 
-    with Store(settings.db_path, clock=clock) as store:
-        register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GUEST))
+    registered_guest(settings, clock, "A")
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         await click(pilot, "#svc-konsultasi")
@@ -382,15 +383,9 @@ async def test_a_keyboard_visitor_goes_forward_and_back(settings, clock):
 
 
 async def test_rating_with_the_keys_1_to_4(settings, clock):
-    from kiosk.tickets import queue_for
     from screens.rating import RatingScreen, RatingStartScreen
 
-    with Store(settings.db_path, clock=clock) as store:
-        q = queue_for(store, settings)
-        t = q.take("A")
-        q.call_next(1)
-        q.start(t.id)
-        q.finish(t.id)
+    serve_one(settings, clock, "A")
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await click(pilot, "#rate")

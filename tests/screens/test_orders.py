@@ -10,7 +10,7 @@ from screens.counter_app import CounterApp, CounterScreen
 from screens.forms import AskScreen, FormScreen
 from screens.login import LoginScreen
 from screens.orders import OrderScreen, OrdersScreen
-from tests.screens.helpers import GUEST
+from tests.screens.helpers import GUEST, registered_guest
 
 SIZE = (140, 50)
 
@@ -217,9 +217,7 @@ async def test_publication_order_for_a_walk_in_without_guestbook(printer_setting
 
 
 async def test_mismatched_abstract_moves_the_ticket_to_consultation(settings, clock):
-    with Store(settings.db_path, clock=clock) as store:
-        register_visit(store, settings, service="B", purpose="penelitian", consent=True,
-                       guest=validate_guest(GUEST))
+    registered_guest(settings, clock, "B", "penelitian")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
