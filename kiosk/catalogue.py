@@ -128,6 +128,10 @@ class Catalogue(BaseModel):
             raise NotFound("sales.no_regulation", date=on.isoformat())
         return max(started, key=lambda r: r.effective_from)
 
+    def by_code(self, code: str) -> Regulation | None:
+        """The regulation an order was priced under (None when this catalogue lacks it)."""
+        return next((r for r in self.regulation if r.code == code), None)
+
     def product(self, code: str, on: date) -> Product:
         regulation = self.in_force(on)
         for product in regulation.product:

@@ -53,7 +53,7 @@ def connect(dsn: str | None, *, timeout: float = 5.0, statement_timeout_ms: int 
     try:
         given = conninfo_to_dict(dsn)
     except psycopg.Error as exc:
-        raise ConfigError("central.bad_dsn", dsn=redact(dsn), detail=_short(exc)) from exc
+        raise ConfigError("central.bad_dsn", dsn=redact(dsn), detail=short_error(exc)) from exc
     defaults: dict[str, str | int] = {}
     if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
         defaults["connect_timeout"] = max(1, int(timeout))
@@ -63,10 +63,11 @@ def connect(dsn: str | None, *, timeout: float = 5.0, statement_timeout_ms: int 
     try:
         return psycopg.connect(dsn, autocommit=autocommit, **defaults)
     except psycopg.Error as exc:
-        raise CentralError("central.unreachable", dsn=redact(dsn), detail=_short(exc)) from exc
+        raise CentralError("central.unreachable", dsn=redact(dsn), detail=short_error(exc)) from exc
 
 
-def _short(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
+    """The first line of a database error, password redacted, for a message or a log."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return redact(text)[:200]
 

@@ -109,7 +109,7 @@ def documents(order: Order, catalogue: Catalogue) -> dict[str, bool]:
 
 def line_detail(order: Order, line: Line, catalogue: Catalogue, lang: str) -> str:
     """Quantity and size with their units: ``1 dataset, 2.500.000 byte``."""
-    reg = next((r for r in catalogue.regulation if r.code == order.regulation), None)
+    reg = catalogue.by_code(order.regulation)
     product = next((p for p in reg.product if p.code == line.product), None) if reg else None
     detail = f"{thousands(line.quantity)} {product.unit(lang) if product else ''}".strip()
     if line.measure:

@@ -8,6 +8,7 @@ whose process died mid-print is taken again when its lease runs out.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -246,3 +247,26 @@ def fault_text(last_error: str | None, lang: str) -> str:
     known = reason in ("unreachable", "offline", "paper_out", "no_answer", "timeout", "error", "none")
     text = t(f"printer.fault.{reason if known else 'error'}", lang)
     return f"{text} ({detail})" if detail else text
+
+
+def _replaced(value: Any, old: dict[str, str]) -> Any:
+    """``value`` (parsed JSON) with every occurrence of ``old``'s strings replaced."""
+    if isinstance(value, str):
+        for text, new in old.items():
+            value = value.replace(text, new)
+        return value
+    if isinstance(value, list):
+        return [_replaced(v, old) for v in value]
+    if isinstance(value, dict):
+        return {k: _replaced(v, old) for k, v in value.items()}
+    return value
+
+
+def redact_documents(store: Store, ref_id: str, old: dict[str, str]) -> None:
+    """Replace text (a person's name, say) in every document printed for ``ref_id``, so a
+    reprint shows the replacement; call inside ``store.write()``."""
+    for job_id, document in store.conn.execute(
+            "SELECT id, document FROM print_jobs WHERE ref_id = ?", (ref_id,)).fetchall():
+        if document:
+            store.conn.execute("UPDATE print_jobs SET document = ? WHERE id = ?",
+                               (json.dumps(_replaced(json.loads(document), old)), job_id))

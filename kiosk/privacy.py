@@ -10,13 +10,12 @@ erasure or withdrawal of consent, through an officer) is served by ``subject_acc
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
-from kiosk import audit
+from kiosk import audit, printing
 from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
@@ -74,27 +73,10 @@ def _anonymise_guest(store: Store, guest_id: str, stamp: str) -> None:
     store.record_change("guest", guest_id, "anonymise", guest_sync_payload(store, guest_id))
 
 
-def _redacted(value: Any, old: dict[str, str]) -> Any:
-    """``value`` (parsed JSON) with every occurrence of ``old``'s strings replaced."""
-    if isinstance(value, str):
-        for text, new in old.items():
-            value = value.replace(text, new)
-        return value
-    if isinstance(value, list):
-        return [_redacted(v, old) for v in value]
-    if isinstance(value, dict):
-        return {k: _redacted(v, old) for k, v in value.items()}
-    return value
-
-
 def _redact_print_jobs(store: Store, locker_id: str, holder_name: str, id_masked: str) -> None:
     """The slips printed for a locker name the holder: redact them, so a reprint does not."""
     old = {t: n for t, n in ((holder_name, ANONYMOUS), (id_masked, "****")) if t and t not in (ANONYMOUS, "****")}
-    for job_id, document in store.conn.execute(
-            "SELECT id, document FROM print_jobs WHERE ref_id = ?", (locker_id,)).fetchall():
-        if document:
-            store.conn.execute("UPDATE print_jobs SET document = ? WHERE id = ?",
-                               (json.dumps(_redacted(json.loads(document), old)), job_id))
+    printing.redact_documents(store, locker_id, old)
 
 
 def _locker_ids_for_guests(store: Store, guest_ids: list[str]) -> list[str]:
@@ -119,7 +101,6 @@ def _anonymise_lockers(store: Store, where: str, params: dict[str, Any], stamp: 
     store.conn.execute(
         "UPDATE lockers SET holder_name = :anon, id_number = 'ANON-' || id, id_masked = '****',"
         f" updated_at = :stamp WHERE {cond}", params)
-    found = [(r[0],) for r in old]
     for locker_id, holder_name, id_masked in old:
         _redact_print_jobs(store, locker_id, holder_name, id_masked)
         store.conn.execute(_REDACT_SQL + " WHERE entity = 'locker' AND entity_id = :entity_id",
@@ -131,7 +112,7 @@ def _anonymise_lockers(store: Store, where: str, params: dict[str, Any], stamp: 
         store.conn.execute("UPDATE audit SET detail = json_replace(detail, '$.id_masked', '****')"
                            " WHERE entity = 'locker' AND entity_id = ?", (locker_id,))
         store.record_change("locker", locker_id, "anonymise", get(store, locker_id).model_dump(mode="json"))
-    return len(found)
+    return len(old)
 
 
 def purge(store: Store, actor: User | None, *, older_than_days: int) -> PurgeResult:

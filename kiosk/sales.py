@@ -145,7 +145,7 @@ class Order(BaseModel):
         """The line's product in the order's regulation, None when no longer known."""
         if catalogue is None:
             return None
-        reg = next((r for r in catalogue.regulation if r.code == self.regulation), None)
+        reg = catalogue.by_code(self.regulation)
         return next((p for p in reg.product if p.code == code), None) if reg else None
 
     def has_kind(self, catalogue: Catalogue | None = None, kind: str = "") -> bool:
@@ -374,7 +374,7 @@ def add_line(store: Store, actor: User | None, order_id: str, *, product: str, q
         require(store, actor, *OFFICERS)
         order = get(store, order_id)
         _expect(order, "edit", "draft", "checked")
-        reg = next((r for r in active(store).regulation if r.code == order.regulation), None)
+        reg = active(store).by_code(order.regulation)
         item = next((p for p in reg.product if p.code == product), None) if reg else None
         if item is None:
             raise NotFound("sales.unknown_product", product=product,
@@ -460,13 +460,14 @@ def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id
         _expect(order, "invoice", "checked")
         if order.zero_tariff:
             raise Refused("sales.zero_no_invoice", number=order.number)
-        has_microdata = order.has_kind(active(store), "microdata")
+        catalogue = active(store)
+        has_microdata = order.has_kind(catalogue, "microdata")
         note = (sample_note or "").strip() or order.sample_note
         if has_microdata and not note:
             raise Invalid({"sample_note": FieldInvalid("sales.sample_required")})
         if not order.lines:
             raise Refused("sales.no_lines", number=order.number)
-        if order.needs_documents(active(store)) and not order.abstraksi:
+        if order.needs_documents(catalogue) and not order.abstraksi:
             raise Refused("sales.abstraksi_missing", number=order.number)
         now = store.clock.now()
         previous = order.invoices[-1] if order.invoices else None

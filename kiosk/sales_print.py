@@ -43,7 +43,7 @@ def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePape
     tz = settings.office.tz
     catalogue = active(store)
     # An order keeps the regulation it was priced under, even one a later catalogue lacks.
-    reg = next((r for r in catalogue.regulation if r.code == order.regulation), None)
+    reg = catalogue.by_code(order.regulation)
     lines = [PaperLine(description=line.description, detail=line_detail(order, line, catalogue, "id"),
                        amount=rupiah(line.amount)) for line in order.lines]
     extra = [identity.choice_name("segment", order.segment, "id")]

@@ -302,7 +302,7 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
         result.error = exc.message("en")
         result._problem = exc
     except psycopg.Error as exc:
-        result.error = central.redact(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        result.error = central.short_error(exc)
         if "watchdog" in locals() and watchdog.fired:
             result.error = f"no progress for {stall_seconds:g} s: {result.error}"
     if result.error:

@@ -310,7 +310,7 @@ class OrderScreen(Screen[None]):
         act = event.button.name
         oid = order.id
         if act == "add_line":
-            reg = next((r for r in active(store).regulation if r.code == order.regulation), None)
+            reg = active(store).by_code(order.regulation)
             # Once documents were checked without the abstraksi, microdata and maps need a new order.
             late = order.status == "checked" and not order.abstraksi
             options = [(p.name(app.lang), p.code) for p in (reg.product if reg else [])

@@ -574,7 +574,7 @@ async def test_a_face_syncs_in_the_background_and_shows_it(tmp_path, pg):
         activity(store, settings, 1)
     app = DisplayApp(settings)
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(100):
+        for _ in range(300):  # up to 15 s: the first round starts after 1 s, slower under load
             await pilot.pause(0.05)
             if "Daring" in str(app.query_one(".sync-bar").render()):
                 break
