@@ -83,7 +83,9 @@ def status(store: Store) -> SyncStatus:
     return SyncStatus(pending=pending, pushed_seq=pushed,
                       last_success=datetime.fromisoformat(last_success) if last_success else None,
                       last_attempt=datetime.fromisoformat(last_attempt) if last_attempt else None,
-                      last_error=error, online=bool(last_attempt) and not error)
+                      # Online means the last finished round reached the centre: a round
+                      # still in flight (attempt recorded, no outcome yet) shows the one before.
+                      last_error=error, online=bool(last_success) and not error)
 
 
 # -- push --------------------------------------------------------------------------------

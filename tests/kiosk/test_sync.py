@@ -574,12 +574,15 @@ async def test_a_face_syncs_in_the_background_and_shows_it(tmp_path, pg):
         activity(store, settings, 1)
     app = DisplayApp(settings)
     async with app.run_test(size=(120, 40)) as pilot:
+        seen = []
         for _ in range(300):  # up to 15 s: the first round starts after 1 s, slower under load
             await pilot.pause(0.05)
-            if "Daring" in str(app.query_one(".sync-bar").render()):
+            seen.append(str(app.query_one(".sync-bar").render()))
+            if "0 menunggu" in seen[-1]:
                 break
-        text = str(app.query_one(".sync-bar").render())
-        assert "Daring" in text and "0 menunggu" in text
+        # Never "online" before a round has reached the centre, even while the first is in flight.
+        assert all("Luring" in text for text in seen if "belum pernah" in text)
+        assert "Daring" in seen[-1] and "0 menunggu" in seen[-1] and "belum pernah" not in seen[-1]
     assert central_rows(pg, "SELECT COUNT(*) FROM pst.changes") == [(7,)]
 
 
