@@ -57,9 +57,12 @@ def test_working_days_skip_weekends_and_holidays():
     assert not is_working_day(date(2026, 11, 28))  # Saturday
     assert not is_working_day(date(2026, 12, 25))  # Christmas
     assert add_working_days(date(2026, 11, 23), 5) == date(2026, 11, 30)  # Mon -> next Mon
-    assert add_working_days(date(2026, 12, 21), 5) == date(2026, 12, 29)  # over Christmas
-    assert working_days_between(date(2026, 12, 21), date(2026, 12, 29)) == 5
-    assert add_working_days(date(2026, 3, 16), 5) == date(2026, 3, 25)  # Nyepi and Idul Fitri
+    assert not is_working_day(date(2026, 12, 24))  # joint leave (cuti bersama) for Christmas
+    assert add_working_days(date(2026, 12, 21), 5) == date(2026, 12, 30)  # over Christmas
+    assert working_days_between(date(2026, 12, 21), date(2026, 12, 30)) == 5
+    # Nyepi, Idul Fitri and the joint leave around them: five working days take two weeks.
+    assert add_working_days(date(2026, 3, 16), 5) == date(2026, 3, 30)
+    assert add_working_days(date(2026, 12, 28), 5) == date(2027, 1, 5)  # New Year 2027 too
 
 
 def test_tariffs_follow_the_catalogue():
