@@ -564,11 +564,16 @@ async def test_display_centres_the_numbers_and_keeps_a_finished_one_dimmed(setti
         panel = app.query_one("#counter-1")
         assert panel.query_one("Digits").value == "---" and centred(panel)
 
-        async def board_shows(number, caption):
-            for _ in range(40):
+        def caption_on_one_line():  # once the layout has caught up with the new text
+            region = panel.query_one(".counter-service").region
+            return region.height == 1 and region.bottom < panel.region.bottom
+
+        async def board_shows(number, caption, laid_out=lambda: True):
+            for _ in range(100):  # up to 5 s: a loaded machine paints late
                 await pilot.pause(0.05)
                 if (panel.query_one("Digits").value == number
-                        and str(panel.query_one(".counter-service").render()) == caption):
+                        and str(panel.query_one(".counter-service").render()) == caption
+                        and laid_out()):
                     return True
             return False
 
@@ -580,10 +585,9 @@ async def test_display_centres_the_numbers_and_keeps_a_finished_one_dimmed(setti
             queue.start(first.id)
             clock.advance(minutes=3)
             queue.finish(first.id)
-            assert await board_shows("B-001", "selesai")
+            # The short caption sits on one line inside the box at 80x24.
+            assert await board_shows("B-001", "selesai", laid_out=caption_on_one_line)
             assert panel.has_class("-ended") and panel.has_class("-latest") and centred(panel)
-            caption = panel.query_one(".counter-service").region  # inside the box at 80x24
-            assert caption.height == 1 and caption.bottom < panel.region.bottom
             queue.call_next(1)
             assert await board_shows("B-002", "Penjualan Produk Statistik")
             assert not panel.has_class("-ended")
