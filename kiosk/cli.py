@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from kiosk.commands.admin import (cmd_audit, cmd_guest_erase, cmd_guest_show, cmd_locker_list, cmd_purge,
                                   cmd_user_add, cmd_user_disable, cmd_user_list, cmd_user_reset_pin)
 from kiosk.commands.central import (cmd_central_add_office, cmd_central_init, cmd_central_publish,
-                                    cmd_restore, cmd_sync)
+                                    cmd_key_export, cmd_restore, cmd_sync)
 from kiosk.commands.common import Context
 from kiosk.commands.desk import (cmd_init, cmd_printer_jobs, cmd_printer_retry, cmd_printer_test,
                                  cmd_ticket_call, cmd_ticket_list, cmd_ticket_take)
@@ -225,8 +225,16 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.
     p = sub.add_parser("restore", parents=[common], help="rebuild an empty store from the central store")
     p.add_argument("--office", required=True)
     p.add_argument("--terminal", metavar="ID", help="the terminal to restore (when the office has several)")
+    p.add_argument("--id-key-file", metavar="PATH",
+                   help="the file from 'key export': visitors are recognised by ID number again")
     p.add_argument("--dsn")
     p.set_defaults(func=cmd_restore)
+    key = sub.add_parser("key", help="the office's ID-number hash key, kept offline for a restore (admin)"
+                         ).add_subparsers(dest="action", required=True, metavar="ACTION")
+    p = key.add_parser("export", parents=[common], help="write the key to a new file readable by its owner only")
+    p.add_argument("--file", required=True, metavar="PATH", help="e.g. on a USB stick kept locked away")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_key_export)
 
     locker = sub.add_parser("locker", help="lockers holding ID cards").add_subparsers(
         dest="action", required=True, metavar="ACTION")

@@ -23,6 +23,9 @@ from kiosk.services import find_service
 from kiosk.store import Store
 from kiosk.tickets import IssuedTicket, issue_ticket_in_tx
 
+ID_KEY = "id_hash_key"  # in ``meta``; exported to a file kept offline, taken back by restore
+HASHED = "HASH:"  # a restored guest's id_number: this prefix + the keyed hash the centre held
+
 
 class GuestData(BaseModel):
     """A validated guestbook entry."""
@@ -124,14 +127,29 @@ def normalised_lookup(text: str) -> tuple[str, str]:
     return "id_number", identity.normalise_id(text)
 
 
+def _id_number_forms(store: Store, number: str) -> tuple[str, ...]:
+    """The stored forms of a typed ID number: itself, and ``HASH:<keyed hash>`` (how a
+    restore stores it) when this store has its key. Looking up never makes a key."""
+    key = id_key(store)
+    return (number, HASHED + _keyed_hash(key, number)) if key else (number,)
+
+
+def _lookup_sql(column: str, forms: tuple[str, ...]) -> str:
+    """``column IN (...)`` over the forms, the exact one first, then the newest. Two values
+    of one indexed column stay two index lookups (EXPLAIN QUERY PLAN: guests_id_number)."""
+    return (f"{column} IN ({', '.join('?' for _ in forms)}) AND anonymised_at IS NULL"
+            f" ORDER BY {column} = ? DESC, updated_at DESC LIMIT 1")
+
+
 def find_returning(store: Store, text: str) -> ReturningGuest | None:
-    """A returning guest by ID number or email, revealing only first name and masked ID."""
+    """A returning guest by ID number or email, revealing only first name and masked ID.
+    A guest restored from the centre is found by ID number too when the store has the key."""
     column, value = normalised_lookup(text)
     if len(value) < 4:
         return None
-    row = store.row(
-        f"SELECT id, name, id_type, id_masked FROM guests WHERE {column} = ?"
-        " AND anonymised_at IS NULL ORDER BY updated_at DESC LIMIT 1", (value,))
+    forms = _id_number_forms(store, value) if column == "id_number" else (value,)
+    row = store.row(f"SELECT id, name, id_type, id_masked FROM guests WHERE {_lookup_sql(column, forms)}",
+                    (*forms, value))
     if row is None:
         return None
     return ReturningGuest(guest_id=row["id"], first_name=identity.first_name(row["name"]),
@@ -147,10 +165,12 @@ def _save_guest(store: Store, data: GuestData, consent_at: str) -> tuple[str, bo
     """Insert a new guest, or update the one with the same ID number. (id, returning)
 
     Only the ID number identifies a person: an email typed at the kiosk may be someone
-    else's (or shared), so it never selects a record to overwrite; emails need not be unique."""
-    existing = store.row(
-        "SELECT id FROM guests WHERE anonymised_at IS NULL AND id_number = ?"
-        " ORDER BY updated_at DESC LIMIT 1", (data.id_number,))
+    else's (or shared), so it never selects a record to overwrite; emails need not be unique.
+    A guest restored from the centre (``HASH:`` + the keyed hash of this number) is that
+    person: the row is updated in place and gets its full ID number back."""
+    forms = _id_number_forms(store, data.id_number)
+    existing = store.row(f"SELECT id FROM guests WHERE {_lookup_sql('id_number', forms)}",
+                         (*forms, data.id_number))
     row = _guest_row(data, consent_at)
     row.update(consent_version=identity.notice_version(), consent_at=consent_at)
     if existing:
@@ -176,25 +196,53 @@ def guest_sync_payload(store: Store, guest_id: str) -> dict[str, Any]:
     number = row.pop("id_number", None)
     if row.get("npwp"):
         row["npwp"] = identity.mask(row["npwp"])
-    row["id_hash"] = id_hash(store, number) if number and not row.get("anonymised_at") else None
+    row["id_hash"] = _sent_hash(store, guest_id, number) if number and not row.get("anonymised_at") else None
     return row
+
+
+def _sent_hash(store: Store, guest_id: str, number: str) -> str | None:
+    """The keyed hash the outbox carries. A restored guest still without its number sends the
+    hash it came back with (hashing ``HASH:...`` again would lose the person at the centre);
+    ``HASH:<guest id>`` marks one the centre held no hash for."""
+    if number.startswith(HASHED):
+        sent = number[len(HASHED):]
+        return None if sent == guest_id else sent
+    return id_hash(store, number)
+
+
+def id_key(store: Store) -> str | None:
+    """This store's ID hash key (hex), or None before the first is made: reading never makes one."""
+    return store.meta(ID_KEY)
+
+
+def ensure_id_key(store: Store) -> str:
+    """This store's ID hash key, made (256 random bits) on first need. It never goes to the
+    centre: ID numbers are guessable, so the centre with the key could recover them."""
+    import secrets
+
+    key = id_key(store)
+    if key is None:
+        insert = "INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)"  # another process may be first
+        if store.conn.in_transaction:
+            store.conn.execute(insert, (ID_KEY, secrets.token_hex(32)))
+        else:
+            with store.write():
+                store.conn.execute(insert, (ID_KEY, secrets.token_hex(32)))
+        key = id_key(store)
+        assert key is not None
+    return key
+
+
+def _keyed_hash(key: str, number: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(bytes.fromhex(key), number.encode(), hashlib.sha256).hexdigest()
 
 
 def id_hash(store: Store, number: str) -> str:
     """A keyed hash of an ID number: lets the centre count and match without the number."""
-    import hashlib
-    import hmac
-    import secrets
-
-    key = store.meta("id_hash_key")
-    if key is None:
-        key = secrets.token_hex(32)
-        if store.conn.in_transaction:
-            store.conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('id_hash_key', ?)", (key,))
-        else:
-            store.set_meta("id_hash_key", key)
-        key = store.meta("id_hash_key") or key
-    return hmac.new(bytes.fromhex(key), number.encode(), hashlib.sha256).hexdigest()
+    return _keyed_hash(ensure_id_key(store), number)
 
 
 def register_visit(store: Store, settings: Settings, *, service: str, purpose: str,
@@ -297,8 +345,9 @@ def search_guests(store: Store, actor: Any, text: str, *, limit: int = 10) -> li
     if len(text) < 2:
         return []
     column, value = normalised_lookup(text)
+    forms = _id_number_forms(store, value) if column == "id_number" else (value,)
     rows = store.rows(
         "SELECT id AS guest_id, name, id_type, id_masked, institution, segment FROM guests"
-        f" WHERE anonymised_at IS NULL AND (name LIKE ? OR {column} = ?)"
-        " ORDER BY updated_at DESC LIMIT ?", (f"%{text}%", value, limit))
+        f" WHERE anonymised_at IS NULL AND (name LIKE ? OR {column} IN ({', '.join('?' for _ in forms)}))"
+        " ORDER BY updated_at DESC LIMIT ?", (f"%{text}%", *forms, limit))
     return [GuestHit.model_validate(r) for r in rows]

@@ -9,22 +9,33 @@ start above every id the office has sent. Every row is inserted, never replaced:
 counts are the rows written, and a clash refuses the whole restore.
 
 Full ID numbers never left the office, so restored guests and lockers keep only the
-masked form; the office's ID hash key did not leave either, so a returning visitor is
-recognised again by e-mail, not by ID number, until they register anew.
+masked form (a guest's ``id_number`` is ``HASH:`` + the keyed hash the centre held). The
+office's ID hash key never goes to the centre either (ID numbers are guessable: the centre
+with the key could recover them). The admin keeps it in a file offline (``export_id_key``,
+``pst-kiosk key export``); a restore given that file (``--id-key-file``) puts it back in the
+same transaction, so a returning visitor is recognised by ID number again and the next
+guestbook entry with that number completes the restored guest instead of adding another.
+Without it, they are recognised by e-mail only, and registering anew adds a new guest.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sqlite3
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from kiosk import central
+from kiosk import audit, central, guestbook
+from kiosk.accounts import User, require
+from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import NotFound, Refused
+from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
+from kiosk.ids import new_id
 from kiosk.privacy import ANONYMOUS
 from kiosk.store import Store
 
@@ -51,6 +62,97 @@ class Restored(BaseModel):
     terminal: str
     restored: dict[str, int]
     skipped: dict[str, int] = {}  # what the centre does not hold whole: not written, reported
+    id_key: str | None = None  # the fingerprint of the ID hash key put back, if one was given
+
+
+# -- the ID hash key, kept offline ------------------------------------------------------
+
+KEY_FILE_FORMAT = "pst-kiosk-id-key"
+_KEY_FILE_MAX = 64 * 1024  # a key file is ~300 bytes: anything larger is the wrong file
+
+
+class IdKeyFile(BaseModel):
+    """What ``export_id_key`` writes and ``restore`` takes back (JSON)."""
+
+    format: Literal["pst-kiosk-id-key"]
+    version: Literal[1]
+    office_code: str
+    key: str = Field(pattern=r"^[0-9a-f]{64}$")
+    fingerprint: str
+    exported_at: str
+
+
+class IdKeyExported(BaseModel):
+    path: str
+    office_code: str
+    fingerprint: str
+
+
+def key_fingerprint(key: str) -> str:
+    """16 hex digits naming a key (in the file, the trail and messages); says nothing of it."""
+    return hashlib.sha256(f"{KEY_FILE_FORMAT}:{key}".encode()).hexdigest()[:16]
+
+
+def export_id_key(store: Store, settings: Settings, actor: User | None, path: str | os.PathLike[str], *,
+                  force: bool = False) -> IdKeyExported:
+    """Write this office's ID hash key to ``path`` (0600; an existing file only with ``force``),
+    making the key if the store has none yet. Admin only; audited (fingerprint, not key)."""
+    target = Path(os.path.abspath(path))
+    with store.write():
+        require(store, actor, "admin")
+        key = guestbook.ensure_id_key(store)
+        content = IdKeyFile(format=KEY_FILE_FORMAT, version=1, office_code=settings.office.code, key=key,
+                            fingerprint=key_fingerprint(key), exported_at=iso(store.clock.now()))
+        _write_private(target, content.model_dump_json(indent=2) + "\n", force=force)
+        audit.record(store, actor, "id_key.export", None, None,
+                     {"file": str(target), "fingerprint": content.fingerprint})
+    return IdKeyExported(path=str(target), office_code=content.office_code, fingerprint=content.fingerprint)
+
+
+def _write_private(path: Path, text: str, *, force: bool) -> None:
+    """Create ``path`` readable by its owner only. Without ``force`` an existing file is
+    refused (O_EXCL, so no race); with it a private temporary file replaces it whole."""
+    target = path.with_name(f".{path.name}.{new_id()}.tmp") if force else path
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise Refused("id_key.exists", path=str(path)) from None
+    except OSError as exc:
+        raise Refused("id_key.unwritable", path=str(path), detail=exc.strerror or str(exc)) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if force:
+            os.replace(target, path)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise Refused("id_key.unwritable", path=str(path), detail=exc.strerror or str(exc)) from None
+
+
+def load_id_key(path: str | os.PathLike[str], office_code: str) -> IdKeyFile:
+    """Read and check a key file for ``office_code``: unreadable or malformed is invalid input,
+    another office's is refused."""
+    def invalid(key: str, **params: Any) -> Invalid:
+        return Invalid({"id_key_file": FieldInvalid(key, path=str(path), **params)})
+
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(_KEY_FILE_MAX + 1)
+    except OSError as exc:
+        raise invalid("id_key.unreadable", detail=exc.strerror or str(exc)) from None
+    try:
+        if len(raw) > _KEY_FILE_MAX:
+            raise ValueError("too large")
+        found = IdKeyFile.model_validate_json(raw)
+    except ValueError:  # pydantic's ValidationError and a bad encoding are ValueErrors
+        raise invalid("id_key.malformed") from None
+    if found.fingerprint != key_fingerprint(found.key):  # a key copied by hand with a slip
+        raise invalid("id_key.malformed")
+    if found.office_code != office_code:
+        raise Refused("id_key.wrong_office", path=str(path), found=found.office_code, office=office_code)
+    return found
 
 
 def terminals(conn: Any, office_code: str) -> list[Terminal]:
@@ -154,14 +256,16 @@ def _tail_numbers(number: str) -> tuple[int, int]:
 
 
 def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: str,
-            terminal: str | None = None) -> Restored:
-    """Fill an empty store with one terminal's records from the centre (see the module)."""
+            terminal: str | None = None, id_key_file: str | os.PathLike[str] | None = None) -> Restored:
+    """Fill an empty store with one terminal's records from the centre (see the module);
+    with ``id_key_file`` (checked before anything is fetched) the office's ID hash key too."""
     import psycopg
 
     used = sum(store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                for t in ("tickets", "guests", "orders", "users", "changes"))
     if used:
         raise Refused("sync.not_empty")
+    id_key = load_id_key(id_key_file, office_code) if id_key_file is not None else None
     dsn = dsn or settings.central_dsn
     with central.connect(dsn) as conn:
         try:
@@ -175,14 +279,23 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
     restored = {table: 0 for table in TABLES}
     skipped = {table: 0 for table in TABLES}
     with store.write():
+        if id_key is not None:
+            # First, so nothing in this transaction could make a key of its own; an empty
+            # store's key (if any) hashed nothing yet and is replaced.
+            store.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)"
+                               " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                               (guestbook.ID_KEY, id_key.key))
         _write(_Writer(store), store.terminal_id, fetched, restored, skipped)
         store.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('office_code', ?)", (office_code,))
         store.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('changes.floor', ?)", (floor[0],))
         store.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('restored_from', ?)", (chain[0],))
         # The centre learns this terminal continues that one (a later restore follows the chain).
+        fingerprint = id_key.fingerprint if id_key else None
         store.record_change("terminal", store.terminal_id, "restore",
-                            {"restored_from": chain[0], "office_code": office_code, "restored": restored})
-    return Restored(terminal=chain[0], restored=restored, skipped={k: v for k, v in skipped.items() if v})
+                            {"restored_from": chain[0], "office_code": office_code, "restored": restored,
+                             **({"id_key": fingerprint} if fingerprint else {})})
+    return Restored(terminal=chain[0], restored=restored, skipped={k: v for k, v in skipped.items() if v},
+                    id_key=fingerprint)
 
 
 def _write(w: _Writer, terminal: str, fetched: dict[str, list[tuple[str, dict[str, Any], str]]],
@@ -213,7 +326,8 @@ def _write(w: _Writer, terminal: str, fetched: dict[str, list[tuple[str, dict[st
                              (data.get("transferred_from"), data.get("transferred_to"), data["id"]))
     for _id, data, changed in fetched["guests"]:
         if complete("guests", data):
-            number = f"ANON-{data['id']}" if data.get("anonymised_at") else f"HASH:{data.get('id_hash') or data['id']}"
+            number = (f"ANON-{data['id']}" if data.get("anonymised_at")
+                      else guestbook.HASHED + (data.get("id_hash") or data["id"]))
             restored["guests"] += w.insert("guests", {"created_at": changed, "updated_at": changed, "email": "",
                                                       **data, "id_number": number, "terminal_id": terminal})
     for _id, data, changed in fetched["visits"]:

@@ -1,4 +1,5 @@
-"""Commands of the central store: schema, offices, publishing, sync, restore."""
+"""Commands of the central store: schema, offices, publishing, sync, restore, and the
+export of the ID hash key that restore takes back (a file kept offline, never the centre's)."""
 
 from __future__ import annotations
 
@@ -79,9 +80,19 @@ def cmd_restore(ctx: Context) -> int:
     from kiosk import restore
 
     done = restore.restore(ctx.store, ctx.settings, dsn=_dsn(ctx), office_code=ctx.args.office,
-                           terminal=ctx.args.terminal)
+                           terminal=ctx.args.terminal, id_key_file=ctx.args.id_key_file)
     print(t("cli.restored", ctx.lang, terminal=done.terminal, **done.restored))
+    if done.id_key:
+        print(t("id_key.restored", ctx.lang, fingerprint=done.id_key))
     for table, count in done.skipped.items():
         key = "restore.skipped_users" if table == "users" else "restore.skipped"
         print(t(key, ctx.lang, table=table, count=count), file=sys.stderr)
+    return 0
+
+
+def cmd_key_export(ctx: Context) -> int:
+    from kiosk import restore
+
+    done = restore.export_id_key(ctx.store, ctx.settings, ctx.actor, ctx.args.file, force=ctx.args.force)
+    print(t("id_key.exported", ctx.lang, path=done.path, office=done.office_code, fingerprint=done.fingerprint))
     return 0

@@ -100,3 +100,47 @@ def test_bad_numbers_and_dates_are_invalid_input(env, capsys):
                           (("locker", "list", "--date", "xx"), "Tanggal tidak valid")):
         code, out, err = run(capsys, "--user", "admin", *argv)
         assert (code, out) == (9, "") and message in err and "Error" not in err, argv
+
+
+def test_the_id_key_export_is_the_admins_and_never_overwrites_by_accident(env, capsys, tmp_path):
+    import os
+    import stat
+
+    from kiosk.store import Store
+
+    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
+    env.setenv("PST_KIOSK_NEW_PIN", "1234")
+    env.setenv("PST_KIOSK_PIN", "9876")
+    assert run(capsys, "--user", "admin", "user", "add", "budi", "--role", "petugas")[0] == 0
+    key_file = tmp_path / "kunci.json"
+    code, out, err = run(capsys, "key", "export", "--file", str(key_file))
+    assert (code, out) == (10, "") and "--user" in err and not key_file.exists()
+    env.setenv("PST_KIOSK_PIN", "1234")
+    code, out, err = run(capsys, "--user", "budi", "key", "export", "--file", str(key_file))
+    assert (code, out) == (10, "") and "admin" in err and len(err.splitlines()) == 1 and not key_file.exists()
+    with Store(tmp_path / "pst.db") as store:
+        assert store.meta("id_hash_key") is None  # nobody made one for a refused export
+    env.setenv("PST_KIOSK_PIN", "9876")
+    code, out, err = run(capsys, "--user", "admin", "key", "export", "--file", str(key_file))
+    assert code == 0 and str(key_file) in out and "flashdisk" in out, err
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    written = json.loads(key_file.read_text())
+    with Store(tmp_path / "pst.db") as store:
+        key = store.meta("id_hash_key")  # made by the export: the store had no guest yet
+    assert written["key"] == key and written["office_code"] == "0000" and written["format"] == "pst-kiosk-id-key"
+    before = key_file.read_text()
+    code, out, err = run(capsys, "--user", "admin", "--lang", "en", "key", "export", "--file", str(key_file))
+    assert (code, out) == (5, "") and "already exists" in err and "--force" in err and key_file.read_text() == before
+    os.chmod(key_file, 0o644)
+    code, out, _ = run(capsys, "--user", "admin", "key", "export", "--file", str(key_file), "--force")
+    assert code == 0 and stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert json.loads(key_file.read_text())["key"] == key  # the same key, never a new one
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".kunci")] == []
+    code, out, err = run(capsys, "--user", "admin", "--lang", "en", "key", "export",
+                         "--file", str(tmp_path / "no-such-dir" / "k.json"))
+    assert (code, out) == (5, "") and "Cannot write the key file" in err and "Traceback" not in err
+    code, out, _ = run(capsys, "--user", "admin", "audit", "--action", "id_key.", "--json")
+    trail = json.loads(out)
+    assert [(e["username"], e["action"]) for e in trail] == [("admin", "id_key.export")] * 2
+    assert key not in out and trail[0]["detail"]["fingerprint"] == written["fingerprint"]

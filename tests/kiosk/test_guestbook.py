@@ -203,3 +203,58 @@ def test_disability_from_text_means_what_it_says(store, settings):
     reg = register_visit(store, settings, service="B", purpose="tugas", consent=True,
                          guest=validate_guest({**GOOD, "disability": "0"}))
     assert not reg.issued.ticket.priority
+
+
+def as_restored(store, guest_id):
+    """Make a guest look as a restore writes it: ``HASH:`` + the keyed hash the centre holds."""
+    from kiosk.guestbook import HASHED, id_hash
+
+    number = store.row("SELECT id_number FROM guests WHERE id = ?", (guest_id,))["id_number"]
+    with store.write():
+        store.conn.execute("UPDATE guests SET id_number = ? WHERE id = ?", (HASHED + id_hash(store, number), guest_id))
+
+
+def test_looking_up_an_id_number_never_makes_a_hash_key(store, settings):
+    from kiosk.guestbook import id_key, search_guests
+
+    assert find_returning(store, "3273 0141 0190 0001") is None and search_guests(store, None, "3273014101900001") == []
+    assert id_key(store) is None and count(store, "meta") == 1  # the terminal id alone
+    register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GOOD))
+    assert len(id_key(store)) == 64  # the first guest sent to the outbox needs one
+
+
+def test_a_restored_guest_is_found_by_id_number_and_made_whole_by_the_next_form(store, settings):
+    from kiosk.guestbook import id_hash, search_guests
+
+    reg = register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GOOD))
+    as_restored(store, reg.guest_id)
+    sent = id_hash(store, GOOD["id_number"])
+    found = find_returning(store, "3273-0141-0190-0001")
+    assert found.model_dump() == {"guest_id": reg.guest_id, "first_name": "Siti", "id_type": "ktp",
+                                  "id_masked": "3273********0001"}
+    assert [h.guest_id for h in search_guests(store, None, "3273014101900001")] == [reg.guest_id]
+    # Through the returning path the row keeps its hash, and the outbox the same hash (not a hash of it).
+    register_visit(store, settings, service="A", purpose="tugas", consent=True, guest_id=found.guest_id)
+    last = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")["payload"])
+    assert last["id_hash"] == sent and "id_number" not in last
+    # A new form with the same card: the restored row gets its number back, no second guest.
+    again = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                           guest=validate_guest({**GOOD, "email": "siti.baru@example.com"}))
+    assert again.returning and again.guest_id == reg.guest_id and count(store, "guests") == 1
+    row = store.row("SELECT id_number, email FROM guests")
+    assert row == {"id_number": "3273014101900001", "email": "siti.baru@example.com"}
+    change = store.row("SELECT op, payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
+    assert change["op"] == "update" and json.loads(change["payload"])["id_hash"] == sent
+
+
+def test_the_real_number_wins_over_a_restored_twin(store, settings):
+    """A store restored before the key could come back may hold both rows of one person."""
+    first = register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GOOD))
+    as_restored(store, first.guest_id)
+    with store.write():  # the duplicate the old behaviour made
+        store.conn.execute("INSERT INTO guests(id, created_at, updated_at, terminal_id, name, id_type, id_number,"
+                           " id_masked, email, segment) SELECT 'twin', created_at, '2000-01-01', terminal_id,"
+                           " 'Siti A', id_type, ?, id_masked, email, segment FROM guests", (GOOD["id_number"],))
+    assert find_returning(store, GOOD["id_number"]).guest_id == "twin"
+    again = register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GOOD))
+    assert again.guest_id == "twin" and count(store, "guests") == 2

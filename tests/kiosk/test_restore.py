@@ -4,6 +4,7 @@ restored terminal restored again, a clash refused with nothing written."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime, timezone
 
@@ -215,3 +216,128 @@ def test_orders_come_back_with_the_npwp_masked_and_go_on(tmp_path, pg):  # noqa:
         assert paid.status == "receipted" and render_text(receipt_document(receipt_paper(store, target, paid)))
         assert sales.agree(store, admin, draft.id).status == "agreed"
         assert sync.run(store, target).ok
+
+
+def _guest_office_with_key_file(tmp_path, pg, code="1373", name="t"):  # noqa: F811
+    """An office with one admin and Siti in its guestbook, synced; its key exported to a file."""
+    settings = office(tmp_path, pg, code, name=name)
+    key_file = tmp_path / f"id-key-{code}-{name}.json"
+    with Store(settings.db_path) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        reg = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+        restore.export_id_key(store, settings, admin, key_file)
+        key = store.meta("id_hash_key")
+        assert sync.run(store, settings).ok
+    return settings, key_file, key, reg.guest_id
+
+
+def test_with_the_key_file_a_returning_visitor_is_recognised_and_made_whole(tmp_path, pg):  # noqa: F811
+    from kiosk.guestbook import find_returning, id_hash
+
+    _settings, key_file, key, guest_id = _guest_office_with_key_file(tmp_path, pg)
+    target = fresh(tmp_path, pg)
+    with Store(target.db_path) as store:
+        done = restore.restore(store, target, dsn=None, office_code="1373", id_key_file=key_file)
+        assert done.restored["guests"] == 1 and done.id_key == restore.key_fingerprint(key)
+        assert store.meta("id_hash_key") == key
+        sent = id_hash(store, SITI["id_number"])
+        assert store.row("SELECT id_number FROM guests")["id_number"] == "HASH:" + sent
+        found = find_returning(store, "3273 0141 0190 0001")
+        assert found.model_dump() == {"guest_id": guest_id, "first_name": "Siti", "id_type": "ktp",
+                                      "id_masked": "3273********0001"}
+        reg = register_visit(store, target, service="A", purpose="tugas", consent=True,
+                             guest=validate_guest({**SITI, "email": "siti.baru@example.com"}))
+        assert reg.returning and reg.guest_id == guest_id
+        assert store.conn.execute("SELECT COUNT(*) FROM guests").fetchone()[0] == 1
+        assert store.row("SELECT id_number FROM guests")["id_number"] == SITI["id_number"]
+        change = store.row("SELECT op, payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
+        assert change["op"] == "update" and '"id_hash":"' + sent + '"' in change["payload"]
+        assert SITI["id_number"] not in change["payload"]
+        assert sync.run(store, target).ok
+    # The centre still holds one Siti, under the hash it always had, and never the key or the number.
+    assert central_rows(pg, "SELECT id, data->>'id_hash', data->>'email' FROM pst.guests") == \
+        [(guest_id, sent, "siti.baru@example.com")]
+    history = str(central_rows(pg, "SELECT payload FROM pst.changes"))
+    assert key not in history and SITI["id_number"] not in history
+    assert restore.key_fingerprint(key) in history  # the export and the restore name the key
+
+
+def test_a_key_file_of_another_office_or_a_broken_one_restores_nothing(tmp_path, pg, monkeypatch,  # noqa: F811
+                                                                       capsys):
+    _guest_office_with_key_file(tmp_path, pg, "1373")
+    _other, other_file, _key, _id = _guest_office_with_key_file(tmp_path, pg, "3324")
+    target = fresh(tmp_path, pg)
+    with Store(target.db_path) as store:
+        with pytest.raises(Refused) as err:
+            restore.restore(store, target, dsn=None, office_code="1373", id_key_file=other_file)
+        assert err.value.key == "id_key.wrong_office"
+    status, out, err = cli(monkeypatch, capsys, target, "--lang", "en", "restore", "--office", "1373",
+                           "--id-key-file", str(other_file))
+    assert (status, out) == (5, "") and "belongs to office 3324, not office 1373; nothing restored" in err
+    good = (tmp_path / "id-key-1373-t.json").read_text()
+    edited = json.loads(good)
+    edited["key"] = ("1" if edited["key"][0] == "0" else "0") + edited["key"][1:]  # a copying slip
+    broken = {"not-json": "{", "edited-key": json.dumps(edited), "truncated": good[: len(good) // 2],
+              "binary": "\x00\xff", "no-office": json.dumps({k: v for k, v in edited.items() if k != "office_code"}),
+              "no-format": json.dumps({k: v for k, v in json.loads(good).items() if k != "format"})}
+    for name, text in broken.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(text, encoding="latin-1")
+        status, out, err = cli(monkeypatch, capsys, target, "restore", "--office", "1373", "--id-key-file", str(path))
+        assert (status, out) == (9, "") and "bukan berkas kunci yang utuh" in err and len(err.splitlines()) == 1, name
+    status, _out, err = cli(monkeypatch, capsys, target, "--lang", "en", "restore", "--office", "1373",
+                            "--id-key-file", str(tmp_path / "missing.json"))
+    assert status == 9 and "Cannot read the key file" in err and "nothing restored" in err
+    with Store(target.db_path) as store:
+        assert store.conn.execute("SELECT (SELECT COUNT(*) FROM guests) + (SELECT COUNT(*) FROM changes)"
+                                  " + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM tickets)").fetchone()[0] == 0
+        assert store.meta("id_hash_key") is None and store.meta("restored_from") is None
+
+
+def test_without_the_key_file_a_returning_visitor_is_known_by_email_only(tmp_path, pg):  # noqa: F811
+    from kiosk.guestbook import find_returning
+
+    _settings, _file, key, guest_id = _guest_office_with_key_file(tmp_path, pg)
+    target = fresh(tmp_path, pg)
+    with Store(target.db_path) as store:
+        done = restore.restore(store, target, dsn=None, office_code="1373")
+        assert done.id_key is None and store.meta("id_hash_key") is None
+        assert find_returning(store, SITI["id_number"]) is None
+        assert find_returning(store, SITI["email"]).guest_id == guest_id
+        assert store.meta("id_hash_key") is None  # looking up made no key
+        reg = register_visit(store, target, service="A", purpose="tugas", consent=True, guest=validate_guest(SITI))
+        assert not reg.returning and store.conn.execute("SELECT COUNT(*) FROM guests").fetchone()[0] == 2
+        assert store.meta("id_hash_key") not in (None, key)  # a new key: the old hashes stay apart
+        payload = store.row("SELECT payload FROM changes WHERE entity = 'terminal'")["payload"]
+        assert '"id_key"' not in payload
+
+
+def test_the_key_goes_out_and_back_through_the_console(tmp_path, pg, monkeypatch, capsys):  # noqa: F811
+    import os
+    import subprocess
+    import sys
+
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+        assert sync.run(store, settings).ok
+        key = store.meta("id_hash_key")
+    target = fresh(tmp_path, pg)  # before cli() points PST_KIOSK_DB at the office's store
+    key_file = tmp_path / "usb" / "kunci-1373.json"
+    key_file.parent.mkdir()
+    monkeypatch.setenv("PST_KIOSK_PIN", "9876")
+    status, out, err = cli(monkeypatch, capsys, settings, "--user", "admin", "key", "export", "--file", str(key_file))
+    assert status == 0 and str(key_file) in out and restore.key_fingerprint(key) in out, err
+    assert json.loads(key_file.read_text())["office_code"] == "1373"
+    env = {**os.environ, "PST_KIOSK_CONFIG": str(target.db_path.with_suffix(".toml")),
+           "PST_KIOSK_DB": str(target.db_path), "PST_KIOSK_CENTRAL_DSN": target.central_dsn}
+    proc = subprocess.run([sys.executable, "-m", "screens.main", "--lang", "en", "restore", "--office", "1373",
+                           "--id-key-file", str(key_file)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "1 guests" in proc.stdout and "The ID-number hash key is back" in proc.stdout
+    with Store(target.db_path) as store:
+        assert store.meta("id_hash_key") == key
+        from kiosk.guestbook import find_returning
+
+        assert find_returning(store, SITI["id_number"]).first_name == "Siti"
