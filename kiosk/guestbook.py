@@ -127,11 +127,19 @@ def normalised_lookup(text: str) -> tuple[str, str]:
     return "id_number", identity.normalise_id(text)
 
 
-def _id_number_forms(store: Store, number: str) -> tuple[str, ...]:
-    """The stored forms of a typed ID number: itself, and ``HASH:<keyed hash>`` (how a
-    restore stores it) when this store has its key. Looking up never makes a key."""
+def id_number_forms(store: Store, number: str) -> tuple[str, ...]:
+    """The stored forms of a (normalised) ID number: itself first, and ``HASH:<keyed hash>``
+    (how a restore stores it) when this store has its key. Looking up never makes a key."""
     key = id_key(store)
     return (number, HASHED + _keyed_hash(key, number)) if key else (number,)
+
+
+def lookup_forms(store: Store, text: str) -> tuple[str, tuple[str, ...]]:
+    """(column, values) to look every record of a guest up by what was typed: an email as
+    ``normalised_lookup`` gives it, an ID number in each form it may be stored in, the typed
+    one first. ``lookup_forms(store, "3273 0141 0190 0001")`` -> ("id_number", ("3273...", "HASH:..."))"""
+    column, value = normalised_lookup(text)
+    return column, (id_number_forms(store, value) if column == "id_number" else (value,))
 
 
 def _lookup_sql(column: str, forms: tuple[str, ...]) -> str:
@@ -144,12 +152,11 @@ def _lookup_sql(column: str, forms: tuple[str, ...]) -> str:
 def find_returning(store: Store, text: str) -> ReturningGuest | None:
     """A returning guest by ID number or email, revealing only first name and masked ID.
     A guest restored from the centre is found by ID number too when the store has the key."""
-    column, value = normalised_lookup(text)
-    if len(value) < 4:
+    column, forms = lookup_forms(store, text)
+    if len(forms[0]) < 4:
         return None
-    forms = _id_number_forms(store, value) if column == "id_number" else (value,)
     row = store.row(f"SELECT id, name, id_type, id_masked FROM guests WHERE {_lookup_sql(column, forms)}",
-                    (*forms, value))
+                    (*forms, forms[0]))
     if row is None:
         return None
     return ReturningGuest(guest_id=row["id"], first_name=identity.first_name(row["name"]),
@@ -168,7 +175,7 @@ def _save_guest(store: Store, data: GuestData, consent_at: str) -> tuple[str, bo
     else's (or shared), so it never selects a record to overwrite; emails need not be unique.
     A guest restored from the centre (``HASH:`` + the keyed hash of this number) is that
     person: the row is updated in place and gets its full ID number back."""
-    forms = _id_number_forms(store, data.id_number)
+    forms = id_number_forms(store, data.id_number)
     existing = store.row(f"SELECT id FROM guests WHERE {_lookup_sql('id_number', forms)}",
                          (*forms, data.id_number))
     row = _guest_row(data, consent_at)
@@ -344,8 +351,7 @@ def search_guests(store: Store, actor: Any, text: str, *, limit: int = 10) -> li
     text = (text or "").strip()
     if len(text) < 2:
         return []
-    column, value = normalised_lookup(text)
-    forms = _id_number_forms(store, value) if column == "id_number" else (value,)
+    column, forms = lookup_forms(store, text)
     rows = store.rows(
         "SELECT id AS guest_id, name, id_type, id_masked, institution, segment FROM guests"
         f" WHERE anonymised_at IS NULL AND (name LIKE ? OR {column} IN ({', '.join('?' for _ in forms)}))"

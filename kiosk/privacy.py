@@ -19,7 +19,7 @@ from kiosk import audit, printing
 from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
-from kiosk.guestbook import guest_sync_payload, normalised_lookup
+from kiosk.guestbook import HASHED, guest_sync_payload, id_number_forms, lookup_forms
 from kiosk.identity import normalise_id
 from kiosk.store import Store
 
@@ -81,13 +81,23 @@ def _redact_print_jobs(store: Store, locker_id: str, holder_name: str, id_masked
 
 def _locker_ids_for_guests(store: Store, guest_ids: list[str]) -> list[str]:
     """The lockers of these guests: linked to them, or a card typed by hand with one of
-    their ID numbers (compared normalised)."""
+    their ID numbers (compared normalised; a restored guest's ``HASH:`` form through the
+    store's key, as the guestbook matches it). A locker restored from the centre holds no
+    number (``RESTORED:<id>``): only its guest link finds it."""
     marks = ", ".join("?" for _ in guest_ids)
-    numbers = {normalise_id(r[0]) for r in store.conn.execute(
-        f"SELECT id_number FROM guests WHERE id IN ({marks})", tuple(guest_ids))} - {""}
+    stored = [r[0] for r in store.conn.execute(
+        f"SELECT id_number FROM guests WHERE id IN ({marks})", tuple(guest_ids))]
+    numbers = {normalise_id(n) for n in stored} - {""}
+    hashed = {n for n in stored if n.startswith(HASHED)}
+
+    def same_card(number: str) -> bool:
+        typed = normalise_id(number)
+        # A key read and one HMAC per locker, and only when a guest is held in hashed form.
+        return typed in numbers or bool(hashed and typed and hashed.intersection(id_number_forms(store, typed)))
+
     linked = set(guest_ids)
     return [lid for lid, gid, number in store.conn.execute("SELECT id, guest_id, id_number FROM lockers")
-            if gid in linked or normalise_id(number) in numbers]
+            if gid in linked or same_card(number)]
 
 
 def _anonymise_lockers(store: Store, where: str, params: dict[str, Any], stamp: str) -> int:
@@ -139,13 +149,14 @@ def purge(store: Store, actor: User | None, *, older_than_days: int) -> PurgeRes
 
 
 def _subject_ids(store: Store, text: str) -> list[str]:
-    """The guests a data subject's ID number (all records with it) or email (exactly one) names."""
-    column, value = normalised_lookup(text)
-    if len(value) < 4:
+    """The guests a data subject's ID number (all records with it, a restored guest's
+    ``HASH:`` form too when the store has the key) or email (exactly one) names."""
+    column, forms = lookup_forms(store, text)
+    if len(forms[0]) < 4:
         raise Invalid({"guest": FieldInvalid("invalid.guest_lookup")})
     ids = [r[0] for r in store.conn.execute(
-        f"SELECT id FROM guests WHERE {column} = ? AND anonymised_at IS NULL ORDER BY created_at",
-        (value,))]
+        f"SELECT id FROM guests WHERE {column} IN ({', '.join('?' for _ in forms)})"
+        " AND anonymised_at IS NULL ORDER BY created_at", forms)]
     if not ids:
         raise NotFound("guestbook.unknown_guest")
     # An email is typed by whoever fills the form, so several people may have used it:

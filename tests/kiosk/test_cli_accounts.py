@@ -91,6 +91,39 @@ def test_a_data_subject_request_from_the_command_line(env, capsys, tmp_path):
     assert [e["action"] for e in json.loads(out)] == ["guest.erase", "guest.show", "guest.show"]
 
 
+def test_a_restored_guests_request_by_id_number_needs_the_key(env, capsys, tmp_path):
+    """Without the key a restored guest's number says not found (exit 3); with the key back
+    (as ``restore --id-key-file`` puts it) show and erase reach the guest."""
+    from kiosk import config
+    from kiosk.guestbook import ID_KEY, register_visit, validate_guest
+    from kiosk.store import Store
+    from tests.kiosk.test_guestbook import as_restored
+
+    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
+    settings = config.load(tmp_path / "config.toml", db=tmp_path / "pst.db")
+    with Store(tmp_path / "pst.db") as store:
+        siti = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(
+            {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
+             "email": "siti@example.com", "segment": "akademisi"}))
+        as_restored(store, siti.guest_id)
+        key = store.meta(ID_KEY)
+        with store.write():
+            store.conn.execute("DELETE FROM meta WHERE key = ?", (ID_KEY,))
+    env.setenv("PST_KIOSK_PIN", "9876")
+    for action in ("show", "erase"):
+        code, out, err = run(capsys, "--user", "admin", "guest", action, "3273014101900001")
+        assert code == 3 and out == "" and "tidak ditemukan" in err
+    with Store(tmp_path / "pst.db") as store:
+        store.set_meta(ID_KEY, key)
+    code, out, _ = run(capsys, "--user", "admin", "guest", "show", "3273 0141 0190 0001", "--json")
+    assert code == 0 and [d["guest"]["id"] for d in json.loads(out)] == [siti.guest_id]
+    code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "guest", "erase", "3273014101900001")
+    assert code == 0 and "Anonymised now: 1 guests" in out
+    code, _, err = run(capsys, "--user", "admin", "guest", "show", "3273014101900001")
+    assert code == 3 and "tidak ditemukan" in err
+
+
 def test_bad_numbers_and_dates_are_invalid_input(env, capsys):
     env.setenv("PST_KIOSK_NEW_PIN", "9876")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0

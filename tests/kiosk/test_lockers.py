@@ -295,6 +295,85 @@ def test_erase_reaches_hand_typed_cards_and_printed_slips(store, settings, offic
     assert "(anonim)" in doc and "Siti" not in doc
 
 
+def test_a_restored_guest_is_shown_and_erased_by_their_id_number(store, settings, officer):
+    """After a restore with the key the guest is held as ``HASH:``: a request by the number on
+    the card reaches them, their lockers (by guest link, or typed by hand since) and slips."""
+    from kiosk.guestbook import id_hash
+    from tests.kiosk.test_guestbook import as_restored
+
+    admin = accounts.find(store, "admin")
+    siti = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                          guest=validate_guest({**SITI, "phone": "0812 3456 7890"}))
+    andi = register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(
+        {**SITI, "name": "Andi Saputra", "id_number": "3273010101900002", "email": "andi@example.com"}))
+    linked = lockers.assign(store, settings, officer, id_type="ktp", id_number="", holder_name="",
+                            guest_id=siti.guest_id, locker_no=5)
+    lockers.return_card(store, officer, linked.locker.id)
+    sent = id_hash(store, SITI["id_number"])
+    as_restored(store, siti.guest_id)
+    with store.write():  # a restored locker keeps its guest link but no number
+        store.conn.execute("UPDATE lockers SET id_number = 'RESTORED:' || id")
+    # Since the restore: her card typed by hand (no guest link), and Andi's.
+    typed = lockers.assign(store, settings, officer, id_type="ktp", id_number="3273.0141.0190.0001",
+                           holder_name="Siti Aminah", locker_no=1)
+    theirs = lockers.assign(store, settings, officer, id_type="ktp", id_number="3273010101900002",
+                            holder_name="Andi Saputra", locker_no=2)
+    lockers.return_card(store, officer, theirs.locker.id)
+    shown = privacy.subject_access(store, admin, "3273 0141 0190 0001")
+    assert [d.guest["id"] for d in shown] == [siti.guest_id] and shown[0].guest["name"] == "Siti Aminah"
+    assert sorted(lk["locker_no"] for lk in shown[0].lockers) == [1, 5] and len(shown[0].visits) == 1
+    with pytest.raises(Refused) as err:
+        privacy.erase(store, admin, "3273014101900001")  # the hand-typed card is still held
+    assert "loker 1" in err.value.message("id")
+    lockers.return_card(store, officer, typed.locker.id)
+    andi_before = (store.row("SELECT * FROM guests WHERE id = ?", (andi.guest_id,)),
+                   store.row("SELECT * FROM lockers WHERE id = ?", (theirs.locker.id,)),
+                   store.rows("SELECT * FROM changes WHERE payload LIKE '%Andi%' ORDER BY seq"),
+                   store.rows("SELECT * FROM print_jobs WHERE ref_id = ?", (theirs.locker.id,)))
+    last = store.row("SELECT MAX(seq) AS seq FROM changes")["seq"]
+
+    done = privacy.erase(store, admin, "3273014101900001")
+    assert done.guest_ids == [siti.guest_id] and done.lockers == 2
+    row = store.row("SELECT name, id_number, id_masked, anonymised_at FROM guests WHERE id = ?", (siti.guest_id,))
+    assert row == {"name": "(anonim)", "id_number": f"ANON-{siti.guest_id}", "id_masked": "****",
+                   "anonymised_at": row["anonymised_at"]} and row["anonymised_at"]
+    new = [(r["entity"], r["entity_id"], r["op"]) for r in store.rows(
+        "SELECT entity, entity_id, op FROM changes WHERE seq > ? AND entity != 'audit' ORDER BY seq", (last,))]
+    assert new[0] == ("guest", siti.guest_id, "anonymise")
+    assert sorted(new[1:]) == sorted(("locker", lk.locker.id, "anonymise") for lk in (linked, typed))
+    assert _tables_holding(store, "Siti", "Aminah", "3273014101900001", "3273********0001", sent) == []
+    assert (store.row("SELECT * FROM guests WHERE id = ?", (andi.guest_id,)),
+            store.row("SELECT * FROM lockers WHERE id = ?", (theirs.locker.id,)),
+            store.rows("SELECT * FROM changes WHERE payload LIKE '%Andi%' AND seq <= ? ORDER BY seq", (last,)),
+            store.rows("SELECT * FROM print_jobs WHERE ref_id = ?", (theirs.locker.id,))) == andi_before
+    trail = [(e.action, e.entity_id) for e in audit.entries(store, action="guest.")]
+    assert trail == [("guest.erase", siti.guest_id), ("guest.show", siti.guest_id)]
+    # A guest who was never restored is served exactly as before, in the same store.
+    assert privacy.erase(store, admin, "3273 0101 0190 0002") == privacy.Erased(guest_ids=[andi.guest_id], lockers=1)
+
+
+def test_without_the_key_a_restored_guest_is_not_found_by_id_number(store, settings, officer):
+    """A store restored without the key file cannot tell whose ``HASH:`` a number is: the
+    request says not found (the email still works), and the lookup makes no key."""
+    from kiosk.guestbook import id_key
+    from tests.kiosk.test_guestbook import as_restored
+
+    admin = accounts.find(store, "admin")
+    siti = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+    as_restored(store, siti.guest_id)
+    with store.write():
+        store.conn.execute("DELETE FROM meta WHERE key = 'id_hash_key'")
+    before = store.rows("SELECT * FROM guests")
+    changes = store.row("SELECT COUNT(*) AS n FROM changes")["n"]
+    for request in (privacy.subject_access, privacy.erase):
+        with pytest.raises(NotFound) as err:
+            request(store, admin, "3273014101900001")
+        assert err.value.key == "guestbook.unknown_guest"
+    assert store.rows("SELECT * FROM guests") == before and id_key(store) is None
+    assert store.row("SELECT COUNT(*) AS n FROM changes")["n"] == changes
+    assert [d.guest["id"] for d in privacy.subject_access(store, admin, "siti@example.com")] == [siti.guest_id]
+
+
 def test_purge_redacts_printed_slips_and_spares_a_guest_whose_card_is_held(store, settings, clock):
     admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
     register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
