@@ -8,17 +8,19 @@ import shlex
 import shutil
 import subprocess
 
-from num2words import num2words
-
 from kiosk.config import DisplaySettings
 
 
 def digits_in_words(digits: str) -> str:
+    from num2words import num2words  # on the first call, not at the display's start
+
     return " ".join(num2words(int(d), lang="id") for d in digits if d.isdigit())
 
 
 def announcement(number: str, counter: int, template: str) -> str:
     """The sentence for a call, e.g. B-007 at counter 1."""
+    from num2words import num2words
+
     letter, _, digits = number.partition("-")
     return template.format(letter=letter, digits=digits_in_words(digits),
                            counter=num2words(counter, lang="id"), number=number)

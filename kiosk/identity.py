@@ -13,12 +13,6 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
-from stdnum.id import nik as stdnum_nik
-from stdnum.id import npwp as stdnum_npwp
-
 import data
 from kiosk.errors import FieldInvalid, Invalid
 
@@ -97,6 +91,10 @@ def nik(text: str | None) -> str:
     # No regency is numbered 00 and serials start at 0001, whatever the province.
     if value[2:4] == "00" or value[12:] == "0000":
         raise FieldInvalid("invalid.nik")
+    # The validators are imported where used: a face starts without paying for them.
+    from stdnum.exceptions import InvalidComponent, ValidationError
+    from stdnum.id import nik as stdnum_nik
+
     try:
         return stdnum_nik.validate(value)
     except InvalidComponent:
@@ -141,6 +139,8 @@ def id_number(id_type: str, text: str | None) -> str:
 
 def country(text: str | None) -> str:
     """An issuing country as an ISO 3166 alpha-2 code (the regions phonenumbers knows)."""
+    import phonenumbers
+
     value = _clean(text).upper()
     if not value:
         raise FieldInvalid("invalid.required")
@@ -150,6 +150,8 @@ def country(text: str | None) -> str:
 
 
 def email(text: str | None) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
     value = _clean(text)
     if not value:
         raise FieldInvalid("invalid.required")
@@ -161,6 +163,8 @@ def email(text: str | None) -> str:
 
 def phone(text: str | None, region: str = "ID") -> str:
     """A phone number in E.164 (``+6281234567890``); local numbers are Indonesian."""
+    import phonenumbers
+
     value = _clean(text)
     if not value:
         raise FieldInvalid("invalid.required")
@@ -181,6 +185,9 @@ def npwp(text: str | None) -> str:
     15), stored compact. The all-zero placeholder some forms use is refused. A wrong count
     of digits (``invalid.npwp_length``, with the count) and a check digit that does not
     match (``invalid.npwp_check``) are told apart, so nobody counts digits that are there."""
+    from stdnum.exceptions import InvalidChecksum, ValidationError
+    from stdnum.id import npwp as stdnum_npwp
+
     value = _clean(text)
     if not value:
         raise FieldInvalid("invalid.required")

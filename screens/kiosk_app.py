@@ -250,9 +250,12 @@ class KioskApp(PstApp, inherit_bindings=False):
     def staff_exit_code(self) -> str:
         return self.settings.kiosk.staff_exit_code or self.settings.office.code
 
+    def get_default_screen(self) -> Screen[None]:
+        # The start screen is the base of the stack: nothing to paint before it.
+        return HomeScreen()
+
     def on_mount(self) -> None:
         super().on_mount()
-        self.push_screen(HomeScreen())
         self.set_interval(1.0, self._check_idle)
 
     async def on_event(self, event: events.Event) -> None:

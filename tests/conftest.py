@@ -30,11 +30,12 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test touches the real config or data dirs, or inherits the caller's overrides."""
+    """No test touches the real config, data or cache dirs, or inherits the caller's overrides."""
     for name in ("PST_KIOSK_DB", "PST_KIOSK_CONFIG", "PST_KIOSK_PRINTER", "PST_KIOSK_CENTRAL_DSN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
 @pytest.fixture
