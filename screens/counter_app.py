@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Digits, Footer, Header, Static
 
 from kiosk import accounts, identity, printing
 from kiosk.accounts import User
-from kiosk.errors import DomainError
+from kiosk.errors import ConfigError, DomainError
 from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import by_code
@@ -68,6 +68,12 @@ class CounterScreen(Screen[None]):
     @property
     def pst(self) -> CounterApp:
         return self.app  # type: ignore[return-value]
+
+    @property
+    def _no_printer(self) -> bool:
+        with suppress(ConfigError):  # a bad printer URL is a printer problem: jobs fail, shown
+            return printing.printer_spec(self.pst.settings).kind == "none"
+        return False
 
     def compose(self) -> ComposeResult:
         app = self.pst
@@ -162,15 +168,21 @@ class CounterScreen(Screen[None]):
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected))
         counts = app.queue.waiting_counts()
+        # No-break spaces inside an entry: a narrow screen wraps between services, not
+        # between a service's name and its count.
         self.query_one("#counts", Static).update("   ".join(
-            f"{by_code(code).letter} {by_code(code).name(app.lang)}: {count}"
+            f"{by_code(code).letter} {by_code(code).name(app.lang)}: {count}".replace(" ", "\u00a0")
             for code, count in counts.items()) + (
             f"   [{app.t('counter.filter_on')}: {', '.join(by_code(c).letter for c in self.services)}]"
             if self.services else ""))
-        failed = printing.pending_problems(app.store)
         warning = self.query_one("#printer-warning", Static)
-        warning.update(app.t("counter.printer_problem", count=failed) if failed else "")
-        warning.display = bool(failed)
+        if self._no_printer:  # an office without a printer: said once, not as a failure per ticket
+            warning.update(app.t("counter.printer_none"))
+            warning.display = True
+        else:
+            failed = printing.pending_problems(app.store)
+            warning.update(app.t("counter.printer_problem", count=failed) if failed else "")
+            warning.display = bool(failed)
 
     def _show_current(self, now: datetime) -> None:
         app, ticket = self.pst, self.current

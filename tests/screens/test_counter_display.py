@@ -143,6 +143,22 @@ async def test_refusals_are_shown_not_raised(settings, clock):
         assert app.is_running and isinstance(app.screen, CounterScreen)
 
 
+async def test_an_office_without_a_printer_is_told_once_not_warned_per_ticket(settings, clock):
+    """printer.url = none: tickets are not printed by choice; no "N print jobs failed"."""
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await new_visitor_ticket(pilot, "penjualan")
+    counter = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with counter.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        warning = str(counter.screen.query_one("#printer-warning").render())
+        assert "Tanpa printer" in warning and "gagal" not in warning
+        # At 80 columns the waiting counts wrap between services, never inside one.
+        counts = counter.screen.query_one("#counts")
+        lines = [line.text for line in counts.render_lines(counts.region.reset_offset)]
+        assert any("B\u00a0Penjualan\u00a0Produk\u00a0Statistik:\u00a01" in line for line in lines)
+
+
 async def test_counter_warns_about_failed_printing_and_reprints(tmp_path, clock, capture):
     from tests.conftest import write_config
     from tests.printer_server import refused_port
