@@ -15,6 +15,7 @@ from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.errors import NotFound, Refused
+from kiosk.guestbook import HASHED
 from kiosk.i18n import t
 from kiosk.identity import FieldInvalid, Invalid
 from kiosk.ids import new_id
@@ -83,17 +84,25 @@ def assign(store: Store, settings: Settings, actor: User | None, *, id_type: str
            guest_id: str | None = None, visit_id: str | None = None) -> Assigned:
     """Keep a card, give a locker (the suggested one if none chosen), queue the slip.
 
-    With a guest and no number typed, the guest's ID from the guestbook is used."""
+    With a guest, their name is the holder's unless another is typed, and with no number
+    typed the guest's ID from the guestbook is used; a guest restored from the centre has
+    only a hash of it, so then the officer types the card's number."""
     errors: dict[str, FieldInvalid] = {}
     name = number = None
-    if guest_id and not (id_number or "").strip():
+    if guest_id:
         row = store.row("SELECT id_type, id_number, name FROM guests WHERE id = ? AND anonymised_at IS NULL",
                         (guest_id,))
         if row is None:
             raise NotFound("guestbook.unknown_guest")
-        id_type, number, name = row["id_type"], row["id_number"], row["name"]
+        name = row["name"]
+        if not (id_number or "").strip():
+            id_type, number = row["id_type"], row["id_number"]
+            if number.startswith(HASHED):  # restored from the centre: the full number never left
+                errors["id_number"] = FieldInvalid("invalid.card_restored")
+                number = None
     try:
-        number = number or identity.id_number(id_type, id_number)
+        if "id_number" not in errors:
+            number = number or identity.id_number(id_type, id_number)
     except FieldInvalid as exc:
         errors["id_number"] = exc
     try:

@@ -352,6 +352,25 @@ def test_a_restored_guest_is_shown_and_erased_by_their_id_number(store, settings
     assert privacy.erase(store, admin, "3273 0101 0190 0002") == privacy.Erased(guest_ids=[andi.guest_id], lockers=1)
 
 
+def test_a_restored_guest_without_the_full_number_has_the_card_typed(store, settings, officer):
+    """The guestbook of a restored store holds only ``HASH:...``: a locker never takes that
+    for the card's number (the slip would print the hash); the officer types the number."""
+    from tests.kiosk.test_guestbook import as_restored
+
+    siti = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+    as_restored(store, siti.guest_id)
+    jobs = store.row("SELECT COUNT(*) AS n FROM print_jobs")["n"]
+    with pytest.raises(Invalid) as err:
+        lockers.assign(store, settings, officer, id_type="ktp", id_number="", holder_name="",
+                       guest_id=siti.guest_id)
+    assert "dipulihkan" in err.value.field_messages("id")["id_number"]
+    assert lockers.open_lockers(store, officer) == [] and store.row("SELECT COUNT(*) AS n FROM print_jobs")["n"] == jobs
+    done = lockers.assign(store, settings, officer, id_type="ktp", id_number="3273 0141 0190 0001",
+                          holder_name="", guest_id=siti.guest_id)
+    assert done.locker.holder_name == "Siti Aminah" and done.locker.id_masked == "3273********0001"
+    assert lockers.reveal_card(store, officer, done.locker.id) == "3273014101900001"
+
+
 def test_without_the_key_a_restored_guest_is_not_found_by_id_number(store, settings, officer):
     """A store restored without the key file cannot tell whose ``HASH:`` a number is: the
     request says not found (the email still works), and the lookup makes no key."""
