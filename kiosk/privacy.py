@@ -134,12 +134,15 @@ def purge(store: Store, actor: User | None, *, older_than_days: int) -> PurgeRes
     stamp = iso(now)
     with store.write():
         require(store, actor, "admin")
-        ids = [r[0] for r in store.conn.execute(
-            "SELECT g.id FROM guests g WHERE g.anonymised_at IS NULL AND g.updated_at < :cut"
-            " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.guest_id = g.id AND v.created_at >= :cut)"
-            " AND NOT EXISTS (SELECT 1 FROM lockers l WHERE (l.guest_id = g.id OR l.id_number = g.id_number)"
-            " AND l.returned_at IS NULL)",
-            {"cut": cutoff})]
+        # A card still held spares its owner, linked or typed by hand (a restored guest is
+        # held as HASH:..., which the typed number gives when the store has the key).
+        held = store.conn.execute("SELECT guest_id, id_number FROM lockers WHERE returned_at IS NULL").fetchall()
+        held_guests = {guest_id for guest_id, _ in held if guest_id}
+        held_numbers = {form for _, number in held for form in id_number_forms(store, number)}
+        ids = [guest_id for guest_id, number in store.conn.execute(
+            "SELECT g.id, g.id_number FROM guests g WHERE g.anonymised_at IS NULL AND g.updated_at < :cut"
+            " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.guest_id = g.id AND v.created_at >= :cut)",
+            {"cut": cutoff}) if guest_id not in held_guests and number not in held_numbers]
         for guest_id in ids:
             _anonymise_guest(store, guest_id, stamp)
         lockers = _anonymise_lockers(store, "returned_at < :cut", {"cut": cutoff}, stamp)

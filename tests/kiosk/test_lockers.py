@@ -371,6 +371,20 @@ def test_a_restored_guest_without_the_full_number_has_the_card_typed(store, sett
     assert lockers.reveal_card(store, officer, done.locker.id) == "3273014101900001"
 
 
+def test_purge_spares_a_restored_guest_whose_card_typed_by_hand_is_held(store, settings, clock):
+    from tests.kiosk.test_guestbook import as_restored
+
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    siti = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+    as_restored(store, siti.guest_id)
+    clock.advance(days=400)
+    held = lockers.assign(store, settings, admin, id_type="ktp", id_number="3273 0141 0190 0001",
+                          holder_name="Siti Aminah")  # no guest link: typed by hand
+    assert privacy.purge(store, admin, older_than_days=365).guests == 0
+    lockers.return_card(store, admin, held.locker.id)
+    assert privacy.purge(store, admin, older_than_days=365).guests == 1
+
+
 def test_without_the_key_a_restored_guest_is_not_found_by_id_number(store, settings, officer):
     """A store restored without the key file cannot tell whose ``HASH:`` a number is: the
     request says not found (the email still works), and the lookup makes no key."""
