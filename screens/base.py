@@ -13,10 +13,12 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
+from rich.text import Text
 from textual import work
 from textual.app import App
 from textual.dom import DOMNode
 from textual.reactive import reactive
+from textual.widgets import Static
 
 from kiosk import printing
 from kiosk.clock import Clock, SystemClock
@@ -30,6 +32,40 @@ POLL_SECONDS = 0.25
 SPOOL_SECONDS = 5.0
 SYNC_SECONDS = 30.0
 SYNC_MAX_BACKOFF = 600.0
+
+
+class ItemLine(Static):
+    """Items side by side that wrap between items, never inside one ("C Konsultasi
+    Statistik: 0" stays whole at 80 columns). Rich breaks at any space, no-break ones too,
+    so the lines are packed here, again whenever the widget's width changes."""
+
+    def __init__(self, *, separator: str = "   ", id: str | None = None,  # noqa: A002
+                 classes: str | None = None) -> None:
+        super().__init__("", id=id, classes=classes)
+        self.separator = separator
+        self.items: list[str] = []
+
+    def set_items(self, items: list[str]) -> None:
+        """``items`` are markup; escape plain text first."""
+        self.items = list(items)
+        self._pack()
+
+    def on_resize(self) -> None:
+        self._pack()
+
+    def _pack(self) -> None:
+        width = self.content_region.width  # 0 before the first layout: one line until then
+        lines: list[list[str]] = [[]]
+        used = 0
+        for item in self.items:
+            cells = Text.from_markup(item).cell_len
+            gap = len(self.separator) if lines[-1] else 0
+            if lines[-1] and width and used + gap + cells > width:
+                lines.append([])
+                used, gap = 0, 0
+            lines[-1].append(item)
+            used += gap + cells
+        self.update("\n".join(self.separator.join(line) for line in lines))
 
 
 class PstApp(App[None]):
@@ -59,6 +95,13 @@ class PstApp(App[None]):
             bindings.key_to_bindings[key] = [
                 replace(b, description=self.t(b.id)) if b.id else b for b in found]
         node._bindings = bindings
+
+    def more_keys(self, node: DOMNode) -> list[str]:
+        """The keys a narrow footer has no room for (bindings with ``show=False`` and a
+        catalogue id), as markup items for an ``ItemLine`` above it."""
+        return [f"[b]{self.get_key_display(b)}[/b] {b.description}"
+                for (b,) in ((found[0],) for found in node._bindings.key_to_bindings.values())
+                if not b.show and b.id and b.description]
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)

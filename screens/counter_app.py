@@ -11,6 +11,7 @@ import time
 from contextlib import suppress
 from datetime import datetime
 
+from rich.markup import escape
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -26,7 +27,7 @@ from kiosk.errors import ConfigError, DomainError
 from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import by_code
-from screens.base import PstApp, friendly_error
+from screens.base import ItemLine, PstApp, friendly_error
 from screens.counter_dialogs import (CallNumberScreen, ChooseServiceScreen, CounterPickScreen, FilterScreen,
                                      YesNoScreen)
 from screens.login import LockScreen, LoginScreen
@@ -86,10 +87,10 @@ class CounterScreen(Screen[None]):
             with Vertical(id="queue"):
                 yield Static(app.t("counter.waiting"), classes="title")
                 yield DataTable(id="waiting", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="counts")
+        yield ItemLine(id="counts")
         yield Static("", id="printer-warning")
         yield Static(self.pst.sync_text(), classes="sync-bar")
-        yield Static("", id="more-keys")
+        yield ItemLine(separator="  ", id="more-keys")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -102,10 +103,7 @@ class CounterScreen(Screen[None]):
         # not the 10-minute flag.
         for key in ("col_number", "col_waited", "col_priority", "col_service"):
             table.add_column(app.t(f"counter.{key}"), key=key)
-        self.query_one("#more-keys", Static).update("  ".join(
-            f"[b]{self.app.get_key_display(b)}[/b] {b.description}"
-            for (b,) in ((found[0],) for found in self._bindings.key_to_bindings.values())
-            if not b.show and b.id and b.description))
+        self.query_one("#more-keys", ItemLine).set_items(app.more_keys(self))
         self.refresh_data()
         self.set_interval(1.0, self.tick)
 
@@ -168,13 +166,11 @@ class CounterScreen(Screen[None]):
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected))
         counts = app.queue.waiting_counts()
-        # No-break spaces inside an entry: a narrow screen wraps between services, not
-        # between a service's name and its count.
-        self.query_one("#counts", Static).update("   ".join(
-            f"{by_code(code).letter} {by_code(code).name(app.lang)}: {count}".replace(" ", "\u00a0")
-            for code, count in counts.items()) + (
-            f"   [{app.t('counter.filter_on')}: {', '.join(by_code(c).letter for c in self.services)}]"
-            if self.services else ""))
+        # A narrow screen wraps between services, never between a name and its count.
+        self.query_one("#counts", ItemLine).set_items([escape(item) for item in [
+            *(f"{by_code(code).letter} {by_code(code).name(app.lang)}: {count}" for code, count in counts.items()),
+            *([f"[{app.t('counter.filter_on')}: {', '.join(by_code(c).letter for c in self.services)}]"]
+              if self.services else [])]])
         warning = self.query_one("#printer-warning", Static)
         if self._no_printer:  # an office without a printer: said once, not as a failure per ticket
             warning.update(app.t("counter.printer_none"))

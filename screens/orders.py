@@ -21,7 +21,7 @@ from kiosk.catalogue import active
 from kiosk.errors import DomainError, Invalid
 from kiosk.money import rupiah, thousands
 from kiosk.sales_print import print_invoice, print_receipt
-from screens.base import friendly_error
+from screens.base import ItemLine, friendly_error
 from screens.forms import Field, FormScreen
 
 if TYPE_CHECKING:
@@ -35,12 +35,14 @@ class OrdersScreen(Screen[None]):
 
     BINDINGS = [
         Binding("n", "new", "Pesanan baru", id="orders.key.new"),
-        Binding("a", "filter('all')", "Semua", id="orders.key.all"),
-        Binding("w", "filter('awaiting')", "Menunggu bayar", id="orders.key.awaiting"),
-        Binding("v", "filter('verification')", "Menunggu verifikasi", id="orders.key.verification"),
-        Binding("e", "filter('expiring')", "Invoice hampir habis", id="orders.key.expiring"),
-        Binding("x", "filter('expired')", "Invoice kedaluwarsa", id="orders.key.expired"),
-        Binding("s", "pick_status", "Status", id="orders.key.status"),
+        # The filters wrap in a line above the footer: all of them never fit in 80 columns.
+        Binding("a", "filter('all')", "Semua", id="orders.key.all", show=False),
+        Binding("w", "filter('awaiting')", "Menunggu bayar", id="orders.key.awaiting", show=False),
+        Binding("v", "filter('verification')", "Menunggu verifikasi", id="orders.key.verification",
+                show=False),
+        Binding("e", "filter('expiring')", "Invoice hampir habis", id="orders.key.expiring", show=False),
+        Binding("x", "filter('expired')", "Invoice kedaluwarsa", id="orders.key.expired", show=False),
+        Binding("s", "pick_status", "Status", id="orders.key.status", show=False),
         Binding("escape", "back", "Kembali", id="orders.key.back"),
     ]
 
@@ -59,11 +61,13 @@ class OrdersScreen(Screen[None]):
         yield Header()
         yield Static("", id="orders-title", classes="title")
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
+        yield ItemLine(separator="  ", id="more-keys")
         yield Footer()
 
     def on_mount(self) -> None:
         app = self.pst
         app.localize_bindings(self)
+        self.query_one("#more-keys", ItemLine).set_items(app.more_keys(self))
         table = self.query_one("#orders", DataTable)
         for key in ("number", "total", "customer", "status", "valid"):  # the amount before long text
             label = app.t(f"orders.col.{key}")

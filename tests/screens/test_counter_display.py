@@ -153,10 +153,15 @@ async def test_an_office_without_a_printer_is_told_once_not_warned_per_ticket(se
         await pilot.pause()
         warning = str(counter.screen.query_one("#printer-warning").render())
         assert "Tanpa printer" in warning and "gagal" not in warning
-        # At 80 columns the waiting counts wrap between services, never inside one.
-        counts = counter.screen.query_one("#counts")
-        lines = [line.text for line in counts.render_lines(counts.region.reset_offset)]
-        assert any("B\u00a0Penjualan\u00a0Produk\u00a0Statistik:\u00a01" in line for line in lines)
+        # At 80 columns the waiting counts and the extra keys wrap between items, never inside one.
+        counts = str(counter.screen.query_one("#counts").render()).splitlines()
+        assert len(counts) == 2 and "B Penjualan Produk Statistik: 1" in counts[0]
+        assert counts[1].startswith("C Konsultasi Statistik: 0")
+        keys = str(counter.screen.query_one("#more-keys").render()).splitlines()
+        assert len(keys) == 2 and all(len(line) <= 78 for line in keys) and keys[1] == "^l Keluar akun"
+        await pilot.resize_terminal(140, 30)
+        await pilot.pause()
+        assert len(str(counter.screen.query_one("#counts").render()).splitlines()) == 1
 
 
 async def test_counter_warns_about_failed_printing_and_reprints(tmp_path, clock, capture):

@@ -324,6 +324,11 @@ async def test_lines_show_whole_prices_and_titles_at_80x24(settings, clock):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("o")
         await pilot.pause()
+        # Every key of the list is on screen at 80 columns: the filters in a line above the footer.
+        keys = " ".join(shown(app).split())
+        for key in ("n Pesanan baru", "a Semua", "w Menunggu bayar", "v Menunggu verifikasi",
+                    "e Invoice hampir habis", "x Kedaluwarsa", "s Status", "esc Kembali"):
+            assert key in keys
         await pilot.press("enter")
         await pilot.pause()
         next(b for b in app.screen.query(".act") if b.name == "add_line").press()
