@@ -44,6 +44,7 @@ class ItemLine(Static):
         super().__init__("", id=id, classes=classes)
         self.separator = separator
         self.items: list[str] = []
+        self._packed = ""
 
     def set_items(self, items: list[str]) -> None:
         """``items`` are markup; escape plain text first."""
@@ -54,18 +55,23 @@ class ItemLine(Static):
         self._pack()
 
     def _pack(self) -> None:
-        width = self.content_region.width  # 0 before the first layout: one line until then
+        # Before the first layout, guess a full-width line: when the guess holds, the Resize
+        # that follows changes nothing and the screen is laid out once.
+        width = self.content_region.width or max(self.app.size.width - self.styles.gutter.width, 1)
         lines: list[list[str]] = [[]]
         used = 0
         for item in self.items:
             cells = Text.from_markup(item).cell_len
             gap = len(self.separator) if lines[-1] else 0
-            if lines[-1] and width and used + gap + cells > width:
+            if lines[-1] and used + gap + cells > width:
                 lines.append([])
                 used, gap = 0, 0
             lines[-1].append(item)
             used += gap + cells
-        self.update("\n".join(self.separator.join(line) for line in lines))
+        text = "\n".join(self.separator.join(line) for line in lines)
+        if text != self._packed:  # an unchanged line costs no layout
+            self._packed = text
+            self.update(text)
 
 
 class PstApp(App[None]):
