@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import select
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from kiosk.commands.admin import (cmd_audit, cmd_guest_erase, cmd_guest_show, cmd_locker_list, cmd_purge,
                                   cmd_user_add, cmd_user_disable, cmd_user_list, cmd_user_reset_pin)
@@ -37,6 +39,42 @@ EXIT_UNEXPECTED = 1
 
 # -- parser -----------------------------------------------------------------------------
 
+# argparse's own messages (English, Python 3.11+) and the catalogue key telling each one.
+_USAGE_ERRORS = [
+    (re.compile(r"argument (?P<arg>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.*)\)"),
+     "cli.usage.choice"),
+    (re.compile(r"argument (?P<arg>\S+): invalid \S+ value: (?P<value>.+)"), "cli.usage.value"),
+    (re.compile(r"argument (?P<arg>\S+): expected (?:one argument|at least one argument)"), "cli.usage.missing_value"),
+    (re.compile(r"the following arguments are required: (?P<args>.+)"), "cli.usage.required"),
+    (re.compile(r"unrecognized arguments: (?P<args>.+)"), "cli.usage.unknown"),
+]
+
+
+def _argv_lang(argv: Sequence[str]) -> str:
+    """``--lang`` as typed, before parsing succeeded (usage errors are told in it)."""
+    for i, word in enumerate(argv):
+        if word.startswith("--lang="):
+            return "en" if word.split("=", 1)[1] == "en" else "id"
+        if word == "--lang" and i + 1 < len(argv):
+            return "en" if argv[i + 1] == "en" else "id"
+    return "id"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors told in the user's language on one line, plus where
+    to find help, instead of the whole usage text in English. Exit status 2 as argparse."""
+
+    argv: Sequence[str] = ()
+
+    def error(self, message: str) -> NoReturn:
+        lang = _argv_lang(_Parser.argv)
+        for pattern, key in _USAGE_ERRORS:
+            found = pattern.fullmatch(message)
+            if found:
+                message = t(key, lang, **found.groupdict())
+                break
+        self.exit(2, f"{self.prog}: {message}\n{t('cli.usage.help', lang, prog=self.prog)}\n")
+
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
@@ -51,9 +89,9 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
 
 def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _global_options(common, suppress=True)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="pst-kiosk", description="PST Kiosk: antrian, buku tamu, loket, cetak.")
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -248,6 +286,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.
 def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = None,
          serve: Face | None = None) -> int:
     parser = build_parser(faces or {}, serve)
+    _Parser.argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     for name in ("db", "config", "lang", "user"):
         if not hasattr(args, name):

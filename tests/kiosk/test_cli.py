@@ -103,6 +103,26 @@ def test_unknown_service_is_one_line_without_traceback(env):
     assert "tidak dikenal" in proc.stderr
 
 
+@pytest.mark.parametrize("argv, said", [
+    (["ticket", "list", "--status", "foo"], "pst-kiosk ticket list: --status: 'foo' tidak dikenal; pilihan: 'waiting'"),
+    (["ticket", "call", "--counter", "x"], "pst-kiosk ticket call: --counter: nilai 'x' tidak valid"),
+    (["ticket", "call"], "pst-kiosk ticket call: Belum diisi: --counter"),
+    (["ticket", "call", "--counter"], "pst-kiosk ticket call: --counter perlu diikuti sebuah nilai"),
+    (["ticket", "take", "B", "lagi"], "pst-kiosk: Tidak dikenal: lagi"),
+    (["--lang", "en", "ticket", "list", "--status", "foo"], "pst-kiosk ticket list: --status: 'foo' is not known"),
+    (["ticket", "list", "--lang=en", "--status", "foo"], "is not known; choose from: 'waiting'"),
+])
+def test_usage_errors_are_told_in_the_users_language_in_two_lines(env, capsys, argv, said):
+    with pytest.raises(SystemExit) as done:
+        main(argv)
+    out, err = capsys.readouterr()
+    assert done.value.code == 2 and out == ""
+    first, hint = err.rstrip("\n").split("\n")
+    assert said in first and first.startswith("pst-kiosk") and "usage:" not in err
+    assert hint.endswith("--help") and hint.startswith(("Bantuan: pst-kiosk", "Help: pst-kiosk"))
+    assert not (env / "pst.db").exists()  # nothing was done
+
+
 def test_broken_config_file_is_reported(env, capsys):
     (env / "config.toml").write_text("[office\ncode = 1")
     code, _, err = run(capsys, "ticket", "list")
