@@ -76,208 +76,211 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message}\n{t('cli.usage.help', lang, prog=self.prog)}\n")
 
 
-def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+def _global_options(parser: argparse.ArgumentParser, *, suppress: bool, lang: str) -> None:
     default = argparse.SUPPRESS if suppress else None
     parser.add_argument("--db", default=default, metavar="PATH",
-                        help="SQLite store (env PST_KIOSK_DB)")
+                        help=t("cli.help.db", lang))
     parser.add_argument("--config", default=default, metavar="PATH",
-                        help="configuration TOML (env PST_KIOSK_CONFIG)")
+                        help=t("cli.help.config", lang))
     parser.add_argument("--lang", default=default, choices=("id", "en"),
-                        help="language of messages")
+                        help=t("cli.help.lang", lang))
     parser.add_argument("--user", default=default, metavar="USERNAME",
-                        help="act as this officer (env PST_KIOSK_USER; PIN from PST_KIOSK_PIN or asked)")
+                        help=t("cli.help.user", lang))
 
 
-def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.ArgumentParser:
+def build_parser(faces: dict[str, Face], serve: Face | None = None,
+                 lang: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, its help texts in ``lang`` (default: ``--lang`` as typed in
+    ``_Parser.argv``, else Indonesian); argparse's own headings stay as Python has them."""
+    lang = lang or _argv_lang(_Parser.argv)
     common = _Parser(add_help=False)
-    _global_options(common, suppress=True)
-    parser = _Parser(
-        prog="pst-kiosk", description="PST Kiosk: antrian, buku tamu, loket, cetak.")
-    _global_options(parser, suppress=False)
+    _global_options(common, suppress=True, lang=lang)
+    parser = _Parser(prog="pst-kiosk", description=t("cli.help.description", lang))
+    _global_options(parser, suppress=False, lang=lang)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("init", parents=[common], help="create or migrate the store; office settings")
-    p.add_argument("--office-code", help="four digits, e.g. 1373")
+    p = sub.add_parser("init", parents=[common], help=t("cli.help.init", lang))
+    p.add_argument("--office-code", help=t("cli.help.init_office_code", lang))
     p.add_argument("--office-name")
     p.add_argument("--address")
-    p.add_argument("--city", help="the place printed on receipts, e.g. Sawahlunto")
-    p.add_argument("--treasurer", help="the treasurer (bendahara penerimaan) who signs invoices and receipts")
+    p.add_argument("--city", help=t("cli.help.init_city", lang))
+    p.add_argument("--treasurer", help=t("cli.help.init_treasurer", lang))
     p.add_argument("--phone")
     p.add_argument("--email")
     p.add_argument("--complaint", action="append", metavar="CHANNEL",
-                   help="a complaint channel printed on tickets (repeatable)")
+                   help=t("cli.help.init_complaint", lang))
     p.add_argument("--counters", type=int)
-    p.add_argument("--timezone", help="default Asia/Jakarta")
-    p.add_argument("--printer", help="network:HOST[:PORT], usb:VID:PID, serial:DEV[:BAUD], file:PATH, cups:NAME, none")
+    p.add_argument("--timezone", help=t("cli.help.init_timezone", lang))
+    p.add_argument("--printer", help=t("cli.help.init_printer", lang))
     p.add_argument("--paper", type=int, choices=(58, 80))
     p.set_defaults(func=cmd_init)
 
     for name, face in faces.items():
-        fp = sub.add_parser(name, parents=[common], help=f"the {name} face")
+        fp = sub.add_parser(name, parents=[common], help=t("cli.help.face", lang, name=name))
         if name == "counter":
-            fp.add_argument("--counter", type=int, help="start at this counter number")
+            fp.add_argument("--counter", type=int, help=t("cli.help.face_counter", lang))
         fp.set_defaults(func=None, face=face)
 
     if serve is not None:
-        sp = sub.add_parser("serve", parents=[common], help="a face in the browser (textual-serve)")
+        sp = sub.add_parser("serve", parents=[common], help=t("cli.help.serve", lang))
         sp.add_argument("face", choices=sorted(faces))
-        sp.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: the office LAN)")
+        sp.add_argument("--host", default="127.0.0.1", help=t("cli.help.serve_host", lang))
         sp.add_argument("--port", type=int, default=8000)
-        sp.add_argument("--counter", type=int, help="for the counter face: start at this counter")
+        sp.add_argument("--counter", type=int, help=t("cli.help.serve_counter", lang))
         sp.set_defaults(func=None, face_fn=serve)
 
-    ticket = sub.add_parser("ticket", help="take, call and list queue tickets").add_subparsers(
+    ticket = sub.add_parser("ticket", help=t("cli.help.ticket", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
-    p = ticket.add_parser("take", parents=[common], help="take a ticket and print it")
-    p.add_argument("service", help="letter or short name, e.g. B or penjualan")
-    p.add_argument("--priority", action="store_true", help="disability, elderly, pregnant")
-    p.add_argument("--no-print", action="store_true", help="queue the printout but do not wait for it")
+    p = ticket.add_parser("take", parents=[common], help=t("cli.help.ticket_take", lang))
+    p.add_argument("service", help=t("cli.help.ticket_service", lang))
+    p.add_argument("--priority", action="store_true", help=t("cli.help.ticket_priority", lang))
+    p.add_argument("--no-print", action="store_true", help=t("cli.help.ticket_no_print", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ticket_take)
-    p = ticket.add_parser("call", parents=[common], help="call the next (or a given) ticket")
+    p = ticket.add_parser("call", parents=[common], help=t("cli.help.ticket_call", lang))
     p.add_argument("--counter", type=int, required=True)
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--service", action="append", help="only these services (repeatable)")
-    which.add_argument("--number", help="call this ticket, e.g. B-007")
+    which.add_argument("--service", action="append", help=t("cli.help.ticket_call_service", lang))
+    which.add_argument("--number", help=t("cli.help.ticket_call_number", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ticket_call)
-    p = ticket.add_parser("list", parents=[common], help="today's tickets")
+    p = ticket.add_parser("list", parents=[common], help=t("cli.help.ticket_list", lang))
     p.add_argument("--status", choices=("waiting", "called", "serving", "done", "no_show", "transferred"))
-    p.add_argument("--date", help="YYYY-MM-DD (default today)")
+    p.add_argument("--date", help=t("cli.help.ticket_list_date", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ticket_list)
 
-    printer = sub.add_parser("printer", help="test the printer, list and retry print jobs").add_subparsers(
+    printer = sub.add_parser("printer", help=t("cli.help.printer", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
-    p = printer.add_parser("test", parents=[common], help="print a test page now")
+    p = printer.add_parser("test", parents=[common], help=t("cli.help.printer_test", lang))
     p.set_defaults(func=cmd_printer_test)
-    p = printer.add_parser("jobs", parents=[common], help="recent print jobs")
+    p = printer.add_parser("jobs", parents=[common], help=t("cli.help.printer_jobs", lang))
     p.add_argument("--status", choices=("queued", "printing", "printed", "failed"))
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_printer_jobs)
-    p = printer.add_parser("retry", parents=[common], help="retry failed print jobs now")
-    p.add_argument("--job", help="only this job id")
-    p.add_argument("--all", action="store_true", help="also tickets past their retry window")
+    p = printer.add_parser("retry", parents=[common], help=t("cli.help.printer_retry", lang))
+    p.add_argument("--job", help=t("cli.help.printer_retry_job", lang))
+    p.add_argument("--all", action="store_true", help=t("cli.help.printer_retry_all", lang))
     p.set_defaults(func=cmd_printer_retry)
-    user = sub.add_parser("user", help="officer accounts").add_subparsers(
+    user = sub.add_parser("user", help=t("cli.help.user_accounts", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
-    p = user.add_parser("add", parents=[common], help="add an account (PIN asked, or PST_KIOSK_NEW_PIN)")
+    p = user.add_parser("add", parents=[common], help=t("cli.help.user_add", lang))
     p.add_argument("username")
     p.add_argument("--name")
     p.add_argument("--role", required=True, choices=("petugas", "bendahara", "admin"))
     p.set_defaults(func=cmd_user_add)
-    p = user.add_parser("list", parents=[common], help="list accounts")
+    p = user.add_parser("list", parents=[common], help=t("cli.help.user_list", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_user_list)
-    p = user.add_parser("disable", parents=[common], help="disable an account")
+    p = user.add_parser("disable", parents=[common], help=t("cli.help.user_disable", lang))
     p.add_argument("username")
     p.set_defaults(func=cmd_user_disable)
-    p = user.add_parser("reset-pin", parents=[common], help="set a new PIN and unlock")
+    p = user.add_parser("reset-pin", parents=[common], help=t("cli.help.user_reset_pin", lang))
     p.add_argument("username")
     p.set_defaults(func=cmd_user_reset_pin)
 
-    p = sub.add_parser("audit", parents=[common], help="the audit trail, newest first")
-    p.add_argument("--since", help="YYYY-MM-DD")
+    p = sub.add_parser("audit", parents=[common], help=t("cli.help.audit", lang))
+    p.add_argument("--since", help=t("cli.help.audit_since", lang))
     p.add_argument("--by", dest="user_filter", metavar="USERNAME")
-    p.add_argument("--action", help="prefix, e.g. locker. or login")
+    p.add_argument("--action", help=t("cli.help.audit_action", lang))
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_audit)
 
-    p = sub.add_parser("purge", parents=[common], help="anonymise guests past retention (admin)")
+    p = sub.add_parser("purge", parents=[common], help=t("cli.help.purge", lang))
     p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
     p.set_defaults(func=cmd_purge)
-    guest = sub.add_parser("guest", help="a data subject's requests (UU 27/2022, admin)").add_subparsers(
+    guest = sub.add_parser("guest", help=t("cli.help.guest", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
-    p = guest.add_parser("show", parents=[common], help="everything stored about a guest (access request)")
-    p.add_argument("who", metavar="ID_OR_EMAIL", help="the ID number on the card, or the email")
+    p = guest.add_parser("show", parents=[common], help=t("cli.help.guest_show", lang))
+    p.add_argument("who", metavar="ID_OR_EMAIL", help=t("cli.help.guest_who", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_guest_show)
-    p = guest.add_parser("erase", parents=[common], help="anonymise a guest now (erasure, consent withdrawn)")
-    p.add_argument("who", metavar="ID_OR_EMAIL", help="the ID number on the card, or the email")
+    p = guest.add_parser("erase", parents=[common], help=t("cli.help.guest_erase", lang))
+    p.add_argument("who", metavar="ID_OR_EMAIL", help=t("cli.help.guest_who", lang))
     p.set_defaults(func=cmd_guest_erase)
 
-    p = sub.add_parser("catalogue", parents=[common], help="products and tariffs in force")
-    p.add_argument("--date", help="the regulation in force on this day, YYYY-MM-DD")
+    p = sub.add_parser("catalogue", parents=[common], help=t("cli.help.catalogue", lang))
+    p.add_argument("--date", help=t("cli.help.catalogue_date", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_catalogue)
 
-    order = sub.add_parser("order", help="sales orders").add_subparsers(
+    order = sub.add_parser("order", help=t("cli.help.order", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
-    p = order.add_parser("list", parents=[common], help="orders, newest first")
+    p = order.add_parser("list", parents=[common], help=t("cli.help.order_list", lang))
     p.add_argument("--status", choices=("draft", "agreed", "checked", "invoiced", "paid", "receipted",
                                         "delivered", "referred", "cancelled"))
     p.add_argument("--awaiting-payment", action="store_true")
     p.add_argument("--awaiting-verification", action="store_true",
-                   help="a payment recorded, waiting for the treasurer's verification")
-    p.add_argument("--expiring", type=int, metavar="DAYS", help="invoices expiring within DAYS")
+                   help=t("cli.help.order_awaiting_verification", lang))
+    p.add_argument("--expiring", type=int, metavar="DAYS", help=t("cli.help.order_expiring", lang))
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_order_list)
-    p = order.add_parser("show", parents=[common], help="one order with its invoices, payments, receipt")
-    p.add_argument("order", help="order number (ORD/1373/2026/0001) or id")
+    p = order.add_parser("show", parents=[common], help=t("cli.help.order_show", lang))
+    p.add_argument("order", help=t("cli.help.order_number", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_order_show)
 
-    rp = sub.add_parser("report", help="visits, waiting times, sales, IKM").add_subparsers(
+    rp = sub.add_parser("report", help=t("cli.help.report", lang)).add_subparsers(
         dest="period", required=True, metavar="PERIOD")
-    for period, helptext in (("day", "one day (default today)"), ("month", "one month (default this month)"),
-                             ("range", "from a day to a day")):
+    for period, helptext in (("day", t("cli.help.report_day", lang)), ("month", t("cli.help.report_month", lang)),
+                             ("range", t("cli.help.report_range", lang))):
         p = rp.add_parser(period, parents=[common], help=helptext)
         if period == "day":
-            p.add_argument("--date", help="YYYY-MM-DD")
+            p.add_argument("--date", help=t("cli.help.report_date", lang))
         elif period == "month":
-            p.add_argument("--month", help="YYYY-MM")
+            p.add_argument("--month", help=t("cli.help.report_month_value", lang))
         else:
-            p.add_argument("--from", dest="date_from", required=True, help="YYYY-MM-DD")
-            p.add_argument("--to", dest="date_to", required=True, help="YYYY-MM-DD")
+            p.add_argument("--from", dest="date_from", required=True, help=t("cli.help.report_from", lang))
+            p.add_argument("--to", dest="date_to", required=True, help=t("cli.help.report_to", lang))
         fmt = p.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true")
         fmt.add_argument("--csv", action="store_true")
         p.set_defaults(func=cmd_report)
 
-    central_p = sub.add_parser("central", help="the central PostgreSQL store").add_subparsers(
+    central_p = sub.add_parser("central", help=t("cli.help.central", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
-    p = central_p.add_parser("init", parents=[common], help="create or migrate the central schema")
-    p.add_argument("--dsn", help="PostgreSQL DSN (default: config central_dsn / PST_KIOSK_CENTRAL_DSN)")
-    p.add_argument("--role-prefix", help="office role names: PREFIX + office code (default pst_office_)")
+    p = central_p.add_parser("init", parents=[common], help=t("cli.help.central_init", lang))
+    p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
+    p.add_argument("--role-prefix", help=t("cli.help.central_role_prefix", lang))
     p.set_defaults(func=cmd_central_init)
-    p = central_p.add_parser("add-office", parents=[common], help="an office's row and login role")
+    p = central_p.add_parser("add-office", parents=[common], help=t("cli.help.central_add_office", lang))
     p.add_argument("code")
     p.add_argument("--name")
     p.add_argument("--dsn")
     p.set_defaults(func=cmd_central_add_office)
-    p = central_p.add_parser("publish", parents=[common], help="publish reference data to offices")
+    p = central_p.add_parser("publish", parents=[common], help=t("cli.help.central_publish", lang))
     p.add_argument("kind", choices=("catalogue", "holidays", "officers"))
-    p.add_argument("file", help="TOML or JSON")
-    p.add_argument("--office", help="only this office (default: all)")
+    p.add_argument("file", help=t("cli.help.central_publish_file", lang))
+    p.add_argument("--office", help=t("cli.help.central_publish_office", lang))
     p.add_argument("--dsn")
     p.set_defaults(func=cmd_central_publish)
 
-    p = sub.add_parser("sync", parents=[common], help="push the outbox, pull reference data")
-    p.add_argument("--status", action="store_true", help="only show the state")
+    p = sub.add_parser("sync", parents=[common], help=t("cli.help.sync", lang))
+    p.add_argument("--status", action="store_true", help=t("cli.help.sync_status", lang))
     p.add_argument("--dsn")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sync)
-    p = sub.add_parser("restore", parents=[common], help="rebuild an empty store from the central store")
+    p = sub.add_parser("restore", parents=[common], help=t("cli.help.restore", lang))
     p.add_argument("--office", required=True)
-    p.add_argument("--terminal", metavar="ID", help="the terminal to restore (when the office has several)")
+    p.add_argument("--terminal", metavar="ID", help=t("cli.help.restore_terminal", lang))
     p.add_argument("--id-key-file", metavar="PATH",
-                   help="the file from 'key export': visitors are recognised by ID number again")
+                   help=t("cli.help.restore_id_key_file", lang))
     p.add_argument("--dsn")
     p.set_defaults(func=cmd_restore)
-    key = sub.add_parser("key", help="the office's ID-number hash key, kept offline for a restore (admin)"
-                         ).add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = key.add_parser("export", parents=[common], help="write the key to a new file readable by its owner only")
-    p.add_argument("--file", required=True, metavar="PATH", help="e.g. on a USB stick kept locked away")
-    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    key = sub.add_parser("key", help=t("cli.help.key", lang)).add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = key.add_parser("export", parents=[common], help=t("cli.help.key_export", lang))
+    p.add_argument("--file", required=True, metavar="PATH", help=t("cli.help.key_export_file", lang))
+    p.add_argument("--force", action="store_true", help=t("cli.help.key_export_force", lang))
     p.set_defaults(func=cmd_key_export)
 
-    locker = sub.add_parser("locker", help="lockers holding ID cards").add_subparsers(
+    locker = sub.add_parser("locker", help=t("cli.help.locker", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
-    p = locker.add_parser("list", parents=[common], help="open lockers (cards not returned)")
-    p.add_argument("--date", help="only cards kept on this day, YYYY-MM-DD (closing time)")
+    p = locker.add_parser("list", parents=[common], help=t("cli.help.locker_list", lang))
+    p.add_argument("--date", help=t("cli.help.locker_list_date", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_locker_list)
     return parser
@@ -285,8 +288,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None) -> argparse.
 
 def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = None,
          serve: Face | None = None) -> int:
-    parser = build_parser(faces or {}, serve)
     _Parser.argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(faces or {}, serve, _argv_lang(_Parser.argv))
     args = parser.parse_args(argv)
     for name in ("db", "config", "lang", "user"):
         if not hasattr(args, name):

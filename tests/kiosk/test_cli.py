@@ -222,3 +222,35 @@ def test_log_in_first_says_how_on_the_command_line(env, capsys, monkeypatch):
     monkeypatch.setenv("PST_KIOSK_PIN", "9876")
     code, out, _ = run(capsys, "report", "day", "--json")
     assert code == 0 and json.loads(out)["tickets"]["issued"] == 0
+
+
+def help_text(capsys, *argv):
+    with pytest.raises(SystemExit) as done:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    assert done.value.code == 0 and err == ""
+    return out
+
+
+def test_help_is_indonesian_by_default_and_english_with_lang_en(env, capsys):
+    out = help_text(capsys, "ticket", "--help")
+    assert "ambil tiket dan cetak" in out and "take a ticket" not in out
+    for argv in (("ticket", "--help", "--lang", "en"), ("--lang", "en", "ticket", "--help")):
+        out = help_text(capsys, *argv)
+        assert "take a ticket and print it" in out and "ambil tiket" not in out
+    out = help_text(capsys, "ticket", "take", "--help")
+    assert "penyandang disabilitas, lansia, ibu hamil" in out and "bahasa pesan" in out
+    out = help_text(capsys, "--lang=en", "ticket", "take", "--help")
+    assert "disability, elderly, pregnant" in out and "language of messages" in out
+    assert not (env / "pst.db").exists()
+
+
+def test_help_texts_come_from_the_catalogue():
+    import re
+    from pathlib import Path
+
+    import kiosk.cli
+
+    source = Path(kiosk.cli.__file__).read_text(encoding="utf-8")
+    assert 'help="' not in source
+    assert not re.search(r"""\b(?:help|description)\s*=\s*[rfbu]*["']""", source)
