@@ -171,12 +171,14 @@ class Queue:
         return ticket
 
     def ahead_of(self, ticket: Ticket) -> int:
-        """How many waiting tickets of the same service will be called before this one."""
+        """How many waiting tickets will be called before this one, in ``call_next``'s order
+        across every service (a counter calls from all of them unless filtered): priority
+        first, then by queue time. Fairness turns can only bring a normal ticket forward."""
         return self.conn.execute(
-            "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = :day AND service = :service"
+            "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = :day"
             " AND id != :id AND (priority > :p OR (priority = :p AND"
-            " (queued_at < :q OR (queued_at = :q AND seq < :s))))",
-            {"day": ticket.day.isoformat(), "service": ticket.service, "id": ticket.id,
+            " (queued_at < :q OR (queued_at = :q AND (seq < :s OR (seq = :s AND id < :id))))))",
+            {"day": ticket.day.isoformat(), "id": ticket.id,
              "p": int(ticket.priority), "q": iso(ticket.queued_at), "s": ticket.seq},
         ).fetchone()[0]
 
@@ -204,7 +206,7 @@ class Queue:
                 " last_called_at = ?, updated_at = ?,"
                 " wait_seconds = (julianday(?) - julianday(queued_at)) * 86400.0 WHERE id = ("
                 f" SELECT id FROM tickets WHERE status = 'waiting' AND day = ? AND service IN ({marks})"
-                f" ORDER BY {order}, queued_at, seq LIMIT 1) RETURNING *",
+                f" ORDER BY {order}, queued_at, seq, id LIMIT 1) RETURNING *",  # ids are time-ordered
                 (counter, stamp, stamp, stamp, stamp, day, *codes),
             )
             if row is None:
@@ -335,7 +337,7 @@ class Queue:
             codes = [find_service(s).code for s in services]
             sql += f" AND service IN ({', '.join('?' for _ in codes)})"
             params.extend(codes)
-        sql += " ORDER BY priority DESC, queued_at, seq"
+        sql += " ORDER BY priority DESC, queued_at, seq, id"  # the order call_next takes them in
         return [Ticket.from_row(r) for r in self.store.rows(sql, tuple(params))]
 
     def waiting_counts(self) -> dict[str, int]:

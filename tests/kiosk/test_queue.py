@@ -207,6 +207,19 @@ def test_ahead_counts_priority_and_earlier_tickets(queue, store):
     assert queue.ahead_of(prio) == 0
 
 
+def test_ahead_counts_every_service_a_counter_calls_from(queue):
+    """Counters call across services: a C ticket behind B, D (priority) and A is fourth.
+    Taken in the same instant (the fixed clock), the order is still the one calls follow."""
+    queue.take("B")
+    queue.take("D", priority=True)
+    queue.take("A")
+    mine = queue.take("C")
+    assert queue.ahead_of(mine) == 3
+    called = [queue.call_next(counter).number for counter in (1, 2, 3)]
+    assert called == ["D-001", "B-001", "A-001"]  # what the count promised
+    assert queue.ahead_of(queue.get(mine.id)) == 0
+
+
 def test_waiting_counts_and_last_calls(queue, clock):
     queue.take("A")
     queue.take("B")
