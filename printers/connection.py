@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from contextlib import suppress
+from functools import cache
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -82,10 +83,30 @@ def open_printer(spec: PrinterSpec, *, timeout: float, profile: str | None = Non
     if spec.kind == "serial":
         return p.Serial(spec.target, baudrate=spec.port or 9600, timeout=timeout, profile=profile)
     if spec.kind == "file":
-        return p.File(spec.target, profile=profile)
+        return _appending_file(p.File)(spec.target, profile=profile)
     if spec.kind == "cups":
         return p.CupsPrinter(spec.target, profile=profile)
     raise PrinterFault("none", "no printer configured")
+
+
+@cache
+def _appending_file(file_class: type) -> type:
+    """python-escpos's ``File`` opens with "wb": a plain file would keep only the last job.
+    Opened for appending it keeps every one; a device node (/dev/usb/lp0) is unaffected."""
+    from escpos.exceptions import DeviceNotFoundError
+
+    class AppendingFile(file_class):  # type: ignore[misc, valid-type]
+        def open(self, raise_not_found: bool = True) -> None:
+            if self._device:
+                self.close()
+            try:
+                self.device = open(self.devfile, "ab")  # noqa: SIM115 - closed by close()
+            except OSError as exc:
+                self.device = None
+                if raise_not_found:
+                    raise DeviceNotFoundError(f"Could not open the specified file {self.devfile}:\n{exc}") from exc
+
+    return AppendingFile
 
 
 def send(spec: PrinterSpec, payload: bytes, *, timeout: float = 3.0,

@@ -77,3 +77,16 @@ def test_printer_specs(spec, expected):
 def test_bad_printer_specs(spec):
     with pytest.raises(PrinterSpecError):
         parse_spec(spec)
+
+
+def test_a_file_printer_keeps_every_job(tmp_path):
+    """``file:PATH`` on a plain file appends (python-escpos's File alone truncates)."""
+    from printers.connection import PrinterFault, parse_spec, send
+
+    spec = parse_spec(f"file:{tmp_path / 'paper.bin'}")
+    send(spec, b"first ticket\n", status_check=False)
+    send(spec, b"second ticket\n", status_check=False)
+    assert (tmp_path / "paper.bin").read_bytes() == b"first ticket\nsecond ticket\n"
+    with pytest.raises(PrinterFault) as err:
+        send(parse_spec(f"file:{tmp_path / 'no-such-dir' / 'paper.bin'}"), b"x", status_check=False)
+    assert err.value.reason == "unreachable"
