@@ -138,15 +138,34 @@ def id_number(id_type: str, text: str | None) -> str:
 
 
 def country(text: str | None) -> str:
-    """An issuing country as an ISO 3166 alpha-2 code (the regions phonenumbers knows)."""
-    import phonenumbers
+    """An issuing country as its ISO 3166 alpha-2 code, from what a visitor types: the
+    code (``MY``, ``MYS``, and ``UK``, which everyone uses for ``GB``) or the name in
+    English or Indonesian (``Malaysia``, ``Belanda``), by pycountry."""
+    import pycountry
 
-    value = _clean(text).upper()
+    value = _clean(text)
     if not value:
         raise FieldInvalid("invalid.required")
-    if value not in phonenumbers.SUPPORTED_REGIONS:
+    wanted = "GB" if value.upper() == "UK" else value
+    try:
+        return pycountry.countries.lookup(wanted).alpha_2
+    except LookupError:
+        pass
+    code = _indonesian_country_names().get(value.casefold())
+    if code is None:
         raise FieldInvalid("invalid.country")
-    return value
+    return code
+
+
+@lru_cache(maxsize=1)
+def _indonesian_country_names() -> dict[str, str]:
+    """Country names in Indonesian (pycountry's own translations) -> alpha-2 code."""
+    import gettext
+
+    import pycountry
+
+    names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"], fallback=True)
+    return {names.gettext(c.name).casefold(): c.alpha_2 for c in pycountry.countries}
 
 
 def email(text: str | None) -> str:

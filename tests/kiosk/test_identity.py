@@ -86,6 +86,13 @@ def test_invalid_email(text):
 def test_passport_and_other_ids():
     assert identity.id_number("passport", "a1234567") == "A1234567"
     assert identity.country("my") == "MY"
+    # A name in English or Indonesian, an ISO-3 code, and UK (not ISO, but what people type).
+    for typed, code in (("Malaysia", "MY"), ("MYS", "MY"), ("uk", "GB"), ("United Kingdom", "GB"),
+                        ("Belanda", "NL"), ("Britania Raya", "GB"), ("jepang", "JP"), (" Singapore ", "SG")):
+        assert identity.country(typed) == code
+    for bad in ("XX", "Atlantis", "12"):
+        with pytest.raises(FieldInvalid):
+            identity.country(bad)
     for bad in ("12345", "A12345678901", "A12-34!"):
         with pytest.raises(FieldInvalid):
             identity.id_number("passport", bad)
