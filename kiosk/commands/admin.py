@@ -16,8 +16,8 @@ def _new_pin(ctx: Context) -> str:
     pin = os.environ.get("PST_KIOSK_NEW_PIN")
     if pin is not None:
         return pin
-    first = _ask_pin(t("cli.new_pin", ctx.lang))
-    if _ask_pin(t("cli.new_pin_again", ctx.lang)) != first:
+    first = _ask_pin(t("cli.new_pin", ctx.lang), env="PST_KIOSK_NEW_PIN")
+    if _ask_pin(t("cli.new_pin_again", ctx.lang), env="PST_KIOSK_NEW_PIN") != first:
         raise DomainError("cli.pin_mismatch")
     return first
 

@@ -62,9 +62,10 @@ def parse_day(text: str, field: str = "date") -> date:
         raise Invalid({field: FieldInvalid("cli.bad_date")}) from None
 
 
-def _ask_pin(prompt: str) -> str:
+def _ask_pin(prompt: str, env: str = "PST_KIOSK_PIN") -> str:
+    """Ask on the terminal; without one, say which variable gives it (``env``)."""
     if not sys.stdin.isatty():
-        raise accounts.Forbidden("cli.pin_needed")
+        raise accounts.Forbidden("cli.pin_needed", env=env)
     return getpass.getpass(prompt)
 
 

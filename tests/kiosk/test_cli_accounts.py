@@ -18,6 +18,17 @@ def run(capsys, *argv):
     return code, out, err
 
 
+def test_without_a_terminal_the_message_names_the_variable_that_gives_the_pin(env, capsys):
+    env.setenv("PST_KIOSK_PIN", "9876")  # the login PIN: not the new account's
+    code, _, err = run(capsys, "user", "add", "admin", "--role", "admin")
+    assert code == 10 and "PST_KIOSK_NEW_PIN" in err
+    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
+    env.delenv("PST_KIOSK_PIN")
+    code, _, err = run(capsys, "--user", "admin", "user", "list")
+    assert code == 10 and "PST_KIOSK_PIN" in err and "PST_KIOSK_NEW_PIN" not in err
+
+
 def test_accounts_from_the_command_line(env, capsys):
     env.setenv("PST_KIOSK_NEW_PIN", "9876")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
