@@ -134,6 +134,8 @@ FIELDS = ("name", "id_type", "id_number", "id_country", "email", "phone", "insti
 class GuestFormScreen(FlowScreen):
     """The full guestbook form for a first visit; errors show under their fields."""
 
+    AUTO_FOCUS = ""  # focused in on_mount, without scrolling the title and intro away
+
     def __init__(self, service: str, priority: bool, prefill: dict[str, str]) -> None:
         super().__init__(service, priority)
         self.prefill = prefill
@@ -163,7 +165,9 @@ class GuestFormScreen(FlowScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self._toggle_optional()
-        self.query_one("#name", Input).focus()
+        # Focusing before the first layout would scroll the name field to the middle of the
+        # (not yet measured) view: the form opens at its top, the name field visible below.
+        self.set_focus(self.query_one("#name", Input), scroll_visible=False)
 
     @on(Select.Changed)
     def _toggle_optional(self) -> None:

@@ -423,3 +423,25 @@ async def test_rating_with_the_keys_1_to_4(settings, clock):
     with Store(settings.db_path) as store:
         row = store.row("SELECT u1, u2, u3, u4, u9, comment FROM ratings")
     assert row == {"u1": 4, "u2": 3, "u3": 2, "u4": 4, "u9": 4, "comment": "10"}
+
+
+async def test_the_new_visitor_form_opens_at_its_top(settings, clock):
+    """The title, the intro and the first field's label are in view, the name field has the
+    cursor, whatever the terminal's size (it opened scrolled past them)."""
+    for size in ((80, 24), (100, 30), (160, 45)):
+        app = KioskApp(settings, clock=clock, spool=False)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("b")
+            await pilot.pause()
+            await click(pilot, "#new")
+            await pilot.pause(0.1)
+            form = app.screen
+            assert isinstance(form, GuestFormScreen) and app.focused.id == "name", size
+            assert form.query_one(".flow").scroll_y == 0, size
+            view = form.query_one(".flow").region
+            for selector in (".flow-title", ".flow-text", "#label-name", "#name"):
+                region = form.query_one(selector).region
+                assert region.height and view.contains_region(region), (size, selector, region, view)
+            assert "Buku tamu elektronik" in str(form.query_one(".flow-title").render())
+            await pilot.press(*"Siti")  # the cursor really is in the name field
+            assert form.query_one("#name").value == "Siti"
