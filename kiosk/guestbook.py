@@ -82,6 +82,10 @@ def validate_guest(raw: Mapping[str, Any]) -> GuestData:
         check("id_number", lambda: identity.id_number(out["id_type"], raw.get("id_number")))
         if out["id_type"] == "passport":
             check("id_country", lambda: identity.country(raw.get("id_country")))
+    elif not _opt(raw, "id_number"):
+        # Without a type the number cannot be checked, but a missing one is missing anyway:
+        # the visitor hears of both at the first try, not of the number only after the type.
+        errors["id_number"] = FieldInvalid("invalid.required")
     check("email", lambda: identity.email(raw.get("email")))
     if _opt(raw, "phone"):
         check("phone", lambda: identity.phone(raw.get("phone")))

@@ -258,3 +258,16 @@ def test_the_real_number_wins_over_a_restored_twin(store, settings):
     assert find_returning(store, GOOD["id_number"]).guest_id == "twin"
     again = register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GOOD))
     assert again.guest_id == "twin" and count(store, "guests") == 2
+
+
+def test_a_missing_id_number_is_named_even_before_the_type_is_chosen(store, settings):
+    for id_type in (None, "", "nonsense"):
+        with pytest.raises(Invalid) as err:
+            validate_guest({**GOOD, "id_type": id_type, "id_number": "  "})
+        assert {f: e.key for f, e in err.value.errors.items()} == {
+            "id_type": "invalid.choice", "id_number": "invalid.required"}, id_type
+    # A number typed without a type: only the type is asked for (the number cannot be judged yet).
+    with pytest.raises(Invalid) as err:
+        validate_guest({**GOOD, "id_type": None})
+    assert set(err.value.errors) == {"id_type"}
+    assert count(store, "guests") == 0

@@ -379,3 +379,26 @@ async def test_lockers_close_when_the_officer_is_disabled(settings, clock):
             assert any("dinonaktifkan" in n for n in _notes(app))
     with Store(settings.db_path) as store:
         assert not audit.entries(store, action="locker.reveal")
+
+
+async def test_a_missing_id_number_is_named_at_the_first_next(settings, clock):
+    """Neither the ID type nor the number filled: both say so at the first Lanjut."""
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-penjualan")
+        await click(pilot, "#new")
+        await fill_form(pilot, {k: v for k, v in GUEST.items() if k not in ("id_type", "id_number")})
+        await click(pilot, "#next")
+        screen = app.screen
+        assert isinstance(screen, GuestFormScreen)
+        assert str(screen.query_one("#err-id_number").render()) == "Wajib diisi"
+        assert str(screen.query_one("#err-id_type").render()) == "Silakan pilih salah satu"
+        assert str(screen.query_one("#err-name").render()) == ""
+        assert app.focused.id == "id_type"  # the first field in error
+        await fill_form(pilot, {"id_type": "ktp"})  # the number is still missing
+        assert str(screen.query_one("#err-id_type").render()) == ""
+        assert str(screen.query_one("#err-id_number").render()) == "Wajib diisi"
+        await fill_form(pilot, {"id_number": GUEST["id_number"]})
+        assert str(screen.query_one("#err-id_number").render()) == ""
+    with Store(settings.db_path) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM guests").fetchone()[0] == 0
