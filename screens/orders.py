@@ -12,7 +12,8 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ItemGrid, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
@@ -28,6 +29,16 @@ if TYPE_CHECKING:
     from screens.counter_app import CounterApp
 
 LIST_LIMIT = 200  # rows on screen; the title says "200 of N" when there are more
+
+# One fixed key per order action, shown on its button: the same key always does the same
+# thing, whichever buttons an order offers now (mostly the Indonesian label's initial).
+# The keys are the order screen's own, so they never reach a dialog's fields.
+ACTION_KEYS = {
+    "add_line": "t", "remove_line": "h", "agree": "s", "check": "d", "invoice": "i", "revise": "r",
+    "prepare": "p", "pay": "b", "verify": "v", "reject": "l", "receipt": "k", "sppd": "m",
+    "deliver": "e", "correction": "f", "resolve": "g", "print_invoice": "c", "print_receipt": "u",
+    "cancel": "x",
+}
 
 
 class OrdersScreen(Screen[None]):
@@ -166,14 +177,20 @@ class OrdersScreen(Screen[None]):
 
 
 class OrderScreen(Screen[None]):
-    """One order. The buttons are exactly ``order_view.allowed_actions`` for this user."""
+    """One order. The buttons are exactly ``order_view.allowed_actions`` for this user, each
+    with its key (``ACTION_KEYS``) on it; they wrap into as many rows as the width needs."""
 
-    BINDINGS = [Binding("escape", "back", "Kembali", id="orders.key.back")]
+    BINDINGS = [
+        Binding("escape", "back", "Kembali", id="orders.key.back"),
+        *(Binding(key, f"act('{name}')", name, id=f"orders.act.{name}", show=False)
+          for name, key in ACTION_KEYS.items()),
+    ]
 
     def __init__(self, order_id: str) -> None:
         super().__init__()
         self.order_id = order_id
         self.order: sales.Order | None = None
+        self.allowed: list[str] = []
 
     @property
     def pst(self) -> CounterApp:
@@ -187,9 +204,10 @@ class OrderScreen(Screen[None]):
                 yield DataTable(id="lines", cursor_type="row")
                 yield Static("", id="order-total")
                 yield Static("", id="checklist")
-            with VerticalScroll(id="order-right"):
+            # Scrolled by the mouse wheel; never a silent stop for Tab between the lines and the buttons.
+            with VerticalScroll(id="order-right", can_focus=False):
                 yield Static("", id="timeline")
-        yield Horizontal(id="actions")
+        yield ItemGrid(id="actions")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -225,11 +243,36 @@ class OrderScreen(Screen[None]):
         self.query_one("#timeline", Static).update(app.t("orders.timeline") + "\n" + "\n".join(
             escape(f"{when.astimezone(tz):%d-%m %H:%M}  {app.t('orders.event.' + key, **params)}")
             for when, key, params in order_view.timeline(order, app.lang)))  # notes and reasons are typed text
-        bar = self.query_one("#actions", Horizontal)
-        bar.remove_children()
         role = app.user.role if app.user else None
-        bar.mount_all([Button(app.t(f"orders.act.{a}"), name=a, classes="act")
-                       for a in order_view.allowed_actions(app.store, app.settings, order, role)])
+        allowed = order_view.allowed_actions(app.store, app.settings, order, role)
+        if allowed != self.allowed or not self.query(".act"):
+            self._show_actions(allowed)
+
+    def _show_actions(self, allowed: list[str]) -> None:
+        """One compact button per action, its key first, in a grid as wide as the longest."""
+        app = self.pst
+        self.allowed = allowed
+        focused = self.focused.name if isinstance(self.focused, Button) else None
+        labels = [Content.assemble((ACTION_KEYS[a], "bold"), " ", app.t(f"orders.act.{a}")) for a in allowed]
+        bar = self.query_one("#actions", ItemGrid)
+        # the label, the button's padding (2) and the gap after it (1)
+        bar.min_column_width = max((label.cell_length for label in labels), default=8) + 3
+        bar.remove_children()
+        buttons = [Button(label, name=a, classes="act", compact=True) for a, label in zip(allowed, labels)]
+        bar.mount_all(buttons)
+        self.refresh_bindings()
+        again = next((b for b in buttons if b.name == focused), None)
+        if again is not None:
+            self.call_after_refresh(again.focus)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An action's key works only while its button is offered."""
+        if action == "act":
+            return parameters[0] in self.allowed
+        return True
+
+    def action_act(self, name: str) -> None:
+        self._do(name)
 
     def _show_lines(self) -> None:
         """The lines, amount first and right-aligned, so prices are whole on 80 columns; the
@@ -309,9 +352,11 @@ class OrderScreen(Screen[None]):
 
     @on(Button.Pressed, ".act")
     def _action(self, event: Button.Pressed) -> None:
+        self._do(event.button.name)
+
+    def _do(self, act: str) -> None:
         app, order = self.pst, self.order
         store, settings, user = app.store, app.settings, app.user
-        act = event.button.name
         oid = order.id
         if act == "add_line":
             reg = active(store).by_code(order.regulation)

@@ -9,7 +9,7 @@ from kiosk.store import Store
 from screens.counter_app import CounterApp, CounterScreen
 from screens.forms import AskScreen, FormScreen
 from screens.login import LoginScreen
-from screens.orders import OrderScreen, OrdersScreen
+from screens.orders import ACTION_KEYS, OrderScreen, OrdersScreen
 from tests.screens.helpers import GUEST, registered_guest
 
 SIZE = (140, 50)
@@ -424,3 +424,68 @@ async def test_a_huge_listed_price_at_the_form_is_shown_not_a_crash(settings, cl
         assert isinstance(app.screen, OrderScreen)  # the counter lives on
     with Store(settings.db_path) as store:
         assert [line.amount for line in sales.get(store, order.id).lines] == [45_000]
+
+
+async def test_every_action_shows_with_its_key_at_80x24_and_the_key_runs_it(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Dinas Pendidikan Kota Sawahlunto",
+                                   segment="pemerintah")
+        sales.add_line(store, None, order.id, product="data-mikro", measure=2_500_000, description="Susenas")
+        sales.agree(store, None, order.id)
+        sales.check_documents(store, None, order.id, abstraksi=True, matches=True)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(OrderScreen(order.id))
+        await pilot.pause()
+        screen = app.screen
+        assert actions(pilot) == ["add_line", "remove_line", "invoice", "prepare", "sppd", "cancel"]
+        text = shown(app)
+        for button in screen.query(".act"):
+            key, label = ACTION_KEYS[button.name], app.t(f"orders.act.{button.name}")
+            assert str(button.label) == f"{key} {label}"
+            assert screen.region.contains_region(button.region), (button.name, button.region)
+            assert f"{key} {label}" in text, (button.name, text)
+        # Tab goes from the lines to the buttons, never to the history panel.
+        for _ in range(8):
+            await pilot.press("tab")
+            assert app.focused is not None and app.focused.id != "order-right", app.focused
+        screen.query_one("#lines").focus()
+        await pilot.press("p")  # Produk siap, from its key
+        await pilot.pause()
+        assert "p Produk siap" not in shown(app) and "prepare" not in actions(pilot)
+        await pilot.press("v")  # not offered here (the treasurer's): nothing happens
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("x")  # Batalkan: its dialog; typing there never reaches the order's keys
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FormScreen)
+        dialog.query_one("#f-reason").focus()
+        await pilot.press("t", "i", "d", "a", "k")
+        await pilot.pause()
+        assert app.screen is dialog and dialog.query_one("#f-reason").value == "tidak"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+    with Store(settings.db_path) as store:
+        got = sales.get(store, order.id)
+        assert got.prepared_at is not None and got.status == "checked"
+
+
+async def test_the_actions_wrap_into_rows_at_120x40_too(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="data-mikro", measure=100)
+        sales.agree(store, None, order.id)
+        sales.check_documents(store, None, order.id, abstraksi=True, matches=True)
+        sales.issue_invoice(store, settings, None, order.id, sample_note="10 baris")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.push_screen(OrderScreen(order.id))
+        await pilot.pause()
+        assert actions(pilot) == ["revise", "prepare", "pay", "sppd", "print_invoice", "cancel"]
+        text = " ".join(shown(app).split())
+        for name in actions(pilot):
+            assert f"{ACTION_KEYS[name]} {app.t(f'orders.act.{name}')}" in text
+            button = next(b for b in app.screen.query(".act") if b.name == name)
+            assert app.screen.region.contains_region(button.region)
