@@ -1,8 +1,9 @@
 """The electronic guestbook (buku tamu elektronik): who came, why, with consent recorded.
 
 A visit links a guest to a ticket and is saved in the same transaction as the ticket.
-Returning guests are found by ID number or email, but the kiosk only ever learns their
-first name and masked ID: it cannot show a stored person's details to whoever typed.
+Returning guests are found by ID number, or by an email only one guest gave, and the
+kiosk only ever learns their first name and masked ID: it cannot show a stored person's
+details to whoever typed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pydantic import BaseModel
 from kiosk import identity
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import NotFound
+from kiosk.errors import DomainError, NotFound
 from kiosk.identity import FieldInvalid, Invalid
 from kiosk.ids import new_id
 from kiosk.services import find_service
@@ -51,6 +52,13 @@ class ReturningGuest(BaseModel):
     first_name: str
     id_type: str
     id_masked: str
+
+
+class SharedEmail(DomainError):
+    """An email more than one guest gave (someone typed another person's): whoever typed it
+    may be any of them, so the kiosk names nobody and asks for the ID number instead."""
+
+    exit_code = 3  # like NotFound: no one guest answers to it
 
 
 class Registered(BaseModel):
@@ -155,12 +163,21 @@ def _lookup_sql(column: str, forms: tuple[str, ...]) -> str:
 
 def find_returning(store: Store, text: str) -> ReturningGuest | None:
     """A returning guest by ID number or email, revealing only first name and masked ID.
-    A guest restored from the centre is found by ID number too when the store has the key."""
+    A guest restored from the centre is found by ID number too when the store has the key.
+    An email that more than one (not anonymised) guest gave raises ``SharedEmail``: the
+    kiosk must not greet one of them, with their name and ID, whoever typed it."""
     column, forms = lookup_forms(store, text)
     if len(forms[0]) < 4:
         return None
-    row = store.row(f"SELECT id, name, id_type, id_masked FROM guests WHERE {_lookup_sql(column, forms)}",
-                    (*forms, forms[0]))
+    if column == "email":
+        rows = store.rows("SELECT id, name, id_type, id_masked FROM guests"
+                          " WHERE email = ? AND anonymised_at IS NULL LIMIT 2", forms)
+        if len(rows) > 1:
+            raise SharedEmail("guest.email_shared")
+        row = rows[0] if rows else None
+    else:
+        row = store.row(f"SELECT id, name, id_type, id_masked FROM guests WHERE {_lookup_sql(column, forms)}",
+                        (*forms, forms[0]))
     if row is None:
         return None
     return ReturningGuest(guest_id=row["id"], first_name=identity.first_name(row["name"]),

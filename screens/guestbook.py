@@ -14,7 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from kiosk import identity
-from kiosk.guestbook import GuestData, ReturningGuest, find_returning, register_visit, validate_guest
+from kiosk.guestbook import (GuestData, ReturningGuest, SharedEmail, find_returning, register_visit,
+                             validate_guest)
 from kiosk.identity import FieldInvalid, Invalid
 from kiosk.services import by_code
 from kiosk.tickets import issue_ticket
@@ -67,13 +68,17 @@ class IdentifyScreen(FlowScreen):
     @on(Button.Pressed, "#find")
     def _find(self) -> None:
         typed = self.query_one("#lookup", Input).value
+        note = self.query_one("#lookup-note", Static)
         try:
             found = find_returning(self.pst.store, typed)
+        except SharedEmail as exc:  # nobody is greeted: the ID number tells them apart
+            note.update(exc.message(self.pst.lang))
+            return
         except Exception as exc:  # noqa: BLE001 - never a traceback at the kiosk
             self.notify(friendly_error(self.pst, exc), severity="error")
             return
         if found is None:
-            self.query_one("#lookup-note", Static).update(self.pst.t("guest.not_found"))
+            note.update(self.pst.t("guest.not_found"))
             return
         self.app.push_screen(ConfirmScreen(self.service, self.priority, found))
 

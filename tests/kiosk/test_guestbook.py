@@ -271,3 +271,28 @@ def test_a_missing_id_number_is_named_even_before_the_type_is_chosen(store, sett
         validate_guest({**GOOD, "id_type": None})
     assert set(err.value.errors) == {"id_type"}
     assert count(store, "guests") == 0
+
+
+def test_an_email_several_guests_gave_names_nobody(store, settings):
+    """Bambang registered with Andi's email: typing it greets neither of them (whoever used it
+    last was shown before); each is still found by his ID number."""
+    from kiosk.guestbook import SharedEmail
+
+    andi = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                          guest=validate_guest(ANDI))
+    assert find_returning(store, "andi@example.com").guest_id == andi.guest_id  # one guest: found
+    bambang = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                             guest=validate_guest({**BAMBANG, "email": ANDI["email"]}))
+    for typed in ("andi@example.com", " ANDI@Example.com "):
+        with pytest.raises(SharedEmail) as err:
+            find_returning(store, typed)
+        assert err.value.key == "guest.email_shared" and "Andi" not in str(err.value)
+        assert "nomor identitas" in err.value.message("id") and "ID number" in err.value.message("en")
+    assert find_returning(store, ANDI["id_number"]).guest_id == andi.guest_id
+    assert find_returning(store, "3273 0101 0190 0003").guest_id == bambang.guest_id
+    assert find_returning(store, "bambang@example.com") is None  # his own email he never gave
+    # Once one of them is anonymised the email is one guest's again.
+    with store.write():
+        store.conn.execute("UPDATE guests SET anonymised_at = '2026-01-01T00:00:00Z' WHERE id = ?",
+                           (bambang.guest_id,))
+    assert find_returning(store, "andi@example.com").guest_id == andi.guest_id

@@ -402,3 +402,36 @@ async def test_a_missing_id_number_is_named_at_the_first_next(settings, clock):
         assert str(screen.query_one("#err-id_number").render()) == ""
     with Store(settings.db_path) as store:
         assert store.conn.execute("SELECT COUNT(*) FROM guests").fetchone()[0] == 0
+
+
+async def test_an_email_two_guests_gave_greets_nobody_at_the_kiosk(settings, clock):
+    """Andi registered with Siti's email: typing it shows neither name nor ID, only (in the
+    visitor's language) to type the ID number, which then finds the right person."""
+    registered_guest(settings, clock, "A")
+    registered_guest(settings, clock, "A", name="Andi Wijaya", id_number="3273010101900002")
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#lang")
+        await click(pilot, "#svc-konsultasi")
+        app.screen.query_one("#lookup").value = "SITI@example.com"
+        await click(pilot, "#find")
+        assert type(app.screen).__name__ == "IdentifyScreen"
+        note = str(app.screen.query_one("#lookup-note").render())
+        assert "more than one visitor" in note and "Type your ID number" in note
+        shown = screen_text(app)
+        for private in ("Siti", "Andi", "Hello", "********"):
+            assert private not in shown, private
+        await pilot.press("escape", "l")  # the same in Indonesian
+        await pilot.pause()
+        await click(pilot, "#svc-konsultasi")
+        app.screen.query_one("#lookup").value = "siti@example.com"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Ketik nomor identitas Anda" in str(app.screen.query_one("#lookup-note").render())
+        assert "Halo" not in screen_text(app)
+        app.screen.query_one("#lookup").value = "3273 0101 0190 0002"
+        await click(pilot, "#find")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Halo, Andi!" in screen_text(app) and "3273********0002" in screen_text(app)
+    with Store(settings.db_path) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM visits").fetchone()[0] == 2
