@@ -31,7 +31,8 @@ FIGURES = ("visits", "tickets", "waiting", "lockers", "sales", "ikm")
 class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [Binding("escape", "back", "Kembali", id="orders.key.back")]
+    BINDINGS = [Binding("escape", "back", "Kembali", id="orders.key.back"),
+                Binding("ctrl+l", "logout", "Keluar akun", id="counter.key.logout")]
 
     @property
     def pst(self) -> CounterApp:
@@ -119,6 +120,12 @@ class DashboardScreen(Screen[None]):
             ticks = [round(top * i / 4, 1) for i in range(5)]
         plt.ylim(0, ticks[-1])
         plt.yticks(ticks, [reports.decimal(v, self.pst.lang) for v in ticks])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "logout" or self.pst.user is not None  # an open desk has no account to leave
+
+    def action_logout(self) -> None:
+        self.pst.action_logout()
 
     def action_back(self) -> None:
         self.dismiss()

@@ -54,6 +54,7 @@ class OrdersScreen(Screen[None]):
         Binding("e", "filter('expiring')", "Invoice hampir habis", id="orders.key.expiring", show=False),
         Binding("x", "filter('expired')", "Invoice kedaluwarsa", id="orders.key.expired", show=False),
         Binding("s", "pick_status", "Status", id="orders.key.status", show=False),
+        Binding("ctrl+l", "logout", "Keluar akun", id="counter.key.logout", show=False),
         Binding("escape", "back", "Kembali", id="orders.key.back"),
     ]
 
@@ -78,7 +79,7 @@ class OrdersScreen(Screen[None]):
     def on_mount(self) -> None:
         app = self.pst
         app.localize_bindings(self)
-        self.query_one("#more-keys", ItemLine).set_items(app.more_keys(self))
+        self.query_one("#more-keys", ItemLine).set_items(more_keys(self))
         table = self.query_one("#orders", DataTable)
         for key in ("number", "total", "customer", "status", "valid"):  # the amount before long text
             label = app.t(f"orders.col.{key}")
@@ -172,8 +173,28 @@ class OrdersScreen(Screen[None]):
             Field("abroad", app.t("orders.f.abroad"), "check"),
         ], app.t("orders.create"), app.t("guest.cancel"), submit), done)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return can_log_out(self, action)
+
+    def action_logout(self) -> None:
+        self.pst.action_logout()
+
     def action_back(self) -> None:
         self.dismiss()
+
+
+def can_log_out(screen: Screen, action: str) -> bool:
+    """Ctrl+L leaves the account (the counter's ``action_logout``): only with someone logged in;
+    an open desk has no account to leave."""
+    return action != "logout" or screen.app.user is not None  # type: ignore[attr-defined]
+
+
+def more_keys(screen: Screen) -> list[str]:
+    """The screen's key line; without a login, no "log out"."""
+    app: CounterApp = screen.app  # type: ignore[assignment]
+    logout = [b for b in screen._bindings.key_to_bindings.get("ctrl+l", []) if b.action == "logout"]
+    hidden = {f"[b]{app.get_key_display(b)}[/b] {b.description}" for b in logout} if app.user is None else set()
+    return [item for item in app.more_keys(screen) if item not in hidden]
 
 
 class OrderScreen(Screen[None]):
@@ -182,6 +203,7 @@ class OrderScreen(Screen[None]):
 
     BINDINGS = [
         Binding("escape", "back", "Kembali", id="orders.key.back"),
+        Binding("ctrl+l", "logout", "Keluar akun", id="counter.key.logout"),
         *(Binding(key, f"act('{name}')", name, id=f"orders.act.{name}", show=False)
           for name, key in ACTION_KEYS.items()),
     ]
@@ -269,10 +291,13 @@ class OrderScreen(Screen[None]):
         """An action's key works only while its button is offered."""
         if action == "act":
             return parameters[0] in self.allowed
-        return True
+        return can_log_out(self, action)
 
     def action_act(self, name: str) -> None:
         self._do(name)
+
+    def action_logout(self) -> None:
+        self.pst.action_logout()
 
     def _show_lines(self) -> None:
         """The lines, amount first and right-aligned, so prices are whole on 80 columns; the

@@ -489,3 +489,47 @@ async def test_the_actions_wrap_into_rows_at_120x40_too(settings, clock):
             assert f"{ACTION_KEYS[name]} {app.t(f'orders.act.{name}')}" in text
             button = next(b for b in app.screen.query(".act") if b.name == name)
             assert app.screen.region.contains_region(button.region)
+
+
+async def test_ctrl_l_logs_out_from_the_order_list_and_an_order(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        budi = accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        sales.create_order(store, settings, budi, customer_name="Andi", segment="perorangan")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "budi", "1234")
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OrdersScreen)
+        assert "^l Keluar akun" in shown(app)  # in the key line, with the filters
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and app.user is None
+        await login(pilot, "budi", "1234")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+        assert "^l Keluar akun" in shown(app).splitlines()[-1]  # the footer
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and app.user is None
+        assert len(app.screen_stack) == 2  # nothing of the order left under the login
+    with Store(settings.db_path) as store:
+        logouts = store.rows("SELECT action FROM audit WHERE action = 'logout'")
+    assert len(logouts) == 2
+
+
+async def test_an_open_desk_offers_no_log_out_on_the_order_screens(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        assert "Keluar akun" not in shown(app) and "s Status" in shown(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen) and "Keluar akun" not in shown(app)
