@@ -60,7 +60,14 @@ class LocalizedScreen(Screen[None]):
 
 
 class HomeScreen(LocalizedScreen):
-    """Big buttons, one per service; a priority option; the language switch."""
+    """Big buttons, one per service; a priority option; the language switch.
+
+    Nothing has focus when it is shown (at start, back from a visit, after idle time or a
+    language switch): an Enter or Space left over from the last screen, or from the last
+    visitor, would otherwise tick priority or start a visit. Letters, P, L and Tab work
+    from there; a tap focuses what it taps."""
+
+    AUTO_FOCUS = ""
 
     def compose(self) -> ComposeResult:
         app = self.pst
@@ -83,6 +90,10 @@ class HomeScreen(LocalizedScreen):
     def _service_pressed(self, event: Button.Pressed) -> None:
         self.take(event.button.id.removeprefix("svc-"))
 
+    def on_screen_resume(self) -> None:
+        self.set_focus(None)  # before a rebuild: a focused widget removed hands focus on
+        super().on_screen_resume()
+
     @on(Button.Pressed, "#rate")
     def _rate(self) -> None:
         from screens.rating import RatingStartScreen
@@ -96,6 +107,7 @@ class HomeScreen(LocalizedScreen):
     def _switch_language(self) -> None:
         self.pst.lang = "en" if self.pst.lang == "id" else "id"
         self._lang_shown = self.pst.lang
+        self.set_focus(None)  # the focused button goes with the rebuild: no neighbour inherits it
         self.refresh(recompose=True)
 
     def on_key(self, event: events.Key) -> None:
@@ -273,6 +285,7 @@ class KioskApp(PstApp, inherit_bindings=False):
             # left ticked would jump a stranger ahead of the queue.
             if time.monotonic() - self.last_activity >= limit:
                 screen.query_one("#priority", Checkbox).value = False
+                screen.set_focus(None)  # a box or button the last visitor tapped
                 if self.lang != self.settings.kiosk.language:
                     self.lang = self.settings.kiosk.language
                     screen.refresh(recompose=True)

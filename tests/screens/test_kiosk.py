@@ -445,3 +445,52 @@ async def test_the_new_visitor_form_opens_at_its_top(settings, clock):
             assert "Buku tamu elektronik" in str(form.query_one(".flow-title").render())
             await pilot.press(*"Siti")  # the cursor really is in the name field
             assert form.query_one("#name").value == "Siti"
+
+
+async def test_the_start_screen_shows_with_nothing_focused(settings, clock):
+    """A stray Enter or Space on the start screen does nothing: not at start (it ticked
+    priority), not back from a ticket by idle time or Done (it started a new visit at the
+    service last tapped), not after a language switch. Letters, P, L, Tab and taps still work."""
+    from screens.kiosk_app import TicketScreen
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        home = app.screen
+
+        async def stray_keys() -> None:
+            assert app.screen is home and app.focused is None
+            await pilot.press("enter", "space", "enter")
+            await pilot.pause()
+            assert app.screen is home and home.query_one("#priority").value is False
+
+        await stray_keys()
+        await pilot.press("p")
+        assert home.query_one("#priority").value is True
+        await pilot.press("p", "tab")
+        assert home.query_one("#priority").value is False and app.focused is not None
+        await click(pilot, "#lang")
+        assert app.lang == "en"
+        await stray_keys()
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.lang == "id"
+        await new_visitor_ticket(pilot, "penjualan")  # taps a service button
+        app.last_activity -= settings.kiosk.ticket_seconds + 1
+        app._check_idle()
+        await pilot.pause()
+        await stray_keys()
+        await new_visitor_ticket(pilot, "konsultasi", {**GUEST, "name": "Andi", "email": "andi@example.com",
+                                                       "id_number": "3273010101900002"})
+        await pilot.press("enter")  # Done on the ticket: home again, nothing focused
+        await pilot.pause()
+        await stray_keys()
+        await click(pilot, "#priority")  # a tap ticks it, as it should
+        assert home.query_one("#priority").value is True
+        app.last_activity -= settings.kiosk.idle_seconds + 1
+        app._check_idle()  # the next visitor: unticked and not focused
+        await pilot.pause()
+        await stray_keys()
+        assert not isinstance(app.screen, TicketScreen)
+    with Store(settings.db_path) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 2
