@@ -64,6 +64,7 @@ class OrdersScreen(Screen[None]):
         self.ticket_id = ticket_id
         self.filter = "all"
         self.status: str | None = None  # with filter "status"
+        self._rows: list[tuple[str, dict[str, str]]] = []  # (order id, column -> text)
 
     @property
     def pst(self) -> CounterApp:
@@ -80,12 +81,11 @@ class OrdersScreen(Screen[None]):
         app = self.pst
         app.localize_bindings(self)
         self.query_one("#more-keys", ItemLine).set_items(more_keys(self))
-        table = self.query_one("#orders", DataTable)
-        for key in ("number", "total", "customer", "status", "valid"):  # the amount before long text
-            label = app.t(f"orders.col.{key}")
-            table.add_column(Text(label, justify="right") if key == "total" else label, key=key)
         self.refresh_data()
-        table.focus()
+        self.query_one("#orders", DataTable).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._fill)  # the customer and status columns take the new width
 
     def refresh_data(self) -> None:
         app = self.pst
@@ -103,18 +103,50 @@ class OrdersScreen(Screen[None]):
         status = app.t(f"sales.status.{self.status}") if self.status else ""
         self.query_one("#orders-title", Static).update(
             escape(app.t(f"orders.filter.{self.filter}", count=count, status=status)))
-        table = self.query_one("#orders", DataTable)
-        table.clear()
         tz = app.settings.office.tz
         now = app.store.clock.now()
+        self._rows = []
         for o in rows:
             valid = ""
             if o.valid_until and o.status == "invoiced":
                 valid = f"{o.valid_until.astimezone(tz):%d-%m-%Y}"
                 if o.valid_until < now and not o.awaiting_verification:  # paid in time
                     valid += " " + app.t("orders.expired_mark")
-            table.add_row(o.number, Text(rupiah(o.total), justify="right"), o.customer_name,
-                          order_view.row_state(o, app.lang), valid, key=o.id)
+            self._rows.append((o.id, {"number": o.number, "total": rupiah(o.total), "customer": o.customer_name,
+                                      "valid": valid, "status": order_view.row_state(o, app.lang)}))
+        self._fill()
+
+    def _fill(self) -> None:
+        """The rows, in columns that fit the width: number, amount and the invoice's last day
+        whole; the customer and the state share what is left, cut with "…" (the order shows
+        them whole). The cursor stays on its order when rows move."""
+        app = self.pst
+        table = self.query_one("#orders", DataTable)
+        keys = ("number", "total", "customer", "valid", "status")
+        labels = {key: app.t(f"orders.col.{key}") for key in keys}
+        widths = {key: max(cell_len(text) for text in [labels[key], *(row[key] for _, row in self._rows)])
+                  for key in keys}
+        width = table.scrollable_content_region.width or self.app.size.width
+        room = width - 2 * table.cell_padding * len(keys) - 2  # the vertical scrollbar may come
+        rest = room - widths["number"] - widths["total"] - widths["valid"]
+        if widths["customer"] + widths["status"] > rest:
+            # Each gets its share (the customer a little more) or what it needs, if less.
+            share = max(8, rest * 11 // 20)
+            if widths["customer"] > share:
+                widths["customer"] = max(share, rest - widths["status"])
+            widths["status"] = max(8, rest - widths["customer"])
+        cursor = table.cursor_row
+        current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        table.clear(columns=True)
+        for key in keys:
+            label = labels[key]
+            table.add_column(Text(label, justify="right") if key == "total" else label, key=key, width=widths[key])
+        for order_id, row in self._rows:
+            table.add_row(*(Text(row[key], justify="right" if key == "total" else "left", no_wrap=True,
+                                 overflow="ellipsis") for key in keys), key=order_id)
+        ids = [order_id for order_id, _ in self._rows]
+        if ids:
+            table.move_cursor(row=ids.index(current) if current in ids else min(cursor, len(ids) - 1))
 
     def action_filter(self, which: str) -> None:
         self.filter = which

@@ -306,7 +306,7 @@ async def test_order_list_filters_by_state_marks_expired_and_says_when_capped(se
         await pilot.pause()
         assert table.row_count == 1 and "kedaluwarsa" in title()
         row = [str(c) for c in table.get_row_at(0)]
-        assert row[2] == "Lama" and row[4].endswith("(kedaluwarsa)")
+        assert row[2] == "Lama" and row[3].endswith("(kedaluwarsa)")  # number, total, customer, valid, status
         await pilot.press("s")
         await pilot.pause()
         dialog = app.screen
@@ -390,7 +390,7 @@ async def test_a_recorded_payment_reads_awaiting_verification(settings, clock):
         await pilot.press("o")
         await pilot.pause()
         row = [str(c) for c in app.screen.query_one("#orders").get_row_at(0)]
-        assert row[1:4] == ["Rp160.000", "Andi", "menunggu verifikasi bendahara"]
+        assert row[1:3] + row[4:] == ["Rp160.000", "Andi", "menunggu verifikasi bendahara"]
         await pilot.press("enter")
         await pilot.pause()
         title = str(app.screen.query_one("#order-title").render())
@@ -533,3 +533,27 @@ async def test_an_open_desk_offers_no_log_out_on_the_order_screens(settings, clo
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, OrderScreen) and "Keluar akun" not in shown(app)
+
+
+async def test_order_list_shows_the_invoice_date_at_80_columns(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Dinas Pendidikan Kota Sawahlunto",
+                                   segment="pemerintah")
+        sales.add_line(store, None, order.id, product="publikasi-elektronik", quantity=2, measure=120)
+        sales.agree(store, None, order.id)
+        sales.check_documents(store, None, order.id)
+        sales.issue_invoice(store, settings, None, order.id)
+        payments.submit_payment(store, None, order.id, method="cash", amount=160_000)
+    for size, whole in (((80, 24), False), ((120, 40), True)):
+        app = CounterApp(settings, counter=1, clock=clock, spool=False)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("o")
+            await pilot.pause()
+            lines = shown(app).splitlines()
+            header = next(line for line in lines if "Nomor" in line)
+            row = next(line for line in lines if "ORD/1373/2026/0001" in line)
+            assert "Invoice s.d." in header and "Status" in header, header
+            assert "Rp160.000" in row and "23-12-2026" in row, row  # the last day, whole
+            assert ("Dinas Pendidikan Kota Sawahlunto" in row) is whole, row
+            assert whole or "Dinas Pendidik…" in row, row  # cut where it does not fit, and says so
+            assert ("menunggu verifikasi bendahara" in row) is whole, row
