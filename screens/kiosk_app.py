@@ -8,6 +8,7 @@ and buttons; Esc one step back on every visitor screen.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import ClassVar
 
@@ -18,7 +19,8 @@ from textual.containers import Center, Grid, Horizontal, Vertical, VerticalScrol
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
 
-from kiosk import accounts, printing
+from kiosk import accounts, audit, printing
+from kiosk.store import Store
 from kiosk.services import all_services
 from kiosk.tickets import IssuedTicket
 from screens.base import PstApp, friendly_error
@@ -194,9 +196,28 @@ class TicketScreen(LocalizedScreen):
         self.action_done()
 
 
+def exit_code_lock_minutes(store: Store) -> int:
+    """Minutes the staff exit code is still refused for (0: it may be tried). As the counter's
+    PIN lockout: every fifth wrong code in a row (since the last exit) shuts it for five
+    minutes. Read from the audit trail, where every try is, so a restarted kiosk, or another
+    browser tab of a served one, does not start counting again."""
+    run, last = 0, None
+    for entry in audit.entries(store, action="kiosk.exit", limit=100):  # and kiosk.exit_refused
+        if entry.action == "kiosk.exit":
+            break
+        if entry.username is None:  # a wrong code (an admin refused is another matter)
+            run += 1
+            last = last or entry.at
+    if last is None or run % accounts.MAX_ATTEMPTS:
+        return 0
+    left = (last + accounts.LOCKOUT - store.clock.now()).total_seconds()
+    return max(1, math.ceil(left / 60)) if left > 0 else 0
+
+
 class StaffExitScreen(ModalScreen[bool]):
     """Staff leave the kiosk: an admin's username and PIN once accounts exist, before that
-    the staff exit code from the configuration."""
+    the staff exit code from the configuration (five wrong codes refuse it for five
+    minutes). Left open, it closes after the kiosk's idle time like any screen."""
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
 
@@ -226,12 +247,20 @@ class StaffExitScreen(ModalScreen[bool]):
         code = self.query_one("#code", Input)
         named = list(self.query("#username").results(Input))  # only once accounts exist
         username = named[0].value if named else None
+        error = self.query_one("#staff-error", Static)
+        by_code = not accounts.enforced(app.store)  # accounts lock their own PINs
+        if by_code and (minutes := exit_code_lock_minutes(app.store)):
+            code.value = ""
+            error.update(app.t("kiosk.staff_locked", minutes=minutes))
+            return
         try:
             accounts.kiosk_exit(app.store, username=username, secret=code.value,
                                 exit_code=app.staff_exit_code)
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             code.value = ""
-            self.query_one("#staff-error", Static).update(friendly_error(app, exc))
+            minutes = exit_code_lock_minutes(app.store) if by_code else 0
+            error.update(app.t("kiosk.staff_locked", minutes=minutes) if minutes
+                         else friendly_error(app, exc))
             return
         self.dismiss(True)
 
@@ -277,8 +306,6 @@ class KioskApp(PstApp, inherit_bindings=False):
 
     def _check_idle(self) -> None:
         screen = self.screen
-        if isinstance(screen, StaffExitScreen):
-            return
         limit = getattr(screen, "idle_seconds", None) or self.settings.kiosk.idle_seconds
         if isinstance(screen, HomeScreen):
             # The last visitor's choices must not carry over to the next: a priority box

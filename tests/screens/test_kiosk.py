@@ -494,3 +494,71 @@ async def test_the_start_screen_shows_with_nothing_focused(settings, clock):
         assert not isinstance(app.screen, TicketScreen)
     with Store(settings.db_path) as store:
         assert store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 2
+
+
+async def _staff_code(pilot, code: str) -> str:
+    """Type a staff exit code and Enter; what the dialog then says (empty once it closed)."""
+    app = pilot.app
+    app.screen.query_one("#code").value = code
+    app.screen.query_one("#code").focus()
+    await pilot.press("enter")
+    await pilot.pause()
+    return str(app.screen.query_one("#staff-error").render()) if isinstance(app.screen, StaffExitScreen) else ""
+
+
+async def test_five_wrong_staff_codes_shut_the_exit_for_five_minutes(settings, clock):
+    """As the counter's PINs: the fifth wrong code in a row refuses the exit code, even the
+    right one, for five minutes, said in the visitor's language; a restarted kiosk still
+    counts them (they are in the trail); once over, a wrong code is just wrong again."""
+    from kiosk import audit
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        await pilot.pause()
+        for _ in range(4):
+            assert await _staff_code(pilot, "000000") == "Kode salah"
+        said = await _staff_code(pilot, "111111")
+        assert "Terlalu banyak kode salah" in said and "5 menit" in said
+        clock.advance(minutes=2)
+        said = await _staff_code(pilot, "246810")  # the right code, refused while shut
+        assert app.is_running and "3 menit" in said and app.screen.query_one("#code").value == ""
+    with Store(settings.db_path) as store:
+        tries = [e.action for e in audit.entries(store, action="kiosk.exit")]
+    assert tries == ["kiosk.exit_refused"] * 5  # a try while shut is not a try of the code
+
+    app = KioskApp(settings, clock=clock, spool=False)  # the kiosk restarted
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l", "f10")
+        await pilot.pause()
+        said = await _staff_code(pilot, "246810")
+        assert "Too many wrong codes" in said and "3 minutes" in said and app.is_running
+        clock.advance(minutes=3)
+        assert await _staff_code(pilot, "000000") == "Wrong code"  # counting anew, not shut again
+        assert await _staff_code(pilot, "246810") == ""
+    assert app.return_code == 0 and not app.is_running
+
+
+async def test_a_staff_exit_dialog_left_open_closes_when_idle(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for opened_over in (HomeScreen, IdentifyScreen):
+            if opened_over is IdentifyScreen:
+                await pilot.press("b")
+                await pilot.pause()
+            await pilot.press("f10")
+            await pilot.pause()
+            assert isinstance(app.screen, StaffExitScreen)
+            app.screen.query_one("#code").value = "2468"  # half typed, then walked away
+            app.last_activity -= settings.kiosk.idle_seconds - 5
+            app._check_idle()
+            await pilot.pause()
+            assert isinstance(app.screen, StaffExitScreen)  # not idle long enough yet
+            app.last_activity -= 10
+            app._check_idle()
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen) and app.is_running, opened_over
+            assert app.focused is None
+        await pilot.press("f10")  # opened again: empty
+        await pilot.pause()
+        assert app.screen.query_one("#code").value == ""
