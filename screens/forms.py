@@ -1,5 +1,7 @@
 """A small generic dialog: a few fields in, a dict out. Errors from the use case are shown
-under their field; a step that cannot be undone asks first (``confirm``, ``AskScreen``)."""
+under their field; a step that cannot be undone asks first (``confirm``, ``AskScreen``).
+The dialogs open on their first field and keep their buttons in view however small the
+terminal: the fields scroll, the buttons are docked below them."""
 
 from __future__ import annotations
 
@@ -10,9 +12,27 @@ from typing import Any, Literal
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+
+class DialogScroll(VerticalScroll, can_focus=False):
+    """A dialog's scrolling column that never takes focus itself (an invisible focus eats the
+    first Enter); the arrows and PgUp/PgDn still scroll it from the field in focus. Dock the
+    buttons at its bottom (``.dialog-foot``) and they stay in view while the fields scroll."""
+
+
+class FormCheckbox(Checkbox):
+    """A box that says its state by its mark, not only by colour: ticked shows X, unticked is
+    empty, in every theme and terminal. Space ticks it; Enter submits the form, as in any
+    dialog (Textual's Checkbox toggles on Enter too)."""
+
+    BINDINGS = [Binding("enter", "screen.ok", show=False)]
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name
+        return "X" if self.value else " "
 
 
 @dataclass
@@ -36,9 +56,9 @@ class AskScreen(ModalScreen[bool]):
         self.question, self.yes, self.no = question, yes, no
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
+        with DialogScroll(classes="dialog"):
             yield Static(self.question, id="question", classes="title", markup=False)
-            with Horizontal(classes="login-buttons"):
+            with Horizontal(classes="login-buttons dialog-foot"):
                 yield Button(self.yes, id="yes", variant="warning")
                 yield Button(self.no, id="no", variant="primary")
 
@@ -61,6 +81,7 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
     and No returns to the filled form."""
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
+    AUTO_FOCUS = ""  # the first field, in on_mount
 
     def __init__(self, title: str, fields: list[Field], ok: str, cancel: str, submit=None,  # noqa: ANN001
                  confirm: Callable[[dict[str, Any]], tuple[str, str, str] | None] | None = None) -> None:
@@ -73,28 +94,45 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         self.confirm = confirm
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog"):
-            yield Static(self.title_text, classes="title form-title", markup=False)
-            for f in self.fields:
-                if f.kind == "check":
-                    yield Checkbox(f.label, value=bool(f.value), id=f"f-{f.name}")
-                else:
-                    yield Label(f.label)
-                    if f.kind == "select":
-                        yield Select(f.options, id=f"f-{f.name}", allow_blank=f.value is None,
-                                     value=f.value if f.value is not None else Select.NULL,
-                                     prompt=self.app.t("guest.choose"))
-                    else:
-                        yield Input(value="" if f.value is None else str(f.value), id=f"f-{f.name}",
-                                    type="integer" if f.kind == "integer" else "text",
-                                    placeholder=f.placeholder)
-                if f.hint:
-                    yield Static(f.hint, id=f"hint-{f.name}", classes="field-hint", markup=False)
-                yield Static("", id=f"err-{f.name}", classes="field-error")
-            yield Static("", id="err-form", classes="field-error")
-            with Horizontal(classes="login-buttons"):
-                yield Button(self.ok, id="ok", variant="primary")
-                yield Button(self.cancel_text, id="cancel")
+        with DialogScroll(classes="dialog"):
+            # The fields in one column: Tab goes through them before the docked buttons
+            # (focus follows the position among siblings).
+            with Vertical(classes="dialog-body"):
+                yield Static(self.title_text, classes="title form-title", markup=False)
+                for f in self.fields:
+                    yield from self._field(f)
+            with Vertical(classes="dialog-foot"):  # docked: in view while the fields scroll
+                yield Static("", id="err-form", classes="field-error")
+                with Horizontal(classes="login-buttons"):
+                    yield Button(self.ok, id="ok", variant="primary")
+                    yield Button(self.cancel_text, id="cancel")
+
+    def _field(self, f: Field) -> ComposeResult:
+        if f.kind == "check":
+            yield FormCheckbox(f.label, value=bool(f.value), id=f"f-{f.name}")
+        else:
+            yield Label(f.label)
+            if f.kind == "select":
+                yield Select(f.options, id=f"f-{f.name}", allow_blank=f.value is None,
+                             value=f.value if f.value is not None else Select.NULL,
+                             prompt=self.app.t("guest.choose"))
+            else:
+                yield Input(value="" if f.value is None else str(f.value), id=f"f-{f.name}",
+                            type="integer" if f.kind == "integer" else "text",
+                            placeholder=f.placeholder)
+        if f.hint:
+            yield Static(f.hint, id=f"hint-{f.name}", classes="field-hint", markup=False)
+        yield Static("", id=f"err-{f.name}", classes="field-error")
+
+    def on_mount(self) -> None:
+        """Open on the first field, so the first key typed or Space/Enter goes to it; at the
+        dialog's top (focusing before the first layout would scroll the title away)."""
+        target = self.query_one(f"#f-{self.fields[0].name}") if self.fields else self.query_one("#ok")
+        self.set_focus(target, scroll_visible=False)
+
+    def action_ok(self) -> None:
+        """Enter on a checkbox (``FormCheckbox``) submits, like the OK button."""
+        self._ok()
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -615,3 +615,54 @@ async def test_display_centres_the_numbers_and_keeps_a_finished_one_dimmed(setti
             queue.no_show(queue.active(1).id)
             assert await board_shows("B-002", "tidak hadir")
         assert app.query_one("#counter-2").query_one("Digits").value == "---"
+
+
+def shown(app) -> str:
+    """The terminal as the user sees it: the composed lines of the current screen (with the
+    screens under a dialog), cropped to the window."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def line_with(app, text: str) -> str:
+    return next(line for line in shown(app).splitlines() if text in line)
+
+
+async def test_a_form_opens_on_its_first_field_space_ticks_and_enter_submits(settings, clock):
+    """The new-order form at 80x24: typing goes to the first field at once (no invisible
+    focus), an unticked box is empty and a ticked one shows X, Space ticks, Enter on the box
+    submits the form."""
+    from kiosk import sales
+    from screens.forms import FormScreen
+    from screens.orders import OrderScreen
+
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o", "n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert "Pesanan baru" in shown(app)  # opened at its top, the title in view
+        await pilot.press(*"PT Data")
+        assert form.query_one("#f-customer_name").value == "PT Data"
+        assert not any(form.query_one(f"#err-{name}").render().plain for name in ("customer_name", "segment"))
+        form.query_one("#f-segment").value = "swasta"
+        await pilot.press("tab", "tab", "tab")  # segment, NPWP, the box
+        box = form.query_one("#f-abroad")
+        assert app.focused is box
+        await pilot.pause()
+        assert "▐ ▌ Berdomisili" in line_with(app, "Berdomisili"), line_with(app, "Berdomisili")
+        assert form.query_one("#ok").region.bottom <= 24  # the buttons stay in view
+        await pilot.press("space")
+        await pilot.pause()
+        assert box.value and "▐X▌ Berdomisili" in line_with(app, "Berdomisili")
+        await pilot.press("space")
+        await pilot.pause()
+        assert not box.value and "▐ ▌ Berdomisili" in line_with(app, "Berdomisili")
+        await pilot.press("space", "enter")  # ticked again, then Enter submits
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+    with Store(settings.db_path) as store:
+        orders = sales.list_orders(store)
+        assert len(orders) == 1
+        order = sales.get(store, orders[0].id)
+        assert (order.customer_name, order.segment, order.abroad) == ("PT Data", "swasta", True)
