@@ -15,21 +15,37 @@ from kiosk.sales import Line, Order, OrderRow
 from kiosk.store import Store
 
 
-def state(order: Order, lang: str) -> str:
+def state(order: Order, lang: str, now: datetime | None = None) -> str:
     """The order's state as the counter says it: a recorded payment makes an invoiced order
-    "awaiting the treasurer's verification", with the method and amount."""
+    "awaiting the treasurer's verification", with the method and amount; given ``now``, an
+    unpaid invoice past its last day reads "invoice expired", not "awaiting payment"."""
     payment = order.submitted_payment
     if payment is not None:
         return t("sales.awaiting_verification_of", lang, method=t(f"paper.method.{payment.method}", lang),
                  amount=rupiah(payment.amount))
+    if now is not None and order.status == "invoiced" and order.invoice and order.invoice.valid_until < now:
+        return t("sales.invoice_expired_state", lang)
     return t(f"sales.status.{order.status}", lang)
 
 
-def row_state(row: OrderRow, lang: str) -> str:
-    """The state of an order in the list (no amount: the list has a total column)."""
+def row_state(row: OrderRow, lang: str, now: datetime | None = None) -> str:
+    """The state of an order in the list (no amount: the list has a total column). Its words
+    match the list's filters: "awaiting payment" (W) is exactly an invoiced order with a valid
+    invoice and no payment recorded; given ``now``, an expired one reads "invoice expired"."""
     if row.awaiting_verification:
         return t("sales.awaiting_verification", lang)
+    if now is not None and row.status == "invoiced" and row.valid_until and row.valid_until < now:
+        return t("sales.invoice_expired_state", lang)
     return t(f"sales.status.{row.status}", lang)
+
+
+def status_name(status: str, lang: str) -> str:
+    """A stored status as the status filter offers it. "invoiced" holds every invoiced order not
+    yet settled (awaiting payment, awaiting verification, expired), so it is not called
+    "awaiting payment" as the narrower W filter is."""
+    if status == "invoiced":
+        return t("orders.status_invoiced", lang)
+    return t(f"sales.status.{status}", lang)
 
 
 def payment_status(status: str, lang: str) -> str:

@@ -100,7 +100,7 @@ class OrdersScreen(Screen[None]):
             total = sales.count_orders(app.store, **filters)
             if total > len(rows):
                 count = app.t("orders.capped", shown=count, total=thousands(total))
-        status = app.t(f"sales.status.{self.status}") if self.status else ""
+        status = order_view.status_name(self.status, app.lang) if self.status else ""
         self.query_one("#orders-title", Static).update(
             escape(app.t(f"orders.filter.{self.filter}", count=count, status=status)))
         tz = app.settings.office.tz
@@ -108,12 +108,10 @@ class OrdersScreen(Screen[None]):
         self._rows = []
         for o in rows:
             valid = ""
-            if o.valid_until and o.status == "invoiced":
+            if o.valid_until and o.status == "invoiced":  # expired: the state says so
                 valid = f"{o.valid_until.astimezone(tz):%d-%m-%Y}"
-                if o.valid_until < now and not o.awaiting_verification:  # paid in time
-                    valid += " " + app.t("orders.expired_mark")
             self._rows.append((o.id, {"number": o.number, "total": rupiah(o.total), "customer": o.customer_name,
-                                      "valid": valid, "status": order_view.row_state(o, app.lang)}))
+                                      "valid": valid, "status": order_view.row_state(o, app.lang, now)}))
         self._fill()
 
     def _fill(self) -> None:
@@ -154,7 +152,7 @@ class OrdersScreen(Screen[None]):
 
     def action_pick_status(self) -> None:
         app = self.pst
-        options = [(app.t(f"sales.status.{code}"), code) for code in get_args(sales.Status)]
+        options = [(order_view.status_name(code, app.lang), code) for code in get_args(sales.Status)]
 
         def done(values: dict[str, Any] | None) -> None:
             if values and values.get("status"):
@@ -275,12 +273,12 @@ class OrderScreen(Screen[None]):
         app = self.pst
         order = self.order = sales.get(app.store, self.order_id)
         tz = app.settings.office.tz
+        now = app.store.clock.now()
         self.query_one("#order-title", Static).update(escape(
-            f"{order.number} • {order.customer_name} • {order_view.state(order, app.lang)}"
+            f"{order.number} • {order.customer_name} • {order_view.state(order, app.lang, now)}"
             + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else "")))
         self._show_lines()
         total = f"{app.t('orders.total')}: {rupiah(order.total)}"
-        now = app.store.clock.now()
         if order.invoice:
             expired = order.status == "invoiced" and now > order.invoice.valid_until
             total += "   " + app.t("orders.invoice_expired" if expired else "orders.invoice_line",

@@ -306,7 +306,7 @@ async def test_order_list_filters_by_state_marks_expired_and_says_when_capped(se
         await pilot.pause()
         assert table.row_count == 1 and "kedaluwarsa" in title()
         row = [str(c) for c in table.get_row_at(0)]
-        assert row[2] == "Lama" and row[3].endswith("(kedaluwarsa)")  # number, total, customer, valid, status
+        assert row[2:] == ["Lama", "14-11-2026", "invoice kedaluwarsa"]  # number, total, customer, valid, status
         await pilot.press("s")
         await pilot.pause()
         dialog = app.screen
@@ -557,3 +557,51 @@ async def test_order_list_shows_the_invoice_date_at_80_columns(settings, clock):
             assert ("Dinas Pendidikan Kota Sawahlunto" in row) is whole, row
             assert whole or "Dinas Pendidik…" in row, row  # cut where it does not fit, and says so
             assert ("menunggu verifikasi bendahara" in row) is whole, row
+
+
+async def test_a_filter_and_a_row_state_with_the_same_words_list_the_same_orders(settings, clock):
+    """W ("awaiting payment") lists exactly the rows that read "menunggu pembayaran"; the stored
+    status "invoiced" is offered as "invoiced, not yet settled" and holds all three states."""
+    with Store(settings.db_path, clock=clock) as store:
+        orders = {}
+        for name, days_ago in (("Lama", 40), ("Tunai", 0), ("Belum", 0)):
+            clock.advance(days=-days_ago)
+            order = sales.create_order(store, settings, None, customer_name=name, segment="perorangan")
+            sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+            sales.agree(store, None, order.id)
+            sales.check_documents(store, None, order.id)
+            sales.issue_invoice(store, settings, None, order.id)
+            clock.advance(days=days_ago)
+            orders[name] = order
+        payments.submit_payment(store, None, orders["Tunai"].id, method="cash", amount=50_000)
+        sales.create_order(store, settings, None, customer_name="Draf", segment="perorangan")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        table = app.screen.query_one("#orders")
+        title = lambda: str(app.screen.query_one("#orders-title").render())  # noqa: E731
+        rows = lambda: {str(table.get_row_at(i)[2]): str(table.get_row_at(i)[4])  # noqa: E731
+                        for i in range(table.row_count)}
+        assert rows() == {"Lama": "invoice kedaluwarsa", "Tunai": "menunggu verifikasi bendahara",
+                          "Belum": "menunggu pembayaran", "Draf": "permintaan"}
+        await pilot.press("w")
+        await pilot.pause()
+        assert title() == "Menunggu pembayaran, invoice masih berlaku (1)"
+        assert rows() == {"Belum": "menunggu pembayaran"}
+        await pilot.press("s")
+        await pilot.pause()
+        offered = dict(next(f for f in app.screen.fields if f.name == "status").options)
+        assert "menunggu pembayaran" not in offered  # no status named like the W filter
+        assert offered["invoice terbit, belum lunas"] == "invoiced"
+        app.screen.query_one("#f-status").value = "invoiced"
+        app.screen.query_one("#ok").press()
+        await pilot.pause()
+        assert title() == "Pesanan berstatus invoice terbit, belum lunas (3)"
+        assert rows() == {"Lama": "invoice kedaluwarsa", "Tunai": "menunggu verifikasi bendahara",
+                          "Belum": "menunggu pembayaran"}
+        await pilot.press("escape")
+        await pilot.pause()
+        app.push_screen(OrderScreen(orders["Lama"].id))
+        await pilot.pause()
+        assert str(app.screen.query_one("#order-title").render()).endswith("• invoice kedaluwarsa")
