@@ -69,6 +69,9 @@ class IdentifyScreen(FlowScreen):
     def _find(self) -> None:
         typed = self.query_one("#lookup", Input).value
         note = self.query_one("#lookup-note", Static)
+        if not typed.strip():
+            note.update(self.pst.t("guest.lookup_empty"))
+            return
         try:
             found = find_returning(self.pst.store, typed)
         except SharedEmail as exc:  # nobody is greeted: the ID number tells them apart
@@ -81,6 +84,11 @@ class IdentifyScreen(FlowScreen):
             note.update(self.pst.t("guest.not_found"))
             return
         self.app.push_screen(ConfirmScreen(self.service, self.priority, found))
+
+    @on(Input.Changed, "#lookup")
+    def _typing(self) -> None:
+        """What the note said was about the text before: it goes as the visitor types."""
+        self.query_one("#lookup-note", Static).update("")
 
     @on(Button.Pressed, "#new")
     def _new(self) -> None:

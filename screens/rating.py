@@ -41,12 +41,22 @@ class RatingStartScreen(LocalizedScreen):
     @on(Button.Pressed, "#next")
     def _next(self) -> None:
         app = self.pst
+        typed = self.query_one("#number", Input).value
+        error = self.query_one("#number-error", Static)
+        if not typed.strip():  # not '"" is not a ticket number'
+            error.update(app.t("rating.number_empty"))
+            return
         try:
-            found = survey.find_rateable(app.store, app.queue, self.query_one("#number", Input).value)
+            found = survey.find_rateable(app.store, app.queue, typed)
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
-            self.query_one("#number-error", Static).update(friendly_error(app, exc))
+            error.update(friendly_error(app, exc))
             return
         self.app.push_screen(RatingScreen(found))
+
+    @on(Input.Changed, "#number")
+    def _typing(self) -> None:
+        """The message was about the number before: it goes as the visitor types."""
+        self.query_one("#number-error", Static).update("")
 
     @on(Button.Pressed, "#back")
     def _back(self) -> None:

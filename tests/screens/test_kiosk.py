@@ -562,3 +562,69 @@ async def test_a_staff_exit_dialog_left_open_closes_when_idle(settings, clock):
         await pilot.press("f10")  # opened again: empty
         await pilot.pause()
         assert app.screen.query_one("#code").value == ""
+
+
+async def test_an_empty_ticket_number_is_asked_for_and_old_messages_go(settings, clock):
+    """Rating with nothing typed asks for the number (it said '"" bukan nomor antrian'); a
+    message goes as soon as the number changes; the field keeps its width as one types."""
+    from screens.rating import RatingStartScreen
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await click(pilot, "#rate")
+        assert isinstance(app.screen, RatingStartScreen)
+        field, error = app.screen.query_one("#number"), app.screen.query_one("#number-error")
+        width = field.region.width
+        assert width == 24
+        await pilot.press("enter")
+        await pilot.pause()
+        assert str(error.render()) == "Ketik nomor antrian Anda (contoh: B-007)"
+        await pilot.press("x")
+        await pilot.pause()
+        assert str(error.render()) == ""  # typing: the old message goes
+        await pilot.press(*"yz", "enter")
+        await pilot.pause()
+        assert "bukan nomor antrian" in str(error.render())
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert str(error.render()) == ""
+        await pilot.press(*"-0000000000000", "enter")
+        await pilot.pause()
+        assert field.region.width == width and "bukan nomor antrian" in str(error.render())
+        field.value = "   "
+        await click(pilot, "#next")
+        assert str(error.render()) == "Ketik nomor antrian Anda (contoh: B-007)"
+        await pilot.press("escape", "l")
+        await pilot.pause()
+        await click(pilot, "#rate")
+        await click(pilot, "#next")
+        assert str(app.screen.query_one("#number-error").render()) == "Type your ticket number (example: B-007)"
+    with Store(settings.db_path) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM ratings").fetchone()[0] == 0
+
+
+async def test_find_with_nothing_typed_asks_for_an_id_number_or_email(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        note = app.screen.query_one("#lookup-note")
+        await click(pilot, "#find")
+        assert str(note.render()) == "Ketik nomor identitas atau email Anda"
+        await click(pilot, "#lookup")
+        await pilot.press(*"ab@x")
+        await pilot.pause()
+        assert str(note.render()) == ""  # typing: the old message goes
+        await pilot.press(*".com", "enter")
+        await pilot.pause()
+        assert "tidak ditemukan" in str(note.render()) and isinstance(app.screen, IdentifyScreen)
+        app.screen.query_one("#lookup").value = "  "
+        await pilot.pause()
+        assert str(note.render()) == ""
+        await pilot.press("enter")
+        await pilot.pause()
+        assert str(note.render()) == "Ketik nomor identitas atau email Anda"
+        await pilot.press("escape", "l", "b")
+        await pilot.pause()
+        await click(pilot, "#find")
+        assert str(app.screen.query_one("#lookup-note").render()) == "Type your ID number or email"
