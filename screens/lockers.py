@@ -29,6 +29,7 @@ from kiosk.errors import DomainError
 from kiosk.guestbook import GuestHit, VisitGuest, search_guests
 from kiosk.identity import Invalid
 from screens.base import friendly_error
+from screens.forms import DialogScroll
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -48,6 +49,7 @@ def refused(app: App, exc: DomainError) -> None:
 
 class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
     BINDINGS = [Binding("escape", "cancel", show=False)]
+    AUTO_FOCUS = ""  # the first field, in on_mount
 
     def __init__(self, guest: VisitGuest | None) -> None:
         super().__init__()
@@ -62,30 +64,43 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
         app, guest = self.pst, self.guest
         suggestion = lockers.suggest(app.store, app.settings)
         id_types = [(identity.choice_name("id_type", c, app.lang), c) for c in identity.ID_TYPES]
-        with Vertical(classes="dialog"):
-            yield Label(app.t("lockers.assign_title"), classes="title")
-            if guest is None:  # no called visitor: find one in the guestbook, or type the card
-                yield Input(id="guest-search", placeholder=app.t("lockers.guest_search"))
-                yield OptionList(id="guest-results")
-            yield Label(app.t("guest.field.id_type"))
-            yield Select(id_types, id="id_type", value=guest.id_type if guest else "ktp",
-                         allow_blank=False)
-            yield Label(app.t("guest.field.id_number"))
-            hint = (app.t("lockers.use_guest_id", id=guest.id_masked) if guest
-                    else app.t("guest.hint.id_number"))
-            yield Input(id="id_number", placeholder=hint)
-            yield Static("", id="err-id_number", classes="field-error")
-            yield Label(app.t("lockers.holder"))
-            yield Input(value=guest.name if guest else "", id="holder_name")
-            yield Static("", id="err-holder_name", classes="field-error")
-            yield Label(app.t("lockers.number"))
-            yield Input(id="locker_no", type="integer",
-                        placeholder=app.t("lockers.suggested", number=suggestion) if suggestion
-                        else app.t("locker.all_taken"))
-            yield Static("", id="err-locker", classes="field-error")
-            with Horizontal(classes="login-buttons"):
+        # The fields scroll and the buttons stay docked under them: all of it is reachable at
+        # 80x24, even with the guestbook search on top.
+        with DialogScroll(classes="dialog"):
+            with Vertical(classes="dialog-body"):
+                yield Label(app.t("lockers.assign_title"), classes="title")
+                if guest is None:  # no called visitor: find one in the guestbook, or type the card
+                    yield Input(id="guest-search", placeholder=app.t("lockers.guest_search"))
+                    yield OptionList(id="guest-results")
+                yield Label(app.t("guest.field.id_type"))
+                yield Select(id_types, id="id_type", value=guest.id_type if guest else "ktp",
+                             allow_blank=False)
+                yield Label(app.t("guest.field.id_number"))
+                hint = (app.t("lockers.use_guest_id", id=guest.id_masked) if guest
+                        else app.t("guest.hint.id_number"))
+                yield Input(id="id_number", placeholder=hint)
+                yield Static("", id="err-id_number", classes="field-error")
+                yield Label(app.t("lockers.holder"))
+                yield Input(value=guest.name if guest else "", id="holder_name")
+                yield Static("", id="err-holder_name", classes="field-error")
+                yield Label(app.t("lockers.number"))
+                yield Input(id="locker_no", type="integer",
+                            placeholder=app.t("lockers.suggested", number=suggestion) if suggestion
+                            else app.t("locker.all_taken"))
+                yield Static("", id="err-locker", classes="field-error")
+            with Horizontal(classes="login-buttons dialog-foot"):
                 yield Button(app.t("lockers.save"), id="save", variant="primary")
                 yield Button(app.t("guest.cancel"), id="cancel")
+
+    def on_mount(self) -> None:
+        """Open at the dialog's top on its first field (focusing before the first layout would
+        scroll the title away); the empty results list takes no room."""
+        if self.guest is None:
+            self.query_one("#guest-results", OptionList).display = False
+            first = self.query_one("#guest-search", Input)
+        else:
+            first = self.query_one("#id_type", Select)
+        self.set_focus(first, scroll_visible=False)
 
     @on(Input.Changed, "#guest-search")
     def _search_guest(self, event: Input.Changed) -> None:
@@ -98,6 +113,7 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
             refused(app, exc)
             return
         self._hits = {h.guest_id: h for h in hits}
+        results.display = bool(hits)
         results.add_options([Option(f"{h.name} • {identity.choice_name('id_type', h.id_type, app.lang)}"
                                     f" {h.id_masked}" + (f" • {h.institution}" if h.institution else ""),
                                     id=h.guest_id) for h in hits])

@@ -1,0 +1,107 @@
+"""The counter's locker screens at 80x24, driven the way an officer does: the hand-over
+dialog reachable to its last field and buttons, Esc one step back, a search that says when
+it finds nothing."""
+
+from kiosk.store import Store
+from screens.counter_app import CounterApp, CounterScreen
+from screens.lockers import AssignLockerScreen, LockerScreen
+from tests.screens.helpers import registered_guest
+
+SIZE = (80, 24)
+
+
+def shown(app) -> str:
+    """The terminal as the user sees it: the composed lines of the current screen (with the
+    screens under a dialog), cropped to the window."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def lockers_held(settings):
+    with Store(settings.db_path) as store:
+        return [dict(r) for r in store.rows(
+            "SELECT locker_no, holder_name, id_masked FROM lockers WHERE returned_at IS NULL")]
+
+
+async def tab_to(pilot, widget_id: str) -> None:
+    for _ in range(12):
+        if pilot.app.focused is not None and pilot.app.focused.id == widget_id:
+            return
+        await pilot.press("tab")
+    raise AssertionError(f"Tab never reached #{widget_id}; at {pilot.app.focused}")
+
+
+def in_view(app, widget_id: str) -> bool:
+    """The widget is on the screen and inside its dialog's visible area."""
+    widget = app.screen.query_one(f"#{widget_id}")
+    dialog = app.screen.query_one(".dialog")
+    region = widget.region
+    return (region.height > 0 and region.bottom <= SIZE[1]
+            and dialog.region.contains_region(region))
+
+
+async def test_the_hand_over_dialog_is_reachable_at_80x24_for_a_called_visitor(settings, clock):
+    registered_guest(settings, clock, "B")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "k", "a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, AssignLockerScreen)
+        text = shown(app)
+        # Opens at its top, and the buttons are in view from the start.
+        assert "Titip kartu identitas, beri loker" in text and "Jenis identitas" in text
+        assert "Simpan dan cetak slip" in text and "Batal" in text
+        assert in_view(app, "save") and in_view(app, "cancel")
+        await tab_to(pilot, "locker_no")
+        await pilot.pause()
+        assert "Nomor loker" in shown(app) and in_view(app, "locker_no")
+        assert in_view(app, "save")  # still there while the fields scrolled
+        await pilot.press("7", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LockerScreen)
+    assert lockers_held(settings) == [
+        {"locker_no": 7, "holder_name": "Siti Aminah", "id_masked": "3273********0001"}]
+
+
+async def test_the_hand_over_dialog_with_the_guestbook_search_fits_too(settings, clock):
+    """No called visitor: the guestbook search sits on top; the rest still scrolls into view,
+    and the buttons never leave it."""
+    registered_guest(settings, clock, "B")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("k", "a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, AssignLockerScreen)
+        assert app.focused.id == "guest-search"
+        await pilot.press(*"aminah")
+        await pilot.pause()
+        results = dialog.query_one("#guest-results")
+        assert results.option_count == 1 and "Siti Aminah" in shown(app)
+        await pilot.press("tab", "down", "enter")  # the one hit
+        await pilot.pause()
+        assert dialog.query_one("#holder_name").value == "Siti Aminah"
+        assert in_view(app, "save") and in_view(app, "cancel")
+        await tab_to(pilot, "locker_no")
+        await pilot.pause()
+        assert "Nomor loker" in shown(app) and in_view(app, "locker_no")
+        assert in_view(app, "save") and "Simpan dan cetak slip" in shown(app)
+        await pilot.click("#save")
+        await pilot.pause()
+        assert isinstance(app.screen, LockerScreen)
+    assert lockers_held(settings) == [
+        {"locker_no": 1, "holder_name": "Siti Aminah", "id_masked": "3273********0001"}]
+
+
+async def test_the_hand_over_dialog_can_be_cancelled_by_its_button_at_80x24(settings, clock):
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("k", "a")
+        await pilot.pause()
+        await pilot.click("#cancel")
+        await pilot.pause()
+        assert isinstance(app.screen, LockerScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CounterScreen)
+    assert lockers_held(settings) == []
