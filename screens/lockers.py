@@ -341,4 +341,15 @@ class LockerScreen(Screen[None]):
         self.refresh_data()
 
     def action_back(self) -> None:
-        self.dismiss()
+        """Esc is one step back: out of the search field (cleared), from the day's unreturned
+        cards to the open lockers, and only from that list back to the counter, so a name
+        still being typed never lands its next letters on the counter's keys."""
+        search = self.query_one("#search", Input)
+        if search.has_focus:
+            search.value = ""  # Input.Changed shows the open lockers again
+            self.query_one("#lockers", DataTable).focus()
+        elif self.closing:
+            self.closing = False
+            self.refresh_data()
+        else:
+            self.dismiss()

@@ -105,3 +105,62 @@ async def test_the_hand_over_dialog_can_be_cancelled_by_its_button_at_80x24(sett
         await pilot.pause()
         assert isinstance(app.screen, CounterScreen)
     assert lockers_held(settings) == []
+
+
+def held_locker(settings, clock, name="Andi Saputra", number="123456789012"):
+    from kiosk import lockers
+
+    with Store(settings.db_path, clock=clock) as store:
+        lockers.assign(store, settings, None, id_type="sim", id_number=number, holder_name=name)
+
+
+async def test_esc_in_the_search_leaves_the_search_not_the_locker_screen(settings, clock):
+    """K, /, a name, Esc: the search is left (cleared) and the officer stays on the locker
+    list, so the next letters are not the counter's R (recall), S (start), T (transfer)."""
+    held_locker(settings, clock)
+    registered_guest(settings, clock, "B")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        counter = app.screen
+        assert counter.current.status == "called"
+        await pilot.press("k", "slash", *"andi")
+        await pilot.pause()
+        lockers_screen = app.screen
+        assert isinstance(lockers_screen, LockerScreen)
+        assert lockers_screen.query_one("#search").value == "andi"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is lockers_screen
+        assert lockers_screen.query_one("#search").value == ""
+        assert app.focused is lockers_screen.query_one("#lockers")
+        assert "Andi Saputra" in shown(app)
+        await pilot.press("s")  # a letter after Esc: the counter's Start must not fire
+        await pilot.pause()
+        assert app.screen is lockers_screen
+        assert app.queue.find("B-001").status == "called"
+        await pilot.press("escape")  # Esc on the list itself: back to the counter
+        await pilot.pause()
+        assert app.screen is counter
+    with Store(settings.db_path) as store:
+        assert store.row("SELECT status, started_at FROM tickets WHERE number = 'B-001'") == {
+            "status": "called", "started_at": None}
+
+
+async def test_esc_in_the_day_list_goes_back_to_the_open_lockers(settings, clock):
+    held_locker(settings, clock)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        counter = app.screen
+        await pilot.press("k", "d")
+        await pilot.pause()
+        lockers_screen = app.screen
+        assert "belum dikembalikan" in shown(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is lockers_screen
+        assert "Loker terpakai" in shown(app) and "belum dikembalikan" not in shown(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is counter
