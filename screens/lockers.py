@@ -232,6 +232,7 @@ class LockerScreen(Screen[None]):
         yield Header()
         yield Static("", id="locker-title", classes="title")
         yield Input(placeholder=app.t("lockers.search"), id="search")
+        yield Static("", id="locker-none", markup=False)  # a search that finds nothing says so
         yield DataTable(id="lockers", cursor_type="row", zebra_stripes=True)
         yield Static("", id="locker-summary")
         yield Footer()
@@ -276,6 +277,9 @@ class LockerScreen(Screen[None]):
             table.add_row(str(lk.locker_no), lk.holder_name,
                           f"{identity.choice_name('id_type', lk.id_type, app.lang)} {lk.id_masked}",
                           f"{lk.assigned_at.astimezone(tz):%d-%m %H:%M}", key=lk.id)
+        none = self.query_one("#locker-none", Static)
+        none.display = not rows and bool(query.strip()) and not self.closing
+        none.update(app.t("locker.not_found", query=query.strip()) if none.display else "")
         free = len(lockers.free_lockers(app.store, app.settings))
         self.query_one("#locker-summary", Static).update(
             app.t("lockers.summary", open=open_count, free=free))

@@ -164,3 +164,22 @@ async def test_esc_in_the_day_list_goes_back_to_the_open_lockers(settings, clock
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is counter
+
+
+async def test_a_locker_search_that_finds_nothing_says_so(settings, clock):
+    held_locker(settings, clock)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("k", "slash", *"zulk")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LockerScreen)
+        assert screen.query_one("#lockers").row_count == 0
+        assert "Loker tidak ditemukan: zulk" in shown(app)
+        await pilot.press("backspace", "backspace", "backspace", "backspace", *"andi")
+        await pilot.pause()
+        assert screen.query_one("#lockers").row_count == 1
+        assert "tidak ditemukan" not in shown(app) and "Andi Saputra" in shown(app)
+        await pilot.press("escape")  # the search cleared: nothing is "not found"
+        await pilot.pause()
+        assert "tidak ditemukan" not in shown(app) and screen.query_one("#lockers").row_count == 1
