@@ -139,7 +139,7 @@ class YesNoScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         app: CounterApp = self.app  # type: ignore[assignment]
         with Vertical(classes="dialog confirm"):
-            yield Label(self.question, id="question")
+            yield Static(self.question, id="question", markup=False)  # wraps; a Label would be cut
             yield Static(app.t("counter.confirm_keys"), classes="confirm-keys")
             with Horizontal(classes="confirm-buttons"):
                 yield Button(app.t("counter.confirm_yes"), id="yes", variant="warning")

@@ -666,3 +666,33 @@ async def test_a_form_opens_on_its_first_field_space_ticks_and_enter_submits(set
         assert len(orders) == 1
         order = sales.get(store, orders[0].id)
         assert (order.customer_name, order.segment, order.abroad) == ("PT Data", "swasta", True)
+
+
+def text_in(app, widget) -> str:
+    """The words a widget shows on screen, its lines joined (wrapped text reads whole)."""
+    region = widget.region
+    lines = shown(app).splitlines()[region.y:region.bottom]
+    return " ".join(" ".join(line[region.x:region.right].split()) for line in lines)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (50, 24)])
+async def test_the_no_show_question_wraps_and_is_never_cut(settings, clock, size):
+    seed(settings, clock, "B")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=size) as pilot:
+        screen = app.screen
+        await pilot.press("n", "x")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, YesNoScreen)
+        question = dialog.query_one("#question")
+        assert question.region.height >= 2  # wrapped, not cut at the dialog's edge
+        assert question.region.right <= size[0]
+        assert text_in(app, question) == \
+            "Tandai B-001 tidak hadir? (Nomor ini masih bisa dipanggil lagi dengan C.)"
+        assert dialog.query_one("#yes").region.bottom <= size[1]
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is screen and screen.current is None
+    with Store(settings.db_path) as store:
+        assert store.row("SELECT status FROM tickets WHERE number = 'B-001'")["status"] == "no_show"
