@@ -11,6 +11,7 @@ import time
 from contextlib import suppress
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 from textual import events, on
@@ -26,7 +27,7 @@ from kiosk.accounts import User
 from kiosk.errors import ConfigError, DomainError
 from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
-from kiosk.services import by_code
+from kiosk.services import Service, by_code
 from screens.base import ItemLine, PstApp, friendly_error
 from screens.counter_dialogs import (CallNumberScreen, ChooseServiceScreen, CounterPickScreen, FilterScreen,
                                      YesNoScreen)
@@ -36,6 +37,45 @@ from screens.login import LockScreen, LoginScreen
 def _mmss(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes:02d}:{secs:02d}" if minutes < 100 else f"{minutes}m"
+
+
+def fit_service(service: Service, lang: str, width: int | None) -> str:
+    """The service's letter and as many whole words of its name as fit in ``width`` cells
+    ("C Konsultasi" of "Konsultasi Statistik"), never a word cut; at least the letter.
+    ``None``: the width is not known yet, all of it."""
+    words = service.name(lang).split()
+    for count in range(len(words), 0, -1):
+        text = f"{service.letter} {' '.join(words[:count])}"
+        if width is None or cell_len(text) <= width:
+            return text
+    return service.letter
+
+
+class WaitingTable(DataTable):
+    """Who waits. The service column takes the width the others leave, its names fitted to it
+    again whenever the table's width changes; the vertical scrollbar's place is kept (CSS
+    ``scrollbar-gutter: stable``), so a longer queue does not push the last column out."""
+
+    SERVICE = "col_service"
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(**kwargs)
+        self.services: dict[str, Service] = {}  # row key -> the ticket's service
+
+    def service_width(self) -> int | None:
+        """Cells left for the service names; None before the first layout."""
+        inner = self.scrollable_content_region.width
+        if inner <= 0:
+            return None
+        others = sum(c.get_render_width(self) for k, c in self.columns.items() if k.value != self.SERVICE)
+        return inner - others - 2 * self.cell_padding
+
+    def service_text(self, service: Service) -> str:
+        return fit_service(service, self.app.lang, self.service_width())
+
+    def on_resize(self) -> None:
+        for key, service in self.services.items():
+            self.update_cell(key, self.SERVICE, self.service_text(service), update_width=True)
 
 
 class CounterScreen(Screen[None]):
@@ -86,7 +126,7 @@ class CounterScreen(Screen[None]):
                 yield Static("", id="current-info")
             with Vertical(id="queue"):
                 yield Static(app.t("counter.waiting"), classes="title")
-                yield DataTable(id="waiting", cursor_type="row", zebra_stripes=True)
+                yield WaitingTable(id="waiting", cursor_type="row", zebra_stripes=True)
         yield ItemLine(id="counts")
         yield Static("", id="printer-warning")
         yield Static(self.pst.sync_text(), classes="sync-bar")
@@ -150,17 +190,18 @@ class CounterScreen(Screen[None]):
         self.current = app.queue.active(self.counter)
         self._current_guest = guest_for_ticket(app.store, self.current.id) if self.current else None
         self._show_current(now)
-        table = self.query_one("#waiting", DataTable)
+        table = self.query_one("#waiting", WaitingTable)
         selected = self._selected_id()
         table.clear()
         self._waiting = app.queue.waiting(self.services or None)
+        table.services = {ticket.id: by_code(ticket.service) for ticket in self._waiting}
         for ticket in self._waiting:
             number, waited = self._wait_cells(ticket, now)
             table.add_row(
                 number,
                 waited,
                 app.t("counter.yes") if ticket.priority else "",
-                by_code(ticket.service).name(app.lang),
+                table.service_text(table.services[ticket.id]),
                 key=ticket.id,
             )
         if selected is not None and selected in table.rows:

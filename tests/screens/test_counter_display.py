@@ -696,3 +696,54 @@ async def test_the_no_show_question_wraps_and_is_never_cut(settings, clock, size
         assert app.screen is screen and screen.current is None
     with Store(settings.db_path) as store:
         assert store.row("SELECT status FROM tickets WHERE number = 'B-001'")["status"] == "no_show"
+
+
+def queue_panel_lines(app) -> list[str]:
+    panel = app.screen.query_one("#queue").region
+    return [line[panel.x:panel.right] for line in shown(app).splitlines()[panel.y:panel.bottom]]
+
+
+PARTIAL_BLOCKS = set("▏▎▍▌▋▊▉█▁▂▃▄▅▆▇")  # a scrollbar thumb's edges
+
+
+async def test_waiting_services_fit_whole_at_80x24_and_no_stray_scrollbar(settings, clock):
+    """At 80 columns the service column shows the ticket letter and whole words of the name
+    ("A Perpustakaan", "C Konsultasi"), never "Perpustak"; a long queue keeps that (the
+    vertical scrollbar has its own place), and an emptied queue leaves no scrollbar block."""
+    seed(settings, clock, "B", "A", "C", "D")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#waiting")
+        services = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert services == ["B Penjualan", "A Perpustakaan", "C Konsultasi", "D Rekomendasi"]
+        panel = "\n".join(queue_panel_lines(app))
+        for text in services:
+            assert f" {text} " in panel, (text, panel)
+        assert not PARTIAL_BLOCKS & set(panel) and not table.show_horizontal_scrollbar
+        # A queue longer than the panel: the scrollbar takes its kept place, names stay whole.
+        seed(settings, clock, *"ABCD" * 4)
+        await pilot.press("g")  # the filter dialog and back: re-read at once
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_count == 20 and table.show_vertical_scrollbar
+        assert not table.show_horizontal_scrollbar
+        last = table.columns["col_service"]
+        assert table.region.x + sum(c.get_render_width(table) for c in table.columns.values()) \
+            <= table.scrollable_content_region.right
+        assert last.get_render_width(table) >= len("A Perpustakaan") + 2
+        # Everyone called: the empty panel shows nothing but its title and the headings.
+        for _ in range(20):
+            await pilot.press("n", "s", "f")
+        await pilot.pause()
+        assert table.row_count == 0 and not table.show_horizontal_scrollbar
+        body = queue_panel_lines(app)[3:-1]  # below the headings, inside the border
+        assert all(not line.strip("│ ") for line in body), body
+    async with CounterApp(settings, counter=2, clock=clock, spool=False).run_test(size=(120, 40)) as pilot:
+        seed(settings, clock, "B", "C")
+        await pilot.press("g", "escape")
+        await pilot.pause()
+        table = pilot.app.screen.query_one("#waiting")
+        assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == [
+            "B Penjualan Produk Statistik", "C Konsultasi Statistik"]
