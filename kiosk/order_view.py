@@ -124,12 +124,17 @@ def documents(order: Order, catalogue: Catalogue) -> dict[str, bool]:
 
 
 def line_detail(order: Order, line: Line, catalogue: Catalogue, lang: str) -> str:
-    """Quantity and size with their units: ``1 dataset, 2.500.000 byte``."""
+    """Quantity with its unit, and what the tariff reads besides, with its unit: the size of a
+    tiered product (``1 dataset, 2.500.000 byte``), the printed price of a listed one
+    (``3 eksemplar @ Rp40.000``). A size typed for a product whose tariff does not use it is
+    not shown: it has no unit and priced nothing."""
     reg = catalogue.by_code(order.regulation)
     product = next((p for p in reg.product if p.code == line.product), None) if reg else None
     detail = f"{thousands(line.quantity)} {product.unit(lang) if product else ''}".strip()
-    if line.measure:
+    if line.measure and (product is None or product.rule == "tiered"):
         detail += f", {thousands(line.measure)} {product.measure(lang) if product else ''}".rstrip()
+    if line.listed_price is not None and (product is None or product.rule == "listed"):
+        detail += f" @ {rupiah(line.listed_price)}"
     return detail
 
 

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from kiosk import identity, order_view, payments, sales
-from kiosk.catalogue import active
+from kiosk.catalogue import Product, active
 from kiosk.errors import DomainError, Invalid
 from kiosk.money import rupiah, thousands
 from kiosk.sales_print import print_invoice, print_receipt
@@ -372,21 +372,57 @@ class OrderScreen(Screen[None]):
         self.refresh_data()
         return True
 
-    def _form(self, title_key: str, fields: list[Field], action: Callable[[dict[str, Any]], Any],
+    def _form(self, title: str, fields: list[Field], action: Callable[[dict[str, Any]], Any],
               confirm: Callable[[dict[str, Any]], tuple[str, str, str] | None] | None = None) -> None:
         app = self.pst
+        names = {f.name for f in fields}
 
         def submit(values: dict[str, Any]) -> dict[str, str] | None:
             try:
                 action(values)
             except Invalid as exc:
-                return exc.field_messages(app.lang)
+                messages = exc.field_messages(app.lang)
+                # A field this dialog does not show still has its say, under the form.
+                other = [m for k, m in messages.items() if k not in names and k != "_"]
+                if other:
+                    messages["_"] = " ".join(filter(None, [messages.get("_"), *other]))
+                return messages
             except DomainError as exc:
                 return {"_": exc.message(app.lang)}
             return None
 
-        self.app.push_screen(FormScreen(app.t(title_key), fields, app.t("counter.ok"), app.t("guest.cancel"),
+        self.app.push_screen(FormScreen(title, fields, app.t("counter.ok"), app.t("guest.cancel"),
                                         submit, confirm), lambda _: self.refresh_data())
+
+    def _add_line(self, products: dict[str, Product]) -> None:
+        """Pick the product first, then ask only what its tariff uses: the size (in the
+        product's measure) for a tiered tariff, the printed price for a listed one."""
+        app = self.pst
+        store, user, oid = app.store, app.user, self.order_id
+
+        def chosen(values: dict[str, Any]) -> dict[str, str] | None:
+            return None if values.get("product") in products else {"product": app.t("orders.f.choose_product")}
+
+        def details(values: dict[str, Any] | None) -> None:
+            product = products.get((values or {}).get("product") or "")
+            if product is None:
+                return
+            unit = product.unit(app.lang)
+            fields = [Field("quantity", app.t("orders.f.quantity", unit=unit), "integer", value=1)]
+            if product.rule == "tiered":
+                fields.append(Field("measure", app.t("orders.f.measure", measure=product.measure(app.lang)),
+                                    "integer"))
+            elif product.rule == "listed":
+                fields.append(Field("listed_price", app.t("orders.f.listed_price", unit=unit), "integer"))
+            fields.append(Field("description", app.t("orders.f.description")))
+            self._form(product.name(app.lang), fields, lambda v: sales.add_line(
+                store, user, oid, product=product.code, quantity=v["quantity"] or 0, measure=v.get("measure"),
+                listed_price=v.get("listed_price"), description=v["description"] or ""))
+
+        options = [(p.name(app.lang), code) for code, p in products.items()]
+        self.app.push_screen(FormScreen(app.t("orders.add_title"), [
+            Field("product", app.t("orders.f.product"), "select", options)],
+            app.t("guest.next"), app.t("guest.cancel"), chosen), details)
 
     def _print(self, make_job: Callable[[], str]) -> None:
         app = self.pst
@@ -417,18 +453,7 @@ class OrderScreen(Screen[None]):
             reg = active(store).by_code(order.regulation)
             # Once documents were checked without the abstraksi, microdata and maps need a new order.
             late = order.status == "checked" and not order.abstraksi
-            options = [(p.name(app.lang), p.code) for p in (reg.product if reg else [])
-                       if not (late and p.needs_documents)]
-            self._form("orders.add_title", [
-                Field("product", app.t("orders.f.product"), "select", options),
-                Field("quantity", app.t("orders.f.quantity"), "integer", value=1),
-                Field("measure", app.t("orders.f.measure"), "integer", placeholder=app.t("orders.f.measure_hint")),
-                Field("listed_price", app.t("orders.f.listed_price"), "integer",
-                      placeholder=app.t("orders.f.listed_hint")),
-                Field("description", app.t("orders.f.description")),
-            ], lambda v: sales.add_line(store, user, oid, product=v["product"] or "", quantity=v["quantity"] or 0,
-                                        measure=v["measure"], listed_price=v["listed_price"],
-                                        description=v["description"] or ""))
+            self._add_line({p.code: p for p in (reg.product if reg else []) if not (late and p.needs_documents)})
         elif act == "remove_line":
             table = self.query_one("#lines", DataTable)
             if table.row_count:
@@ -436,13 +461,13 @@ class OrderScreen(Screen[None]):
                 self._run(lambda: sales.remove_line(store, user, oid, key))
         elif act == "agree":
             bases = [(b.name(app.lang), b.code) for b in active(store).zero_basis]
-            self._form("orders.agree_title", [
+            self._form(app.t("orders.agree_title"), [
                 Field("zero_basis", app.t("orders.f.zero_basis"), "select", bases,
                       hint=app.t("orders.f.zero_basis_hint")),
             ], lambda v: sales.agree(store, user, oid, zero_basis=v["zero_basis"]))
         elif act == "check":
             # Only the documents this order needs: the abstraksi for microdata and maps, the
-            # request letter for a Rp0 sale.
+            # request letter for a Rp0 sale; with none, the dialog says so.
             needs_documents = order.needs_documents(active(store))
             fields = [Field("abstraksi", app.t("orders.f.abstraksi"), "check", value=False),
                       Field("matches", app.t("orders.f.matches"), "check", value=True)] if needs_documents else []
@@ -461,23 +486,27 @@ class OrderScreen(Screen[None]):
                 if needs_documents and v.get("abstraksi") and not v.get("matches"):
                     return app.t("orders.refer_confirm"), app.t("orders.yes"), app.t("guest.cancel")
                 return None
-            self._form("orders.check_title", fields, check, confirm=refer_first)
+            self._form(app.t("orders.check_title" if fields else "orders.check_none"), fields, check,
+                       confirm=refer_first)
         elif act == "invoice":
             def invoice(v: dict[str, Any]) -> None:
-                sales.issue_invoice(store, settings, user, oid, sample_note=v["sample_note"])
+                sales.issue_invoice(store, settings, user, oid, sample_note=v.get("sample_note"))
                 self._print(lambda: print_invoice(store, settings, user, oid))
-            self._form("orders.invoice_title", [
-                Field("sample_note", app.t("orders.f.sample"), value=order.sample_note or ""),
-            ], invoice)
+            # The sample shown is asked only of an order with microdata (seed 001, step 9).
+            sample = [Field("sample_note", app.t("orders.f.sample"), value=order.sample_note or "")
+                      ] if order.has_kind(active(store), "microdata") else []
+            until = sales.invoice_valid_until(store.clock.now(), settings)
+            self._form(app.t("orders.invoice_title", total=rupiah(order.total), customer=order.customer_name,
+                             until=f"{until:%d-%m-%Y}"), sample, invoice)
         elif act == "revise":
-            self._form("orders.revise_title", [Field("reason", app.t("orders.f.reason"),
+            self._form(app.t("orders.revise_title"), [Field("reason", app.t("orders.f.reason"),
                                                      hint=app.t("orders.revise_hint"))],
                        lambda v: sales.revise(store, user, oid, reason=v["reason"] or ""))
         elif act == "prepare":
             self._run(lambda: sales.mark_prepared(store, user, oid))
         elif act == "pay":
             methods = [(app.t(f"paper.method.{m}"), m) for m in ("cash", "billing", "transfer")]
-            self._form("orders.pay_title", [
+            self._form(app.t("orders.pay_title"), [
                 Field("method", app.t("orders.f.method"), "select", methods, value="cash"),
                 Field("amount", app.t("orders.f.amount"), "integer", value=order.invoice.total if order.invoice else 0),
                 Field("billing_code", app.t("orders.f.billing_code"), placeholder="15 angka"),
@@ -488,24 +517,24 @@ class OrderScreen(Screen[None]):
         elif act == "verify":
             self._run(lambda: payments.verify_payment(store, user, oid))
         elif act == "reject":
-            self._form("orders.reject_title", [Field("reason", app.t("orders.f.reason"))],
+            self._form(app.t("orders.reject_title"), [Field("reason", app.t("orders.f.reason"))],
                        lambda v: payments.verify_payment(store, user, oid, accept=False, reason=v["reason"] or ""))
         elif act == "receipt":
             if self._run(lambda: payments.issue_receipt(store, settings, user, oid)):
                 self._print(lambda: print_receipt(store, settings, user, oid))
         elif act == "sppd":
-            self._form("orders.sppd_title", [Field("meterai", app.t("orders.f.meterai"), "check", value=True)],
+            self._form(app.t("orders.sppd_title"), [Field("meterai", app.t("orders.f.meterai"), "check", value=True)],
                        lambda v: payments.record_sppd(store, user, oid, meterai=v["meterai"]))
         elif act == "deliver":
             media = [(app.t(f"orders.medium.{m}"), m) for m in payments.MEDIA]
-            self._form("orders.deliver_title", [Field("medium", app.t("orders.f.medium"), "select", media)],
+            self._form(app.t("orders.deliver_title"), [Field("medium", app.t("orders.f.medium"), "select", media)],
                        lambda v: payments.hand_over(store, user, oid, medium=v["medium"] or ""))
         elif act == "correction":
-            self._form("orders.correction_title", [Field("note", app.t("orders.f.note"))],
+            self._form(app.t("orders.correction_title"), [Field("note", app.t("orders.f.note"))],
                        lambda v: payments.request_correction(store, settings, user, oid, note=v["note"] or ""))
         elif act == "resolve":
             open_c = next(c for c in order.corrections if c.resolved_at is None)
-            self._form("orders.resolve_title", [Field("resolution", app.t("orders.f.resolution"))],
+            self._form(app.t("orders.resolve_title"), [Field("resolution", app.t("orders.f.resolution"))],
                        lambda v: payments.resolve_correction(store, user, oid, open_c.id,
                                                              resolution=v["resolution"] or ""))
         elif act == "print_invoice":
@@ -513,7 +542,7 @@ class OrderScreen(Screen[None]):
         elif act == "print_receipt":
             self._print(lambda: print_receipt(store, settings, user, oid))
         elif act == "cancel":
-            self._form("orders.cancel_title", [Field("reason", app.t("orders.f.reason"))],
+            self._form(app.t("orders.cancel_title"), [Field("reason", app.t("orders.f.reason"))],
                        lambda v: sales.cancel(store, user, oid, reason=v["reason"] or ""))
 
     def _refer_ticket(self, order: sales.Order) -> None:

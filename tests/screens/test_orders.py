@@ -1,6 +1,8 @@
 """A microdata order and a publication order through the counter face, from request to
 receipt, under an officer's and a treasurer's login."""
 
+import re
+
 from textual.widgets import Checkbox, Input, Select
 
 from kiosk import accounts, payments, sales
@@ -26,16 +28,19 @@ async def login(pilot, username, pin):
 
 
 async def act(pilot, name, **values):
-    """Press an order action; fill and confirm its dialog if it has one."""
+    """Press an order action; fill and confirm its dialog if it has one, and the next one if
+    that leads to another (adding a line: the product, then what its tariff needs). Every
+    value must land in a field of a dialog: a field not shown fails the test."""
     screen = pilot.app.screen
     button = next((b for b in screen.query(".act") if b.name == name and b.is_attached), None)
     assert button is not None, f"{name} not offered: {actions(pilot)}"
     button.press()
     await pilot.pause()
+    left = dict(values)
     dialog = pilot.app.screen
-    if isinstance(dialog, FormScreen):
-        for field, value in values.items():
-            widget = dialog.query_one(f"#f-{field}")
+    while isinstance(dialog, FormScreen):
+        for field in [f.name for f in dialog.fields if f.name in left]:
+            widget, value = dialog.query_one(f"#f-{field}"), left.pop(field)
             if isinstance(widget, Input):
                 widget.value = str(value)
             elif isinstance(widget, (Select, Checkbox)):
@@ -46,12 +51,23 @@ async def act(pilot, name, **values):
         if pilot.app.screen is dialog:  # refused: the message is in the dialog
             errors = [str(w.render()) for w in dialog.query(".field-error")]
             raise AssertionError(f"{name} refused: {[e for e in errors if e]}")
+        dialog = pilot.app.screen
+    assert not left, f"{name}: no field for {sorted(left)}"
 
 
 def shown(app) -> str:
     """The terminal as the user sees it: the composed lines of the current screen (with the
     screens under a dialog), cropped to the window."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def dialog_words(app) -> str:
+    """The words the dialog on top shows, as one line without its frame: a sentence wrapped
+    in the dialog reads whole."""
+    region = app.screen.query_one(".dialog").region
+    strips = app.screen._compositor.render_strips()
+    text = " ".join(strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom))
+    return " ".join(re.sub(r"[█▀▄▔▁]", " ", text).split())
 
 
 def actions(pilot):
@@ -605,3 +621,63 @@ async def test_a_filter_and_a_row_state_with_the_same_words_list_the_same_orders
         app.push_screen(OrderScreen(orders["Lama"].id))
         await pilot.pause()
         assert str(app.screen.query_one("#order-title").render()).endswith("• invoice kedaluwarsa")
+
+
+async def test_a_publication_order_asks_only_what_applies_and_says_what_a_check_confirms(
+        printer_settings, capture, clock):
+    with Store(printer_settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, printer_settings, None, customer_name="Andi", segment="perorangan")
+        # As the old form let it be typed: a size on a listed-price product, which prices nothing.
+        sales.add_line(store, None, order.id, product="publikasi-tercetak", quantity=3, measure=120,
+                       listed_price=40_000, description="Sawahlunto Dalam Angka")
+    app = CounterApp(printer_settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(OrderScreen(order.id))
+        await pilot.pause()
+        details = lambda: [str(r[1]) for r in (app.screen.query_one("#lines").get_row_at(i)  # noqa: E731
+                                                for i in range(app.screen.query_one("#lines").row_count))]
+        assert details() == ["3 eksemplar @ Rp40.000"]
+        for product, asked, not_asked in (
+                ("publikasi-tercetak", ["Jumlah (eksemplar)", "Harga tercantum per eksemplar (Rp)"], "Ukuran"),
+                ("publikasi-elektronik", ["Jumlah (publikasi)", "Ukuran (halaman)"], "Harga tercantum"),
+                ("peta-kabkota-desa", ["Jumlah (peta)"], "Ukuran")):
+            await pilot.press("t")
+            await pilot.pause()
+            pick = app.screen
+            assert isinstance(pick, FormScreen) and [f.name for f in pick.fields] == ["product"]
+            pick.query_one("#f-product").value = product
+            pick.query_one("#ok").press()
+            await pilot.pause()
+            form = app.screen
+            assert isinstance(form, FormScreen) and form is not pick
+            text = dialog_words(app)
+            assert all(label in text for label in asked) and not_asked not in text, (product, text)
+            form.query_one("#cancel").press()
+            await pilot.pause()
+        await act(pilot, "add_line", product="publikasi-tercetak", quantity=2, listed_price=25_000)
+        await act(pilot, "add_line", product="publikasi-elektronik", quantity=1, measure=120)
+        assert details() == ["3 eksemplar @ Rp40.000", "2 eksemplar @ Rp25.000", "1 publikasi, 120 halaman"]
+        await act(pilot, "agree")
+        await pilot.press("d")  # Periksa dokumen: nothing to tick, and it says why
+        await pilot.pause()
+        check = app.screen
+        assert isinstance(check, FormScreen) and check.fields == []
+        text = dialog_words(app)
+        assert "pesanan ini tidak memerlukan dokumen" in text and "Pilih OK untuk mencatat pemeriksaan" in text
+        check.query_one("#ok").press()
+        await pilot.pause()
+        assert "dokumen diperiksa" in str(app.screen.query_one("#order-title").render())
+        await pilot.press("i")  # Buat invoice: no microdata, so no sample asked
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FormScreen) and dialog.fields == []
+        text = dialog_words(app)
+        assert "Buat invoice Rp250.000 untuk Andi, berlaku s.d. 23-12-2026." in text
+        assert "Contoh data" not in text
+        dialog.query_one("#ok").press()
+        await pilot.pause()
+        assert "INV/1373/2026/0001" in str(app.screen.query_one("#order-total").render())
+    jobs = capture.wait_for_jobs(1)
+    paper = jobs[0]
+    assert b"3 eksemplar @ Rp40.000" in paper and b"2 eksemplar @ Rp25.000" in paper
+    assert b"1 publikasi, 120 halaman" in paper and b"eksemplar, 120" not in paper
