@@ -208,12 +208,34 @@ def kiosk_exit(store: Store, *, username: str | None, secret: str, exit_code: st
         with store.write():
             audit.record(store, user, "kiosk.exit", None, None, {})
         return user
+    if minutes := exit_code_lock_minutes(store):  # tries while shut are not counted
+        raise Forbidden("kiosk.staff_locked", minutes=minutes)
     right = hmac.compare_digest((secret or "").encode(), (exit_code or "").encode())
     with store.write():
         audit.record(store, None, "kiosk.exit" if right else "kiosk.exit_refused", None, None, {})
     if not right:
+        if minutes := exit_code_lock_minutes(store):
+            raise Forbidden("kiosk.staff_locked", minutes=minutes)
         raise Forbidden("kiosk.staff_wrong")
     return None
+
+
+def exit_code_lock_minutes(store: Store) -> int:
+    """Minutes the staff exit code is still refused for (0: it may be tried). As a PIN:
+    every fifth wrong code in a row (since the last exit) shuts it for five minutes. Read
+    from the audit trail, where every try is, so a restarted kiosk, or another browser tab
+    of a served one, does not start counting again."""
+    run, last = 0, None
+    for entry in audit.entries(store, action="kiosk.exit", limit=100):  # and kiosk.exit_refused
+        if entry.action == "kiosk.exit":
+            break
+        if entry.username is None:  # a wrong code (an admin refused is another matter)
+            run += 1
+            last = last or entry.at
+    if last is None or run % MAX_ATTEMPTS:
+        return 0
+    left = (last + LOCKOUT - store.clock.now()).total_seconds()
+    return max(1, math.ceil(left / 60)) if left > 0 else 0
 
 
 def _verify(pin_hash: str, pin: str | None) -> bool:

@@ -8,7 +8,6 @@ and buttons; Esc one step back on every visitor screen.
 
 from __future__ import annotations
 
-import math
 import time
 from typing import ClassVar
 
@@ -19,8 +18,7 @@ from textual.containers import Center, Grid, Horizontal, Vertical, VerticalScrol
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
 
-from kiosk import accounts, audit, printing
-from kiosk.store import Store
+from kiosk import accounts, printing
 from kiosk.services import all_services
 from kiosk.tickets import IssuedTicket
 from screens.base import PstApp, friendly_error
@@ -196,24 +194,6 @@ class TicketScreen(LocalizedScreen):
         self.action_done()
 
 
-def exit_code_lock_minutes(store: Store) -> int:
-    """Minutes the staff exit code is still refused for (0: it may be tried). As the counter's
-    PIN lockout: every fifth wrong code in a row (since the last exit) shuts it for five
-    minutes. Read from the audit trail, where every try is, so a restarted kiosk, or another
-    browser tab of a served one, does not start counting again."""
-    run, last = 0, None
-    for entry in audit.entries(store, action="kiosk.exit", limit=100):  # and kiosk.exit_refused
-        if entry.action == "kiosk.exit":
-            break
-        if entry.username is None:  # a wrong code (an admin refused is another matter)
-            run += 1
-            last = last or entry.at
-    if last is None or run % accounts.MAX_ATTEMPTS:
-        return 0
-    left = (last + accounts.LOCKOUT - store.clock.now()).total_seconds()
-    return max(1, math.ceil(left / 60)) if left > 0 else 0
-
-
 class StaffExitScreen(ModalScreen[bool]):
     """Staff leave the kiosk: an admin's username and PIN once accounts exist, before that
     the staff exit code from the configuration (five wrong codes refuse it for five
@@ -248,19 +228,12 @@ class StaffExitScreen(ModalScreen[bool]):
         named = list(self.query("#username").results(Input))  # only once accounts exist
         username = named[0].value if named else None
         error = self.query_one("#staff-error", Static)
-        by_code = not accounts.enforced(app.store)  # accounts lock their own PINs
-        if by_code and (minutes := exit_code_lock_minutes(app.store)):
-            code.value = ""
-            error.update(app.t("kiosk.staff_locked", minutes=minutes))
-            return
-        try:
+        try:  # a wrong code five times in a row shuts the exit for five minutes (the use case)
             accounts.kiosk_exit(app.store, username=username, secret=code.value,
                                 exit_code=app.staff_exit_code)
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             code.value = ""
-            minutes = exit_code_lock_minutes(app.store) if by_code else 0
-            error.update(app.t("kiosk.staff_locked", minutes=minutes) if minutes
-                         else friendly_error(app, exc))
+            error.update(friendly_error(app, exc))
             return
         self.dismiss(True)
 

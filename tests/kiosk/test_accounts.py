@@ -153,3 +153,20 @@ def test_kiosk_exit_with_the_code_before_accounts_exist(store):
         accounts.kiosk_exit(store, username=None, secret="000000", exit_code="246810")
     assert accounts.kiosk_exit(store, username=None, secret="246810", exit_code="246810") is None
     assert [e.action for e in audit.entries(store)] == ["kiosk.exit", "kiosk.exit_refused"]
+
+
+def test_five_wrong_exit_codes_shut_the_exit_for_five_minutes(store, clock):
+    def attempt(code):
+        with pytest.raises(Forbidden) as err:
+            accounts.kiosk_exit(store, username=None, secret=code, exit_code="246810")
+        return err.value.message("id")
+
+    assert [attempt("000000") for _ in range(4)] == ["Kode salah"] * 4
+    assert "5 menit" in attempt("111111")  # the fifth wrong one shuts it
+    assert "5 menit" in attempt("246810")  # even the right code, while shut
+    refused = len(audit.entries(store, action="kiosk.exit_refused"))
+    clock.advance(minutes=2)
+    assert "3 menit" in attempt("222222") and len(audit.entries(store, action="kiosk.exit_refused")) == refused
+    clock.advance(minutes=3, seconds=1)
+    assert "menit" not in attempt("333333")  # open again: a wrong code is just wrong
+    assert accounts.kiosk_exit(store, username=None, secret="246810", exit_code="246810") is None
