@@ -243,6 +243,7 @@ class OrderScreen(Screen[None]):
         self.order_id = order_id
         self.order: sales.Order | None = None
         self.allowed: list[str] = []
+        self._history = ""
 
     @property
     def pst(self) -> CounterApp:
@@ -292,9 +293,15 @@ class OrderScreen(Screen[None]):
         marks = [escape(("[x] " if done else "[ ] ") + app.t(f"orders.doc.{key}"))  # not Rich markup
                  for key, done in order_view.documents(order, active(app.store)).items()]
         self.query_one("#checklist", Static).update(app.t("orders.checklist") + "\n" + "\n".join(marks))
-        self.query_one("#timeline", Static).update(app.t("orders.timeline") + "\n" + "\n".join(
+        # Newest first: the step just taken shows at the top, under the heading, however long
+        # the history and however narrow the panel, and a refresh never fights a scroll.
+        history = app.t("orders.timeline_newest") + "\n" + "\n".join(
             escape(f"{when.astimezone(tz):%d-%m %H:%M}  {app.t('orders.event.' + key, **params)}")
-            for when, key, params in order_view.timeline(order, app.lang)))  # notes and reasons are typed text
+            for when, key, params in reversed(order_view.timeline(order, app.lang)))  # typed notes, not markup
+        if history != self._history:
+            self._history = history
+            self.query_one("#timeline", Static).update(history)
+            self.query_one("#order-right", VerticalScroll).scroll_home(animate=False)
         role = app.user.role if app.user else None
         allowed = order_view.allowed_actions(app.store, app.settings, order, role)
         if allowed != self.allowed or not self.query(".act"):

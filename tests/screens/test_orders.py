@@ -681,3 +681,47 @@ async def test_a_publication_order_asks_only_what_applies_and_says_what_a_check_
     paper = jobs[0]
     assert b"3 eksemplar @ Rp40.000" in paper and b"2 eksemplar @ Rp25.000" in paper
     assert b"1 publikasi, 120 halaman" in paper and b"eksemplar, 120" not in paper
+
+
+async def test_the_history_shows_the_newest_event_first_at_80x24(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:  # open desk: the treasurer's steps need one
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        rina = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        order = sales.create_order(store, settings, admin, customer_name="Andi", segment="perorangan")
+        steps = [lambda: sales.add_line(store, admin, order.id, product="publikasi-elektronik", measure=10),
+                 lambda: sales.agree(store, admin, order.id),
+                 lambda: sales.check_documents(store, admin, order.id),
+                 lambda: sales.issue_invoice(store, settings, admin, order.id),
+                 lambda: sales.mark_prepared(store, admin, order.id),
+                 lambda: payments.submit_payment(store, admin, order.id, method="cash", amount=50_000),
+                 lambda: payments.verify_payment(store, rina, order.id),
+                 lambda: payments.issue_receipt(store, settings, rina, order.id)]
+        for step in steps:
+            clock.advance(minutes=5)
+            step()
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "admin", "9876")
+        app.push_screen(OrderScreen(order.id))
+        await pilot.pause()
+        panel = app.screen.query_one("#order-right")
+
+        def history():
+            strips = app.screen._compositor.render_strips()
+            return [line for line in (strips[y].crop(panel.region.x, panel.region.right).text.strip(" │")
+                                      for y in range(panel.region.y, panel.region.bottom)) if line]
+
+        assert history()[0].startswith("Riwayat pesanan")
+        assert "Kuitansi" in " ".join(history()[:4]), history()
+        panel.scroll_end(animate=False, immediate=True)  # the officer reads the oldest events
+        await pilot.pause()
+        bottom = panel.scroll_y
+        app.screen.refresh_data()  # another terminal's write: nothing new here, the scroll stays
+        await pilot.pause()
+        assert bottom > 0 and panel.scroll_y == bottom
+        clock.advance(minutes=5)
+        await act(pilot, "deliver", medium="email")
+        seen = " ".join(" ".join(history()).split())
+        assert seen.startswith("Riwayat pesanan, terbaru di atas 23-11 09:45 Produk diserahkan"), seen
+        assert seen.index("Kuitansi") < seen.index("Pembayaran diverifikasi") < seen.index("Produk disiapkan")
+        assert "Permintaan dicatat" not in seen and panel.scroll_y == 0  # the oldest is further down
