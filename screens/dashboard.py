@@ -86,15 +86,18 @@ class DashboardScreen(Screen[None]):
         waits = reports.wait_by_hour(app.store, app.settings, app.user, today)
         self._bar("#waits", t("dash.waits"), [f"{h:02d}" for h in waits], list(waits.values()))
         start, end = reports.month_bounds(today.strftime("%Y-%m"))
-        trend = list(reports.visits_per_day(app.store, app.user, start, end).values())
+        # Days to come have no tickets yet, not zero: the line stops at today, on an axis of
+        # the whole month.
+        trend = list(reports.visits_per_day(app.store, app.user, start, today).values())
+        last = end.day
         plot = self.query_one("#trend", PlotextPlot)
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
         plt.title(t("dash.trend", month=today.strftime("%m-%Y")))
-        days = list(range(1, len(trend) + 1))
-        plt.plot(days, trend, marker="braille")
-        ticks = [1, *range(5, len(trend) - 1, 5), len(trend)]  # whole days: 1 5 10 ... 30
+        plt.plot(list(range(1, len(trend) + 1)), trend, marker="braille")
+        plt.xlim(1, last)
+        ticks = [1, *range(5, last - 1, 5), last]  # whole days: 1 5 10 ... 30
         plt.xticks(ticks, [str(d) for d in ticks])
         self._yticks(plt, trend, whole=True)
         plot.refresh()

@@ -1,0 +1,68 @@
+"""The dashboard's month trend and keys, and the idle lock screen's wording, driven at 80x24."""
+
+import pytest
+
+from kiosk import accounts
+from kiosk.store import Store
+from kiosk.tickets import issue_ticket
+from screens.counter_app import CounterApp
+from screens.dashboard import DashboardScreen
+from screens.login import LoginScreen
+
+
+def seed(settings, clock, *services):
+    with Store(settings.db_path, clock=clock) as store:
+        return [issue_ticket(store, settings, s).ticket for s in services]
+
+
+def shown(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def login(pilot, username, pin):
+    screen = pilot.app.screen
+    assert isinstance(screen, LoginScreen), type(screen)
+    screen.query_one("#username").value = username
+    screen.query_one("#pin").value = pin
+    screen.query_one("#pin").focus()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_month_trend_stops_at_today(settings, clock, size):
+    clock.advance(days=-13)  # 10 November: three tickets
+    seed(settings, clock, "A", "A", "B")
+    clock.advance(days=13)  # today, 23 November: two
+    seed(settings, clock, "A", "C")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        plotted = screen.query_one("#trend").plt._active.monitor  # what plotext was given
+        (days,), (counts,) = plotted.x, plotted.y
+        assert days == list(range(1, 24))  # 1..23 November: no point after today
+        assert counts[9] == 3 and counts[-1] == 2 and sum(counts) == 5
+        assert plotted.xlim[0] == [1, 30]  # the axis still spans the month
+        trend = screen.query_one("#trend")
+        strips = screen._compositor.render_strips()
+        axis = strips[trend.region.bottom - 1].crop(trend.region.x, trend.region.right).text.split()
+        assert axis[0] == "1" and axis[-1] == "30", axis
+
+
+async def test_ctrl_l_logs_out_from_the_dashboard(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "budi", "1234")
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "^l Keluar akun" in shown(app).splitlines()[-1]
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, LoginScreen) and app.user is None
