@@ -105,7 +105,10 @@ class LockScreen(ModalScreen[User]):
                                          action="session.unlock")
         except Exception as exc:  # noqa: BLE001
             pin_input.value = ""
-            self.query_one("#login-error", Static).update(friendly_error(self.pst, exc))
+            # Only the PIN is asked here: "wrong username or PIN" would point at a field not shown.
+            wrong_pin = isinstance(exc, accounts.Forbidden) and exc.key == "auth.wrong"
+            self.query_one("#login-error", Static).update(
+                self.pst.t("login.wrong_pin") if wrong_pin else friendly_error(self.pst, exc))
             return
         self.dismiss(user)
 

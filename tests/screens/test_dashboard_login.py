@@ -5,9 +5,9 @@ import pytest
 from kiosk import accounts
 from kiosk.store import Store
 from kiosk.tickets import issue_ticket
-from screens.counter_app import CounterApp
+from screens.counter_app import CounterApp, CounterScreen
 from screens.dashboard import DashboardScreen
-from screens.login import LoginScreen
+from screens.login import LockScreen, LoginScreen
 
 
 def seed(settings, clock, *services):
@@ -66,3 +66,34 @@ async def test_ctrl_l_logs_out_from_the_dashboard(settings, clock):
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen) and app.user is None
+
+
+@pytest.mark.parametrize(("lang", "wrong_pin", "wrong_login"), [
+    ("id", "PIN salah", "Nama pengguna atau PIN salah"),
+    ("en", "Wrong PIN", "Wrong username or PIN"),
+])
+async def test_a_wrong_pin_at_the_lock_screen_says_pin(settings, clock, lang, wrong_pin, wrong_login):
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "budi", "1234")
+        assert isinstance(app.screen, CounterScreen)
+        app.lock()
+        await pilot.pause()
+        lock = app.screen
+        assert isinstance(lock, LockScreen)
+        lock.query_one("#pin").value = "0000"
+        await pilot.press("enter")
+        await pilot.pause()
+        error = str(lock.query_one("#login-error").render())
+        assert error == wrong_pin and wrong_pin in shown(app)
+        lock.query_one("#pin").value = "1234"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CounterScreen)
+        await pilot.press("ctrl+l")  # the login screen, which asks for both, keeps its wording
+        await pilot.pause()
+        await login(pilot, "budi", "0000")
+        assert str(app.screen.query_one("#login-error").render()) == wrong_login
