@@ -21,9 +21,15 @@ class Service(BaseModel):
     letter: str = Field(pattern=r"^[A-Z]$")
     name_id: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
+    short_id: str | None = Field(None, min_length=1)  # for narrow columns ("Penjualan")
+    short_en: str | None = Field(None, min_length=1)
 
     def name(self, lang: str) -> str:
         return self.name_en if lang == "en" else self.name_id
+
+    def short_name(self, lang: str) -> str:
+        """A short name where the full one does not fit; the full name if none is given."""
+        return (self.short_en if lang == "en" else self.short_id) or self.name(lang)
 
 
 class ServiceList(BaseModel):

@@ -40,12 +40,15 @@ def _mmss(seconds: float) -> str:
 
 
 def fit_service(service: Service, lang: str, width: int | None) -> str:
-    """The service's letter and as many whole words of its name as fit in ``width`` cells
-    ("C Konsultasi" of "Konsultasi Statistik"), never a word cut; at least the letter.
-    ``None``: the width is not known yet, all of it."""
-    words = service.name(lang).split()
-    for count in range(len(words), 0, -1):
-        text = f"{service.letter} {' '.join(words[:count])}"
+    """The service's letter and its name if it fits in ``width`` cells, else its short name
+    ("C Konsultasi", "B Sales"), else as many whole words of that as fit; never a word cut,
+    at least the letter. ``None``: the width is not known yet, the full name."""
+    full, short = service.name(lang), service.short_name(lang)
+    candidates = [full, *([short] if short != full else [])]
+    words = short.split()
+    candidates += [" ".join(words[:count]) for count in range(len(words) - 1, 0, -1)]
+    for name in candidates:
+        text = f"{service.letter} {name}"
         if width is None or cell_len(text) <= width:
             return text
     return service.letter

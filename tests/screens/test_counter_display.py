@@ -706,6 +706,17 @@ def queue_panel_lines(app) -> list[str]:
 PARTIAL_BLOCKS = set("▏▎▍▌▋▊▉█▁▂▃▄▅▆▇")  # a scrollbar thumb's edges
 
 
+async def test_in_english_a_narrow_column_shows_the_short_names(settings, clock):
+    """"Statistical Product Sales" does not fit at 80 columns: "B Sales", not "B Statistical"."""
+    seed(settings, clock, "B", "C", "D")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False, lang="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#waiting")
+        services = [str(table.get_row_at(i)[3]) for i in range(table.row_count)]
+        assert services == ["B Sales", "C Consultation", "D Recommendation"]
+
+
 async def test_waiting_services_fit_whole_at_80x24_and_no_stray_scrollbar(settings, clock):
     """At 80 columns the service column shows the ticket letter and whole words of the name
     ("A Perpustakaan", "C Konsultasi"), never "Perpustak"; a long queue keeps that (the
