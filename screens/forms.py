@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -21,6 +21,11 @@ class DialogScroll(VerticalScroll, can_focus=False):
     """A dialog's scrolling column that never takes focus itself (an invisible focus eats the
     first Enter); the arrows and PgUp/PgDn still scroll it from the field in focus. Dock the
     buttons at its bottom (``.dialog-foot``) and they stay in view while the fields scroll."""
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Textual scrolls a newly focused widget into view only when the screen cannot see
+        # it, and a field under the docked buttons counts as seen: scroll past the dock here.
+        self.scroll_to_widget(event.widget, animate=False)
 
 
 class FormCheckbox(Checkbox):

@@ -692,6 +692,9 @@ async def test_the_history_shows_the_newest_event_first_at_80x24(settings, clock
                  lambda: sales.agree(store, admin, order.id),
                  lambda: sales.check_documents(store, admin, order.id),
                  lambda: sales.issue_invoice(store, settings, admin, order.id),
+                 # A revision (a voided invoice and a new one): a history longer than the panel.
+                 lambda: sales.revise(store, admin, order.id, reason="salah nama"),
+                 lambda: sales.issue_invoice(store, settings, admin, order.id),
                  lambda: sales.mark_prepared(store, admin, order.id),
                  lambda: payments.submit_payment(store, admin, order.id, method="cash", amount=50_000),
                  lambda: payments.verify_payment(store, rina, order.id),
@@ -722,6 +725,24 @@ async def test_the_history_shows_the_newest_event_first_at_80x24(settings, clock
         clock.advance(minutes=5)
         await act(pilot, "deliver", medium="email")
         seen = " ".join(" ".join(history()).split())
-        assert seen.startswith("Riwayat pesanan, terbaru di atas 23-11 09:45 Produk diserahkan"), seen
+        assert seen.startswith("Riwayat pesanan, terbaru di atas 23-11 09:55 Produk diserahkan"), seen
         assert seen.index("Kuitansi") < seen.index("Pembayaran diverifikasi") < seen.index("Produk disiapkan")
         assert "Permintaan dicatat" not in seen and panel.scroll_y == 0  # the oldest is further down
+
+
+async def test_tab_brings_a_field_under_the_docked_buttons_into_view_at_80x24(settings, clock):
+    """The new-order form at 80x24: NPWP sits below the fold, under the docked buttons; Tab
+    to it scrolls it into view, and what is typed lands there, seen."""
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one("#f-segment").value = "swasta"
+        await pilot.pause()
+        assert "NPWP" not in shown(app)
+        await pilot.press("tab", "tab")
+        await pilot.press(*"0123")
+        await pilot.pause()
+        assert app.focused.id == "f-npwp" and "NPWP" in shown(app) and "0123" in shown(app)
