@@ -8,6 +8,7 @@ calls that ticket.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 
@@ -64,6 +65,7 @@ class WaitingTable(DataTable):
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(**kwargs)
         self.services: dict[str, Service] = {}  # row key -> the ticket's service
+        self.fill_on_resize: Callable[[], None] | None = None
 
     def service_width(self) -> int | None:
         """Cells left for the service names; None before the first layout."""
@@ -77,8 +79,14 @@ class WaitingTable(DataTable):
         return fit_service(service, self.app.lang, self.service_width())
 
     def on_resize(self) -> None:
+        if self.fill_on_resize is not None:  # the rows wait for the width: one layout, not two
+            fill, self.fill_on_resize = self.fill_on_resize, None
+            fill()
+            return
         for key, service in self.services.items():
-            self.update_cell(key, self.SERVICE, self.service_text(service), update_width=True)
+            text = self.service_text(service)
+            if key in self.rows and self.get_cell(key, self.SERVICE) != text:  # unchanged: no relayout
+                self.update_cell(key, self.SERVICE, text, update_width=True)
 
 
 class CounterScreen(Screen[None]):
@@ -193,22 +201,12 @@ class CounterScreen(Screen[None]):
         self.current = app.queue.active(self.counter)
         self._current_guest = guest_for_ticket(app.store, self.current.id) if self.current else None
         self._show_current(now)
-        table = self.query_one("#waiting", WaitingTable)
-        selected = self._selected_id()
-        table.clear()
         self._waiting = app.queue.waiting(self.services or None)
-        table.services = {ticket.id: by_code(ticket.service) for ticket in self._waiting}
-        for ticket in self._waiting:
-            number, waited = self._wait_cells(ticket, now)
-            table.add_row(
-                number,
-                waited,
-                app.t("counter.yes") if ticket.priority else "",
-                table.service_text(table.services[ticket.id]),
-                key=ticket.id,
-            )
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected))
+        table = self.query_one("#waiting", WaitingTable)
+        if table.service_width() is None:  # not laid out yet: the rows wait for the width,
+            table.fill_on_resize = lambda: self._fill_waiting(app.clock.now())  # one layout, not two
+        else:
+            self._fill_waiting(now)
         counts = app.queue.waiting_counts()
         # A narrow screen wraps between services, never between a name and its count.
         self.query_one("#counts", ItemLine).set_items([escape(item) for item in [
@@ -255,6 +253,25 @@ class CounterScreen(Screen[None]):
             lines.append(app.t("counter.serving_for",
                                duration=_mmss((now - ticket.started_at).total_seconds())))
         info.update("\n".join(lines))
+
+    def _fill_waiting(self, now: datetime) -> None:
+        app = self.pst
+        table = self.query_one("#waiting", WaitingTable)
+        table.fill_on_resize = None
+        selected = self._selected_id()
+        table.clear()
+        table.services = {ticket.id: by_code(ticket.service) for ticket in self._waiting}
+        for ticket in self._waiting:
+            number, waited = self._wait_cells(ticket, now)
+            table.add_row(
+                number,
+                waited,
+                app.t("counter.yes") if ticket.priority else "",
+                table.service_text(table.services[ticket.id]),
+                key=ticket.id,
+            )
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected))
 
     def _selected_id(self) -> str | None:
         table = self.query_one("#waiting", DataTable)
