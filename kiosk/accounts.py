@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from kiosk import audit
 from kiosk.clock import iso
-from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound
+from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
 from kiosk.store import Store
 
@@ -84,16 +84,35 @@ def require(store: Store, actor: User | None, *roles: str) -> None:
                         needed=" / ".join(roles))
 
 
-def _check_new(username: str, role: str, pin: str) -> None:
+def _pin_ok(pin: str | None) -> bool:
+    return 4 <= len(pin or "") <= 128
+
+
+def _check_new(username: str, role: str, pin: str | None) -> None:
+    """The new account's fields; ``pin`` None: not given yet (checked later)."""
     errors: dict[str, FieldInvalid] = {}
     if not re.fullmatch(r"[a-z0-9._-]{3,32}", username or ""):
         errors["username"] = FieldInvalid("invalid.username")
     if role not in ROLES:
         errors["role"] = FieldInvalid("invalid.role")
-    if len(pin or "") < 4 or len(pin) > 128:
+    if pin is not None and not _pin_ok(pin):
         errors["pin"] = FieldInvalid("invalid.pin")
     if errors:
         raise Invalid(errors)
+
+
+def check_add(store: Store, actor: User | None, *, username: str, role: str) -> None:
+    """Refuse now what ``add_user`` would refuse for this name and role (bad name or role,
+    exit 9; not the admin, 10; the name taken, 5), so the command line does not ask for a
+    PIN twice to no end. ``add_user`` checks it all again in its transaction."""
+    username = (username or "").strip().lower()
+    _check_new(username, role, None)
+    if enforced(store):
+        require(store, actor, "admin")
+    elif role != "admin":
+        raise Forbidden("auth.first_admin")
+    if _get(store, username):
+        raise Refused("auth.exists", username=username)
 
 
 def add_user(store: Store, actor: User | None, *, username: str, name: str, role: str,
@@ -102,12 +121,7 @@ def add_user(store: Store, actor: User | None, *, username: str, name: str, role
     username = (username or "").strip().lower()
     _check_new(username, role, pin)
     with store.write():
-        if enforced(store):
-            require(store, actor, "admin")
-        elif role != "admin":
-            raise Forbidden("auth.first_admin")
-        if _get(store, username):
-            raise DomainError("auth.exists", username=username)
+        check_add(store, actor, username=username, role=role)
         stamp = iso(store.clock.now())
         row = {"id": new_id(), "created_at": stamp, "updated_at": stamp,
                "terminal_id": store.terminal_id, "username": username,
@@ -259,14 +273,29 @@ def _admin_update(store: Store, actor: User | None, username: str, action: str,
     return user
 
 
+def target(store: Store, actor: User | None, username: str) -> User:
+    """The account an admin is about to change (admin only; unknown: exit 3), read before
+    the command line asks for a new PIN."""
+    require(store, actor, "admin")
+    return find(store, username)
+
+
 def disable_user(store: Store, actor: User | None, username: str) -> User:
+    """Shut an account (admin; not one's own): its officer is refused at the next action."""
     if actor is not None and actor.username == (username or "").strip().lower():
-        raise DomainError("auth.self_disable")
+        raise Refused("auth.self_disable")
     return _admin_update(store, actor, username, "disable", {"active": 0})
 
 
+def enable_user(store: Store, actor: User | None, username: str) -> User:
+    """Open a disabled account again (admin, audited): the only way back from ``disable_user``."""
+    return _admin_update(store, actor, username, "enable", {"active": 1})
+
+
 def reset_pin(store: Store, actor: User | None, username: str, pin: str) -> User:
-    if len(pin or "") < 4:
+    """A new PIN (admin, audited); it lifts a lockout for wrong PINs but leaves a disabled
+    account disabled (``enable_user`` opens it)."""
+    if not _pin_ok(pin):
         raise Invalid({"pin": FieldInvalid("invalid.pin")})
     return _admin_update(store, actor, username, "reset_pin", {
-        "pin_hash": _hasher.hash(pin), "failed_attempts": 0, "locked_until": None, "active": 1})
+        "pin_hash": _hasher.hash(pin), "failed_attempts": 0, "locked_until": None})

@@ -22,7 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from kiosk.commands.admin import (cmd_audit, cmd_guest_erase, cmd_guest_show, cmd_locker_list, cmd_purge,
-                                  cmd_user_add, cmd_user_disable, cmd_user_list, cmd_user_reset_pin)
+                                  cmd_user_add, cmd_user_disable, cmd_user_enable, cmd_user_list,
+                                  cmd_user_reset_pin)
 from kiosk.commands.central import (cmd_central_add_office, cmd_central_init, cmd_central_publish,
                                     cmd_key_export, cmd_restore, cmd_sync)
 from kiosk.commands.common import Context
@@ -176,6 +177,9 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p = user.add_parser("disable", parents=[common], help=t("cli.help.user_disable", lang))
     p.add_argument("username")
     p.set_defaults(func=cmd_user_disable)
+    p = user.add_parser("enable", parents=[common], help=t("cli.help.user_enable", lang))
+    p.add_argument("username")
+    p.set_defaults(func=cmd_user_enable)
     p = user.add_parser("reset-pin", parents=[common], help=t("cli.help.user_reset_pin", lang))
     p.add_argument("username")
     p.set_defaults(func=cmd_user_reset_pin)

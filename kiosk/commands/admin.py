@@ -23,6 +23,7 @@ def _new_pin(ctx: Context) -> str:
 
 
 def cmd_user_add(ctx: Context) -> int:
+    accounts.check_add(ctx.store, ctx.actor, username=ctx.args.username, role=ctx.args.role)
     user = accounts.add_user(ctx.store, ctx.actor, username=ctx.args.username,
                              name=ctx.args.name or ctx.args.username, role=ctx.args.role,
                              pin=_new_pin(ctx))
@@ -49,9 +50,18 @@ def cmd_user_disable(ctx: Context) -> int:
     return 0
 
 
+def cmd_user_enable(ctx: Context) -> int:
+    user = accounts.enable_user(ctx.store, ctx.actor, ctx.args.username)
+    print(t("cli.user_enabled_done", ctx.lang, username=user.username))
+    return 0
+
+
 def cmd_user_reset_pin(ctx: Context) -> int:
+    accounts.target(ctx.store, ctx.actor, ctx.args.username)  # before asking for the PIN
     user = accounts.reset_pin(ctx.store, ctx.actor, ctx.args.username, _new_pin(ctx))
     print(t("cli.user_pin_reset", ctx.lang, username=user.username))
+    if not user.active:
+        print(t("cli.user_still_disabled", ctx.lang, username=user.username))
     return 0
 
 

@@ -2,6 +2,7 @@ import pytest
 
 from kiosk import accounts, audit, lockers, privacy
 from kiosk.accounts import Forbidden
+from kiosk.errors import Refused
 from kiosk.identity import Invalid
 from kiosk.queue import Queue
 from tests.conftest import JAKARTA
@@ -82,24 +83,41 @@ def test_disable_and_reset_pin(store, admin):
     accounts.disable_user(store, admin, "budi")
     with pytest.raises(Forbidden):
         accounts.authenticate(store, "budi", "1234")
-    accounts.reset_pin(store, admin, "budi", "5555")
+    accounts.reset_pin(store, admin, "budi", "5555")  # a new PIN does not open the account
+    assert not accounts.find(store, "budi").active
+    with pytest.raises(Forbidden):
+        accounts.authenticate(store, "budi", "5555")
+    assert accounts.enable_user(store, admin, "budi").active
     assert accounts.authenticate(store, "budi", "5555").active
     with pytest.raises(Invalid):
         accounts.reset_pin(store, admin, "budi", "1")
-    with pytest.raises(Exception) as err:
+    with pytest.raises(Refused) as err:
         accounts.disable_user(store, admin, "admin")
     assert "sendiri" in str(err.value)
     actions = [e.action for e in audit.entries(store, username="admin")]
-    assert "user.disable" in actions and "user.reset_pin" in actions and "user.add" in actions
+    assert {"user.disable", "user.reset_pin", "user.enable", "user.add"} <= set(actions)
+
+
+def test_a_pin_reset_lifts_a_lockout(store, admin):
+    accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+    for _ in range(accounts.MAX_ATTEMPTS):
+        with pytest.raises(Forbidden):
+            accounts.authenticate(store, "budi", "0000")
+    with pytest.raises(Forbidden) as err:
+        accounts.authenticate(store, "budi", "1234")
+    assert err.value.key == "auth.locked"
+    user = accounts.reset_pin(store, admin, "budi", "5555")
+    assert (user.active, user.failed_attempts, user.locked_until) == (True, 0, None)
+    assert accounts.authenticate(store, "budi", "5555").username == "budi"
 
 
 def test_bad_new_accounts(store, admin):
     with pytest.raises(Invalid) as err:
         accounts.add_user(store, admin, username="B U", name="x", role="boss", pin="1")
     assert set(err.value.errors) == {"username", "role", "pin"}
-    with pytest.raises(Exception) as err:
+    with pytest.raises(Refused) as err:
         accounts.add_user(store, admin, username="admin", name="x", role="admin", pin="12345")
-    assert "sudah ada" in str(err.value)
+    assert "sudah ada" in str(err.value) and err.value.exit_code == 5
 
 
 def test_a_disabled_or_demoted_officer_is_refused_at_the_next_action(store, settings, admin):

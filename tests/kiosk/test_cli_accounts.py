@@ -188,3 +188,52 @@ def test_the_id_key_export_is_the_admins_and_never_overwrites_by_accident(env, c
     trail = json.loads(out)
     assert [(e["username"], e["action"]) for e in trail] == [("admin", "id_key.export")] * 2
     assert key not in out and trail[0]["detail"]["fingerprint"] == written["fingerprint"]
+
+
+def test_account_refusals_have_their_exit_statuses_and_come_before_the_pin_is_asked(env, capsys):
+    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
+    env.setenv("PST_KIOSK_PIN", "9876")
+    assert run(capsys, "--user", "admin", "user", "add", "budi", "--role", "petugas")[0] == 0
+    env.delenv("PST_KIOSK_NEW_PIN")  # a refusal must not wait for a PIN to be typed
+    for argv, status, message in (
+            (("user", "add", "budi", "--role", "petugas"), 5, "Nama pengguna budi sudah ada"),
+            (("user", "add", "B U", "--role", "petugas"), 9, "Nama pengguna 3"),
+            (("user", "reset-pin", "nobody"), 3, "Pengguna nobody tidak ditemukan"),
+            (("user", "disable", "nobody"), 3, "Pengguna nobody tidak ditemukan"),
+            (("user", "enable", "nobody"), 3, "Pengguna nobody tidak ditemukan"),
+            (("user", "disable", "admin"), 5, "akun Anda sendiri")):
+        code, out, err = run(capsys, "--user", "admin", *argv)
+        assert (code, out) == (status, "") and err.startswith("pst-kiosk: ") and message in err, argv
+        assert len(err.splitlines()) == 1, argv
+    env.setenv("PST_KIOSK_NEW_PIN", "12")
+    code, _, err = run(capsys, "--user", "admin", "user", "reset-pin", "budi")
+    assert code == 9 and "PIN minimal 4" in err
+
+
+def test_a_pin_reset_never_enables_a_disabled_account(env, capsys):
+    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
+    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "1234")
+    assert run(capsys, "--user", "admin", "user", "add", "rina", "--role", "bendahara")[0] == 0
+    assert run(capsys, "--user", "admin", "user", "disable", "rina")[0] == 0
+    env.setenv("PST_KIOSK_NEW_PIN", "2468")
+    code, out, _ = run(capsys, "--user", "admin", "user", "reset-pin", "rina")
+    assert code == 0 and "PIN rina diganti" in out and "dibuka" not in out
+    assert "tetap nonaktif" in out and "pst-kiosk user enable rina" in out
+    code, out, _ = run(capsys, "--user", "admin", "user", "list", "--json")
+    assert {u["username"]: u["active"] for u in json.loads(out)}["rina"] is False
+    env.setenv("PST_KIOSK_PIN", "2468")
+    code, _, err = run(capsys, "--user", "rina", "ticket", "call", "--counter", "1")
+    assert code == 10 and "salah" in err  # a disabled account cannot log in
+    env.setenv("PST_KIOSK_PIN", "9876")
+    code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "user", "enable", "rina")
+    assert code == 0 and "Account rina enabled again" in out
+    env.setenv("PST_KIOSK_PIN", "2468")
+    assert run(capsys, "--user", "rina", "ticket", "call", "--counter", "1")[0] == 4  # logged in: nobody waits
+    env.setenv("PST_KIOSK_PIN", "9876")
+    code, out, _ = run(capsys, "--user", "admin", "audit", "--action", "user.", "--json")
+    assert [e["action"] for e in json.loads(out)][:3] == ["user.enable", "user.reset_pin", "user.disable"]
+    code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "user", "reset-pin", "rina")
+    assert code == 0 and "lockout" in out and "stays disabled" not in out
