@@ -135,8 +135,10 @@ def cmd_report(ctx: Context) -> int:
             start, end = parse_day(args.date_from, "from"), parse_day(args.date_to, "to")
     except (TypeError, ValueError):  # a month that is not YYYY-MM
         raise Invalid({"month": FieldInvalid("cli.bad_date")}) from None
-    if end < start or end - start > timedelta(days=3660):
-        raise Invalid({"to": FieldInvalid("cli.bad_date")})
+    if end < start:
+        raise Invalid({"from": FieldInvalid("cli.range_reversed", start=start.isoformat(), end=end.isoformat())})
+    if end - start > timedelta(days=3660):
+        raise Invalid({"to": FieldInvalid("cli.range_too_long", years=10)})
     data = reports.report(ctx.store, ctx.settings, ctx.actor, start, end)
     if args.csv:
         sys.stdout.write(reports.to_csv(data))

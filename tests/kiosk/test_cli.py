@@ -167,12 +167,23 @@ def test_bad_printer_spec_is_a_config_error(env, capsys, monkeypatch):
 @pytest.mark.parametrize("argv", [
     ["ticket", "list", "--date", "bad"], ["ticket", "list", "--date", "2026-02-30"],
     ["catalogue", "--date", "2026-13-01"], ["report", "day", "--date", "kemarin"],
-    ["report", "month", "--month", "nov"], ["report", "range", "--from", "2026-11-30", "--to", "2026-11-01"],
+    ["report", "month", "--month", "nov"], ["report", "range", "--from", "2026-11-31", "--to", "2026-12-01"],
 ])
 def test_a_bad_date_is_invalid_input_not_an_internal_error(env, capsys, argv):
     code, out, err = run(capsys, *argv)
     assert code == 9 and out == "" and "Traceback" not in err and "ValueError" not in err
     assert "YYYY-MM-DD" in err and "hubungi petugas" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_report_range_backwards_says_so(env, capsys):
+    code, out, err = run(capsys, "report", "range", "--from", "2026-12-31", "--to", "2026-12-01")
+    assert (code, out) == (9, "") and len(err.splitlines()) == 1
+    assert err == "pst-kiosk: --from 2026-12-31 jatuh sesudah --to 2026-12-01: tukar kedua tanggal\n"
+    code, _, err = run(capsys, "--lang", "en", "report", "range", "--from", "2026-12-31", "--to", "2026-12-01")
+    assert code == 9 and "--from 2026-12-31 is after --to 2026-12-01" in err
+    code, _, err = run(capsys, "report", "range", "--from", "2000-01-01", "--to", "2026-12-01")
+    assert code == 9 and "paling lama 10 tahun" in err
+    assert run(capsys, "report", "range", "--from", "2026-12-01", "--to", "2026-12-01", "--json")[0] == 0
 
 
 def test_output_piped_into_a_reader_that_stops_early_ends_quietly(env):
