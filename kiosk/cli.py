@@ -48,6 +48,7 @@ _USAGE_ERRORS = [
     (re.compile(r"argument (?P<arg>\S+): expected (?:one argument|at least one argument)"), "cli.usage.missing_value"),
     (re.compile(r"the following arguments are required: (?P<args>.+)"), "cli.usage.required"),
     (re.compile(r"unrecognized arguments: (?P<args>.+)"), "cli.usage.unknown"),
+    (re.compile(r"argument (?P<arg>\S+): not allowed with argument (?P<other>\S+)"), "cli.usage.exclusive"),
 ]
 
 

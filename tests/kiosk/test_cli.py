@@ -111,6 +111,10 @@ def test_unknown_service_is_one_line_without_traceback(env):
     (["ticket", "take", "B", "lagi"], "pst-kiosk: Tidak dikenal: lagi"),
     (["--lang", "en", "ticket", "list", "--status", "foo"], "pst-kiosk ticket list: --status: 'foo' is not known"),
     (["ticket", "list", "--lang=en", "--status", "foo"], "is not known; choose from: 'waiting'"),
+    (["report", "day", "--json", "--csv"],
+     "pst-kiosk report day: --csv tidak bisa dipakai bersama --json: pilih salah satu"),
+    (["--lang", "en", "ticket", "call", "--counter", "1", "--number", "B-001", "--service", "B"],
+     "pst-kiosk ticket call: --service cannot be used together with --number: choose one"),
 ])
 def test_usage_errors_are_told_in_the_users_language_in_two_lines(env, capsys, argv, said):
     with pytest.raises(SystemExit) as done:
