@@ -239,13 +239,23 @@ def pending_problems(store: Store) -> int:
         (iso(store.clock.now()),)).fetchone()[0]
 
 
+def waiting(store: Store) -> int:
+    """Jobs not printed yet that are still worth printing (queued or failed; a ticket past
+    its retry window no longer counts)."""
+    return store.conn.execute(
+        "SELECT COUNT(*) FROM print_jobs WHERE status IN ('queued', 'failed')"
+        " AND (expires_at IS NULL OR expires_at > ?)", (iso(store.clock.now()),)).fetchone()[0]
+
+
 def fault_text(last_error: str | None, lang: str) -> str:
-    """A job's stored error ("reason: detail") in the reader's language, detail kept."""
+    """A job's stored error ("reason: detail") in the reader's language, detail kept on one
+    line (python-escpos puts newlines in its messages)."""
     if not last_error:
         return ""
     reason, _, detail = last_error.partition(": ")
     known = reason in ("unreachable", "offline", "paper_out", "no_answer", "timeout", "error", "none")
     text = t(f"printer.fault.{reason if known else 'error'}", lang)
+    detail = " ".join(detail.split())
     return f"{text} ({detail})" if detail else text
 
 

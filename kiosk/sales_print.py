@@ -113,14 +113,15 @@ def print_invoice(store: Store, settings: Settings, actor: User | None, order_id
     """Queue the active invoice; a print after one that came out is marked as a copy."""
     order = get(store, order_id)
     paper = invoice_paper(store, settings, order)
-    return _queue(store, actor, "invoice", order.invoice.id, f"INV {order.number}",
-                  invoice_document(paper))
+    invoice = order.invoice
+    label = invoice.number if invoice.version == 1 else f"{invoice.number} v{invoice.version}"
+    return _queue(store, actor, "invoice", invoice.id, label, invoice_document(paper))
 
 
 def print_receipt(store: Store, settings: Settings, actor: User | None, order_id: str) -> str:
     order = get(store, order_id)
     paper = receipt_paper(store, settings, order)
-    return _queue(store, actor, "receipt", order.receipt.id, f"KW {order.receipt.number}",
+    return _queue(store, actor, "receipt", order.receipt.id, order.receipt.number,  # NNNN/KW/...
                   receipt_document(paper))
 
 

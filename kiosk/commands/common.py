@@ -73,6 +73,13 @@ def _out(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
+def fit(text: str, width: int) -> str:
+    """``text`` on one line in exactly ``width`` characters: padded, or cut with an ellipsis,
+    so a long value never pushes the next columns out of line."""
+    text = " ".join(str(text).split())
+    return text.ljust(width) if len(text) <= width else text[:width - 1] + "…"
+
+
 def _service_name(code: str, lang: str) -> str:
     return by_code(code).name(lang)
 

@@ -7,7 +7,7 @@ import sys
 
 from kiosk import config as config_mod
 from kiosk import printing
-from kiosk.commands.common import Context, _check_counter, _out, _service_name, parse_day
+from kiosk.commands.common import Context, _check_counter, _out, _service_name, fit, parse_day
 from kiosk.errors import NotFound, PrinterError
 from kiosk.i18n import t
 from kiosk.tickets import issue_ticket, queue_for
@@ -127,9 +127,9 @@ def cmd_printer_jobs(ctx: Context) -> int:
         return 0
     tz = ctx.settings.office.tz
     for job in found:
-        print(f"{job.id}  {job.created_at.astimezone(tz):%d-%m %H:%M:%S}  {job.kind:<7} "
-              f"{job.label:<8} {t('cli.job.' + job.status, ctx.lang):<10} "
-              f"{job.attempts}x  {printing.fault_text(job.last_error, ctx.lang)}")
+        print(f"{job.id}  {job.created_at.astimezone(tz):%d-%m %H:%M:%S}  {fit(job.kind, 7)} "
+              f"{fit(job.label, 21)} {fit(t('cli.job.' + job.status, ctx.lang), 10)} "
+              f"{job.attempts:>2}x  {printing.fault_text(job.last_error, ctx.lang)}".rstrip())
     if not found:
         print(t("cli.no_jobs", ctx.lang))
     return 0
@@ -142,8 +142,12 @@ def cmd_printer_retry(ctx: Context) -> int:
                              include_expired=ctx.args.all)
     printed = sum(1 for r in results if r.printed)
     failed = [r for r in results if not r.printed]
-    print(t("cli.retried", ctx.lang, printed=printed, failed=len(failed)))
-    if failed:
-        print(failed[0].message(ctx.lang), file=sys.stderr)
-        return PrinterError.exit_code
+    if not results:
+        print(t("cli.retry_nothing", ctx.lang))
+        return 0
+    if printed or not failed:
+        print(t("cli.retried", ctx.lang, printed=printed))
+    if failed:  # the retry stops at the first failure: the rest were not tried
+        raise PrinterError("cli.retry_stopped", problem=failed[0].message(ctx.lang),
+                           waiting=printing.waiting(ctx.store))
     return 0
