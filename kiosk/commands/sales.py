@@ -50,6 +50,8 @@ def cmd_order_list(ctx: Context) -> int:
     from kiosk import order_view, sales
     from kiosk.money import rupiah
 
+    if ctx.args.expiring is not None and ctx.args.expiring < 0:
+        raise Invalid({"expiring": FieldInvalid("cli.bad_expiring", days=ctx.args.expiring)})
     found = sales.list_orders(ctx.store, status=ctx.args.status, awaiting_payment=ctx.args.awaiting_payment,
                               awaiting_verification=ctx.args.awaiting_verification,
                               expiring_within_days=ctx.args.expiring, limit=ctx.args.limit)
@@ -76,7 +78,9 @@ def cmd_order_show(ctx: Context) -> int:
     from kiosk.catalogue import active
     from kiosk.money import rupiah
 
-    order = sales.get(ctx.store, ctx.args.order)
+    text = ctx.args.order.strip()
+    # An order number is stored upper case (ORD/1373/2026/0001); an order id is lower case.
+    order = sales.get(ctx.store, text.upper() if "/" in text else text)
     lang, tz = ctx.lang, ctx.settings.office.tz
     catalogue = active(ctx.store)
     deadline = payments.correction_deadline(ctx.store, ctx.settings, order)

@@ -67,8 +67,8 @@ def test_order_show_tells_the_whole_story(env, capsys):
         payments.record_sppd(store, admin, order.id, meterai=True)
         payments.hand_over(store, admin, order.id, medium="flashdisk")
         payments.request_correction(store, settings, admin, order.id, note="variabel kurang")
-    code, out, _ = run(capsys, "order", "show", order.number)
-    assert code == 0
+    code, out, _ = run(capsys, "order", "show", order.number.lower())  # any case
+    assert code == 0 and out.startswith(order.number)
     for expected in ("1 dataset, 2.500.000 byte", "[x] Abstraksi penggunaan data",
                      "[x] SPPD bertanda tangan dan bermeterai", "[x] Contoh data mikro", "Media: Flashdisk",
                      "Perbaikan dapat diminta s.d.", "Perbaikan diminta: variabel kurang", "Riwayat pesanan",
@@ -115,3 +115,55 @@ def test_init_sets_the_city_and_the_treasurer(env, capsys):
     office = config.load(env / "config.toml").office
     assert code == 0 and (office.city, office.treasurer_name) == ("Sawahlunto", "Dra. Rina Marlina")
     assert office.name == "PST BPS Kota Sawahlunto"  # the rest is kept
+
+
+def test_printer_jobs_name_invoices_by_their_numbers_in_aligned_columns(env, capsys):
+    from kiosk import sales, sales_print
+
+    settings = config.load(env / "config.toml")
+    with _store(env) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, None, order.id)
+        sales.check_documents(store, None, order.id)
+        sales.issue_invoice(store, settings, None, order.id)
+        sales_print.print_invoice(store, settings, None, order.id)
+        sales.revise(store, None, order.id, reason="judul salah")
+        sales.issue_invoice(store, settings, None, order.id)
+        sales_print.print_invoice(store, settings, None, order.id)
+        invoice = sales.get(store, order.id).invoice
+    assert (invoice.number, invoice.version) == ("INV/1373/2026/0001", 2)
+    assert run(capsys, "ticket", "take", "B")[0] == 0
+    with _store(env) as store, store.write():
+        store.conn.execute("UPDATE print_jobs SET label = ? WHERE kind = 'ticket'",
+                           ("a label far too long for its column",))
+    code, out, _ = run(capsys, "printer", "jobs", "--json")
+    assert [j["label"] for j in json.loads(out)][1:] == ["INV/1373/2026/0001 v2", "INV/1373/2026/0001"]
+    code, out, _ = run(capsys, "printer", "jobs")
+    rows = out.splitlines()
+    assert code == 0 and len(rows) == 3 and "ORD/" not in out
+    assert " a label far too long… " in rows[0]
+    assert " INV/1373/2026/0001 v2 " in rows[1] and " INV/1373/2026/0001    " in rows[2]
+    assert len({r.index(" gagal ") if " gagal " in r else r.index(" antri ") for r in rows}) == 1
+
+
+def test_order_list_refuses_a_negative_expiring(env, capsys):
+    code, out, err = run(capsys, "order", "list", "--expiring", "-3")
+    assert (code, out) == (9, "") and err == "pst-kiosk: --expiring -3: jumlah hari harus 0 atau lebih\n"
+    code, out, _ = run(capsys, "order", "list", "--expiring", "0")
+    assert (code, out) == (0, "Tidak ada pesanan.\n")
+
+
+def test_order_show_prints_the_history_oldest_first(env, capsys):
+    from kiosk import sales
+
+    settings = config.load(env / "config.toml")
+    with _store(env) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, None, order.id)
+    code, out, _ = run(capsys, "order", "show", order.number)
+    history = [row.split("  ")[-1] for row in out.split("Riwayat pesanan")[1].splitlines()[1:]]
+    assert code == 0 and history == ["Permintaan dicatat", "Pelanggan menyetujui tarif dan syarat"]
+    code, _, err = run(capsys, "order", "show", "ord/1373/2026/9999")
+    assert code == 3 and "ORD/1373/2026/9999" in err
