@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from importlib import resources
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 import psycopg
 from psycopg import sql
@@ -25,22 +25,37 @@ class CentralError(DomainError):
     exit_code = 11
 
 
+# libpq's keys are lower case, but a mistyped PASSWORD= is still a password: any case.
+_KEY = r"(?<![\w?&])(?:ssl)?password"
+_URL_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/@?#\s]*:)[^/?#]*@", re.I)
+_URL_PARAM = re.compile(r"([?&](?:ssl)?password=)[^&#\s]*", re.I)
+# A quoted value ends at its closing quote (unterminated: the rest); an unquoted one, which
+# may hold backslash-escaped spaces, is hidden up to the next unescaped " key=" or the end:
+# where a DSN ends it there, nothing more is hidden, and in a message it errs on hiding.
+_KEY_VALUE = re.compile(_KEY + r"(\s*=\s*)(?:'(?:[^'\\]|\\.)*(?:'|\\?$)|(?:\\.|[^\\])*?(?=\s+\w+\s*=|\s*$))",
+                        re.I | re.S)
+
+
 def redact(text: str) -> str:
     """A DSN (key=value or URI) or a message holding one, with any password hidden.
 
     libpq ends a URI's password at its first '@', so a password with an unencoded '@'
     spills into the host; no host name holds an '@', so everything up to the last one
-    before the path is hidden. Whatever libpq reads as the password is hidden anywhere."""
+    before the path is hidden. Whatever libpq reads as the password is hidden anywhere;
+    text libpq cannot read (a message, an upper-case key) is masked by the patterns alone."""
     text = text or ""
     try:
-        secret = conninfo_to_dict(text).get("password")
+        parsed = conninfo_to_dict(text)
+        secrets = [str(parsed.get(k) or "") for k in ("password", "sslpassword")]
     except psycopg.Error:  # not a DSN: a message
-        secret = None
-    text = re.sub(r"(\w+://[^:/@?#]*:)[^/?#]*@", r"\1***@", text)
-    text = re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", text)
-    for value in {secret or "", quote(secret or "", safe="")}:
-        if len(value) >= 4:  # a shorter one would blot out ports and names; the patterns above hide it
-            text = text.replace(value, "***")
+        secrets = []
+    text = _URL_USERINFO.sub(r"\1***@", text)
+    text = _URL_PARAM.sub(r"\1***", text)
+    text = _KEY_VALUE.sub(lambda m: m.group(0)[:m.start(1) - m.start(0)] + m.group(1) + "***", text)
+    for secret in secrets:
+        for value in {secret, quote(secret, safe=""), quote_plus(secret, safe="")}:
+            if len(value) >= 4:  # a shorter one would blot out ports and names; the patterns above hide it
+                text = text.replace(value, "***")
     return text
 
 

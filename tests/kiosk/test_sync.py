@@ -11,9 +11,14 @@ import textwrap
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 import pytest
+from hypothesis import assume, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from psycopg.conninfo import make_conninfo
 
 from kiosk import accounts, central, sales, sync
 from kiosk.guestbook import register_visit, validate_guest
@@ -605,10 +610,54 @@ def test_passwords_are_never_shown_and_tls_options_pass_through(tmp_path):
     ("host=db user=x password='with space\\' and@quote' dbname=pst", "quote"),
     ("host=db user=x password=abc@defg dbname=pst", "defg"),
     ("connection to postgresql://u:pw@Tail@h/db failed", "Tail"),
+    ("host=db user=x password=Top\\ Secret2 dbname=pst", "Secret2"),  # libpq's escaped space
+    ("host=db user=x PASSWORD=TopSecretUp dbname=pst", "TopSecretUp"),  # libpq refuses it: still hidden
+    ("host=db Password = 'Quoted Secret' dbname=pst", "Secret"),
+    ("host=db PASSWORD='unterminated Secret", "Secret"),
+    ("host=db sslpassword=KeySecret1 sslkey=/k", "KeySecret1"),
+    ("postgresql://u@db/pst?sslmode=require&password=QuerySecret&application_name=x", "QuerySecret"),
+    ("postgresql://u@db/pst?PASSWORD=Query%20Secret", "Secret"),
+    ("could not connect: host=db password=abc\\ defg\\ hij dbname=pst: refused", "hij"),
 ])
 def test_a_password_never_shows_whatever_its_characters(dsn, secret):
     shown = central.redact(dsn)
     assert secret not in shown and "***" in shown
+
+
+_SECRETS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1,
+                   max_size=24).filter(lambda s: s.strip() and "PLACEHOLDER" not in s)
+
+
+def _escaped(secret):
+    """The secret as libpq reads it unquoted: backslash before backslashes, quotes and spaces."""
+    return "".join("\\" + c if c in "\\' " or c.isspace() else c for c in secret)
+
+
+def _quoted(secret):
+    return "'" + secret.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+_FORMS = {
+    "psycopg": lambda s: make_conninfo(host="db", user="u", password=s, dbname="pst", sslmode="require"),
+    "escaped": lambda s: f"host=db user=u password={_escaped(s)} dbname=pst",
+    "upper escaped": lambda s: f"host=db user=u PASSWORD={_escaped(s)} dbname=pst",
+    "upper quoted": lambda s: f"host=db PassWord = {_quoted(s)} user=u",
+    "last": lambda s: f"host=db user=u password={_escaped(s)}",
+    "url": lambda s: f"postgresql://u:{quote(s, safe='')}@db:5432/pst?sslmode=require",
+    "url param": lambda s: f"postgresql://u@db/pst?sslmode=require&password={quote(s, safe='')}&connect_timeout=3",
+    "message": lambda s: f"connection failed (host=db user=u password={_escaped(s)} dbname=pst): timeout",
+}
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(secret=_SECRETS, form=st.sampled_from(sorted(_FORMS)))
+def test_a_password_is_hidden_whole_whatever_the_form_and_characters(secret, form):
+    dsn = _FORMS[form](secret)
+    template = _FORMS[form]("PLACEHOLDER")
+    assume(secret not in template and quote(secret, safe="") not in template)
+    # Hidden exactly as a plain password is: nothing of it shows, nothing else goes.
+    assert central.redact(dsn) == central.redact(template)
+    assert "PLACEHOLDER" not in central.redact(template)
 
 
 def test_connect_keeps_the_timeouts_a_dsn_gives():
@@ -693,3 +742,26 @@ def test_a_link_that_stalls_times_out_and_nothing_is_half_applied(tmp_path, pg):
         proxy.close()
     rows = central_rows(pg, "SELECT seq FROM pst.changes ORDER BY seq")
     assert [r[0] for r in rows] == list(range(1, 1401))
+
+
+def test_the_stored_sync_error_never_holds_the_password(tmp_path, pg, monkeypatch, capsys):
+    from screens.main import main
+
+    settings = office(tmp_path, pg, "1373")
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "1373-t.toml"))
+    monkeypatch.setenv("PST_KIOSK_DB", str(settings.db_path))
+    for dsn in ("host=127.0.0.1 port=1 user=x password=Top\\ Secret2 dbname=x connect_timeout=1",
+                "host=127.0.0.1 port=1 user=x password='Quoted Secret3' dbname=x connect_timeout=1",
+                "postgresql://x:Url%20Secret4@127.0.0.1:1/x?connect_timeout=1"):
+        monkeypatch.setenv("PST_KIOSK_CENTRAL_DSN", dsn)
+        assert main(["--lang", "en", "sync"]) == 11
+        assert main(["--lang", "en", "sync", "--status", "--json"]) == 0
+        captured = capsys.readouterr()
+        state = json.loads(captured.out[captured.out.index("{"):])
+        assert state["last_error"] and "***" in state["last_error"]
+        for text in (captured.out, captured.err, state["last_error"]):
+            assert "Secret" not in text
+    monkeypatch.setenv("PST_KIOSK_CENTRAL_DSN", "host=127.0.0.1 port=1 user=x PASSWORD=TopSecretUp dbname=x")
+    assert main(["--lang", "en", "sync"]) == 6  # libpq cannot read it: a configuration error
+    captured = capsys.readouterr()
+    assert "TopSecretUp" not in captured.out + captured.err and "PASSWORD=***" in captured.err
