@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from urllib.parse import quote, quote_plus
 
@@ -16,7 +18,9 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from kiosk.errors import ConfigError, DomainError
+from kiosk.errors import ConfigError, DomainError, FieldInvalid, Invalid, Refused
+
+MIN_PASSWORD = 12  # an office role's password: it guards every record of the office
 
 
 class CentralError(DomainError):
@@ -95,10 +99,28 @@ def migrations() -> list[tuple[int, str]]:
     return sorted(found)
 
 
+@contextmanager
+def session(dsn: str | None, action: str) -> Iterator[psycopg.Connection]:
+    """A connection for an administrator's ``action`` (init, add_office, publish): the
+    centre's refusals come out as one clear CentralError (exit 11), never a raw one."""
+    with connect(dsn) as conn:
+        try:
+            yield conn
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise CentralError("central.not_allowed", role=conn.info.user, action_key=f"central.action.{action}",
+                               detail=short_error(exc)) from exc
+        except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName,
+                psycopg.errors.UndefinedFunction) as exc:
+            raise CentralError("central.not_initialised", dsn=redact(dsn or ""), detail=short_error(exc)) from exc
+        except psycopg.Error as exc:
+            raise CentralError("central.failed", dsn=redact(dsn or ""), detail=short_error(exc)) from exc
+
+
 def init(dsn: str, *, role_prefix: str | None = None) -> list[int]:
-    """Create or migrate the central schema; returns the migrations applied now."""
+    """Create or migrate the central schema; returns the migrations applied now.
+    ``role_prefix`` names the offices' roles (PREFIX + code); set it before adding offices."""
     applied: list[int] = []
-    with connect(dsn, autocommit=False) as conn:
+    with session(dsn, "init") as conn:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('pst-kiosk central migrations'))")
             conn.execute("CREATE SCHEMA IF NOT EXISTS pst")
@@ -121,18 +143,55 @@ def role_name(conn: psycopg.Connection, office_code: str) -> str:
     return f"{prefix}{office_code}"
 
 
-def add_office(dsn: str, code: str, *, name: str = "", password: str | None = None) -> str:
-    """The office's row and login role (created once; grants refreshed every time)."""
+def check_office_code(code: str | None) -> str:
+    """Four digits, or invalid input (exit 9)."""
     if not re.fullmatch(r"\d{4}", code or ""):
-        raise ConfigError("central.bad_office", code=code)
-    password = password if password is not None else os.environ.get("PST_KIOSK_NEW_PASSWORD")
-    with connect(dsn) as conn:
+        raise Invalid({"code": FieldInvalid("central.bad_office", code=code or "''")})
+    return code or ""
+
+
+def check_password(password: str) -> str:
+    """An office role's new password: at least MIN_PASSWORD characters, or invalid input."""
+    if len(password) < MIN_PASSWORD or not password.strip():
+        raise Invalid({"password": FieldInvalid("central.password_short", min=MIN_PASSWORD)})
+    return password
+
+
+def existing_role(dsn: str, code: str) -> str | None:
+    """The office's role if it exists already (None: not yet), asked before its password is:
+    a role that may not add offices (an office's own) is refused here (CentralError, exit 11)."""
+    check_office_code(code)
+    with session(dsn, "add_office") as conn:
+        role = role_name(conn, code)
+        allowed = conn.execute(
+            "SELECT (rolsuper OR rolcreaterole) AND has_table_privilege('pst.offices', 'INSERT')"
+            " FROM pg_roles WHERE rolname = current_user").fetchone()
+        if not (allowed and allowed[0]):
+            raise CentralError("central.not_allowed", role=conn.info.user, action_key="central.action.add_office",
+                               detail="CREATEROLE, INSERT ON pst.offices")
+        return role if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() else None
+
+
+def add_office(dsn: str, code: str, *, name: str = "", password: str | None = None,
+               reset_password: bool = False) -> str:
+    """The office's row and login role. An existing role is refused unless ``reset_password``
+    (which sets the new ``password`` and refreshes the grants). ``password`` at least
+    MIN_PASSWORD characters; None only for a new role that logs in without one (certificate
+    or peer authentication): the command line always asks for one."""
+    check_office_code(code)
+    if password is not None:
+        check_password(password)
+    elif reset_password:
+        raise Invalid({"password": FieldInvalid("central.password_needed", env="PST_KIOSK_NEW_PASSWORD")})
+    with session(dsn, "add_office") as conn:
         with conn.transaction():
             role = role_name(conn, code)
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+            if exists and not reset_password:
+                raise Refused("central.office_exists", code=code, role=role)
             conn.execute("INSERT INTO pst.offices(code, name) VALUES (%s, %s)"
                          " ON CONFLICT (code) DO UPDATE SET name = CASE WHEN EXCLUDED.name = ''"
                          " THEN pst.offices.name ELSE EXCLUDED.name END", (code, name))
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
             ident = sql.Identifier(role)
             if not exists:
                 conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(ident))
@@ -153,12 +212,45 @@ def add_office(dsn: str, code: str, *, name: str = "", password: str | None = No
     return role
 
 
+def _first_problem(exc: ValueError) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "-"
+        return f"{where}: {first['msg']}"[:200]
+    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+
+
 def publish(dsn: str, kind: str, payload: object, *, office_code: str | None = None) -> int:
-    """Publish reference data (catalogue, holidays, officers) for one office or all."""
+    """Publish reference data (catalogue, holidays, officers) for one office or all, checked
+    first with the models the offices apply it with; an unknown office is refused (exit 9)."""
     from psycopg.types.json import Jsonb
 
-    with connect(dsn) as conn:
+    from kiosk import reference
+
+    try:
+        reference.validate(kind, payload)
+    except ValueError as exc:  # pydantic's ValidationError is one
+        raise Invalid({"payload": FieldInvalid("central.bad_payload", kind=kind, detail=_first_problem(exc))}) \
+            from None
+    if office_code is not None:
+        check_office_code(office_code)
+    with session(dsn, "publish") as conn:
         with conn.transaction():
+            if office_code is not None and not conn.execute(
+                    "SELECT 1 FROM pst.offices WHERE code = %s", (office_code,)).fetchone():
+                raise Invalid({"office": FieldInvalid("central.unknown_office", code=office_code)})
             row = conn.execute("INSERT INTO pst.reference(kind, office_code, payload) VALUES (%s, %s, %s)"
                                " RETURNING id", (kind, office_code, Jsonb(payload))).fetchone()
     return row[0]
+
+
+def hash_pin(pin: str) -> str:
+    """An officer's PIN as the argon2id hash ``publish officers`` carries (``pin_hash``), made
+    as the office makes it (argon2-cffi's recommended parameters); the PIN is 4-128 characters."""
+    from argon2 import PasswordHasher
+
+    if not 4 <= len(pin or "") <= 128:
+        raise Invalid({"pin": FieldInvalid("invalid.pin")})
+    return PasswordHasher().hash(pin)

@@ -24,8 +24,8 @@ from typing import NoReturn
 from kiosk.commands.admin import (cmd_audit, cmd_guest_erase, cmd_guest_show, cmd_locker_list, cmd_purge,
                                   cmd_user_add, cmd_user_disable, cmd_user_enable, cmd_user_list,
                                   cmd_user_reset_pin)
-from kiosk.commands.central import (cmd_central_add_office, cmd_central_init, cmd_central_publish,
-                                    cmd_key_export, cmd_restore, cmd_sync)
+from kiosk.commands.central import (cmd_central_add_office, cmd_central_hash_pin, cmd_central_init,
+                                    cmd_central_publish, cmd_key_export, cmd_restore, cmd_sync)
 from kiosk.commands.common import Context
 from kiosk.commands.desk import (cmd_init, cmd_printer_jobs, cmd_printer_retry, cmd_printer_test,
                                  cmd_ticket_call, cmd_ticket_list, cmd_ticket_take)
@@ -254,6 +254,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p = central_p.add_parser("add-office", parents=[common], help=t("cli.help.central_add_office", lang))
     p.add_argument("code")
     p.add_argument("--name")
+    p.add_argument("--reset-password", action="store_true", help=t("cli.help.central_reset_password", lang))
     p.add_argument("--dsn")
     p.set_defaults(func=cmd_central_add_office)
     p = central_p.add_parser("publish", parents=[common], help=t("cli.help.central_publish", lang))
@@ -262,6 +263,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--office", help=t("cli.help.central_publish_office", lang))
     p.add_argument("--dsn")
     p.set_defaults(func=cmd_central_publish)
+    p = central_p.add_parser("hash-pin", parents=[common], help=t("cli.help.central_hash_pin", lang))
+    p.set_defaults(func=cmd_central_hash_pin)
 
     p = sub.add_parser("sync", parents=[common], help=t("cli.help.sync", lang))
     p.add_argument("--status", action="store_true", help=t("cli.help.sync_status", lang))

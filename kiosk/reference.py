@@ -58,24 +58,36 @@ def _check_codes_kept(store: Store, new: Catalogue) -> None:
         raise ValueError(f"catalogue drops codes orders use: {shown}")
 
 
+KINDS = {"catalogue": Catalogue, "holidays": Holidays, "officers": Officers}
+
+
+def validate(kind: str, payload: Any) -> BaseModel:
+    """The payload as the model it is applied with; raises ValueError (pydantic's
+    ValidationError is one) if bad. The centre checks with it before publishing."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown reference kind {kind!r}")
+    return KINDS[kind].model_validate(payload)
+
+
 def apply(store: Store, kind: str, payload: Any, *, office_code: str | None = None) -> None:
     """Validate, then apply in one transaction. Raises (ValidationError, ValueError) if bad.
     ``office_code``: the data was published for this office only (None: for every office)."""
-    if kind == "catalogue":
-        new = Catalogue.model_validate(payload)
+    checked = validate(kind, payload)
+    if isinstance(checked, Catalogue):
+        new = checked
         with store.write():
             _check_codes_kept(store, new)
             _set(store, "reference.catalogue", json.dumps(payload))
-    elif kind == "holidays":
-        holidays = Holidays.model_validate(payload)
+    elif isinstance(checked, Holidays):
+        holidays = checked
         # The national list and the office's own are kept apart and merged when read: a
         # publish for one office must not replace the national holidays, nor the reverse.
         with store.write():
             _set(store, _HOLIDAYS_OFFICE if office_code else _HOLIDAYS_NATIONAL,
                  json.dumps([d.isoformat() for d in holidays.dates]))
             store.conn.execute("DELETE FROM meta WHERE key = ?", (_HOLIDAYS_OLD,))
-    elif kind == "officers":
-        officers = Officers.model_validate(payload)
+    elif isinstance(checked, Officers):
+        officers = checked
         stamp = iso(store.clock.now())
         with store.write():
             for o in officers.users:
@@ -90,8 +102,6 @@ def apply(store: Store, kind: str, payload: Any, *, office_code: str | None = No
                         " pin_hash, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (new_id(), stamp, stamp, store.terminal_id, o.username, o.name, o.role,
                          o.pin_hash, int(o.active)))
-    else:
-        raise ValueError(f"unknown reference kind {kind!r}")
 
 
 def catalogue(store: Store) -> Catalogue | None:

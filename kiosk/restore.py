@@ -34,7 +34,7 @@ from kiosk import audit, central, guestbook
 from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
+from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
 from kiosk.privacy import ANONYMOUS
 from kiosk.store import Store
@@ -58,8 +58,12 @@ class Terminal(BaseModel):
     restored_from: str | None = None
 
 
+UNCONFIGURED = "0000"  # the office code of a configuration that names none yet
+
+
 class Restored(BaseModel):
     terminal: str
+    office_name: str | None = None  # the office's name at the centre, if it holds one
     restored: dict[str, int]
     skipped: dict[str, int] = {}  # what the centre does not hold whole: not written, reported
     id_key: str | None = None  # the fingerprint of the ID hash key put back, if one was given
@@ -171,11 +175,12 @@ def _listing(found: list[Terminal], settings: Settings) -> str:
     return "; ".join(f"{t.id} ({t.last_change.astimezone(tz):%d-%m-%Y %H:%M})" for t in found)
 
 
-def _choose(found: list[Terminal], terminal: str | None, office_code: str, settings: Settings) -> list[str]:
+def _choose(found: list[Terminal], terminal: str | None, office_code: str, settings: Settings,
+            role: str = "?") -> list[str]:
     """The chosen terminal and those it was restored from, newest first."""
     by_id = {t.id: t for t in found}
-    if not found:
-        raise NotFound("restore.nothing", office=office_code)
+    if not found:  # row-level security shows a role nothing of another office, as if empty
+        raise NotFound("restore.nothing_visible", office=office_code, role=role)
     if terminal is None:
         heads = [t for t in found if t.id not in {x.restored_from for x in found}]
         if len(heads) != 1:
@@ -258,9 +263,16 @@ def _tail_numbers(number: str) -> tuple[int, int]:
 def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: str,
             terminal: str | None = None, id_key_file: str | os.PathLike[str] | None = None) -> Restored:
     """Fill an empty store with one terminal's records from the centre (see the module);
-    with ``id_key_file`` (checked before anything is fetched) the office's ID hash key too."""
+    with ``id_key_file`` (checked before anything is fetched) the office's ID hash key too.
+    Only for the configured office or on a PC that names none yet (code 0000): the caller
+    then makes the configuration name it (``Restored.office_name``: the centre's name)."""
     import psycopg
 
+    central.check_office_code(office_code)
+    configured = settings.office.code
+    if configured not in (UNCONFIGURED, office_code):
+        # The store would be restored as one office and sync as another (refused by the centre).
+        raise ConfigError("restore.other_office", configured=configured, office=office_code)
     used = sum(store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                for t in ("tickets", "guests", "orders", "users", "changes"))
     if used:
@@ -269,7 +281,12 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
     dsn = dsn or settings.central_dsn
     with central.connect(dsn) as conn:
         try:
-            chain = _choose(terminals(conn, office_code), terminal, office_code, settings)
+            role = conn.info.user
+            own = conn.execute("SELECT pst.current_office()").fetchone()[0]
+            if own is not None and own != office_code:
+                raise ConfigError("restore.wrong_role", role=role, own=own, office=office_code)
+            chain = _choose(terminals(conn, office_code), terminal, office_code, settings, role)
+            name = conn.execute("SELECT name FROM pst.offices WHERE code = %s", (office_code,)).fetchone()
             fetched = _fetch(conn, office_code, chain)
             floor = conn.execute("SELECT change_id FROM pst.changes WHERE office_code = %s"
                                  ' ORDER BY change_id COLLATE "C" DESC LIMIT 1', (office_code,)).fetchone()
@@ -295,7 +312,7 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
                             {"restored_from": chain[0], "office_code": office_code, "restored": restored,
                              **({"id_key": fingerprint} if fingerprint else {})})
     return Restored(terminal=chain[0], restored=restored, skipped={k: v for k, v in skipped.items() if v},
-                    id_key=fingerprint)
+                    id_key=fingerprint, office_name=(name[0] or None) if name else None)
 
 
 def _write(w: _Writer, terminal: str, fetched: dict[str, list[tuple[str, dict[str, Any], str]]],

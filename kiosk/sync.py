@@ -282,6 +282,18 @@ def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: fl
         _release_lease(store, holder)
 
 
+def _check_office(conn: psycopg.Connection, office: str, role: str) -> None:
+    """Refuse (CentralError) a store whose office code is not the role's: row-level security
+    would refuse every row with a raw PostgreSQL error. A role of no office (the owner's,
+    which bypasses it) passes; the push and pull filter by the store's office themselves."""
+    from kiosk import central
+
+    found = conn.execute("SELECT pst.current_office()").fetchone()[0]
+    conn.commit()  # the batches run in transactions of their own
+    if found is not None and found != office:
+        raise central.CentralError("sync.wrong_office", office=office, role=role, found=found)
+
+
 def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float, stall_seconds: float,
            renew: Callable[[], bool]) -> SyncResult:
     import psycopg
@@ -291,8 +303,12 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
     result = SyncResult()
     now = iso(store.clock.now())
     store.set_meta("sync.last_attempt", now)
+    office = settings.office.code
+    role = "?"
     try:
         with central.connect(dsn or settings.central_dsn, timeout=timeout) as conn:
+            role = conn.info.user
+            _check_office(conn, office, role)
             watchdog = Watchdog(conn, stall_seconds)
             try:
                 result.pushed = push(store, settings, conn, on_batch=lambda: (watchdog.kick(), renew()))
@@ -303,6 +319,11 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
     except central.CentralError as exc:
         result.error = exc.message("en")
         result._problem = exc
+    except psycopg.errors.InsufficientPrivilege as exc:
+        # Row-level security refusing this office's rows: say which codes disagree.
+        mismatch = central.CentralError("sync.wrong_office", office=office, role=role, found="?")
+        result.error = mismatch.message("en") if "row-level security" in str(exc) else central.short_error(exc)
+        result._problem = mismatch if "row-level security" in str(exc) else None
     except psycopg.Error as exc:
         result.error = central.short_error(exc)
         if "watchdog" in locals() and watchdog.fired:

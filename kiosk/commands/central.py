@@ -3,11 +3,13 @@ export of the ID hash key that restore takes back (a file kept offline, never th
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 import sys
 
 from kiosk.commands.common import Context, _dsn, _out
-from kiosk.errors import Refused
+from kiosk.errors import FieldInvalid, Invalid, Refused
 from kiosk.i18n import t
 
 SYNC_WAIT_SECONDS = 60
@@ -21,26 +23,74 @@ def cmd_central_init(ctx: Context) -> int:
     return 0
 
 
+def _ask_twice(ctx: Context, env: str, first_key: str, again_key: str, needed_key: str) -> str:
+    """``env``'s value, else asked twice on the terminal; without either, invalid input
+    naming ``env`` (exit 9)."""
+    given = os.environ.get(env)
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise Invalid({env: FieldInvalid(needed_key, env=env)})
+    first = getpass.getpass(t(first_key, ctx.lang))
+    if getpass.getpass(t(again_key, ctx.lang)) != first:
+        raise Invalid({env: FieldInvalid("central.entries_differ")})
+    return first
+
+
 def cmd_central_add_office(ctx: Context) -> int:
     from kiosk import central
 
-    role = central.add_office(_dsn(ctx) or "", ctx.args.code, name=ctx.args.name or "")
-    print(t("central.office_added", ctx.lang, code=ctx.args.code, role=role))
+    dsn = _dsn(ctx) or ""
+    code = central.check_office_code(ctx.args.code)
+    # Before the password is asked: an existing office keeps its password unless told.
+    existing = central.existing_role(dsn, code)
+    if existing and not ctx.args.reset_password:
+        raise Refused("central.office_exists", code=code, role=existing)
+    password = central.check_password(_ask_twice(ctx, "PST_KIOSK_NEW_PASSWORD", "central.new_password",
+                                                 "central.new_password_again", "central.password_needed"))
+    role = central.add_office(dsn, code, name=ctx.args.name or "", password=password,
+                              reset_password=ctx.args.reset_password)
+    print(t("central.office_added", ctx.lang, code=code, role=role))
     return 0
 
 
-def cmd_central_publish(ctx: Context) -> int:
+def _read_payload(path_text: str) -> object:
+    """The file's data (TOML by its suffix, else JSON), JSON-ready; unreadable or broken is
+    invalid input (exit 9) naming the file and where it broke."""
     import tomllib
     from pathlib import Path
 
+    path = Path(path_text)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Invalid({"file": FieldInvalid("central.unreadable_file", path=path_text,
+                                            detail=exc.strerror or str(exc))}) from None
+    except UnicodeDecodeError:
+        raise Invalid({"file": FieldInvalid("central.bad_file", path=path_text, detail="not UTF-8 text")}) from None
+    try:
+        payload = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise Invalid({"file": FieldInvalid("central.bad_file", path=path_text, detail=str(exc))}) from None
+    return json.loads(json.dumps(payload, default=str))  # TOML dates as the offices read them
+
+
+def cmd_central_publish(ctx: Context) -> int:
     from kiosk import central
 
-    path = Path(ctx.args.file)
-    text = path.read_text(encoding="utf-8")
-    payload = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-    ref_id = central.publish(_dsn(ctx) or "", ctx.args.kind, json.loads(json.dumps(payload, default=str)),
-                             office_code=ctx.args.office)
+    payload = _read_payload(ctx.args.file)
+    ref_id = central.publish(_dsn(ctx) or "", ctx.args.kind, payload, office_code=ctx.args.office)
     print(t("cli.published", ctx.lang, kind=ctx.args.kind, id=ref_id))
+    return 0
+
+
+def cmd_central_hash_pin(ctx: Context) -> int:
+    """The argon2id hash of an officer's PIN for ``publish officers``; the PIN from
+    PST_KIOSK_NEW_PIN or asked twice on the terminal."""
+    from kiosk import central
+
+    pin = _ask_twice(ctx, "PST_KIOSK_NEW_PIN", "cli.new_pin", "cli.new_pin_again", "cli.pin_needed")
+    print(central.hash_pin(pin))
     return 0
 
 
@@ -82,6 +132,8 @@ def cmd_restore(ctx: Context) -> int:
     done = restore.restore(ctx.store, ctx.settings, dsn=_dsn(ctx), office_code=ctx.args.office,
                            terminal=ctx.args.terminal, id_key_file=ctx.args.id_key_file)
     print(t("cli.restored", ctx.lang, terminal=done.terminal, **done.restored))
+    if ctx.settings.office.code == restore.UNCONFIGURED:
+        _configure_restored(ctx, ctx.args.office, done.office_name)
     if done.id_key:
         print(t("id_key.restored", ctx.lang, fingerprint=done.id_key))
     for table, count in done.skipped.items():
@@ -96,3 +148,29 @@ def cmd_key_export(ctx: Context) -> int:
     done = restore.export_id_key(ctx.store, ctx.settings, ctx.actor, ctx.args.file, force=ctx.args.force)
     print(t("id_key.exported", ctx.lang, path=done.path, office=done.office_code, fingerprint=done.fingerprint))
     return 0
+
+
+def _configure_restored(ctx: Context, code: str, name: str | None) -> None:
+    """A PC whose configuration named no office is now this office's: the file says so
+    (code, the centre's name unless one is set, a staff exit code), so it needs no ``init``."""
+    import secrets
+
+    from kiosk import config as config_mod
+
+    path = config_mod.config_path(ctx.args.config)
+    raw = config_mod.read_file(path)
+    office = raw.setdefault("office", {})
+    office["code"] = code
+    if name and not office.get("name"):
+        office["name"] = name[:80]
+    kiosk = raw.setdefault("kiosk", {})
+    new_exit_code = not kiosk.get("staff_exit_code")
+    if new_exit_code:
+        kiosk["staff_exit_code"] = f"{secrets.randbelow(10**6):06d}"
+    if ctx.args.db:
+        raw["db"] = str(ctx.args.db)
+    config_mod.save_file(path, raw)
+    ctx.settings = config_mod.load(path, db=ctx.args.db)
+    print(t("restore.configured", ctx.lang, path=str(path), code=code, name=ctx.settings.office.name))
+    if new_exit_code:
+        print(t("cli.exit_code", ctx.lang, code=kiosk["staff_exit_code"]))

@@ -341,3 +341,84 @@ def test_the_key_goes_out_and_back_through_the_console(tmp_path, pg, monkeypatch
         from kiosk.guestbook import find_returning
 
         assert find_returning(store, SITI["id_number"]).first_name == "Siti"
+
+
+def _unconfigured_cli(monkeypatch, capsys, tmp_path, pg, code, config, *args):  # noqa: F811
+    """``pst-kiosk ARGS`` on a new PC: ``config`` (maybe absent), the role of office ``code``."""
+    from screens.main import main
+
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(config))
+    monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "new-pc.db"))
+    monkeypatch.setenv("PST_KIOSK_CENTRAL_DSN", office_dsn(pg, code))
+    capsys.readouterr()
+    status = main(["--lang", "en", *args])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+@pytest.mark.parametrize("configured", ["no file", "0000"])
+def test_a_restored_new_pc_becomes_that_office_and_needs_no_init(tmp_path, pg, monkeypatch, capsys,  # noqa: F811
+                                                                 configured):
+    from kiosk import config
+
+    settings = office(tmp_path, pg, "1373")
+    central_rows(pg, "UPDATE pst.offices SET name = 'BPS Kota Sawahlunto' WHERE code = '1373' RETURNING code")
+    with Store(settings.db_path) as store:
+        issue_ticket(store, settings, "B")
+        assert sync.run(store, settings).ok
+    path = tmp_path / "new-pc" / "config.toml"
+    if configured == "0000":
+        write_config(path, tmp_path / "new-pc.db", code="0000", name="PST BPS Sawahlunto")
+    run = lambda *args: _unconfigured_cli(monkeypatch, capsys, tmp_path, pg, "1373", path, *args)  # noqa: E731
+    status, out, err = run("restore", "--office", "1373")
+    assert status == 0, err
+    assert "now names office 1373" in out and "needs no init" in out
+    restored = config.load(path)
+    assert restored.office.code == "1373"
+    assert restored.office.name == ("BPS Kota Sawahlunto" if configured == "no file" else "PST BPS Sawahlunto")
+    assert len(restored.kiosk.staff_exit_code) == 6
+    if configured == "no file":
+        assert restored.kiosk.staff_exit_code in out  # told once, as init tells it
+    status, out, err = run("ticket", "take", "B", "--no-print", "--json")
+    assert status == 0 and json.loads(out)["number"] == "B-002", err
+    status, out, err = run("report", "day")
+    assert status == 0 and "PST report 1373" in out, err
+    status, out, err = run("sync")
+    assert status == 0, err  # the new PC is office 1373 at the centre too
+    assert central_rows(pg, "SELECT count(*) FROM pst.tickets WHERE office_code = '1373'") == [(2,)]
+    assert central_rows(pg, "SELECT count(*) FROM pst.changes WHERE office_code <> '1373'") == [(0,)]
+
+
+def test_restore_refuses_another_office_than_the_configured_or_the_roles(tmp_path, pg, monkeypatch,  # noqa: F811
+                                                                         capsys):
+    from kiosk import config
+
+    settings = office(tmp_path, pg, "1373")
+    office(tmp_path, pg, "3324")
+    with Store(settings.db_path) as store:
+        issue_ticket(store, settings, "B")
+        assert sync.run(store, settings).ok
+    path = tmp_path / "new-pc.toml"
+    write_config(path, tmp_path / "new-pc.db", code="3324")
+    before = path.read_bytes()
+    status, _out, err = _unconfigured_cli(monkeypatch, capsys, tmp_path, pg, "1373", path, "restore", "--office", "1373")
+    assert status == 6 and "names office 3324" in err and "as office 1373" in err
+    assert path.read_bytes() == before
+    with Store(tmp_path / "new-pc.db") as store:
+        assert store.conn.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
+    # A new PC given office 1373's role cannot restore office 3324: it sees none of it.
+    missing = tmp_path / "none.toml"
+    status, _out, err = _unconfigured_cli(monkeypatch, capsys, tmp_path, pg, "1373", missing,
+                                          "restore", "--office", "3324")
+    role = f"{pg['prefix']}1373"
+    assert status == 6 and f"Role {role} belongs to office 1373" in err and "check your role/DSN" in err
+    assert "holds nothing" not in err and not missing.exists()
+    # Office 3324's own role, before that office ever synced.
+    status, _out, err = _unconfigured_cli(monkeypatch, capsys, tmp_path, pg, "3324", missing,
+                                          "restore", "--office", "3324")
+    assert status == 3 and f"Nothing of office 3324 is visible to role {pg['prefix']}3324" in err
+    assert "check your role/DSN" in err and not missing.exists()
+    status, _out, err = _unconfigured_cli(monkeypatch, capsys, tmp_path, pg, "1373", missing,
+                                          "restore", "--office", "13")
+    assert status == 9 and not missing.exists()
+    assert config.load(missing).office.code == "0000"

@@ -54,7 +54,8 @@ def office_dsn(pg, code, port=None):
 
 
 def office(tmp_path, pg, code, name="t", clock=None, **office_kw):
-    central.add_office(pg["dsn"], code)
+    if not central_rows(pg, "SELECT 1 FROM pg_roles WHERE rolname = %s", f"{pg['prefix']}{code}"):
+        central.add_office(pg["dsn"], code)  # a second PC of the office uses the same role
     settings = write_config(tmp_path / f"{code}-{name}.toml", tmp_path / f"{code}-{name}.db", code=code, **office_kw)
     settings = settings.model_validate({**settings.model_dump(mode="json"), "central_dsn": office_dsn(pg, code)})
     return settings
@@ -458,6 +459,7 @@ def test_pull_reference_data_and_refuse_bad_catalogue(tmp_path, pg):
     from kiosk.catalogue import active, shipped
 
     settings = office(tmp_path, pg, "1373")
+    central.add_office(pg["dsn"], "3324")
     catalogue = json.loads(json.dumps(shipped().model_dump(mode="json")))
     catalogue["regulation"][0]["product"][0]["base_price"] = 55_000
     central.publish(pg["dsn"], "catalogue", catalogue)
@@ -478,7 +480,11 @@ def test_pull_reference_data_and_refuse_bad_catalogue(tmp_path, pg):
         assert accounts.authenticate(store, "dewi", "2468").role == "petugas"
         bad = json.loads(json.dumps(catalogue))
         bad["regulation"][0]["product"][0]["rule"] = "free-for-all"
-        central.publish(pg["dsn"], "catalogue", bad)
+        with pytest.raises(central.Invalid):  # the centre checks before publishing
+            central.publish(pg["dsn"], "catalogue", bad)
+        # One that got there anyway (published before the centre checked, or by hand).
+        central_rows(pg, "INSERT INTO pst.reference(kind, payload) VALUES ('catalogue', %s) RETURNING id",
+                     json.dumps(bad))
         again = _pull_until(store, settings, 0, refused=1)
         assert again.ok and again.pulled == 0 and len(again.refused) == 1
         assert active(store).regulation[0].product[0].base_price == 55_000  # the old one kept
@@ -489,6 +495,7 @@ def test_pull_filters_by_office_itself_and_merges_national_and_office_holidays(t
     from kiosk import reference
 
     settings = office(tmp_path, pg, "1373")
+    central.add_office(pg["dsn"], "3324")
     # A DSN that bypasses row-level security (the superuser): the office filter must hold anyway.
     owner = settings.model_validate({**settings.model_dump(mode="json"), "central_dsn": pg["dsn"]})
     central.publish(pg["dsn"], "holidays", {"dates": ["2026-12-25", "2026-12-31"]})
@@ -742,6 +749,157 @@ def test_a_link_that_stalls_times_out_and_nothing_is_half_applied(tmp_path, pg):
         proxy.close()
     rows = central_rows(pg, "SELECT seq FROM pst.changes ORDER BY seq")
     assert [r[0] for r in rows] == list(range(1, 1401))
+
+
+def central_cli(monkeypatch, capsys, tmp_path, dsn, *args, env=None):
+    """``pst-kiosk ARGS`` as the centre's administrator runs it (no office configuration)."""
+    from screens.main import main
+
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "central-admin.toml"))
+    monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "central-admin.db"))
+    monkeypatch.setenv("PST_KIOSK_CENTRAL_DSN", dsn)
+    for name in ("PST_KIOSK_NEW_PASSWORD", "PST_KIOSK_NEW_PIN"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (env or {}).items():
+        monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    status = main(["--lang", "en", *args])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err and "Error:" not in out.err  # no Python exception names
+    assert len(out.err.strip().splitlines()) <= 1
+    return status, out.out, out.err
+
+
+def _role_password(pg, code):
+    found = central_rows(pg, "SELECT rolpassword FROM pg_authid WHERE rolname = %s", f"{pg['prefix']}{code}")
+    return found[0][0] if found else "no role"
+
+
+def test_add_office_needs_a_long_password_and_keeps_an_existing_one(tmp_path, pg, monkeypatch, capsys):
+    run = lambda *args, **kw: central_cli(monkeypatch, capsys, tmp_path, pg["dsn"], *args, **kw)  # noqa: E731
+    status, _out, err = run("central", "add-office", "13")
+    assert status == 9 and "4 digits" in err
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
+    status, _out, err = run("central", "add-office", "1373")  # no variable, no terminal
+    assert status == 9 and "PST_KIOSK_NEW_PASSWORD" in err and _role_password(pg, "1373") == "no role"
+    status, _out, err = run("central", "add-office", "1373", env={"PST_KIOSK_NEW_PASSWORD": "x"})
+    assert status == 9 and "at least 12" in err and _role_password(pg, "1373") == "no role"
+    # On a terminal it is asked twice.
+    answers = iter(["Correct-Horse-1", "Correct-Horse-2"])
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    status, _out, err = run("central", "add-office", "1373")
+    assert status == 9 and "differ" in err and _role_password(pg, "1373") == "no role"
+    answers = iter(["Correct-Horse-1", "Correct-Horse-1"])
+    status, out, err = run("central", "add-office", "1373", "--name", "BPS Kota Sawahlunto")
+    assert status == 0, err
+    first = _role_password(pg, "1373")
+    assert first.startswith("SCRAM-SHA-256$") and f"{pg['prefix']}1373" in out
+    # Added again: refused before anything is asked or changed.
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": pytest.fail("asked for a password"))
+    status, _out, err = run("central", "add-office", "1373", env={"PST_KIOSK_NEW_PASSWORD": "Another-Secret-9"})
+    assert status == 5 and "exists" in err and "--reset-password" in err and _role_password(pg, "1373") == first
+    status, _out, err = run("central", "add-office", "1373", "--reset-password",
+                            env={"PST_KIOSK_NEW_PASSWORD": "Another-Secret-9"})
+    assert status == 0, err
+    assert _role_password(pg, "1373") not in (first, "no role")
+    assert central_rows(pg, "SELECT name FROM pst.offices WHERE code = '1373'") == [("BPS Kota Sawahlunto",)]
+    with pytest.raises(central.Refused):  # the library refuses the same way
+        central.add_office(pg["dsn"], "1373", password="Third-Secret-99")
+    with pytest.raises(central.Invalid):
+        central.add_office(pg["dsn"], "3324", password="short")
+
+
+def test_an_office_role_may_not_administer_the_centre(tmp_path, pg, monkeypatch, capsys):
+    settings = office(tmp_path, pg, "1373")
+    catalogue = tmp_path / "holidays.json"
+    catalogue.write_text('{"dates": ["2026-12-25"]}')
+    for args, action in ((("central", "init"), "set up the central schema"),
+                         (("central", "add-office", "3324"), "add offices"),
+                         (("central", "publish", "holidays", str(catalogue)), "publish reference data")):
+        status, _out, err = central_cli(monkeypatch, capsys, tmp_path, settings.central_dsn, *args,
+                                        env={"PST_KIOSK_NEW_PASSWORD": "Long-Enough-Secret"})
+        assert status == 11, (args, err)
+        assert f"this role ({pg['prefix']}1373) may not {action}" in err
+    assert central_rows(pg, "SELECT count(*) FROM pst.reference") == [(0,)]
+    assert central_rows(pg, "SELECT count(*) FROM pg_roles WHERE rolname = %s", f"{pg['prefix']}3324") == [(0,)]
+
+
+def test_publish_checks_the_file_the_data_and_the_office_first(tmp_path, pg, monkeypatch, capsys):
+    from kiosk import reference
+
+    run = lambda *args: central_cli(monkeypatch, capsys, tmp_path, pg["dsn"], *args)  # noqa: E731
+    central.add_office(pg["dsn"], "1373")
+    status, _out, err = run("central", "publish", "catalogue", str(tmp_path / "nonexistent.toml"))
+    assert status == 9 and "nonexistent.toml" in err and "Cannot read" in err
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[regulation\ncode = 1\n")
+    status, _out, err = run("central", "publish", "catalogue", str(broken))
+    assert status == 9 and "broken.toml" in err and "line 1" in err
+    foo = tmp_path / "foo.json"
+    foo.write_text('{"foo": 1}')
+    status, _out, err = run("central", "publish", "catalogue", str(foo))
+    assert status == 9 and "catalogue data is not valid" in err and "regulation" in err
+    pin_hash = accounts._hasher.hash("2468")
+    officers = tmp_path / "officers.toml"
+    officers.write_text(f'[[users]]\nusername = "dewi"\nname = "Dewi"\nrole = "petugas"\npin_hash = "{pin_hash}"\n')
+    status, _out, err = run("central", "publish", "officers", str(officers), "--office", "9999")
+    assert status == 9 and "9999 is not registered" in err
+    status, _out, err = run("central", "publish", "officers", str(officers), "--office", "13")
+    assert status == 9 and "4 digits" in err
+    plain = tmp_path / "plain.toml"
+    plain.write_text('[[users]]\nusername = "dewi"\nname = "Dewi"\nrole = "petugas"\npin_hash = "2468"\n')
+    status, _out, err = run("central", "publish", "officers", str(plain), "--office", "1373")
+    assert status == 9 and "pin_hash" in err
+    assert central_rows(pg, "SELECT count(*) FROM pst.reference") == [(0,)]  # nothing went out
+    status, out, err = run("central", "publish", "officers", str(officers), "--office", "1373")
+    assert status == 0, err
+    status, out, err = run("central", "publish", "catalogue", "data/catalogue.toml")
+    assert status == 0, err
+    assert [k for (k,) in central_rows(pg, "SELECT kind FROM pst.reference ORDER BY id")] == ["officers", "catalogue"]
+    for kind, payload in central_rows(pg, "SELECT kind, payload FROM pst.reference"):
+        reference.validate(kind, payload)  # what went out is what the offices apply
+
+
+def test_hash_pin_makes_the_hash_an_office_logs_in_with(tmp_path, pg, monkeypatch, capsys):
+    from kiosk import reference
+
+    status, out, err = central_cli(monkeypatch, capsys, tmp_path, pg["dsn"], "central", "hash-pin",
+                                   env={"PST_KIOSK_NEW_PIN": "2468"})
+    assert status == 0, err
+    pin_hash = out.strip()
+    assert pin_hash.startswith("$argon2id$") and "2468" not in pin_hash
+    with Store(tmp_path / "office.db") as store:
+        reference.apply(store, "officers", {"users": [{"username": "dewi", "name": "Dewi", "role": "petugas",
+                                                       "pin_hash": pin_hash}]})
+        assert accounts.authenticate(store, "dewi", "2468").role == "petugas"
+    status, _out, err = central_cli(monkeypatch, capsys, tmp_path, pg["dsn"], "central", "hash-pin",
+                                    env={"PST_KIOSK_NEW_PIN": "12"})
+    assert status == 9
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
+    status, _out, err = central_cli(monkeypatch, capsys, tmp_path, pg["dsn"], "central", "hash-pin")
+    assert status == 9 and "PST_KIOSK_NEW_PIN" in err
+
+
+def test_a_store_of_another_office_is_told_not_shown_a_raw_policy_error(tmp_path, pg, monkeypatch, capsys):
+    from screens.main import main
+
+    office(tmp_path, pg, "1373")
+    settings = write_config(tmp_path / "0000.toml", tmp_path / "0000.db", code="0000")  # never configured
+    with Store(settings.db_path) as store:
+        issue_ticket(store, settings, "B")
+        result = sync.run(store, settings, dsn=office_dsn(pg, "1373"))
+        assert not result.ok and "does not match the centre's role" in result.error
+        assert "row-level security" not in result.error and sync.status(store).pending == 1
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "0000.toml"))
+    monkeypatch.setenv("PST_KIOSK_DB", str(settings.db_path))
+    monkeypatch.setenv("PST_KIOSK_CENTRAL_DSN", office_dsn(pg, "1373"))
+    capsys.readouterr()
+    assert main(["--lang", "en", "sync"]) == 11
+    err = capsys.readouterr().err
+    assert f"office code (0000) does not match the centre's role {pg['prefix']}1373 (office 1373)" in err
+    assert "row-level security" not in err
+    assert central_rows(pg, "SELECT count(*) FROM pst.changes") == [(0,)]
 
 
 def test_the_stored_sync_error_never_holds_the_password(tmp_path, pg, monkeypatch, capsys):
