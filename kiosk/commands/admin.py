@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from datetime import datetime, time
 
-from kiosk import accounts, audit, lockers, privacy
-from kiosk.commands.common import Context, _ask_pin, _out
+from kiosk import accounts, audit, identity, lockers, privacy
+from kiosk.commands.common import Context, _ask_pin, _out, fit
 from kiosk.commands.common import parse_day as _day
 from kiosk.errors import DomainError
 from kiosk.i18n import t
@@ -88,11 +88,91 @@ def cmd_purge(ctx: Context) -> int:
     return 0
 
 
+# A data subject's statement: the stored columns in order, each with its label and how its
+# value reads (codes -> the guestbook's names, times -> the office's, flags -> Ya/Tidak).
+_GUEST_LABELS = {"id": "cli.subject.id", "created_at": "cli.subject.created_at",
+                 "updated_at": "cli.subject.updated_at", "terminal_id": "cli.subject.terminal_id",
+                 "id_masked": "cli.subject.id_masked", "email": "cli.subject.email",
+                 "disability": "cli.subject.disability", "consent_version": "cli.subject.consent_version",
+                 "consent_at": "cli.subject.consent_at", "anonymised_at": "cli.subject.anonymised_at"}
+_CHOICES = ("id_type", "segment", "gender", "education", "purpose")
+_TIMES = ("created_at", "updated_at", "consent_at", "anonymised_at", "assigned_at", "returned_at")
+
+
 def _label(key: str, lang: str) -> str:
-    """A stored column's label: the guestbook form's, else the column name."""
+    """A stored column's label: the statement's own, else the guestbook form's, else the
+    column name (a column added later still shows)."""
     from kiosk.i18n import catalogue
 
+    if key in _GUEST_LABELS:
+        return t(_GUEST_LABELS[key], lang)
     return t(f"guest.field.{key}", lang).rstrip(" *") if f"guest.field.{key}" in catalogue() else key
+
+
+def _country(code: str, lang: str) -> str:
+    """An ISO country code with its name (in Indonesian from pycountry's translations)."""
+    import gettext
+
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    name = country.name
+    if lang == "id":
+        name = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"],
+                                   fallback=True).gettext(name)
+    return f"{name} ({code})"
+
+
+def _reads(ctx: Context, key: str, value: object) -> str:
+    """A stored value as the statement shows it."""
+    from kiosk.services import by_code
+
+    lang = ctx.lang
+    if value is None and key == "returned_at":
+        return t("cli.subject.still_held", lang)
+    if value is None or value == "":
+        return "-"
+    if key in _CHOICES:
+        return identity.choice_name(key, str(value), lang)
+    if key in _TIMES:
+        when = datetime.fromisoformat(str(value)).astimezone(ctx.settings.office.tz)
+        return f"{when:%d-%m-%Y %H:%M}"
+    if key == "disability":
+        return t("cli.subject.yes" if value else "cli.subject.no", lang)
+    if key == "id_country":
+        return _country(str(value), lang)
+    if key == "service":
+        try:
+            return by_code(str(value)).name(lang)
+        except DomainError:
+            return str(value)
+    if key == "status":
+        return t(f"sales.status.{value}", lang)
+    return str(value)
+
+
+def _table(ctx: Context, columns: dict[str, str], rows: list[dict[str, object]]) -> None:
+    """Rows under their headings (catalogue keys by column), each column as wide as its
+    widest value: a statement is never cut short."""
+    heads = {key: t(label, ctx.lang) for key, label in columns.items()}
+    cells = [{key: _reads(ctx, key, row.get(key)) for key in columns} for row in rows]
+    widths = {key: max(len(heads[key]), *(len(c[key]) for c in cells)) for key in columns}
+    for line in (heads, *cells):
+        print("  " + "  ".join(line[key].ljust(widths[key]) for key in columns).rstrip())
+
+
+_VISIT_COLUMNS = {"created_at": "cli.subject.when", "ticket": "cli.subject.ticket",
+                  "service": "cli.subject.service", "purpose": "cli.subject.purpose",
+                  "segment": "cli.subject.segment", "education": "cli.subject.education",
+                  "gender": "cli.subject.gender", "disability": "cli.subject.disability_short",
+                  "consent_version": "cli.subject.notice_version"}
+_LOCKER_COLUMNS = {"locker_no": "cli.subject.locker", "holder_name": "cli.subject.holder",
+                   "id_type": "cli.subject.id_type", "id_masked": "cli.subject.id_masked",
+                   "assigned_at": "cli.subject.assigned_at", "returned_at": "cli.subject.returned_at"}
+_ORDER_COLUMNS = {"number": "cli.subject.order", "created_at": "cli.subject.when",
+                  "status": "cli.subject.status", "customer_name": "cli.subject.customer"}
 
 
 def cmd_guest_show(ctx: Context) -> int:
@@ -100,14 +180,25 @@ def cmd_guest_show(ctx: Context) -> int:
     if ctx.args.json:
         _out([d.model_dump(mode="json") for d in found])
         return 0
-    for data in found:
-        print(t("cli.subject_guest", ctx.lang))
+    lang = ctx.lang
+    now = ctx.store.clock.now().astimezone(ctx.settings.office.tz)
+    for n, data in enumerate(found, 1):
+        if n > 1:
+            print()
+        print(t("cli.subject.title", lang, office=ctx.settings.office.name, now=f"{now:%d-%m-%Y %H:%M}"))
+        if len(found) > 1:
+            print(t("cli.subject.record", lang, n=n, total=len(found)))
+        print(t("cli.subject_guest", lang))
+        labels = {key: _label(key, lang) for key in data.guest}
+        width = max(map(len, labels.values()))
         for key, value in data.guest.items():
-            print(f"  {_label(key, ctx.lang):<34} {'' if value is None else value}")
-        for key, rows in (("visits", data.visits), ("lockers", data.lockers), ("orders", data.orders)):
-            print(t(f"cli.subject_{key}", ctx.lang, count=len(rows)))
-            for row in rows:
-                print("  " + "  ".join("" if v is None else str(v) for v in row.values()))
+            print(f"  {labels[key].ljust(width)}  {_reads(ctx, key, value)}")
+        for key, rows, columns in (("visits", data.visits, _VISIT_COLUMNS),
+                                   ("lockers", data.lockers, _LOCKER_COLUMNS),
+                                   ("orders", data.orders, _ORDER_COLUMNS)):
+            print(t(f"cli.subject_{key}", lang, count=len(rows)))
+            if rows:
+                _table(ctx, columns, rows)
     return 0
 
 
@@ -127,7 +218,8 @@ def cmd_locker_list(ctx: Context) -> int:
         return 0
     tz = ctx.settings.office.tz
     for lk in found:
-        print(f"{lk.locker_no:>3}  {lk.holder_name:<28} {lk.id_type:<8} {lk.id_masked:<18} "
+        id_type = identity.choice_name("id_type", lk.id_type, ctx.lang)
+        print(f"{lk.locker_no:>3}  {fit(lk.holder_name, 28)} {fit(id_type, 20)} {fit(lk.id_masked, 18)} "
               f"{lk.assigned_at.astimezone(tz):%d-%m %H:%M}")
     if not found:
         print(t("cli.no_lockers", ctx.lang))

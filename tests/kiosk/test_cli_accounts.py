@@ -237,3 +237,64 @@ def test_a_pin_reset_never_enables_a_disabled_account(env, capsys):
     assert [e["action"] for e in json.loads(out)][:3] == ["user.enable", "user.reset_pin", "user.disable"]
     code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "user", "reset-pin", "rina")
     assert code == 0 and "lockout" in out and "stays disabled" not in out
+
+
+def test_a_guests_access_request_reads_as_a_statement_in_the_users_language(env, capsys, tmp_path):
+    """Labels instead of column names, the guestbook's names instead of codes, the office's
+    local time, Ya/Tidak, and every list under its headings; --json stays complete."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kiosk import accounts, config, lockers
+    from kiosk.guestbook import register_visit, validate_guest
+    from kiosk.store import Store
+
+    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
+    settings = config.load(tmp_path / "config.toml", db=tmp_path / "pst.db")
+    with Store(tmp_path / "pst.db") as store:
+        register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(
+            {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
+             "email": "siti@example.com", "segment": "akademisi", "education": "s1", "gender": "p"}))
+        lockers.assign(store, settings, accounts.find(store, "admin"), id_type="ktp",
+                       id_number="3273014101900001", holder_name="Siti Aminah")
+    env.setenv("PST_KIOSK_PIN", "9876")
+    code, out, _ = run(capsys, "--user", "admin", "guest", "show", "--json", "3273014101900001")
+    held = json.loads(out)[0]
+    assert code == 0 and held["guest"]["id_type"] == "ktp" and held["guest"]["disability"] == 0
+    assert set(held["guest"]) >= {"id", "terminal_id", "id_masked", "consent_at", "anonymised_at"}
+    assert held["visits"][0]["education"] == "s1" and held["lockers"][0]["returned_at"] is None
+    local = datetime.fromisoformat(held["guest"]["consent_at"]).astimezone(ZoneInfo("Asia/Jakarta"))
+    code, out, _ = run(capsys, "--user", "admin", "guest", "show", "3273014101900001")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("Data pribadi yang disimpan") and "UU 27/2022" in lines[0]
+
+    def field(label):
+        row = next(r for r in lines if r.startswith(f"  {label}  "))
+        return row[len(label) + 2:].strip()
+
+    assert field("Jenis identitas") == "KTP (NIK)" and field("Kelompok pengguna") == "Akademisi / mahasiswa / pelajar"
+    assert field("Pendidikan terakhir") == "S1" and field("Jenis kelamin") == "Perempuan"
+    assert field("Penyandang disabilitas") == "Tidak" and field("NPWP") == "-"
+    assert field("Waktu persetujuan") == f"{local:%d-%m-%Y %H:%M}" and field("Nomor catatan") == held["guest"]["id"]
+    assert field("Nomor identitas tersamar") == "3273********0001" and field("Dianonimkan") == "-"
+    guest_rows = lines[2:lines.index("Kunjungan (1):")]
+    assert len({len(r) - len(r.lstrip()) for r in guest_rows}) == 1  # one indent
+    column = next(r for r in guest_rows if "Nama lengkap" in r).index("Siti")
+    assert all(r[column - 2:column] == "  " and r[column] != " " for r in guest_rows), guest_rows  # one column
+    assert not any(code_ in out.split() for code_ in ("ktp", "akademisi", "s1", "terminal_id", "consent_at"))
+    assert "+00:00" not in out and "T" not in field("Pertama dicatat")
+    heading, visit = lines[lines.index("Kunjungan (1):") + 1:][:2]
+    assert heading.split()[:3] == ["Waktu", "Tiket", "Layanan"] and "Tujuan" in heading
+    assert visit.index("B-001") == heading.index("Tiket") and visit.index("Tugas sekolah") == heading.index("Tujuan")
+    assert "Penjualan" in visit and visit.rstrip().endswith("2026-11-01")
+    heading, locker = lines[lines.index("Penitipan kartu di loker (1):") + 1:][:2]
+    assert "Dikembalikan" in heading and locker.endswith("masih dititipkan") and "KTP (NIK)" in locker
+    assert "Pesanan penjualan (0):" in lines
+    code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "guest", "show", "siti@example.com")
+    assert code == 0 and "Personal data held by" in out and "  ID type " in out and "Identity card (NIK)" in out
+    assert "Bachelor" in out and "Female" in out and "  Person with a disability  " in out and "still held" in out
+    code, out, _ = run(capsys, "--user", "admin", "locker", "list")
+    assert code == 0 and "KTP (NIK)" in out and "ktp" not in out.split()
+    code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "locker", "list")
+    assert code == 0 and "Identity card (NIK)" in out
