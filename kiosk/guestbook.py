@@ -273,12 +273,27 @@ def id_hash(store: Store, number: str) -> str:
     return _keyed_hash(ensure_id_key(store), number)
 
 
+def _restored_number(store: Store, guest_id: str, typed: str | None) -> str | None:
+    """The typed ID number (normalised) when the guest is held in the restored ``HASH:`` form
+    of exactly that number, else None: an email, another number or a whole record changes nothing."""
+    if not typed:
+        return None
+    column, forms = lookup_forms(store, typed)
+    if column != "id_number" or len(forms) < 2:  # an email, or no key to match the hash with
+        return None
+    row = store.row("SELECT id_number FROM guests WHERE id = ? AND anonymised_at IS NULL", (guest_id,))
+    return forms[0] if row is not None and row["id_number"] == forms[1] else None
+
+
 def register_visit(store: Store, settings: Settings, *, service: str, purpose: str,
                    consent: bool, guest: GuestData | None = None, guest_id: str | None = None,
-                   priority: bool = False) -> Registered:
+                   typed: str | None = None, priority: bool = False) -> Registered:
     """Record the visit (new or returning guest) and issue its ticket, in one transaction.
 
-    The guest is checked again here: a ``GuestData`` built by hand is not proof of a check."""
+    The guest is checked again here: a ``GuestData`` built by hand is not proof of a check.
+    ``typed`` is what a returning guest typed to be found (``find_returning``): when it is the
+    ID number of a guest restored from the centre (held as ``HASH:``), the visit completes the
+    record with it."""
     errors: dict[str, FieldInvalid] = {}
     if guest is not None:
         try:
@@ -307,7 +322,12 @@ def register_visit(store: Store, settings: Settings, *, service: str, purpose: s
             store.conn.execute(
                 "UPDATE guests SET consent_version = ?, consent_at = ?, updated_at = ? WHERE id = ?",
                 (identity.notice_version(), stamp, stamp, guest_id))
-            store.record_change("guest", guest_id, "consent", guest_sync_payload(store, guest_id))
+            number = _restored_number(store, guest_id, typed)
+            if number is not None:  # the same keyed hash: the number was this guest's
+                store.conn.execute("UPDATE guests SET id_number = ?, id_masked = ? WHERE id = ?",
+                                   (number, identity.mask(number), guest_id))
+            store.record_change("guest", guest_id, "consent" if number is None else "update",
+                                guest_sync_payload(store, guest_id))
             returning = True
         stored = store.row("SELECT segment, education, gender, disability FROM guests WHERE id = ?",
                            (guest_id,))

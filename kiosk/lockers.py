@@ -24,6 +24,9 @@ from kiosk.store import Store
 from printers.layouts import LockerSlip, locker_slip_document
 
 QR_PREFIX = "PSTL"
+# A locker's stored number when the full one is not here: a restore (the centre never had it)
+# or anonymisation. A real number is A-Z0-9 only, so neither prefix can be one.
+NOT_KEPT = ("RESTORED:", "ANON-")
 
 
 class Locker(BaseModel):
@@ -171,15 +174,17 @@ def find_open(store: Store, actor: User | None, query: str) -> list[Locker]:
     return [Locker.model_validate(r) for r in rows]
 
 
-def reveal_card(store: Store, actor: User | None, locker_id: str) -> str:
-    """The full ID number, only to match the card at return; the look is audited."""
+def reveal_card(store: Store, actor: User | None, locker_id: str) -> str | None:
+    """The full ID number, only to match the card at return; the look is audited. None when
+    this office no longer holds it (a locker restored from the centre, or anonymised): the
+    holder's name and the masked number are all there is to match."""
     with store.write():
         require(store, actor, *ROLES)
         row = store.row("SELECT id_number, returned_at FROM lockers WHERE id = ?", (locker_id,))
         if row is None:
             raise NotFound("locker.not_found", query=locker_id)
         audit.record(store, actor, "locker.reveal", "locker", locker_id, {})
-    return row["id_number"]
+    return None if row["id_number"].startswith(NOT_KEPT) else row["id_number"]
 
 
 def return_card(store: Store, actor: User | None, locker_id: str) -> Locker:

@@ -83,7 +83,7 @@ class IdentifyScreen(FlowScreen):
         if found is None:
             note.update(self.pst.t("guest.not_found"))
             return
-        self.app.push_screen(ConfirmScreen(self.service, self.priority, found))
+        self.app.push_screen(ConfirmScreen(self.service, self.priority, found, typed))
 
     @on(Input.Changed, "#lookup")
     def _typing(self) -> None:
@@ -102,9 +102,10 @@ class IdentifyScreen(FlowScreen):
 
 
 class ConfirmScreen(FlowScreen):
-    def __init__(self, service: str, priority: bool, found: ReturningGuest) -> None:
+    def __init__(self, service: str, priority: bool, found: ReturningGuest, typed: str = "") -> None:
         super().__init__(service, priority)
         self.found = found
+        self.typed = typed  # what found them: a restored guest's ID number completes their record
 
     def compose(self) -> ComposeResult:
         app = self.pst
@@ -129,7 +130,7 @@ class ConfirmScreen(FlowScreen):
             self.query_one("#err-purpose", Static).update(self.pst.t("invalid.choice"))
             return
         self.app.push_screen(ConsentScreen(self.service, self.priority, purpose=str(purpose),
-                                           guest_id=self.found.guest_id))
+                                           guest_id=self.found.guest_id, typed=self.typed))
 
     @on(Button.Pressed, "#no")
     def _no(self) -> None:
@@ -267,11 +268,12 @@ class ConsentScreen(FlowScreen):
     AUTO_FOCUS = ""  # focused in on_mount, without scrolling the notice away
 
     def __init__(self, service: str, priority: bool, *, purpose: str,
-                 guest: GuestData | None = None, guest_id: str | None = None) -> None:
+                 guest: GuestData | None = None, guest_id: str | None = None, typed: str | None = None) -> None:
         super().__init__(service, priority)
         self.purpose = purpose
         self.guest = guest
         self.guest_id = guest_id
+        self.typed = typed
 
     def compose(self) -> ComposeResult:
         app = self.pst
@@ -298,7 +300,7 @@ class ConsentScreen(FlowScreen):
         try:
             registered = register_visit(app.store, app.settings, service=self.service,
                                         purpose=self.purpose, consent=True, guest=self.guest,
-                                        guest_id=self.guest_id, priority=self.priority)
+                                        guest_id=self.guest_id, typed=self.typed, priority=self.priority)
         except Exception as exc:  # noqa: BLE001
             self.notify(friendly_error(app, exc), severity="error")
             return

@@ -169,10 +169,10 @@ class ReturnLockerScreen(ModalScreen[bool]):
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
 
-    def __init__(self, locker: lockers.Locker, full_id: str) -> None:
+    def __init__(self, locker: lockers.Locker, full_id: str | None) -> None:
         super().__init__()
         self.locker = locker
-        self.full_id = full_id  # revealed (and audited) before the dialog is pushed
+        self.full_id = full_id  # revealed (and audited) before the dialog is pushed; None: not kept
 
     @property
     def pst(self) -> CounterApp:
@@ -183,8 +183,11 @@ class ReturnLockerScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Label(app.t("lockers.return_title", number=lk.locker_no), classes="title")
             yield Static(lk.holder_name, id="holder")
-            yield Static(f"{identity.choice_name('id_type', lk.id_type, app.lang)}: {full}", id="full-id")
-            yield Static(app.t("lockers.check_card"))
+            # A locker restored from the centre has no full number here: the name and the masked
+            # one are what the officer can match, never the placeholder stored in its place.
+            yield Static(f"{identity.choice_name('id_type', lk.id_type, app.lang)}: {full or lk.id_masked}",
+                         id="full-id", markup=False)
+            yield Static(app.t("lockers.check_card" if full else "lockers.check_card_not_kept"), id="check-card")
             with Horizontal(classes="login-buttons"):
                 yield Button(app.t("lockers.confirm_return"), id="confirm", variant="primary")
                 yield Button(app.t("guest.cancel"), id="cancel")

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, event, given, settings as hsettings
 from hypothesis import strategies as st
 
 from kiosk import identity
-from kiosk.guestbook import find_returning, guest_for_ticket, register_visit, validate_guest
+from kiosk.guestbook import HASHED, find_returning, guest_for_ticket, register_visit, validate_guest
 from kiosk.identity import Invalid
 
 GOOD = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
@@ -233,8 +233,11 @@ def test_a_restored_guest_is_found_by_id_number_and_made_whole_by_the_next_form(
     assert found.model_dump() == {"guest_id": reg.guest_id, "first_name": "Siti", "id_type": "ktp",
                                   "id_masked": "3273********0001"}
     assert [h.guest_id for h in search_guests(store, None, "3273014101900001")] == [reg.guest_id]
-    # Through the returning path the row keeps its hash, and the outbox the same hash (not a hash of it).
-    register_visit(store, settings, service="A", purpose="tugas", consent=True, guest_id=found.guest_id)
+    # Through the returning path without the number (found by email) the row keeps its hash, and
+    # the outbox the same hash (not a hash of it).
+    register_visit(store, settings, service="A", purpose="tugas", consent=True, guest_id=found.guest_id,
+                   typed=GOOD["email"])
+    assert store.row("SELECT id_number FROM guests")["id_number"].startswith("HASH:")
     last = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")["payload"])
     assert last["id_hash"] == sent and "id_number" not in last
     # A new form with the same card: the restored row gets its number back, no second guest.
@@ -245,6 +248,43 @@ def test_a_restored_guest_is_found_by_id_number_and_made_whole_by_the_next_form(
     assert row == {"id_number": "3273014101900001", "email": "siti.baru@example.com"}
     change = store.row("SELECT op, payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
     assert change["op"] == "update" and json.loads(change["payload"])["id_hash"] == sent
+
+
+def test_a_restored_guest_found_by_the_typed_number_is_completed_by_the_visit(store, settings):
+    """README: the next guestbook entry completes the restored record, the returning path too:
+    the number she typed, matching the ``HASH:`` form, is stored in the visit's transaction."""
+    from kiosk.guestbook import id_hash
+
+    reg = register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GOOD))
+    as_restored(store, reg.guest_id)
+    sent = id_hash(store, GOOD["id_number"])
+    before = count(store, "changes")
+    typed = "3273 0141 0190 0001"
+    found = find_returning(store, typed)
+    assert found.model_dump() == {"guest_id": reg.guest_id, "first_name": "Siti", "id_type": "ktp",
+                                  "id_masked": "3273********0001"}
+    # Another number (or another guest's id) completes nothing.
+    with pytest.raises(Invalid):
+        register_visit(store, settings, service="A", purpose="nonsense", consent=True,
+                       guest_id=found.guest_id, typed=typed)
+    register_visit(store, settings, service="A", purpose="tugas", consent=True, guest_id=found.guest_id,
+                   typed="3273014101900002")
+    assert store.row("SELECT id_number FROM guests")["id_number"] == HASHED + sent
+    again = register_visit(store, settings, service="C", purpose="penelitian", consent=True,
+                           guest_id=found.guest_id, typed=typed)
+    assert again.returning and again.guest_id == reg.guest_id and count(store, "guests") == 1
+    row = store.row("SELECT id_number, id_masked FROM guests")
+    assert row == {"id_number": "3273014101900001", "id_masked": "3273********0001"}
+    change = store.row("SELECT op, payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
+    payload = json.loads(change["payload"])
+    assert change["op"] == "update" and payload["id_hash"] == sent and "id_number" not in payload
+    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    assert GOOD["id_number"] not in outbox
+    assert count(store, "visits") == 3 and count(store, "changes") > before
+    # Whole now: found by the number itself, and the next visit changes nothing more.
+    assert find_returning(store, GOOD["id_number"]).guest_id == reg.guest_id
+    register_visit(store, settings, service="A", purpose="tugas", consent=True, guest_id=reg.guest_id, typed=typed)
+    assert store.row("SELECT op FROM changes WHERE entity = 'guest' ORDER BY seq DESC")["op"] == "consent"
 
 
 def test_the_real_number_wins_over_a_restored_twin(store, settings):

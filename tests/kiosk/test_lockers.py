@@ -371,6 +371,18 @@ def test_a_restored_guest_without_the_full_number_has_the_card_typed(store, sett
     assert lockers.reveal_card(store, officer, done.locker.id) == "3273014101900001"
 
 
+def test_a_restored_locker_reveals_no_placeholder_for_a_number(store, settings, officer):
+    """A locker restored from the centre holds ``RESTORED:<id>`` (the centre never had the number):
+    revealing it gives None, still audited, and the masked number stays for the officer."""
+    done = lockers.assign(store, settings, officer, id_type="ktp", id_number="3273014101900001",
+                          holder_name="Siti Aminah", locker_no=3)
+    with store.write():  # as restore.py writes it
+        store.conn.execute("UPDATE lockers SET id_number = 'RESTORED:' || id")
+    assert lockers.reveal_card(store, officer, done.locker.id) is None
+    assert lockers.get(store, done.locker.id).id_masked == "3273********0001"
+    assert [e.action for e in audit.entries(store, action="locker.reveal")] == ["locker.reveal"]
+
+
 def test_purge_spares_a_restored_guest_whose_card_typed_by_hand_is_held(store, settings, clock):
     from tests.kiosk.test_guestbook import as_restored
 

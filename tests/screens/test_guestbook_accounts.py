@@ -435,3 +435,34 @@ async def test_an_email_two_guests_gave_greets_nobody_at_the_kiosk(settings, clo
         assert "Halo, Andi!" in screen_text(app) and "3273********0002" in screen_text(app)
     with Store(settings.db_path) as store:
         assert store.conn.execute("SELECT COUNT(*) FROM visits").fetchone()[0] == 2
+
+
+async def test_returning_a_restored_locker_shows_the_name_and_masked_number(settings, clock):
+    """A locker restored from the centre has no full number: the return dialog shows the holder
+    and the masked number with a sentence saying so, never the ``RESTORED:`` placeholder."""
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+        done = lockers.assign(store, settings, admin, id_type="ktp", id_number="3273014101900001",
+                              holder_name="Siti Aminah", locker_no=4)
+        with store.write():  # as restore.py writes it
+            store.conn.execute("UPDATE lockers SET id_number = 'RESTORED:' || id")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _login(pilot, "budi", "1234")
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, LockerScreen)
+        await pilot.press("r")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ReturnLockerScreen)
+        text = screen_text(app)
+        assert "RESTORED" not in text and done.locker.id not in text
+        assert str(dialog.query_one("#holder").render()) == "Siti Aminah"
+        assert str(dialog.query_one("#full-id").render()) == "KTP (NIK): 3273********0001"
+        note = str(dialog.query_one("#check-card").render())
+        assert "tidak disimpan" in note and "nama dan nomor tersamar" in note and "Cocokkan nomor di atas" not in note
+        await pilot.click("#confirm")
+        await pilot.pause()
+        assert isinstance(app.screen, LockerScreen) and app.screen.query_one("#lockers").row_count == 0

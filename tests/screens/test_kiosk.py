@@ -628,3 +628,38 @@ async def test_find_with_nothing_typed_asks_for_an_id_number_or_email(settings, 
         await pilot.pause()
         await click(pilot, "#find")
         assert str(app.screen.query_one("#lookup-note").render()) == "Type your ID number or email"
+
+
+async def test_a_restored_guest_who_types_her_nik_is_greeted_and_made_whole(settings, clock):
+    """After a restore with the key file she is held as ``HASH:``: typing her NIK greets her by
+    first name and masked ID only, and confirming completes her record with that number."""
+    import json
+
+    from kiosk.guestbook import HASHED, id_hash
+    from tests.kiosk.test_guestbook import as_restored
+
+    registered_guest(settings, clock, "A")
+    with Store(settings.db_path, clock=clock) as store:
+        guest_id = store.row("SELECT id FROM guests")["id"]
+        as_restored(store, guest_id)
+        sent = id_hash(store, GUEST["id_number"])
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await click(pilot, "#svc-konsultasi")
+        app.screen.query_one("#lookup").value = "3273 0141 0190 0001"
+        await click(pilot, "#find")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert str(app.screen.query_one("#hello").render()) == "Halo, Siti!"
+        masked = str(app.screen.query_one("#masked").render())
+        assert "3273********0001" in masked and "3273014101900001" not in masked and "Aminah" not in masked
+        app.screen.query_one("#purpose").value = "penelitian"
+        await click(pilot, "#yes")
+        await click(pilot, "#agree")
+        assert app.screen.issued.ticket.number == "C-001"
+    with Store(settings.db_path) as store:
+        assert store.row("SELECT id_number, id_masked FROM guests") == {
+            "id_number": "3273014101900001", "id_masked": "3273********0001"}
+        assert store.conn.execute("SELECT COUNT(*) FROM guests").fetchone()[0] == 1
+        change = store.row("SELECT op, payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
+        assert change["op"] == "update" and json.loads(change["payload"])["id_hash"] == sent
+        assert "3273014101900001" not in change["payload"] and HASHED not in change["payload"]
