@@ -5,6 +5,7 @@ waiting counts per service and a clock. Calls from any process show within a sec
 from __future__ import annotations
 
 import threading
+from datetime import date
 
 from textual import work
 from textual.app import ComposeResult
@@ -54,6 +55,7 @@ class DisplayApp(PstApp):
         self._seen_calls: dict[str, str] = {}  # ticket id -> last_called_at already on the board
         self._voice_lock = threading.Lock()
         self._board_seen = False
+        self._day: date | None = None  # the office's date the board shows
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -83,6 +85,9 @@ class DisplayApp(PstApp):
     def _tick(self) -> None:
         now = self.clock.now().astimezone(self.settings.office.tz)
         self.query_one("#clock", Digits).update(f"{now:%H:%M}")
+        if self._day is not None and now.date() != self._day:  # midnight: yesterday's calls go,
+            self.refresh_board()  # even when nothing is written to the store overnight
+        self._day = now.date()
 
     def refresh_board(self) -> None:
         calls = self.queue.last_calls(limit=max(8, self.settings.office.counters * 2))

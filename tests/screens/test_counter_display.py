@@ -4,10 +4,12 @@ another process."""
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 
 import pytest
 
 from kiosk.store import Store
+from tests.conftest import JAKARTA
 from kiosk.tickets import issue_ticket, queue_for
 from screens.counter_app import CallNumberScreen, ChooseServiceScreen, CounterApp, CounterPickScreen, CounterScreen
 from screens.counter_dialogs import YesNoScreen
@@ -227,6 +229,27 @@ async def test_display_shows_a_call_made_by_another_process(settings):
         assert panel.has_class("-latest")
         assert "B-001  →  Loket 2" in str(app.query_one("#latest").render())
         assert "Penjualan Produk Statistik: 0" in str(app.query_one("#waiting").render())
+
+
+async def test_the_board_clears_at_midnight_with_nothing_written_overnight(settings, clock):
+    clock.set(datetime(2026, 11, 23, 23, 58, tzinfo=JAKARTA))
+    seed(settings, clock, "B", "B")
+    with Store(settings.db_path, clock=clock) as store:
+        queue_for(store, settings).call_next(1)
+    app = DisplayApp(settings, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        panel = app.query_one("#counter-1")
+        assert panel.query_one("Digits").value == "B-001"
+        assert "B-001" in str(app.query_one("#latest").render())
+        clock.advance(minutes=7)  # 00:05: a new day in Jakarta, and no one has written since
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if panel.query_one("Digits").value == "---":
+                break
+        assert panel.query_one("Digits").value == "---"
+        assert "B-001" not in str(app.query_one("#latest").render())
+        assert ": 1" not in str(app.query_one("#waiting").render())  # yesterday's queue is gone
 
 
 async def test_display_keeps_a_counter_that_serves_long_and_ignores_unknown_counters(settings, clock, tmp_path):
