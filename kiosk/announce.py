@@ -30,7 +30,10 @@ def speech_command(settings: DisplaySettings, text: str) -> list[str] | None:
     """The command that speaks ``text``, or None when voice is off or nothing can speak."""
     if not settings.voice:
         return None
-    parts = shlex.split(settings.voice_command)
+    try:
+        parts = shlex.split(settings.voice_command)
+    except ValueError:  # refused when the configuration is read; never a failure here
+        return None
     if not parts or shutil.which(parts[0]) is None:
         return None
     return [*parts, text]

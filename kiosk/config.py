@@ -106,6 +106,22 @@ class DisplaySettings(_Model):
         if unknown:
             raise ValueError("unknown field(s) " + ", ".join("{" + n + "}" for n in sorted(unknown))
                              + "; use {letter}, {digits}, {counter}, {number}")
+        try:  # a format spec or conversion the words cannot take ({counter:d}, {digits!z})
+            value.format(letter="B", digits="nol nol tujuh", counter="satu", number="B-007")
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise ValueError(f"not a valid template ({exc}); fields are words: use plain {{counter}}") from None
+        return value
+
+    @field_validator("voice_command")
+    @classmethod
+    def _splits(cls, value: str) -> str:
+        """Split as a shell would (an unbalanced quote would only fail at the first call)."""
+        import shlex
+
+        try:
+            shlex.split(value)
+        except ValueError as exc:
+            raise ValueError(f"cannot be read as a command ({exc})") from None
         return value
 
 

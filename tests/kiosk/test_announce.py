@@ -26,7 +26,8 @@ def test_silent_when_nothing_can_speak_or_voice_is_off():
     assert speech_command(DisplaySettings(voice=False), "x") is None
 
 
-@pytest.mark.parametrize("template", ["Nomor {nomor} ke loket {counter}", "Nomor {letter", "{0} loket"])
+@pytest.mark.parametrize("template", ["Nomor {nomor} ke loket {counter}", "Nomor {letter", "{0} loket",
+                                      "{counter:d} {digits}", "{digits!z}", "{letter:>{counter}}"])
 def test_a_voice_text_with_unknown_fields_is_refused_when_the_config_loads(template):
     """Refused at load (exit 6 with the field named), not by a silent display later."""
     from pydantic import ValidationError
@@ -43,3 +44,11 @@ def test_a_bad_voice_text_in_the_config_file_stops_the_cli_with_the_field_named(
     code = main(["--config", str(tmp_path / "config.toml"), "ticket", "list"])
     err = capsys.readouterr().err
     assert code == 6 and "voice_text" in err and "{nomor}" in err and "Traceback" not in err
+
+
+def test_a_voice_command_that_cannot_be_split_is_refused_when_the_config_loads():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="voice_command"):
+        DisplaySettings(voice_command="espeak-ng -v 'id")
+    assert DisplaySettings(voice_command="espeak-ng -v 'id' -s 135").voice_command
