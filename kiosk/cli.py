@@ -121,6 +121,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
         fp = sub.add_parser(name, parents=[common], help=t("cli.help.face", lang, name=name))
         if name == "counter":
             fp.add_argument("--counter", type=int, help=t("cli.help.face_counter", lang))
+        if name == "display":
+            fp.add_argument("--silent", action="store_true", help=t("cli.help.face_silent", lang))
         fp.set_defaults(func=None, face=face)
 
     if serve is not None:

@@ -29,6 +29,8 @@ def run_counter(settings: Settings, args: argparse.Namespace) -> int:
 def run_display(settings: Settings, args: argparse.Namespace) -> int:
     from screens.display_app import DisplayApp
 
+    if getattr(args, "silent", False):
+        settings = settings.model_copy(update={"display": settings.display.model_copy(update={"voice": False})})
     app = DisplayApp(settings, lang=args.lang)
     app.run()
     return app.return_code or 0

@@ -14,9 +14,32 @@ import textual_serve
 from textual_serve.server import Server
 
 from kiosk.config import Settings
+from kiosk.errors import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parent / "serve_templates"
 STATICS = Path(textual_serve.__file__).resolve().parent / "static"
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse at once, in words, an address this host cannot listen on (a port in use, a
+    host address that is not this machine's), before the server says it is serving."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        import errno
+
+        known = {errno.EADDRINUSE: "error.port_in_use", errno.EADDRNOTAVAIL: "error.address_not_here",
+                 errno.EACCES: "error.port_forbidden"}
+        if exc.errno in known:
+            raise ConfigError(known[exc.errno], host=host, port=port) from exc
+        raise ConfigError("error.serve_address", host=host, port=port,
+                          detail=exc.strerror or str(exc)) from exc
 
 
 def face_command(face: str, args: argparse.Namespace) -> str:
@@ -29,10 +52,13 @@ def face_command(face: str, args: argparse.Namespace) -> str:
     parts.append(face)
     if face == "counter" and getattr(args, "counter", None):
         parts += ["--counter", str(args.counter)]
+    if face == "display":  # a tab's app runs here: its voice would come from this host's
+        parts.append("--silent")  # speaker, once per open tab, not from the screen watched
     return shlex.join(parts)
 
 
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    _check_address(args.host, args.port)
     server = Server(face_command(args.face, args), host=args.host, port=args.port,
                     title=f"PST {args.face} • {settings.office.name}",
                     statics_path=STATICS, templates_path=TEMPLATES)

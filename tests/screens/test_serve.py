@@ -97,3 +97,33 @@ def test_served_on_every_address_the_page_works_from_another_name(settings, tmp_
     # Listening on 0.0.0.0 (the office LAN); another PC reaches it by its own address for
     # this host, here 127.0.0.2 (loopback: the test never leaves this machine).
     _serve_and_press(settings, tmp_path, listen="0.0.0.0", page_host="127.0.0.2")
+
+
+def test_a_port_in_use_is_refused_in_words_before_any_banner(settings, capsys, monkeypatch):
+    import socket
+
+    from screens.main import main
+
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(settings.db_path.parent / "config.toml"))  # the fixture's
+    monkeypatch.setenv("PST_KIOSK_DB", str(settings.db_path))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = main(["serve", "display", "--port", str(port)])
+    out, err = capsys.readouterr()
+    assert code == 6 and out == "" and "Serving" not in err
+    assert err.strip() == f"pst-kiosk: Port {port} di 127.0.0.1 sudah dipakai program lain: pilih port lain dengan --port"
+    code = main(["--lang", "en", "serve", "display", "--host", "192.0.2.1", "--port", str(port)])
+    assert code == 6 and "192.0.2.1 is not an address of this machine" in capsys.readouterr().err
+
+
+def test_a_served_display_is_silent_and_a_local_one_can_be_made_so(settings):
+    import argparse
+
+    from screens.serve import face_command
+
+    served = face_command("display", argparse.Namespace(db=str(settings.db_path), config=None, lang=None))
+    assert served.endswith("display --silent")
+    assert not face_command("counter", argparse.Namespace(db=None, config=None, lang=None, counter=2)).endswith(
+        "--silent")
