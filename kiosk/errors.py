@@ -89,3 +89,16 @@ class Invalid(DomainError):
 
     def field_messages(self, lang: str) -> dict[str, str]:
         return {name: t(err.key, lang, **err.params) for name, err in self.errors.items()}
+
+
+def os_reason(exc: OSError) -> dict[str, str]:
+    """A file-system failure as a ``detail`` parameter: a catalogue key (``detail_key``) for
+    the common ones, so the reader sees it in their language; the system's text otherwise."""
+    import errno
+
+    keys = {errno.ENOENT: "os.no_folder", errno.ENOTDIR: "os.no_folder", errno.EACCES: "os.no_permission",
+            errno.EPERM: "os.no_permission", errno.EROFS: "os.read_only", errno.ENOSPC: "os.disk_full",
+            errno.EISDIR: "os.is_folder"}
+    if exc.errno in keys:
+        return {"detail_key": keys[exc.errno]}
+    return {"detail": exc.strerror or str(exc)}

@@ -34,7 +34,7 @@ from kiosk import audit, central, guestbook
 from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound, Refused
+from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound, Refused, os_reason
 from kiosk.ids import new_id
 from kiosk.privacy import ANONYMOUS
 from kiosk.store import Store
@@ -122,7 +122,7 @@ def _write_private(path: Path, text: str, *, force: bool) -> None:
     except FileExistsError:
         raise Refused("id_key.exists", path=str(path)) from None
     except OSError as exc:
-        raise Refused("id_key.unwritable", path=str(path), detail=exc.strerror or str(exc)) from None
+        raise Refused("id_key.unwritable", path=str(path), **os_reason(exc)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -132,7 +132,7 @@ def _write_private(path: Path, text: str, *, force: bool) -> None:
             os.replace(target, path)
     except OSError as exc:
         target.unlink(missing_ok=True)
-        raise Refused("id_key.unwritable", path=str(path), detail=exc.strerror or str(exc)) from None
+        raise Refused("id_key.unwritable", path=str(path), **os_reason(exc)) from None
 
 
 def load_id_key(path: str | os.PathLike[str], office_code: str) -> IdKeyFile:

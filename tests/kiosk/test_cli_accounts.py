@@ -184,6 +184,9 @@ def test_the_id_key_export_is_the_admins_and_never_overwrites_by_accident(env, c
     code, out, err = run(capsys, "--user", "admin", "--lang", "en", "key", "export",
                          "--file", str(tmp_path / "no-such-dir" / "k.json"))
     assert (code, out) == (5, "") and "Cannot write the key file" in err and "Traceback" not in err
+    assert err.rstrip().endswith("the folder does not exist")
+    code, _, err = run(capsys, "--user", "admin", "key", "export", "--file", str(tmp_path / "no-such-dir" / "k.json"))
+    assert code == 5 and err.rstrip().endswith("foldernya tidak ada") and "No such file" not in err
     code, out, _ = run(capsys, "--user", "admin", "audit", "--action", "id_key.", "--json")
     trail = json.loads(out)
     assert [(e["username"], e["action"]) for e in trail] == [("admin", "id_key.export")] * 2
