@@ -359,9 +359,14 @@ class OrderScreen(Screen[None]):
         table.add_column(Text(labels[0], justify="right"), key="amount", width=amount_w)
         table.add_column(labels[1], key="detail", width=detail_w)
         table.add_column(labels[2], key="product", width=product_w)
+        console = self.app.console
         for amount, detail, title, key in rows:
+            # Each row's height is counted here, not left to the table (height=None): an auto
+            # height is 0 until the table's next idle, and a row of height 0 is not drawn.
+            height = max(1, *(len(Text(text).wrap(console, width)) for text, width
+                              in ((detail, detail_w), (title, product_w))))
             table.add_row(Text(amount, justify="right", no_wrap=True), Text(detail), Text(title),
-                          key=key, height=None)
+                          key=key, height=height)
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
 

@@ -746,3 +746,40 @@ async def test_tab_brings_a_field_under_the_docked_buttons_into_view_at_80x24(se
         await pilot.press(*"0123")
         await pilot.pause()
         assert app.focused.id == "f-npwp" and "NPWP" in shown(app) and "0123" in shown(app)
+
+
+async def test_the_lines_show_right_after_the_treasurer_verifies(settings, clock):
+    """Reviewer: after V the product row was gone until the receipt. A line's height is counted
+    when the table is filled, so a refresh never leaves a row of height 0 (not drawn) until the
+    table's next idle, whatever the state, the focus or the timing."""
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        budi = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        order = sales.create_order(store, settings, budi, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, budi, order.id, product="publikasi-elektronik", quantity=1, measure=120,
+                       description="Kota Sawahlunto Dalam Angka 2026")
+        sales.agree(store, budi, order.id)
+        sales.check_documents(store, budi, order.id)
+        sales.issue_invoice(store, settings, budi, order.id)
+        sales.mark_prepared(store, budi, order.id)
+        payments.submit_payment(store, budi, order.id, method="cash", amount=sales.get(store, order.id).total)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, "rina", "4321")
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, OrderScreen) and "verify" in actions(pilot)
+        table = screen.query_one("#lines")
+        screen.refresh_data()  # as the store poll does, between two idles of the table
+        assert [row.height for row in table.rows.values()] == [2]  # "Kota Sawahlunto / Dalam Angka 2026"
+        await pilot.press("v")
+        assert [row.height for row in table.rows.values()] == [2]
+        await pilot.pause()
+        assert actions(pilot)[0] == "receipt" and "pembayaran terverifikasi" in shown(app)
+        assert "Rp80.000" in shown(app) and "Kota Sawahlunto" in shown(app)
+        await act(pilot, "receipt")
+        assert "Kota Sawahlunto" in shown(app)
