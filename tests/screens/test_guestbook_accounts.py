@@ -362,14 +362,14 @@ async def test_lockers_close_when_the_officer_is_disabled(settings, clock):
                 await pilot.pause()
                 assert isinstance(app.screen, CounterScreen) and app.is_running, key
                 assert any("Budi" in n or "budi" in n for n in _notes(app)), (key, _notes(app))
-                accounts.reset_pin(other, admin_user, "budi", "1234")  # active again
+                accounts.enable_user(other, admin_user, "budi")  # active again
                 await pilot.pause(0.6)
                 screen = await to_lockers()
                 accounts.disable_user(other, admin_user, "budi")
             screen.query_one("#search").value = "Joko"
             await pilot.pause()
             assert isinstance(app.screen, CounterScreen) and app.is_running
-            accounts.reset_pin(other, admin_user, "budi", "1234")
+            accounts.enable_user(other, admin_user, "budi")
             await pilot.pause(0.6)
             await to_lockers()
             accounts.disable_user(other, admin_user, "budi")
