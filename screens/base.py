@@ -13,6 +13,7 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import App
@@ -25,6 +26,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.config import Settings
 from kiosk.i18n import t
 from kiosk.queue import Queue
+from kiosk.services import Service
 from kiosk.store import Store
 from kiosk.tickets import queue_for
 
@@ -32,6 +34,27 @@ POLL_SECONDS = 0.25
 SPOOL_SECONDS = 5.0
 SYNC_SECONDS = 30.0
 SYNC_MAX_BACKOFF = 600.0
+
+
+def fit_name(service: Service, lang: str, width: int | None) -> str:
+    """The service's name if it fits in ``width`` cells, else its short name ("Konsultasi",
+    "Sales"), else as many whole words of that as fit; "" when not one word fits, never a
+    word cut. ``None``: the width is not known yet, the full name."""
+    full, short = service.name(lang), service.short_name(lang)
+    candidates = [full, *([short] if short != full else [])]
+    words = short.split()
+    candidates += [" ".join(words[:count]) for count in range(len(words) - 1, 0, -1)]
+    for name in candidates:
+        if width is None or cell_len(name) <= width:
+            return name
+    return ""
+
+
+def fit_service(service: Service, lang: str, width: int | None) -> str:
+    """The service's letter and the name that fits beside it in ``width`` cells ("C
+    Konsultasi", "B Sales"), at least the letter."""
+    name = fit_name(service, lang, None if width is None else width - cell_len(service.letter) - 1)
+    return f"{service.letter} {name}" if name else service.letter
 
 
 class ItemLine(Static):

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
 
-from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 from textual import events, on
@@ -29,7 +28,7 @@ from kiosk.errors import ConfigError, DomainError
 from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import Service, by_code
-from screens.base import ItemLine, PstApp, friendly_error
+from screens.base import ItemLine, PstApp, fit_service, friendly_error
 from screens.counter_dialogs import (CallNumberScreen, ChooseServiceScreen, CounterPickScreen, FilterScreen,
                                      YesNoScreen)
 from screens.login import LockScreen, LoginScreen
@@ -38,21 +37,6 @@ from screens.login import LockScreen, LoginScreen
 def _mmss(seconds: float) -> str:
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes:02d}:{secs:02d}" if minutes < 100 else f"{minutes}m"
-
-
-def fit_service(service: Service, lang: str, width: int | None) -> str:
-    """The service's letter and its name if it fits in ``width`` cells, else its short name
-    ("C Konsultasi", "B Sales"), else as many whole words of that as fit; never a word cut,
-    at least the letter. ``None``: the width is not known yet, the full name."""
-    full, short = service.name(lang), service.short_name(lang)
-    candidates = [full, *([short] if short != full else [])]
-    words = short.split()
-    candidates += [" ".join(words[:count]) for count in range(len(words) - 1, 0, -1)]
-    for name in candidates:
-        text = f"{service.letter} {name}"
-        if width is None or cell_len(text) <= width:
-            return text
-    return service.letter
 
 
 class WaitingTable(DataTable):

@@ -5,40 +5,126 @@ waiting counts per service and a clock. Calls from any process show within a sec
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import date
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Digits, Static
 
 from kiosk.announce import announcement, speak
 from kiosk.queue import ACTIVE, Ticket
-from kiosk.services import all_services, by_code
-from screens.base import PstApp
+from kiosk.services import Service, all_services, by_code
+from screens.base import PstApp, fit_name
 
 FLASH_SECONDS = 6
 
 
+# The board's geometry (cells). A panel holds the number in Digits (3 rows; "B-001" is 15
+# cells wide) inside its border; the label "LOKET n" and the caption need a row each more,
+# or go into the border's title and subtitle when the rows are short ("compact").
+PANEL_MIN_WIDTH = 15 + 2
+FULL_HEIGHT = 1 + 3 + 1 + 2
+COMPACT_HEIGHT = 3 + 2
+SIDE_WIDTH = 30  # the side column's least width while the counters have room
+SIDE_NARROW = 24  # "B-001  →  Counter 10" (20) + padding and border: the side at its least
+SIDE_GUTTER = 3  # the side's padding and left border
+
+
+@dataclass(frozen=True)
+class BoardLayout:
+    """How the board uses the space below the top bar: the side column's width, the grid's
+    columns, whether the panels are compact, and how tight the grid's rows sit (0: padding
+    and a gutter, 1: no padding above and below, 2: no gutter between rows either)."""
+
+    side: int
+    columns: int
+    compact: bool
+    tight: int
+    panel_width: int
+
+
+def plan_board(counters: int, width: int, height: int) -> BoardLayout:
+    """The layout that shows every counter's number whole in ``width`` x ``height`` cells:
+    labels inside the panels and the wider side column while they fit, then compact panels,
+    tighter rows, a narrower side column; at least two columns when they fit."""
+    counters = max(counters, 1)
+
+    def panel_width(side: int, columns: int) -> int:
+        return (width - side - 2 - (columns - 1)) // columns  # the grid's padding, its gutters
+
+    for side in dict.fromkeys((max(SIDE_WIDTH, width // 4), SIDE_NARROW)):
+        for compact in (False, True):
+            panel_height = COMPACT_HEIGHT if compact else FULL_HEIGHT
+            for tight in (0, 1, 2):
+                pad, gutter = (1 if tight == 0 else 0), (0 if tight == 2 else 1)
+                for columns in dict.fromkeys([*range(min(2, counters), counters + 1), 1]):
+                    rows = -(-counters // columns)
+                    if (panel_width(side, columns) >= PANEL_MIN_WIDTH
+                            and rows * panel_height + (rows - 1) * gutter + 2 * pad <= height):
+                        return BoardLayout(side, columns, compact, tight, panel_width(side, columns))
+    # More counters than the screen holds: as many columns as are wide enough, the rows clip.
+    columns = max([c for c in range(1, counters + 1) if panel_width(SIDE_NARROW, c) >= PANEL_MIN_WIDTH]
+                  or [1])
+    return BoardLayout(SIDE_NARROW, columns, True, 2, max(panel_width(SIDE_NARROW, columns), 1))
+
+
 class CounterPanel(Vertical):
     """One counter: its name and the number it called last; ``-ended`` once that ticket is
-    no longer at the counter (done, no-show, transferred)."""
+    no longer at the counter (done, no-show, transferred). The caption is the service's name
+    that fits the panel, or what became of the ticket."""
 
     def __init__(self, counter: int, label: str) -> None:
         super().__init__(id=f"counter-{counter}", classes="counter")
         self.counter = counter
         self.label = label
+        self.caption: Service | str = ""
+        self.compact = False
+        self.width_hint = 0  # the planned width, until the layout gives the real one
+        self._inside = ""  # the caption shown under the number
 
     def compose(self) -> ComposeResult:
         yield Static(self.label, classes="counter-label")
         yield Digits("---", classes="counter-number")
         yield Static("", classes="counter-service")
 
-    def show(self, ticket: Ticket | None, caption: str) -> None:
+    def show(self, ticket: Ticket | None, caption: Service | str) -> None:
         self.query_one(Digits).update(ticket.number if ticket else "---")
-        self.query_one(".counter-service", Static).update(caption)
+        self.caption = caption
+        self._fit_caption()
         self.set_class(ticket is not None and ticket.status not in ACTIVE, "-ended")
+
+    def set_compact(self, compact: bool, width_hint: int) -> None:
+        """Label and caption inside (full) or in the border (compact)."""
+        self.compact, self.width_hint = compact, width_hint
+        self.border_title = self.label if compact else None
+        self._fit_caption()
+
+    def on_resize(self) -> None:
+        self._fit_caption()
+
+    def _fit_caption(self) -> None:
+        # Inside: the border's two cells; the subtitle leaves its corners and a space each side.
+        room = (self.outer_size.width or self.width_hint) - (6 if self.compact else 2)
+        text = self.caption
+        if isinstance(text, Service):  # not one word fits: the short name, cut with an ellipsis
+            text = fit_name(text, self.app.lang, room) or text.short_name(self.app.lang)
+        caption = self.query_one(".counter-service", Static)
+        inside = "" if self.compact else text
+        if inside != self._inside:  # an unchanged caption costs no layout
+            self._inside = inside
+            caption.update(inside)
+        self.border_subtitle = (text or None) if self.compact else None
+
+
+class Board(Horizontal):
+    """The counters' grid beside the side column, arranged again whenever its size changes."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.app.arrange_board(event.size.width, event.size.height)
 
 
 class DisplayApp(PstApp):
@@ -56,12 +142,14 @@ class DisplayApp(PstApp):
         self._voice_lock = threading.Lock()
         self._board_seen = False
         self._day: date | None = None  # the office's date the board shows
+        self._layout: BoardLayout | None = None
+        self._waiting_counts: dict[str, int] = {}
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
             yield Static(self.settings.office.name, id="office")
             yield Digits("00:00", id="clock")
-        with Horizontal(id="body"):
+        with Board(id="body"):
             with Grid(id="counters"):
                 for n in range(1, self.settings.office.counters + 1):
                     yield CounterPanel(n, self.t("display.counter", counter=n))
@@ -75,9 +163,41 @@ class DisplayApp(PstApp):
 
     def on_mount(self) -> None:
         super().on_mount()
+        # Before the first layout, plan for the body the screen will leave (its size is known
+        # but for the footer's wrapped lines): the first paint is then already arranged, and
+        # the Resize that follows changes nothing.
+        width, height = self.size
+        footer = len(Content(self.t("display.footer")).wrap(max(width, 1)))
+        self.arrange_board(width, height - 3 - footer - 1)  # the top bar, footer, sync bar
         self.set_interval(1.0, self._tick)
         self._tick()
         self.refresh_board()
+
+    def arrange_board(self, width: int, height: int) -> None:
+        """Fit the counters' grid and the side column to the body's ``width`` x ``height``."""
+        layout = plan_board(self.settings.office.counters, width, height)
+        if layout == self._layout:
+            return
+        self._layout = layout
+        grid = self.query_one("#counters", Grid)
+        grid.styles.grid_size_columns = layout.columns
+        grid.set_class(layout.compact, "-compact")
+        grid.set_class(layout.tight >= 1, "-tight")
+        grid.set_class(layout.tight >= 2, "-tighter")
+        self.query_one("#side").styles.width = layout.side
+        for panel in self.query(CounterPanel):
+            panel.set_compact(layout.compact, layout.panel_width)
+        self._show_waiting()
+
+    def _show_waiting(self) -> None:
+        # One line per service, its count always beside its name: the name that fits.
+        room = (self._layout.side if self._layout else SIDE_WIDTH) - SIDE_GUTTER
+        lines = []
+        for s in all_services():
+            head, tail = f"{s.letter}  ", f": {self._waiting_counts.get(s.code, 0)}"
+            name = fit_name(s, self.lang, room - len(head) - len(tail))
+            lines.append(f"{head}{name}{tail}" if name else f"{s.letter}{tail}")
+        self.query_one("#waiting", Static).update("\n".join(lines))
 
     def store_changed(self) -> None:
         self.refresh_board()
@@ -94,10 +214,11 @@ class DisplayApp(PstApp):
         shown = self.queue.last_by_counter()  # every counter, however long ago it called
         for panel in self.query(CounterPanel):
             ticket = shown.get(panel.counter)
+            caption: Service | str
             if ticket is None:
                 caption = ""
             elif ticket.status in ACTIVE:
-                caption = by_code(ticket.service).name(self.lang)
+                caption = by_code(ticket.service)
             else:  # done, no-show or transferred: the last number stays, with what became of it
                 caption = self.t(f"status.{ticket.status}")
             panel.show(ticket, caption)
@@ -105,9 +226,8 @@ class DisplayApp(PstApp):
             self.t("display.call_line", number=t.number, counter=t.counter) for t in calls[:6]
             if t.counter]
         self.query_one("#latest", Static).update("\n".join(latest_lines) or "-")
-        counts = self.queue.waiting_counts()
-        self.query_one("#waiting", Static).update("\n".join(
-            f"{s.letter}  {s.name(self.lang)}: {counts.get(s.code, 0)}" for s in all_services()))
+        self._waiting_counts = self.queue.waiting_counts()
+        self._show_waiting()
         # Every call or recall newer than the board has seen is read aloud, oldest first, so
         # two counters calling within one poll are both announced.
         fresh = [c for c in calls if c.counter and self._seen_calls.get(c.id) != str(c.last_called_at)]

@@ -210,7 +210,7 @@ async def test_display_shows_a_call_made_by_another_process(settings):
         await pilot.pause()
         panel = app.query_one("#counter-2")
         assert panel.query_one("Digits").value == "---"
-        assert "Penjualan Produk Statistik: 1" in str(app.query_one("#waiting").render())
+        assert "B  Penjualan: 1" in str(app.query_one("#waiting").render())  # the short name fits
         script = textwrap.dedent(f"""
             from kiosk.config import load
             from kiosk.store import Store
@@ -228,7 +228,7 @@ async def test_display_shows_a_call_made_by_another_process(settings):
         assert panel.query_one("Digits").value == "B-001"
         assert panel.has_class("-latest")
         assert "B-001  →  Loket 2" in str(app.query_one("#latest").render())
-        assert "Penjualan Produk Statistik: 0" in str(app.query_one("#waiting").render())
+        assert "B  Penjualan: 0" in str(app.query_one("#waiting").render())
 
 
 async def test_the_board_clears_at_midnight_with_nothing_written_overnight(settings, clock):
@@ -600,7 +600,8 @@ def centred(panel):
 
 async def test_display_centres_the_numbers_and_keeps_a_finished_one_dimmed(settings, clock):
     """A finished ticket stays on its counter's box, dimmed, with "selesai", until that
-    counter calls again; the digits and "---" are centred like the label under them."""
+    counter calls again; the digits and "---" are centred like the label under them. The
+    service's full name does not fit the box at 80x24: its short name, whole."""
     seed(settings, clock, "B", "B")
     app = DisplayApp(settings, clock=clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -624,7 +625,7 @@ async def test_display_centres_the_numbers_and_keeps_a_finished_one_dimmed(setti
         with Store(settings.db_path, clock=clock) as store:
             queue = queue_for(store, settings)
             first = queue.call_next(1)
-            assert await board_shows("B-001", "Penjualan Produk Statistik")
+            assert await board_shows("B-001", "Penjualan")
             assert centred(panel) and not panel.has_class("-ended") and panel.has_class("-latest")
             queue.start(first.id)
             clock.advance(minutes=3)
@@ -633,7 +634,7 @@ async def test_display_centres_the_numbers_and_keeps_a_finished_one_dimmed(setti
             assert await board_shows("B-001", "selesai", laid_out=caption_on_one_line)
             assert panel.has_class("-ended") and panel.has_class("-latest") and centred(panel)
             queue.call_next(1)
-            assert await board_shows("B-002", "Penjualan Produk Statistik")
+            assert await board_shows("B-002", "Penjualan")
             assert not panel.has_class("-ended")
             queue.no_show(queue.active(1).id)
             assert await board_shows("B-002", "tidak hadir")
@@ -781,3 +782,108 @@ async def test_waiting_services_fit_whole_at_80x24_and_no_stray_scrollbar(settin
         table = pilot.app.screen.query_one("#waiting")
         assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == [
             "B Penjualan Produk Statistik", "C Konsultasi Statistik"]
+
+
+def board_with_calls(settings, clock, tmp_path, counters):
+    """A configuration with ``counters`` counters, each of which has called a ticket."""
+    from tests.conftest import write_config
+
+    wide = write_config(tmp_path / f"counters-{counters}.toml", settings.db_path, counters=counters)
+    seed(wide, clock, *("BCAD" * 3)[:counters])
+    with Store(wide.db_path, clock=clock) as store:
+        queue = queue_for(store, wide)
+        for counter in range(1, counters + 1):
+            queue.call_next(counter)
+    return wide
+
+
+def assert_every_number_whole(app, counters):
+    """Each panel's three rows of digits lie inside the panel's border and on the screen, and
+    the terminal shows them as drawn; its label "LOKET n" is on the screen within the panel."""
+    from textual.geometry import Region
+    from textual.widgets import Digits
+
+    screen_lines = shown(app).splitlines()
+    screen = Region(0, 0, *app.size)
+    for n in range(1, counters + 1):
+        panel = app.query_one(f"#counter-{n}")
+        digits = panel.query_one(Digits)
+        box = digits.region
+        assert digits.value.startswith(tuple("ABCD")) and box.height == 3, (n, digits.value, box)
+        assert panel.content_region.contains_region(box) and screen.contains_region(box), (
+            n, box, panel.content_region, app.size)
+        for y in range(3):
+            drawn = digits.render_line(y).text
+            assert screen_lines[box.y + y][box.x:box.right] == drawn, (n, y, screen_lines[box.y + y])
+        outer = panel.region
+        text = "\n".join(line[outer.x:outer.right] for line in screen_lines[outer.y:outer.bottom])
+        assert outer.bottom <= screen.bottom and f"LOKET {n}" in text, (n, text)
+
+
+@pytest.mark.parametrize("counters", [3, 6, 8])
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (160, 45)])
+async def test_display_shows_every_number_whole_however_many_counters(settings, clock, tmp_path,
+                                                                     counters, size):
+    """The grid takes as many columns as its rows need; short of rows, a panel carries its
+    label and caption in its border: no number loses a row, no counter its name."""
+    wide = board_with_calls(settings, clock, tmp_path, counters)
+    app = DisplayApp(wide, clock=clock)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert_every_number_whole(app, counters)
+        # The caption stays, inside the panel or in its border, a whole short name at least.
+        for n in range(1, counters + 1):
+            panel = app.query_one(f"#counter-{n}")
+            caption = panel.border_subtitle or str(panel.query_one(".counter-service").render())
+            service = panel.caption
+            assert caption.startswith(service.short_name("id").split()[0][:8]), (n, caption)
+
+
+async def test_the_board_arranges_itself_again_when_the_terminal_is_resized(settings, clock, tmp_path):
+    wide = board_with_calls(settings, clock, tmp_path, 8)
+    app = DisplayApp(wide, clock=clock)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await pilot.pause()
+        assert not app.query_one("#counters").has_class("-compact")
+        assert_every_number_whole(app, 8)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert app.query_one("#counters").has_class("-compact")
+        assert app.query_one("#counter-3").border_title == "LOKET 3"
+        assert_every_number_whole(app, 8)
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        await pilot.pause()
+        assert_every_number_whole(app, 8)
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("counters", [3, 8])
+async def test_the_waiting_list_keeps_each_count_beside_its_name(settings, clock, tmp_path, lang, counters):
+    """At 80x24 each service is one line, "C  Konsultasi: 1": the name that fits (full, short,
+    whole words), never a count on a line of its own."""
+    import re
+
+    from kiosk.services import all_services
+
+    wide = board_with_calls(settings, clock, tmp_path, counters)
+    seed(wide, clock, "B", "C", "C", "D")
+    app = DisplayApp(wide, clock=clock, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        box = app.query_one("#waiting").region
+        lines = [line[box.x:box.right].rstrip() for line in shown(app).splitlines()[box.y:box.bottom]]
+        lines = [line for line in lines if line]
+        assert len(lines) == len(all_services()), lines
+        counts = app.queue.waiting_counts()
+        for service, line in zip(all_services(), lines, strict=True):
+            match = re.fullmatch(rf"{service.letter}(?:  (.+))?: (\d+)", line)
+            assert match and int(match[2]) == counts.get(service.code, 0), line
+            short = service.short_name(lang)
+            names = {service.name(lang), short, *(" ".join(short.split()[:k]) for k in range(1, 4))}
+            assert match[1] in names, line
+        if lang == "en":
+            assert "C  Consultation: 2" in lines
+        else:
+            assert "B  Penjualan: 1" in lines
