@@ -7,6 +7,7 @@ It records the bytes it receives and answers the real-time status queries
 
 from __future__ import annotations
 
+import bisect
 import socket
 import threading
 import time
@@ -22,6 +23,8 @@ class CapturePrinter:
     def __init__(self, mode: str = "ok") -> None:
         self.mode = mode
         self.jobs: list[bytes] = []
+        self._seqs: list[int] = []  # the connection number of each job, in ``jobs``' order
+        self._lock = threading.Lock()
         self.connections = 0
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -52,9 +55,9 @@ class CapturePrinter:
             if self.mode == "silent":
                 self._held.append(conn)  # keep it open, never read: a hung printer
                 continue
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            threading.Thread(target=self._handle, args=(conn, self.connections), daemon=True).start()
 
-    def _handle(self, conn: socket.socket) -> None:
+    def _handle(self, conn: socket.socket, seq: int) -> None:
         received = bytearray()
         conn.settimeout(5)
         with conn:
@@ -75,7 +78,12 @@ class CapturePrinter:
                     del received[at:at + 3]
                     conn.sendall(self._status(which))
         if received:
-            self.jobs.append(bytes(received))
+            # In the order the jobs were sent (connections accepted), not the order their
+            # handler threads finished: on a loaded machine a later job can finish first.
+            with self._lock:
+                at = bisect.bisect(self._seqs, seq)
+                self._seqs.insert(at, seq)
+                self.jobs.insert(at, bytes(received))
 
     def _status(self, which: int) -> bytes:
         if which == 1:
