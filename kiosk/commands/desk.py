@@ -69,9 +69,10 @@ def cmd_ticket_take(ctx: Context) -> int:
               f"({t('cli.ahead', ctx.lang, count=issued.ahead)})")
     if result is not None and not printed:  # the ticket stands: exit 0, "printed": false
         if result.reason == "none":
-            print(t("cli.not_printed_none", ctx.lang), file=sys.stderr)
+            print(f"pst-kiosk: {t('cli.not_printed_none', ctx.lang)}", file=sys.stderr)
         else:
-            print(t("cli.not_printed", ctx.lang, problem=result.message(ctx.lang)), file=sys.stderr)
+            print(f"pst-kiosk: {t('cli.not_printed', ctx.lang, problem=result.message(ctx.lang))}",
+                  file=sys.stderr)
     return 0
 
 

@@ -57,7 +57,7 @@ def test_ticket_take_json_and_list(env, capsys):
     assert code == 0
     assert {"id", "number", "service", "status", "priority", "issued_at"} <= ticket.keys()
     assert (ticket["number"], ticket["service"], ticket["status"]) == ("B-001", "penjualan", "waiting")
-    assert ticket["printed"] is False and "tidak ada printer terpasang" in err
+    assert ticket["printed"] is False and "tidak ada printer terpasang" in err and err.startswith("pst-kiosk: ")
     run(capsys, "ticket", "take", "A", "--priority", "--no-print")
     code, out, _ = run(capsys, "ticket", "list", "--status", "waiting", "--json")
     assert [(t["number"], t["priority"]) for t in json.loads(out)] == [("B-001", False), ("A-001", True)]
