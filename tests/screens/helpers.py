@@ -49,3 +49,22 @@ def registered_guest(settings, clock, service: str = "A", purpose: str = "tugas"
     with Store(settings.db_path, clock=clock) as store:
         return register_visit(store, settings, service=service, purpose=purpose, consent=True,
                               guest=validate_guest({**GUEST, **changes})).issued.ticket
+
+
+def shown(app) -> str:
+    """The terminal as the user sees it: the composed lines of the current screen (with the
+    screens under a dialog), cropped to the window."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def login(pilot, username: str, pin: str) -> None:
+    """An officer types name and PIN at the counter's login screen and presses Enter."""
+    from screens.login import LoginScreen
+
+    screen = pilot.app.screen
+    assert isinstance(screen, LoginScreen), type(screen)
+    screen.query_one("#username").value = username
+    screen.query_one("#pin").value = pin
+    screen.query_one("#pin").focus()
+    await pilot.press("enter")
+    await pilot.pause()

@@ -15,7 +15,7 @@ from screens.counter_app import CallNumberScreen, ChooseServiceScreen, CounterAp
 from screens.counter_dialogs import YesNoScreen
 from screens.display_app import DisplayApp
 from screens.kiosk_app import KioskApp
-from tests.screens.helpers import new_visitor_ticket
+from tests.screens.helpers import login, new_visitor_ticket, shown
 
 SIZE = (120, 40)
 
@@ -426,21 +426,12 @@ async def test_dashboard_shows_every_figure_of_the_day(settings, clock, size):
 async def test_the_dashboard_is_for_officers_and_the_admin(settings, clock):
     from kiosk import accounts
     from screens.dashboard import DashboardScreen
-    from screens.login import LoginScreen
 
     seed(settings, clock, "B")
     with Store(settings.db_path, clock=clock) as store:
         admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
         accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
         accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
-
-    async def login(pilot, username, pin):
-        assert isinstance(pilot.app.screen, LoginScreen)
-        pilot.app.screen.query_one("#username").value = username
-        pilot.app.screen.query_one("#pin").value = pin
-        pilot.app.screen.query_one("#pin").focus()
-        await pilot.press("enter")
-        await pilot.pause()
 
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -639,12 +630,6 @@ async def test_display_centres_the_numbers_and_keeps_a_finished_one_dimmed(setti
             queue.no_show(queue.active(1).id)
             assert await board_shows("B-002", "tidak hadir")
         assert app.query_one("#counter-2").query_one("Digits").value == "---"
-
-
-def shown(app) -> str:
-    """The terminal as the user sees it: the composed lines of the current screen (with the
-    screens under a dialog), cropped to the window."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def line_with(app, text: str) -> str:

@@ -8,25 +8,12 @@ from kiosk.tickets import issue_ticket
 from screens.counter_app import CounterApp, CounterScreen
 from screens.dashboard import DashboardScreen
 from screens.login import LockScreen, LoginScreen
+from tests.screens.helpers import login, shown
 
 
 def seed(settings, clock, *services):
     with Store(settings.db_path, clock=clock) as store:
         return [issue_ticket(store, settings, s).ticket for s in services]
-
-
-def shown(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-async def login(pilot, username, pin):
-    screen = pilot.app.screen
-    assert isinstance(screen, LoginScreen), type(screen)
-    screen.query_one("#username").value = username
-    screen.query_one("#pin").value = pin
-    screen.query_one("#pin").focus()
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])

@@ -8,7 +8,7 @@ from screens.guestbook import ConfirmScreen, GuestFormScreen
 from screens.kiosk_app import KioskApp, StaffExitScreen, TicketScreen
 from screens.lockers import AssignLockerScreen, LockerScreen, ReturnLockerScreen
 from screens.login import LockScreen, LoginScreen
-from tests.screens.helpers import GUEST, click, fill_form, registered_guest
+from tests.screens.helpers import GUEST, click, fill_form, login, registered_guest
 
 SIZE = (110, 45)
 
@@ -115,16 +115,6 @@ async def test_kiosk_exit_needs_an_admin_once_accounts_exist(settings, clock):
     assert exits == [("admin", "kiosk.exit"), ("budi", "kiosk.exit_refused")]
 
 
-async def _login(pilot, username, pin):
-    screen = pilot.app.screen
-    assert isinstance(screen, LoginScreen)
-    screen.query_one("#username").value = username
-    screen.query_one("#pin").value = pin
-    screen.query_one("#pin").focus()
-    await pilot.press("enter")  # officers type the PIN and press Enter
-    await pilot.pause()
-
-
 async def test_counter_login_lockout_and_idle_lock(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
         admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
@@ -133,12 +123,12 @@ async def test_counter_login_lockout_and_idle_lock(settings, clock):
     app = CounterApp(settings, counter=2, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(5):
-            await _login(pilot, "budi", "0000")
+            await login(pilot, "budi", "0000")
         error = str(app.screen.query_one("#login-error").render())
         assert "dikunci" in error and "5 menit" in error
-        await _login(pilot, "budi", "1234")
+        await login(pilot, "budi", "1234")
         assert isinstance(app.screen, LoginScreen)  # still locked
-        await _login(pilot, "rina", "5678")
+        await login(pilot, "rina", "5678")
         assert isinstance(app.screen, CounterScreen), str(app.screen.query_one("#login-error").render())
         assert app.user.username == "rina"
         # Idle: the screen locks; the PIN opens it again.
@@ -153,7 +143,7 @@ async def test_counter_login_lockout_and_idle_lock(settings, clock):
         await pilot.press("ctrl+l")  # log out
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
-        await _login(pilot, "483920", "5678")  # a PIN typed into the name field
+        await login(pilot, "483920", "5678")  # a PIN typed into the name field
     with Store(settings.db_path) as store:
         actions = [(e.username, e.action) for e in audit.entries(store)]
         failed = [e.detail["username"] for e in audit.entries(store, action="login.failed")]
@@ -170,7 +160,7 @@ async def test_locker_capture_slip_and_return_at_the_counter(printer_settings, c
         accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
     app = CounterApp(printer_settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _login(pilot, "admin", "9876")
+        await login(pilot, "admin", "9876")
         assert isinstance(app.screen, CounterPickScreen)
         await pilot.click("#counter-1")
         await pilot.pause()
@@ -247,7 +237,7 @@ async def test_the_idle_lock_hides_the_visitor_behind_it(settings, clock):
         accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _login(pilot, "admin", "9876")
+        await login(pilot, "admin", "9876")
         await pilot.press("n")
         await pilot.pause()
         assert "Aminah" in app.export_screenshot()
@@ -342,7 +332,7 @@ async def test_lockers_close_when_the_officer_is_disabled(settings, clock):
                        holder_name="Joko Susilo")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _login(pilot, "budi", "1234")
+        await login(pilot, "budi", "1234")
         assert isinstance(app.screen, CounterScreen)
 
         async def to_lockers() -> LockerScreen:
@@ -449,7 +439,7 @@ async def test_returning_a_restored_locker_shows_the_name_and_masked_number(sett
             store.conn.execute("UPDATE lockers SET id_number = 'RESTORED:' || id")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _login(pilot, "budi", "1234")
+        await login(pilot, "budi", "1234")
         await pilot.press("k")
         await pilot.pause()
         assert isinstance(app.screen, LockerScreen)

@@ -5,15 +5,9 @@ it finds nothing."""
 from kiosk.store import Store
 from screens.counter_app import CounterApp, CounterScreen
 from screens.lockers import AssignLockerScreen, LockerScreen
-from tests.screens.helpers import registered_guest
+from tests.screens.helpers import registered_guest, shown
 
 SIZE = (80, 24)
-
-
-def shown(app) -> str:
-    """The terminal as the user sees it: the composed lines of the current screen (with the
-    screens under a dialog), cropped to the window."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def lockers_held(settings):

@@ -12,19 +12,9 @@ from screens.counter_app import CounterApp, CounterScreen
 from screens.forms import AskScreen, FormScreen
 from screens.login import LoginScreen
 from screens.orders import ACTION_KEYS, OrderScreen, OrdersScreen
-from tests.screens.helpers import GUEST, registered_guest
+from tests.screens.helpers import GUEST, login, registered_guest, shown
 
 SIZE = (140, 50)
-
-
-async def login(pilot, username, pin):
-    screen = pilot.app.screen
-    assert isinstance(screen, LoginScreen), type(screen)
-    screen.query_one("#username").value = username
-    screen.query_one("#pin").value = pin
-    screen.query_one("#pin").focus()
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 async def act(pilot, name, **values):
@@ -53,12 +43,6 @@ async def act(pilot, name, **values):
             raise AssertionError(f"{name} refused: {[e for e in errors if e]}")
         dialog = pilot.app.screen
     assert not left, f"{name}: no field for {sorted(left)}"
-
-
-def shown(app) -> str:
-    """The terminal as the user sees it: the composed lines of the current screen (with the
-    screens under a dialog), cropped to the window."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def dialog_words(app) -> str:
