@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import textual_serve
@@ -57,9 +58,44 @@ def face_command(face: str, args: argparse.Namespace) -> str:
     return shlex.join(parts)
 
 
+class _Server(Server):
+    """textual-serve's server, stopping the tabs' apps itself when it is stopped: its own
+    shutdown waits for every open websocket (a minute) and, killed then, leaves each tab's
+    app running, holding the store. SIGTERM (systemd's stop) now ends them at once."""
+
+    async def on_shutdown(self, app) -> None:  # noqa: ANN001
+        await super().on_shutdown(app)
+        stop_descendants()
+
+
+def stop_descendants() -> None:
+    """SIGTERM to this process's descendants (each tab's ``sh -c`` and its app; a Textual
+    app exits cleanly on it). Linux (/proc); elsewhere nothing to do here."""
+    import os
+    import signal
+
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+            parents[int(entry.parent.name)] = int(fields[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile, or not a process
+    family, found = {os.getpid()}, True
+    while found:
+        found = False
+        for pid, parent in parents.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                found = True
+    for pid in family - {os.getpid()}:
+        with suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+
+
 def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     _check_address(args.host, args.port)
-    server = Server(face_command(args.face, args), host=args.host, port=args.port,
+    server = _Server(face_command(args.face, args), host=args.host, port=args.port,
                     title=f"PST {args.face} • {settings.office.name}",
                     statics_path=STATICS, templates_path=TEMPLATES)
     server.serve()

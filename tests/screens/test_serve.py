@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -188,3 +189,54 @@ def test_a_served_display_comes_back_by_itself_after_the_server_restarts(setting
     finally:
         for server in servers:
             stop(server)
+
+
+@needs_browser
+def test_stopping_the_server_ends_every_tab_s_app_at_once(settings, tmp_path):
+    """systemd stops a service with SIGTERM: with a tab open the server used to wait a minute
+    for its websocket and, killed then, leave the tab's app running on the store."""
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    db = str(settings.db_path)
+    env = {**os.environ, "PST_KIOSK_CONFIG": str(settings.db_path.parent / "config.toml")}
+
+    def apps() -> list[int]:  # this test's tab processes: their command names this store
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                pid = int(cmdline.parent.name)
+                if db.encode() in cmdline.read_bytes() and pid != server.pid:
+                    found.append(pid)
+            except OSError:
+                continue
+        return found
+
+    server = subprocess.Popen([sys.executable, "-m", "screens.main", "--db", db, "serve", "display",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_port(port)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="load")
+            page.wait_for_function("document.getElementById('terminal').classList.contains('-connected')",
+                                   timeout=30_000)
+            deadline = time.monotonic() + 20
+            while not apps() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert apps(), "the tab's app should be running"
+            time.sleep(2)  # the board is up
+            started = time.monotonic()
+            server.terminate()
+            server.wait(timeout=15)
+            assert time.monotonic() - started < 10
+            deadline = time.monotonic() + 10
+            while apps() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert apps() == [], "a tab's app outlived the server"
+            browser.close()
+    finally:
+        if server.poll() is None:
+            server.kill()
