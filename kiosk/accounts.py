@@ -88,6 +88,14 @@ def _pin_ok(pin: str | None) -> bool:
     return 4 <= len(pin or "") <= 128
 
 
+def hash_pin(pin: str) -> str:
+    """A PIN as stored (argon2id, argon2-cffi's recommended parameters): accounts made here
+    and the ``pin_hash`` the centre publishes for officers (``central hash-pin``)."""
+    if not _pin_ok(pin):
+        raise Invalid({"pin": FieldInvalid("invalid.pin")})
+    return _hasher.hash(pin)
+
+
 def _check_new(username: str, role: str, pin: str | None) -> None:
     """The new account's fields; ``pin`` None: not given yet (checked later)."""
     errors: dict[str, FieldInvalid] = {}
@@ -206,6 +214,17 @@ def lock(store: Store, user: User | None, *, reason: str = "idle") -> None:
             audit.record(store, user, "session.lock", "user", user.id, {"reason": reason})
 
 
+def unlock(store: Store, username: str, pin: str) -> User:
+    """The idle-locked officer back at the desk, by PIN alone (audited ``session.unlock``).
+    The name is not asked here, so a wrong PIN is said as one, not "wrong name or PIN"."""
+    try:
+        return authenticate(store, username, pin, action="session.unlock")
+    except Forbidden as exc:
+        if exc.key == "auth.wrong":
+            raise Forbidden("login.wrong_pin") from None
+        raise
+
+
 def kiosk_exit(store: Store, *, username: str | None, secret: str, exit_code: str) -> User | None:
     """Staff leave the kiosk: an admin's name and PIN once accounts exist, before that the
     configured exit code. Every attempt is in the trail; a refusal raises ``Forbidden``."""
@@ -295,7 +314,5 @@ def enable_user(store: Store, actor: User | None, username: str) -> User:
 def reset_pin(store: Store, actor: User | None, username: str, pin: str) -> User:
     """A new PIN (admin, audited); it lifts a lockout for wrong PINs but leaves a disabled
     account disabled (``enable_user`` opens it)."""
-    if not _pin_ok(pin):
-        raise Invalid({"pin": FieldInvalid("invalid.pin")})
     return _admin_update(store, actor, username, "reset_pin", {
-        "pin_hash": _hasher.hash(pin), "failed_attempts": 0, "locked_until": None})
+        "pin_hash": hash_pin(pin), "failed_attempts": 0, "locked_until": None})

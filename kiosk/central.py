@@ -143,6 +143,11 @@ def role_name(conn: psycopg.Connection, office_code: str) -> str:
     return f"{prefix}{office_code}"
 
 
+def role_office(conn: psycopg.Connection) -> str | None:
+    """The office this connection's role belongs to (None: a role of no office, the owner's)."""
+    return conn.execute("SELECT pst.current_office()").fetchone()[0]
+
+
 def check_office_code(code: str | None) -> str:
     """Four digits, or invalid input (exit 9)."""
     if not re.fullmatch(r"\d{4}", code or ""):
@@ -245,12 +250,3 @@ def publish(dsn: str, kind: str, payload: object, *, office_code: str | None = N
                                " RETURNING id", (kind, office_code, Jsonb(payload))).fetchone()
     return row[0]
 
-
-def hash_pin(pin: str) -> str:
-    """An officer's PIN as the argon2id hash ``publish officers`` carries (``pin_hash``), made
-    as the office makes it (argon2-cffi's recommended parameters); the PIN is 4-128 characters."""
-    from argon2 import PasswordHasher
-
-    if not 4 <= len(pin or "") <= 128:
-        raise Invalid({"pin": FieldInvalid("invalid.pin")})
-    return PasswordHasher().hash(pin)

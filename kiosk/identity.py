@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
@@ -147,25 +148,41 @@ def country(text: str | None) -> str:
     if not value:
         raise FieldInvalid("invalid.required")
     wanted = "GB" if value.upper() == "UK" else value
-    try:
+    with suppress(LookupError):  # not an English name or code: perhaps an Indonesian name
         return pycountry.countries.lookup(wanted).alpha_2
-    except LookupError:
-        pass
     code = _indonesian_country_names().get(value.casefold())
     if code is None:
         raise FieldInvalid("invalid.country")
     return code
 
 
+def country_name(code: str, lang: str) -> str:
+    """An ISO alpha-2 code with its country's name in ``lang``: ``Malaysia (MY)``."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    name = _indonesian().gettext(country.name) if lang == "id" else country.name
+    return f"{name} ({code})"
+
+
 @lru_cache(maxsize=1)
-def _indonesian_country_names() -> dict[str, str]:
-    """Country names in Indonesian (pycountry's own translations) -> alpha-2 code."""
+def _indonesian() -> Any:
+    """pycountry's own Indonesian translations of the country names (gettext)."""
     import gettext
 
     import pycountry
 
-    names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"], fallback=True)
-    return {names.gettext(c.name).casefold(): c.alpha_2 for c in pycountry.countries}
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"], fallback=True)
+
+
+@lru_cache(maxsize=1)
+def _indonesian_country_names() -> dict[str, str]:
+    """Country names in Indonesian -> alpha-2 code."""
+    import pycountry
+
+    return {_indonesian().gettext(c.name).casefold(): c.alpha_2 for c in pycountry.countries}
 
 
 def email(text: str | None) -> str:

@@ -26,7 +26,8 @@ from printers.layouts import LockerSlip, locker_slip_document
 QR_PREFIX = "PSTL"
 # A locker's stored number when the full one is not here: a restore (the centre never had it)
 # or anonymisation. A real number is A-Z0-9 only, so neither prefix can be one.
-NOT_KEPT = ("RESTORED:", "ANON-")
+RESTORED = "RESTORED:"  # + the locker's id: what a restore writes
+NOT_KEPT = (RESTORED, "ANON-")
 
 
 class Locker(BaseModel):

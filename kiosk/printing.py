@@ -231,20 +231,22 @@ def jobs(store: Store, *, status: str | None = None, limit: int = 50) -> list[Pr
     return [PrintJob.model_validate(r) for r in store.rows(sql, (*params, limit))]
 
 
-def pending_problems(store: Store) -> int:
-    """Failed print jobs still worth printing (the counter shows their count as a warning;
-    a ticket past its retry window no longer counts)."""
+def _still_wanted(store: Store, *statuses: str) -> int:
+    """Jobs in these statuses still worth printing (a ticket past its retry window is not)."""
+    marks = ", ".join("?" for _ in statuses)
     return store.conn.execute(
-        "SELECT COUNT(*) FROM print_jobs WHERE status = 'failed' AND (expires_at IS NULL OR expires_at > ?)",
-        (iso(store.clock.now()),)).fetchone()[0]
+        f"SELECT COUNT(*) FROM print_jobs WHERE status IN ({marks}) AND (expires_at IS NULL OR expires_at > ?)",
+        (*statuses, iso(store.clock.now()))).fetchone()[0]
+
+
+def pending_problems(store: Store) -> int:
+    """Failed print jobs still worth printing (the counter shows their count as a warning)."""
+    return _still_wanted(store, "failed")
 
 
 def waiting(store: Store) -> int:
-    """Jobs not printed yet that are still worth printing (queued or failed; a ticket past
-    its retry window no longer counts)."""
-    return store.conn.execute(
-        "SELECT COUNT(*) FROM print_jobs WHERE status IN ('queued', 'failed')"
-        " AND (expires_at IS NULL OR expires_at > ?)", (iso(store.clock.now()),)).fetchone()[0]
+    """Jobs not printed yet that are still worth printing (queued or failed)."""
+    return _still_wanted(store, "queued", "failed")
 
 
 def fault_text(last_error: str | None, lang: str) -> str:

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from kiosk import audit, central, guestbook
+from kiosk import audit, central, guestbook, lockers
 from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
@@ -282,7 +282,7 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
     with central.connect(dsn) as conn:
         try:
             role = conn.info.user
-            own = conn.execute("SELECT pst.current_office()").fetchone()[0]
+            own = central.role_office(conn)
             if own is not None and own != office_code:
                 raise ConfigError("restore.wrong_role", role=role, own=own, office=office_code)
             chain = _choose(terminals(conn, office_code), terminal, office_code, settings, role)
@@ -352,7 +352,7 @@ def _write(w: _Writer, terminal: str, fetched: dict[str, list[tuple[str, dict[st
             restored["visits"] += w.insert("visits", {"created_at": changed, **data, "terminal_id": terminal})
     for _id, data, changed in fetched["lockers"]:
         if complete("lockers", data):
-            restored["lockers"] += w.insert("lockers", {**data, "id_number": f"RESTORED:{data['id']}",
+            restored["lockers"] += w.insert("lockers", {**data, "id_number": lockers.RESTORED + data["id"],
                                                         "created_at": data["assigned_at"], "updated_at": changed,
                                                         "terminal_id": terminal})
     for _id, data, changed in fetched["orders"]:

@@ -288,7 +288,7 @@ def _check_office(conn: psycopg.Connection, office: str, role: str) -> None:
     which bypasses it) passes; the push and pull filter by the store's office themselves."""
     from kiosk import central
 
-    found = conn.execute("SELECT pst.current_office()").fetchone()[0]
+    found = central.role_office(conn)
     conn.commit()  # the batches run in transactions of their own
     if found is not None and found != office:
         raise central.CentralError("sync.wrong_office", office=office, role=role, found=found)
@@ -320,10 +320,11 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
         result.error = exc.message("en")
         result._problem = exc
     except psycopg.errors.InsufficientPrivilege as exc:
-        # Row-level security refusing this office's rows: say which codes disagree.
-        mismatch = central.CentralError("sync.wrong_office", office=office, role=role, found="?")
-        result.error = mismatch.message("en") if "row-level security" in str(exc) else central.short_error(exc)
-        result._problem = mismatch if "row-level security" in str(exc) else None
+        if "row-level security" in str(exc):  # this office's rows refused: say which codes disagree
+            result._problem = central.CentralError("sync.wrong_office", office=office, role=role, found="?")
+            result.error = result._problem.message("en")
+        else:
+            result.error = central.short_error(exc)
     except psycopg.Error as exc:
         result.error = central.short_error(exc)
         if "watchdog" in locals() and watchdog.fired:

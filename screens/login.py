@@ -101,14 +101,10 @@ class LockScreen(ModalScreen[User]):
     def _unlock(self) -> None:
         pin_input = self.query_one("#pin", Input)
         try:
-            user = accounts.authenticate(self.pst.store, self.user.username, pin_input.value,
-                                         action="session.unlock")
+            user = accounts.unlock(self.pst.store, self.user.username, pin_input.value)
         except Exception as exc:  # noqa: BLE001
             pin_input.value = ""
-            # Only the PIN is asked here: "wrong username or PIN" would point at a field not shown.
-            wrong_pin = isinstance(exc, accounts.Forbidden) and exc.key == "auth.wrong"
-            self.query_one("#login-error", Static).update(
-                self.pst.t("login.wrong_pin") if wrong_pin else friendly_error(self.pst, exc))
+            self.query_one("#login-error", Static).update(friendly_error(self.pst, exc))
             return
         self.dismiss(user)
 

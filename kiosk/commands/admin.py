@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, time
 
 from kiosk import accounts, audit, identity, lockers, privacy
-from kiosk.commands.common import Context, _ask_pin, _out, fit
+from kiosk.commands.common import Context, _out, ask_twice, fit
 from kiosk.commands.common import parse_day as _day
 from kiosk.errors import DomainError
 from kiosk.i18n import t
 
 
 def _new_pin(ctx: Context) -> str:
-    pin = os.environ.get("PST_KIOSK_NEW_PIN")
-    if pin is not None:
-        return pin
-    first = _ask_pin(t("cli.new_pin", ctx.lang), env="PST_KIOSK_NEW_PIN")
-    if _ask_pin(t("cli.new_pin_again", ctx.lang), env="PST_KIOSK_NEW_PIN") != first:
-        raise DomainError("cli.pin_mismatch")
-    return first
+    return ask_twice(ctx, "PST_KIOSK_NEW_PIN", ("cli.new_pin", "cli.new_pin_again"),
+                     missing=accounts.Forbidden("cli.pin_needed", env="PST_KIOSK_NEW_PIN"),
+                     differ=DomainError("cli.pin_mismatch"))
 
 
 def cmd_user_add(ctx: Context) -> int:
@@ -109,22 +104,6 @@ def _label(key: str, lang: str) -> str:
     return t(f"guest.field.{key}", lang).rstrip(" *") if f"guest.field.{key}" in catalogue() else key
 
 
-def _country(code: str, lang: str) -> str:
-    """An ISO country code with its name (in Indonesian from pycountry's translations)."""
-    import gettext
-
-    import pycountry
-
-    country = pycountry.countries.get(alpha_2=code)
-    if country is None:
-        return code
-    name = country.name
-    if lang == "id":
-        name = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["id"],
-                                   fallback=True).gettext(name)
-    return f"{name} ({code})"
-
-
 def _reads(ctx: Context, key: str, value: object) -> str:
     """A stored value as the statement shows it."""
     from kiosk.services import by_code
@@ -142,7 +121,7 @@ def _reads(ctx: Context, key: str, value: object) -> str:
     if key == "disability":
         return t("cli.subject.yes" if value else "cli.subject.no", lang)
     if key == "id_country":
-        return _country(str(value), lang)
+        return identity.country_name(str(value), lang)
     if key == "service":
         try:
             return by_code(str(value)).name(lang)

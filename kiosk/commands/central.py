@@ -3,12 +3,10 @@ export of the ID hash key that restore takes back (a file kept offline, never th
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import sys
 
-from kiosk.commands.common import Context, _dsn, _out
+from kiosk.commands.common import Context, _dsn, _out, ask_twice, save_config
 from kiosk.errors import FieldInvalid, Invalid, Refused
 from kiosk.i18n import t
 
@@ -23,20 +21,6 @@ def cmd_central_init(ctx: Context) -> int:
     return 0
 
 
-def _ask_twice(ctx: Context, env: str, first_key: str, again_key: str, needed_key: str) -> str:
-    """``env``'s value, else asked twice on the terminal; without either, invalid input
-    naming ``env`` (exit 9)."""
-    given = os.environ.get(env)
-    if given is not None:
-        return given
-    if not sys.stdin.isatty():
-        raise Invalid({env: FieldInvalid(needed_key, env=env)})
-    first = getpass.getpass(t(first_key, ctx.lang))
-    if getpass.getpass(t(again_key, ctx.lang)) != first:
-        raise Invalid({env: FieldInvalid("central.entries_differ")})
-    return first
-
-
 def cmd_central_add_office(ctx: Context) -> int:
     from kiosk import central
 
@@ -46,8 +30,11 @@ def cmd_central_add_office(ctx: Context) -> int:
     existing = central.existing_role(dsn, code)
     if existing and not ctx.args.reset_password:
         raise Refused("central.office_exists", code=code, role=existing)
-    password = central.check_password(_ask_twice(ctx, "PST_KIOSK_NEW_PASSWORD", "central.new_password",
-                                                 "central.new_password_again", "central.password_needed"))
+    env = "PST_KIOSK_NEW_PASSWORD"
+    password = central.check_password(ask_twice(
+        ctx, env, ("central.new_password", "central.new_password_again"),
+        missing=Invalid({env: FieldInvalid("central.password_needed", env=env)}),
+        differ=Invalid({env: FieldInvalid("central.entries_differ")})))
     role = central.add_office(dsn, code, name=ctx.args.name or "", password=password,
                               reset_password=ctx.args.reset_password)
     print(t("central.office_added", ctx.lang, code=code, role=role))
@@ -87,10 +74,13 @@ def cmd_central_publish(ctx: Context) -> int:
 def cmd_central_hash_pin(ctx: Context) -> int:
     """The argon2id hash of an officer's PIN for ``publish officers``; the PIN from
     PST_KIOSK_NEW_PIN or asked twice on the terminal."""
-    from kiosk import central
+    from kiosk import accounts
 
-    pin = _ask_twice(ctx, "PST_KIOSK_NEW_PIN", "cli.new_pin", "cli.new_pin_again", "cli.pin_needed")
-    print(central.hash_pin(pin))
+    env = "PST_KIOSK_NEW_PIN"
+    pin = ask_twice(ctx, env, ("cli.new_pin", "cli.new_pin_again"),
+                    missing=Invalid({env: FieldInvalid("cli.pin_needed", env=env)}),
+                    differ=Invalid({env: FieldInvalid("central.entries_differ")}))
+    print(accounts.hash_pin(pin))
     return 0
 
 
@@ -153,8 +143,6 @@ def cmd_key_export(ctx: Context) -> int:
 def _configure_restored(ctx: Context, code: str, name: str | None) -> None:
     """A PC whose configuration named no office is now this office's: the file says so
     (code, the centre's name unless one is set, a staff exit code), so it needs no ``init``."""
-    import secrets
-
     from kiosk import config as config_mod
 
     path = config_mod.config_path(ctx.args.config)
@@ -163,14 +151,7 @@ def _configure_restored(ctx: Context, code: str, name: str | None) -> None:
     office["code"] = code
     if name and not office.get("name"):
         office["name"] = name[:80]
-    kiosk = raw.setdefault("kiosk", {})
-    new_exit_code = not kiosk.get("staff_exit_code")
-    if new_exit_code:
-        kiosk["staff_exit_code"] = f"{secrets.randbelow(10**6):06d}"
-    if ctx.args.db:
-        raw["db"] = str(ctx.args.db)
-    config_mod.save_file(path, raw)
-    ctx.settings = config_mod.load(path, db=ctx.args.db)
+    exit_code = save_config(ctx, path, raw)
     print(t("restore.configured", ctx.lang, path=str(path), code=code, name=ctx.settings.office.name))
-    if new_exit_code:
-        print(t("cli.exit_code", ctx.lang, code=kiosk["staff_exit_code"]))
+    if exit_code:
+        print(t("cli.exit_code", ctx.lang, code=exit_code))

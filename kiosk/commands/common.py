@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from kiosk import accounts
@@ -67,6 +68,37 @@ def _ask_pin(prompt: str, env: str = "PST_KIOSK_PIN") -> str:
     if not sys.stdin.isatty():
         raise accounts.Forbidden("cli.pin_needed", env=env)
     return getpass.getpass(prompt)
+
+
+def save_config(ctx: Context, path: Path, raw: dict[str, Any]) -> str | None:
+    """Write the configuration file (with a staff exit code made if it has none, and the
+    ``--db`` given) and read the settings again. The exit code made now, to show once."""
+    import secrets
+
+    kiosk = raw.setdefault("kiosk", {})
+    made = None
+    if not kiosk.get("staff_exit_code"):
+        made = kiosk["staff_exit_code"] = f"{secrets.randbelow(10**6):06d}"
+    if ctx.args.db:
+        raw["db"] = str(ctx.args.db)
+    config_mod.save_file(path, {k: v for k, v in raw.items() if v != {}})
+    ctx.settings = config_mod.load(path, db=ctx.args.db)
+    return made
+
+
+def ask_twice(ctx: Context, env: str, prompts: tuple[str, str], *, missing: Exception,
+              differ: Exception) -> str:
+    """A new secret (PIN, password): ``env``'s value, else typed twice on the terminal.
+    ``missing`` is raised without either, ``differ`` when the two entries differ."""
+    given = os.environ.get(env)
+    if given is not None:
+        return given
+    if not sys.stdin.isatty():
+        raise missing
+    first = getpass.getpass(t(prompts[0], ctx.lang))
+    if getpass.getpass(t(prompts[1], ctx.lang)) != first:
+        raise differ
+    return first
 
 
 def _out(obj: Any) -> None:

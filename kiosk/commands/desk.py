@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
 
 from kiosk import config as config_mod
 from kiosk import printing
-from kiosk.commands.common import Context, _check_counter, _out, _service_name, fit, parse_day
+from kiosk.commands.common import Context, _check_counter, _out, _service_name, fit, parse_day, save_config
 from kiosk.errors import NotFound, PrinterError
 from kiosk.i18n import t
 from kiosk.tickets import issue_ticket, queue_for
@@ -32,22 +31,15 @@ def cmd_init(ctx: Context) -> int:
         printer["url"] = args.printer
     if args.paper is not None:
         printer["paper_mm"] = args.paper
-    kiosk = raw.setdefault("kiosk", {})
-    new_exit_code = not kiosk.get("staff_exit_code")
-    if new_exit_code:
-        kiosk["staff_exit_code"] = f"{secrets.randbelow(10**6):06d}"
-    if args.db:
-        raw["db"] = str(args.db)
-    config_mod.save_file(path, {k: v for k, v in raw.items() if v != {}})
-    ctx.settings = config_mod.load(path, db=args.db)
+    exit_code = save_config(ctx, path, raw)
     store = ctx.store  # creates and migrates
     store.set_meta("office_code", ctx.settings.office.code)
     office_s = ctx.settings.office
     print(t("cli.init_done", ctx.lang, config=str(path), db=str(store.path),
             code=office_s.code, name=office_s.name, counters=office_s.counters,
             tz=office_s.timezone, printer=ctx.settings.printer.url))
-    if new_exit_code:
-        print(t("cli.exit_code", ctx.lang, code=kiosk["staff_exit_code"]))
+    if exit_code:
+        print(t("cli.exit_code", ctx.lang, code=exit_code))
     return 0
 
 
