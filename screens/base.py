@@ -97,6 +97,18 @@ class ItemLine(Static):
             self.update(text)
 
 
+class LogoutKey:
+    """For the counter's screens besides its main one: Ctrl+L (a binding to ``logout``) leaves
+    the account as the counter's ``action_logout`` does; on an open desk there is no account
+    to leave, so the key is off and its label hidden."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "logout" or self.app.user is not None  # type: ignore[attr-defined]
+
+    def action_logout(self) -> None:
+        self.app.action_logout()  # type: ignore[attr-defined]
+
+
 class PstApp(App[None]):
     """Base of the faces. Screens call ``self.app.queue`` and friends, never SQL."""
 

@@ -20,6 +20,7 @@ from textual_plotext import PlotextPlot
 from kiosk import reports
 from kiosk.accounts import Forbidden
 from kiosk.money import rupiah
+from screens.base import LogoutKey
 
 if TYPE_CHECKING:
     from screens.counter_app import CounterApp
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 FIGURES = ("visits", "tickets", "waiting", "lockers", "sales", "ikm")
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(LogoutKey, Screen[None]):
     CSS_PATH = "dashboard.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [Binding("escape", "back", "Kembali", id="orders.key.back"),
@@ -123,12 +124,6 @@ class DashboardScreen(Screen[None]):
             ticks = [round(top * i / 4, 1) for i in range(5)]
         plt.ylim(0, ticks[-1])
         plt.yticks(ticks, [reports.decimal(v, self.pst.lang) for v in ticks])
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return action != "logout" or self.pst.user is not None  # an open desk has no account to leave
-
-    def action_logout(self) -> None:
-        self.pst.action_logout()
 
     def action_back(self) -> None:
         self.dismiss()

@@ -22,7 +22,7 @@ from kiosk.catalogue import Product, active
 from kiosk.errors import DomainError, Invalid
 from kiosk.money import rupiah, thousands
 from kiosk.sales_print import print_invoice, print_receipt
-from screens.base import ItemLine, friendly_error
+from screens.base import ItemLine, LogoutKey, friendly_error
 from screens.forms import Field, FormScreen
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ ACTION_KEYS = {
 }
 
 
-class OrdersScreen(Screen[None]):
+class OrdersScreen(LogoutKey, Screen[None]):
     """All orders, newest first, with filters."""
 
     BINDINGS = [
@@ -203,20 +203,8 @@ class OrdersScreen(Screen[None]):
             Field("abroad", app.t("orders.f.abroad"), "check"),
         ], app.t("orders.create"), app.t("guest.cancel"), submit), done)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return can_log_out(self, action)
-
-    def action_logout(self) -> None:
-        self.pst.action_logout()
-
     def action_back(self) -> None:
         self.dismiss()
-
-
-def can_log_out(screen: Screen, action: str) -> bool:
-    """Ctrl+L leaves the account (the counter's ``action_logout``): only with someone logged in;
-    an open desk has no account to leave."""
-    return action != "logout" or screen.app.user is not None  # type: ignore[attr-defined]
 
 
 def more_keys(screen: Screen) -> list[str]:
@@ -227,7 +215,7 @@ def more_keys(screen: Screen) -> list[str]:
     return [item for item in app.more_keys(screen) if item not in hidden]
 
 
-class OrderScreen(Screen[None]):
+class OrderScreen(LogoutKey, Screen[None]):
     """One order. The buttons are exactly ``order_view.allowed_actions`` for this user, each
     with its key (``ACTION_KEYS``) on it; they wrap into as many rows as the width needs."""
 
@@ -328,13 +316,10 @@ class OrderScreen(Screen[None]):
         """An action's key works only while its button is offered."""
         if action == "act":
             return parameters[0] in self.allowed
-        return can_log_out(self, action)
+        return super().check_action(action, parameters)
 
     def action_act(self, name: str) -> None:
         self._do(name)
-
-    def action_logout(self) -> None:
-        self.pst.action_logout()
 
     def _show_lines(self) -> None:
         """The lines, amount first and right-aligned, so prices are whole on 80 columns; the
