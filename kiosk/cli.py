@@ -21,21 +21,26 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from kiosk.commands.admin import (cmd_audit, cmd_guest_erase, cmd_guest_show, cmd_locker_list, cmd_purge,
-                                  cmd_user_add, cmd_user_disable, cmd_user_enable, cmd_user_list,
-                                  cmd_user_reset_pin)
-from kiosk.commands.central import (cmd_central_add_office, cmd_central_hash_pin, cmd_central_init,
-                                    cmd_central_publish, cmd_key_export, cmd_restore, cmd_sync)
-from kiosk.commands.common import Context
-from kiosk.commands.desk import (cmd_init, cmd_printer_jobs, cmd_printer_retry, cmd_printer_test,
-                                 cmd_ticket_call, cmd_ticket_list, cmd_ticket_take)
-from kiosk.commands.sales import cmd_catalogue, cmd_order_list, cmd_order_show, cmd_report
 from kiosk.config import Settings
 from kiosk.errors import DomainError
 from kiosk.i18n import t
 
 Face = Callable[[Settings, argparse.Namespace], int | None]
 EXIT_UNEXPECTED = 1
+
+
+def _command(module: str, name: str) -> Callable[..., int]:
+    """``kiosk.commands.<module>.<name>``, imported when the command runs: a command loads
+    only what it uses (``ticket take`` never pulls argon2, the centre or the reports).
+    New commands are added the same way: ``set_defaults(func=_command("desk", "cmd_x"))``."""
+
+    def run(ctx: object) -> int:
+        from importlib import import_module
+
+        return getattr(import_module(f"kiosk.commands.{module}"), name)(ctx)
+
+    run.__qualname__ = run.__name__ = name
+    return run
 
 
 # -- parser -----------------------------------------------------------------------------
@@ -115,7 +120,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--timezone", help=t("cli.help.init_timezone", lang))
     p.add_argument("--printer", help=t("cli.help.init_printer", lang))
     p.add_argument("--paper", type=int, choices=(58, 80))
-    p.set_defaults(func=cmd_init)
+    p.set_defaults(func=_command("desk", "cmd_init"))
 
     for name, face in faces.items():
         fp = sub.add_parser(name, parents=[common], help=t("cli.help.face", lang, name=name))
@@ -140,52 +145,52 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--priority", action="store_true", help=t("cli.help.ticket_priority", lang))
     p.add_argument("--no-print", action="store_true", help=t("cli.help.ticket_no_print", lang))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_ticket_take)
+    p.set_defaults(func=_command("desk", "cmd_ticket_take"))
     p = ticket.add_parser("call", parents=[common], help=t("cli.help.ticket_call", lang))
     p.add_argument("--counter", type=int, required=True)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--service", action="append", help=t("cli.help.ticket_call_service", lang))
     which.add_argument("--number", help=t("cli.help.ticket_call_number", lang))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_ticket_call)
+    p.set_defaults(func=_command("desk", "cmd_ticket_call"))
     p = ticket.add_parser("list", parents=[common], help=t("cli.help.ticket_list", lang))
     p.add_argument("--status", choices=("waiting", "called", "serving", "done", "no_show", "transferred"))
     p.add_argument("--date", help=t("cli.help.ticket_list_date", lang))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_ticket_list)
+    p.set_defaults(func=_command("desk", "cmd_ticket_list"))
 
     printer = sub.add_parser("printer", help=t("cli.help.printer", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
     p = printer.add_parser("test", parents=[common], help=t("cli.help.printer_test", lang))
-    p.set_defaults(func=cmd_printer_test)
+    p.set_defaults(func=_command("desk", "cmd_printer_test"))
     p = printer.add_parser("jobs", parents=[common], help=t("cli.help.printer_jobs", lang))
     p.add_argument("--status", choices=("queued", "printing", "printed", "failed"))
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_printer_jobs)
+    p.set_defaults(func=_command("desk", "cmd_printer_jobs"))
     p = printer.add_parser("retry", parents=[common], help=t("cli.help.printer_retry", lang))
     p.add_argument("--job", help=t("cli.help.printer_retry_job", lang))
     p.add_argument("--all", action="store_true", help=t("cli.help.printer_retry_all", lang))
-    p.set_defaults(func=cmd_printer_retry)
+    p.set_defaults(func=_command("desk", "cmd_printer_retry"))
     user = sub.add_parser("user", help=t("cli.help.user_accounts", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
     p = user.add_parser("add", parents=[common], help=t("cli.help.user_add", lang))
     p.add_argument("username")
     p.add_argument("--name")
     p.add_argument("--role", required=True, choices=("petugas", "bendahara", "admin"))
-    p.set_defaults(func=cmd_user_add)
+    p.set_defaults(func=_command("admin", "cmd_user_add"))
     p = user.add_parser("list", parents=[common], help=t("cli.help.user_list", lang))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_user_list)
+    p.set_defaults(func=_command("admin", "cmd_user_list"))
     p = user.add_parser("disable", parents=[common], help=t("cli.help.user_disable", lang))
     p.add_argument("username")
-    p.set_defaults(func=cmd_user_disable)
+    p.set_defaults(func=_command("admin", "cmd_user_disable"))
     p = user.add_parser("enable", parents=[common], help=t("cli.help.user_enable", lang))
     p.add_argument("username")
-    p.set_defaults(func=cmd_user_enable)
+    p.set_defaults(func=_command("admin", "cmd_user_enable"))
     p = user.add_parser("reset-pin", parents=[common], help=t("cli.help.user_reset_pin", lang))
     p.add_argument("username")
-    p.set_defaults(func=cmd_user_reset_pin)
+    p.set_defaults(func=_command("admin", "cmd_user_reset_pin"))
 
     p = sub.add_parser("audit", parents=[common], help=t("cli.help.audit", lang))
     p.add_argument("--since", help=t("cli.help.audit_since", lang))
@@ -193,25 +198,25 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--action", help=t("cli.help.audit_action", lang))
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_audit)
+    p.set_defaults(func=_command("admin", "cmd_audit"))
 
     p = sub.add_parser("purge", parents=[common], help=t("cli.help.purge", lang))
     p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
-    p.set_defaults(func=cmd_purge)
+    p.set_defaults(func=_command("admin", "cmd_purge"))
     guest = sub.add_parser("guest", help=t("cli.help.guest", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
     p = guest.add_parser("show", parents=[common], help=t("cli.help.guest_show", lang))
     p.add_argument("who", metavar="ID_OR_EMAIL", help=t("cli.help.guest_who", lang))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_guest_show)
+    p.set_defaults(func=_command("admin", "cmd_guest_show"))
     p = guest.add_parser("erase", parents=[common], help=t("cli.help.guest_erase", lang))
     p.add_argument("who", metavar="ID_OR_EMAIL", help=t("cli.help.guest_who", lang))
-    p.set_defaults(func=cmd_guest_erase)
+    p.set_defaults(func=_command("admin", "cmd_guest_erase"))
 
     p = sub.add_parser("catalogue", parents=[common], help=t("cli.help.catalogue", lang))
     p.add_argument("--date", help=t("cli.help.catalogue_date", lang))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_catalogue)
+    p.set_defaults(func=_command("sales", "cmd_catalogue"))
 
     order = sub.add_parser("order", help=t("cli.help.order", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
@@ -224,11 +229,11 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--expiring", type=int, metavar="DAYS", help=t("cli.help.order_expiring", lang))
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_order_list)
+    p.set_defaults(func=_command("sales", "cmd_order_list"))
     p = order.add_parser("show", parents=[common], help=t("cli.help.order_show", lang))
     p.add_argument("order", help=t("cli.help.order_number", lang))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_order_show)
+    p.set_defaults(func=_command("sales", "cmd_order_show"))
 
     rp = sub.add_parser("report", help=t("cli.help.report", lang)).add_subparsers(
         dest="period", required=True, metavar="PERIOD")
@@ -245,54 +250,54 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
         fmt = p.add_mutually_exclusive_group()
         fmt.add_argument("--json", action="store_true")
         fmt.add_argument("--csv", action="store_true")
-        p.set_defaults(func=cmd_report)
+        p.set_defaults(func=_command("sales", "cmd_report"))
 
     central_p = sub.add_parser("central", help=t("cli.help.central", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
     p = central_p.add_parser("init", parents=[common], help=t("cli.help.central_init", lang))
     p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
     p.add_argument("--role-prefix", help=t("cli.help.central_role_prefix", lang))
-    p.set_defaults(func=cmd_central_init)
+    p.set_defaults(func=_command("central", "cmd_central_init"))
     p = central_p.add_parser("add-office", parents=[common], help=t("cli.help.central_add_office", lang))
     p.add_argument("code")
     p.add_argument("--name")
     p.add_argument("--reset-password", action="store_true", help=t("cli.help.central_reset_password", lang))
     p.add_argument("--dsn")
-    p.set_defaults(func=cmd_central_add_office)
+    p.set_defaults(func=_command("central", "cmd_central_add_office"))
     p = central_p.add_parser("publish", parents=[common], help=t("cli.help.central_publish", lang))
     p.add_argument("kind", choices=("catalogue", "holidays", "officers"))
     p.add_argument("file", help=t("cli.help.central_publish_file", lang))
     p.add_argument("--office", help=t("cli.help.central_publish_office", lang))
     p.add_argument("--dsn")
-    p.set_defaults(func=cmd_central_publish)
+    p.set_defaults(func=_command("central", "cmd_central_publish"))
     p = central_p.add_parser("hash-pin", parents=[common], help=t("cli.help.central_hash_pin", lang))
-    p.set_defaults(func=cmd_central_hash_pin)
+    p.set_defaults(func=_command("central", "cmd_central_hash_pin"))
 
     p = sub.add_parser("sync", parents=[common], help=t("cli.help.sync", lang))
     p.add_argument("--status", action="store_true", help=t("cli.help.sync_status", lang))
     p.add_argument("--dsn")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_sync)
+    p.set_defaults(func=_command("central", "cmd_sync"))
     p = sub.add_parser("restore", parents=[common], help=t("cli.help.restore", lang))
     p.add_argument("--office", required=True)
     p.add_argument("--terminal", metavar="ID", help=t("cli.help.restore_terminal", lang))
     p.add_argument("--id-key-file", metavar="PATH",
                    help=t("cli.help.restore_id_key_file", lang))
     p.add_argument("--dsn")
-    p.set_defaults(func=cmd_restore)
+    p.set_defaults(func=_command("central", "cmd_restore"))
     key = sub.add_parser("key", help=t("cli.help.key", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
     p = key.add_parser("export", parents=[common], help=t("cli.help.key_export", lang))
     p.add_argument("--file", required=True, metavar="PATH", help=t("cli.help.key_export_file", lang))
     p.add_argument("--force", action="store_true", help=t("cli.help.key_export_force", lang))
-    p.set_defaults(func=cmd_key_export)
+    p.set_defaults(func=_command("central", "cmd_key_export"))
 
     locker = sub.add_parser("locker", help=t("cli.help.locker", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
     p = locker.add_parser("list", parents=[common], help=t("cli.help.locker_list", lang))
     p.add_argument("--date", help=t("cli.help.locker_list_date", lang))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_locker_list)
+    p.set_defaults(func=_command("admin", "cmd_locker_list"))
     return parser
 
 
@@ -304,6 +309,8 @@ def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = N
     for name in ("db", "config", "lang", "user"):
         if not hasattr(args, name):
             setattr(args, name, None)
+    from kiosk.commands.common import Context
+
     ctx: Context | None = None
     lang = args.lang or "id"
     try:
