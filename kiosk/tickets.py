@@ -12,6 +12,7 @@ from kiosk.i18n import t
 from kiosk.printing import enqueue
 from kiosk.queue import Queue, Ticket
 from kiosk.services import by_code, find_service
+from kiosk.estimate import Estimate, describe, estimate
 from kiosk.store import Store
 from printers.document import Document
 from printers.layouts import TicketSlip, ticket_document
@@ -21,6 +22,12 @@ class IssuedTicket(BaseModel):
     ticket: Ticket
     ahead: int
     job_id: str
+    wait_low: int | None = None  # the estimate told (minutes), None: too little to go on
+    wait_high: int | None = None
+
+    @property
+    def estimate(self) -> Estimate | None:
+        return None if self.wait_low is None or self.wait_high is None else Estimate(self.wait_low, self.wait_high)
 
 
 def queue_for(store: Store, settings: Settings) -> Queue:
@@ -37,7 +44,12 @@ def _both(key: str) -> str:
     return f"{t(key, 'id')} / {t(key, 'en')}"
 
 
-def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int) -> Document:
+def _estimate_line(estimate: Estimate | None, lang: str) -> str:
+    return f"{t('estimate.label', lang)}: {describe(estimate, lang)}"
+
+
+def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int,
+                         estimate: Estimate | None = None) -> Document:
     office = settings.office
     service = by_code(ticket.service)
     issued = ticket.issued_at.astimezone(office.tz)
@@ -50,6 +62,7 @@ def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int) -> Docu
         ahead=ahead,
         qr_payload=qr_payload(office.code, ticket),
         complaint_channels=list(office.complaint_channels),
+        estimate=[_estimate_line(estimate, "id"), _estimate_line(estimate, "en")],
         priority=ticket.priority,
         labels={
             "number": _both("paper.number"),
@@ -75,8 +88,10 @@ def issue_ticket_in_tx(store: Store, settings: Settings, service: str, *,
     queue = queue_for(store, settings)
     ticket = queue.take_in_tx(find_service(service), priority=priority)
     ahead = queue.ahead_of(ticket)
-    doc = ticket_slip_document(settings, ticket, ahead)
+    told = estimate(queue, ticket.service, ahead)
+    doc = ticket_slip_document(settings, ticket, ahead, told)
     expires = store.clock.now() + timedelta(minutes=settings.printer.retry_minutes)
     job_id = enqueue(store, kind="ticket", label=ticket.number, document=doc,
                      ref_id=ticket.id, expires_at=expires)
-    return IssuedTicket(ticket=ticket, ahead=ahead, job_id=job_id)
+    return IssuedTicket(ticket=ticket, ahead=ahead, job_id=job_id,
+                        wait_low=told.low if told else None, wait_high=told.high if told else None)

@@ -22,6 +22,7 @@ class TicketSlip:
     priority: bool = False
     copy: bool = False
     labels: dict[str, str] = field(default_factory=dict)
+    estimate: list[str] = field(default_factory=list)  # the wait estimate, a line per language
 
 
 def ticket_document(slip: TicketSlip) -> Document:
@@ -41,6 +42,8 @@ def ticket_document(slip: TicketSlip) -> Document:
         doc.text(lab.get("priority", "Priority"), align="center", bold=True)
     doc.text(slip.issued_local, align="center")
     doc.text(lab.get("ahead", "Ahead: {count}").format(count=slip.ahead), align="center")
+    for line in slip.estimate:
+        doc.text(line, align="center")
     doc.qr(slip.qr_payload, size=5)
     doc.text(lab.get("wait", ""), align="center")
     if slip.complaint_channels:

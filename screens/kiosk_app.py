@@ -19,6 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
 
 from kiosk import accounts, printing
+from kiosk.estimate import describe
 from kiosk.services import all_services
 from kiosk.tickets import IssuedTicket
 from screens.base import PstApp, friendly_error
@@ -161,6 +162,7 @@ class TicketScreen(LocalizedScreen):
             if ticket.priority:
                 yield Static(app.t("kiosk.priority_ticket"), id="priority-note")
             yield Static(app.t("kiosk.ahead", count=self.issued.ahead), id="ahead")
+            yield Static(f"{app.t('estimate.label')}: {describe(self.issued.estimate, app.lang)}", id="estimate")
             yield Static(self._print_text(), id="print-status")
             with Center():
                 yield Button(app.t("kiosk.done"), id="done", variant="primary")

@@ -8,6 +8,7 @@ from kiosk import config as config_mod
 from kiosk import printing
 from kiosk.commands.common import Context, _check_counter, _out, _service_name, fit, parse_day, save_config
 from kiosk.errors import NotFound, PrinterError
+from kiosk.estimate import describe
 from kiosk.i18n import t
 from kiosk.tickets import issue_ticket, queue_for
 
@@ -52,13 +53,15 @@ def cmd_ticket_take(ctx: Context) -> int:
     result = None if ctx.args.no_print else _print_now(ctx, issued.job_id)
     printed = bool(result and result.printed)
     if ctx.args.json:
-        _out({**issued.ticket.public(), "ahead": issued.ahead, "printed": printed,
+        told = issued.estimate
+        _out({**issued.ticket.public(), "ahead": issued.ahead,
+              "estimate": {"low": told.low, "high": told.high} if told else None, "printed": printed,
               "print_job": issued.job_id,
               "print_problem": None if printed or result is None else result.reason})
     else:
         tk = issued.ticket
         print(f"{tk.number}  {_service_name(tk.service, ctx.lang)}  "
-              f"({t('cli.ahead', ctx.lang, count=issued.ahead)})")
+              f"({t('cli.ahead', ctx.lang, count=issued.ahead)}; {describe(issued.estimate, ctx.lang)})")
     if result is not None and not printed:  # the ticket stands: exit 0, "printed": false
         if result.reason == "none":
             print(f"pst-kiosk: {t('cli.not_printed_none', ctx.lang)}", file=sys.stderr)

@@ -104,3 +104,42 @@ def test_yesterdays_cycles_count_until_today_has_enough(queue, clock):
     estimate = est.estimate_for(queue, first)
     # centre 6, spread max(pstdev = 4, 4.2) = 4.2, sd = 4.2 + 6 = 10.2: low 0, high 22.3 -> 25.
     assert estimate == est.Estimate(0, 25)
+
+
+def test_the_ticket_tells_the_estimate_on_paper_and_in_json(store, settings, clock, queue):
+    import json
+
+    from kiosk.tickets import issue_ticket
+    from printers.document import Document
+    from printers.render import render_text
+
+    first = issue_ticket(store, settings, "konsultasi")
+    assert first.estimate is None
+    job = store.row("SELECT document FROM print_jobs WHERE id = ?", (first.job_id,))
+    text = render_text(Document.model_validate_json(job["document"]))
+    assert "Perkiraan tunggu: belum dapat diperkirakan" in text
+    assert "Estimated wait: cannot be estimated yet" in text
+    serve_cycles(queue, clock, 1, "konsultasi", 5, 10)
+    issued = issue_ticket(store, settings, "konsultasi")
+    # The first ticket still waits: 1 ahead, 1 counter, 10-minute cycles: centre 15,
+    # sd = sqrt(2) * 3.5 + 5 = 9.95; low 4.1 -> 0, high 30.9 -> 35.
+    assert issued.ahead == 1 and issued.estimate == est.Estimate(0, 35)
+    job = store.row("SELECT document FROM print_jobs WHERE id = ?", (issued.job_id,))
+    text = render_text(Document.model_validate_json(job["document"]))
+    assert "Perkiraan tunggu: perkiraan 0-35 menit" in text
+    assert "Estimated wait: about 0-35 minutes" in text
+    assert json.loads(issued.model_dump_json())["wait_high"] == 35
+
+
+async def test_the_kiosk_shows_the_estimate_with_the_ticket(settings, clock):
+    from screens.kiosk_app import KioskApp
+    from tests.screens.helpers import new_visitor_ticket
+    from kiosk.store import Store
+    from kiosk.tickets import queue_for
+
+    with Store(settings.db_path, clock=clock) as store:
+        serve_cycles(queue_for(store, settings), clock, 1, "konsultasi", 5, 10)
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = await new_visitor_ticket(pilot, "konsultasi")
+        assert "Perkiraan tunggu: perkiraan 0-20 menit" in str(screen.query_one("#estimate").render())
