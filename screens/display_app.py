@@ -16,11 +16,13 @@ from textual.content import Content
 from textual.widgets import Digits, Static
 
 from kiosk.announce import announcement, speak
+from kiosk.estimate import Estimate, estimate_new
 from kiosk.queue import ACTIVE, Ticket
 from kiosk.services import Service, all_services, by_code
 from screens.base import PstApp, fit_name
 
 FLASH_SECONDS = 6
+LATEST_ROWS = 6  # the latest calls listed in the side column, where the height allows
 
 
 # The board's geometry (cells). A panel holds the number in Digits (3 rows; "B-001" is 15
@@ -144,6 +146,8 @@ class DisplayApp(PstApp):
         self._day: date | None = None  # the office's date the board shows
         self._layout: BoardLayout | None = None
         self._waiting_counts: dict[str, int] = {}
+        self._estimates: dict[str, Estimate | None] = {}
+        self._latest_rows = LATEST_ROWS
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -176,6 +180,13 @@ class DisplayApp(PstApp):
     def arrange_board(self, width: int, height: int) -> None:
         """Fit the counters' grid and the side column to the body's ``width`` x ``height``."""
         layout = plan_board(self.settings.office.counters, width, height)
+        # The side column: its padding (2), two titles with their margins (4), two lines per
+        # service (the count, the estimate); the latest calls take what is left, up to 6.
+        latest_rows = max(1, min(LATEST_ROWS, height - 6 - 2 * len(all_services())))
+        if latest_rows != self._latest_rows:
+            self._latest_rows = latest_rows
+            if self._layout is not None:
+                self.refresh_board()
         if layout == self._layout:
             return
         self._layout = layout
@@ -197,6 +208,10 @@ class DisplayApp(PstApp):
             head, tail = f"{s.letter}  ", f": {self._waiting_counts.get(s.code, 0)}"
             name = fit_name(s, self.lang, room - len(head) - len(tail))
             lines.append(f"{head}{name}{tail}" if name else f"{s.letter}{tail}")
+            # What a visitor taking a ticket of that service now would be told.
+            estimate = self._estimates.get(s.code)
+            lines.append(" " * len(head) + (self.t("estimate.short", low=estimate.low, high=estimate.high)
+                                           if estimate else self.t("estimate.short_unknown")))
         self.query_one("#waiting", Static).update("\n".join(lines))
 
     def store_changed(self) -> None:
@@ -207,6 +222,11 @@ class DisplayApp(PstApp):
         self.query_one("#clock", Digits).update(f"{now:%H:%M}")
         if self._day is not None and now.date() != self._day:  # midnight: yesterday's calls go,
             self.refresh_board()  # even when nothing is written to the store overnight
+        elif now.second == 0:  # the estimates age with time too (a counter silent too long closes)
+            estimates = {s.code: estimate_new(self.queue, s.code) for s in all_services()}
+            if estimates != self._estimates:
+                self._estimates = estimates
+                self._show_waiting()
         self._day = now.date()
 
     def refresh_board(self) -> None:
@@ -223,10 +243,11 @@ class DisplayApp(PstApp):
                 caption = self.t(f"status.{ticket.status}")
             panel.show(ticket, caption)
         latest_lines = [
-            self.t("display.call_line", number=t.number, counter=t.counter) for t in calls[:6]
-            if t.counter]
+            self.t("display.call_line", number=t.number, counter=t.counter) for t in calls
+            if t.counter][:self._latest_rows]
         self.query_one("#latest", Static).update("\n".join(latest_lines) or "-")
         self._waiting_counts = self.queue.waiting_counts()
+        self._estimates = {s.code: estimate_new(self.queue, s.code) for s in all_services()}
         self._show_waiting()
         # Every call or recall newer than the board has seen is read aloud, oldest first, so
         # two counters calling within one poll are both announced.
