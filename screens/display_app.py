@@ -20,12 +20,14 @@ from kiosk.estimate import Estimate, estimate_new
 from kiosk.queue import ACTIVE, Ticket
 from kiosk.services import Service, all_services, by_code
 from screens.base import PstApp, fit_name
+from screens.bignumber import BigNumber
 
 FLASH_SECONDS = 6
 LATEST_ROWS = 6  # the latest calls listed in the side column, where the height allows
 
 
-# The board's geometry (cells). A panel holds the number in Digits (3 rows; "B-001" is 15
+# The board's geometry (cells). A panel holds the number (BigNumber: as tall as the panel
+# allows, at least Digits' 3 rows; "B-001" is 15
 # cells wide) inside its border; the label "LOKET n" and the caption need a row each more,
 # or go into the border's title and subtitle when the rows are short ("compact").
 PANEL_MIN_WIDTH = 15 + 2
@@ -90,11 +92,11 @@ class CounterPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self.label, classes="counter-label")
-        yield Digits("---", classes="counter-number")
+        yield BigNumber("---", classes="counter-number")
         yield Static("", classes="counter-service")
 
     def show(self, ticket: Ticket | None, caption: Service | str) -> None:
-        self.query_one(Digits).update(ticket.number if ticket else "---")
+        self.query_one(BigNumber).update(ticket.number if ticket else "---")
         self.caption = caption
         self._fit_caption()
         self.set_class(ticket is not None and ticket.status not in ACTIVE, "-ended")
@@ -219,7 +221,10 @@ class DisplayApp(PstApp):
 
     def _tick(self) -> None:
         now = self.clock.now().astimezone(self.settings.office.tz)
-        self.query_one("#clock", Digits).update(f"{now:%H:%M}")
+        clock = self.screen.query("#clock")
+        if not clock:  # the app is closing: its screen is already gone
+            return
+        clock.first(Digits).update(f"{now:%H:%M}")
         if self._day is not None and now.date() != self._day:  # midnight: yesterday's calls go,
             self.refresh_board()  # even when nothing is written to the store overnight
         elif now.second == 0:  # the estimates age with time too (a counter silent too long closes)
