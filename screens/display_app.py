@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.widgets import Digits, Static
 
 from kiosk.announce import announcement, speak
@@ -221,10 +222,11 @@ class DisplayApp(PstApp):
 
     def _tick(self) -> None:
         now = self.clock.now().astimezone(self.settings.office.tz)
-        clock = self.screen.query("#clock")
-        if not clock:  # the app is closing: its screen is already gone
+        try:
+            clock = self.query_one("#clock", Digits)
+        except NoMatches:  # the app is closing: its screen is already gone
             return
-        clock.first(Digits).update(f"{now:%H:%M}")
+        clock.update(f"{now:%H:%M}")
         if self._day is not None and now.date() != self._day:  # midnight: yesterday's calls go,
             self.refresh_board()  # even when nothing is written to the store overnight
         elif now.second == 0:  # the estimates age with time too (a counter silent too long closes)
