@@ -31,29 +31,36 @@ def draw(text: str, width: int, height: int) -> tuple[str, ...]:
 
     px_w, px_h = width, height * 2
 
-    def fits(size: int) -> tuple[ImageFont.FreeTypeFont, int, tuple[int, int, int, int]] | None:
+    def measure(size: int):  # noqa: ANN202 - (font, stroke, gap, ink width, top, bottom) or None
         font = ImageFont.load_default(size=size)
         stroke = max(1, size // 16)
-        box = font.getbbox(text, stroke_width=stroke)
-        if box[2] - box[0] <= px_w and box[3] - box[1] <= px_h:
-            return font, stroke, box
+        gap = max(1, size // 16)  # letters apart, however bold: "B-001" never runs together
+        boxes = [font.getbbox(ch, stroke_width=stroke) for ch in text]
+        ink = sum(b[2] - b[0] for b in boxes) + gap * (len(text) - 1)
+        top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+        if ink <= px_w and bottom - top <= px_h:
+            return font, stroke, gap, ink, top, bottom
         return None
 
     low, high, best = 4, px_h * 2, None
     while low <= high:  # the largest font size that fits
         mid = (low + high) // 2
-        found = fits(mid)
+        found = measure(mid)
         if found:
             best, low = found, mid + 1
         else:
             high = mid - 1
     if best is None:
         return ()
-    font, stroke, box = best
+    font, stroke, gap, ink, top, bottom = best
     image = Image.new("1", (px_w, px_h), 0)
-    left = (px_w - (box[2] - box[0])) // 2 - box[0]
-    top = (px_h - (box[3] - box[1])) // 2 - box[1]
-    ImageDraw.Draw(image).text((left, top), text, font=font, fill=1, stroke_width=stroke, stroke_fill=1)
+    pen = ImageDraw.Draw(image)
+    x = (px_w - ink) // 2
+    y = (px_h - (bottom - top)) // 2 - top
+    for ch in text:
+        box = font.getbbox(ch, stroke_width=stroke)
+        pen.text((x - box[0], y), ch, font=font, fill=1, stroke_width=stroke, stroke_fill=1)
+        x += box[2] - box[0] + gap
     pixels = image.load()
     return tuple(
         "".join(_BLOCKS[bool(pixels[x, 2 * row]), bool(pixels[x, 2 * row + 1])] for x in range(px_w)).rstrip()

@@ -21,7 +21,7 @@ from kiosk.estimate import Estimate, estimate_new
 from kiosk.queue import ACTIVE, Ticket
 from kiosk.services import Service, all_services, by_code
 from screens.base import PstApp, fit_name
-from screens.bignumber import BigNumber
+from screens.bignumber import BIG_ROWS, BigNumber
 
 FLASH_SECONDS = 6
 LATEST_ROWS = 6  # the latest calls listed in the side column, where the height allows
@@ -35,6 +35,8 @@ PANEL_MIN_WIDTH = 15 + 2
 FULL_HEIGHT = 1 + 3 + 1 + 2
 COMPACT_HEIGHT = 3 + 2
 SIDE_WIDTH = 30  # the side column's least width while the counters have room
+SIDE_MAX = 34  # and its most: a wide screen gives the rest to the numbers
+NUMBER_WIDTH_PER_ROW = 9  # "B-001" drawn by BigNumber n rows tall takes about 9 n cells
 SIDE_NARROW = 24  # "B-001  →  Counter 10" (20) + padding and border: the side at its least
 SIDE_GUTTER = 3  # the side's padding and left border
 
@@ -52,25 +54,40 @@ class BoardLayout:
     panel_width: int
 
 
+def _rows(counters: int, columns: int) -> int:
+    return -(-counters // columns)
+
+
 def plan_board(counters: int, width: int, height: int) -> BoardLayout:
     """The layout that shows every counter's number whole in ``width`` x ``height`` cells:
     labels inside the panels and the wider side column while they fit, then compact panels,
-    tighter rows, a narrower side column; at least two columns when they fit."""
+    tighter rows, a narrower side column; at least two columns when they fit, unless another
+    grid draws the numbers clearly larger (a wide screen with rows to spare)."""
     counters = max(counters, 1)
 
     def panel_width(side: int, columns: int) -> int:
         return (width - side - 2 - (columns - 1)) // columns  # the grid's padding, its gutters
 
-    for side in dict.fromkeys((max(SIDE_WIDTH, width // 4), SIDE_NARROW)):
+    for side in dict.fromkeys((max(SIDE_WIDTH, min(width // 4, SIDE_MAX)), SIDE_NARROW)):
         for compact in (False, True):
             panel_height = COMPACT_HEIGHT if compact else FULL_HEIGHT
             for tight in (0, 1, 2):
                 pad, gutter = (1 if tight == 0 else 0), (0 if tight == 2 else 1)
-                for columns in dict.fromkeys([*range(min(2, counters), counters + 1), 1]):
-                    rows = -(-counters // columns)
-                    if (panel_width(side, columns) >= PANEL_MIN_WIDTH
-                            and rows * panel_height + (rows - 1) * gutter + 2 * pad <= height):
-                        return BoardLayout(side, columns, compact, tight, panel_width(side, columns))
+                fitting = [
+                    columns for columns in dict.fromkeys([*range(min(2, counters), counters + 1), 1])
+                    if panel_width(side, columns) >= PANEL_MIN_WIDTH
+                    and _rows(counters, columns) * panel_height + (_rows(counters, columns) - 1) * gutter
+                    + 2 * pad <= height]
+                if fitting:
+                    # Where there is room to spare (a TV), the grid whose numbers draw largest.
+                    def number_rows(columns: int) -> float:
+                        rows = _rows(counters, columns)
+                        tall = (height - 2 * pad - (rows - 1) * gutter) // rows - (FULL_HEIGHT - 3)
+                        return min(tall, panel_width(side, columns) / NUMBER_WIDTH_PER_ROW)
+
+                    best = max(fitting, key=lambda c: (number_rows(c) >= BIG_ROWS, number_rows(c)))
+                    columns = best if number_rows(best) > number_rows(fitting[0]) + 1 else fitting[0]
+                    return BoardLayout(side, columns, compact, tight, panel_width(side, columns))
     # More counters than the screen holds: as many columns as are wide enough, the rows clip.
     columns = max([c for c in range(1, counters + 1) if panel_width(SIDE_NARROW, c) >= PANEL_MIN_WIDTH]
                   or [1])
