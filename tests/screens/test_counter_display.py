@@ -848,7 +848,7 @@ async def test_the_board_arranges_itself_again_when_the_terminal_is_resized(sett
 @pytest.mark.parametrize("counters", [3, 8])
 async def test_the_waiting_list_keeps_each_count_beside_its_name(settings, clock, tmp_path, lang, counters):
     """At 80x24 each service is one line, "C  Konsultasi: 1": the name that fits (full, short,
-    whole words), never a count on a line of its own."""
+    whole words), never a count on a line of its own; its wait estimate on the line under it."""
     import re
 
     from kiosk.services import all_services
@@ -861,7 +861,11 @@ async def test_the_waiting_list_keeps_each_count_beside_its_name(settings, clock
         box = app.query_one("#waiting").region
         lines = [line[box.x:box.right].rstrip() for line in shown(app).splitlines()[box.y:box.bottom]]
         lines = [line for line in lines if line]
-        assert len(lines) == len(all_services()), lines
+        # Each service's count, then (indented) the estimate a new ticket of it would get.
+        assert len(lines) == 2 * len(all_services()), lines
+        unknown = "belum diperkirakan" if lang == "id" else "no estimate yet"
+        assert all(line.strip() == unknown for line in lines[1::2]), lines
+        lines = lines[::2]
         counts = app.queue.waiting_counts()
         for service, line in zip(all_services(), lines, strict=True):
             match = re.fullmatch(rf"{service.letter}(?:  (.+))?: (\d+)", line)
