@@ -273,6 +273,11 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p = central_p.add_parser("hash-pin", parents=[common], help=t("cli.help.central_hash_pin", lang))
     p.set_defaults(func=_command("central", "cmd_central_hash_pin"))
 
+    p = sub.add_parser("queue-page", parents=[common], help=t("cli.help.queue_page", lang))
+    p.add_argument("--host", help=t("cli.help.queue_page_host", lang))
+    p.add_argument("--port", type=int, help=t("cli.help.queue_page_port", lang))
+    p.set_defaults(func=_command("visitors", "cmd_queue_page"))
+
     p = sub.add_parser("sync", parents=[common], help=t("cli.help.sync", lang))
     p.add_argument("--status", action="store_true", help=t("cli.help.sync_status", lang))
     p.add_argument("--dsn")

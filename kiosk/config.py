@@ -125,6 +125,55 @@ class DisplaySettings(_Model):
         return value
 
 
+class PhoneSettings(_Model):
+    """The queue on a visitor's phone (``pst-kiosk queue-page``)."""
+
+    public_url: str = ""  # how phones reach the page, e.g. http://192.168.1.10:8080; empty: no link
+    host: str = "0.0.0.0"
+    port: int = Field(8080, ge=1, le=65535)
+    max_clients: int = Field(200, ge=1, le=5000)  # open pages with live updates at once
+
+    @field_validator("public_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https:// (e.g. http://192.168.1.10:8080)")
+        return value
+
+
+class NoticeSettings(_Model):
+    """A message by WhatsApp or SMS when a visitor's turn nears (off unless enabled)."""
+
+    enabled: bool = False
+    gateway_url: str = ""  # the gateway's send endpoint (POST, JSON)
+    # The JSON body; {phone} (E.164 digits, no +), {phone_e164} and {message} are filled in,
+    # JSON-escaped. Fits common self-hosted WhatsApp gateways.
+    template: str = '{"phone": "{phone}", "message": "{message}"}'
+    headers: dict[str, str] = Field(default_factory=dict)  # e.g. {Authorization = "Bearer ..."}
+    remaining: int = Field(3, ge=1, le=20)  # send when this many numbers (or fewer) are ahead
+    attempts: int = Field(5, ge=1, le=50)
+    timeout: float = Field(5.0, gt=0, le=60)
+
+    @field_validator("template")
+    @classmethod
+    def _json(cls, value: str) -> str:
+        import json
+
+        filled = value.replace("{phone}", "628").replace("{phone_e164}", "+628").replace("{message}", "x")
+        try:
+            json.loads(filled)
+        except ValueError as exc:
+            raise ValueError(f"is not JSON once filled in ({exc})") from None
+        return value
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
 class CounterSettings(_Model):
     lock_minutes: int = Field(5, ge=1, le=240)  # idle time before the counter screen locks
 
@@ -148,6 +197,8 @@ class Settings(_Model):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     counter: CounterSettings = Field(default_factory=CounterSettings)
     display: DisplaySettings = Field(default_factory=DisplaySettings)
+    phone: PhoneSettings = Field(default_factory=PhoneSettings)
+    notice: NoticeSettings = Field(default_factory=NoticeSettings)
 
     @property
     def db_path(self) -> Path:

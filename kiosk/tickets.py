@@ -13,6 +13,7 @@ from kiosk.printing import enqueue
 from kiosk.queue import Queue, Ticket
 from kiosk.services import by_code, find_service
 from kiosk.estimate import Estimate, describe, estimate
+from kiosk.phone import ticket_link
 from kiosk.store import Store
 from printers.document import Document
 from printers.layouts import TicketSlip, ticket_document
@@ -24,6 +25,7 @@ class IssuedTicket(BaseModel):
     job_id: str
     wait_low: int | None = None  # the estimate told (minutes), None: too little to go on
     wait_high: int | None = None
+    link: str | None = None  # the ticket's page for the visitor's phone, where configured
 
     @property
     def estimate(self) -> Estimate | None:
@@ -49,7 +51,7 @@ def _estimate_line(estimate: Estimate | None, lang: str) -> str:
 
 
 def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int,
-                         estimate: Estimate | None = None) -> Document:
+                         estimate: Estimate | None = None, link: str | None = None) -> Document:
     office = settings.office
     service = by_code(ticket.service)
     issued = ticket.issued_at.astimezone(office.tz)
@@ -63,12 +65,14 @@ def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int,
         qr_payload=qr_payload(office.code, ticket),
         complaint_channels=list(office.complaint_channels),
         estimate=[_estimate_line(estimate, "id"), _estimate_line(estimate, "en")],
+        link=link or "",
         priority=ticket.priority,
         labels={
             "number": _both("paper.number"),
             "ahead": f"{t('paper.ahead', 'id')} / {t('paper.ahead', 'en')}",
             "priority": _both("paper.priority"),
             "wait": _both("paper.wait"),
+            "link": _both("phone.paper"),
             "complaints": _both("paper.complaints"),
         },
     )
@@ -89,9 +93,10 @@ def issue_ticket_in_tx(store: Store, settings: Settings, service: str, *,
     ticket = queue.take_in_tx(find_service(service), priority=priority)
     ahead = queue.ahead_of(ticket)
     told = estimate(queue, ticket.service, ahead)
-    doc = ticket_slip_document(settings, ticket, ahead, told)
+    link = ticket_link(store, settings, ticket)
+    doc = ticket_slip_document(settings, ticket, ahead, told, link)
     expires = store.clock.now() + timedelta(minutes=settings.printer.retry_minutes)
     job_id = enqueue(store, kind="ticket", label=ticket.number, document=doc,
                      ref_id=ticket.id, expires_at=expires)
-    return IssuedTicket(ticket=ticket, ahead=ahead, job_id=job_id,
+    return IssuedTicket(ticket=ticket, ahead=ahead, job_id=job_id, link=link,
                         wait_low=told.low if told else None, wait_high=told.high if told else None)

@@ -23,6 +23,7 @@ class TicketSlip:
     copy: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     estimate: list[str] = field(default_factory=list)  # the wait estimate, a line per language
+    link: str = ""  # the ticket's page on the office network (a second QR), where configured
 
 
 def ticket_document(slip: TicketSlip) -> Document:
@@ -46,6 +47,11 @@ def ticket_document(slip: TicketSlip) -> Document:
         doc.text(line, align="center")
     doc.qr(slip.qr_payload, size=5)
     doc.text(lab.get("wait", ""), align="center")
+    if slip.link:
+        doc.rule()
+        doc.text(lab.get("link", ""), align="center")
+        doc.qr(slip.link, size=4)
+        doc.text(slip.link, align="center")
     if slip.complaint_channels:
         doc.rule()
         doc.text(lab.get("complaints", "Complaints"), bold=True)
