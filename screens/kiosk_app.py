@@ -11,14 +11,14 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
 
-from kiosk import accounts, printing
+from kiosk import accounts, notices, printing
 from kiosk.estimate import describe
 from kiosk.services import all_services
 from kiosk.tickets import IssuedTicket
@@ -29,6 +29,8 @@ from screens.base import PstApp, friendly_error
 ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
             events.MouseScrollLeft, events.MouseScrollRight)
 
+
+NOTICE_SECONDS = 10.0  # how often the kiosk looks for notices due again after a failure
 
 class FlowScroll(VerticalScroll, can_focus=False):
     """A scrolling column that never takes focus itself: Tab and Shift+Tab go between the
@@ -164,6 +166,10 @@ class TicketScreen(LocalizedScreen):
             yield Static(app.t("kiosk.ahead", count=self.issued.ahead), id="ahead")
             yield Static(f"{app.t('estimate.label')}: {describe(self.issued.estimate, app.lang)}", id="estimate")
             yield Static(self._print_text(), id="print-status")
+            if notices.offered(app.store, app.settings, ticket.id):
+                with Center():
+                    yield Button(app.t("notice.offer"), id="notify")
+                yield Static(app.t("notice.consent"), id="notify-consent")
             with Center():
                 yield Button(app.t("kiosk.done"), id="done", variant="primary")
 
@@ -187,6 +193,21 @@ class TicketScreen(LocalizedScreen):
             status = self.query_one("#print-status", Static)
             status.update(self._print_text())
             status.set_class(not result.printed, "-problem")
+
+    @on(Button.Pressed, "#notify")
+    def ask_notice(self) -> None:
+        """The visitor asked to be told when the turn nears: consent recorded with it."""
+        from screens.base import friendly_error
+
+        app = self.pst
+        try:
+            notices.request(app.store, app.settings, self.issued.ticket.id)
+        except Exception as exc:  # noqa: BLE001 - told on screen, never a traceback
+            self.query_one("#notify-consent", Static).update(friendly_error(app, exc))
+            return
+        self.query_one("#notify", Button).remove()
+        self.query_one("#notify-consent", Static).update(
+            app.t("notice.asked", remaining=app.settings.notice.remaining))
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:
@@ -273,6 +294,19 @@ class KioskApp(PstApp, inherit_bindings=False):
     def on_mount(self) -> None:
         super().on_mount()
         self.set_interval(1.0, self._check_idle)
+        if self.settings.notice.enabled:  # the retries' back-off is due without a store change
+            self.set_interval(NOTICE_SECONDS, self.run_notices)
+
+    def store_changed(self) -> None:
+        super().store_changed()
+        if self.settings.notice.enabled:  # a call moved the queue: a turn may be near
+            self.run_notices()
+
+    @work(thread=True, exclusive=True, group="notices", exit_on_error=False)
+    def run_notices(self) -> None:
+        """Send the notices that are due, off the UI thread (the gateway may be slow)."""
+        with self._worker_store() as store:
+            notices.run_due(store, self.settings)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, ACTIVITY):
