@@ -1,12 +1,16 @@
 """Calls read aloud on the display: "Nomor antrian B, nol nol tujuh, silakan ke loket
 satu". Numbers are read digit by digit; where no speech program is installed the display
-stays silent, never failing."""
+stays silent, never failing. A chime (``display.chime``, a sound file) may come first.
+``Announcer`` reads them one after another in the order the calls were made: a call made
+while another is being read waits for it, never cuts it off or overtakes it."""
 
 from __future__ import annotations
 
+import queue
 import shlex
 import shutil
 import subprocess
+import threading
 
 from kiosk.config import DisplaySettings
 
@@ -50,3 +54,66 @@ def speak(settings: DisplaySettings, text: str, *, timeout: float = 20.0) -> boo
     except (OSError, subprocess.SubprocessError):
         return False
     return True
+
+
+def chime(settings: DisplaySettings, *, timeout: float = 10.0) -> bool:
+    """Play the chime and wait until done. False when there is none or it cannot play."""
+    if not (settings.voice and settings.chime):
+        return False
+    try:
+        parts = shlex.split(settings.chime_command)
+    except ValueError:
+        return False
+    if not parts or shutil.which(parts[0]) is None:
+        return False
+    try:
+        subprocess.run([*parts, settings.chime], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
+class Announcer:
+    """One thread that reads announcements aloud in the order they were given: chime, then
+    the sentence, then the next. ``say`` never blocks the caller (a face's UI thread)."""
+
+    def __init__(self, settings: DisplaySettings) -> None:
+        self.settings = settings
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def say(self, text: str) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="announcer", daemon=True)
+                self._thread.start()
+        self._queue.put(text)
+
+    def _run(self) -> None:
+        while (text := self._queue.get()) is not None:
+            chime(self.settings)
+            speak(self.settings, text)
+            self._queue.task_done()
+        self._queue.task_done()
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Until everything given so far has been read (tests, a clean shutdown)."""
+        import time
+
+        end = None if timeout is None else time.monotonic() + timeout
+        while self._queue.unfinished_tasks and (end is None or time.monotonic() < end):
+            time.sleep(0.02)
+
+    def close(self) -> None:
+        """Stop after what is being read now; what waits is dropped (the board is closing)."""
+        with self._lock:
+            if self._thread is not None:
+                while True:
+                    try:
+                        self._queue.get_nowait()
+                        self._queue.task_done()
+                    except queue.Empty:
+                        break
+                self._queue.put(None)

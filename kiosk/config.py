@@ -90,6 +90,15 @@ class DisplaySettings(_Model):
     voice: bool = True  # announce calls aloud where the machine can speak
     voice_text: str = "Nomor antrian {letter}, {digits}, silakan ke loket {counter}"
     voice_command: str = "espeak-ng -v id -s 135"  # the text is appended as the last argument
+    chime: str = ""  # a sound file played before each announcement; empty: no chime
+    chime_command: str = "aplay -q"  # plays the chime file (appended as the last argument)
+
+    @field_validator("chime")
+    @classmethod
+    def _chime_exists(cls, value: str) -> str:
+        if value and not Path(value).expanduser().is_file():
+            raise ValueError(f"no sound file at {value}")
+        return value
 
     @field_validator("voice_text")
     @classmethod
@@ -112,7 +121,7 @@ class DisplaySettings(_Model):
             raise ValueError(f"not a valid template ({exc}); fields are words: use plain {{counter}}") from None
         return value
 
-    @field_validator("voice_command")
+    @field_validator("voice_command", "chime_command")
     @classmethod
     def _splits(cls, value: str) -> str:
         """Split as a shell would (an unbalanced quote would only fail at the first call)."""

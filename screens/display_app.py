@@ -4,11 +4,10 @@ waiting counts per service and a clock. Calls from any process show within a sec
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from datetime import date
 
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
@@ -16,7 +15,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.widgets import Digits, Static
 
-from kiosk.announce import announcement, speak
+from kiosk.announce import Announcer, announcement
 from kiosk.estimate import Estimate, estimate_new
 from kiosk.queue import ACTIVE, Ticket
 from kiosk.services import Service, all_services, by_code
@@ -161,7 +160,7 @@ class DisplayApp(PstApp):
         kwargs.setdefault("spool", False)
         super().__init__(*args, **kwargs)
         self._seen_calls: dict[str, str] = {}  # ticket id -> last_called_at already on the board
-        self._voice_lock = threading.Lock()
+        self.announcer = Announcer(self.settings.display)
         self._board_seen = False
         self._day: date | None = None  # the office's date the board shows
         self._layout: BoardLayout | None = None
@@ -283,12 +282,14 @@ class DisplayApp(PstApp):
                 self.announce([(c.number, c.counter) for c in reversed(fresh)])
         self._board_seen = True
 
-    @work(thread=True, group="voice", exit_on_error=False)
     def announce(self, calls: list[tuple[str, int]]) -> None:
-        """Read the calls aloud in order, one announcement after the other."""
-        with self._voice_lock:
-            for number, counter in calls:
-                speak(self.settings.display, announcement(number, counter, self.settings.display.voice_text))
+        """Read the calls aloud in order, each after the one before has ended (chime first)."""
+        for number, counter in calls:
+            self.announcer.say(announcement(number, counter, self.settings.display.voice_text))
+
+    def on_unmount(self) -> None:
+        self.announcer.close()
+        super().on_unmount()
 
     def _flash(self, counter: int) -> None:
         for panel in self.query(CounterPanel):

@@ -52,3 +52,41 @@ def test_a_voice_command_that_cannot_be_split_is_refused_when_the_config_loads()
     with pytest.raises(ValidationError, match="voice_command"):
         DisplaySettings(voice_command="espeak-ng -v 'id")
     assert DisplaySettings(voice_command="espeak-ng -v 'id' -s 135").voice_command
+
+
+def test_announcements_wait_for_each_other_chime_first(tmp_path):
+    """Three calls given at once are read one after another, in order, each after its
+    chime: a real speaker and a real chime player (programs logging start and end)."""
+    import sys
+    import time
+
+    from kiosk.announce import Announcer
+
+    log = tmp_path / "log.txt"
+    player = tmp_path / "player.py"
+    player.write_text("import sys, time\n"
+                      "open(sys.argv[1], 'a').write('start ' + sys.argv[2] + ' ' + sys.argv[-1] + '\\n')\n"
+                      "time.sleep(0.3)\n"
+                      "open(sys.argv[1], 'a').write('end ' + sys.argv[2] + '\\n')\n")
+    sound = tmp_path / "ding.wav"
+    sound.write_bytes(b"RIFF")
+    settings = DisplaySettings(voice_command=f"{sys.executable} {player} {log} voice",
+                               chime=str(sound), chime_command=f"{sys.executable} {player} {log} chime")
+    announcer = Announcer(settings)
+    started = time.monotonic()
+    for n in (1, 2, 3):
+        announcer.say(f"call {n}")
+    assert time.monotonic() - started < 0.2  # the caller (a face) never waits
+    announcer.wait(timeout=60)
+    announcer.close()
+    assert log.read_text().splitlines() == [
+        line for n in (1, 2, 3) for line in (f"start chime {sound}", "end chime", f"start voice call {n}", "end voice")]
+
+
+def test_a_chime_file_that_is_not_there_is_refused_at_load(tmp_path):
+    import pytest
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="no sound file"):
+        DisplaySettings(chime=str(tmp_path / "missing.wav"))
+    assert DisplaySettings().chime == ""  # off by default
