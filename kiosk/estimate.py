@@ -1,4 +1,5 @@
-"""How long a visitor will wait, as an honest range ("perkiraan 10-20 menit"), or nothing.
+"""How long a visitor will wait, as an honest range ("perkiraan tunggu 10-20 menit"), or
+"belum dapat diperkirakan".
 
 The estimate reads only the store: how fast each open counter has been calling the next
 visitor lately (its *cycle*: from one call to the next while someone was waiting, which
@@ -9,7 +10,7 @@ so instead of guessing. ``bench/wait_estimate.py`` replays simulated days and me
 often the real wait fell inside the range shown; the constants below are what it tuned.
 
     estimate = estimate_for(queue, ticket)   # None: "belum dapat diperkirakan"
-    estimate.text("id")                      # "perkiraan 10-20 menit"
+    estimate.text("id")                      # "perkiraan tunggu 10-20 menit"
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ def unknown_text(lang: str) -> str:
     return t("estimate.unknown", lang)
 
 
-def describe(estimate: Estimate | None, lang: str) -> str:
-    return estimate.text(lang) if estimate else unknown_text(lang)
+def describe(estimate: Estimate | None, lang: str, *, sentence: bool = False) -> str:
+    """The range, or that there is none; ``sentence`` starts it with a capital letter."""
+    text = estimate.text(lang) if estimate else unknown_text(lang)
+    return text[:1].upper() + text[1:] if sentence else text
 
 
 def _cycles(queue: Queue, since: date) -> list[float]:

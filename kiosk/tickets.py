@@ -46,10 +46,6 @@ def _both(key: str) -> str:
     return f"{t(key, 'id')} / {t(key, 'en')}"
 
 
-def _estimate_line(estimate: Estimate | None, lang: str) -> str:
-    return f"{t('estimate.label', lang)}: {describe(estimate, lang)}"
-
-
 def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int,
                          estimate: Estimate | None = None, link: str | None = None) -> Document:
     office = settings.office
@@ -64,7 +60,7 @@ def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int,
         ahead=ahead,
         qr_payload=qr_payload(office.code, ticket),
         complaint_channels=list(office.complaint_channels),
-        estimate=[_estimate_line(estimate, "id"), _estimate_line(estimate, "en")],
+        estimate=[describe(estimate, "id", sentence=True), describe(estimate, "en", sentence=True)],
         link=link or "",
         priority=ticket.priority,
         labels={

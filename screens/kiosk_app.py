@@ -164,7 +164,7 @@ class TicketScreen(LocalizedScreen):
             if ticket.priority:
                 yield Static(app.t("kiosk.priority_ticket"), id="priority-note")
             yield Static(app.t("kiosk.ahead", count=self.issued.ahead), id="ahead")
-            yield Static(f"{app.t('estimate.label')}: {describe(self.issued.estimate, app.lang)}", id="estimate")
+            yield Static(describe(self.issued.estimate, app.lang, sentence=True), id="estimate")
             yield Static(self._print_text(), id="print-status")
             if notices.offered(app.store, app.settings, ticket.id):
                 with Center():

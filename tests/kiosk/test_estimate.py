@@ -27,7 +27,7 @@ def serve_cycles(queue, clock, counter: int, service: str, cycles: int, minutes:
 def test_no_history_and_no_open_counter_say_nothing(queue, clock):
     ticket = queue.take("konsultasi")
     assert est.estimate_for(queue, ticket) is None
-    assert est.describe(None, "id") == "belum dapat diperkirakan"
+    assert est.describe(None, "id") == "waktu tunggu belum dapat diperkirakan"
     # A counter is open but has served only 3 visitors (2 cycles): still too little.
     serve_cycles(queue, clock, 1, "perpustakaan", 2, 10)
     assert est.estimate_for(queue, queue.take("konsultasi")) is None
@@ -43,8 +43,8 @@ def test_one_counter_ten_minute_cycles(queue, clock):
     assert est.estimate_for(queue, third) == est.Estimate(10, 45)
     # first: nobody ahead: centre 5, sd = 3.5 + 5 = 8.5; low 0; high 5 + 13.6 = 18.6 -> 20.
     assert est.estimate_for(queue, first) == est.Estimate(0, 20)
-    assert est.estimate_for(queue, third).text("id") == "perkiraan 10-45 menit"
-    assert est.estimate_for(queue, third).text("en") == "about 10-45 minutes"
+    assert est.estimate_for(queue, third).text("id") == "perkiraan tunggu 10-45 menit"
+    assert est.estimate_for(queue, third).text("en") == "estimated wait 10-45 minutes"
     # Once called there is nothing to estimate.
     called = queue.call_next(1)
     assert called.id == first.id and est.estimate_for(queue, queue.get(first.id)) is None
@@ -117,8 +117,8 @@ def test_the_ticket_tells_the_estimate_on_paper_and_in_json(store, settings, clo
     assert first.estimate is None
     job = store.row("SELECT document FROM print_jobs WHERE id = ?", (first.job_id,))
     text = render_text(Document.model_validate_json(job["document"]))
-    assert "Perkiraan tunggu: belum dapat diperkirakan" in text
-    assert "Estimated wait: cannot be estimated yet" in text
+    assert "Waktu tunggu belum dapat diperkirakan" in text
+    assert "The wait cannot be estimated yet" in text
     serve_cycles(queue, clock, 1, "konsultasi", 5, 10)
     issued = issue_ticket(store, settings, "konsultasi")
     # The first ticket still waits: 1 ahead, 1 counter, 10-minute cycles: centre 15,
@@ -126,8 +126,8 @@ def test_the_ticket_tells_the_estimate_on_paper_and_in_json(store, settings, clo
     assert issued.ahead == 1 and issued.estimate == est.Estimate(0, 35)
     job = store.row("SELECT document FROM print_jobs WHERE id = ?", (issued.job_id,))
     text = render_text(Document.model_validate_json(job["document"]))
-    assert "Perkiraan tunggu: perkiraan 0-35 menit" in text
-    assert "Estimated wait: about 0-35 minutes" in text
+    assert "Perkiraan tunggu 0-35 menit" in text
+    assert "Estimated wait 0-35 minutes" in text
     assert json.loads(issued.model_dump_json())["wait_high"] == 35
 
 
@@ -142,4 +142,4 @@ async def test_the_kiosk_shows_the_estimate_with_the_ticket(settings, clock):
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await new_visitor_ticket(pilot, "konsultasi")
-        assert "Perkiraan tunggu: perkiraan 0-20 menit" in str(screen.query_one("#estimate").render())
+        assert "Perkiraan tunggu 0-20 menit" in str(screen.query_one("#estimate").render())

@@ -203,7 +203,7 @@ async def test_the_kiosk_offers_the_notice_and_its_worker_sends_it(tmp_path, clo
     app = KioskApp(settings, spool=False)
     async with app.run_test(size=(100, 40)) as pilot:
         screen = await new_visitor_ticket(pilot, "penjualan")
-        assert "Nomor ponsel Anda dipakai hanya untuk pesan ini" in shown(app)
+        assert "Pesan dikirim sekali ke nomor ponsel di buku tamu" in shown(app)
         await click(pilot, "#notify")
         assert "Anda akan dikabari saat tinggal 3 nomor lagi" in shown(app)
         assert not screen.query("#notify")

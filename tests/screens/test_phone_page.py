@@ -84,7 +84,7 @@ def test_the_page_opens_from_the_ticket_and_shows_the_call(tmp_path, clock):
             page.goto(issued.link, wait_until="load")
             assert page.inner_text("#number") == issued.ticket.number
             assert page.inner_text("#line") == "0 orang di depan Anda"
-            assert "belum dapat diperkirakan" in page.inner_text("#estimate")
+            assert page.inner_text("#estimate") == "waktu tunggu belum dapat diperkirakan"
             content = page.content()
             for private in (GUEST["name"], GUEST["id_number"], GUEST["email"], "3456"):
                 assert private not in content
