@@ -19,13 +19,15 @@ import re
 import select
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from kiosk.config import Settings
 from kiosk.errors import DomainError
 from kiosk.i18n import t
 
-Face = Callable[[Settings, argparse.Namespace], int | None]
+if TYPE_CHECKING:  # the configuration (pydantic) loads when a command runs, not to parse
+    from kiosk.config import Settings
+
+Face = Callable[["Settings", argparse.Namespace], "int | None"]
 EXIT_UNEXPECTED = 1
 
 

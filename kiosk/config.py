@@ -14,7 +14,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-import tomli_w
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kiosk.errors import ConfigError
@@ -23,7 +23,7 @@ APP_NAME = "pst-kiosk"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Office(_Model):
@@ -217,6 +217,8 @@ def save_file(path: Path, raw: dict[str, Any]) -> None:
         Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError("error.config", path=str(path), detail=_describe(exc)) from exc
+    import tomli_w
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

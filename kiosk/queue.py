@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiosk import audit
 from kiosk.accounts import ROLES, User, require
@@ -29,6 +29,7 @@ _NUMBER = re.compile(r"^\s*([A-Za-z])\s*-?\s*0*(\d{1,5})\s*$")
 
 
 class Ticket(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     id: str
     number: str
     service: str
@@ -165,7 +166,7 @@ class Queue:
             "letter": svc.letter, "seq": seq, "number": format_number(svc.letter, seq),
             "priority": int(priority), "status": "waiting", "issued_at": stamp, "queued_at": stamp,
         }
-        self.store.db["tickets"].insert(row)
+        self.store.insert("tickets", row)
         ticket = Ticket.from_row(row)
         self.store.record_change("ticket", ticket.id, "take", ticket.public())
         return ticket
@@ -288,7 +289,7 @@ class Queue:
                 "number": old.number, "priority": int(old.priority), "status": "waiting",
                 "issued_at": iso(old.issued_at), "queued_at": stamp, "transferred_from": old.id,
             }
-            self.store.db["tickets"].insert(row)
+            self.store.insert("tickets", row)
             # Refused (and rolled back with the insert) unless the old ticket is still live.
             self._update(ticket_id, "transfer", {
                 "status": "transferred", "transferred_at": stamp,

@@ -98,6 +98,13 @@ class Store:
             self._db = sqlite_utils.Database(self.conn)
         return self._db
 
+    def insert(self, table: str, row: dict[str, Any]) -> None:
+        """One row, plain SQL: what ``db[table].insert(row)`` does for flat rows, without
+        loading sqlite-utils (a fifth of ``ticket take``'s start-up)."""
+        cols = ", ".join(f'"{name}"' for name in row)
+        marks = ", ".join("?" for _ in row)
+        self.conn.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({marks})', tuple(row.values()))
+
     # -- lifecycle -----------------------------------------------------------------
 
     def close(self) -> None:
