@@ -61,6 +61,11 @@ class User(BaseModel):
 _COLUMNS = "id, username, name, role, active, failed_attempts, locked_until"
 
 
+def role_exists(store: Store, role: str) -> bool:
+    """Whether an active account with ``role`` exists (the screens say who may act next)."""
+    return store.row("SELECT 1 FROM users WHERE role = ? AND active = 1 LIMIT 1", (role,)) is not None
+
+
 def _get(store: Store, username: str) -> tuple[User, str] | None:
     row = store.row(f"SELECT {_COLUMNS}, pin_hash FROM users WHERE username = ?", (username,))
     if row is None:

@@ -240,6 +240,9 @@ class Queue:
             self._check_counter(counter)
             self._check_counter_free(counter)
             ticket = self.find(number)
+            if ticket.status in ACTIVE and ticket.counter not in (None, counter):
+                raise Refused("firstday.held_by", number=ticket.number, counter=ticket.counter,
+                              status_key=f"status.{ticket.status}")
             stamp = iso(self.now())
             sets = {"status": "called", "counter": counter, "last_called_at": stamp, "no_show_at": None}
             if ticket.called_at is None:  # a no-show called again keeps its first call time

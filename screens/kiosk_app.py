@@ -126,6 +126,9 @@ class HomeScreen(LocalizedScreen):
         elif letter == "L":
             event.stop()
             self._switch_language()
+        elif letter == "R":
+            event.stop()
+            self._rate()
 
     def take(self, code: str) -> None:
         """Every visit starts at the guestbook (seeds 000, 004); the ticket comes after it."""
@@ -141,9 +144,10 @@ class TicketScreen(LocalizedScreen):
 
     BINDINGS = [Binding("enter,space", "done", show=False)]
 
-    def __init__(self, issued: IssuedTicket) -> None:
+    def __init__(self, issued: IssuedTicket, *, again: bool = False) -> None:
         super().__init__()
         self.issued = issued
+        self.again = again  # a ticket taken earlier, shown again: not printed a second time
         self.print_result: printing.PrintResult | None = None
 
     @property
@@ -166,6 +170,8 @@ class TicketScreen(LocalizedScreen):
                 yield Button(app.t("kiosk.done"), id="done", variant="primary")
 
     def _print_text(self) -> str:
+        if self.again:
+            return self.pst.t("firstday.shown_again")
         if self.print_result is None:
             return self.pst.t("printer.printing")
         if self.print_result.printed:
@@ -174,7 +180,8 @@ class TicketScreen(LocalizedScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.pst.print_in_background(self.issued.job_id, self._printed)
+        if not self.again:
+            self.pst.print_in_background(self.issued.job_id, self._printed)
 
     def _printed(self, results: list[printing.PrintResult]) -> None:
         # No result: the job was not ours to print (the spooler holds it) or printing broke.
@@ -192,6 +199,33 @@ class TicketScreen(LocalizedScreen):
 
     def action_back(self) -> None:
         self.action_done()
+
+
+class AskScreen(ModalScreen[bool]):
+    """A visitor's yes/no question, the safe answer focused: Esc answers no."""
+
+    BINDINGS = [Binding("escape", "no", show=False)]
+
+    def __init__(self, question: str, yes: str, no: str) -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask"):
+            yield Static(self.question, id="ask-question", markup=False)
+            with Horizontal():
+                yield Button(self.no, id="ask-no", variant="primary")
+                yield Button(self.yes, id="ask-yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#ask-no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "ask-yes")
+
+    def action_no(self) -> None:
+        self.dismiss(False)
 
 
 class StaffExitScreen(ModalScreen[bool]):
