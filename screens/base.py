@@ -19,7 +19,7 @@ from textual import work
 from textual.app import App
 from textual.dom import DOMNode
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widgets import Checkbox, Static
 
 from kiosk import printing
 from kiosk.clock import Clock, SystemClock
@@ -95,6 +95,16 @@ class ItemLine(Static):
         if text != self._packed:  # an unchanged line costs no layout
             self._packed = text
             self.update(text)
+
+
+class TickBox(Checkbox):
+    """A check box that shows its state by shape, not by colour alone: ``▐✓▌`` ticked,
+    ``▐ ▌`` not (Textual draws ``▐X▌`` either way, told apart only by colour: lost on a
+    screen in sunlight and to colour-blind visitors)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name
+        return "✓" if self.value else " "
 
 
 class LogoutKey:

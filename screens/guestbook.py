@@ -19,7 +19,7 @@ from kiosk.guestbook import (GuestData, ReturningGuest, SharedEmail, find_return
 from kiosk.identity import FieldInvalid, Invalid
 from kiosk.services import by_code
 from kiosk.tickets import issue_ticket
-from screens.base import friendly_error
+from screens.base import TickBox, friendly_error
 
 from screens.kiosk_app import AskScreen, FlowScroll, LocalizedScreen, TicketScreen
 
@@ -198,7 +198,7 @@ class GuestFormScreen(FlowScreen):
                     yield Input(value=pre.get(field, ""), id=field,
                                 placeholder=app.t(f"guest.hint.{field}"))
                 yield Static("", id=f"err-{field}", classes="field-error")
-            yield Checkbox(app.t("guest.field.disability"), id="disability")
+            yield TickBox(app.t("guest.field.disability"), id="disability")
             with Horizontal(classes="flow-buttons"):
                 yield Button(app.t("guest.next"), id="next", variant="primary")
                 yield Button(app.t("guest.cancel"), id="cancel")

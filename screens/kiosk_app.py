@@ -21,7 +21,7 @@ from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
 from kiosk import accounts, printing
 from kiosk.services import all_services
 from kiosk.tickets import IssuedTicket
-from screens.base import PstApp, friendly_error
+from screens.base import PstApp, TickBox, friendly_error
 
 
 # What counts as a visitor still being there: a key, a tap, or scrolling (a long form).
@@ -80,7 +80,7 @@ class HomeScreen(LocalizedScreen):
                     yield Button(f"{service.letter}   {service.name(app.lang)}",
                                  id=f"svc-{service.code}", classes="service")
             with Horizontal(id="options"):
-                yield Checkbox(app.t("kiosk.priority"), id="priority")
+                yield TickBox(app.t("kiosk.priority"), id="priority")
                 yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
                 yield Button(app.t("rating.button"), id="rate", classes="lang")
             yield Static(app.t("kiosk.keys_hint"), id="hint")

@@ -266,3 +266,33 @@ async def test_calling_a_number_another_counter_holds_names_the_counter(settings
         said = " ".join(notes(app))
         assert f"{ticket.number} sedang di loket 2" in said
         assert app.queue.get(ticket.id).counter == 2
+
+
+# -- 9. the form says which characters a name cannot have ------------------------------------
+
+
+async def test_the_form_names_the_emoji_in_a_name(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await click(pilot, "#svc-konsultasi")
+        await click(pilot, "#new")
+        await fill_form(pilot, {**GUEST, "name": "Siti Aminah 😀"})
+        await click(pilot, "#next")
+        said = str(app.screen.query_one("#err-name").render())
+        assert "😀" in said and "2–100" not in said
+
+
+# -- 10. check boxes show their state by shape ----------------------------------------------
+
+
+async def test_the_priority_box_shows_its_tick_by_shape(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        box = app.screen.query_one("#priority")
+        line = next(row for row in shown(app).splitlines() if "Prioritas" in row or "prioritas" in row)
+        assert "▐ ▌" in line and "✓" not in line and "X" not in line
+        await pilot.press("p")
+        await pilot.pause()
+        assert box.value
+        line = next(row for row in shown(app).splitlines() if "Prioritas" in row or "prioritas" in row)
+        assert "▐✓▌" in line
