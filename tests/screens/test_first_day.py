@@ -296,3 +296,73 @@ async def test_the_priority_box_shows_its_tick_by_shape(settings, clock):
         assert box.value
         line = next(row for row in shown(app).splitlines() if "Prioritas" in row or "prioritas" in row)
         assert "▐✓▌" in line
+
+
+# -- 11. at 80x24: the locker field, the kiosk's lockout message, the dashboard's charts ----
+
+
+def _words_in(app, selector: str) -> str:
+    """The words shown inside a widget's region, its lines joined (a wrapped sentence whole)."""
+    import re
+
+    region = app.screen.query_one(selector).region
+    strips = app.screen._compositor.render_strips()
+    text = " ".join(strips[y].crop(region.x, region.right).text for y in range(region.y, region.bottom))
+    return " ".join(re.sub(r"[█▀▄▔▁▊▎]", " ", text).split())
+
+
+async def test_the_locker_dialog_shows_its_number_field_at_80x24(settings, clock):
+    from screens.lockers import AssignLockerScreen
+
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, AssignLockerScreen)
+        field = app.screen.query_one("#locker_no")
+        assert 0 <= field.region.y and field.region.bottom <= 24 and field.region.height >= 1
+        assert "Nomor loker" in shown(app)
+        assert app.screen.query_one("#save").region.bottom <= 24
+
+
+async def test_the_kiosks_lockout_message_is_whole_at_80x24(settings, clock):
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f10")
+        await pilot.pause()
+        for _ in range(5):
+            app.screen.query_one("#code").value = "000000"
+            await pilot.press("enter")
+            await pilot.pause()
+        words = _words_in(app, "#staff-exit")
+        assert "Terlalu banyak kode salah: keluar dari kios ditolak. Coba lagi dalam 5 menit." in words
+
+
+async def test_the_dashboard_charts_have_rows_to_be_read_at_80x24(settings, clock):
+    from screens.dashboard import DashboardScreen
+
+    with Store(settings.db_path, clock=clock) as store:
+        for service in "AABBBCCD":
+            issue_ticket(store, settings, service)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        for chart in ("#arrivals", "#waits", "#trend"):
+            assert app.screen.query_one(chart).size.height >= 12, chart
+        arrivals = app.screen.query_one("#arrivals")
+        ticks = [int(line.split("┤")[0]) for line in _lines_in(app, arrivals) if "┤" in line]
+        assert ticks == sorted(ticks, reverse=True) and ticks[-1] == 0 and len(ticks) >= 3
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        trend = app.screen.query_one("#trend").region
+        assert trend.y >= 0 and trend.bottom <= 23  # scrolled fully into view above the footer
+
+
+def _lines_in(app, widget) -> list[str]:
+    region = widget.region
+    strips = app.screen._compositor.render_strips()
+    return [strips[y].crop(region.x, region.right).text for y in range(region.y, min(region.bottom, len(strips)))]
