@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiosk import identity
 from kiosk.clock import iso
@@ -31,6 +31,8 @@ HASHED = "HASH:"  # a restored guest's id_number: this prefix + the keyed hash t
 class GuestData(BaseModel):
     """A validated guestbook entry."""
 
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+
     name: str
     id_type: str
     id_number: str
@@ -48,6 +50,8 @@ class GuestData(BaseModel):
 class ReturningGuest(BaseModel):
     """All the kiosk may know about a stored guest."""
 
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+
     guest_id: str
     first_name: str
     id_type: str
@@ -62,6 +66,7 @@ class SharedEmail(DomainError):
 
 
 class Registered(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     visit_id: str
     guest_id: str
     returning: bool
@@ -403,6 +408,8 @@ def guest_for_ticket(store: Store, ticket_id: str) -> VisitGuest | None:
 
 class GuestHit(BaseModel):
     """A guest as the counter's search shows it (ID masked)."""
+
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     guest_id: str
     name: str
