@@ -448,6 +448,7 @@ class CounterApp(PstApp):
         self.counter = counter
         self.user: User | None = None
         self.last_activity = time.monotonic()
+        self._to_login = False  # the first account appeared: the login is on its way
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -508,13 +509,21 @@ class CounterApp(PstApp):
         """The first account was just made (``pst-kiosk user add`` elsewhere): an open desk
         becomes a logged-in one at once, not at the next refused key."""
         working = any(isinstance(s, (CounterScreen, CounterPickScreen)) for s in self.screen_stack)
-        if working and self.user is None and accounts.enforced(self.store):
+        if working and self.user is None and not self._to_login and accounts.enforced(self.store):
+            self._to_login = True
             self.notify(self.t("firstday.login_now"), timeout=8)
-            while len(self.screen_stack) > 1:
-                self.pop_screen()
-            self.push_screen(LoginScreen(), self._logged_in)
+            self.call_later(self._show_login)
             return
         super().store_changed()
+
+    async def _show_login(self) -> None:
+        """Close the open desk's screens one by one (each pop awaited: a closing screen's
+        header must not hear the next title), then the login."""
+        self.set_user(None)
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self._to_login = False
+        self.push_screen(LoginScreen(), self._logged_in)
 
     def _serving(self) -> Ticket | None:
         """The ticket this counter is calling or serving now, if any."""
