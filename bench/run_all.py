@@ -21,6 +21,7 @@ ROOT = HERE.parent
 
 BENCHES = [
     ("first_paint.py", [], ["--runs", "3", "--history", "10000"]),
+    ("cli_start.py", [], ["--runs", "5"]),
     ("take_ticket.py", [], ["--tickets", "20000", "--calls", "200", "--next-calls", "100"]),
     ("render_ticket.py", [], ["--runs", "100"]),
     ("guest_lookup.py", [], ["--guests", "10000", "--lookups", "200"]),

@@ -12,9 +12,9 @@ import re
 from datetime import datetime, timedelta
 from typing import Literal
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict
 
 from kiosk import audit
 from kiosk.clock import iso
@@ -27,7 +27,15 @@ ROLES: tuple[str, ...] = ("petugas", "bendahara", "admin")
 MAX_ATTEMPTS = 5
 LOCKOUT = timedelta(minutes=5)
 
-_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+
+
+@cache
+def _hasher():  # noqa: ANN202 - argon2.PasswordHasher
+    """argon2id with the library's recommended parameters; argon2 loads when a PIN is
+    hashed or checked, not for every command that imports the role checks."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 class Forbidden(DomainError):
@@ -37,6 +45,7 @@ class Forbidden(DomainError):
 
 
 class User(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     id: str
     username: str
     name: str
@@ -50,6 +59,11 @@ class User(BaseModel):
 
 
 _COLUMNS = "id, username, name, role, active, failed_attempts, locked_until"
+
+
+def role_exists(store: Store, role: str) -> bool:
+    """Whether an active account with ``role`` exists (the screens say who may act next)."""
+    return store.row("SELECT 1 FROM users WHERE role = ? AND active = 1 LIMIT 1", (role,)) is not None
 
 
 def _get(store: Store, username: str) -> tuple[User, str] | None:
@@ -93,7 +107,7 @@ def hash_pin(pin: str) -> str:
     and the ``pin_hash`` the centre publishes for officers (``central hash-pin``)."""
     if not _pin_ok(pin):
         raise Invalid({"pin": FieldInvalid("invalid.pin")})
-    return _hasher.hash(pin)
+    return _hasher().hash(pin)
 
 
 def _check_new(username: str, role: str, pin: str | None) -> None:
@@ -133,7 +147,7 @@ def add_user(store: Store, actor: User | None, *, username: str, name: str, role
         stamp = iso(store.clock.now())
         row = {"id": new_id(), "created_at": stamp, "updated_at": stamp,
                "terminal_id": store.terminal_id, "username": username,
-               "name": (name or username).strip(), "role": role, "pin_hash": _hasher.hash(pin),
+               "name": (name or username).strip(), "role": role, "pin_hash": _hasher().hash(pin),
                "active": 1, "failed_attempts": 0}
         store.db["users"].insert(row)
         user = _get(store, username)[0]
@@ -190,9 +204,9 @@ def authenticate(store: Store, username: str, pin: str, *, action: str = "login"
             else:
                 store.conn.execute(
                     "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE id = ?", (user.id,))
-                if _hasher.check_needs_rehash(pin_hash):
+                if _hasher().check_needs_rehash(pin_hash):
                     store.conn.execute("UPDATE users SET pin_hash = ? WHERE id = ?",
-                                       (_hasher.hash(pin), user.id))
+                                       (_hasher().hash(pin), user.id))
                 user = user.model_copy(update={"failed_attempts": 0, "locked_until": None})
                 audit.record(store, user, action, "user", user.id, {})
     if refusal is not None:
@@ -272,8 +286,10 @@ def exit_code_lock_minutes(store: Store) -> int:
 
 
 def _verify(pin_hash: str, pin: str | None) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(pin_hash, pin or "")
+        return _hasher().verify(pin_hash, pin or "")
     except (VerificationError, InvalidHashError):
         return False
 

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiosk.clock import iso
 from kiosk.ids import new_id
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 
 class Entry(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     id: str
     at: datetime
     username: str | None

@@ -19,13 +19,15 @@ import re
 import select
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from kiosk.config import Settings
 from kiosk.errors import DomainError
-from kiosk.i18n import t
+from kiosk.i18n import catalogue, t
 
-Face = Callable[[Settings, argparse.Namespace], int | None]
+if TYPE_CHECKING:  # the configuration (pydantic) loads when a command runs, not to parse
+    from kiosk.config import Settings
+
+Face = Callable[["Settings", argparse.Namespace], "int | None"]
 EXIT_UNEXPECTED = 1
 
 
@@ -67,18 +69,55 @@ def _argv_lang(argv: Sequence[str]) -> str:
     return "id"
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout with its "usage:" heading from the catalogue."""
+
+    def add_usage(self, usage, actions, groups, prefix=None) -> None:  # noqa: ANN001
+        super().add_usage(usage, actions, groups, t("firstday.cli.usage", _Parser.lang) if prefix is None else prefix)
+
+
+# What argparse calls an argument ("service", "COMMAND") as the user reads it when missing.
+_ARG_WORDS = {"service": "arg_service", "username": "arg_username", "ID_OR_EMAIL": "arg_who",
+              "order": "arg_order", "code": "arg_code", "kind": "arg_kind", "file": "arg_file",
+              "face": "arg_face", "COMMAND": "arg_command", "ACTION": "arg_action", "PERIOD": "arg_period"}
+
+
+def _arg_words(names: str, lang: str) -> str:
+    return ", ".join(t(f"firstday.cli.{_ARG_WORDS[n]}", lang) if n in _ARG_WORDS else n
+                     for n in (part.strip() for part in names.split(",")))
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with its usage errors told in the user's language on one line, plus where
-    to find help, instead of the whole usage text in English. Exit status 2 as argparse."""
+    to find help, instead of the whole usage text in English. Exit status 2 as argparse.
+    Its headings ("usage:", "options:", "positional arguments:") and ``-h``'s own help come
+    from the catalogue too, in ``_Parser.lang``."""
 
     argv: Sequence[str] = ()
+    lang = "id"
+
+    def __init__(self, *args, add_help: bool = True, **kwargs) -> None:  # noqa: ANN002, ANN003
+        kwargs.setdefault("formatter_class", _Formatter)
+        parents = kwargs.pop("parents", [])
+        super().__init__(*args, add_help=False, **kwargs)
+        self._positionals.title = t("firstday.cli.positionals", _Parser.lang)
+        self._optionals.title = t("firstday.cli.options", _Parser.lang)
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                              help=t("firstday.cli.help", _Parser.lang))
+        for parent in parents:  # as argparse does, once the headings match the parents' own
+            self._add_container_actions(parent)
+            self._defaults.update(parent._defaults)
 
     def error(self, message: str) -> NoReturn:
         lang = _argv_lang(_Parser.argv)
         for pattern, key in _USAGE_ERRORS:
             found = pattern.fullmatch(message)
             if found:
-                message = t(key, lang, **found.groupdict())
+                params = found.groupdict()
+                if "args" in params:
+                    params["args"] = _arg_words(params["args"], lang)
+                message = t(key, lang, **params)
                 break
         self.exit(2, f"{self.prog}: {message}\n{t('cli.usage.help', lang, prog=self.prog)}\n")
 
@@ -95,11 +134,31 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool, lang: st
                         help=t("cli.help.user", lang))
 
 
+def _status_option(parser: argparse.ArgumentParser, codes: tuple[str, ...], words: str, lang: str) -> None:
+    """``--status``: the codes scripts use, or the words the user reads (``menunggu``,
+    ``tidak hadir``/``tidak-hadir``, in either language); the help lists both."""
+    known = {code: code for code in codes}
+    for code in codes:
+        for language in ("id", "en"):
+            known.setdefault(_word(t(f"{words}.{code}", language)), code)
+
+    def status(text: str) -> str:
+        return known.get(_word(text), text)
+
+    listed = ", ".join(f"{code} ({t(f'{words}.{code}', lang)})" for code in codes)
+    parser.add_argument("--status", type=status, choices=codes, metavar="STATUS",
+                        help=t("firstday.cli.status", lang, choices=listed))
+
+
+def _word(text: str) -> str:
+    return "_".join(text.lower().replace("-", " ").split())
+
+
 def build_parser(faces: dict[str, Face], serve: Face | None = None,
                  lang: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, its help texts in ``lang`` (default: ``--lang`` as typed in
-    ``_Parser.argv``, else Indonesian); argparse's own headings stay as Python has them."""
-    lang = lang or _argv_lang(_Parser.argv)
+    ``_Parser.argv``, else Indonesian), argparse's own headings too."""
+    lang = _Parser.lang = lang or _argv_lang(_Parser.argv)
     common = _Parser(add_help=False)
     _global_options(common, suppress=True, lang=lang)
     parser = _Parser(prog="pst-kiosk", description=t("cli.help.description", lang))
@@ -123,7 +182,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.set_defaults(func=_command("desk", "cmd_init"))
 
     for name, face in faces.items():
-        fp = sub.add_parser(name, parents=[common], help=t("cli.help.face", lang, name=name))
+        fp = sub.add_parser(name, parents=[common], help=t(f"firstday.cli.face_{name}", lang)
+                            if f"firstday.cli.face_{name}" in catalogue() else t("cli.help.face", lang, name=name))
         if name == "counter":
             fp.add_argument("--counter", type=int, help=t("cli.help.face_counter", lang))
         if name == "display":
@@ -154,7 +214,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("desk", "cmd_ticket_call"))
     p = ticket.add_parser("list", parents=[common], help=t("cli.help.ticket_list", lang))
-    p.add_argument("--status", choices=("waiting", "called", "serving", "done", "no_show", "transferred"))
+    _status_option(p, ("waiting", "called", "serving", "done", "no_show", "transferred"), "status", lang)
     p.add_argument("--date", help=t("cli.help.ticket_list_date", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("desk", "cmd_ticket_list"))
@@ -164,7 +224,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p = printer.add_parser("test", parents=[common], help=t("cli.help.printer_test", lang))
     p.set_defaults(func=_command("desk", "cmd_printer_test"))
     p = printer.add_parser("jobs", parents=[common], help=t("cli.help.printer_jobs", lang))
-    p.add_argument("--status", choices=("queued", "printing", "printed", "failed"))
+    _status_option(p, ("queued", "printing", "printed", "failed"), "cli.job", lang)
     p.add_argument("--limit", type=int, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("desk", "cmd_printer_jobs"))
@@ -221,8 +281,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     order = sub.add_parser("order", help=t("cli.help.order", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
     p = order.add_parser("list", parents=[common], help=t("cli.help.order_list", lang))
-    p.add_argument("--status", choices=("draft", "agreed", "checked", "invoiced", "paid", "receipted",
-                                        "delivered", "referred", "cancelled"))
+    _status_option(p, ("draft", "agreed", "checked", "invoiced", "paid", "receipted", "delivered",
+                       "referred", "cancelled"), "sales.status", lang)
     p.add_argument("--awaiting-payment", action="store_true")
     p.add_argument("--awaiting-verification", action="store_true",
                    help=t("cli.help.order_awaiting_verification", lang))

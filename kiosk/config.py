@@ -14,7 +14,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
-import tomli_w
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from kiosk.errors import ConfigError
@@ -22,8 +22,17 @@ from kiosk.errors import ConfigError
 APP_NAME = "pst-kiosk"
 
 
+class _Invalid(ValueError):
+    """A setting's value refused by our own check, with the catalogue key that says why
+    (pydantic keeps the exception; ``ConfigInvalid`` tells it in the reader's language)."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Office(_Model):
@@ -47,7 +56,7 @@ class Office(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise _Invalid("firstday.config.timezone", value=value) from exc
         return value
 
     @property
@@ -74,8 +83,8 @@ class PrinterSettings(_Model):
 
         try:
             parse_spec(value)
-        except PrinterSpecError as exc:
-            raise ValueError(f"{exc} (also PST_KIOSK_PRINTER)") from None
+        except PrinterSpecError:
+            raise _Invalid("firstday.config.printer", value=value) from None
         return value.strip()
 
 
@@ -110,15 +119,15 @@ class DisplaySettings(_Model):
         try:
             names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
         except ValueError as exc:
-            raise ValueError(f"not a valid template ({exc})") from None
+            raise _Invalid("firstday.config.voice_template", detail=str(exc)) from None
         unknown = names - {"letter", "digits", "counter", "number"}
         if unknown:
-            raise ValueError("unknown field(s) " + ", ".join("{" + n + "}" for n in sorted(unknown))
-                             + "; use {letter}, {digits}, {counter}, {number}")
+            raise _Invalid("firstday.config.voice_fields",
+                           fields=", ".join("{" + n + "}" for n in sorted(unknown)))
         try:  # a format spec or conversion the words cannot take ({counter:d}, {digits!z})
             value.format(letter="B", digits="nol nol tujuh", counter="satu", number="B-007")
         except (ValueError, TypeError, KeyError, IndexError) as exc:
-            raise ValueError(f"not a valid template ({exc}); fields are words: use plain {{counter}}") from None
+            raise _Invalid("firstday.config.voice_format", detail=str(exc)) from None
         return value
 
     @field_validator("voice_command", "chime_command")
@@ -130,7 +139,7 @@ class DisplaySettings(_Model):
         try:
             shlex.split(value)
         except ValueError as exc:
-            raise ValueError(f"cannot be read as a command ({exc})") from None
+            raise _Invalid("firstday.config.voice_command", detail=str(exc)) from None
         return value
 
 
@@ -228,10 +237,36 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(chosen) if chosen else default_config_path()
 
 
-def _describe(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}"
+# pydantic's error types as the catalogue says them (firstday.config.<type>); others keep
+# pydantic's own (English) words.
+_PYDANTIC_WORDS = ("less_than_equal", "greater_than_equal", "less_than", "greater_than", "int_parsing",
+                   "int_type", "int_from_float", "float_parsing", "float_type", "bool_parsing", "bool_type",
+                   "string_type", "string_pattern_mismatch", "string_too_short", "string_too_long",
+                   "literal_error", "extra_forbidden", "missing", "list_type", "model_type", "dict_type")
+
+
+class ConfigInvalid(ConfigError):
+    """A setting pydantic refused, told in the reader's language, with where it came from:
+    the file, an environment variable (``PST_KIOSK_PRINTER``) or an option (``--db``)."""
+
+    def __init__(self, source: str, exc: ValidationError) -> None:
+        first = exc.errors()[0]
+        super().__init__("error.config", path=source, detail="")
+        self.where = ".".join(str(part) for part in first["loc"])
+        self.error = first
+
+    def message(self, lang: str = "id") -> str:
+        from kiosk.i18n import t
+
+        err, ctx = self.error, self.error.get("ctx") or {}
+        cause = ctx.get("error")
+        if isinstance(cause, _Invalid):
+            why = t(cause.key, lang, **cause.params)
+        elif err["type"] in _PYDANTIC_WORDS:
+            why = t(f"firstday.config.{err['type']}", lang, **{k: v for k, v in ctx.items() if k != "error"})
+        else:
+            why = err["msg"]
+        return t("error.config", lang, path=self.params["path"], detail=f"{self.where}: {why}")
 
 
 def read_file(path: Path) -> dict[str, Any]:
@@ -254,21 +289,25 @@ def load(
     """Settings from file, environment and explicit overrides, validated."""
     path = config_path(config)
     raw = read_file(path)
+    sources: dict[tuple[str, ...], str] = {}  # a value not from the file: where it came from
     env = os.environ
     if env.get("PST_KIOSK_DB"):
-        raw["db"] = env["PST_KIOSK_DB"]
+        raw["db"], sources[("db",)] = env["PST_KIOSK_DB"], "PST_KIOSK_DB"
     if env.get("PST_KIOSK_PRINTER"):
         raw.setdefault("printer", {})["url"] = env["PST_KIOSK_PRINTER"]
+        sources[("printer", "url")] = "PST_KIOSK_PRINTER"
     if env.get("PST_KIOSK_CENTRAL_DSN"):
-        raw["central_dsn"] = env["PST_KIOSK_CENTRAL_DSN"]
+        raw["central_dsn"], sources[("central_dsn",)] = env["PST_KIOSK_CENTRAL_DSN"], "PST_KIOSK_CENTRAL_DSN"
     if db:
-        raw["db"] = str(db)
+        raw["db"], sources[("db",)] = str(db), "--db"
     if printer:
         raw.setdefault("printer", {})["url"] = printer
+        sources[("printer", "url")] = "--printer"
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError("error.config", path=str(path), detail=_describe(exc)) from exc
+        loc = tuple(str(part) for part in exc.errors()[0]["loc"])
+        raise ConfigInvalid(sources.get(loc, str(path)), exc) from exc
 
 
 def save_file(path: Path, raw: dict[str, Any]) -> None:
@@ -276,7 +315,9 @@ def save_file(path: Path, raw: dict[str, Any]) -> None:
     try:
         Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError("error.config", path=str(path), detail=_describe(exc)) from exc
+        raise ConfigInvalid(str(path), exc) from exc
+    import tomli_w
+
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiosk import identity
 from kiosk.clock import iso
@@ -31,6 +31,8 @@ HASHED = "HASH:"  # a restored guest's id_number: this prefix + the keyed hash t
 class GuestData(BaseModel):
     """A validated guestbook entry."""
 
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+
     name: str
     id_type: str
     id_number: str
@@ -48,6 +50,8 @@ class GuestData(BaseModel):
 class ReturningGuest(BaseModel):
     """All the kiosk may know about a stored guest."""
 
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+
     guest_id: str
     first_name: str
     id_type: str
@@ -62,6 +66,7 @@ class SharedEmail(DomainError):
 
 
 class Registered(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     visit_id: str
     guest_id: str
     returning: bool
@@ -285,6 +290,34 @@ def _restored_number(store: Store, guest_id: str, typed: str | None) -> str | No
     return forms[0] if row is not None and row["id_number"] == forms[1] else None
 
 
+def held_ticket(store: Store, settings: Settings, *, guest_id: str | None = None,
+                id_number: str | None = None) -> IssuedTicket | None:
+    """The ticket a guest (by id, or by the ID number typed on the form) took today and
+    that still waits or is being called, with how many are ahead: the kiosk shows it again
+    instead of a second number. An officer can still issue another (counter, CLI)."""
+    from kiosk.queue import Ticket
+    from kiosk.tickets import queue_for
+
+    ids: list[str] = [guest_id] if guest_id else []
+    if id_number:
+        forms = id_number_forms(store, identity.normalise_id(id_number))
+        ids += [r["id"] for r in store.rows(
+            f"SELECT id FROM guests WHERE id_number IN ({', '.join('?' for _ in forms)})"
+            " AND anonymised_at IS NULL", forms)]
+    if not ids:
+        return None
+    today = store.clock.now().astimezone(settings.office.tz).date().isoformat()
+    row = store.row(
+        "SELECT t.* FROM visits v JOIN tickets t ON t.id = v.ticket_id"
+        f" WHERE v.guest_id IN ({', '.join('?' for _ in ids)}) AND t.day = ?"
+        " AND t.status IN ('waiting', 'called') ORDER BY t.issued_at LIMIT 1", (*ids, today))
+    if row is None:
+        return None
+    ticket = Ticket.from_row(row)
+    ahead = queue_for(store, settings).ahead_of(ticket) if ticket.status == "waiting" else 0
+    return IssuedTicket(ticket=ticket, ahead=ahead, job_id="")
+
+
 def register_visit(store: Store, settings: Settings, *, service: str, purpose: str,
                    consent: bool, guest: GuestData | None = None, guest_id: str | None = None,
                    typed: str | None = None, priority: bool = False) -> Registered:
@@ -375,6 +408,8 @@ def guest_for_ticket(store: Store, ticket_id: str) -> VisitGuest | None:
 
 class GuestHit(BaseModel):
     """A guest as the counter's search shows it (ID masked)."""
+
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     guest_id: str
     name: str

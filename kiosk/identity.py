@@ -60,9 +60,14 @@ def name(text: str | None) -> str:
         raise FieldInvalid("invalid.required")
     if len(value) < 2 or len(value) > 100 or not any(ch.isalpha() for ch in value):
         raise FieldInvalid("invalid.name")
-    if not re.fullmatch(r"[\w .,'’()\-/@]+", value):
-        raise FieldInvalid("invalid.name")
+    if not re.fullmatch(_NAME_CHARS + "+", value):
+        # Say which characters: "2-100 letters" for a 13-character name with an emoji is a puzzle.
+        bad = "".join(dict.fromkeys(ch for ch in value if not re.fullmatch(_NAME_CHARS, ch)))
+        raise FieldInvalid("firstday.name_chars", chars=" ".join(bad))
     return value
+
+
+_NAME_CHARS = r"[\w .,'’()\-/@]"
 
 
 _INSTITUTION_MARKS = set(" .,&'\"()/-+#’“”")

@@ -12,7 +12,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiosk import audit
 from kiosk.accounts import ROLES, User, require
@@ -34,6 +34,7 @@ JobStatus = Literal["queued", "printing", "printed", "failed"]
 
 
 class PrintJob(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     id: str
     created_at: datetime
     kind: str
@@ -53,6 +54,7 @@ class PrintJob(BaseModel):
 
 
 class PrintResult(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     job_id: str
     printed: bool
     reason: str | None = None  # a PrinterFault reason when not printed

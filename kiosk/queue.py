@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiosk import audit
 from kiosk.accounts import ROLES, User, require
@@ -29,6 +29,7 @@ _NUMBER = re.compile(r"^\s*([A-Za-z])\s*-?\s*0*(\d{1,5})\s*$")
 
 
 class Ticket(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     id: str
     number: str
     service: str
@@ -165,7 +166,7 @@ class Queue:
             "letter": svc.letter, "seq": seq, "number": format_number(svc.letter, seq),
             "priority": int(priority), "status": "waiting", "issued_at": stamp, "queued_at": stamp,
         }
-        self.store.db["tickets"].insert(row)
+        self.store.insert("tickets", row)
         ticket = Ticket.from_row(row)
         self.store.record_change("ticket", ticket.id, "take", ticket.public())
         return ticket
@@ -239,6 +240,9 @@ class Queue:
             self._check_counter(counter)
             self._check_counter_free(counter)
             ticket = self.find(number)
+            if ticket.status in ACTIVE and ticket.counter not in (None, counter):
+                raise Refused("firstday.held_by", number=ticket.number, counter=ticket.counter,
+                              status_key=f"status.{ticket.status}")
             stamp = iso(self.now())
             sets = {"status": "called", "counter": counter, "last_called_at": stamp, "no_show_at": None}
             if ticket.called_at is None:  # a no-show called again keeps its first call time
@@ -288,7 +292,7 @@ class Queue:
                 "number": old.number, "priority": int(old.priority), "status": "waiting",
                 "issued_at": iso(old.issued_at), "queued_at": stamp, "transferred_from": old.id,
             }
-            self.store.db["tickets"].insert(row)
+            self.store.insert("tickets", row)
             # Refused (and rolled back with the insert) unless the old ticket is still live.
             self._update(ticket_id, "transfer", {
                 "status": "transferred", "transferred_at": stamp,

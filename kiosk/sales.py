@@ -196,6 +196,14 @@ def get(store: Store, order_id: str) -> Order:
     })
 
 
+def open_for_ticket(store: Store, ticket_id: str) -> list[Order]:
+    """The orders of a visit (by its ticket) not yet handed over nor closed: unpaid, awaiting
+    verification, paid but not delivered. Finishing the visit first is asked about."""
+    return [get(store, row["id"]) for row in store.rows(
+        "SELECT id FROM orders WHERE ticket_id = ? AND status NOT IN ('delivered', 'cancelled', 'referred')"
+        " ORDER BY created_at", (ticket_id,))]
+
+
 class OrderRow(BaseModel):
     id: str
     number: str

@@ -27,7 +27,7 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from kiosk.clock import iso
 from kiosk.config import Settings
@@ -51,6 +51,7 @@ class SyncStatus(BaseModel):
 
 
 class SyncResult(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     pushed: int = 0
     pulled: int = 0
     refused: list[str] = []

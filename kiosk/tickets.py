@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiosk.config import Settings
 from kiosk.i18n import t
@@ -20,6 +20,7 @@ from printers.layouts import TicketSlip, ticket_document
 
 
 class IssuedTicket(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     ticket: Ticket
     ahead: int
     job_id: str

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 Align = Literal["left", "center", "right"]
 
 
-class Text(BaseModel):
+class _Element(BaseModel):
+    # Built when a document is first made, not when a face imports the printing code.
+    model_config = ConfigDict(defer_build=True)
+
+
+class Text(_Element):
     kind: Literal["text"] = "text"
     text: str
     align: Align = "left"
@@ -21,7 +26,7 @@ class Text(BaseModel):
     size: int = Field(1, ge=1, le=4)  # character magnification, width and height
 
 
-class Pair(BaseModel):
+class Pair(_Element):
     """A line with text on the left and, flush right, e.g. an amount."""
 
     kind: Literal["pair"] = "pair"
@@ -30,29 +35,29 @@ class Pair(BaseModel):
     bold: bool = False
 
 
-class Qr(BaseModel):
+class Qr(_Element):
     kind: Literal["qr"] = "qr"
     data: str = Field(min_length=1)
     size: int = Field(6, ge=1, le=16)  # module size in dots
 
 
-class Rule(BaseModel):
+class Rule(_Element):
     kind: Literal["rule"] = "rule"
 
 
-class Feed(BaseModel):
+class Feed(_Element):
     kind: Literal["feed"] = "feed"
     lines: int = Field(1, ge=1, le=10)
 
 
-class Cut(BaseModel):
+class Cut(_Element):
     kind: Literal["cut"] = "cut"
 
 
 Element = Annotated[Union[Text, Pair, Qr, Rule, Feed, Cut], Field(discriminator="kind")]
 
 
-class Document(BaseModel):
+class Document(_Element):
     title: str
     elements: list[Element] = Field(default_factory=list)
 

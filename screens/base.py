@@ -19,7 +19,7 @@ from textual import work
 from textual.app import App
 from textual.dom import DOMNode
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widgets import Checkbox, Static
 
 from kiosk import printing
 from kiosk.clock import Clock, SystemClock
@@ -97,6 +97,16 @@ class ItemLine(Static):
             self.update(text)
 
 
+class TickBox(Checkbox):
+    """A check box that shows its state by shape, not by colour alone: ``▐✓▌`` ticked,
+    ``▐ ▌`` not (Textual draws ``▐X▌`` either way, told apart only by colour: lost on a
+    screen in sunlight and to colour-blind visitors)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name
+        return "✓" if self.value else " "
+
+
 class LogoutKey:
     """For the counter's screens besides its main one: Ctrl+L (a binding to ``logout``) leaves
     the account as the counter's ``action_logout`` does; on an open desk there is no account
@@ -137,12 +147,12 @@ class PstApp(App[None]):
                 replace(b, description=self.t(b.id)) if b.id else b for b in found]
         node._bindings = bindings
 
-    def more_keys(self, node: DOMNode) -> list[str]:
+    def more_keys(self, node: DOMNode, skip: tuple[str, ...] = ()) -> list[str]:
         """The keys a narrow footer has no room for (bindings with ``show=False`` and a
-        catalogue id), as markup items for an ``ItemLine`` above it."""
+        catalogue id), as markup items for an ``ItemLine`` above it; ``skip``: ids left out."""
         return [f"[b]{self.get_key_display(b)}[/b] {b.description}"
                 for (b,) in ((found[0],) for found in node._bindings.key_to_bindings.values())
-                if not b.show and b.id and b.description]
+                if not b.show and b.id and b.description and b.id not in skip]
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)
@@ -197,6 +207,11 @@ class PstApp(App[None]):
         if (version, own) != (self._data_version, self._own_changes):
             self._data_version, self._own_changes = version, own
             self.store_changed()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C does not quit a Textual app: its hint ("Do you want to quit? Press ctrl+q
+        to quit the app") in the user's language."""
+        self.notify(self.t("firstday.quit_hint"), timeout=5)
 
     def store_changed(self) -> None:
         """Another connection (or this one) committed: let the screen refresh."""

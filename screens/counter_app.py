@@ -138,7 +138,9 @@ class CounterScreen(Screen[None]):
         # not the 10-minute flag.
         for key in ("col_number", "col_waited", "col_priority", "col_service"):
             table.add_column(app.t(f"counter.{key}"), key=key)
-        self.query_one("#more-keys", ItemLine).set_items(app.more_keys(self))
+        # An open desk has no account to leave: Ctrl+L ("Keluar akun") is not offered there.
+        self.query_one("#more-keys", ItemLine).set_items(
+            app.more_keys(self, skip=() if app.user else ("counter.key.logout",)))
         self.refresh_data()
         self.set_interval(1.0, self.tick)
 
@@ -334,7 +336,32 @@ class CounterScreen(Screen[None]):
         self._act(self.pst.queue.start, "counter.started")
 
     def action_finish(self) -> None:
-        self._act(self.pst.queue.finish, "counter.finished")
+        """F: a visit whose order is not handed over (unpaid, awaiting the treasurer, not
+        delivered) is asked about first, naming the order's state."""
+        ticket = self._need_current()
+        if ticket is None:
+            return
+        from kiosk import order_view, sales
+
+        app = self.pst
+        try:
+            open_orders = sales.open_for_ticket(app.store, ticket.id)
+        except Exception as exc:  # noqa: BLE001 - a message, never a crash
+            self.notify(friendly_error(app, exc), severity="error")
+            return
+        if not open_orders:
+            self._act(app.queue.finish, "counter.finished")
+            return
+        order = open_orders[0]
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.current is not None and self.current.id == ticket.id:
+                self._act(app.queue.finish, "counter.finished")
+
+        app.push_screen(YesNoScreen(app.t("firstday.finish_open_order", number=ticket.number,
+                                          order=order.number,
+                                          state=order_view.state(order, app.lang, app.clock.now()))),
+                        answered)
 
     def action_transfer(self) -> None:
         ticket = self._need_current()
@@ -421,6 +448,7 @@ class CounterApp(PstApp):
         self.counter = counter
         self.user: User | None = None
         self.last_activity = time.monotonic()
+        self._to_login = False  # the first account appeared: the login is on its way
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -476,6 +504,49 @@ class CounterApp(PstApp):
                 self.last_activity = time.monotonic()
 
         self.push_screen(LockScreen(self.user), unlocked)
+
+    def store_changed(self) -> None:
+        """The first account was just made (``pst-kiosk user add`` elsewhere): an open desk
+        becomes a logged-in one at once, not at the next refused key."""
+        working = any(isinstance(s, (CounterScreen, CounterPickScreen)) for s in self.screen_stack)
+        if working and self.user is None and not self._to_login and accounts.enforced(self.store):
+            self._to_login = True
+            self.notify(self.t("firstday.login_now"), timeout=8)
+            self.call_later(self._show_login)
+            return
+        super().store_changed()
+
+    async def _show_login(self) -> None:
+        """Close the open desk's screens one by one (each pop awaited: a closing screen's
+        header must not hear the next title), then the login."""
+        self.set_user(None)
+        while len(self.screen_stack) > 1:
+            await self.pop_screen()
+        self._to_login = False
+        self.push_screen(LoginScreen(), self._logged_in)
+
+    def _serving(self) -> Ticket | None:
+        """The ticket this counter is calling or serving now, if any."""
+        if self.counter is None:
+            return None
+        with suppress(Exception):  # a broken store must not keep the officer from quitting
+            return self.queue.active(self.counter)
+        return None
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: while a visitor is being called or served, asked first."""
+        ticket = self._serving()
+        if ticket is None or isinstance(self.screen, YesNoScreen):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(YesNoScreen(self.t("firstday.quit_serving", counter=self.counter,
+                                            number=ticket.number,
+                                            status=self.t(f"status.{ticket.status}"))), answered)
 
     def action_logout(self) -> None:
         """Leave the account: back to the login screen, the counter stays chosen."""

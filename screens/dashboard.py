@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid
+from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual_plotext import PlotextPlot
@@ -41,13 +41,16 @@ class DashboardScreen(LogoutKey, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Grid(id="figures"):
-            for key in FIGURES:
-                yield Static("", id=f"fig-{key}", classes="figure")
-        with Grid(id="charts"):
-            yield PlotextPlot(id="arrivals")
-            yield PlotextPlot(id="waits")
-            yield PlotextPlot(id="trend")
+        # A short terminal (80x24) scrolls: each chart keeps the rows it needs to be read
+        # (an axis of 0..8 in two rows showed "8" above "2"); a tall one fills the screen.
+        with VerticalScroll(id="dash-body"):
+            with Grid(id="figures"):
+                for key in FIGURES:
+                    yield Static("", id=f"fig-{key}", classes="figure")
+            with Grid(id="charts"):
+                yield PlotextPlot(id="arrivals")
+                yield PlotextPlot(id="waits")
+                yield PlotextPlot(id="trend")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -16,6 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from screens.base import TickBox
+
 
 class DialogScroll(VerticalScroll, can_focus=False):
     """A dialog's scrolling column that never takes focus itself (an invisible focus eats the
@@ -28,7 +30,7 @@ class DialogScroll(VerticalScroll, can_focus=False):
         self.scroll_to_widget(event.widget, animate=False)
 
 
-class FormCheckbox(Checkbox):
+class FormCheckbox(TickBox):
     """A box that says its state by its mark, not only by colour: ticked shows X, unticked is
     empty, in every theme and terminal. Space ticks it; Enter submits the form, as in any
     dialog (Textual's Checkbox toggles on Enter too)."""

@@ -14,14 +14,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from kiosk import identity
-from kiosk.guestbook import (GuestData, ReturningGuest, SharedEmail, find_returning, register_visit,
-                             validate_guest)
+from kiosk.guestbook import (GuestData, ReturningGuest, SharedEmail, find_returning, held_ticket,
+                             register_visit, validate_guest)
 from kiosk.identity import FieldInvalid, Invalid
 from kiosk.services import by_code
 from kiosk.tickets import issue_ticket
-from screens.base import friendly_error
+from screens.base import TickBox, friendly_error
 
-from screens.kiosk_app import FlowScroll, LocalizedScreen, TicketScreen
+from screens.kiosk_app import AskScreen, FlowScroll, LocalizedScreen, TicketScreen
 
 
 def _options(kind: str, lang: str) -> list[tuple[str, str]]:
@@ -39,6 +39,31 @@ class FlowScreen(LocalizedScreen):
     def service_title(self) -> Static:
         return Static(f"{self.pst.t('guest.title')} • {by_code(self.service).name(self.pst.lang)}",
                       classes="flow-title")
+
+    def already_holding(self, *, guest_id: str | None = None, id_number: str | None = None) -> bool:
+        """The same person still holds a waiting ticket today: say which, offer to show it
+        again, and issue no second one (True). An officer can still issue another."""
+        app = self.pst
+        try:
+            held = held_ticket(app.store, app.settings, guest_id=guest_id, id_number=id_number)
+        except Exception as exc:  # noqa: BLE001 - never a traceback at the kiosk
+            self.notify(friendly_error(app, exc), severity="error")
+            return True
+        if held is None:
+            return False
+        ticket = held.ticket
+
+        def answered(show: bool | None) -> None:
+            if show:
+                app.go_home()
+                app.push_screen(TicketScreen(held, again=True))
+
+        app.push_screen(AskScreen(app.t("firstday.already_holding", number=ticket.number,
+                                        service=by_code(ticket.service).name(app.lang),
+                                        status=app.t(f"status.{ticket.status}")),
+                                  yes=app.t("firstday.show_again"), no=app.t("firstday.back_home")),
+                        answered)
+        return True
 
     def finish_with(self, issued: Any) -> None:
         """Replace the whole flow by the ticket screen (idle or Done then goes home)."""
@@ -129,6 +154,8 @@ class ConfirmScreen(FlowScreen):
         if purpose in (Select.NULL, None):
             self.query_one("#err-purpose", Static).update(self.pst.t("invalid.choice"))
             return
+        if self.already_holding(guest_id=self.found.guest_id):
+            return
         self.app.push_screen(ConsentScreen(self.service, self.priority, purpose=str(purpose),
                                            guest_id=self.found.guest_id, typed=self.typed))
 
@@ -171,7 +198,7 @@ class GuestFormScreen(FlowScreen):
                     yield Input(value=pre.get(field, ""), id=field,
                                 placeholder=app.t(f"guest.hint.{field}"))
                 yield Static("", id=f"err-{field}", classes="field-error")
-            yield Checkbox(app.t("guest.field.disability"), id="disability")
+            yield TickBox(app.t("guest.field.disability"), id="disability")
             with Horizontal(classes="flow-buttons"):
                 yield Button(app.t("guest.next"), id="next", variant="primary")
                 yield Button(app.t("guest.cancel"), id="cancel")
@@ -179,6 +206,7 @@ class GuestFormScreen(FlowScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self._toggle_optional()
+        self._blank = self.values()  # as opened (with what was typed to look up)
         # Focusing before the first layout would scroll the name field to the middle of the
         # (not yet measured) view: the form opens at its top, the name field visible below.
         self.set_focus(self.query_one("#name", Input), scroll_visible=False)
@@ -254,12 +282,28 @@ class GuestFormScreen(FlowScreen):
             self.query_one(f"#{first}").focus()
             self.query_one(f"#label-{first}").scroll_visible()
             return
+        if self.already_holding(id_number=guest.id_number):
+            return
         self.app.push_screen(ConsentScreen(self.service, self.priority, purpose=raw["purpose"],
                                            guest=guest))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
         self.pst.go_home()
+
+    def action_back(self) -> None:
+        """Esc on a form the visitor has started to fill asks before throwing it away."""
+        if self.values() == getattr(self, "_blank", None):
+            self.dismiss()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss()
+
+        app = self.pst
+        app.push_screen(AskScreen(app.t("firstday.discard_form"), yes=app.t("firstday.discard_yes"),
+                                  no=app.t("firstday.discard_no")), answered)
 
 
 class ConsentScreen(FlowScreen):

@@ -22,7 +22,7 @@ from kiosk import accounts, notices, printing
 from kiosk.estimate import describe
 from kiosk.services import all_services
 from kiosk.tickets import IssuedTicket
-from screens.base import PstApp, friendly_error
+from screens.base import PstApp, TickBox, friendly_error
 
 
 # What counts as a visitor still being there: a key, a tap, or scrolling (a long form).
@@ -83,7 +83,7 @@ class HomeScreen(LocalizedScreen):
                     yield Button(f"{service.letter}   {service.name(app.lang)}",
                                  id=f"svc-{service.code}", classes="service")
             with Horizontal(id="options"):
-                yield Checkbox(app.t("kiosk.priority"), id="priority")
+                yield TickBox(app.t("kiosk.priority"), id="priority")
                 yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
                 yield Button(app.t("rating.button"), id="rate", classes="lang")
             yield Static(app.t("kiosk.keys_hint"), id="hint")
@@ -129,6 +129,9 @@ class HomeScreen(LocalizedScreen):
         elif letter == "L":
             event.stop()
             self._switch_language()
+        elif letter == "R":
+            event.stop()
+            self._rate()
 
     def take(self, code: str) -> None:
         """Every visit starts at the guestbook (seeds 000, 004); the ticket comes after it."""
@@ -144,9 +147,10 @@ class TicketScreen(LocalizedScreen):
 
     BINDINGS = [Binding("enter,space", "done", show=False)]
 
-    def __init__(self, issued: IssuedTicket) -> None:
+    def __init__(self, issued: IssuedTicket, *, again: bool = False) -> None:
         super().__init__()
         self.issued = issued
+        self.again = again  # a ticket taken earlier, shown again: not printed a second time
         self.print_result: printing.PrintResult | None = None
 
     @property
@@ -174,6 +178,8 @@ class TicketScreen(LocalizedScreen):
                 yield Button(app.t("kiosk.done"), id="done", variant="primary")
 
     def _print_text(self) -> str:
+        if self.again:
+            return self.pst.t("firstday.shown_again")
         if self.print_result is None:
             return self.pst.t("printer.printing")
         if self.print_result.printed:
@@ -182,7 +188,8 @@ class TicketScreen(LocalizedScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.pst.print_in_background(self.issued.job_id, self._printed)
+        if not self.again:
+            self.pst.print_in_background(self.issued.job_id, self._printed)
 
     def _printed(self, results: list[printing.PrintResult]) -> None:
         # No result: the job was not ours to print (the spooler holds it) or printing broke.
@@ -215,6 +222,33 @@ class TicketScreen(LocalizedScreen):
 
     def action_back(self) -> None:
         self.action_done()
+
+
+class AskScreen(ModalScreen[bool]):
+    """A visitor's yes/no question, the safe answer focused: Esc answers no."""
+
+    BINDINGS = [Binding("escape", "no", show=False)]
+
+    def __init__(self, question: str, yes: str, no: str) -> None:
+        super().__init__()
+        self.question, self.yes, self.no = question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask"):
+            yield Static(self.question, id="ask-question", markup=False)
+            with Horizontal():
+                yield Button(self.no, id="ask-no", variant="primary")
+                yield Button(self.yes, id="ask-yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#ask-no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "ask-yes")
+
+    def action_no(self) -> None:
+        self.dismiss(False)
 
 
 class StaffExitScreen(ModalScreen[bool]):

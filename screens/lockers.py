@@ -66,25 +66,26 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
         id_types = [(identity.choice_name("id_type", c, app.lang), c) for c in identity.ID_TYPES]
         # The fields scroll and the buttons stay docked under them: all of it is reachable at
         # 80x24, even with the guestbook search on top.
+        short = self.app.size.height < 30
         with DialogScroll(classes="dialog"):
             with Vertical(classes="dialog-body"):
                 yield Label(app.t("lockers.assign_title"), classes="title")
                 if guest is None:  # no called visitor: find one in the guestbook, or type the card
-                    yield Input(id="guest-search", placeholder=app.t("lockers.guest_search"))
+                    yield Input(compact=short, id="guest-search", placeholder=app.t("lockers.guest_search"))
                     yield OptionList(id="guest-results")
                 yield Label(app.t("guest.field.id_type"))
-                yield Select(id_types, id="id_type", value=guest.id_type if guest else "ktp",
+                yield Select(id_types, compact=short, id="id_type", value=guest.id_type if guest else "ktp",
                              allow_blank=False)
                 yield Label(app.t("guest.field.id_number"))
                 hint = (app.t("lockers.use_guest_id", id=guest.id_masked) if guest
                         else app.t("guest.hint.id_number"))
-                yield Input(id="id_number", placeholder=hint)
+                yield Input(compact=short, id="id_number", placeholder=hint)
                 yield Static("", id="err-id_number", classes="field-error")
                 yield Label(app.t("lockers.holder"))
-                yield Input(value=guest.name if guest else "", id="holder_name")
+                yield Input(value=guest.name if guest else "", compact=short, id="holder_name")
                 yield Static("", id="err-holder_name", classes="field-error")
                 yield Label(app.t("lockers.number"))
-                yield Input(id="locker_no", type="integer",
+                yield Input(compact=short, id="locker_no", type="integer",
                             placeholder=app.t("lockers.suggested", number=suggestion) if suggestion
                             else app.t("locker.all_taken"))
                 yield Static("", id="err-locker", classes="field-error")

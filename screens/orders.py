@@ -245,6 +245,7 @@ class OrderScreen(LogoutKey, Screen[None]):
                 yield DataTable(id="lines", cursor_type="row")
                 yield Static("", id="order-total")
                 yield Static("", id="checklist")
+                yield Static("", id="order-hint")
             # Scrolled by the mouse wheel; never a silent stop for Tab between the lines and the buttons.
             with VerticalScroll(id="order-right", can_focus=False):
                 yield Static("", id="timeline")
@@ -291,9 +292,27 @@ class OrderScreen(LogoutKey, Screen[None]):
             self.query_one("#timeline", Static).update(history)
             self.query_one("#order-right", VerticalScroll).scroll_home(animate=False)
         role = app.user.role if app.user else None
+        hint, words = self.query_one("#order-hint", Static), self._waiting_hint(order, role)
+        hint.update(words)
+        hint.display = bool(words)
         allowed = order_view.allowed_actions(app.store, app.settings, order, role)
         if allowed != self.allowed or not self.query(".act"):
             self._show_actions(allowed)
+
+    def _waiting_hint(self, order: sales.Order, role: str | None) -> str:
+        """A payment waiting for the treasurer, seen by someone else: who verifies it and how
+        (on an open desk, the commands that make the accounts). Verifying money stays the
+        treasurer's: an open desk does not get to do it."""
+        if order.submitted_payment is None or role == "bendahara":
+            return ""
+        from kiosk import accounts
+
+        store = self.pst.store
+        if not accounts.enforced(store):
+            return self.pst.t("firstday.treasurer_open_desk")
+        if not accounts.role_exists(store, "bendahara"):
+            return self.pst.t("firstday.treasurer_none")
+        return self.pst.t("firstday.treasurer_login")
 
     def _show_actions(self, allowed: list[str]) -> None:
         """One compact button per action, its key first, in a grid as wide as the longest."""

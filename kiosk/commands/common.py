@@ -9,14 +9,15 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk import accounts
 from kiosk import config as config_mod
 from kiosk.errors import FieldInvalid, Invalid, NotFound
 from kiosk.i18n import t
-from kiosk.services import by_code
-from kiosk.store import Store
+
+if TYPE_CHECKING:  # accounts (argon2, audit) and the store load when a command uses them
+    from kiosk import accounts
+    from kiosk.store import Store
 
 
 class Context:
@@ -38,6 +39,8 @@ class Context:
         if not username:
             return None
         if self._actor is None:
+            from kiosk import accounts
+
             pin = os.environ.get("PST_KIOSK_PIN")
             if pin is None:
                 pin = _ask_pin(t("cli.pin_prompt", self.lang, username=username))
@@ -47,6 +50,8 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from kiosk.store import Store
+
             self._store = Store(self.settings.db_path)
         return self._store
 
@@ -66,7 +71,9 @@ def parse_day(text: str, field: str = "date") -> date:
 def _ask_pin(prompt: str, env: str = "PST_KIOSK_PIN") -> str:
     """Ask on the terminal; without one, say which variable gives it (``env``)."""
     if not sys.stdin.isatty():
-        raise accounts.Forbidden("cli.pin_needed", env=env)
+        from kiosk.accounts import Forbidden
+
+        raise Forbidden("cli.pin_needed", env=env)
     return getpass.getpass(prompt)
 
 
@@ -113,6 +120,8 @@ def fit(text: str, width: int) -> str:
 
 
 def _service_name(code: str, lang: str) -> str:
+    from kiosk.services import by_code
+
     return by_code(code).name(lang)
 
 

@@ -465,7 +465,7 @@ def test_pull_reference_data_and_refuse_bad_catalogue(tmp_path, pg):
     central.publish(pg["dsn"], "catalogue", catalogue)
     central.publish(pg["dsn"], "holidays", {"dates": ["2026-11-24"]}, office_code="1373")
     central.publish(pg["dsn"], "holidays", {"dates": ["2026-11-25"]}, office_code="3324")
-    pin_hash = accounts._hasher.hash("2468")
+    pin_hash = accounts.hash_pin("2468")
     central.publish(pg["dsn"], "officers", {"users": [
         {"username": "dewi", "name": "Dewi", "role": "petugas", "pin_hash": pin_hash}]}, office_code="1373")
     with Store(settings.db_path) as store:
@@ -840,7 +840,7 @@ def test_publish_checks_the_file_the_data_and_the_office_first(tmp_path, pg, mon
     foo.write_text('{"foo": 1}')
     status, _out, err = run("central", "publish", "catalogue", str(foo))
     assert status == 9 and "catalogue data is not valid" in err and "regulation" in err
-    pin_hash = accounts._hasher.hash("2468")
+    pin_hash = accounts.hash_pin("2468")
     officers = tmp_path / "officers.toml"
     officers.write_text(f'[[users]]\nusername = "dewi"\nname = "Dewi"\nrole = "petugas"\npin_hash = "{pin_hash}"\n')
     status, _out, err = run("central", "publish", "officers", str(officers), "--office", "9999")

@@ -51,6 +51,16 @@ def registered_guest(settings, clock, service: str = "A", purpose: str = "tugas"
                               guest=validate_guest({**GUEST, **changes})).issued.ticket
 
 
+def returning_guest(settings, clock, service: str = "A", purpose: str = "tugas", **changes):
+    """GUEST (with ``changes``) who came the working day before: a returning visitor today,
+    holding no ticket of today's (the kiosk shows a waiting visitor their number instead)."""
+    clock.advance(days=-1)
+    try:
+        return registered_guest(settings, clock, service, purpose, **changes)
+    finally:
+        clock.advance(days=1)
+
+
 def shown(app) -> str:
     """The terminal as the user sees it: the composed lines of the current screen (with the
     screens under a dialog), cropped to the window."""

@@ -2,11 +2,12 @@
 
 from kiosk import printing
 from kiosk.store import Store
+from kiosk.tickets import issue_ticket
 from screens.guestbook import ConfirmScreen, GuestFormScreen, IdentifyScreen
 from screens.kiosk_app import HomeScreen, KioskApp, StaffExitScreen
 from tests.conftest import write_config
 from tests.printer_server import CapturePrinter, refused_port
-from tests.screens.helpers import GUEST, click, fill_form, new_visitor_ticket, registered_guest
+from tests.screens.helpers import GUEST, click, fill_form, new_visitor_ticket, registered_guest, returning_guest
 
 SIZE = (100, 40)
 
@@ -55,7 +56,9 @@ async def test_click_a_service_and_see_the_ticket_printed(printer_settings, capt
 async def test_keyboard_only_visitor(settings, clock):
     """Letter key, then Tab/Enter through the returning-guest path."""
 
-    registered_guest(settings, clock, "A")
+    returning_guest(settings, clock, "A")
+    with Store(settings.db_path, clock=clock) as store:
+        issue_ticket(store, settings, "A")  # someone else's A-001 waits
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p", "a")  # priority, then service A
@@ -638,7 +641,7 @@ async def test_a_restored_guest_who_types_her_nik_is_greeted_and_made_whole(sett
     from kiosk.guestbook import HASHED, id_hash
     from tests.kiosk.test_guestbook import as_restored
 
-    registered_guest(settings, clock, "A")
+    returning_guest(settings, clock, "A")
     with Store(settings.db_path, clock=clock) as store:
         guest_id = store.row("SELECT id FROM guests")["id"]
         as_restored(store, guest_id)
