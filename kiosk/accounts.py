@@ -21,6 +21,7 @@ from kiosk.clock import iso
 from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
 from kiosk.store import Store
+from kiosk.text import free_text
 
 Role = Literal["petugas", "bendahara", "admin"]
 ROLES: tuple[str, ...] = ("petugas", "bendahara", "admin")
@@ -128,12 +129,16 @@ def add_user(store: Store, actor: User | None, *, username: str, name: str, role
     """Create an account. Only an admin may, except for the very first account (an admin)."""
     username = (username or "").strip().lower()
     _check_new(username, role, pin)
+    try:
+        name = free_text(name, "text.field.name", max_len=100) or username
+    except FieldInvalid as exc:
+        raise Invalid({"name": exc}) from None
     with store.write():
         check_add(store, actor, username=username, role=role)
         stamp = iso(store.clock.now())
         row = {"id": new_id(), "created_at": stamp, "updated_at": stamp,
                "terminal_id": store.terminal_id, "username": username,
-               "name": (name or username).strip(), "role": role, "pin_hash": _hasher.hash(pin),
+               "name": name, "role": role, "pin_hash": _hasher.hash(pin),
                "active": 1, "failed_attempts": 0}
         store.db["users"].insert(row)
         user = _get(store, username)[0]
@@ -225,44 +230,78 @@ def unlock(store: Store, username: str, pin: str) -> User:
         raise
 
 
+def exit_code_usable(code: str | None, office_code: str = "") -> bool:
+    """Whether ``code`` may open the kiosk's exit: six digits or more, not guessable, not
+    holding the office code (printed on every ticket). An empty or weak code opens nothing:
+    a face that starts without a good one makes one first (``commands.common``)."""
+    from kiosk import codes
+
+    return codes.weakness(code, avoid=(office_code,) if office_code else ()) is None
+
+
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """An argon2 hash of a random secret, made once: an unknown name is verified against
+    it, so it takes as long to refuse as a known name with a wrong PIN."""
+    if not _dummy:
+        import secrets
+
+        _dummy.append(_hasher.hash(secrets.token_hex(16)))
+    return _dummy[0]
+
+
 def kiosk_exit(store: Store, *, username: str | None, secret: str, exit_code: str) -> User | None:
     """Staff leave the kiosk: an admin's name and PIN once accounts exist, before that the
-    configured exit code. Every attempt is in the trail; a refusal raises ``Forbidden``."""
+    configured exit code (``exit_code_usable``; an empty or weak one is always refused).
+
+    The kiosk is public, so every failure (unknown name, wrong PIN, not an admin, account
+    disabled or locked, wrong code) gets the same refusal, ``kiosk.staff_refused``, after
+    the same work (one argon2 verification, against a dummy hash for an unknown name, and
+    one entry in the trail). Failures count against the kiosk's exit, never against the
+    account: five in a row shut the exit for five minutes (``exit_code_lock_minutes``),
+    and a visitor guessing at the kiosk cannot lock an officer out of the counter."""
     import hmac
 
-    if enforced(store):
-        user = authenticate(store, username or "", secret)
-        try:
-            require(store, user, "admin")
-        except Forbidden:
-            with store.write():
-                audit.record(store, user, "kiosk.exit_refused", None, None, {})
-            raise
-        with store.write():
-            audit.record(store, user, "kiosk.exit", None, None, {})
-        return user
     if minutes := exit_code_lock_minutes(store):  # tries while shut are not counted
         raise Forbidden("kiosk.staff_locked", minutes=minutes)
-    right = hmac.compare_digest((secret or "").encode(), (exit_code or "").encode())
-    with store.write():
-        audit.record(store, None, "kiosk.exit" if right else "kiosk.exit_refused", None, None, {})
-    if not right:
+    user: User | None = None
+    if enforced(store):
+        found = _get(store, (username or "").strip().lower())
+        right = _verify(found[1] if found else _dummy_hash(), secret)
+        now = store.clock.now()
+        if found and right:
+            candidate = found[0]
+            if (candidate.active and candidate.role == "admin"
+                    and not (candidate.locked_until and candidate.locked_until > now)):
+                user = candidate
+        ok = user is not None
+        target = found[0].id if found else None
+    else:
+        ok = bool(exit_code) and exit_code_usable(exit_code) and hmac.compare_digest(
+            (secret or "").encode(), (exit_code or "").encode())
+        target = None
+    with store.write():  # the account's own counters are left alone
+        audit.record(store, user, "kiosk.exit" if ok else "kiosk.exit_refused",
+                     "user" if target else None, target, {})
+    if not ok:
         if minutes := exit_code_lock_minutes(store):
             raise Forbidden("kiosk.staff_locked", minutes=minutes)
-        raise Forbidden("kiosk.staff_wrong")
-    return None
+        raise Forbidden("kiosk.staff_refused")
+    return user
 
 
 def exit_code_lock_minutes(store: Store) -> int:
-    """Minutes the staff exit code is still refused for (0: it may be tried). As a PIN:
-    every fifth wrong code in a row (since the last exit) shuts it for five minutes. Read
-    from the audit trail, where every try is, so a restarted kiosk, or another browser tab
-    of a served one, does not start counting again."""
+    """Minutes the kiosk's exit is still refused for (0: it may be tried). As a PIN: every
+    fifth refused try in a row (since the last exit) shuts it for five minutes. Read from
+    the audit trail, where every try is, so a restarted kiosk, or another browser tab of a
+    served one, does not start counting again."""
     run, last = 0, None
     for entry in audit.entries(store, action="kiosk.exit", limit=100):  # and kiosk.exit_refused
         if entry.action == "kiosk.exit":
             break
-        if entry.username is None:  # a wrong code (an admin refused is another matter)
+        if entry.action == "kiosk.exit_refused":
             run += 1
             last = last or entry.at
     if last is None or run % MAX_ATTEMPTS:

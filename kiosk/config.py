@@ -41,6 +41,18 @@ class Office(_Model):
     treasurer_name: str = ""  # bendahara penerimaan: signs invoices and receipts
     timezone: str = "Asia/Jakarta"
 
+    @field_validator("name", "address", "phone", "email", "city", "treasurer_name", "complaint_channels")
+    @classmethod
+    def _printable(cls, value: str | list[str]) -> str | list[str]:
+        """Printed on every ticket and receipt: no control, bidi or zero-width characters
+        (an ESC is a printer command). ``init --office-name`` is refused with exit 6."""
+        from kiosk.text import has_unsafe
+
+        for text in value if isinstance(value, list) else [value]:
+            if has_unsafe(text):
+                raise ValueError("contains control or invisible characters (ESC, tab, bidi, zero-width)")
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

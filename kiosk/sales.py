@@ -27,6 +27,7 @@ from kiosk.config import Settings
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
 from kiosk.store import Store
+from kiosk.text import free_text
 
 Status = Literal["draft", "agreed", "checked", "invoiced", "paid", "receipted", "delivered",
                  "referred", "cancelled"]
@@ -386,7 +387,7 @@ def add_line(store: Store, actor: User | None, order_id: str, *, product: str, q
         store.db["order_lines"].insert({
             "id": new_id(), "created_at": iso(store.clock.now()), "terminal_id": store.terminal_id,
             "order_id": order.id, "product": item.code,
-            "description": (description or "").strip()[:200] or item.name_id,
+            "description": free_text(description, "text.field.description", max_len=200) or item.name_id,
             "quantity": quantity, "measure": measure, "listed_price": listed_price, "amount": amount,
             "kind": item.kind, "needs_documents": int(item.needs_documents)})
         _set(store, order.id)
@@ -462,7 +463,7 @@ def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id
             raise Refused("sales.zero_no_invoice", number=order.number)
         catalogue = active(store)
         has_microdata = order.has_kind(catalogue, "microdata")
-        note = (sample_note or "").strip() or order.sample_note
+        note = free_text(sample_note, "text.field.sample_note", multiline=True) or order.sample_note
         if has_microdata and not note:
             raise Invalid({"sample_note": FieldInvalid("sales.sample_required")})
         if not order.lines:
@@ -491,7 +492,10 @@ def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id
 
 
 def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
+    try:
+        reason = free_text(reason, "text.field.reason")
+    except FieldInvalid as exc:
+        raise Invalid({"reason": exc}) from None
     if not reason:
         raise Invalid({"reason": FieldInvalid("invalid.required")})
     return reason

@@ -60,6 +60,22 @@ def cmd_user_reset_pin(ctx: Context) -> int:
     return 0
 
 
+def cmd_exit_code(ctx: Context) -> int:
+    """The kiosk's staff exit code, to an admin on the command line (made first if there is
+    none or a weak one; ``--renew``: a new one). Audited: who saw or changed it, and when."""
+    from kiosk import config as config_mod
+    from kiosk.commands.common import ensure_exit_code
+
+    accounts.require(ctx.store, ctx.actor, "admin")
+    made = ensure_exit_code(ctx, renew=ctx.args.renew)
+    code = ctx.settings.kiosk.staff_exit_code
+    with ctx.store.write():
+        audit.record(ctx.store, ctx.actor, "exit_code.renew" if made else "exit_code.show", None, None, {})
+    key = "exit_code.renewed" if ctx.args.renew else "exit_code.shown"
+    print(t(key, ctx.lang, code=code, config=str(config_mod.config_path(ctx.args.config))))
+    return 0
+
+
 def cmd_audit(ctx: Context) -> int:
     since = None
     if ctx.args.since:

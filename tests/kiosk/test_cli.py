@@ -105,7 +105,7 @@ def test_unknown_service_is_one_line_without_traceback(env):
 
 @pytest.mark.parametrize("argv, said", [
     (["ticket", "list", "--status", "foo"], "pst-kiosk ticket list: --status: 'foo' tidak dikenal; pilihan: 'waiting'"),
-    (["ticket", "call", "--counter", "x"], "pst-kiosk ticket call: --counter: nilai 'x' tidak valid"),
+    (["ticket", "call", "--counter", "x"], "pst-kiosk ticket call: --counter: 'x' bukan bilangan dengan angka 0-9"),
     (["ticket", "call"], "pst-kiosk ticket call: Belum diisi: --counter"),
     (["ticket", "call", "--counter"], "pst-kiosk ticket call: --counter perlu diikuti sebuah nilai"),
     (["ticket", "take", "B", "lagi"], "pst-kiosk: Tidak dikenal: lagi"),
