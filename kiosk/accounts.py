@@ -110,6 +110,15 @@ def _check_new(username: str, role: str, pin: str | None) -> None:
         raise Invalid(errors)
 
 
+def display_name(name: str | None, username: str) -> str:
+    """An account's name as stored (the username when none): no control, bidi or
+    zero-width characters, which ``user list`` would send to a terminal (exit 9)."""
+    try:
+        return free_text(name, "text.field.name", max_len=100) or username
+    except FieldInvalid as exc:
+        raise Invalid({"name": exc}) from None
+
+
 def check_add(store: Store, actor: User | None, *, username: str, role: str) -> None:
     """Refuse now what ``add_user`` would refuse for this name and role (bad name or role,
     exit 9; not the admin, 10; the name taken, 5), so the command line does not ask for a
@@ -129,10 +138,7 @@ def add_user(store: Store, actor: User | None, *, username: str, name: str, role
     """Create an account. Only an admin may, except for the very first account (an admin)."""
     username = (username or "").strip().lower()
     _check_new(username, role, pin)
-    try:
-        name = free_text(name, "text.field.name", max_len=100) or username
-    except FieldInvalid as exc:
-        raise Invalid({"name": exc}) from None
+    name = display_name(name, username)
     with store.write():
         check_add(store, actor, username=username, role=role)
         stamp = iso(store.clock.now())

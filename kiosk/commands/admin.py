@@ -18,6 +18,7 @@ def _new_pin(ctx: Context) -> str:
 
 
 def cmd_user_add(ctx: Context) -> int:
+    accounts.display_name(ctx.args.name, ctx.args.username)  # refused before the PIN is asked
     accounts.check_add(ctx.store, ctx.actor, username=ctx.args.username, role=ctx.args.role)
     user = accounts.add_user(ctx.store, ctx.actor, username=ctx.args.username,
                              name=ctx.args.name or ctx.args.username, role=ctx.args.role,
