@@ -45,12 +45,14 @@ class User(BaseModel):
     active: bool
     failed_attempts: int = 0
     locked_until: datetime | None = None
+    pin_rule: bool | None = None  # the PIN met the rule when set; None: not known (older, published)
 
     def public(self) -> dict[str, object]:
-        return self.model_dump(mode="json")
+        """The account as the outbox and the centre see it (not its PIN's strength)."""
+        return self.model_dump(mode="json", exclude={"pin_rule"})
 
 
-_COLUMNS = "id, username, name, role, active, failed_attempts, locked_until"
+_COLUMNS = "id, username, name, role, active, failed_attempts, locked_until, pin_rule"
 
 
 def _get(store: Store, username: str) -> tuple[User, str] | None:
@@ -85,15 +87,22 @@ def require(store: Store, actor: User | None, *roles: str) -> None:
                         needed=" / ".join(roles))
 
 
-def _pin_ok(pin: str | None) -> bool:
-    return 4 <= len(pin or "") <= 128
+def pin_problem(pin: str | None, username: str = "") -> FieldInvalid | None:
+    """Why a new PIN is refused (``kiosk.codes``: six digits or more, not one digit or
+    block repeated, not a run, no year at either end, not the username's digits), or None.
+    PINs set before the rule keep working: only a PIN being set is checked."""
+    from kiosk import codes
+
+    reason = codes.weakness(pin, avoid=(username,) if username else ())
+    return FieldInvalid(reason) if reason else None
 
 
-def hash_pin(pin: str) -> str:
-    """A PIN as stored (argon2id, argon2-cffi's recommended parameters): accounts made here
-    and the ``pin_hash`` the centre publishes for officers (``central hash-pin``)."""
-    if not _pin_ok(pin):
-        raise Invalid({"pin": FieldInvalid("invalid.pin")})
+def hash_pin(pin: str, username: str = "") -> str:
+    """A new PIN as stored (argon2id, argon2-cffi's recommended parameters), once it meets
+    the rule: accounts made here and the ``pin_hash`` the centre publishes for officers
+    (``central hash-pin``)."""
+    if problem := pin_problem(pin, username):
+        raise Invalid({"pin": problem})
     return _hasher.hash(pin)
 
 
@@ -104,8 +113,8 @@ def _check_new(username: str, role: str, pin: str | None) -> None:
         errors["username"] = FieldInvalid("invalid.username")
     if role not in ROLES:
         errors["role"] = FieldInvalid("invalid.role")
-    if pin is not None and not _pin_ok(pin):
-        errors["pin"] = FieldInvalid("invalid.pin")
+    if pin is not None and (problem := pin_problem(pin, username)):
+        errors["pin"] = problem
     if errors:
         raise Invalid(errors)
 
@@ -145,7 +154,7 @@ def add_user(store: Store, actor: User | None, *, username: str, name: str, role
         row = {"id": new_id(), "created_at": stamp, "updated_at": stamp,
                "terminal_id": store.terminal_id, "username": username,
                "name": name, "role": role, "pin_hash": _hasher.hash(pin),
-               "active": 1, "failed_attempts": 0}
+               "active": 1, "failed_attempts": 0, "pin_rule": 1}
         store.db["users"].insert(row)
         user = _get(store, username)[0]
         store.record_change("user", user.id, "add", user.public())
@@ -359,5 +368,6 @@ def enable_user(store: Store, actor: User | None, username: str) -> User:
 def reset_pin(store: Store, actor: User | None, username: str, pin: str) -> User:
     """A new PIN (admin, audited); it lifts a lockout for wrong PINs but leaves a disabled
     account disabled (``enable_user`` opens it)."""
+    name = (username or "").strip().lower()
     return _admin_update(store, actor, username, "reset_pin", {
-        "pin_hash": hash_pin(pin), "failed_attempts": 0, "locked_until": None})
+        "pin_hash": hash_pin(pin, name), "failed_attempts": 0, "locked_until": None, "pin_rule": 1})

@@ -104,9 +104,12 @@ def apply(store: Store, kind: str, payload: Any, *, office_code: str | None = No
             for o in officers.users:
                 found = store.row("SELECT id FROM users WHERE username = ?", (o.username,))
                 if found:
-                    store.conn.execute("UPDATE users SET name = ?, role = ?, pin_hash = ?, active = ?,"
-                                       " updated_at = ? WHERE id = ?",
-                                       (o.name, o.role, o.pin_hash, int(o.active), stamp, found["id"]))
+                    # A new hash: whether its PIN meets the rule is not known here (NULL).
+                    store.conn.execute("UPDATE users SET name = ?, role = ?,"
+                                       " pin_rule = CASE WHEN pin_hash = ? THEN pin_rule END,"
+                                       " pin_hash = ?, active = ?, updated_at = ? WHERE id = ?",
+                                       (o.name, o.role, o.pin_hash, o.pin_hash, int(o.active), stamp,
+                                        found["id"]))
                 else:
                     store.conn.execute(
                         "INSERT INTO users(id, created_at, updated_at, terminal_id, username, name, role,"

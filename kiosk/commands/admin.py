@@ -29,14 +29,18 @@ def cmd_user_add(ctx: Context) -> int:
 
 def cmd_user_list(ctx: Context) -> int:
     users = accounts.list_users(ctx.store, ctx.actor)
-    if ctx.args.json:
-        _out([u.public() for u in users])
+    if ctx.args.json:  # pin_rule: true met the PIN rule when set, false below it, null not known
+        _out([{**u.public(), "pin_rule": u.pin_rule} for u in users])
         return 0
+    weak = t("pin.below_rule", ctx.lang)
     for u in users:
         state = t("cli.user_active" if u.active else "cli.user_disabled", ctx.lang)
-        print(f"{u.username:<16} {u.name:<28} {u.role:<10} {state}")
+        mark = "" if u.pin_rule else f"  ! {weak}"
+        print(f"{u.username:<16} {fit(u.name, 28)} {u.role:<10} {state}{mark}")
     if not users:
         print(t("cli.no_users", ctx.lang))
+    elif any(not u.pin_rule for u in users):
+        print(t("pin.below_rule_note", ctx.lang))
     return 0
 
 

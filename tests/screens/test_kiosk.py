@@ -549,7 +549,7 @@ async def test_a_staff_exit_dialog_left_open_closes_when_idle(settings, clock):
             await pilot.press("f10")
             await pilot.pause()
             assert isinstance(app.screen, StaffExitScreen)
-            app.screen.query_one("#code").value = "2468"  # half typed, then walked away
+            app.screen.query_one("#code").value = "246813"  # half typed, then walked away
             app.last_activity -= settings.kiosk.idle_seconds - 5
             app._check_idle()
             await pilot.pause()
