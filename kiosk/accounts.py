@@ -21,7 +21,7 @@ from kiosk.clock import iso
 from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
 from kiosk.store import Store
-from kiosk.text import free_text
+from kiosk.text import field_text
 
 Role = Literal["petugas", "bendahara", "admin"]
 ROLES: tuple[str, ...] = ("petugas", "bendahara", "admin")
@@ -122,10 +122,7 @@ def _check_new(username: str, role: str, pin: str | None) -> None:
 def display_name(name: str | None, username: str) -> str:
     """An account's name as stored (the username when none): no control, bidi or
     zero-width characters, which ``user list`` would send to a terminal (exit 9)."""
-    try:
-        return free_text(name, "text.field.name", max_len=100) or username
-    except FieldInvalid as exc:
-        raise Invalid({"name": exc}) from None
+    return field_text("name", name, "text.field.name", max_len=100) or username
 
 
 def check_add(store: Store, actor: User | None, *, username: str, role: str) -> None:

@@ -16,7 +16,7 @@ from kiosk.ids import new_id
 from kiosk.money import terbilang
 from kiosk.sales import ANYONE, OFFICERS, TREASURER, Order, _expect, _next_seq, _record, _set, get
 from kiosk.store import Store
-from kiosk.text import free_text
+from kiosk.text import field_text, free_text
 from kiosk.workdays import add_working_days
 
 CORRECTION_WORKING_DAYS = 5
@@ -94,10 +94,7 @@ def _require_treasurer(store: Store, actor: User | None) -> User:
 def verify_payment(store: Store, actor: User | None, order_id: str, *, accept: bool = True,
                    reason: str = "") -> Order:
     """The treasurer checks the money arrived (cash counted, NTPN or transfer confirmed)."""
-    try:
-        reason = free_text(reason, "text.field.reason")
-    except FieldInvalid as exc:
-        raise Invalid({"reason": exc}) from None
+    reason = field_text("reason", reason, "text.field.reason")
     with store.write():
         actor = _require_treasurer(store, actor)
         order = get(store, order_id)
@@ -182,10 +179,7 @@ def hand_over(store: Store, actor: User | None, order_id: str, *, medium: str) -
 def request_correction(store: Store, settings: Settings, actor: User | None, order_id: str, *,
                        note: str) -> Order:
     """A correction of the delivered product, within five working days (seed 003)."""
-    try:
-        note = free_text(note, "text.field.note", multiline=True)
-    except FieldInvalid as exc:
-        raise Invalid({"note": exc}) from None
+    note = field_text("note", note, "text.field.note", multiline=True)
     if not note:
         raise Invalid({"note": FieldInvalid("invalid.required")})
     with store.write():
@@ -204,10 +198,7 @@ def request_correction(store: Store, settings: Settings, actor: User | None, ord
 
 def resolve_correction(store: Store, actor: User | None, order_id: str, correction_id: str, *,
                        resolution: str) -> Order:
-    try:
-        resolution = free_text(resolution, "text.field.resolution", multiline=True)
-    except FieldInvalid as exc:
-        raise Invalid({"resolution": exc}) from None
+    resolution = field_text("resolution", resolution, "text.field.resolution", multiline=True)
     if not resolution:
         raise Invalid({"resolution": FieldInvalid("invalid.required")})
     with store.write():

@@ -49,6 +49,17 @@ def free_text(value: object, field_key: str, *, max_len: int | None = None,
     return text[:max_len] if max_len else text
 
 
+def field_text(field: str, value: object, field_key: str, **options: Any) -> str:
+    """``free_text`` for one field of a use case: a refusal is ``Invalid`` under ``field``
+    (exit 9 on the command line, the message under the field on a form)."""
+    from kiosk.errors import Invalid
+
+    try:
+        return free_text(value, field_key, **options)
+    except FieldInvalid as exc:
+        raise Invalid({field: exc}) from None
+
+
 def clean(value: object) -> str:
     """Text from the centre or a restore: unsafe characters dropped (nobody to ask); line
     breaks stay (a note may have several lines)."""

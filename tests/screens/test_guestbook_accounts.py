@@ -100,7 +100,8 @@ async def test_kiosk_exit_needs_an_admin_once_accounts_exist(settings, clock):
         app.screen.query_one("#code").value = "284751"
         await pilot.click("#exit")
         await pilot.pause()
-        assert app.is_running and "tidak berwenang" in str(app.screen.query_one("#staff-error").render())
+        # Refused, saying nothing of the name, the PIN or the role (issue 12).
+        assert app.is_running and str(app.screen.query_one("#staff-error").render()) == "Keluar dari kios ditolak."
         app.screen.query_one("#username").value = "admin"
         app.screen.query_one("#code").value = "246810"  # the old exit code no longer works
         await pilot.click("#exit")
@@ -112,7 +113,7 @@ async def test_kiosk_exit_needs_an_admin_once_accounts_exist(settings, clock):
     assert not app.is_running
     with Store(settings.db_path) as store:
         exits = [(e.username, e.action) for e in audit.entries(store, action="kiosk.")]
-    assert exits == [("admin", "kiosk.exit"), ("budi", "kiosk.exit_refused")]
+    assert exits == [("admin", "kiosk.exit"), (None, "kiosk.exit_refused"), (None, "kiosk.exit_refused")]
 
 
 async def test_counter_login_lockout_and_idle_lock(settings, clock):
