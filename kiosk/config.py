@@ -29,7 +29,7 @@ class _Model(BaseModel):
 class Office(_Model):
     """The office running this desk (seed 000: BPS Kota Sawahlunto is 1373)."""
 
-    code: str = Field("0000", pattern=r"^\d{4}$")
+    code: str = Field("0000", pattern=r"^[0-9]{4}$")
     name: str = Field("PST BPS", min_length=1, max_length=80)
     address: str = ""
     phone: str = ""

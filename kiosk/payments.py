@@ -32,7 +32,7 @@ def _check_payment_fields(method: str, billing_code: str | None, ntpn: str | Non
         errors["method"] = FieldInvalid("invalid.choice")
     if method == "billing":
         code = re.sub(r"\s", "", billing_code or "")
-        if not re.fullmatch(r"\d{15}", code):
+        if not re.fullmatch(r"[0-9]{15}", code):
             errors["billing_code"] = FieldInvalid("sales.bad_billing_code")
         out["billing_code"] = code
         ntpn_value = re.sub(r"\s", "", ntpn or "").upper()

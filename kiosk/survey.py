@@ -21,7 +21,7 @@ from kiosk.store import Store
 from kiosk.text import free_text
 
 ELEMENTS = tuple(f"u{i}" for i in range(1, 10))
-_QR = re.compile(r"^PST:\d{4}:([0-9a-f-]{36}):")
+_QR = re.compile(r"^PST:[0-9]{4}:([0-9a-f-]{36}):")
 
 
 @lru_cache(maxsize=1)

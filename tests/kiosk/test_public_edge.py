@@ -175,3 +175,21 @@ def test_init_refuses_control_characters_in_what_tickets_print(env, capsys):
         status, _, err = run(capsys, "init", option, "PST\x1b@\x1dV\x00")
         assert status == 6 and "control" in err, option
     assert not (env / "config.toml").exists()
+
+
+def test_ticket_numbers_phones_and_billing_codes_take_ascii_digits_only(env, capsys):
+    """The same rule where digits are typed in text: a ticket number `B-००१` is no B-001,
+    a phone in full-width digits and a billing code in Devanagari are refused."""
+    from kiosk import identity
+    from kiosk.errors import FieldInvalid, Invalid
+    from kiosk.payments import _check_payment_fields
+
+    assert run(capsys, "ticket", "take", "B", "--no-print")[0] == 0
+    status, _, err = run(capsys, "ticket", "call", "--counter", "1", "--number", "B-००१")
+    assert status == 3 and "B-००१" in err
+    with pytest.raises(FieldInvalid) as bad:
+        identity.phone("０８１２ ３４５６ ７８９０")
+    assert bad.value.key == "text.phone_digits"
+    with pytest.raises(Invalid):
+        _check_payment_fields("billing", "८२०२६११२३०००१२३", "0A1B2C3D4E5F6G7H", None)
+    assert run(capsys, "ticket", "call", "--counter", "1", "--number", "B-001")[0] == 0
