@@ -193,3 +193,15 @@ def test_ticket_numbers_phones_and_billing_codes_take_ascii_digits_only(env, cap
     with pytest.raises(Invalid):
         _check_payment_fields("billing", "८२०२६११२३०००१२३", "0A1B2C3D4E5F6G7H", None)
     assert run(capsys, "ticket", "call", "--counter", "1", "--number", "B-001")[0] == 0
+
+
+def test_serving_the_kiosk_makes_the_code_before_any_tab_starts(env, capsys):
+    """`serve kiosk` tells it on the server's terminal; each tab's app then finds it set."""
+    given = []
+    code = cli.main(["serve", "kiosk"], faces={"kiosk": lambda s, a: 0},
+                    serve=lambda settings, args: given.append(settings) or 0)
+    _, err = capsys.readouterr()
+    made = given[0].kiosk.staff_exit_code
+    assert code == 0 and configured(env) == made and made in err
+    assert cli.main(["serve", "counter"], faces={"counter": lambda s, a: 0}, serve=lambda s, a: 0) == 0
+    assert capsys.readouterr().err == "" and configured(env) == made
