@@ -185,6 +185,7 @@ def authenticate(store: Store, username: str, pin: str, *, action: str = "login"
     with store.write():
         found = _get(store, username)
         if found is None or not found[0].active:
+            _verify(_dummy_hash(), pin)  # as long as a wrong PIN: the time tells no names apart
             # A name that is no account may be a PIN typed in the wrong field: never keep it.
             audit.record(store, None, "login.failed", "user", found[0].id if found else None,
                          {"username": username if found else "?"})
