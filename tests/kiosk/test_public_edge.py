@@ -111,7 +111,8 @@ def test_an_admin_sees_the_exit_code_on_the_command_line_and_only_an_admin(env, 
     new = configured(env)
     assert status == 0 and new != code and new in out and accounts.exit_code_usable(new, "1373")
     with Store(env / "pst.db") as store:
-        trail = [r["action"] for r in store.rows("SELECT action FROM audit WHERE action LIKE 'exit_code.%' ORDER BY seq")]
+        trail = [r["action"] for r in store.rows(
+            "SELECT action FROM audit WHERE action LIKE 'exit_code.%' ORDER BY seq")]
     assert trail == ["exit_code.show", "exit_code.renew"]
 
 
