@@ -78,7 +78,10 @@ def whole_number(text: object, field_key: str = "text.field.number") -> int:
 
 
 def for_terminal(text: str) -> str:
-    """``text`` safe to write to a terminal: only its line breaks and tabs stay as they are."""
+    """``text`` safe to write to a terminal: only its line breaks (LF, and CR LF as the CSV
+    output ends its rows) and tabs stay as they are; a lone CR would overwrite the line."""
+    if "\r\n" in text:
+        return "\r\n".join(neutralise(part, keep="\n\t") for part in text.split("\r\n"))
     return neutralise(text, keep="\n\t")
 
 
