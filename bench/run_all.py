@@ -24,6 +24,7 @@ BENCHES = [
     ("cli_start.py", [], ["--runs", "5"]),
     ("take_ticket.py", [], ["--tickets", "20000", "--calls", "200", "--next-calls", "100"]),
     ("render_ticket.py", [], ["--runs", "100"]),
+    ("kiosk_exit.py", [], ["--runs", "5"]),
     ("guest_lookup.py", [], ["--guests", "10000", "--lookups", "200"]),
     ("order_list.py", [], ["--orders", "1000", "--runs", "20"]),
     ("sync_push.py", [], ["--changes", "20000"]),

@@ -21,6 +21,7 @@ from kiosk.clock import iso
 from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
 from kiosk.store import Store
+from kiosk.text import field_text
 
 Role = Literal["petugas", "bendahara", "admin"]
 ROLES: tuple[str, ...] = ("petugas", "bendahara", "admin")
@@ -53,12 +54,14 @@ class User(BaseModel):
     active: bool
     failed_attempts: int = 0
     locked_until: datetime | None = None
+    pin_rule: bool | None = None  # the PIN met the rule when set; None: not known (older, published)
 
     def public(self) -> dict[str, object]:
-        return self.model_dump(mode="json")
+        """The account as the outbox and the centre see it (not its PIN's strength)."""
+        return self.model_dump(mode="json", exclude={"pin_rule"})
 
 
-_COLUMNS = "id, username, name, role, active, failed_attempts, locked_until"
+_COLUMNS = "id, username, name, role, active, failed_attempts, locked_until, pin_rule"
 
 
 def role_exists(store: Store, role: str) -> bool:
@@ -98,15 +101,22 @@ def require(store: Store, actor: User | None, *roles: str) -> None:
                         needed=" / ".join(roles))
 
 
-def _pin_ok(pin: str | None) -> bool:
-    return 4 <= len(pin or "") <= 128
+def pin_problem(pin: str | None, username: str = "") -> FieldInvalid | None:
+    """Why a new PIN is refused (``kiosk.codes``: six digits or more, not one digit or
+    block repeated, not a run, no year at either end, not the username's digits), or None.
+    PINs set before the rule keep working: only a PIN being set is checked."""
+    from kiosk import codes
+
+    reason = codes.weakness(pin, avoid=(username,) if username else ())
+    return FieldInvalid(reason) if reason else None
 
 
-def hash_pin(pin: str) -> str:
-    """A PIN as stored (argon2id, argon2-cffi's recommended parameters): accounts made here
-    and the ``pin_hash`` the centre publishes for officers (``central hash-pin``)."""
-    if not _pin_ok(pin):
-        raise Invalid({"pin": FieldInvalid("invalid.pin")})
+def hash_pin(pin: str, username: str = "") -> str:
+    """A new PIN as stored (argon2id, argon2-cffi's recommended parameters), once it meets
+    the rule: accounts made here and the ``pin_hash`` the centre publishes for officers
+    (``central hash-pin``)."""
+    if problem := pin_problem(pin, username):
+        raise Invalid({"pin": problem})
     return _hasher().hash(pin)
 
 
@@ -117,10 +127,16 @@ def _check_new(username: str, role: str, pin: str | None) -> None:
         errors["username"] = FieldInvalid("invalid.username")
     if role not in ROLES:
         errors["role"] = FieldInvalid("invalid.role")
-    if pin is not None and not _pin_ok(pin):
-        errors["pin"] = FieldInvalid("invalid.pin")
+    if pin is not None and (problem := pin_problem(pin, username)):
+        errors["pin"] = problem
     if errors:
         raise Invalid(errors)
+
+
+def display_name(name: str | None, username: str) -> str:
+    """An account's name as stored (the username when none): no control, bidi or
+    zero-width characters, which ``user list`` would send to a terminal (exit 9)."""
+    return field_text("name", name, "text.field.name", max_len=100) or username
 
 
 def check_add(store: Store, actor: User | None, *, username: str, role: str) -> None:
@@ -142,13 +158,14 @@ def add_user(store: Store, actor: User | None, *, username: str, name: str, role
     """Create an account. Only an admin may, except for the very first account (an admin)."""
     username = (username or "").strip().lower()
     _check_new(username, role, pin)
+    name = display_name(name, username)
     with store.write():
         check_add(store, actor, username=username, role=role)
         stamp = iso(store.clock.now())
         row = {"id": new_id(), "created_at": stamp, "updated_at": stamp,
                "terminal_id": store.terminal_id, "username": username,
-               "name": (name or username).strip(), "role": role, "pin_hash": _hasher().hash(pin),
-               "active": 1, "failed_attempts": 0}
+               "name": name, "role": role, "pin_hash": _hasher().hash(pin),
+               "active": 1, "failed_attempts": 0, "pin_rule": 1}
         store.db["users"].insert(row)
         user = _get(store, username)[0]
         store.record_change("user", user.id, "add", user.public())
@@ -182,6 +199,7 @@ def authenticate(store: Store, username: str, pin: str, *, action: str = "login"
     with store.write():
         found = _get(store, username)
         if found is None or not found[0].active:
+            _verify(_dummy_hash(), pin)  # as long as a wrong PIN: the time tells no names apart
             # A name that is no account may be a PIN typed in the wrong field: never keep it.
             audit.record(store, None, "login.failed", "user", found[0].id if found else None,
                          {"username": username if found else "?"})
@@ -239,44 +257,78 @@ def unlock(store: Store, username: str, pin: str) -> User:
         raise
 
 
+def exit_code_usable(code: str | None, office_code: str = "") -> bool:
+    """Whether ``code`` may open the kiosk's exit: six digits or more, not guessable, not
+    holding the office code (printed on every ticket). An empty or weak code opens nothing:
+    a face that starts without a good one makes one first (``commands.common``)."""
+    from kiosk import codes
+
+    return codes.weakness(code, avoid=(office_code,) if office_code else ()) is None
+
+
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    """An argon2 hash of a random secret, made once: an unknown name is verified against
+    it, so it takes as long to refuse as a known name with a wrong PIN."""
+    if not _dummy:
+        import secrets
+
+        _dummy.append(_hasher().hash(secrets.token_hex(16)))
+    return _dummy[0]
+
+
 def kiosk_exit(store: Store, *, username: str | None, secret: str, exit_code: str) -> User | None:
     """Staff leave the kiosk: an admin's name and PIN once accounts exist, before that the
-    configured exit code. Every attempt is in the trail; a refusal raises ``Forbidden``."""
+    configured exit code (``exit_code_usable``; an empty or weak one is always refused).
+
+    The kiosk is public, so every failure (unknown name, wrong PIN, not an admin, account
+    disabled or locked, wrong code) gets the same refusal, ``kiosk.staff_refused``, after
+    the same work (one argon2 verification, against a dummy hash for an unknown name, and
+    one entry in the trail). Failures count against the kiosk's exit, never against the
+    account: five in a row shut the exit for five minutes (``exit_code_lock_minutes``),
+    and a visitor guessing at the kiosk cannot lock an officer out of the counter."""
     import hmac
 
-    if enforced(store):
-        user = authenticate(store, username or "", secret)
-        try:
-            require(store, user, "admin")
-        except Forbidden:
-            with store.write():
-                audit.record(store, user, "kiosk.exit_refused", None, None, {})
-            raise
-        with store.write():
-            audit.record(store, user, "kiosk.exit", None, None, {})
-        return user
     if minutes := exit_code_lock_minutes(store):  # tries while shut are not counted
         raise Forbidden("kiosk.staff_locked", minutes=minutes)
-    right = hmac.compare_digest((secret or "").encode(), (exit_code or "").encode())
-    with store.write():
-        audit.record(store, None, "kiosk.exit" if right else "kiosk.exit_refused", None, None, {})
-    if not right:
+    user: User | None = None
+    if enforced(store):
+        found = _get(store, (username or "").strip().lower())
+        right = _verify(found[1] if found else _dummy_hash(), secret)
+        now = store.clock.now()
+        if found and right:
+            candidate = found[0]
+            if (candidate.active and candidate.role == "admin"
+                    and not (candidate.locked_until and candidate.locked_until > now)):
+                user = candidate
+        ok = user is not None
+        target = found[0].id if found else None
+    else:
+        ok = bool(exit_code) and exit_code_usable(exit_code) and hmac.compare_digest(
+            (secret or "").encode(), (exit_code or "").encode())
+        target = None
+    with store.write():  # the account's own counters are left alone
+        audit.record(store, user, "kiosk.exit" if ok else "kiosk.exit_refused",
+                     "user" if target else None, target, {})
+    if not ok:
         if minutes := exit_code_lock_minutes(store):
             raise Forbidden("kiosk.staff_locked", minutes=minutes)
-        raise Forbidden("kiosk.staff_wrong")
-    return None
+        raise Forbidden("kiosk.staff_refused")
+    return user
 
 
 def exit_code_lock_minutes(store: Store) -> int:
-    """Minutes the staff exit code is still refused for (0: it may be tried). As a PIN:
-    every fifth wrong code in a row (since the last exit) shuts it for five minutes. Read
-    from the audit trail, where every try is, so a restarted kiosk, or another browser tab
-    of a served one, does not start counting again."""
+    """Minutes the kiosk's exit is still refused for (0: it may be tried). As a PIN: every
+    fifth refused try in a row (since the last exit) shuts it for five minutes. Read from
+    the audit trail, where every try is, so a restarted kiosk, or another browser tab of a
+    served one, does not start counting again."""
     run, last = 0, None
     for entry in audit.entries(store, action="kiosk.exit", limit=100):  # and kiosk.exit_refused
         if entry.action == "kiosk.exit":
             break
-        if entry.username is None:  # a wrong code (an admin refused is another matter)
+        if entry.action == "kiosk.exit_refused":
             run += 1
             last = last or entry.at
     if last is None or run % MAX_ATTEMPTS:
@@ -330,5 +382,6 @@ def enable_user(store: Store, actor: User | None, username: str) -> User:
 def reset_pin(store: Store, actor: User | None, username: str, pin: str) -> User:
     """A new PIN (admin, audited); it lifts a lockout for wrong PINs but leaves a disabled
     account disabled (``enable_user`` opens it)."""
+    name = (username or "").strip().lower()
     return _admin_update(store, actor, username, "reset_pin", {
-        "pin_hash": hash_pin(pin), "failed_attempts": 0, "locked_until": None})
+        "pin_hash": hash_pin(pin, name), "failed_attempts": 0, "locked_until": None, "pin_rule": 1})

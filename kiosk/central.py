@@ -150,7 +150,7 @@ def role_office(conn: psycopg.Connection) -> str | None:
 
 def check_office_code(code: str | None) -> str:
     """Four digits, or invalid input (exit 9)."""
-    if not re.fullmatch(r"\d{4}", code or ""):
+    if not re.fullmatch(r"[0-9]{4}", code or ""):
         raise Invalid({"code": FieldInvalid("central.bad_office", code=code or "''")})
     return code or ""
 

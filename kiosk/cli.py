@@ -56,7 +56,20 @@ _USAGE_ERRORS = [
     (re.compile(r"the following arguments are required: (?P<args>.+)"), "cli.usage.required"),
     (re.compile(r"unrecognized arguments: (?P<args>.+)"), "cli.usage.unknown"),
     (re.compile(r"argument (?P<arg>\S+): not allowed with argument (?P<other>\S+)"), "cli.usage.exclusive"),
+    (re.compile(r"argument (?P<arg>\S+): digits: (?P<value>.+)"), "cli.usage.digits"),
 ]
+
+
+def _whole(text: str) -> int:
+    """A whole-number option in ASCII digits: ``int()`` also takes ``३`` or ``１``, so
+    ``--counter ३`` called to counter 3 (``kiosk.text.whole_number``, the forms' rule too)."""
+    from kiosk.errors import FieldInvalid
+    from kiosk.text import whole_number
+
+    try:
+        return whole_number(text)
+    except FieldInvalid:
+        raise argparse.ArgumentTypeError(f"digits: {text!r}") from None
 
 
 def _argv_lang(argv: Sequence[str]) -> str:
@@ -175,17 +188,17 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--email")
     p.add_argument("--complaint", action="append", metavar="CHANNEL",
                    help=t("cli.help.init_complaint", lang))
-    p.add_argument("--counters", type=int)
+    p.add_argument("--counters", type=_whole)
     p.add_argument("--timezone", help=t("cli.help.init_timezone", lang))
     p.add_argument("--printer", help=t("cli.help.init_printer", lang))
-    p.add_argument("--paper", type=int, choices=(58, 80))
+    p.add_argument("--paper", type=_whole, choices=(58, 80))
     p.set_defaults(func=_command("desk", "cmd_init"))
 
     for name, face in faces.items():
         fp = sub.add_parser(name, parents=[common], help=t(f"firstday.cli.face_{name}", lang)
                             if f"firstday.cli.face_{name}" in catalogue() else t("cli.help.face", lang, name=name))
         if name == "counter":
-            fp.add_argument("--counter", type=int, help=t("cli.help.face_counter", lang))
+            fp.add_argument("--counter", type=_whole, help=t("cli.help.face_counter", lang))
         if name == "display":
             fp.add_argument("--silent", action="store_true", help=t("cli.help.face_silent", lang))
         fp.set_defaults(func=None, face=face)
@@ -194,8 +207,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
         sp = sub.add_parser("serve", parents=[common], help=t("cli.help.serve", lang))
         sp.add_argument("face", choices=sorted(faces))
         sp.add_argument("--host", default="127.0.0.1", help=t("cli.help.serve_host", lang))
-        sp.add_argument("--port", type=int, default=8000)
-        sp.add_argument("--counter", type=int, help=t("cli.help.serve_counter", lang))
+        sp.add_argument("--port", type=_whole, default=8000)
+        sp.add_argument("--counter", type=_whole, help=t("cli.help.serve_counter", lang))
         sp.set_defaults(func=None, face_fn=serve)
 
     ticket = sub.add_parser("ticket", help=t("cli.help.ticket", lang)).add_subparsers(
@@ -207,7 +220,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("desk", "cmd_ticket_take"))
     p = ticket.add_parser("call", parents=[common], help=t("cli.help.ticket_call", lang))
-    p.add_argument("--counter", type=int, required=True)
+    p.add_argument("--counter", type=_whole, required=True)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--service", action="append", help=t("cli.help.ticket_call_service", lang))
     which.add_argument("--number", help=t("cli.help.ticket_call_number", lang))
@@ -225,7 +238,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.set_defaults(func=_command("desk", "cmd_printer_test"))
     p = printer.add_parser("jobs", parents=[common], help=t("cli.help.printer_jobs", lang))
     _status_option(p, ("queued", "printing", "printed", "failed"), "cli.job", lang)
-    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--limit", type=_whole, default=50)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("desk", "cmd_printer_jobs"))
     p = printer.add_parser("retry", parents=[common], help=t("cli.help.printer_retry", lang))
@@ -252,16 +265,20 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("username")
     p.set_defaults(func=_command("admin", "cmd_user_reset_pin"))
 
+    p = sub.add_parser("exit-code", parents=[common], help=t("cli.help.exit_code", lang))
+    p.add_argument("--renew", action="store_true", help=t("cli.help.exit_code_renew", lang))
+    p.set_defaults(func=_command("admin", "cmd_exit_code"))
+
     p = sub.add_parser("audit", parents=[common], help=t("cli.help.audit", lang))
     p.add_argument("--since", help=t("cli.help.audit_since", lang))
     p.add_argument("--by", dest="user_filter", metavar="USERNAME")
     p.add_argument("--action", help=t("cli.help.audit_action", lang))
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--limit", type=_whole, default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("admin", "cmd_audit"))
 
     p = sub.add_parser("purge", parents=[common], help=t("cli.help.purge", lang))
-    p.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    p.add_argument("--older-than", type=_whole, required=True, metavar="DAYS")
     p.set_defaults(func=_command("admin", "cmd_purge"))
     guest = sub.add_parser("guest", help=t("cli.help.guest", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")
@@ -286,8 +303,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--awaiting-payment", action="store_true")
     p.add_argument("--awaiting-verification", action="store_true",
                    help=t("cli.help.order_awaiting_verification", lang))
-    p.add_argument("--expiring", type=int, metavar="DAYS", help=t("cli.help.order_expiring", lang))
-    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--expiring", type=_whole, metavar="DAYS", help=t("cli.help.order_expiring", lang))
+    p.add_argument("--limit", type=_whole, default=200)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("sales", "cmd_order_list"))
     p = order.add_parser("show", parents=[common], help=t("cli.help.order_show", lang))
@@ -335,7 +352,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
 
     p = sub.add_parser("queue-page", parents=[common], help=t("cli.help.queue_page", lang))
     p.add_argument("--host", help=t("cli.help.queue_page_host", lang))
-    p.add_argument("--port", type=int, help=t("cli.help.queue_page_port", lang))
+    p.add_argument("--port", type=_whole, help=t("cli.help.queue_page_port", lang))
     p.set_defaults(func=_command("visitors", "cmd_queue_page"))
 
     p = sub.add_parser("sync", parents=[common], help=t("cli.help.sync", lang))
@@ -378,12 +395,21 @@ def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = N
 
     ctx: Context | None = None
     lang = args.lang or "id"
+    streams = sys.stdout, sys.stderr
     try:
         ctx = Context(args)
         lang = ctx.lang
         if args.func is None:
             run_face = getattr(args, "face_fn", None) or args.face
+            if (args.face if isinstance(args.face, str) else args.command) == "kiosk":
+                from kiosk.commands.common import tell_exit_code
+
+                tell_exit_code(ctx)  # never empty, never the office code (issue 12)
             return int(run_face(ctx.settings, args) or 0)
+        from kiosk.text import SafeOutput
+
+        # Whatever the store holds, no control character reaches the reader's terminal.
+        sys.stdout, sys.stderr = SafeOutput(sys.stdout), SafeOutput(sys.stderr)
         code = args.func(ctx)
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code
@@ -401,6 +427,7 @@ def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = N
     finally:
         if ctx is not None:
             ctx.close()
+        sys.stdout, sys.stderr = streams  # back to the streams the caller gave
 
 
 def _message(exc: DomainError, args: argparse.Namespace, lang: str) -> str:

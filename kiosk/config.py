@@ -38,7 +38,7 @@ class _Model(BaseModel):
 class Office(_Model):
     """The office running this desk (seed 000: BPS Kota Sawahlunto is 1373)."""
 
-    code: str = Field("0000", pattern=r"^\d{4}$")
+    code: str = Field("0000", pattern=r"^[0-9]{4}$")
     name: str = Field("PST BPS", min_length=1, max_length=80)
     address: str = ""
     phone: str = ""
@@ -49,6 +49,18 @@ class Office(_Model):
     city: str = ""  # printed as the place on receipts ("Sawahlunto, 23-11-2026")
     treasurer_name: str = ""  # bendahara penerimaan: signs invoices and receipts
     timezone: str = "Asia/Jakarta"
+
+    @field_validator("name", "address", "phone", "email", "city", "treasurer_name", "complaint_channels")
+    @classmethod
+    def _printable(cls, value: str | list[str]) -> str | list[str]:
+        """Printed on every ticket and receipt: no control, bidi or zero-width characters
+        (an ESC is a printer command). ``init --office-name`` is refused with exit 6."""
+        from kiosk.text import has_unsafe
+
+        for text in value if isinstance(value, list) else [value]:
+            if has_unsafe(text):
+                raise ValueError("contains control or invisible characters (ESC, tab, bidi, zero-width)")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -22,14 +22,16 @@ class DomainError(Exception):
 
     def message(self, lang: str = "id") -> str:
         """The text in ``lang``; a parameter named ``x_key`` is itself translated as ``x``."""
-        params = {
-            (name[:-4] if name.endswith("_key") else name): (t(value, lang) if name.endswith("_key") else value)
-            for name, value in self.params.items()
-        }
-        return t(self.key, lang, **params)
+        return t(self.key, lang, **translated(self.params, lang))
 
     def __str__(self) -> str:  # logs and tracebacks in development show the Indonesian text
         return self.message("id")
+
+
+def translated(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Message parameters in ``lang``: one named ``x_key`` is a catalogue key, given as ``x``."""
+    return {(name[:-4] if name.endswith("_key") else name): (t(value, lang) if name.endswith("_key") else value)
+            for name, value in params.items()}
 
 
 class NotFound(DomainError):
@@ -88,7 +90,7 @@ class Invalid(DomainError):
         self.errors = errors
 
     def field_messages(self, lang: str) -> dict[str, str]:
-        return {name: t(err.key, lang, **err.params) for name, err in self.errors.items()}
+        return {name: t(err.key, lang, **translated(err.params, lang)) for name, err in self.errors.items()}
 
 
 def os_reason(exc: OSError) -> dict[str, str]:

@@ -209,6 +209,8 @@ def phone(text: str | None, region: str = "ID") -> str:
     value = _clean(text)
     if not value:
         raise FieldInvalid("invalid.required")
+    if any(ch.isdigit() and not ch.isascii() for ch in value):  # phonenumbers would read '０８１२'
+        raise FieldInvalid("text.phone_digits")
     compact = re.sub(r"[\s().\-]", "", value)
     if compact.startswith("628"):  # a mobile typed with the country code but no "+"
         value = "+" + compact

@@ -16,6 +16,7 @@ from kiosk.ids import new_id
 from kiosk.money import terbilang
 from kiosk.sales import ANYONE, OFFICERS, TREASURER, Order, _expect, _next_seq, _record, _set, get
 from kiosk.store import Store
+from kiosk.text import field_text, free_text
 from kiosk.workdays import add_working_days
 
 CORRECTION_WORKING_DAYS = 5
@@ -31,7 +32,7 @@ def _check_payment_fields(method: str, billing_code: str | None, ntpn: str | Non
         errors["method"] = FieldInvalid("invalid.choice")
     if method == "billing":
         code = re.sub(r"\s", "", billing_code or "")
-        if not re.fullmatch(r"\d{15}", code):
+        if not re.fullmatch(r"[0-9]{15}", code):
             errors["billing_code"] = FieldInvalid("sales.bad_billing_code")
         out["billing_code"] = code
         ntpn_value = re.sub(r"\s", "", ntpn or "").upper()
@@ -39,9 +40,12 @@ def _check_payment_fields(method: str, billing_code: str | None, ntpn: str | Non
             errors["ntpn"] = FieldInvalid("sales.bad_ntpn")
         out["ntpn"] = ntpn_value
     if method == "transfer":
-        if not (proof or "").strip():
-            errors["proof"] = FieldInvalid("sales.proof_required")
-        out["proof"] = (proof or "").strip()[:200]
+        try:
+            out["proof"] = free_text(proof, "text.field.proof", max_len=200)
+            if not out["proof"]:
+                errors["proof"] = FieldInvalid("sales.proof_required")
+        except FieldInvalid as exc:
+            errors["proof"] = exc
     if errors:
         raise Invalid(errors)
     return out
@@ -90,6 +94,7 @@ def _require_treasurer(store: Store, actor: User | None) -> User:
 def verify_payment(store: Store, actor: User | None, order_id: str, *, accept: bool = True,
                    reason: str = "") -> Order:
     """The treasurer checks the money arrived (cash counted, NTPN or transfer confirmed)."""
+    reason = field_text("reason", reason, "text.field.reason")
     with store.write():
         actor = _require_treasurer(store, actor)
         order = get(store, order_id)
@@ -109,7 +114,7 @@ def verify_payment(store: Store, actor: User | None, order_id: str, *, accept: b
         else:
             store.conn.execute("UPDATE payments SET status = 'rejected', reject_reason = ?, verified_at = ?,"
                                " verified_by = ? WHERE id = ?",
-                               ((reason or "").strip() or "-", now, actor.id, pending.id))
+                               (reason or "-", now, actor.id, pending.id))
             _set(store, order.id)
         return _record(store, actor, order.id, "verify" if accept else "reject_payment",
                        {"payment": pending.id, "amount": pending.amount})
@@ -174,7 +179,7 @@ def hand_over(store: Store, actor: User | None, order_id: str, *, medium: str) -
 def request_correction(store: Store, settings: Settings, actor: User | None, order_id: str, *,
                        note: str) -> Order:
     """A correction of the delivered product, within five working days (seed 003)."""
-    note = (note or "").strip()
+    note = field_text("note", note, "text.field.note", multiline=True)
     if not note:
         raise Invalid({"note": FieldInvalid("invalid.required")})
     with store.write():
@@ -193,7 +198,7 @@ def request_correction(store: Store, settings: Settings, actor: User | None, ord
 
 def resolve_correction(store: Store, actor: User | None, order_id: str, correction_id: str, *,
                        resolution: str) -> Order:
-    resolution = (resolution or "").strip()
+    resolution = field_text("resolution", resolution, "text.field.resolution", multiline=True)
     if not resolution:
         raise Invalid({"resolution": FieldInvalid("invalid.required")})
     with store.write():

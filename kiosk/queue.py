@@ -25,7 +25,7 @@ from kiosk.store import Store
 
 Status = Literal["waiting", "called", "serving", "done", "no_show", "transferred"]
 ACTIVE = ("called", "serving")
-_NUMBER = re.compile(r"^\s*([A-Za-z])\s*-?\s*0*(\d{1,5})\s*$")
+_NUMBER = re.compile(r"^\s*([A-Za-z])\s*-?\s*0*([0-9]{1,5})\s*$")  # ASCII digits: not ००७
 
 
 class Ticket(BaseModel):

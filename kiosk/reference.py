@@ -8,12 +8,13 @@ import re
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from kiosk.catalogue import Catalogue
 from kiosk.clock import iso
 from kiosk.ids import new_id
 from kiosk.store import Store
+from kiosk.text import clean
 
 
 class Officer(BaseModel):
@@ -22,6 +23,16 @@ class Officer(BaseModel):
     role: str = Field(pattern=r"^(petugas|bendahara|admin)$")
     pin_hash: str = Field(pattern=r"^\$argon2id\$")
     active: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        """Published names reach terminals and receipts: control, bidi and zero-width
+        characters are dropped (nobody to ask: the centre sent them)."""
+        value = " ".join(clean(value).split())
+        if not value:
+            raise ValueError("the name is empty once its control characters are dropped")
+        return value
 
 
 class Officers(BaseModel):
@@ -93,9 +104,12 @@ def apply(store: Store, kind: str, payload: Any, *, office_code: str | None = No
             for o in officers.users:
                 found = store.row("SELECT id FROM users WHERE username = ?", (o.username,))
                 if found:
-                    store.conn.execute("UPDATE users SET name = ?, role = ?, pin_hash = ?, active = ?,"
-                                       " updated_at = ? WHERE id = ?",
-                                       (o.name, o.role, o.pin_hash, int(o.active), stamp, found["id"]))
+                    # A new hash: whether its PIN meets the rule is not known here (NULL).
+                    store.conn.execute("UPDATE users SET name = ?, role = ?,"
+                                       " pin_rule = CASE WHEN pin_hash = ? THEN pin_rule END,"
+                                       " pin_hash = ?, active = ?, updated_at = ? WHERE id = ?",
+                                       (o.name, o.role, o.pin_hash, o.pin_hash, int(o.active), stamp,
+                                        found["id"]))
                 else:
                     store.conn.execute(
                         "INSERT INTO users(id, created_at, updated_at, terminal_id, username, name, role,"

@@ -38,6 +38,7 @@ from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound, Refused, 
 from kiosk.ids import new_id
 from kiosk.privacy import ANONYMOUS
 from kiosk.store import Store
+from kiosk.text import clean
 
 # In the order they go in: a row only points at rows already there.
 TABLES = ("users", "tickets", "guests", "visits", "lockers", "orders", "ratings", "audit")
@@ -238,7 +239,8 @@ class _Writer:
 
     def insert(self, table: str, row: dict[str, Any]) -> int:
         cols = self.columns(table)
-        row = {k: (json.dumps(v) if isinstance(v, (dict, list)) else (int(v) if isinstance(v, bool) else v))
+        row = {k: (json.dumps(v) if isinstance(v, (dict, list)) else (int(v) if isinstance(v, bool)
+                   else clean(v) if isinstance(v, str) else v))  # no control characters restored
                for k, v in row.items() if k in cols}
         for column, target in self._fks[table]:
             if row.get(column) is not None and not cols[column] and not self.store.conn.execute(

@@ -27,6 +27,7 @@ from kiosk.config import Settings
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
 from kiosk.store import Store
+from kiosk.text import field_text
 
 Status = Literal["draft", "agreed", "checked", "invoiced", "paid", "receipted", "delivered",
                  "referred", "cancelled"]
@@ -394,7 +395,8 @@ def add_line(store: Store, actor: User | None, order_id: str, *, product: str, q
         store.db["order_lines"].insert({
             "id": new_id(), "created_at": iso(store.clock.now()), "terminal_id": store.terminal_id,
             "order_id": order.id, "product": item.code,
-            "description": (description or "").strip()[:200] or item.name_id,
+            "description": field_text("description", description, "text.field.description", max_len=200)
+                           or item.name_id,
             "quantity": quantity, "measure": measure, "listed_price": listed_price, "amount": amount,
             "kind": item.kind, "needs_documents": int(item.needs_documents)})
         _set(store, order.id)
@@ -470,7 +472,8 @@ def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id
             raise Refused("sales.zero_no_invoice", number=order.number)
         catalogue = active(store)
         has_microdata = order.has_kind(catalogue, "microdata")
-        note = (sample_note or "").strip() or order.sample_note
+        note = (field_text("sample_note", sample_note, "text.field.sample_note", multiline=True)
+                or order.sample_note)
         if has_microdata and not note:
             raise Invalid({"sample_note": FieldInvalid("sales.sample_required")})
         if not order.lines:
@@ -499,7 +502,7 @@ def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id
 
 
 def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
+    reason = field_text("reason", reason, "text.field.reason")
     if not reason:
         raise Invalid({"reason": FieldInvalid("invalid.required")})
     return reason

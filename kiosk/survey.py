@@ -18,9 +18,10 @@ from kiosk.errors import FieldInvalid, Invalid, Refused
 from kiosk.ids import new_id
 from kiosk.queue import Queue, Ticket
 from kiosk.store import Store
+from kiosk.text import free_text
 
 ELEMENTS = tuple(f"u{i}" for i in range(1, 10))
-_QR = re.compile(r"^PST:\d{4}:([0-9a-f-]{36}):")
+_QR = re.compile(r"^PST:[0-9]{4}:([0-9a-f-]{36}):")
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +88,11 @@ def submit(store: Store, queue: Queue, rateable: Rateable, scores: dict[str, int
            comment: str | None = None) -> str:
     errors = {code: FieldInvalid("survey.choose") for code in ELEMENTS
               if not isinstance(scores.get(code), int) or not 1 <= scores[code] <= 4}
-    comment = (comment or "").strip()
+    try:
+        comment = free_text(comment, "text.field.comment", multiline=True)
+    except FieldInvalid as exc:
+        errors["comment"] = exc
+        comment = ""
     if len(comment) > 500:
         errors["comment"] = FieldInvalid("survey.too_long")
     if errors:

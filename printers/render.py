@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from printers.document import Cut, Document, Feed, Pair, Qr, Rule, Text, columns_for
+from printers.text import neutralise
 
 # python-escpos profiles: a common Epson 80 mm and the ubiquitous 58 mm "POS-5890".
 DEFAULT_PROFILES = {80: "TM-T20II", 58: "POS-5890"}
@@ -31,8 +32,24 @@ def pair_lines(left: str, right: str, width: int) -> list[str]:
     return lines
 
 
+def printable(doc: Document) -> Document:
+    """The document with its texts neutralised (``printers.text``): a control character
+    in a name, a note or an address (ESC, GS, FS, DLE start ESC/POS commands: cut, open
+    the drawer, change code page) prints as ``?`` and commands nothing. Whatever the store
+    let through, both renderers go through here; the commands are the renderer's own."""
+    elements = []
+    for el in doc.elements:
+        if isinstance(el, Text):
+            el = el.model_copy(update={"text": neutralise(el.text)})
+        elif isinstance(el, Pair):
+            el = el.model_copy(update={"left": neutralise(el.left), "right": neutralise(el.right)})
+        elements.append(el)
+    return doc.model_copy(update={"elements": elements})
+
+
 def render_text(doc: Document, *, paper_mm: int = 80) -> str:
     """A plain-text picture of the paper; large text is spaced out, QR shown as a tag."""
+    doc = printable(doc)
     width = columns_for(paper_mm)
     out: list[str] = []
     for el in doc.elements:
@@ -64,6 +81,7 @@ def render_escpos(doc: Document, *, paper_mm: int = 80, profile: str | None = No
     # which a face should not pay before its first paint.
     from escpos.printer import Dummy
 
+    doc = printable(doc)
     printer = Dummy(profile=profile or DEFAULT_PROFILES[paper_mm])
     width = columns_for(paper_mm)
     printer.hw("INIT")

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.dom import DOMNode
 from textual.reactive import reactive
@@ -28,6 +28,7 @@ from kiosk.i18n import t
 from kiosk.queue import Queue
 from kiosk.services import Service
 from kiosk.store import Store
+from kiosk.text import neutralise
 from kiosk.tickets import queue_for
 
 POLL_SECONDS = 0.25
@@ -153,6 +154,14 @@ class PstApp(App[None]):
         return [f"[b]{self.get_key_display(b)}[/b] {b.description}"
                 for (b,) in ((found[0],) for found in node._bindings.key_to_bindings.values())
                 if not b.show and b.id and b.description and b.id not in skip]
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            # Keys never type a control character into a field (Textual inserts printable
+            # ones only); a paste could: an ESC shown in a field reaches the terminal. The
+            # trace stays visible (U+FFFD) and the form then refuses it, naming the field.
+            event.text = neutralise(event.text, keep="\n")
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)

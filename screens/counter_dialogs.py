@@ -13,7 +13,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Header, Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.errors import FieldInvalid, Invalid
 from kiosk.services import all_services
+from kiosk.text import whole_number
 
 if TYPE_CHECKING:
     from screens.counter_app import CounterApp
@@ -44,10 +46,11 @@ class CounterPickScreen(Screen[int]):
     @on(Input.Submitted, "#pick-input")
     def _typed(self, event: Input.Submitted) -> None:
         app: CounterApp = self.app  # type: ignore[assignment]
-        try:
-            number = int(event.value)
-        except ValueError:
-            number = 0
+        try:  # ASCII digits only: '३' or '１' is not counter 3 or 1 (kiosk.text)
+            number = whole_number(event.value, "text.field.counter")
+        except FieldInvalid as exc:
+            self.query_one("#pick-error", Static).update(Invalid({"counter": exc}).field_messages(app.lang)["counter"])
+            return
         if 1 <= number <= app.settings.office.counters:
             self.dismiss(number)
         else:

@@ -16,6 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from kiosk.errors import FieldInvalid
+from kiosk.text import free_text, whole_number
 from screens.base import TickBox
 
 
@@ -147,15 +149,40 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
             widget = self.query_one(f"#f-{f.name}")
             value = widget.value
             if f.kind == "integer":
-                value = int(value) if str(value).strip().lstrip("-").isdigit() else None
+                try:  # ASCII digits only (kiosk.text): '३' is refused by _unsafe, not taken as 3
+                    value = whole_number(value) if str(value).strip() else None
+                except FieldInvalid:
+                    value = None
             elif f.kind == "select" and value is Select.NULL:
                 value = None
             out[f.name] = value
         return out
 
+    def _unsafe(self) -> dict[str, str]:
+        """Fields typed (or pasted) with control characters or digits of another script:
+        each refused under the field, naming it, before anything runs (kiosk.text)."""
+        errors: dict[str, str] = {}
+        for f in self.fields:
+            if f.kind not in ("text", "integer"):
+                continue
+            typed = str(self.query_one(f"#f-{f.name}", Input).value)
+            label = f.label.rstrip(" *:")
+            try:
+                if f.kind == "integer" and typed.strip():
+                    whole_number(typed)
+                free_text(typed, "text.field.name")
+            except FieldInvalid as exc:
+                errors[f.name] = self.app.t(exc.key, field=label)
+        return errors
+
     @on(Button.Pressed, "#ok")
     @on(Input.Submitted)
     def _ok(self) -> None:
+        refused = self._unsafe()
+        for f in self.fields:
+            self.query_one(f"#err-{f.name}", Static).update(refused.get(f.name, ""))
+        if refused:
+            return
         values = self.values()
         question = self.confirm(values) if self.confirm else None
         if question is None:

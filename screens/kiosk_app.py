@@ -253,8 +253,10 @@ class AskScreen(ModalScreen[bool]):
 
 class StaffExitScreen(ModalScreen[bool]):
     """Staff leave the kiosk: an admin's username and PIN once accounts exist, before that
-    the staff exit code from the configuration (five wrong codes refuse it for five
-    minutes). Left open, it closes after the kiosk's idle time like any screen."""
+    the staff exit code from the configuration (five refused tries shut it for five
+    minutes). Every failure reads the same (``accounts.kiosk_exit``): the screen tells a
+    stranger nothing about names, PINs or roles. Left open, it closes after the kiosk's
+    idle time like any screen."""
 
     BINDINGS = [Binding("escape", "cancel", show=False)]
 
@@ -319,7 +321,11 @@ class KioskApp(PstApp, inherit_bindings=False):
 
     @property
     def staff_exit_code(self) -> str:
-        return self.settings.kiosk.staff_exit_code or self.settings.office.code
+        """The configured code, or "" (opens nothing) when it is empty or guessable: never
+        the office code, which every ticket's QR carries. ``pst-kiosk kiosk`` makes one
+        before the app starts when there is none."""
+        code = self.settings.kiosk.staff_exit_code
+        return code if accounts.exit_code_usable(code, self.settings.office.code) else ""
 
     def get_default_screen(self) -> Screen[None]:
         # The start screen is the base of the stack: nothing to paint before it.
@@ -376,6 +382,9 @@ class KioskApp(PstApp, inherit_bindings=False):
         """Visitors cannot quit the kiosk."""
 
     def action_staff_exit(self) -> None:
+        if any(isinstance(screen, StaffExitScreen) for screen in self.screen_stack):
+            return  # one exit dialog at a time: F10 again does not stack another
+
         def done(confirmed: bool | None) -> None:
             if confirmed:
                 self.exit()

@@ -27,7 +27,8 @@ from kiosk import identity, lockers
 from kiosk.accounts import Forbidden
 from kiosk.errors import DomainError
 from kiosk.guestbook import GuestHit, VisitGuest, search_guests
-from kiosk.identity import Invalid
+from kiosk.identity import FieldInvalid, Invalid
+from kiosk.text import whole_number
 from screens.base import friendly_error
 from screens.forms import DialogScroll
 
@@ -136,13 +137,18 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
         for name in ("id_number", "holder_name", "locker"):
             self.query_one(f"#err-{name}", Static).update("")
         number_text = self.query_one("#locker_no", Input).value.strip()
+        try:  # ASCII digits only: '३' is not locker 3 (kiosk.text)
+            locker_no = whole_number(number_text, "text.field.locker") if number_text else None
+        except FieldInvalid as exc:
+            self.query_one("#err-locker", Static).update(Invalid({"locker": exc}).field_messages(app.lang)["locker"])
+            return
         try:
             assigned = lockers.assign(
                 app.store, app.settings, app.user,
                 id_type=str(self.query_one("#id_type", Select).value),
                 id_number=self.query_one("#id_number", Input).value,
                 holder_name=self.query_one("#holder_name", Input).value,
-                locker_no=int(number_text) if number_text else None,
+                locker_no=locker_no,
                 guest_id=self.guest.guest_id if self.guest else None,
                 visit_id=(self.guest.visit_id or None) if self.guest else None)
         except Invalid as exc:

@@ -18,6 +18,7 @@ def _new_pin(ctx: Context) -> str:
 
 
 def cmd_user_add(ctx: Context) -> int:
+    accounts.display_name(ctx.args.name, ctx.args.username)  # refused before the PIN is asked
     accounts.check_add(ctx.store, ctx.actor, username=ctx.args.username, role=ctx.args.role)
     user = accounts.add_user(ctx.store, ctx.actor, username=ctx.args.username,
                              name=ctx.args.name or ctx.args.username, role=ctx.args.role,
@@ -28,14 +29,18 @@ def cmd_user_add(ctx: Context) -> int:
 
 def cmd_user_list(ctx: Context) -> int:
     users = accounts.list_users(ctx.store, ctx.actor)
-    if ctx.args.json:
-        _out([u.public() for u in users])
+    if ctx.args.json:  # pin_rule: true met the PIN rule when set, false below it, null not known
+        _out([{**u.public(), "pin_rule": u.pin_rule} for u in users])
         return 0
+    weak = t("pin.below_rule", ctx.lang)
     for u in users:
         state = t("cli.user_active" if u.active else "cli.user_disabled", ctx.lang)
-        print(f"{u.username:<16} {u.name:<28} {u.role:<10} {state}")
+        mark = "" if u.pin_rule else f"  ! {weak}"
+        print(f"{u.username:<16} {fit(u.name, 28)} {u.role:<10} {state}{mark}")
     if not users:
         print(t("cli.no_users", ctx.lang))
+    elif any(not u.pin_rule for u in users):
+        print(t("pin.below_rule_note", ctx.lang))
     return 0
 
 
@@ -57,6 +62,22 @@ def cmd_user_reset_pin(ctx: Context) -> int:
     print(t("cli.user_pin_reset", ctx.lang, username=user.username))
     if not user.active:
         print(t("cli.user_still_disabled", ctx.lang, username=user.username))
+    return 0
+
+
+def cmd_exit_code(ctx: Context) -> int:
+    """The kiosk's staff exit code, to an admin on the command line (made first if there is
+    none or a weak one; ``--renew``: a new one). Audited: who saw or changed it, and when."""
+    from kiosk import config as config_mod
+    from kiosk.commands.common import ensure_exit_code
+
+    accounts.require(ctx.store, ctx.actor, "admin")
+    made = ensure_exit_code(ctx, renew=ctx.args.renew)
+    code = ctx.settings.kiosk.staff_exit_code
+    with ctx.store.write():
+        audit.record(ctx.store, ctx.actor, "exit_code.renew" if made else "exit_code.show", None, None, {})
+    key = "exit_code.renewed" if ctx.args.renew else "exit_code.shown"
+    print(t(key, ctx.lang, code=code, config=str(config_mod.config_path(ctx.args.config))))
     return 0
 
 

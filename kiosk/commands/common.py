@@ -77,20 +77,64 @@ def _ask_pin(prompt: str, env: str = "PST_KIOSK_PIN") -> str:
     return getpass.getpass(prompt)
 
 
-def save_config(ctx: Context, path: Path, raw: dict[str, Any]) -> str | None:
-    """Write the configuration file (with a staff exit code made if it has none, and the
-    ``--db`` given) and read the settings again. The exit code made now, to show once."""
-    import secrets
+def _exit_code_weak(raw: dict[str, Any]) -> bool:
+    office = str(raw.get("office", {}).get("code", ""))
+    return not accounts.exit_code_usable(str(raw.get("kiosk", {}).get("staff_exit_code", "")), office)
 
+
+def _new_exit_code(raw: dict[str, Any]) -> str:
+    from kiosk import codes
+
+    office = str(raw.get("office", {}).get("code", ""))
+    return codes.make(avoid=(office,) if office else ())
+
+
+def save_config(ctx: Context, path: Path, raw: dict[str, Any]) -> str | None:
+    """Write the configuration file (with a staff exit code made if it has none, or a weak
+    one: ``accounts.exit_code_usable``, and the ``--db`` given) and read the settings
+    again. The exit code made now, to show once."""
     kiosk = raw.setdefault("kiosk", {})
     made = None
-    if not kiosk.get("staff_exit_code"):
-        made = kiosk["staff_exit_code"] = f"{secrets.randbelow(10**6):06d}"
+    if _exit_code_weak(raw):
+        made = kiosk["staff_exit_code"] = _new_exit_code(raw)
     if ctx.args.db:
         raw["db"] = str(ctx.args.db)
     config_mod.save_file(path, {k: v for k, v in raw.items() if v != {}})
     ctx.settings = config_mod.load(path, db=ctx.args.db)
     return made
+
+
+def ensure_exit_code(ctx: Context, *, renew: bool = False) -> str | None:
+    """Before the kiosk starts: with no staff exit code configured, or a weak one (empty,
+    the office code, ``0000``...), make one and keep it in the configuration file, where
+    ``init`` keeps it. Returns the code made (None: the one configured stands); the caller
+    tells it on the terminal, never on the kiosk's screen. ``renew``: a new one anyway.
+    A file that cannot be written leaves the code in force for this run only (told)."""
+    path = config_mod.config_path(ctx.args.config)
+    settings = ctx.settings
+    office = settings.office.code
+    if not renew and accounts.exit_code_usable(settings.kiosk.staff_exit_code, office):
+        return None
+    made = _new_exit_code({"office": {"code": office}})
+    raw = config_mod.read_file(path)
+    raw.setdefault("kiosk", {})["staff_exit_code"] = made
+    try:
+        config_mod.save_file(path, {k: v for k, v in raw.items() if v != {}})
+    except OSError as exc:
+        print(t("exit_code.not_saved", ctx.lang, config=str(path), detail=exc.strerror or str(exc)),
+              file=sys.stderr)
+    ctx.settings = settings.model_copy(update={"kiosk": settings.kiosk.model_copy(
+        update={"staff_exit_code": made})})
+    return made
+
+
+def tell_exit_code(ctx: Context) -> None:
+    """``ensure_exit_code`` before a kiosk starts, the code made told on standard error (the
+    terminal, or the journal of a kiosk started by systemd), before the app takes the screen."""
+    made = ensure_exit_code(ctx)
+    if made:
+        print(t("exit_code.made", ctx.lang, code=made, config=str(config_mod.config_path(ctx.args.config))),
+              file=sys.stderr, flush=True)
 
 
 def ask_twice(ctx: Context, env: str, prompts: tuple[str, str], *, missing: Exception,

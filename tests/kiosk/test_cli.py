@@ -105,7 +105,7 @@ def test_unknown_service_is_one_line_without_traceback(env):
 
 @pytest.mark.parametrize("argv, said", [
     (["ticket", "list", "--status", "foo"], "pst-kiosk ticket list: --status: 'foo' tidak dikenal; pilihan: 'waiting'"),
-    (["ticket", "call", "--counter", "x"], "pst-kiosk ticket call: --counter: nilai 'x' tidak valid"),
+    (["ticket", "call", "--counter", "x"], "pst-kiosk ticket call: --counter: 'x' bukan bilangan dengan angka 0-9"),
     (["ticket", "call"], "pst-kiosk ticket call: Belum diisi: --counter"),
     (["ticket", "call", "--counter"], "pst-kiosk ticket call: --counter perlu diikuti sebuah nilai"),
     (["ticket", "take", "B", "lagi"], "pst-kiosk: Tidak dikenal: lagi"),
@@ -237,14 +237,14 @@ def test_log_in_first_says_how_on_the_command_line(env, capsys, monkeypatch):
     from kiosk.store import Store
 
     with Store(config.load().db_path) as store:
-        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
     code, out, err = run(capsys, "report", "day")
     assert code == 10 and out == "" and len(err.strip().splitlines()) == 1
     assert "Silakan masuk dengan akun petugas dulu" in err and "--user" in err and "PST_KIOSK_USER" in err
     code, _, err = run(capsys, "--lang", "en", "ticket", "call", "--counter", "1")
     assert code == 10 and "--user NAME" in err
     monkeypatch.setenv("PST_KIOSK_USER", "admin")
-    monkeypatch.setenv("PST_KIOSK_PIN", "9876")
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
     code, out, _ = run(capsys, "report", "day", "--json")
     assert code == 0 and json.loads(out)["tickets"]["issued"] == 0
 

@@ -19,10 +19,10 @@ def run(capsys, *argv):
 
 
 def test_without_a_terminal_the_message_names_the_variable_that_gives_the_pin(env, capsys):
-    env.setenv("PST_KIOSK_PIN", "9876")  # the login PIN: not the new account's
+    env.setenv("PST_KIOSK_PIN", "975318")  # the login PIN: not the new account's
     code, _, err = run(capsys, "user", "add", "admin", "--role", "admin")
     assert code == 10 and "PST_KIOSK_NEW_PIN" in err
-    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
     env.delenv("PST_KIOSK_PIN")
     code, _, err = run(capsys, "--user", "admin", "user", "list")
@@ -30,12 +30,12 @@ def test_without_a_terminal_the_message_names_the_variable_that_gives_the_pin(en
 
 
 def test_accounts_from_the_command_line(env, capsys):
-    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
-    env.setenv("PST_KIOSK_NEW_PIN", "1234")
+    env.setenv("PST_KIOSK_NEW_PIN", "284751")
     code, _, err = run(capsys, "user", "add", "budi", "--role", "petugas")
     assert code == 10 and "masuk" in err  # only an admin adds accounts now
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     assert run(capsys, "--user", "admin", "user", "add", "budi", "--role", "petugas")[0] == 0
     code, _, err = run(capsys, "user", "list", "--json")
     assert code == 10 and "masuk" in err  # reading accounts needs the admin too
@@ -49,17 +49,17 @@ def test_accounts_from_the_command_line(env, capsys):
     env.setenv("PST_KIOSK_PIN", "0000")
     code, _, err = run(capsys, "--user", "budi", "ticket", "call", "--counter", "1")
     assert code == 10 and "PIN salah" in err
-    env.setenv("PST_KIOSK_PIN", "1234")
+    env.setenv("PST_KIOSK_PIN", "284751")
     code, out, _ = run(capsys, "--user", "budi", "ticket", "call", "--counter", "1", "--json")
     assert code == 0 and json.loads(out)["number"] == "B-001"
     code, _, _ = run(capsys, "--user", "budi", "audit")
     assert code == 10  # the trail is for admins
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     code, out, _ = run(capsys, "--user", "admin", "audit", "--json")
     actions = [(e["username"], e["action"]) for e in json.loads(out)]
     assert ("budi", "ticket.call") in actions and (None, "login.failed") in actions
     assert run(capsys, "--user", "admin", "user", "disable", "budi")[0] == 0
-    env.setenv("PST_KIOSK_NEW_PIN", "2468")
+    env.setenv("PST_KIOSK_NEW_PIN", "246813")
     assert run(capsys, "--user", "admin", "user", "reset-pin", "budi")[0] == 0
     code, out, _ = run(capsys, "--user", "admin", "purge", "--older-than", "30")
     assert code == 0 and "0 tamu" in out
@@ -80,7 +80,7 @@ def test_a_data_subject_request_from_the_command_line(env, capsys, tmp_path):
     from kiosk.guestbook import register_visit, validate_guest
     from kiosk.store import Store
 
-    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
     settings = config.load(tmp_path / "config.toml", db=tmp_path / "pst.db")
     with Store(tmp_path / "pst.db") as store:
@@ -89,7 +89,7 @@ def test_a_data_subject_request_from_the_command_line(env, capsys, tmp_path):
              "email": "siti@example.com", "segment": "akademisi"}))
     code, out, err = run(capsys, "guest", "show", "siti@example.com")
     assert code == 10 and out == ""
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     code, out, _ = run(capsys, "--user", "admin", "guest", "show", "siti@example.com", "--json")
     assert code == 0 and json.loads(out)[0]["guest"]["name"] == "Siti Aminah"
     code, out, _ = run(capsys, "--user", "admin", "guest", "show", "3273014101900001")
@@ -110,7 +110,7 @@ def test_a_restored_guests_request_by_id_number_needs_the_key(env, capsys, tmp_p
     from kiosk.store import Store
     from tests.kiosk.test_guestbook import as_restored
 
-    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
     settings = config.load(tmp_path / "config.toml", db=tmp_path / "pst.db")
     with Store(tmp_path / "pst.db") as store:
@@ -121,7 +121,7 @@ def test_a_restored_guests_request_by_id_number_needs_the_key(env, capsys, tmp_p
         key = store.meta(ID_KEY)
         with store.write():
             store.conn.execute("DELETE FROM meta WHERE key = ?", (ID_KEY,))
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     for action in ("show", "erase"):
         code, out, err = run(capsys, "--user", "admin", "guest", action, "3273014101900001")
         assert code == 3 and out == "" and "tidak ditemukan" in err
@@ -136,9 +136,9 @@ def test_a_restored_guests_request_by_id_number_needs_the_key(env, capsys, tmp_p
 
 
 def test_bad_numbers_and_dates_are_invalid_input(env, capsys):
-    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     for argv, message in ((("purge", "--older-than", "0"), "bilangan bulat 1 atau lebih"),
                           (("audit", "--since", "2026-13-01"), "Tanggal tidak valid"),
                           (("locker", "list", "--date", "xx"), "Tanggal tidak valid")):
@@ -152,20 +152,20 @@ def test_the_id_key_export_is_the_admins_and_never_overwrites_by_accident(env, c
 
     from kiosk.store import Store
 
-    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
-    env.setenv("PST_KIOSK_NEW_PIN", "1234")
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "284751")
+    env.setenv("PST_KIOSK_PIN", "975318")
     assert run(capsys, "--user", "admin", "user", "add", "budi", "--role", "petugas")[0] == 0
     key_file = tmp_path / "kunci.json"
     code, out, err = run(capsys, "key", "export", "--file", str(key_file))
     assert (code, out) == (10, "") and "--user" in err and not key_file.exists()
-    env.setenv("PST_KIOSK_PIN", "1234")
+    env.setenv("PST_KIOSK_PIN", "284751")
     code, out, err = run(capsys, "--user", "budi", "key", "export", "--file", str(key_file))
     assert (code, out) == (10, "") and "admin" in err and len(err.splitlines()) == 1 and not key_file.exists()
     with Store(tmp_path / "pst.db") as store:
         assert store.meta("id_hash_key") is None  # nobody made one for a refused export
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     code, out, err = run(capsys, "--user", "admin", "key", "export", "--file", str(key_file))
     assert code == 0 and str(key_file) in out and "flashdisk" in out, err
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
@@ -194,9 +194,9 @@ def test_the_id_key_export_is_the_admins_and_never_overwrites_by_accident(env, c
 
 
 def test_account_refusals_have_their_exit_statuses_and_come_before_the_pin_is_asked(env, capsys):
-    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     assert run(capsys, "--user", "admin", "user", "add", "budi", "--role", "petugas")[0] == 0
     env.delenv("PST_KIOSK_NEW_PIN")  # a refusal must not wait for a PIN to be typed
     for argv, status, message in (
@@ -211,31 +211,31 @@ def test_account_refusals_have_their_exit_statuses_and_come_before_the_pin_is_as
         assert len(err.splitlines()) == 1, argv
     env.setenv("PST_KIOSK_NEW_PIN", "12")
     code, _, err = run(capsys, "--user", "admin", "user", "reset-pin", "budi")
-    assert code == 9 and "PIN minimal 4" in err
+    assert code == 9 and "PIN harus 6 angka" in err
 
 
 def test_a_pin_reset_never_enables_a_disabled_account(env, capsys):
-    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
-    env.setenv("PST_KIOSK_PIN", "9876")
-    env.setenv("PST_KIOSK_NEW_PIN", "1234")
+    env.setenv("PST_KIOSK_PIN", "975318")
+    env.setenv("PST_KIOSK_NEW_PIN", "284751")
     assert run(capsys, "--user", "admin", "user", "add", "rina", "--role", "bendahara")[0] == 0
     assert run(capsys, "--user", "admin", "user", "disable", "rina")[0] == 0
-    env.setenv("PST_KIOSK_NEW_PIN", "2468")
+    env.setenv("PST_KIOSK_NEW_PIN", "246813")
     code, out, _ = run(capsys, "--user", "admin", "user", "reset-pin", "rina")
     assert code == 0 and "PIN rina diganti" in out and "dibuka" not in out
     assert "tetap nonaktif" in out and "pst-kiosk user enable rina" in out
     code, out, _ = run(capsys, "--user", "admin", "user", "list", "--json")
     assert {u["username"]: u["active"] for u in json.loads(out)}["rina"] is False
-    env.setenv("PST_KIOSK_PIN", "2468")
+    env.setenv("PST_KIOSK_PIN", "246813")
     code, _, err = run(capsys, "--user", "rina", "ticket", "call", "--counter", "1")
     assert code == 10 and "salah" in err  # a disabled account cannot log in
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "user", "enable", "rina")
     assert code == 0 and "Account rina enabled again" in out
-    env.setenv("PST_KIOSK_PIN", "2468")
+    env.setenv("PST_KIOSK_PIN", "246813")
     assert run(capsys, "--user", "rina", "ticket", "call", "--counter", "1")[0] == 4  # logged in: nobody waits
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     code, out, _ = run(capsys, "--user", "admin", "audit", "--action", "user.", "--json")
     assert [e["action"] for e in json.loads(out)][:3] == ["user.enable", "user.reset_pin", "user.disable"]
     code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "user", "reset-pin", "rina")
@@ -252,7 +252,7 @@ def test_a_guests_access_request_reads_as_a_statement_in_the_users_language(env,
     from kiosk.guestbook import register_visit, validate_guest
     from kiosk.store import Store
 
-    env.setenv("PST_KIOSK_NEW_PIN", "9876")
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
     assert run(capsys, "user", "add", "admin", "--role", "admin")[0] == 0
     settings = config.load(tmp_path / "config.toml", db=tmp_path / "pst.db")
     with Store(tmp_path / "pst.db") as store:
@@ -261,7 +261,7 @@ def test_a_guests_access_request_reads_as_a_statement_in_the_users_language(env,
              "email": "siti@example.com", "segment": "akademisi", "education": "s1", "gender": "p"}))
         lockers.assign(store, settings, accounts.find(store, "admin"), id_type="ktp",
                        id_number="3273014101900001", holder_name="Siti Aminah")
-    env.setenv("PST_KIOSK_PIN", "9876")
+    env.setenv("PST_KIOSK_PIN", "975318")
     code, out, _ = run(capsys, "--user", "admin", "guest", "show", "--json", "3273014101900001")
     held = json.loads(out)[0]
     assert code == 0 and held["guest"]["id_type"] == "ktp" and held["guest"]["disability"] == 0

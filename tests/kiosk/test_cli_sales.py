@@ -53,8 +53,8 @@ def test_order_show_tells_the_whole_story(env, capsys):
 
     settings = config.load(env / "config.toml")
     with _store(env) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        rina = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        rina = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
         order = sales.create_order(store, settings, admin, customer_name="Siti Aminah", segment="akademisi")
         sales.add_line(store, admin, order.id, product="data-mikro", measure=2_500_000, description="Susenas")
         sales.agree(store, admin, order.id)

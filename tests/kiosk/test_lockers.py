@@ -14,13 +14,13 @@ SITI = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001"
 
 @pytest.fixture
 def officer(store):
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-    return accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    return accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
 
 
 def test_capture_prints_a_slip_and_return(printer_settings, capture, clock):
     with Store(printer_settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         done = lockers.assign(store, printer_settings, admin, id_type="ktp",
                               id_number="3273 0141 0190 0001", holder_name="Siti Aminah")
         assert done.locker.locker_no == 1 and done.locker.id_masked == "3273********0001"
@@ -98,7 +98,7 @@ def test_end_of_day_list(store, settings, officer, clock):
 
 
 def test_purge_anonymises_old_guests_but_keeps_counts(store, settings, clock):
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
     old = register_visit(store, settings, service="B", purpose="tugas", consent=True,
                          guest=validate_guest(SITI))
     kept = lockers.assign(store, settings, admin, id_type="ktp", id_number="", holder_name="",
@@ -126,7 +126,7 @@ def test_purge_anonymises_old_guests_but_keeps_counts(store, settings, clock):
 def test_purge_redacts_the_outbox_and_sends_the_anonymised_guest(store, settings, clock):
     import json
 
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
     old = register_visit(store, settings, service="B", purpose="tugas", consent=True,
                          guest=validate_guest({**SITI, "phone": "0812 3456 7890", "institution": "Unand"}))
     kept = lockers.assign(store, settings, admin, id_type="ktp", id_number="", holder_name="",
@@ -386,7 +386,7 @@ def test_a_restored_locker_reveals_no_placeholder_for_a_number(store, settings, 
 def test_purge_spares_a_restored_guest_whose_card_typed_by_hand_is_held(store, settings, clock):
     from tests.kiosk.test_guestbook import as_restored
 
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
     siti = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
     as_restored(store, siti.guest_id)
     clock.advance(days=400)
@@ -420,7 +420,7 @@ def test_without_the_key_a_restored_guest_is_not_found_by_id_number(store, setti
 
 
 def test_purge_redacts_printed_slips_and_spares_a_guest_whose_card_is_held(store, settings, clock):
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
     register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
     old = lockers.assign(store, settings, admin, id_type="ktp", id_number="3273014101900001",
                          holder_name="Siti Aminah")

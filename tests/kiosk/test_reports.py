@@ -45,8 +45,8 @@ def _visit(store, settings, clock, service, name, nik, **kw):
 
 
 def test_report_agrees_with_hand_computed_figures(store, settings, clock):
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
     q = queue_for(store, settings).as_user(admin)
     a1 = _visit(store, settings, clock, "A", "Ani", "3273014101900001")                       # 09:00
     b1 = _visit(store, settings, clock, "B", "Budi", "3273010101900002", gender="l", segment="swasta",
@@ -224,8 +224,8 @@ def test_report_text_names_codes_in_the_readers_language_and_scripts_keep_codes(
                                                                                 capsys, monkeypatch):
     from screens.main import main
 
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
     q = queue_for(store, settings).as_user(admin)
     ani = _visit(store, settings, clock, "A", "Ani", "3273014101900001")
     budi = _visit(store, settings, clock, "B", "Budi", "3273010101900002", gender="l", segment="swasta",
@@ -243,7 +243,7 @@ def test_report_text_names_codes_in_the_readers_language_and_scripts_keep_codes(
                             billing_code="820261123000123", ntpn="0A1B2C3D4E5F6G7H")
     payments.verify_payment(store, treasurer, order.id)
     payments.issue_receipt(store, settings, treasurer, order.id)
-    monkeypatch.setenv("PST_KIOSK_PIN", "9876")
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
     cfg = str(tmp_path / "config.toml")
 
     def run(*options, lang="id"):
@@ -312,9 +312,9 @@ def test_reports_are_for_officers_and_the_admin_once_accounts_exist(store, setti
     assert all(read(None) is not None for read in readers)
     code, out, _ = run("report", "day", "--date", "2026-11-23", "--json")
     assert code == 0 and json.loads(out)["visits"]["total"] == 1
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-    officer = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
-    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    officer = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
     for read in readers:
         for refused in (None, treasurer):
             with pytest.raises(accounts.Forbidden):
@@ -326,9 +326,9 @@ def test_reports_are_for_officers_and_the_admin_once_accounts_exist(store, setti
     assert err.value.key == "auth.disabled"
     code, out, err = run("report", "day", "--date", "2026-11-23")
     assert code == 10 and out == "" and "Traceback" not in err
-    monkeypatch.setenv("PST_KIOSK_PIN", "4321")
+    monkeypatch.setenv("PST_KIOSK_PIN", "435162")
     code, out, err = run("--user", "rina", "report", "day", "--date", "2026-11-23")
     assert code == 10 and out == "" and "bendahara" in err
-    monkeypatch.setenv("PST_KIOSK_PIN", "9876")
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
     code, out, _ = run("--user", "admin", "report", "day", "--date", "2026-11-23", "--json")
     assert code == 0 and json.loads(out)["visits"]["total"] == 1

@@ -65,7 +65,7 @@ def test_two_terminals_of_an_office_are_restored_one_at_a_time_never_mixed(tmp_p
 def test_accounts_ratings_and_the_audit_trail_come_back(tmp_path, pg):  # noqa: F811
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         reg = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
         queue = queue_for(store, settings).as_user(admin)
         ticket = queue.call_next(1)
@@ -81,7 +81,7 @@ def test_accounts_ratings_and_the_audit_trail_come_back(tmp_path, pg):  # noqa: 
         assert done.restored["ratings"] == 1 and done.restored["audit"] == trail and done.restored["users"] == 1
         assert {t: store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in done.restored} == \
             done.restored  # the counts are the rows written
-        admin = accounts.authenticate(store, "admin", "9876")
+        admin = accounts.authenticate(store, "admin", "975318")
         queue = queue_for(store, target).as_user(admin)
         with pytest.raises(Refused) as err:
             survey.find_rateable(store, queue, reg.issued.ticket.number)
@@ -92,7 +92,7 @@ def test_anonymised_lockers_restore_even_when_the_centre_holds_only_their_id(tmp
     clock = FixedClock(datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc))
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         kept = [lockers.assign(store, settings, admin, id_type="ktp", id_number=n, holder_name=h).locker
                 for n, h in (("3273014101900001", "Siti Aminah"), ("3273014101900002", "Budi Santoso"))]
         for locker in kept:
@@ -169,7 +169,7 @@ def test_an_account_sent_without_its_pin_hash_is_reported_not_restored(tmp_path,
                                                                       capsys):
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path) as store:
-        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         assert sync.run(store, settings).ok
     with psycopg.connect(pg["dsn"]) as conn:  # as an older version sent it
         conn.execute("UPDATE pst.users SET data = data - 'pin_hash'")
@@ -186,8 +186,8 @@ def test_orders_come_back_with_the_npwp_masked_and_go_on(tmp_path, pg):  # noqa:
 
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
         orders = []
         for name, npwp in (("Andi", "3273014101900001"), ("PT Data Maju", "01.855.081.4-005.000")):
             order = sales.create_order(store, settings, admin, customer_name=name, segment="swasta", npwp=npwp)
@@ -207,8 +207,8 @@ def test_orders_come_back_with_the_npwp_masked_and_go_on(tmp_path, pg):  # noqa:
         assert (invoiced.npwp, draft.npwp) == ("3273********0001", "0185*******5000")
         assert "NPWP 3273********0001" in render_text(invoice_document(invoice_paper(store, target, invoiced)))
         assert order_view.allowed_actions(store, target, invoiced, "admin") and order_view.timeline(invoiced)
-        admin = accounts.authenticate(store, "admin", "9876")
-        treasurer = accounts.authenticate(store, "rina", "4321")
+        admin = accounts.authenticate(store, "admin", "975318")
+        treasurer = accounts.authenticate(store, "rina", "435162")
         # A restored order goes on: paid and receipted, and a private draft with its masked NPWP agreed.
         payments.submit_payment(store, treasurer, invoiced.id, method="cash", amount=50_000)
         payments.verify_payment(store, treasurer, invoiced.id)
@@ -223,7 +223,7 @@ def _guest_office_with_key_file(tmp_path, pg, code="1373", name="t"):  # noqa: F
     settings = office(tmp_path, pg, code, name=name)
     key_file = tmp_path / f"id-key-{code}-{name}.json"
     with Store(settings.db_path) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         reg = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
         restore.export_id_key(store, settings, admin, key_file)
         key = store.meta("id_hash_key")
@@ -319,14 +319,14 @@ def test_the_key_goes_out_and_back_through_the_console(tmp_path, pg, monkeypatch
 
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path) as store:
-        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
         assert sync.run(store, settings).ok
         key = store.meta("id_hash_key")
     target = fresh(tmp_path, pg)  # before cli() points PST_KIOSK_DB at the office's store
     key_file = tmp_path / "usb" / "kunci-1373.json"
     key_file.parent.mkdir()
-    monkeypatch.setenv("PST_KIOSK_PIN", "9876")
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
     status, out, err = cli(monkeypatch, capsys, settings, "--user", "admin", "key", "export", "--file", str(key_file))
     assert status == 0 and str(key_file) in out and restore.key_fingerprint(key) in out, err
     assert json.loads(key_file.read_text())["office_code"] == "1373"

@@ -25,9 +25,9 @@ NTPN = "0A1B2C3D4E5F6G7H"
 
 @pytest.fixture
 def staff(store):
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-    officer = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
-    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    officer = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
     return officer, treasurer
 
 
@@ -461,9 +461,9 @@ def _template_store(tmp_path_factory):
     if "path" not in _TEMPLATE:
         path = tmp_path_factory.mktemp("template") / "t.db"
         with Store(path) as store:
-            admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-            accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
-            accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+            admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+            accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+            accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         _TEMPLATE["path"] = path
     return _TEMPLATE["path"]
@@ -522,9 +522,9 @@ def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, ca
     from kiosk.store import Store
 
     with Store(printer_settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        officer = accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
-        treasurer = accounts.add_user(store, admin, username="rina", name="Rina Marlina", role="bendahara", pin="4321")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        officer = accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
+        treasurer = accounts.add_user(store, admin, username="rina", name="Rina Marlina", role="bendahara", pin="435162")
         order = sales.create_order(store, printer_settings, officer, customer_name="Siti Aminah", segment="akademisi")
         sales.add_line(store, officer, order.id, product="data-mikro", measure=2_500_000, description="Susenas 2025")
         sales.add_line(store, officer, order.id, product="peta-kabkota-desa", quantity=1)
@@ -596,8 +596,8 @@ def test_open_desk_cannot_verify_money_or_issue_receipts(store, settings):
     unchanged = sales.get(store, order.id)
     assert unchanged.status == "invoiced" and [p.status for p in unchanged.payments] == ["submitted"]
     # Once a treasurer account exists and acts, the receipt still needs that treasurer.
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
     payments.verify_payment(store, treasurer, order.id)
     with pytest.raises(Forbidden):
         payments.issue_receipt(store, settings, None, order.id)

@@ -150,7 +150,7 @@ def test_an_anonymisation_redacts_the_history_at_the_centre_too(tmp_path, pg):
             register_visit(store, other, service="B", purpose="tugas", consent=True, guest=validate_guest(person))
         assert sync.run(store, other).ok
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         guests = [register_visit(store, settings, service="B", purpose="tugas", consent=True,
                                  guest=validate_guest(person)).guest_id for person in (siti, budi)]
         held = lockers.assign(store, settings, admin, id_type="ktp", id_number="", holder_name="",
@@ -222,7 +222,7 @@ def test_the_migration_redacts_anonymisations_the_centre_received_before_it(tmp_
     clock = FixedClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
         assert sync.run(store, settings).ok
         clock.advance(days=40)
@@ -465,7 +465,7 @@ def test_pull_reference_data_and_refuse_bad_catalogue(tmp_path, pg):
     central.publish(pg["dsn"], "catalogue", catalogue)
     central.publish(pg["dsn"], "holidays", {"dates": ["2026-11-24"]}, office_code="1373")
     central.publish(pg["dsn"], "holidays", {"dates": ["2026-11-25"]}, office_code="3324")
-    pin_hash = accounts.hash_pin("2468")
+    pin_hash = accounts._hasher().hash("246813")
     central.publish(pg["dsn"], "officers", {"users": [
         {"username": "dewi", "name": "Dewi", "role": "petugas", "pin_hash": pin_hash}]}, office_code="1373")
     with Store(settings.db_path) as store:
@@ -477,7 +477,7 @@ def test_pull_reference_data_and_refuse_bad_catalogue(tmp_path, pg):
         from kiosk import reference
 
         assert {d.isoformat() for d in reference.holidays(store)} == {"2026-11-24"}  # not 3324's
-        assert accounts.authenticate(store, "dewi", "2468").role == "petugas"
+        assert accounts.authenticate(store, "dewi", "246813").role == "petugas"
         bad = json.loads(json.dumps(catalogue))
         bad["regulation"][0]["product"][0]["rule"] = "free-for-all"
         with pytest.raises(central.Invalid):  # the centre checks before publishing
@@ -530,8 +530,8 @@ def test_restore_rebuilds_a_store_and_numbers_continue(tmp_path, pg):
 
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
         reg = register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
         queue = queue_for(store, settings).as_user(admin)
         queue.call_next(1)
@@ -560,9 +560,9 @@ def test_restore_rebuilds_a_store_and_numbers_continue(tmp_path, pg):
         # The accounts came back with their PINs: the desk is not left open.
         assert accounts.enforced(store)
         with pytest.raises(accounts.Forbidden):
-            accounts.add_user(store, None, username="intruder", name="X", role="admin", pin="1111")
-        admin2 = accounts.authenticate(store, "admin", "9876")
-        treasurer2 = accounts.authenticate(store, "rina", "4321")
+            accounts.add_user(store, None, username="intruder", name="X", role="admin", pin="730461")
+        admin2 = accounts.authenticate(store, "admin", "975318")
+        treasurer2 = accounts.authenticate(store, "rina", "435162")
         second = sales.create_order(store, fresh, admin2, customer_name="Andi", segment="perorangan")
         assert second.number == "ORD/1373/2026/0002"
         sales.add_line(store, admin2, second.id, product="publikasi-elektronik", measure=10)
@@ -840,7 +840,7 @@ def test_publish_checks_the_file_the_data_and_the_office_first(tmp_path, pg, mon
     foo.write_text('{"foo": 1}')
     status, _out, err = run("central", "publish", "catalogue", str(foo))
     assert status == 9 and "catalogue data is not valid" in err and "regulation" in err
-    pin_hash = accounts.hash_pin("2468")
+    pin_hash = accounts._hasher().hash("246813")
     officers = tmp_path / "officers.toml"
     officers.write_text(f'[[users]]\nusername = "dewi"\nname = "Dewi"\nrole = "petugas"\npin_hash = "{pin_hash}"\n')
     status, _out, err = run("central", "publish", "officers", str(officers), "--office", "9999")
@@ -848,7 +848,7 @@ def test_publish_checks_the_file_the_data_and_the_office_first(tmp_path, pg, mon
     status, _out, err = run("central", "publish", "officers", str(officers), "--office", "13")
     assert status == 9 and "4 digits" in err
     plain = tmp_path / "plain.toml"
-    plain.write_text('[[users]]\nusername = "dewi"\nname = "Dewi"\nrole = "petugas"\npin_hash = "2468"\n')
+    plain.write_text('[[users]]\nusername = "dewi"\nname = "Dewi"\nrole = "petugas"\npin_hash = "246813"\n')
     status, _out, err = run("central", "publish", "officers", str(plain), "--office", "1373")
     assert status == 9 and "pin_hash" in err
     assert central_rows(pg, "SELECT count(*) FROM pst.reference") == [(0,)]  # nothing went out
@@ -865,14 +865,14 @@ def test_hash_pin_makes_the_hash_an_office_logs_in_with(tmp_path, pg, monkeypatc
     from kiosk import reference
 
     status, out, err = central_cli(monkeypatch, capsys, tmp_path, pg["dsn"], "central", "hash-pin",
-                                   env={"PST_KIOSK_NEW_PIN": "2468"})
+                                   env={"PST_KIOSK_NEW_PIN": "246813"})
     assert status == 0, err
     pin_hash = out.strip()
-    assert pin_hash.startswith("$argon2id$") and "2468" not in pin_hash
+    assert pin_hash.startswith("$argon2id$") and "246813" not in pin_hash
     with Store(tmp_path / "office.db") as store:
         reference.apply(store, "officers", {"users": [{"username": "dewi", "name": "Dewi", "role": "petugas",
                                                        "pin_hash": pin_hash}]})
-        assert accounts.authenticate(store, "dewi", "2468").role == "petugas"
+        assert accounts.authenticate(store, "dewi", "246813").role == "petugas"
     status, _out, err = central_cli(monkeypatch, capsys, tmp_path, pg["dsn"], "central", "hash-pin",
                                     env={"PST_KIOSK_NEW_PIN": "12"})
     assert status == 9

@@ -430,20 +430,20 @@ async def test_the_dashboard_is_for_officers_and_the_admin(settings, clock):
 
     seed(settings, clock, "B")
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
-        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
 
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "rina", "4321")
+        await login(pilot, "rina", "435162")
         assert isinstance(app.screen, CounterScreen)
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, CounterScreen)  # the treasurer's desk has no dashboard
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
@@ -549,12 +549,12 @@ async def test_the_officer_at_the_desk_shows_from_login_on(settings, clock):
     from screens.login import LockScreen, LoginScreen
 
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.screen.query_one("#username").value = "budi"
-        app.screen.query_one("#pin").value = "1234"
+        app.screen.query_one("#pin").value = "284751"
         app.screen.query_one("#pin").focus()
         await pilot.press("enter")
         await pilot.pause()
@@ -568,7 +568,7 @@ async def test_the_officer_at_the_desk_shows_from_login_on(settings, clock):
         await pilot.click("#switch")
         await pilot.pause()
         app.screen.query_one("#username").value = "admin"
-        app.screen.query_one("#pin").value = "9876"
+        app.screen.query_one("#pin").value = "975318"
         app.screen.query_one("#pin").focus()
         await pilot.press("enter")
         await pilot.pause()

@@ -43,11 +43,11 @@ async def test_the_month_trend_stops_at_today(settings, clock, size):
 
 async def test_ctrl_l_logs_out_from_the_dashboard(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
@@ -63,11 +63,11 @@ async def test_ctrl_l_logs_out_from_the_dashboard(settings, clock):
 ])
 async def test_a_wrong_pin_at_the_lock_screen_says_pin(settings, clock, lang, wrong_pin, wrong_login):
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
     app = CounterApp(settings, counter=1, clock=clock, spool=False, lang=lang)
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         assert isinstance(app.screen, CounterScreen)
         app.lock()
         await pilot.pause()
@@ -78,7 +78,7 @@ async def test_a_wrong_pin_at_the_lock_screen_says_pin(settings, clock, lang, wr
         await pilot.pause()
         error = str(lock.query_one("#login-error").render())
         assert error == wrong_pin and wrong_pin in shown(app)
-        lock.query_one("#pin").value = "1234"
+        lock.query_one("#pin").value = "284751"
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, CounterScreen)

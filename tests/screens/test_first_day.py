@@ -48,11 +48,11 @@ async def test_the_first_account_brings_the_login_at_once(settings, clock):
         assert isinstance(app.screen, CounterScreen)
         assert "Keluar akun" not in shown(app)  # an open desk has no account to leave
         with Store(settings.db_path, clock=clock) as store:  # `pst-kiosk user add` elsewhere
-            accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+            accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         await until(pilot, lambda: isinstance(app.screen, LoginScreen))
         assert any("masuk" in n for n in notes(app))
         await pilot.pause()
-        await login(pilot, "admin", "9876")
+        await login(pilot, "admin", "975318")
         await until(pilot, lambda: isinstance(app.screen, CounterScreen))
         assert app.user is not None
         assert "Keluar akun" in shown(app)

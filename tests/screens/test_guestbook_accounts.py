@@ -89,46 +89,47 @@ async def test_unknown_lookup_offers_the_form_prefilled_with_what_was_typed(sett
 
 async def test_kiosk_exit_needs_an_admin_once_accounts_exist(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f10")
         await pilot.pause()
         assert isinstance(app.screen, StaffExitScreen)
         app.screen.query_one("#username").value = "budi"
-        app.screen.query_one("#code").value = "1234"
+        app.screen.query_one("#code").value = "284751"
         await pilot.click("#exit")
         await pilot.pause()
-        assert app.is_running and "tidak berwenang" in str(app.screen.query_one("#staff-error").render())
+        # Refused, saying nothing of the name, the PIN or the role (issue 12).
+        assert app.is_running and str(app.screen.query_one("#staff-error").render()) == "Keluar dari kios ditolak."
         app.screen.query_one("#username").value = "admin"
         app.screen.query_one("#code").value = "246810"  # the old exit code no longer works
         await pilot.click("#exit")
         await pilot.pause()
         assert app.is_running
-        app.screen.query_one("#code").value = "9876"
+        app.screen.query_one("#code").value = "975318"
         await pilot.click("#exit")
         await pilot.pause()
     assert not app.is_running
     with Store(settings.db_path) as store:
         exits = [(e.username, e.action) for e in audit.entries(store, action="kiosk.")]
-    assert exits == [("admin", "kiosk.exit"), ("budi", "kiosk.exit_refused")]
+    assert exits == [("admin", "kiosk.exit"), (None, "kiosk.exit_refused"), (None, "kiosk.exit_refused")]
 
 
 async def test_counter_login_lockout_and_idle_lock(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
-        accounts.add_user(store, admin, username="rina", name="Rina", role="petugas", pin="5678")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+        accounts.add_user(store, admin, username="rina", name="Rina", role="petugas", pin="567193")
     app = CounterApp(settings, counter=2, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
         for _ in range(5):
             await login(pilot, "budi", "0000")
         error = str(app.screen.query_one("#login-error").render())
         assert "dikunci" in error and "5 menit" in error
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         assert isinstance(app.screen, LoginScreen)  # still locked
-        await login(pilot, "rina", "5678")
+        await login(pilot, "rina", "567193")
         assert isinstance(app.screen, CounterScreen), str(app.screen.query_one("#login-error").render())
         assert app.user.username == "rina"
         # Idle: the screen locks; the PIN opens it again.
@@ -136,14 +137,14 @@ async def test_counter_login_lockout_and_idle_lock(settings, clock):
         app._check_idle()
         await pilot.pause()
         assert isinstance(app.screen, LockScreen)
-        app.screen.query_one("#pin").value = "5678"
+        app.screen.query_one("#pin").value = "567193"
         await pilot.click("#unlock")
         await pilot.pause()
         assert isinstance(app.screen, CounterScreen)
         await pilot.press("ctrl+l")  # log out
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen)
-        await login(pilot, "483920", "5678")  # a PIN typed into the name field
+        await login(pilot, "483920", "567193")  # a PIN typed into the name field
     with Store(settings.db_path) as store:
         actions = [(e.username, e.action) for e in audit.entries(store)]
         failed = [e.detail["username"] for e in audit.entries(store, action="login.failed")]
@@ -157,10 +158,10 @@ async def test_locker_capture_slip_and_return_at_the_counter(printer_settings, c
     with Store(printer_settings.db_path, clock=clock) as store:
         register_visit(store, printer_settings, service="B", purpose="tugas", consent=True,
                        guest=validate_guest(GUEST))
-        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
     app = CounterApp(printer_settings, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "admin", "9876")
+        await login(pilot, "admin", "975318")
         assert isinstance(app.screen, CounterPickScreen)
         await pilot.click("#counter-1")
         await pilot.pause()
@@ -234,10 +235,10 @@ async def test_locker_for_a_visitor_found_in_the_guestbook(settings, clock):
 async def test_the_idle_lock_hides_the_visitor_behind_it(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
         register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(GUEST))
-        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "admin", "9876")
+        await login(pilot, "admin", "975318")
         await pilot.press("n")
         await pilot.pause()
         assert "Aminah" in app.export_screenshot()
@@ -310,7 +311,7 @@ async def test_lockers_close_when_accounts_appear_on_an_open_desk(settings, cloc
         await pilot.pause()
         assert isinstance(app.screen, LockerScreen)
         with Store(settings.db_path, clock=clock) as other:
-            accounts.add_user(other, None, username="admin", name="Admin", role="admin", pin="9876")
+            accounts.add_user(other, None, username="admin", name="Admin", role="admin", pin="975318")
         for _ in range(200):  # the store poll (0.25 s) sees the new account
             if isinstance(app.screen, LoginScreen):
                 break
@@ -325,13 +326,13 @@ async def test_lockers_close_when_the_officer_is_disabled(settings, clock):
     R, D and the search field are refused the same way."""
     with Store(settings.db_path, clock=clock) as store:
         register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(GUEST))
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
         lockers.assign(store, settings, admin, id_type="sim", id_number="123456789012",
                        holder_name="Joko Susilo")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         assert isinstance(app.screen, CounterScreen)
 
         async def to_lockers() -> LockerScreen:
@@ -430,15 +431,15 @@ async def test_returning_a_restored_locker_shows_the_name_and_masked_number(sett
     """A locker restored from the centre has no full number: the return dialog shows the holder
     and the masked number with a sentence saying so, never the ``RESTORED:`` placeholder."""
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
         done = lockers.assign(store, settings, admin, id_type="ktp", id_number="3273014101900001",
                               holder_name="Siti Aminah", locker_no=4)
         with store.write():  # as restore.py writes it
             store.conn.execute("UPDATE lockers SET id_number = 'RESTORED:' || id")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         await pilot.press("k")
         await pilot.pause()
         assert isinstance(app.screen, LockerScreen)

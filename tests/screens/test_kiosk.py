@@ -209,7 +209,7 @@ async def test_visitors_cannot_quit_but_staff_can(settings, clock):
         app.screen.query_one("#code").value = "000000"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.is_running and "salah" in str(app.screen.query_one("#staff-error").render())
+        assert app.is_running and "ditolak" in str(app.screen.query_one("#staff-error").render())
         app.screen.query_one("#code").value = "246810"
         await pilot.press("enter")
         await pilot.pause()
@@ -520,7 +520,7 @@ async def test_five_wrong_staff_codes_shut_the_exit_for_five_minutes(settings, c
         await pilot.press("f10")
         await pilot.pause()
         for _ in range(4):
-            assert await _staff_code(pilot, "000000") == "Kode salah"
+            assert await _staff_code(pilot, "000000") == "Keluar dari kios ditolak."
         said = await _staff_code(pilot, "111111")
         assert "Terlalu banyak kode salah" in said and "5 menit" in said
         clock.advance(minutes=2)
@@ -537,7 +537,7 @@ async def test_five_wrong_staff_codes_shut_the_exit_for_five_minutes(settings, c
         said = await _staff_code(pilot, "246810")
         assert "Too many wrong codes" in said and "3 minutes" in said and app.is_running
         clock.advance(minutes=3)
-        assert await _staff_code(pilot, "000000") == "Wrong code"  # counting anew, not shut again
+        assert await _staff_code(pilot, "000000") == "Leaving the kiosk was refused."  # counting anew, not shut again
         assert await _staff_code(pilot, "246810") == ""
     assert app.return_code == 0 and not app.is_running
 
@@ -552,7 +552,7 @@ async def test_a_staff_exit_dialog_left_open_closes_when_idle(settings, clock):
             await pilot.press("f10")
             await pilot.pause()
             assert isinstance(app.screen, StaffExitScreen)
-            app.screen.query_one("#code").value = "2468"  # half typed, then walked away
+            app.screen.query_one("#code").value = "246813"  # half typed, then walked away
             app.last_activity -= settings.kiosk.idle_seconds - 5
             app._check_idle()
             await pilot.pause()

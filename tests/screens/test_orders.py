@@ -66,14 +66,14 @@ async def switch_user(pilot, username, pin):
 
 async def test_microdata_order_through_the_counter(printer_settings, capture, clock):
     with Store(printer_settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
-        accounts.add_user(store, admin, username="rina", name="Rina Marlina", role="bendahara", pin="4321")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
+        accounts.add_user(store, admin, username="rina", name="Rina Marlina", role="bendahara", pin="435162")
         register_visit(store, printer_settings, service="B", purpose="penelitian", consent=True,
                        guest=validate_guest(GUEST))
     app = CounterApp(printer_settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         await pilot.press("n")
         await pilot.pause()
         await pilot.press("o")
@@ -108,7 +108,7 @@ async def test_microdata_order_through_the_counter(printer_settings, capture, cl
         await pilot.press("escape")
         await pilot.press("escape")
         await pilot.pause()
-        await switch_user(pilot, "rina", "4321")
+        await switch_user(pilot, "rina", "435162")
         assert isinstance(app.screen, CounterScreen) and app.user.role == "bendahara"
         await pilot.press("o")
         await pilot.pause()
@@ -128,7 +128,7 @@ async def test_microdata_order_through_the_counter(printer_settings, capture, cl
         await pilot.press("escape")
         await pilot.press("escape")
         await pilot.pause()
-        await switch_user(pilot, "budi", "1234")
+        await switch_user(pilot, "budi", "284751")
         await pilot.press("o")
         await pilot.pause()
         await pilot.press("enter")
@@ -150,12 +150,12 @@ async def test_microdata_order_through_the_counter(printer_settings, capture, cl
 
 async def test_publication_order_for_a_walk_in_without_guestbook(printer_settings, capture, clock):
     with Store(printer_settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
-        accounts.add_user(store, admin, username="rina", name="Rina Marlina", role="bendahara", pin="4321")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
+        accounts.add_user(store, admin, username="rina", name="Rina Marlina", role="bendahara", pin="435162")
     app = CounterApp(printer_settings, counter=2, clock=clock, spool=False)
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         await pilot.press("o")
         await pilot.pause()
         await pilot.press("n")
@@ -188,7 +188,7 @@ async def test_publication_order_for_a_walk_in_without_guestbook(printer_setting
         await pilot.press("escape")
         await pilot.press("escape")
         await pilot.pause()
-        await switch_user(pilot, "rina", "4321")
+        await switch_user(pilot, "rina", "435162")
         await pilot.press("o")
         await pilot.pause()
         await pilot.press("enter")
@@ -200,7 +200,7 @@ async def test_publication_order_for_a_walk_in_without_guestbook(printer_setting
         await pilot.press("escape")
         await pilot.press("escape")
         await pilot.pause()
-        await switch_user(pilot, "budi", "1234")
+        await switch_user(pilot, "budi", "284751")
         await pilot.press("o")
         await pilot.pause()
         await pilot.press("enter")
@@ -493,12 +493,12 @@ async def test_the_actions_wrap_into_rows_at_120x40_too(settings, clock):
 
 async def test_ctrl_l_logs_out_from_the_order_list_and_an_order(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        budi = accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        budi = accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
         sales.create_order(store, settings, budi, customer_name="Andi", segment="perorangan")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         await pilot.press("o")
         await pilot.pause()
         assert isinstance(app.screen, OrdersScreen)
@@ -506,7 +506,7 @@ async def test_ctrl_l_logs_out_from_the_order_list_and_an_order(settings, clock)
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert isinstance(app.screen, LoginScreen) and app.user is None
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         await pilot.press("o")
         await pilot.pause()
         await pilot.press("enter")
@@ -669,8 +669,8 @@ async def test_a_publication_order_asks_only_what_applies_and_says_what_a_check_
 
 async def test_the_history_shows_the_newest_event_first_at_80x24(settings, clock):
     with Store(settings.db_path, clock=clock) as store:  # open desk: the treasurer's steps need one
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        rina = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        rina = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
         order = sales.create_order(store, settings, admin, customer_name="Andi", segment="perorangan")
         steps = [lambda: sales.add_line(store, admin, order.id, product="publikasi-elektronik", measure=10),
                  lambda: sales.agree(store, admin, order.id),
@@ -688,7 +688,7 @@ async def test_the_history_shows_the_newest_event_first_at_80x24(settings, clock
             step()
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(pilot, "admin", "9876")
+        await login(pilot, "admin", "975318")
         app.push_screen(OrderScreen(order.id))
         await pilot.pause()
         panel = app.screen.query_one("#order-right")
@@ -742,9 +742,9 @@ async def test_the_lines_show_right_after_the_treasurer_verifies(settings, clock
     when the table is filled, so a refresh never leaves a row of height 0 (not drawn) until the
     table's next idle, whatever the state, the focus or the timing."""
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        budi = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
-        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        budi = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
         order = sales.create_order(store, settings, budi, customer_name="Andi", segment="perorangan")
         sales.add_line(store, budi, order.id, product="publikasi-elektronik", quantity=1, measure=120,
                        description="Kota Sawahlunto Dalam Angka 2026")
@@ -755,7 +755,7 @@ async def test_the_lines_show_right_after_the_treasurer_verifies(settings, clock
         payments.submit_payment(store, budi, order.id, method="cash", amount=sales.get(store, order.id).total)
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await login(pilot, "rina", "4321")
+        await login(pilot, "rina", "435162")
         await pilot.press("o")
         await pilot.pause()
         await pilot.press("enter")
