@@ -136,6 +136,9 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
         sp.add_argument("--host", default="127.0.0.1", help=t("cli.help.serve_host", lang))
         sp.add_argument("--port", type=int, default=8000)
         sp.add_argument("--counter", type=int, help=t("cli.help.serve_counter", lang))
+        sp.add_argument("--certfile", metavar="PEM", help=t("cli.help.serve_certfile", lang))
+        sp.add_argument("--keyfile", metavar="PEM", help=t("cli.help.serve_keyfile", lang))
+        sp.add_argument("--max-apps", type=int, metavar="N", help=t("cli.help.serve_max_apps", lang))
         sp.set_defaults(func=None, face_fn=serve)
 
     ticket = sub.add_parser("ticket", help=t("cli.help.ticket", lang)).add_subparsers(
