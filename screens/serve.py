@@ -202,7 +202,7 @@ def tls_context(certfile: Path | None, keyfile: Path | None) -> ssl.SSLContext |
         # A key that wants a passphrase is refused, not asked for on the terminal.
         context.load_cert_chain(str(certfile), str(keyfile) if keyfile else None, password=lambda: b"")
     except ssl.SSLError as exc:
-        raise ConfigError("serve.cert_invalid", cert=str(certfile), key=str(keyfile or certfile),
+        raise ConfigError("serve.cert_invalid", cert=str(certfile), keypath=str(keyfile or certfile),
                           detail=exc.reason or str(exc)) from None
     except OSError as exc:
         raise ConfigError("serve.cert_unreadable", path=str(exc.filename or certfile),
