@@ -284,7 +284,8 @@ def _upgrade(port: int) -> bytes:
 
 @needs_browser
 @linux_only
-@pytest.mark.parametrize("how", ["SIGTERM to its process group", "SIGKILL to serve alone"])
+@pytest.mark.parametrize("how", ["SIGTERM to its process group", "SIGINT to its process group (Ctrl+C)",
+                                 "SIGKILL to serve alone"])
 def test_after_serve_stops_no_process_it_started_is_left(serve, browser, how):
     served = serve("counter")
     pages = [browser.new_page() for _ in range(2)]
@@ -293,8 +294,8 @@ def test_after_serve_stops_no_process_it_started_is_left(serve, browser, how):
         page.wait_for_function(CONNECTED, timeout=60_000)
     started = set(_wait(lambda: len(served.apps()) == 2 and served.apps(), 30, "both tabs' apps"))
     assert set(served.children()) == started  # the apps themselves, no shell between
-    if how.startswith("SIGTERM"):
-        os.killpg(served.process.pid, signal.SIGTERM)
+    if how.startswith(("SIGTERM", "SIGINT")):
+        os.killpg(served.process.pid, signal.SIGTERM if how.startswith("SIGTERM") else signal.SIGINT)
     else:  # nothing of serve runs to end them: the kernel does (PR_SET_PDEATHSIG)
         served.process.kill()
     served.process.wait(timeout=30)
