@@ -300,3 +300,29 @@ def test_after_serve_stops_no_process_it_started_is_left(serve, browser, how):
         served.process.kill()
     served.process.wait(timeout=30)
     _wait(lambda: not (started & set(_processes())) and not served.apps(), 10, f"every app ends after {how}")
+
+
+@pytest.mark.parametrize("pipe", ["stdin ends", "stdout breaks"])
+def test_a_served_app_leaves_by_itself_when_its_server_s_pipe_goes(settings, pipe):
+    """Textual's own web driver kept the app running, holding the store, when its server's
+    pipes went (stdin at its end, stdout broken); ours asks it to exit, and ends it if not."""
+    env = {**os.environ, "TEXTUAL_DRIVER": "screens.served_driver:ServedDriver", "COLUMNS": "100", "ROWS": "30",
+           "PST_KIOSK_SERVE_PID": str(os.getpid()), "PST_KIOSK_CONFIG": str(settings.db_path.parent / "config.toml")}
+    app = subprocess.Popen([sys.executable, "-m", "screens.main", "--db", str(settings.db_path), "display",
+                            "--silent"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           env=env)
+    try:
+        seen = b""
+        deadline = time.monotonic() + 60
+        while b"__GANGLION__" not in seen and time.monotonic() < deadline:
+            seen += os.read(app.stdout.fileno(), 65536)
+        assert b"__GANGLION__" in seen, "the app never started"
+        if pipe == "stdin ends":
+            app.stdin.close()
+        else:
+            app.stdout.close()
+        app.wait(timeout=10)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
