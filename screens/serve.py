@@ -72,12 +72,11 @@ class _Server(Server):
     waited a minute for open websockets and, killed then, left each app holding the store.
     HTTPS when given an ``ssl_context``."""
 
-    def __init__(self, command: str, *, max_apps: int, lang: str,
+    def __init__(self, command: str, *, max_apps: int,
                  ssl_context: ssl.SSLContext | None = None, **kwargs) -> None:  # noqa: ANN003
         scheme = "https" if ssl_context is not None else "http"
         super().__init__(command, public_url=f"{scheme}://{kwargs['host']}:{kwargs['port']}", **kwargs)
         self.max_apps = max_apps
-        self.lang = lang
         self.ssl_context = ssl_context
         self.tabs: set[TabApp] = set()
 
@@ -243,7 +242,7 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     if context is None and not loopback_only(args.host):
         print(t("serve.clear_text", lang, host=args.host), file=sys.stderr)
     server = _Server(face_command(args.face, args), host=args.host, port=args.port,
-                     title=f"PST {args.face} • {settings.office.name}", max_apps=max_apps, lang=lang,
+                     title=f"PST {args.face} • {settings.office.name}", max_apps=max_apps,
                      ssl_context=context, statics_path=STATICS, templates_path=TEMPLATES)
     server.serve()
     return 0
