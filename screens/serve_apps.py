@@ -25,6 +25,18 @@ SEND_TIMEOUT = 4.0  # a browser that takes no output for this long is gone (a cu
 HEARTBEAT = 3.0  # websocket ping every 3 s; no pong within 1.5 s: the browser is gone
 
 
+SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows has neither groups nor SIGKILL
+
+
+def _signal_group(process: asyncio.subprocess.Process, sig: int) -> None:
+    """``sig`` to the app's process group (the app and anything it started)."""
+    with suppress(ProcessLookupError, PermissionError):
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, sig)
+        elif process.returncode is None:
+            process.kill() if sig == SIGKILL else process.terminate()
+
+
 class TabApp(AppService):
     """A tab's app process; ``gone`` is set when its browser can no longer be written to."""
 
@@ -89,15 +101,13 @@ class TabApp(AppService):
         if process.returncode is None:
             with suppress(Exception):
                 await asyncio.wait_for(self.send_meta({"type": "quit"}), 1.0)
-        for sig, grace in ((None, QUIT_GRACE), (signal.SIGTERM, TERM_GRACE), (signal.SIGKILL, 5.0)):
+        for sig, grace in ((None, QUIT_GRACE), (signal.SIGTERM, TERM_GRACE), (SIGKILL, 5.0)):
             if sig is not None and process.returncode is None:
-                with suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, sig)
+                _signal_group(process, sig)
             with suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(process.wait(), grace)
                 break
-        with suppress(ProcessLookupError, PermissionError):  # whatever it started, in its group
-            os.killpg(process.pid, signal.SIGKILL)
+        _signal_group(process, SIGKILL)  # whatever it started, in its group
         if self._task is not None:  # its output ends with the process
             with suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._task, 2.0)
