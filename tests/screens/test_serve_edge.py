@@ -188,8 +188,10 @@ def test_a_certificate_that_cannot_be_used_is_refused_in_words(settings, tmp_pat
 
 @needs_browser
 @linux_only
-def test_a_tab_past_the_cap_gets_a_page_and_starts_nothing(serve, browser):
-    served = serve("display", "--max-apps", "1")
+def test_a_tab_past_the_cap_gets_a_page_and_starts_nothing(serve, browser, settings):
+    config = settings.db_path.parent / "config.toml"  # the cap as an office sets it: [serve] max_apps
+    config.write_text(config.read_text() + "\n[serve]\nmax_apps = 1\n")
+    served = serve("display")
     first = browser.new_page()
     first.goto(f"http://127.0.0.1:{served.port}/", wait_until="load")
     first.wait_for_function(CONNECTED, timeout=60_000)
