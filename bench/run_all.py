@@ -30,6 +30,7 @@ BENCHES = [
     ("sync_push.py", [], ["--changes", "20000"]),
     ("reports.py", [], ["--tickets", "20000", "--guests", "10000", "--orders", "1000", "--runs", "3"]),
     ("wait_estimate.py", [], ["--days", "10"]),
+    ("serve_apps.py", [], ["--tabs", "2", "--runs", "1"]),
 ]
 
 

@@ -2,7 +2,8 @@
 
 ``pst-kiosk central init --dsn DSN`` creates or migrates the schema (idempotent);
 ``central add-office CODE`` makes the office's row and its login role, which
-row-level security keeps to that office's rows. The DSN's password is never printed.
+row-level security keeps to that office's rows. A message shows of a DSN only its host,
+port, database and user (``kiosk.dsn.describe``); a database error's text is ``redact``ed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from kiosk.dsn import describe
 from kiosk.errors import ConfigError, DomainError, FieldInvalid, Invalid, Refused
 
 MIN_PASSWORD = 12  # an office role's password: it guards every record of the office
@@ -72,7 +74,12 @@ def connect(dsn: str | None, *, timeout: float = 5.0, statement_timeout_ms: int 
     try:
         given = conninfo_to_dict(dsn)
     except psycopg.Error as exc:
-        raise ConfigError("central.bad_dsn", dsn=redact(dsn), detail=short_error(exc)) from exc
+        # libpq's text quotes pieces of the DSN ('missing "=" after "s3cret"'): only an
+        # unknown key's name is told, never a value.
+        unknown = re.search(r'invalid connection option "([\w-]{1,40})"', str(exc))
+        if unknown:
+            raise ConfigError("dsn.unknown_key", option=unknown.group(1)) from None
+        raise ConfigError("dsn.unreadable") from None
     defaults: dict[str, str | int] = {}
     if "connect_timeout" not in given and not os.environ.get("PGCONNECT_TIMEOUT"):
         defaults["connect_timeout"] = max(1, int(timeout))
@@ -82,7 +89,7 @@ def connect(dsn: str | None, *, timeout: float = 5.0, statement_timeout_ms: int 
     try:
         return psycopg.connect(dsn, autocommit=autocommit, **defaults)
     except psycopg.Error as exc:
-        raise CentralError("central.unreachable", dsn=redact(dsn), detail=short_error(exc)) from exc
+        raise CentralError("central.unreachable", dsn=describe(dsn), detail=short_error(exc)) from exc
 
 
 def short_error(exc: BaseException) -> str:
@@ -111,9 +118,9 @@ def session(dsn: str | None, action: str) -> Iterator[psycopg.Connection]:
                                detail=short_error(exc)) from exc
         except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName,
                 psycopg.errors.UndefinedFunction) as exc:
-            raise CentralError("central.not_initialised", dsn=redact(dsn or ""), detail=short_error(exc)) from exc
+            raise CentralError("central.not_initialised", dsn=describe(dsn), detail=short_error(exc)) from exc
         except psycopg.Error as exc:
-            raise CentralError("central.failed", dsn=redact(dsn or ""), detail=short_error(exc)) from exc
+            raise CentralError("central.failed", dsn=describe(dsn), detail=short_error(exc)) from exc
 
 
 def init(dsn: str, *, role_prefix: str | None = None) -> list[int]:

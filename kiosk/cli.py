@@ -209,6 +209,9 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
         sp.add_argument("--host", default="127.0.0.1", help=t("cli.help.serve_host", lang))
         sp.add_argument("--port", type=_whole, default=8000)
         sp.add_argument("--counter", type=_whole, help=t("cli.help.serve_counter", lang))
+        sp.add_argument("--certfile", metavar="PEM", help=t("cli.help.serve_certfile", lang))
+        sp.add_argument("--keyfile", metavar="PEM", help=t("cli.help.serve_keyfile", lang))
+        sp.add_argument("--max-apps", type=_whole, metavar="N", help=t("cli.help.serve_max_apps", lang))
         sp.set_defaults(func=None, face_fn=serve)
 
     ticket = sub.add_parser("ticket", help=t("cli.help.ticket", lang)).add_subparsers(
@@ -339,13 +342,13 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("code")
     p.add_argument("--name")
     p.add_argument("--reset-password", action="store_true", help=t("cli.help.central_reset_password", lang))
-    p.add_argument("--dsn")
+    p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
     p.set_defaults(func=_command("central", "cmd_central_add_office"))
     p = central_p.add_parser("publish", parents=[common], help=t("cli.help.central_publish", lang))
     p.add_argument("kind", choices=("catalogue", "holidays", "officers"))
     p.add_argument("file", help=t("cli.help.central_publish_file", lang))
     p.add_argument("--office", help=t("cli.help.central_publish_office", lang))
-    p.add_argument("--dsn")
+    p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
     p.set_defaults(func=_command("central", "cmd_central_publish"))
     p = central_p.add_parser("hash-pin", parents=[common], help=t("cli.help.central_hash_pin", lang))
     p.set_defaults(func=_command("central", "cmd_central_hash_pin"))
@@ -357,7 +360,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
 
     p = sub.add_parser("sync", parents=[common], help=t("cli.help.sync", lang))
     p.add_argument("--status", action="store_true", help=t("cli.help.sync_status", lang))
-    p.add_argument("--dsn")
+    p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("central", "cmd_sync"))
     p = sub.add_parser("restore", parents=[common], help=t("cli.help.restore", lang))
@@ -365,7 +368,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--terminal", metavar="ID", help=t("cli.help.restore_terminal", lang))
     p.add_argument("--id-key-file", metavar="PATH",
                    help=t("cli.help.restore_id_key_file", lang))
-    p.add_argument("--dsn")
+    p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
     p.set_defaults(func=_command("central", "cmd_restore"))
     key = sub.add_parser("key", help=t("cli.help.key", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")

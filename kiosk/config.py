@@ -217,6 +217,22 @@ class QueueSettings(_Model):
     service_standard_minutes: int = Field(10, ge=1)
 
 
+class ServeSettings(_Model):
+    """``pst-kiosk serve``: TLS for the office network, and how many tabs' apps one face
+    runs at most (each is a process of ~50 MB on the office host)."""
+
+    certfile: Path | None = None  # PEM certificate (chain); with keyfile, serve speaks HTTPS
+    keyfile: Path | None = None  # its private key (unencrypted PEM), or in certfile itself
+    max_apps: int = Field(4, ge=1, le=64)
+
+    @field_validator("keyfile")
+    @classmethod
+    def _needs_cert(cls, value: Path | None, info: Any) -> Path | None:
+        if value is not None and info.data.get("certfile") is None:
+            raise ValueError("a keyfile needs its certfile (serve.certfile)")
+        return value
+
+
 class Settings(_Model):
     db: Path | None = None
     central_dsn: str | None = None
@@ -229,6 +245,7 @@ class Settings(_Model):
     display: DisplaySettings = Field(default_factory=DisplaySettings)
     phone: PhoneSettings = Field(default_factory=PhoneSettings)
     notice: NoticeSettings = Field(default_factory=NoticeSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
 
     @property
     def db_path(self) -> Path:

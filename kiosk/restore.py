@@ -293,7 +293,7 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
             floor = conn.execute("SELECT change_id FROM pst.changes WHERE office_code = %s"
                                  ' ORDER BY change_id COLLATE "C" DESC LIMIT 1', (office_code,)).fetchone()
         except psycopg.Error as exc:
-            raise central.CentralError("central.failed", dsn=central.redact(dsn or ""),
+            raise central.CentralError("central.failed", dsn=central.describe(dsn),
                                        detail=central.short_error(exc)) from exc
     restored = {table: 0 for table in TABLES}
     skipped = {table: 0 for table in TABLES}

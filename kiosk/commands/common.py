@@ -176,4 +176,11 @@ def _check_counter(ctx: Context, counter: int) -> int:
 
 
 def _dsn(ctx: Context) -> str | None:
-    return getattr(ctx.args, "dsn", None) or ctx.settings.central_dsn
+    """``--dsn`` or the configured one. A password on the command line is refused (exit 9):
+    argv is visible to every local user (``ps``), and stays in the shell's history."""
+    from kiosk.dsn import carries_password
+
+    given = getattr(ctx.args, "dsn", None)
+    if given and carries_password(given):
+        raise Invalid({"dsn": FieldInvalid("dsn.password_in_argv")})
+    return given or ctx.settings.central_dsn
