@@ -77,6 +77,6 @@ def issue_ticket_in_tx(store: Store, settings: Settings, service: str, *,
     ahead = queue.ahead_of(ticket)
     doc = ticket_slip_document(settings, ticket, ahead)
     expires = store.clock.now() + timedelta(minutes=settings.printer.retry_minutes)
-    job_id = enqueue(store, kind="ticket", label=ticket.number, document=doc,
+    job_id = enqueue(store, settings, kind="ticket", label=ticket.number, document=doc,
                      ref_id=ticket.id, expires_at=expires)
     return IssuedTicket(ticket=ticket, ahead=ahead, job_id=job_id)
