@@ -224,8 +224,10 @@ class Settings(_Model):
         """Every printer of the office: the named ones, "default" when it is in use (or
         nothing else is named), and this process's own when that is a URL."""
         names = list(self.printers)
-        routed = [self.kiosk.printer, self.counter.printer, *self.counter.printers.values()]
-        if not names or self.printer.url != "none" or "default" in routed or None in routed[:2]:
+        routed = [self.kiosk.printer or "default",
+                  *(self.counter.printers.get(n, self.counter.printer or "default")
+                    for n in range(1, self.office.counters + 1))]
+        if not names or self.printer.url != "none" or "default" in routed:
             names.insert(0, "default")
         if self._process_printer and self._process_printer not in names:
             names.append(self._process_printer)

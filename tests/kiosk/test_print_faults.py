@@ -296,3 +296,51 @@ def test_ticket_take_says_sent_not_printed_where_nothing_can_confirm(tmp_path, c
     assert paper.read_bytes().count(b"\x1dV\x00") == 1
     assert main([*args, "printer", "jobs"]) == 0
     assert "terkirim" in capsys.readouterr().out
+
+
+def test_printer_status_lists_every_printer_with_its_state(tmp_path, servers, capsys):
+    from screens.main import main
+
+    kiosk, counter = servers(), servers(mode="paper_out")
+    path = tmp_path / "config.toml"
+    config.save_file(path, {
+        "db": str(tmp_path / "pst.db"), "office": {"code": "1373", "counters": 2},
+        "printer": {"url": "none", "timeout": 2.0},
+        "printers": {"kiosk": {"url": kiosk.url}, "loket1": {"url": counter.url},
+                     "loket2": {"url": f"file:{tmp_path / 'l2.bin'}"}},
+        "kiosk": {"printer": "kiosk"}, "counter": {"printers": {"1": "loket1", "2": "loket2"}},
+    })
+    assert main(["--config", str(path), "printer", "status", "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert {name: row["state"] for name, row in rows.items()} == {
+        "kiosk": "ready", "loket1": "paper_out", "loket2": "unconfirmed"}
+    assert rows["loket1"]["used_by"] == ["loket 1"] and rows["kiosk"]["url"] == kiosk.url
+    kiosk.vanish()
+    assert main(["--config", str(path), "--lang", "en", "printer", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "not reachable" in out and "paper out" in out and "sent, unconfirmed" in out
+    assert kiosk.complete() == counter.complete() == 0  # asking sends no paper
+
+
+def test_upgrading_a_store_holds_jobs_made_without_a_printer(tmp_path):
+    import sqlite3
+
+    from kiosk.store import migrations
+
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    for number, _name, sql in migrations():
+        if number <= 9:
+            conn.executescript(sql)
+    conn.execute("PRAGMA user_version = 9")
+    old = ("INSERT INTO print_jobs(id, created_at, terminal_id, kind, label, document, status,"
+           " last_error, next_attempt_at) VALUES (?, '2026-11-23T02:00:00Z', 't', ?, ?, '{}', ?, ?,"
+           " '2026-11-23T02:00:00Z')")
+    conn.executemany(old, [("1", "ticket", "B-001", "failed", "none"), ("2", "test", "test", "failed", "offline"),
+                           ("3", "ticket", "B-002", "failed", "offline"), ("4", "ticket", "B-003", "printed", None)])
+    conn.commit()
+    conn.close()
+    with Store(db) as store:
+        rows = store.conn.execute("SELECT label, status, printer FROM print_jobs ORDER BY id").fetchall()
+    assert rows == [("B-001", "held", "default"), ("test", "held", "default"),
+                    ("B-002", "failed", "default"), ("B-003", "printed", "default")]
