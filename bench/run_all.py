@@ -27,6 +27,7 @@ BENCHES = [
     ("order_list.py", [], ["--orders", "1000", "--runs", "20"]),
     ("sync_push.py", [], ["--changes", "20000"]),
     ("reports.py", [], ["--tickets", "20000", "--guests", "10000", "--orders", "1000", "--runs", "3"]),
+    ("print_faults.py", [], ["--tickets", "3"]),
 ]
 
 

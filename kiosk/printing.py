@@ -254,6 +254,7 @@ def print_job(store: Store, settings: Settings, job_id: str | None = None, *,
             raise PrinterFault("none")
         payload = render_escpos(job.document(store), paper_mm=printer.paper_mm,
                                 profile=printer.profile, qr_native=printer.qr == "native")
+        # printer.timeout bounds the whole exchange with the printer, not each step of it.
         confirmed = send(spec, payload, timeout=printer.timeout,
                          status_check=printer.status_check, profile=printer.profile)
         outcome = "printed" if confirmed else "sent"
