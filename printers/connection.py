@@ -221,15 +221,23 @@ def read_status(printer: Escpos, budget: _Budget | None = None, spec: PrinterSpe
     return PrinterStatus(online=online, paper=paper, cover_open=cover)
 
 
-def _open(spec: PrinterSpec, budget: _Budget, profile: str | None) -> Escpos:
+def _open(spec: PrinterSpec, timeout: float, profile: str | None) -> tuple[Escpos, _Budget]:
+    """The printer connected, and the budget left for the job. python-escpos's import and
+    profile (~0.5 s the first time, more on a busy PC) come before the clock starts: the
+    budget is the printer's time."""
     from escpos import exceptions as escpos_errors
 
-    printer = open_printer(spec, timeout=budget.left(), profile=profile)
+    printer = open_printer(spec, timeout=timeout, profile=profile)
+    budget = _Budget(timeout)
+    if spec.kind == "usb":
+        printer.timeout = max(1, int(budget.left() * 1000))  # type: ignore[attr-defined]
+    elif spec.kind in ("network", "serial"):
+        printer.timeout = budget.left()  # type: ignore[attr-defined]
     try:
         printer.open()
     except (escpos_errors.Error, OSError) as exc:
         raise PrinterFault("unreachable", str(exc)) from exc
-    return printer
+    return printer, budget
 
 
 def probe(spec: PrinterSpec, *, timeout: float = 3.0, profile: str | None = None,
@@ -240,9 +248,8 @@ def probe(spec: PrinterSpec, *, timeout: float = 3.0, profile: str | None = None
         return NO_PRINTER
     if not (status_check and spec.can_answer):
         return UNCONFIRMED
-    budget = _Budget(timeout)
     try:
-        printer = _open(spec, budget, profile)
+        printer, budget = _open(spec, timeout, profile)
     except PrinterFault:
         return UNREACHABLE
     try:
@@ -267,9 +274,8 @@ def send(spec: PrinterSpec, payload: bytes, *, timeout: float = 3.0,
     """
     from escpos import exceptions as escpos_errors
 
-    budget = _Budget(timeout)
     confirm = status_check and spec.can_answer
-    printer = _open(spec, budget, profile)
+    printer, budget = _open(spec, timeout, profile)
     closed = False
     try:
         if confirm:
