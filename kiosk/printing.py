@@ -152,12 +152,16 @@ def _boot_id() -> str:
 
 
 def _started(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (None: no such process)."""
+    """The process's start time in clock ticks since boot (None: no such process, or one
+    that has ended and waits for its parent to collect it)."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rpartition(")")[2].split()[19]
-    except (OSError, IndexError):
+            fields = fh.read().rpartition(")")[2].split()
+    except OSError:
         return None
+    if len(fields) < 20 or fields[0] in ("Z", "X"):  # a zombie holds nothing any more
+        return None
+    return fields[19]
 
 
 def _owner() -> str:

@@ -48,6 +48,7 @@ class CapturePrinter:
         self._lock = threading.Lock()
         self.connections = 0
         self.received = 0  # job bytes taken, all connections (a test waits on it)
+        self._active = 0  # connections being handled (a job is recorded when its ends)
         self.port = 0
         self._held: list[socket.socket] = []
         self._listen()
@@ -73,6 +74,7 @@ class CapturePrinter:
     def complete(self, *labels: bytes | str, without: bytes | str | None = None) -> int:
         """Whole documents that came out (those holding the cut), with every one of
         ``labels`` on them (and not ``without``) if given."""
+        self.wait_idle()
         need = [x.encode() if isinstance(x, str) else x for x in labels]
         avoid = without.encode() if isinstance(without, str) else without
         return sum(job.count(CUT) for job in self.jobs
@@ -91,8 +93,9 @@ class CapturePrinter:
                 self.connections += 1
                 seq = self.connections
                 self._held.append(conn)
-            if self.mode == "silent":
-                continue  # keep it open, never read: a hung printer
+                if self.mode == "silent":
+                    continue  # keep it open, never read: a hung printer
+                self._active += 1
             threading.Thread(target=self._handle, args=(conn, seq), daemon=True).start()
 
     def _handle(self, conn: socket.socket, seq: int) -> None:
@@ -142,6 +145,7 @@ class CapturePrinter:
             with self._lock:
                 if conn in self._held:
                     self._held.remove(conn)
+                self._active -= 1
             conn.close()
 
     def _take(self, job: bytearray, data: bytes | bytearray) -> None:
@@ -176,6 +180,13 @@ class CapturePrinter:
         while len(self.jobs) < count and time.monotonic() < end:
             time.sleep(0.02)
         return self.jobs
+
+    def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until every connection has ended and its job is recorded (a client has
+        its answer a moment before the server sees it go)."""
+        end = time.monotonic() + timeout
+        while self._active and time.monotonic() < end:
+            time.sleep(0.02)
 
     def wait_for_bytes(self, count: int, timeout: float = 10.0) -> bool:
         end = time.monotonic() + timeout

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -149,7 +150,7 @@ def test_paper_out_or_cover_open_after_the_job_fails_it_and_it_prints_again_whol
         issued = issue_ticket(store, settings, "B")
         result = printing.print_job(store, settings, issued.job_id)
         assert (result.printed, result.reason) == (False, "paper_out")
-        assert printer.complete() == 0 and printer.jobs  # half a ticket came out
+        assert printer.complete() == 0 and printer.jobs and printer.received > 0  # half a ticket came out
         printer.mode = "cover_open"
         clock.advance(seconds=10)
         (result,) = printing.run_due(store, settings)
@@ -230,18 +231,16 @@ def _env(settings) -> dict[str, str]:
 def test_three_concurrent_retries_print_every_document_once(tmp_path, servers):
     kiosk, counter = servers(), servers()
     settings = _config(tmp_path, kiosk.url, counter.url, timeout=5.0)
-    labels: dict[str, str] = {}
     with Store(settings.db_path) as store:  # the real clock, as the processes have
-        for _ in range(3):
-            kiosk.vanish()
-            counter.vanish()
-            (tmp_path / "round").mkdir(exist_ok=True)
-            labels.update(_documents(store, settings) if not labels else
-                          {issue_ticket(store, settings, "C").ticket.number: ""})
-            kiosk.come_back()
-            counter.come_back()
-        extra = [issue_ticket(store, settings, "A") for _ in range(6)]
-        labels.update({one.ticket.number: one.job_id for one in extra})
+        labels = _documents(store, settings)
+        labels.update({issue_ticket(store, settings, service).ticket.number: ""
+                       for service in "AAAACCCC"})
+        kiosk.vanish()  # both printers down: the first job of each fails, the rest wait...
+        counter.vanish()
+        assert [r.state for r in printing.run_due(store, settings)] == ["failed", "failed"]
+        assert sorted(_statuses(store).values()).count("failed") == 2
+        kiosk.come_back()  # ...and three officers press retry at once when they are back
+        counter.come_back()
     procs = [subprocess.Popen(RETRY, env=_env(settings), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
              for _ in range(3)]
     for proc in procs:
@@ -249,11 +248,12 @@ def test_three_concurrent_retries_print_every_document_once(tmp_path, servers):
         assert proc.returncode == 0, err.decode()
     with Store(settings.db_path) as store:
         assert set(_statuses(store).values()) == {"printed"}
+    assert len(labels) == 12
     for label in labels:
-        where = kiosk if _kiosks(label) else counter
-        other = counter if where is kiosk else kiosk
+        where, other = (kiosk, counter) if _kiosks(label) else (counter, kiosk)
         assert _once(where, label) == 1, label
         assert _once(other, label) == 0, label
+    assert kiosk.complete() == 9 and counter.complete() == 3
 
 
 def test_a_retry_killed_mid_job_leaves_nothing_held_and_nothing_twice(tmp_path, servers):
@@ -267,13 +267,21 @@ def test_a_retry_killed_mid_job_leaves_nothing_held_and_nothing_twice(tmp_path, 
         with Store(settings.db_path) as store:
             (leased,) = printing.jobs(store, status="printing")
             assert leased.id == issued[0].job_id
-    finally:
         proc.send_signal(signal.SIGKILL)
+        # Dead, not yet collected by its parent (a zombie): it holds nothing any more.
+        for _ in range(200):
+            state = Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()[0]
+            if state == "Z":
+                break
+            time.sleep(0.05)
+        assert state == "Z"
+        printer.stall_after = None  # cleared and working again
+        # The next run takes the dead process's job at once (the lease is 60 s: had it to
+        # wait, it would find nothing to print) and prints each ticket once, whole.
+        done = subprocess.run(RETRY, env=_env(settings), capture_output=True, timeout=60)
+    finally:
+        proc.kill()
         proc.wait(timeout=10)
-    printer.stall_after = None  # cleared and working again
-    # The next run takes the dead process's job at once (the lease is 60 s: had it to wait,
-    # it would find nothing to print) and prints each ticket once, whole.
-    done = subprocess.run(RETRY, env=_env(settings), capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr.decode()
     with Store(settings.db_path) as store:
         assert set(_statuses(store).values()) == {"printed"}
