@@ -417,6 +417,15 @@ def printer_states(settings: Settings, names: Iterable[str] | None = None) -> di
         return dict(zip(chosen, pool.map(lambda n: printer_state(settings, n), chosen), strict=True))
 
 
+def last_problem(store: Store) -> tuple[str, str | None] | None:
+    """The printer and stored error of the latest failed job still worth printing."""
+    row = store.conn.execute(
+        "SELECT printer, last_error FROM print_jobs WHERE status = 'failed'"
+        " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC, id DESC LIMIT 1",
+        (iso(store.clock.now()),)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def waiting(store: Store) -> int:
     """Jobs not printed yet that are still worth printing (queued or failed)."""
     return _still_wanted(store, "queued", "failed")

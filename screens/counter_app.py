@@ -205,7 +205,9 @@ class CounterScreen(Screen[None]):
             warning.display = True
         else:
             failed = printing.pending_problems(app.store)
-            warning.update(app.t("counter.printer_problem", count=failed) if failed else "")
+            latest = printing.last_problem(app.store) if failed else None
+            warning.update(app.t("printing.problem", count=failed, printer=latest[0],
+                                 reason=printing.fault_text(latest[1], app.lang)) if latest else "")
             warning.display = bool(failed)
 
     def _show_current(self, now: datetime) -> None:

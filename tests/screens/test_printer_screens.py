@@ -105,7 +105,7 @@ async def test_the_counter_shows_every_printers_state_and_retries_only_on_each(t
             text = str(line.render())
             assert "kiosk offline" in text and "loket kertas habis" in text and "loket2 siap" in text
             assert line.has_class("-problem")
-            assert "1 pekerjaan cetak gagal" in shown(app)
+            assert "1 pekerjaan cetak gagal, terakhir di kiosk: Printer sedang offline" in shown(app)
             # Counter 2 prints on its own printer: a reprint of the ticket comes out here, marked.
             await pilot.press("p")
             await _until(pilot, lambda: second.complete("B-001") == 1)
