@@ -31,6 +31,7 @@ BENCHES = [
     ("reports.py", [], ["--tickets", "20000", "--guests", "10000", "--orders", "1000", "--runs", "3"]),
     ("wait_estimate.py", [], ["--days", "10"]),
     ("serve_apps.py", [], ["--tabs", "2", "--runs", "1"]),
+    ("print_faults.py", [], ["--tickets", "3"]),
 ]
 
 

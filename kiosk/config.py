@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from kiosk.errors import ConfigError
 
@@ -76,8 +76,21 @@ class Office(_Model):
         return ZoneInfo(self.timezone)
 
 
+def _check_url(value: str) -> str:
+    """A mistyped printer is refused when the configuration loads, not by a face later."""
+    from printers.connection import PrinterSpecError, parse_spec
+
+    try:
+        parse_spec(value)
+    except PrinterSpecError:
+        raise _Invalid("firstday.config.printer", value=value) from None
+    return value.strip()
+
+
 class PrinterSettings(_Model):
-    """Where tickets print. ``url`` as in DESIGN.md: network:HOST[:PORT], usb:VID:PID, ..."""
+    """The printer settings every printer shares, and the one shared printer (``url``, the
+    printer called "default") of an office that names no others. ``url`` as in DESIGN.md:
+    network:HOST[:PORT], usb:VID:PID, ..."""
 
     url: str = "none"
     paper_mm: Literal[58, 80] = 80
@@ -90,14 +103,26 @@ class PrinterSettings(_Model):
     @field_validator("url")
     @classmethod
     def _known_printer(cls, value: str) -> str:
-        """A mistyped printer is refused when the configuration loads, not by a face later."""
-        from printers.connection import PrinterSpecError, parse_spec
+        return _check_url(value)
 
-        try:
-            parse_spec(value)
-        except PrinterSpecError:
-            raise _Invalid("firstday.config.printer", value=value) from None
-        return value.strip()
+
+PRINTER_NAME = r"^[a-z][a-z0-9_-]{0,31}$"  # never a URL: no colon
+
+
+class NamedPrinter(_Model):
+    """One of the office's printers (``[printers.NAME]``); unset fields come from ``[printer]``."""
+
+    url: str
+    paper_mm: Literal[58, 80] | None = None
+    profile: str | None = None
+    qr: Literal["raster", "native"] | None = None
+    timeout: float | None = Field(None, gt=0, le=60)
+    status_check: bool | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _known_printer(cls, value: str) -> str:
+        return _check_url(value)
 
 
 class KioskSettings(_Model):
@@ -105,6 +130,7 @@ class KioskSettings(_Model):
     idle_seconds: int = Field(60, ge=5)
     ticket_seconds: int = Field(20, ge=3)
     staff_exit_code: str = ""  # set by `pst-kiosk init`; empty means "use the office code"
+    printer: str | None = None  # the kiosk's printer (a name in [printers]); unset: "default"
 
 
 class DisplaySettings(_Model):
@@ -206,6 +232,8 @@ class NoticeSettings(_Model):
 
 class CounterSettings(_Model):
     lock_minutes: int = Field(5, ge=1, le=240)  # idle time before the counter screen locks
+    printer: str | None = None  # every counter's printer unless named in ``printers``
+    printers: dict[int, str] = Field(default_factory=dict)  # counter number -> printer name
 
 
 class PrivacySettings(_Model):
@@ -246,10 +274,77 @@ class Settings(_Model):
     phone: PhoneSettings = Field(default_factory=PhoneSettings)
     notice: NoticeSettings = Field(default_factory=NoticeSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    printers: dict[str, NamedPrinter] = Field(default_factory=dict)
+
+    # Not from the file: the printer this process prints to (PST_KIOSK_PRINTER, a name or a
+    # URL) and the counter a counter face serves.
+    _process_printer: str | None = PrivateAttr(None)
+    _counter: int | None = PrivateAttr(None)
 
     @property
     def db_path(self) -> Path:
         return Path(self.db) if self.db else default_db_path()
+
+    @model_validator(mode="after")
+    def _routes_name_printers(self) -> Settings:
+        import re
+
+        for name in self.printers:
+            if not re.match(PRINTER_NAME, name) or name == "default":
+                raise ValueError(f"printers.{name}: a printer's name is lower-case letters, digits,"
+                                 " '-' or '_', starting with a letter (and not 'default')")
+        routes = [("kiosk.printer", self.kiosk.printer), ("counter.printer", self.counter.printer)]
+        routes += [(f"counter.printers.{n}", name) for n, name in self.counter.printers.items()]
+        for where, name in routes:
+            if name is not None and name != "default" and name not in self.printers:
+                known = ", ".join(["default", *self.printers])
+                raise ValueError(f"{where}: no printer named {name!r} (known: {known})")
+        return self
+
+    def at_counter(self, counter: int | None) -> Settings:
+        """These settings for a counter face serving ``counter`` (its documents print there)."""
+        copy = self.model_copy()
+        copy._process_printer, copy._counter = self._process_printer, counter
+        return copy
+
+    def destination(self, face: Literal["kiosk", "counter"] = "kiosk") -> str:
+        """The printer a document made here is for: a name ("kiosk", "loket1", "default")
+        or, set for this process by PST_KIOSK_PRINTER, a URL."""
+        if self._process_printer:
+            return self._process_printer
+        if face == "counter":
+            if self._counter is not None and self._counter in self.counter.printers:
+                return self.counter.printers[self._counter]
+            return self.counter.printer or "default"
+        return self.kiosk.printer or "default"
+
+    def printer_names(self) -> list[str]:
+        """Every printer of the office: the named ones, "default" when it is in use (or
+        nothing else is named), and this process's own when that is a URL."""
+        names = list(self.printers)
+        routed = [self.kiosk.printer or "default",
+                  *(self.counter.printers.get(n, self.counter.printer or "default")
+                    for n in range(1, self.office.counters + 1))]
+        if not names or self.printer.url != "none" or "default" in routed:
+            names.insert(0, "default")
+        if self._process_printer and self._process_printer not in names:
+            names.append(self._process_printer)
+        return names
+
+    def printer_named(self, name: str) -> PrinterSettings | None:
+        """The settings of the printer called ``name`` (a name or a URL); None if unknown."""
+        if name == "default":
+            return self.printer
+        named = self.printers.get(name)
+        if named is not None:
+            overrides = named.model_dump(exclude_none=True)
+            return self.printer.model_copy(update=overrides)
+        if ":" in name or name == "none":  # a URL recorded by a process of its own
+            try:
+                return self.printer.model_copy(update={"url": _check_url(name)})
+            except ValueError:
+                return None
+        return None
 
 
 def default_config_path() -> Path:
@@ -322,21 +417,29 @@ def load(
     env = os.environ
     if env.get("PST_KIOSK_DB"):
         raw["db"], sources[("db",)] = env["PST_KIOSK_DB"], "PST_KIOSK_DB"
-    if env.get("PST_KIOSK_PRINTER"):
-        raw.setdefault("printer", {})["url"] = env["PST_KIOSK_PRINTER"]
-        sources[("printer", "url")] = "PST_KIOSK_PRINTER"
+    process_printer = printer or env.get("PST_KIOSK_PRINTER") or None
+    printer_source = "--printer" if printer else "PST_KIOSK_PRINTER"  # where it came from, told on error
     if env.get("PST_KIOSK_CENTRAL_DSN"):
         raw["central_dsn"], sources[("central_dsn",)] = env["PST_KIOSK_CENTRAL_DSN"], "PST_KIOSK_CENTRAL_DSN"
     if db:
         raw["db"], sources[("db",)] = str(db), "--db"
-    if printer:
-        raw.setdefault("printer", {})["url"] = printer
-        sources[("printer", "url")] = "--printer"
+    if process_printer and not raw.get("printers"):
+        # An office with one shared printer: the override is that printer (as it always was).
+        raw.setdefault("printer", {})["url"] = process_printer
+        sources[("printer", "url")] = printer_source
     try:
-        return Settings.model_validate(raw)
+        settings = Settings.model_validate(raw)
+        if process_printer and settings.printers:
+            process_printer = process_printer.strip()
+            if process_printer not in settings.printers and process_printer != "default":
+                _check_url(process_printer)  # a URL of its own, or a mistyped name
+            settings._process_printer = process_printer
     except ValidationError as exc:
         loc = tuple(str(part) for part in exc.errors()[0]["loc"])
         raise ConfigInvalid(sources.get(loc, str(path)), exc) from exc
+    except _Invalid as exc:  # the process's own printer (a name or a URL) is not one it knows
+        raise ConfigError(exc.key, **exc.params) from exc
+    return settings
 
 
 def save_file(path: Path, raw: dict[str, Any]) -> None:

@@ -144,7 +144,7 @@ def assign(store: Store, settings: Settings, actor: User | None, *, id_type: str
         store.record_change("locker", locker.id, "assign", locker.model_dump(mode="json"))
         audit.record(store, actor, "locker.assign", "locker", locker.id,
                      {"locker_no": locker_no, "id_masked": locker.id_masked})
-        job_id = enqueue(store, kind="locker", label=f"L{locker_no}",
+        job_id = enqueue(store, settings, face="counter", kind="locker", label=f"L{locker_no}",
                          document=locker_slip_document(_slip(settings, locker)), ref_id=locker.id)
     return Assigned(locker=locker, job_id=job_id)
 

@@ -1,15 +1,30 @@
 """The print spooler: jobs are rows; a dead, paper-out or hanging printer never blocks.
 
-A job is queued in the same transaction as what it prints. Printing claims the job with
-a lease (so two processes never print it at once), renders it with python-escpos, sends
-it with short timeouts, and marks it printed or failed with the next retry time. A job
-whose process died mid-print is taken again when its lease runs out.
+A job is queued in the same transaction as what it prints, for one printer (a configured
+name, or a URL set for one process) and goes nowhere else: retries send it only there,
+and an officer's reprint elsewhere is a marked copy. Printing claims the job with a lease
+(so two processes never print it at once), renders it with python-escpos, sends it
+within one time budget, and marks it
+
+- ``printed``: the printer answered a status request sent after the job's last byte;
+- ``sent``: delivered to a connection that cannot answer (file:, cups:, status checks
+  off), never sent again by itself;
+- ``failed``: reset, short write, time-out, or paper-out/cover-open after the job; the
+  whole job is sent again at the next retry time, the reason kept for the officer;
+- ``held``: never printed by itself (made where no printer is configured, a test page
+  that failed, a printer no longer configured); an officer may reprint it as a copy.
+
+The lease names its holder (boot id, pid, process start): a job whose process died
+mid-print is taken again at once, not when the lease runs out.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -22,7 +37,7 @@ from kiosk.errors import ConfigError, NotFound
 from kiosk.i18n import t
 from kiosk.ids import new_id
 from kiosk.store import Store
-from printers.connection import PrinterFault, PrinterSpec, PrinterSpecError, parse_spec, send
+from printers.connection import PrinterFault, PrinterSpec, PrinterSpecError, parse_spec, probe, send
 from printers.document import Document, Text
 from printers.layouts import printer_test_document
 from printers.render import render_escpos
@@ -30,7 +45,7 @@ from printers.render import render_escpos
 LEASE_SECONDS = 60
 BACKOFF_SECONDS = (5, 15, 30, 60, 120, 300)
 
-JobStatus = Literal["queued", "printing", "printed", "failed"]
+JobStatus = Literal["queued", "printing", "printed", "sent", "failed", "held"]
 
 
 class PrintJob(BaseModel):
@@ -47,6 +62,7 @@ class PrintJob(BaseModel):
     next_attempt_at: datetime
     expires_at: datetime | None
     printed_at: datetime | None
+    printer: str = "default"
 
     def document(self, store: Store) -> Document:
         raw = store.conn.execute("SELECT document FROM print_jobs WHERE id = ?", (self.id,)).fetchone()
@@ -56,113 +72,223 @@ class PrintJob(BaseModel):
 class PrintResult(BaseModel):
     model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     job_id: str
-    printed: bool
-    reason: str | None = None  # a PrinterFault reason when not printed
+    printed: bool  # confirmed by the printer (never claimed for a connection that cannot answer)
+    sent: bool = False  # delivered, not confirmed (file:, cups:, status checks off)
+    reason: str | None = None  # a PrinterFault reason when neither
+    printer: str = "default"
+
+    @property
+    def state(self) -> str:
+        return "printed" if self.printed else "sent" if self.sent else "failed"
 
     def message(self, lang: str = "id") -> str:
         if self.printed:
             return t("printer.ok", lang)
+        if self.sent:
+            return t("printing.sent", lang)
         return t(f"printer.fault.{self.reason or 'error'}", lang)
 
 
 _COLUMNS = ("id, created_at, kind, ref_id, label, is_copy, status, attempts, last_error,"
-            " next_attempt_at, expires_at, printed_at")
+            " next_attempt_at, expires_at, printed_at, printer")
 
 
-def printer_spec(settings: Settings) -> PrinterSpec:
+def spec_of(printer: Any) -> PrinterSpec:
+    """The connection spec of a printer's settings (``PrinterSettings``)."""
     try:
-        return parse_spec(settings.printer.url)
+        return parse_spec(printer.url)
     except PrinterSpecError as exc:
         raise ConfigError("error.printer_spec", detail=str(exc)) from exc
 
 
-def enqueue(store: Store, *, kind: str, label: str, document: Document, ref_id: str | None = None,
-            copy: bool = False, expires_at: datetime | None = None) -> str:
-    """Queue a document for printing; call inside ``store.write()`` with what it prints."""
+def printer_spec(settings: Settings, face: Literal["kiosk", "counter"] = "kiosk") -> PrinterSpec:
+    """The spec of the printer a document made here (this face, this process) goes to."""
+    named = settings.printer_named(settings.destination(face))
+    return spec_of(named) if named is not None else PrinterSpec("none")
+
+
+def _held_reason(settings: Settings | None, printer: str) -> str | None:
+    """Why a job for ``printer`` can never print by itself (None: it can)."""
+    if settings is None:
+        return "none" if printer == "none" else None
+    named = settings.printer_named(printer)
+    if named is None:
+        return f"none: no printer named {printer!r}"
+    try:
+        return "none" if parse_spec(named.url).kind == "none" else None
+    except PrinterSpecError:
+        return None  # a bad URL is a printer problem: the job fails, shown, and is retried
+
+
+def enqueue(store: Store, settings: Settings | None, *, kind: str, label: str, document: Document,
+            ref_id: str | None = None, copy: bool = False, expires_at: datetime | None = None,
+            face: Literal["kiosk", "counter"] = "kiosk", printer: str | None = None) -> str:
+    """Queue a document for the printer of ``face`` here (or ``printer``); call inside
+    ``store.write()`` with what it prints. Where no printer is configured the job is
+    ``held``: kept (for a reprint) but never printed by surprise later."""
     now = iso(store.clock.now())
     job_id = new_id()
+    if printer is None:
+        printer = settings.destination(face) if settings is not None else "default"
+    held = _held_reason(settings, printer)
     store.conn.execute(
         "INSERT INTO print_jobs(id, created_at, terminal_id, kind, ref_id, label, is_copy, document,"
-        " status, next_attempt_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+        " status, last_error, next_attempt_at, expires_at, printer)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (job_id, now, store.terminal_id, kind, ref_id, label, int(copy),
-         document.model_dump_json(), now, iso(expires_at) if expires_at else None),
+         document.model_dump_json(), "held" if held else "queued", held, now,
+         iso(expires_at) if expires_at else None, printer),
     )
     return job_id
 
 
-def _claim(store: Store, job_id: str | None) -> PrintJob | None:
-    """Take a job to print, with a lease; None if it is printed or someone else holds it."""
+# -- the lease's holder: a process on this boot ----------------------------------------
+
+@cache
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as fh:
+            return fh.read().strip()
+    except OSError:
+        return ""
+
+
+def _started(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (None: no such process, or one
+    that has ended and waits for its parent to collect it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    if len(fields) < 20 or fields[0] in ("Z", "X"):  # a zombie holds nothing any more
+        return None
+    return fields[19]
+
+
+def _owner() -> str:
+    pid = os.getpid()
+    return f"{_boot_id()}/{pid}/{_started(pid) or ''}"
+
+
+def _dead(owner: str) -> bool:
+    """True when the lease's holder is certainly gone: this machine rebooted since, or no
+    process with its pid and start time runs. Unknown (no /proc): not dead, the lease
+    runs out instead."""
+    boot, _, rest = owner.partition("/")
+    pid, _, started = rest.partition("/")
+    if not boot or not _boot_id() or not pid.isdigit() or not started:
+        return False
+    if boot != _boot_id():
+        return True
+    return _started(int(pid)) != started
+
+
+def _claim(store: Store, job_id: str | None, skip: Iterable[str] = ()) -> PrintJob | None:
+    """Take a job to print, with a lease; None if it is done, held, or someone alive holds it."""
     now = store.clock.now()
     stamp = iso(now)
     lease = iso(now + timedelta(seconds=LEASE_SECONDS))
-    free = ("(status IN ('queued', 'failed') OR (status = 'printing' AND lease_until < :now))")
     with store.write():
+        holders = [owner for (owner,) in store.conn.execute(
+            "SELECT DISTINCT lease_owner FROM print_jobs WHERE status = 'printing'"
+            " AND lease_until >= ? AND lease_owner IS NOT NULL", (stamp,))]
+        dead = json.dumps([owner for owner in holders if _dead(owner)])
+        free = ("(status IN ('queued', 'failed') OR (status = 'printing' AND (lease_until < :now"
+                " OR lease_owner IN (SELECT value FROM json_each(:dead)))))")
+        params = {"now": stamp, "dead": dead, "skip": json.dumps(list(skip))}
         if job_id is None:
             found = store.conn.execute(
                 f"SELECT id FROM print_jobs WHERE {free} AND next_attempt_at <= :now"
-                " AND (expires_at IS NULL OR expires_at > :now) ORDER BY created_at, id LIMIT 1",
-                {"now": stamp}).fetchone()
+                " AND (expires_at IS NULL OR expires_at > :now)"
+                " AND printer NOT IN (SELECT value FROM json_each(:skip))"
+                " ORDER BY created_at, id LIMIT 1", params).fetchone()
             if not found:
                 return None
             job_id = found[0]
         row = store.row(
-            f"UPDATE print_jobs SET status = 'printing', lease_until = :lease,"
+            f"UPDATE print_jobs SET status = 'printing', lease_until = :lease, lease_owner = :owner,"
             f" attempts = attempts + 1 WHERE id = :id AND {free} RETURNING {_COLUMNS}",
-            {"lease": lease, "id": job_id, "now": stamp})
+            {**params, "lease": lease, "owner": _owner(), "id": job_id})
     return PrintJob.model_validate(row) if row else None
 
 
-def _finish(store: Store, job: PrintJob, fault: PrinterFault | None) -> None:
+def _finish(store: Store, job: PrintJob, outcome: str, fault: PrinterFault | None) -> None:
     now = store.clock.now()
+    error = (fault.reason + (f": {fault.detail}" if fault.detail else "")) if fault else None
     with store.write():
-        if fault is None:
+        if outcome in ("printed", "sent"):
             store.conn.execute(
-                "UPDATE print_jobs SET status = 'printed', printed_at = ?, lease_until = NULL,"
-                " last_error = NULL WHERE id = ?", (iso(now), job.id))
+                "UPDATE print_jobs SET status = ?, printed_at = ?, lease_until = NULL,"
+                " lease_owner = NULL, last_error = NULL WHERE id = ?", (outcome, iso(now), job.id))
+        elif outcome == "held":
+            store.conn.execute(
+                "UPDATE print_jobs SET status = 'held', lease_until = NULL, lease_owner = NULL,"
+                " last_error = ? WHERE id = ?", (error, job.id))
         else:
             wait = BACKOFF_SECONDS[min(job.attempts, len(BACKOFF_SECONDS)) - 1]
             store.conn.execute(
-                "UPDATE print_jobs SET status = 'failed', lease_until = NULL, last_error = ?,"
-                " next_attempt_at = ? WHERE id = ?",
-                (fault.reason + (f": {fault.detail}" if fault.detail else ""),
-                 iso(now + timedelta(seconds=wait)), job.id))
+                "UPDATE print_jobs SET status = 'failed', lease_until = NULL, lease_owner = NULL,"
+                " last_error = ?, next_attempt_at = ? WHERE id = ?",
+                (error, iso(now + timedelta(seconds=wait)), job.id))
 
 
-def print_job(store: Store, settings: Settings, job_id: str | None = None) -> PrintResult | None:
-    """Print one job (or the oldest due one). None when there is nothing to do."""
-    job = _claim(store, job_id)
-    if job is None:
+def _held_result(store: Store, job_id: str) -> PrintResult | None:
+    row = store.row("SELECT status, last_error, printer FROM print_jobs WHERE id = ?", (job_id,))
+    if row is None or row["status"] != "held":
         return None
+    reason = (row["last_error"] or "none").partition(":")[0]
+    return PrintResult(job_id=job_id, printed=False, reason=reason if reason in PrinterFault.REASONS else "none",
+                       printer=row["printer"])
+
+
+def print_job(store: Store, settings: Settings, job_id: str | None = None, *,
+              skip: Iterable[str] = ()) -> PrintResult | None:
+    """Print one job (or the oldest due one, on a printer not in ``skip``) on its own
+    printer. None when there is nothing to do; a held job answers why it is held."""
+    job = _claim(store, job_id, skip)
+    if job is None:
+        return _held_result(store, job_id) if job_id else None
     fault: PrinterFault | None = None
+    outcome = "failed"
     try:
-        spec = printer_spec(settings)
+        printer = settings.printer_named(job.printer)
+        if printer is None:
+            raise PrinterFault("none", f"no printer named {job.printer!r}")
+        spec = spec_of(printer)
         if spec.kind == "none":
             raise PrinterFault("none")
-        payload = render_escpos(job.document(store), paper_mm=settings.printer.paper_mm,
-                                profile=settings.printer.profile,
-                                qr_native=settings.printer.qr == "native")
-        send(spec, payload, timeout=settings.printer.timeout,
-             status_check=settings.printer.status_check, profile=settings.printer.profile)
+        payload = render_escpos(job.document(store), paper_mm=printer.paper_mm,
+                                profile=printer.profile, qr_native=printer.qr == "native")
+        # printer.timeout bounds the whole exchange with the printer, not each step of it.
+        confirmed = send(spec, payload, timeout=printer.timeout,
+                         status_check=printer.status_check, profile=printer.profile)
+        outcome = "printed" if confirmed else "sent"
     except PrinterFault as exc:
         fault = exc
     except ConfigError as exc:
         fault = PrinterFault("error", exc.message("en"))
     except Exception as exc:  # noqa: BLE001 - a broken driver must leave the job for retry
         fault = PrinterFault("error", repr(exc))
-    _finish(store, job, fault)
-    return PrintResult(job_id=job.id, printed=fault is None, reason=fault.reason if fault else None)
+    if fault is not None and (fault.reason == "none" or job.kind == "test"):
+        outcome = "held"  # no printer: never by surprise later; a test page is never retried
+    _finish(store, job, outcome, fault)
+    return PrintResult(job_id=job.id, printed=outcome == "printed", sent=outcome == "sent",
+                       reason=fault.reason if fault else None, printer=job.printer)
 
 
 def run_due(store: Store, settings: Settings, *, limit: int = 20) -> list[PrintResult]:
-    """Print the jobs whose retry time has come, oldest first; stop at the first failure."""
+    """Print the jobs whose retry time has come, oldest first, each on its own printer; a
+    printer that fails gets nothing more this round (the others go on)."""
     results: list[PrintResult] = []
+    down: set[str] = set()
     for _ in range(limit):
-        result = print_job(store, settings)
+        result = print_job(store, settings, skip=down)
         if result is None:
             break
         results.append(result)
-        if not result.printed:
-            break  # the printer is down: leave the rest for the next round
+        if not (result.printed or result.sent):
+            down.add(result.printer)  # that printer is down: leave its jobs for the next round
     return results
 
 
@@ -190,22 +316,26 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
     return run_due(store, settings, limit=1000)
 
 
-def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User | None = None) -> str:
+def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User | None = None,
+            settings: Settings | None = None, printer: str | None = None) -> str:
     """Queue a copy of the last document printed for ``ref_id``; the copy line is added.
-    An officer's action: audited."""
+    It goes to ``printer`` (the officer's choice, e.g. the counter's own) or, unnamed, to
+    the original's printer. An officer's action: audited."""
     row = store.row(
-        "SELECT kind, label, document FROM print_jobs WHERE ref_id = ? ORDER BY created_at DESC, id DESC"
-        " LIMIT 1", (ref_id,))
+        "SELECT kind, label, document, printer FROM print_jobs WHERE ref_id = ?"
+        " ORDER BY created_at DESC, id DESC LIMIT 1", (ref_id,))
     if row is None:
         raise NotFound("error.unknown_job", job=label or ref_id)
     doc = Document.model_validate_json(row["document"])
     if not any(getattr(el, "text", None) == _copy_mark() for el in doc.elements):
         doc.elements.insert(0, Text(text=_copy_mark(), align="center", bold=True))
+    target = printer or row["printer"]
     with store.write():
         require(store, actor, *ROLES)
-        job_id = enqueue(store, kind=row["kind"], label=row["label"], document=doc,
-                         ref_id=ref_id, copy=True)
-        audit.record(store, actor, "print.reprint", row["kind"], ref_id, {"label": row["label"]})
+        job_id = enqueue(store, settings, kind=row["kind"], label=row["label"], document=doc,
+                         ref_id=ref_id, copy=True, printer=target)
+        audit.record(store, actor, "print.reprint", row["kind"], ref_id,
+                     {"label": row["label"], "printer": target})
     return job_id
 
 
@@ -213,14 +343,18 @@ def _copy_mark() -> str:
     return f"{t('paper.copy', 'id')} / {t('paper.copy', 'en')}"
 
 
-def queue_test_page(store: Store, settings: Settings) -> str:
+def queue_test_page(store: Store, settings: Settings, printer: str | None = None) -> str:
+    """A test page for ``printer`` (this process's own when unnamed); never retried."""
+    name = printer or settings.destination("kiosk")
+    named = settings.printer_named(name)
+    if named is None:
+        raise NotFound("printing.unknown_printer", name=name, known=", ".join(settings.printer_names()))
     now = store.clock.now().astimezone(settings.office.tz)
     labels = {"title": t("paper.test_title", "id")}
-    doc = printer_test_document(settings.office.name, settings.printer.url,
-                                settings.printer.paper_mm, now.strftime("%d-%m-%Y %H:%M:%S"),
-                                labels)
+    doc = printer_test_document(settings.office.name, named.url, named.paper_mm,
+                                now.strftime("%d-%m-%Y %H:%M:%S"), labels)
     with store.write():
-        return enqueue(store, kind="test", label="test", document=doc)
+        return enqueue(store, settings, kind="test", label="test", document=doc, printer=name)
 
 
 def jobs(store: Store, *, status: str | None = None, limit: int = 50) -> list[PrintJob]:
@@ -246,6 +380,54 @@ def pending_problems(store: Store) -> int:
     return _still_wanted(store, "failed")
 
 
+def waiting_by_printer(store: Store) -> dict[str, int]:
+    """Jobs still worth printing (queued or failed), by the printer they are for."""
+    return dict(store.conn.execute(
+        "SELECT printer, COUNT(*) FROM print_jobs WHERE status IN ('queued', 'failed', 'printing')"
+        " AND (expires_at IS NULL OR expires_at > ?) GROUP BY printer",
+        (iso(store.clock.now()),)).fetchall())
+
+
+def printer_url(settings: Settings, name: str) -> str:
+    """Where the printer called ``name`` is ("none" when it is not configured)."""
+    named = settings.printer_named(name)
+    return named.url if named is not None else "none"
+
+
+def printer_state(settings: Settings, name: str) -> str:
+    """The state of one printer now (asked in its own time budget; sends no paper): ready,
+    paper_low, paper_out, cover_open, offline, unconfirmed, unreachable, no_answer, none."""
+    named = settings.printer_named(name)
+    if named is None:
+        return "none"
+    try:
+        spec = spec_of(named)
+    except ConfigError:
+        return "unreachable"
+    return probe(spec, timeout=named.timeout, profile=named.profile, status_check=named.status_check)
+
+
+def printer_states(settings: Settings, names: Iterable[str] | None = None) -> dict[str, str]:
+    """Every printer's state (or those named), asked side by side: within one printer's
+    time-out in all, not the sum of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    chosen = list(names) if names is not None else settings.printer_names()
+    if not chosen:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(8, len(chosen))) as pool:
+        return dict(zip(chosen, pool.map(lambda n: printer_state(settings, n), chosen), strict=True))
+
+
+def last_problem(store: Store) -> tuple[str, str | None] | None:
+    """The printer and stored error of the latest failed job still worth printing."""
+    row = store.conn.execute(
+        "SELECT printer, last_error FROM print_jobs WHERE status = 'failed'"
+        " AND (expires_at IS NULL OR expires_at > ?) ORDER BY created_at DESC, id DESC LIMIT 1",
+        (iso(store.clock.now()),)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def waiting(store: Store) -> int:
     """Jobs not printed yet that are still worth printing (queued or failed)."""
     return _still_wanted(store, "queued", "failed")
@@ -257,7 +439,7 @@ def fault_text(last_error: str | None, lang: str) -> str:
     if not last_error:
         return ""
     reason, _, detail = last_error.partition(": ")
-    known = reason in ("unreachable", "offline", "paper_out", "no_answer", "timeout", "error", "none")
+    known = reason in PrinterFault.REASONS
     text = t(f"printer.fault.{reason if known else 'error'}", lang)
     detail = " ".join(detail.split())
     return f"{text} ({detail})" if detail else text

@@ -115,26 +115,31 @@ def print_invoice(store: Store, settings: Settings, actor: User | None, order_id
     paper = invoice_paper(store, settings, order)
     invoice = order.invoice
     label = invoice.number if invoice.version == 1 else f"{invoice.number} v{invoice.version}"
-    return _queue(store, actor, "invoice", invoice.id, label, invoice_document(paper))
+    return _queue(store, settings, actor, "invoice", invoice.id, label, invoice_document(paper))
 
 
 def print_receipt(store: Store, settings: Settings, actor: User | None, order_id: str) -> str:
     order = get(store, order_id)
     paper = receipt_paper(store, settings, order)
-    return _queue(store, actor, "receipt", order.receipt.id, order.receipt.number,  # NNNN/KW/...
+    return _queue(store, settings, actor, "receipt", order.receipt.id, order.receipt.number,  # NNNN/KW/...
                   receipt_document(paper))
 
 
-def _queue(store: Store, actor: User | None, kind: str, ref_id: str, label: str, doc) -> str:  # noqa: ANN001
+def _queue(store: Store, settings: Settings, actor: User | None, kind: str, ref_id: str, label: str, doc) -> str:  # noqa: ANN001
     """The job to print now: a copy (marked) once the paper came out, else the original again
     (a first print that failed is not a copy), else a new original."""
-    printed = store.row("SELECT 1 FROM print_jobs WHERE ref_id = ? AND status = 'printed' LIMIT 1", (ref_id,))
+    printed = store.row("SELECT 1 FROM print_jobs WHERE ref_id = ? AND status IN ('printed', 'sent')"
+                        " LIMIT 1", (ref_id,))
     if printed:
-        return printing.reprint(store, ref_id, actor=actor)
-    original = store.row("SELECT id FROM print_jobs WHERE ref_id = ? ORDER BY created_at, id LIMIT 1", (ref_id,))
+        return printing.reprint(store, ref_id, actor=actor, settings=settings,
+                               printer=settings.destination("counter"))
+    # A held original (made with no printer) stays held: the officer's print is a new one.
+    original = store.row("SELECT id FROM print_jobs WHERE ref_id = ? AND status != 'held'"
+                         " ORDER BY created_at, id LIMIT 1", (ref_id,))
     if original:
         require(store, actor, *ROLES)
         return original["id"]
     with store.write():
         require(store, actor, *ROLES)
-        return printing.enqueue(store, kind=kind, label=label, document=doc, ref_id=ref_id)
+        return printing.enqueue(store, settings, face="counter", kind=kind, label=label,
+                                document=doc, ref_id=ref_id)

@@ -93,7 +93,7 @@ def issue_ticket_in_tx(store: Store, settings: Settings, service: str, *,
     link = ticket_link(store, settings, ticket)
     doc = ticket_slip_document(settings, ticket, ahead, told, link)
     expires = store.clock.now() + timedelta(minutes=settings.printer.retry_minutes)
-    job_id = enqueue(store, kind="ticket", label=ticket.number, document=doc,
+    job_id = enqueue(store, settings, kind="ticket", label=ticket.number, document=doc,
                      ref_id=ticket.id, expires_at=expires)
     return IssuedTicket(ticket=ticket, ahead=ahead, job_id=job_id, link=link,
                         wait_low=told.low if told else None, wait_high=told.high if told else None)

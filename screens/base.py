@@ -35,6 +35,9 @@ POLL_SECONDS = 0.25
 SPOOL_SECONDS = 5.0
 SYNC_SECONDS = 30.0
 SYNC_MAX_BACKOFF = 600.0
+PRINTER_SECONDS = 15.0
+# States a visitor or an officer must hear about (the rest: ready, paper low, sent, none).
+PRINTER_TROUBLE = ("paper_out", "cover_open", "offline", "unreachable", "no_answer")
 
 
 def fit_name(service: Service, lang: str, width: int | None) -> str:
@@ -136,6 +139,8 @@ class PstApp(App[None]):
         self._data_version = self.store.data_version()  # the first screen reads fresh anyway
         self._own_changes = self.store.conn.total_changes
         self._spool_enabled = spool
+        self.printer_states: dict[str, str] = {}  # name -> state, read in the background
+        self._watched_printers: list[str] = []
 
     def t(self, key: str, **params: Any) -> str:
         return t(key, self.lang, **params)
@@ -165,7 +170,8 @@ class PstApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)
-        if self._spool_enabled and printing.printer_spec(self.settings).kind != "none":
+        if self._spool_enabled and any(printing.printer_url(self.settings, name) != "none"
+                                       for name in self.settings.printer_names()):
             self.set_interval(SPOOL_SECONDS, self.run_spooler)
         self._sync_wait = SYNC_SECONDS
         if self.settings.central_dsn:
@@ -263,6 +269,37 @@ class PstApp(App[None]):
 
             with suppress(RuntimeError):  # the app has already stopped: the job stays in the spool
                 self.call_from_thread(deliver)
+
+    # -- printer states, read off the UI thread -----------------------------------------
+
+    def watch_printers(self, names: list[str]) -> None:
+        """Read these printers' states now and every PRINTER_SECONDS (sends no paper)."""
+        self._watched_printers = [n for n in names if printing.printer_url(self.settings, n) != "none"]
+        if self._watched_printers:
+            self.check_printers()
+            self.set_interval(PRINTER_SECONDS, self.check_printers)
+
+    @work(thread=True, exclusive=True, group="printers", exit_on_error=False)
+    def check_printers(self) -> None:
+        states = printing.printer_states(self.settings, self._watched_printers)
+        with suppress(RuntimeError):  # the app stopped meanwhile
+            self.call_from_thread(self._printers_read, states)
+
+    def _printers_read(self, states: dict[str, str]) -> None:
+        self.printer_states = states
+        show = getattr(self.screen, "show_printers", None)
+        if show is not None and self.screen.is_mounted:
+            from textual.css.query import NoMatches
+
+            with suppress(NoMatches):
+                show()
+
+    def printer_line(self) -> str:
+        """``Printer: kiosk siap · loket kertas habis`` ("" before the first reading)."""
+        if not self.printer_states:
+            return ""
+        parts = [f"{name} {self.t('printing.state.' + state)}" for name, state in self.printer_states.items()]
+        return self.t("printing.bar", states=" · ".join(parts))
 
     def on_unmount(self) -> None:
         self.store.close()

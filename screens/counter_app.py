@@ -28,7 +28,7 @@ from kiosk.errors import ConfigError, DomainError
 from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import Service, by_code
-from screens.base import ItemLine, PstApp, fit_service, friendly_error
+from screens.base import PRINTER_TROUBLE, ItemLine, PstApp, fit_service, friendly_error
 from screens.counter_dialogs import (CallNumberScreen, ChooseServiceScreen, CounterPickScreen, FilterScreen,
                                      YesNoScreen)
 from screens.login import LockScreen, LoginScreen
@@ -108,7 +108,7 @@ class CounterScreen(Screen[None]):
     @property
     def _no_printer(self) -> bool:
         with suppress(ConfigError):  # a bad printer URL is a printer problem: jobs fail, shown
-            return printing.printer_spec(self.pst.settings).kind == "none"
+            return printing.printer_spec(self.pst.settings, "counter").kind == "none"
         return False
 
     def compose(self) -> ComposeResult:
@@ -124,6 +124,7 @@ class CounterScreen(Screen[None]):
                 yield WaitingTable(id="waiting", cursor_type="row", zebra_stripes=True)
         yield ItemLine(id="counts")
         yield Static("", id="printer-warning")
+        yield Static(app.printer_line(), id="printer-state")
         yield Static(self.pst.sync_text(), classes="sync-bar")
         yield ItemLine(separator="  ", id="more-keys")
         yield Footer(compact=True, show_command_palette=False)
@@ -133,6 +134,7 @@ class CounterScreen(Screen[None]):
         app.localize_bindings(self)
         self._show_clock(app.clock.now())
         self.app.sub_title = app.settings.office.name
+        self.show_printers()  # as last read (a screen pushed again need not wait 15 s)
         table = self.query_one("#waiting", DataTable)
         # The wait comes right after the number, so a narrow terminal cuts the service name,
         # not the 10-minute flag.
@@ -205,7 +207,9 @@ class CounterScreen(Screen[None]):
             warning.display = True
         else:
             failed = printing.pending_problems(app.store)
-            warning.update(app.t("counter.printer_problem", count=failed) if failed else "")
+            latest = printing.last_problem(app.store) if failed else None
+            warning.update(app.t("printing.problem", count=failed, printer=latest[0],
+                                 reason=printing.fault_text(latest[1], app.lang)) if latest else "")
             warning.display = bool(failed)
 
     def _show_current(self, now: datetime) -> None:
@@ -416,7 +420,10 @@ class CounterScreen(Screen[None]):
         if target is None:
             self.notify(self.pst.t("counter.nothing_current"), severity="warning")
             return
-        job_id = self._do(lambda: printing.reprint(self.pst.store, target, actor=self.pst.user))
+        settings = self.pst.settings  # the copy comes out here, at this counter
+        job_id = self._do(lambda: printing.reprint(self.pst.store, target, actor=self.pst.user,
+                                                   settings=settings,
+                                                   printer=settings.destination("counter")))
         if job_id:
             self.pst.print_in_background(job_id, self._report_print)
 
@@ -429,11 +436,21 @@ class CounterScreen(Screen[None]):
             self.notify(app.t("counter.print_nothing"))
         elif all(r.printed for r in results):
             self.notify(app.t("counter.print_done", count=len(results)))
+        elif all(r.printed or r.sent for r in results):  # no printer answered: never "dicetak"
+            self.notify(app.t("printing.done_sent", count=len(results)))
         else:
-            bad = next(r for r in results if not r.printed)
+            bad = next(r for r in results if not (r.printed or r.sent))
             self.notify(bad.message(app.lang), severity="error")
         if self.is_attached:
             self.refresh_data()
+
+    def show_printers(self) -> None:
+        """Each printer's state, read in the background (``PstApp.check_printers``)."""
+        line = self.query_one("#printer-state", Static)
+        text = self.pst.printer_line()
+        line.update(text)
+        line.display = bool(text)
+        line.set_class(any(s in PRINTER_TROUBLE for s in self.pst.printer_states.values()), "-problem")
 
 
 class CounterApp(PstApp):
@@ -453,6 +470,7 @@ class CounterApp(PstApp):
     def on_mount(self) -> None:
         super().on_mount()
         self.set_interval(5.0, self._check_idle)
+        self.watch_printers(self.settings.printer_names())  # the officer sees every printer
         if accounts.enforced(self.store):
             self.push_screen(LoginScreen(), self._logged_in)
         else:
@@ -477,6 +495,7 @@ class CounterApp(PstApp):
 
     def _start(self) -> None:
         if self.counter and 1 <= self.counter <= self.settings.office.counters:
+            self._serve_counter(self.counter)
             self.push_screen(CounterScreen(self.counter))
         else:
             self.push_screen(CounterPickScreen(), self._picked)
@@ -484,7 +503,12 @@ class CounterApp(PstApp):
     def _picked(self, counter: int | None) -> None:
         if counter:
             self.counter = counter
+            self._serve_counter(counter)
             self.push_screen(CounterScreen(counter))
+
+    def _serve_counter(self, counter: int) -> None:
+        """This face serves ``counter``: its slips, invoices and receipts print on its printer."""
+        self.settings = self.settings.at_counter(counter)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown)):

@@ -22,7 +22,7 @@ from kiosk import accounts, notices, printing
 from kiosk.estimate import describe
 from kiosk.services import all_services
 from kiosk.tickets import IssuedTicket
-from screens.base import PstApp, TickBox, friendly_error
+from screens.base import PRINTER_TROUBLE, PstApp, TickBox, friendly_error
 
 
 # What counts as a visitor still being there: a key, a tap, or scrolling (a long form).
@@ -87,7 +87,21 @@ class HomeScreen(LocalizedScreen):
                 yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
                 yield Button(app.t("rating.button"), id="rate", classes="lang")
             yield Static(app.t("kiosk.keys_hint"), id="hint")
+            yield Static("", id="printer-warning")
         yield Static(app.sync_text(), classes="sync-bar")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.show_printers()
+
+    def show_printers(self) -> None:
+        """A warning about the kiosk's own printer only (the counters' are the officers')."""
+        app = self.pst
+        state = app.printer_states.get(app.settings.destination("kiosk"))
+        warning = self.query_one("#printer-warning", Static)
+        trouble = state in PRINTER_TROUBLE
+        warning.update(app.t("printing.kiosk_warning", state=app.t(f"printing.state.{state}")) if trouble else "")
+        warning.display = trouble
 
     @on(Button.Pressed, ".service")
     def _service_pressed(self, event: Button.Pressed) -> None:
@@ -112,6 +126,7 @@ class HomeScreen(LocalizedScreen):
         self._lang_shown = self.pst.lang
         self.set_focus(None)  # the focused button goes with the rebuild: no neighbour inherits it
         self.refresh(recompose=True)
+        self.call_after_refresh(self.show_printers)
 
     def on_key(self, event: events.Key) -> None:
         if isinstance(self.focused, Input):
@@ -182,8 +197,10 @@ class TicketScreen(LocalizedScreen):
             return self.pst.t("firstday.shown_again")
         if self.print_result is None:
             return self.pst.t("printer.printing")
-        if self.print_result.printed:
+        if self.print_result.printed:  # the printer confirmed it
             return self.pst.t("printer.ok")
+        if self.print_result.sent:  # delivered where nothing can confirm: "terkirim"
+            return self.pst.t("printing.sent")
         return f"{self.print_result.message(self.pst.lang)}. {self.pst.t('kiosk.not_printed')}"
 
     def on_mount(self) -> None:
@@ -199,7 +216,7 @@ class TicketScreen(LocalizedScreen):
         if self.is_attached:
             status = self.query_one("#print-status", Static)
             status.update(self._print_text())
-            status.set_class(not result.printed, "-problem")
+            status.set_class(not (result.printed or result.sent), "-problem")
 
     @on(Button.Pressed, "#notify")
     def ask_notice(self) -> None:
@@ -334,6 +351,7 @@ class KioskApp(PstApp, inherit_bindings=False):
     def on_mount(self) -> None:
         super().on_mount()
         self.set_interval(1.0, self._check_idle)
+        self.watch_printers([self.settings.destination("kiosk")])  # its own printer only
         if self.settings.notice.enabled:  # the retries' back-off is due without a store change
             self.set_interval(NOTICE_SECONDS, self.run_notices)
 

@@ -320,10 +320,12 @@ class LockerScreen(Screen[None]):
         self.app.push_screen(AssignLockerScreen(self.guest), done)
 
     def _printed(self, results: list) -> None:  # noqa: ANN001 - PrintResult list
-        bad = [r for r in results if not r.printed]
+        bad = [r for r in results if not (r.printed or r.sent)]
         if bad or not results:
             message = bad[0].message(self.pst.lang) if bad else self.pst.t("printer.fault.error")
             self.notify(message, severity="error")
+        elif not all(r.printed for r in results):  # sent where nothing confirms: never "dicetak"
+            self.notify(self.pst.t("printing.done_sent", count=len(results)))
 
     @on(DataTable.RowSelected, "#lockers")
     def action_return(self) -> None:

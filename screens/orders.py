@@ -449,9 +449,11 @@ class OrderScreen(LogoutKey, Screen[None]):
             return
 
         def done(results: list) -> None:  # noqa: ANN001
-            bad = [r for r in results if not r.printed]
+            bad = [r for r in results if not (r.printed or r.sent)]
             if bad or not results:
                 self.notify(bad[0].message(app.lang) if bad else app.t("printer.fault.error"), severity="error")
+            elif not all(r.printed for r in results):  # sent where nothing confirms: never "dicetak"
+                self.notify(app.t("printing.done_sent", count=len(results)))
             else:
                 self.notify(app.t("orders.printed"))
 

@@ -52,23 +52,37 @@ def cmd_ticket_take(ctx: Context) -> int:
     issued = issue_ticket(ctx.store, ctx.settings, ctx.args.service, priority=ctx.args.priority)
     result = None if ctx.args.no_print else _print_now(ctx, issued.job_id)
     printed = bool(result and result.printed)
+    sent = bool(result and result.sent)
     if ctx.args.json:
+        # "printed" only when the printer confirmed it; "sent" when it went to a connection
+        # that cannot answer; print_state says which (or failed, held, not_tried).
         told = issued.estimate
         _out({**issued.ticket.public(), "ahead": issued.ahead,
-              "estimate": {"low": told.low, "high": told.high} if told else None, "printed": printed,
-              "print_job": issued.job_id,
-              "print_problem": None if printed or result is None else result.reason})
+              "estimate": {"low": told.low, "high": told.high} if told else None,
+              "printed": printed, "sent": sent,
+              "print_state": _print_state(ctx, result, issued.job_id),
+              "print_job": issued.job_id, "printer": ctx.settings.destination("kiosk"),
+              "print_problem": None if printed or sent or result is None else result.reason})
     else:
         tk = issued.ticket
         print(f"{tk.number}  {_service_name(tk.service, ctx.lang)}  "
               f"({t('cli.ahead', ctx.lang, count=issued.ahead)}; {describe(issued.estimate, ctx.lang)})")
-    if result is not None and not printed:  # the ticket stands: exit 0, "printed": false
+    if sent:  # the ticket stands, but nobody knows whether paper came out
+        print(f"pst-kiosk: {t('printing.ticket_sent', ctx.lang, printer=result.printer)}", file=sys.stderr)
+    elif result is not None and not printed:  # the ticket stands: exit 0, "printed": false
         if result.reason == "none":
             print(f"pst-kiosk: {t('cli.not_printed_none', ctx.lang)}", file=sys.stderr)
         else:
             print(f"pst-kiosk: {t('cli.not_printed', ctx.lang, problem=result.message(ctx.lang))}",
                   file=sys.stderr)
     return 0
+
+
+def _print_state(ctx: Context, result: printing.PrintResult | None, job_id: str) -> str:
+    if result is None:
+        return "not_tried"
+    row = ctx.store.row("SELECT status FROM print_jobs WHERE id = ?", (job_id,))
+    return row["status"] if row else result.state
 
 
 def cmd_ticket_call(ctx: Context) -> int:
@@ -107,13 +121,52 @@ def cmd_ticket_list(ctx: Context) -> int:
 
 
 def cmd_printer_test(ctx: Context) -> int:
-    job_id = printing.queue_test_page(ctx.store, ctx.settings)
+    name = ctx.args.printer_name or ctx.settings.destination("kiosk")
+    job_id = printing.queue_test_page(ctx.store, ctx.settings, name)
     result = _print_now(ctx, job_id)
+    shown = f"{name} ({printing.printer_url(ctx.settings, name)})" if ":" not in name else name
     if result and result.printed:
-        print(t("cli.test_printed", ctx.lang, printer=ctx.settings.printer.url))
+        print(t("printing.test_confirmed", ctx.lang, printer=shown))
         return 0
-    raise PrinterError("cli.test_failed", printer=ctx.settings.printer.url,
+    if result and result.sent:
+        print(t("printing.test_sent", ctx.lang, printer=shown))
+        return 0
+    raise PrinterError("cli.test_failed", printer=shown,
                        problem=result.message(ctx.lang) if result else "?")
+
+
+def _used_by(ctx: Context, name: str) -> list[str]:
+    """Who prints on ``name``: the kiosk, counters (by number), this process."""
+    s, lang = ctx.settings, ctx.lang
+    if s.destination("kiosk") == name and s.destination("kiosk") not in s.printers and ":" in name:
+        return [t("printing.used_process", lang)]
+    used = []
+    if (s.kiosk.printer or "default") == name:
+        used.append(t("printing.used_kiosk", lang))
+    for counter in range(1, s.office.counters + 1):
+        if s.counter.printers.get(counter, s.counter.printer or "default") == name:
+            used.append(t("printing.used_counter", lang, counter=counter))
+    return used
+
+
+def cmd_printer_status(ctx: Context) -> int:
+    names = ctx.settings.printer_names()
+    states = printing.printer_states(ctx.settings, names)
+    waiting = printing.waiting_by_printer(ctx.store)
+    rows = [{"name": name, "url": printing.printer_url(ctx.settings, name), "state": states[name],
+             "used_by": _used_by(ctx, name), "waiting": waiting.get(name, 0)} for name in names]
+    if ctx.args.json:
+        _out(rows)
+        return 0
+    lang = ctx.lang
+    print(f"{fit(t('printing.col_name', lang), 10)} {fit(t('printing.col_url', lang), 28)} "
+          f"{fit(t('printing.col_state', lang), 26)} {fit(t('printing.col_waiting', lang), 8)} "
+          f"{t('printing.col_used_by', lang)}")
+    for row in rows:
+        print(f"{fit(row['name'], 10)} {fit(row['url'], 28)} "
+              f"{fit(t('printing.state.' + row['state'], lang), 26)} {row['waiting']:>8} "
+              f"{', '.join(row['used_by'])}".rstrip())
+    return 0
 
 
 def cmd_printer_jobs(ctx: Context) -> int:
@@ -124,7 +177,7 @@ def cmd_printer_jobs(ctx: Context) -> int:
     tz = ctx.settings.office.tz
     for job in found:
         print(f"{job.id}  {job.created_at.astimezone(tz):%d-%m %H:%M:%S}  {fit(job.kind, 7)} "
-              f"{fit(job.label, 21)} {fit(t('cli.job.' + job.status, ctx.lang), 10)} "
+              f"{fit(job.label, 21)} {fit(job.printer, 10)} {fit(t('cli.job.' + job.status, ctx.lang), 13)} "
               f"{job.attempts:>2}x  {printing.fault_text(job.last_error, ctx.lang)}".rstrip())
     if not found:
         print(t("cli.no_jobs", ctx.lang))
@@ -137,13 +190,16 @@ def cmd_printer_retry(ctx: Context) -> int:
     results = printing.retry(ctx.store, ctx.settings, job_id=ctx.args.job,
                              include_expired=ctx.args.all)
     printed = sum(1 for r in results if r.printed)
-    failed = [r for r in results if not r.printed]
+    sent = sum(1 for r in results if r.sent)
+    failed = [r for r in results if not (r.printed or r.sent)]
     if not results:
         print(t("cli.retry_nothing", ctx.lang))
         return 0
-    if printed or not failed:
+    if sent:
+        print(t("printing.retried_sent", ctx.lang, printed=printed, sent=sent))
+    elif printed or not failed:
         print(t("cli.retried", ctx.lang, printed=printed))
-    if failed:  # the retry stops at the first failure: the rest were not tried
+    if failed:  # a printer that fails gets nothing more this round: its jobs wait
         raise PrinterError("cli.retry_stopped", problem=failed[0].message(ctx.lang),
                            waiting=printing.waiting(ctx.store))
     return 0

@@ -185,7 +185,8 @@ def test_no_printer_configured_keeps_the_job_for_later(settings, clock):
         issued = issue_ticket(store, settings, "B")
         result = printing.print_job(store, settings, issued.job_id)
         assert (result.printed, result.reason) == (False, "none")
-        assert printing.jobs(store, status="failed")[0].label == "B-001"
+        (job,) = printing.jobs(store, status="held")  # kept for a reprint, never printed by itself
+        assert job.label == "B-001" and job.printer == "default" and job.attempts == 0
 
 
 def test_issue_is_atomic_ticket_change_and_job(settings, clock):
