@@ -23,6 +23,7 @@ from kiosk.errors import StoreError
 from kiosk.ids import new_id
 
 BUSY_TIMEOUT_MS = 30_000
+INCREMENTAL_VACUUM = 11  # the migration from which the store is auto_vacuum = INCREMENTAL
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -81,6 +82,10 @@ class Store:
         except (OSError, sqlite3.Error) as exc:
             raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            # A new store frees pages as it goes (retention.give_back_space): set before
+            # the first table, it costs nothing; an older store converts in migration 0011.
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         _use_wal(conn, self.path)
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -125,6 +130,26 @@ class Store:
                 for statement in _statements(sql):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number}")
+        if current < INCREMENTAL_VACUUM <= latest or self.meta("store.vacuum_pending"):
+            self._incremental_vacuum()
+
+    def _incremental_vacuum(self) -> None:
+        """Migration 0011's second half: ``auto_vacuum = INCREMENTAL`` takes effect on an
+        existing file only through one VACUUM, which cannot run inside a transaction (so
+        not in the migration's). Once per store, after its 0011; whoever applied it does
+        it. A VACUUM that cannot get the file (another face writing past the busy timeout)
+        is tried again at the next start: the store works either way, it only does not
+        shrink until then."""
+        if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+            return
+        self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        try:
+            self.conn.execute("VACUUM")
+        except sqlite3.OperationalError:
+            self.conn.execute("INSERT INTO meta(key, value) VALUES ('store.vacuum_pending', '1')"
+                              " ON CONFLICT(key) DO NOTHING")
+        else:
+            self.conn.execute("DELETE FROM meta WHERE key = 'store.vacuum_pending'")
 
     def _ensure_terminal_id(self) -> str:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'terminal_id'").fetchone()
