@@ -81,17 +81,25 @@ class Store:
             )
         except (OSError, sqlite3.Error) as exc:
             raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
-            # A new store frees pages as it goes (retention.give_back_space): set before
-            # the first table, it costs nothing; an older store converts in migration 0011.
-            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        _use_wal(conn, self.path)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        self.conn = conn
-        self._db = None
-        self._migrate()
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                # A new store frees pages as it goes (retention.give_back_space): set before
+                # the first table, it costs nothing; an older store converts in migration 0011.
+                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            _use_wal(conn, self.path)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn = conn
+            self._db = None
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            # "file is not a database", "database disk image is malformed": say how to
+            # come back from it (a backup) rather than fail later, half-way through a use case.
+            conn.close()
+            if isinstance(exc, sqlite3.OperationalError) and "malformed" not in str(exc):
+                raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
+            raise StoreError("backup.store_corrupt", path=str(self.path), detail=str(exc)) from exc
         self.terminal_id = self._ensure_terminal_id()
 
     @property
