@@ -67,8 +67,21 @@ def file_mb(path: Path) -> float:
 USER_ID = ""  # the officer's id, once made
 
 
+def slim_ticket_payloads(store) -> None:  # noqa: ANN001
+    """seed_history writes the ticket payloads with their null fields; the outbox keeps them
+    as ``Store.record_change`` does (``kiosk.store.outbox_json``: nulls left out)."""
+    from kiosk.store import outbox_json
+
+    rows = store.conn.execute("SELECT seq, payload FROM changes WHERE entity = 'ticket'").fetchall()
+    with store.write():
+        store.conn.executemany("UPDATE changes SET payload = ? WHERE seq = ?",
+                               [(outbox_json(json.loads(p)), seq) for seq, p in rows])
+
+
 def seed_audit(store, rnd) -> int:  # noqa: ANN001
     """The audit entry beside every officer action on a ticket (ticket.call, .start, ...)."""
+    from kiosk.store import outbox_json
+
     rows = store.conn.execute(
         "SELECT entity_id, op, created_at, json_extract(payload, '$.number'),"
         " json_extract(payload, '$.counter') FROM changes WHERE entity = 'ticket' AND op != 'take'").fetchall()
@@ -81,7 +94,7 @@ def seed_audit(store, rnd) -> int:  # noqa: ANN001
         detail = {"number": number, "counter": counter}
         audit_rows.append((*entry.values(), json.dumps(detail, separators=(",", ":"))))
         change_rows.append((bl.uuid7_at(when, rnd), "audit", aid, "add",
-                            json.dumps({**entry, "detail": detail}, separators=(",", ":")), store.terminal_id, at))
+                            outbox_json({**entry, "detail": detail}), store.terminal_id, at))
     with store.write():
         store.conn.executemany("INSERT INTO audit(id, at, terminal_id, user_id, username, action, entity, entity_id,"
                                " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", audit_rows)
@@ -92,6 +105,7 @@ def seed_audit(store, rnd) -> int:  # noqa: ANN001
 
 def seed_guests(store, n: int, rnd) -> int:  # noqa: ANN001
     from kiosk import guestbook, identity
+    from kiosk.store import outbox_json
 
     tickets = store.rows("SELECT id, day, service, issued_at FROM tickets")
     rnd.shuffle(tickets)
@@ -123,9 +137,9 @@ def seed_guests(store, n: int, rnd) -> int:  # noqa: ANN001
     for g, v in zip(guests, visits):
         payload = guestbook.guest_sync_payload(store, g["id"])
         changes.append((bl.uuid7_at(datetime.fromisoformat(g["created_at"]), rnd), "guest", g["id"], "add",
-                        json.dumps(payload, separators=(",", ":")), store.terminal_id, g["created_at"]))
+                        outbox_json(payload), store.terminal_id, g["created_at"]))
         changes.append((bl.uuid7_at(datetime.fromisoformat(v["created_at"]), rnd), "visit", v["id"], "add",
-                        json.dumps(v, separators=(",", ":")), store.terminal_id, v["created_at"]))
+                        outbox_json(v), store.terminal_id, v["created_at"]))
     with store.write():
         store.conn.executemany("INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
                                " VALUES (?, ?, ?, ?, ?, ?, ?)", changes)
@@ -143,7 +157,7 @@ def one_real_order(store, settings) -> dict[str, list[dict]]:  # noqa: ANN001
 
     before = {t: {r[0] for r in store.conn.execute(f"SELECT rowid FROM {t}")} for t in ORDER_TABLES}
     officer, treasurer = (accounts.find(store, name) for name in ("budi", "rina"))
-    guest = store.row("SELECT id FROM guests LIMIT 1")
+    guest = store.row("SELECT id FROM guests WHERE segment = 'akademisi' LIMIT 1")
     base = {t: {r[0] for r in store.conn.execute(f"SELECT rowid FROM {t}")} for t in ORDER_TABLES}
     order = sales.create_order(store, settings, officer, guest_id=guest["id"])
     order = sales.add_line(store, officer, order.id, product="data-mikro", quantity=1, measure=2_500_000,
@@ -192,7 +206,7 @@ def clone_orders(store, template: dict[str, list[dict]], n: int, days: list[str]
         return UUID.sub(one, text)
 
     keep = {store.terminal_id, USER_ID, *[r[0] for r in store.conn.execute("SELECT id FROM users")],
-            *[r[0] for r in store.conn.execute("SELECT id FROM guests LIMIT 1")]}
+            *[r[0] for r in store.conn.execute("SELECT guest_id FROM orders LIMIT 1")]}
     added = 0
     with store.write():
         for k in range(1, n):
@@ -246,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                                         pin="1234").id
             accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
             made = bl.seed_history(store, settings, tickets=args.tickets, days=365, today=today)
+            slim_ticket_payloads(store)
             audits = seed_audit(store, rnd)
             guest_changes = seed_guests(store, args.guests, rnd)
             days = sorted({r[0] for r in store.conn.execute("SELECT day FROM tickets")})

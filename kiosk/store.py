@@ -193,8 +193,7 @@ class Store:
         self.conn.execute(
             "INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (change_id, entity, entity_id, op, json.dumps(payload, separators=(",", ":")),
-             self.terminal_id, iso(self.clock.now())),
+            (change_id, entity, entity_id, op, outbox_json(payload), self.terminal_id, iso(self.clock.now())),
         )
         return change_id
 
@@ -240,6 +239,14 @@ class Store:
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+def outbox_json(payload: dict[str, Any]) -> str:
+    """A change's payload as the outbox keeps it: compact JSON without the top-level fields
+    that are null (a ticket just taken has a dozen: called_at, counter, finished_at...).
+    The centre reads a missing field as null (``data->>'x'``) and keeps each record's
+    latest payload whole, so nothing is lost; the outbox is about a fifth smaller."""
+    return json.dumps({k: v for k, v in payload.items() if v is not None}, separators=(",", ":"))
 
 
 def _statements(sql: str) -> list[str]:
