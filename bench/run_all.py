@@ -27,6 +27,8 @@ BENCHES = [
     ("order_list.py", [], ["--orders", "1000", "--runs", "20"]),
     ("sync_push.py", [], ["--changes", "20000"]),
     ("reports.py", [], ["--tickets", "20000", "--guests", "10000", "--orders", "1000", "--runs", "3"]),
+    ("store_year.py", [], ["--tickets", "10000", "--guests", "5000", "--orders", "500"]),
+    ("soak_faces.py", [], ["--tickets", "30"]),
 ]
 
 
