@@ -190,9 +190,11 @@ def restore_backup(settings: Settings, source: str | os.PathLike[str], *, force:
         if not force:
             raise Refused("backup.store_in_use", path=str(target))
         aside = target.with_name(f"{target.name}.replaced-{_stamp(datetime.now())}")
-        os.replace(target, aside)
-        for extra in ("-wal", "-shm"):
-            target.with_name(target.name + extra).unlink(missing_ok=True)
+        for extra in ("-wal", ""):  # the log too: it may hold the last commits
+            old = target.with_name(target.name + extra)
+            if old.exists():
+                os.replace(old, aside.with_name(aside.name + extra))
+        target.with_name(target.name + "-shm").unlink(missing_ok=True)
     else:
         for extra in ("", "-wal", "-shm"):
             target.with_name(target.name + extra).unlink(missing_ok=True)

@@ -4,6 +4,7 @@ centre lacks exactly once (real PostgreSQL); a damaged store refused with the wa
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -98,6 +99,7 @@ def test_a_backup_is_private_says_what_it_holds_carries_the_id_key_and_rotates(s
 def test_a_damaged_store_is_refused_with_the_way_back(settings, monkeypatch, capsys):
     with Store(settings.db_path) as store:
         issue_ticket(store, settings, "B")
+        made = backup.backup(store, settings)
     for extra in ("-wal", "-shm"):
         settings.db_path.with_name(settings.db_path.name + extra).unlink(missing_ok=True)
     settings.db_path.write_bytes(b"not a store at all " * 500)
@@ -106,6 +108,15 @@ def test_a_damaged_store_is_refused_with_the_way_back(settings, monkeypatch, cap
     assert "Traceback" not in err
     status, _out, err = cli(monkeypatch, capsys, settings, "ticket", "list")
     assert status == 7 and "rusak" in err and "restore --from-backup" in err
+    # The way back: the damaged file is refused without --force, kept aside with it.
+    status, _out, err = cli(monkeypatch, capsys, settings, "restore", "--from-backup", made.path)
+    assert status == 5 and "--force" in err
+    status, out, err = cli(monkeypatch, capsys, settings, "restore", "--from-backup", made.path, "--force")
+    assert status == 0, err
+    aside = [p for p in settings.db_path.parent.iterdir() if ".replaced-" in p.name]
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"not a store")
+    status, out, err = cli(monkeypatch, capsys, settings, "ticket", "list", "--json")
+    assert status == 0 and [t["number"] for t in json.loads(out)] == ["B-001"]
 
 
 def test_a_pc_rebuilt_from_a_backup_syncs_what_the_centre_lacks_exactly_once(tmp_path, pg, monkeypatch,  # noqa: F811
