@@ -25,10 +25,11 @@ from pydantic import BaseModel
 
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.store import Store
+from kiosk.store import BUSY_TIMEOUT_MS, Store
 
 CHUNK = 2000  # rows per transaction: a face waiting for the write lock waits a few ms
-VACUUM_PAGES = 4096  # pages per incremental_vacuum step (16 MB at 4 KiB pages)
+VACUUM_PAGES = 1024  # pages per incremental_vacuum step (4 MB at 4 KiB pages)
+CHECKPOINT_WAIT_MS = 1000
 PRUNE_EVERY = timedelta(hours=6)
 LAST_PRUNE = "retention.last_prune"
 
@@ -102,11 +103,20 @@ def prune_print_jobs(store: Store, before: datetime) -> int:
 
 
 def give_back_space(store: Store) -> None:
-    """Return free pages to the disk (incremental vacuum in steps), then checkpoint the WAL
-    so the file really shrinks. A checkpoint blocked by a reader is fine: the next one does it."""
+    """Return free pages to the disk (incremental vacuum in small steps, each its own short
+    write), then checkpoint the WAL so the file really shrinks. A TRUNCATE checkpoint holds
+    new writers back while it waits for readers: it may wait one second, no more (a face
+    taking a ticket must not notice); if readers are still busy, a passive checkpoint does
+    what it can and the next prune finishes."""
     while store.conn.execute("PRAGMA freelist_count").fetchone()[0] > 0:
         store.conn.execute(f"PRAGMA incremental_vacuum({VACUUM_PAGES})").fetchall()
-    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    store.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+    try:
+        busy = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    finally:
+        store.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if busy:
+        store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def prune(store: Store, settings: Settings, *, now: datetime | None = None) -> Pruned:
