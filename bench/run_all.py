@@ -32,6 +32,8 @@ BENCHES = [
     ("wait_estimate.py", [], ["--days", "10"]),
     ("serve_apps.py", [], ["--tabs", "2", "--runs", "1"]),
     ("print_faults.py", [], ["--tickets", "3"]),
+    ("store_year.py", [], ["--tickets", "10000", "--guests", "5000", "--orders", "500"]),
+    ("soak_faces.py", [], ["--tickets", "30"]),
 ]
 
 

@@ -54,6 +54,7 @@ _USAGE_ERRORS = [
     (re.compile(r"argument (?P<arg>\S+): invalid \S+ value: (?P<value>.+)"), "cli.usage.value"),
     (re.compile(r"argument (?P<arg>\S+): expected (?:one argument|at least one argument)"), "cli.usage.missing_value"),
     (re.compile(r"the following arguments are required: (?P<args>.+)"), "cli.usage.required"),
+    (re.compile(r"one of the arguments (?P<args>.+) is required"), "cli.usage.required"),
     (re.compile(r"unrecognized arguments: (?P<args>.+)"), "cli.usage.unknown"),
     (re.compile(r"argument (?P<arg>\S+): not allowed with argument (?P<other>\S+)"), "cli.usage.exclusive"),
     (re.compile(r"argument (?P<arg>\S+): digits: (?P<value>.+)"), "cli.usage.digits"),
@@ -368,7 +369,10 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("central", "cmd_sync"))
     p = sub.add_parser("restore", parents=[common], help=t("cli.help.restore", lang))
-    p.add_argument("--office", required=True)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--office")
+    source.add_argument("--from-backup", metavar="FILE", help=t("backup.help.from_backup", lang))
+    p.add_argument("--force", action="store_true", help=t("backup.help.force", lang))
     p.add_argument("--terminal", metavar="ID", help=t("cli.help.restore_terminal", lang))
     p.add_argument("--id-key-file", metavar="PATH",
                    help=t("cli.help.restore_id_key_file", lang))
@@ -380,6 +384,18 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--file", required=True, metavar="PATH", help=t("cli.help.key_export_file", lang))
     p.add_argument("--force", action="store_true", help=t("cli.help.key_export_force", lang))
     p.set_defaults(func=_command("central", "cmd_key_export"))
+
+    p = sub.add_parser("backup", parents=[common], help=t("backup.help.backup", lang))
+    p.add_argument("path", nargs="?", metavar="PATH", help=t("backup.help.path", lang))
+    p.add_argument("--keep", type=int, default=7, metavar="N", help=t("backup.help.keep", lang))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_command("maintenance", "cmd_backup"))
+    p = sub.add_parser("maintenance", parents=[common], help=t("backup.help.maintenance", lang))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_command("maintenance", "cmd_maintenance"))
+    p = sub.add_parser("doctor", parents=[common], help=t("backup.help.doctor", lang))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_command("maintenance", "cmd_doctor"))
 
     locker = sub.add_parser("locker", help=t("cli.help.locker", lang)).add_subparsers(
         dest="action", required=True, metavar="ACTION")

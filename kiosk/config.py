@@ -240,6 +240,13 @@ class PrivacySettings(_Model):
     retention_days: int = Field(730, ge=30)  # guests not seen for this long are anonymised
 
 
+class RetentionSettings(_Model):
+    """How long the store keeps what it no longer needs (kiosk/retention.py)."""
+
+    changes_days: int = Field(30, ge=1, le=3650)  # outbox changes the centre acknowledged
+    print_jobs_days: int = Field(14, ge=1, le=3650)  # print jobs printed or expired
+
+
 class QueueSettings(_Model):
     priority_every: int = Field(3, ge=2, le=20)  # every Nth call goes to the normal queue
     service_standard_minutes: int = Field(10, ge=1)
@@ -269,6 +276,7 @@ class Settings(_Model):
     kiosk: KioskSettings = Field(default_factory=KioskSettings)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     counter: CounterSettings = Field(default_factory=CounterSettings)
     display: DisplaySettings = Field(default_factory=DisplaySettings)
     phone: PhoneSettings = Field(default_factory=PhoneSettings)

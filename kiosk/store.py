@@ -22,6 +22,7 @@ from kiosk.errors import StoreError
 from kiosk.ids import new_id
 
 BUSY_TIMEOUT_MS = 30_000
+INCREMENTAL_VACUUM = 11  # the migration from which the store is auto_vacuum = INCREMENTAL
 
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -84,13 +85,25 @@ class Store:
             )
         except (OSError, sqlite3.Error) as exc:
             raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        _use_wal(conn, self.path)
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        self.conn = conn
-        self._db = None
-        self._migrate()
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+                # A new store frees pages as it goes (retention.give_back_space): set before
+                # the first table, it costs nothing; an older store converts in migration 0011.
+                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            _use_wal(conn, self.path)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn = conn
+            self._db = None
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            # "file is not a database", "database disk image is malformed": say how to
+            # come back from it (a backup) rather than fail later, half-way through a use case.
+            conn.close()
+            if isinstance(exc, sqlite3.OperationalError) and "malformed" not in str(exc):
+                raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
+            raise StoreError("backup.store_corrupt", path=str(self.path), detail=str(exc)) from exc
         self.terminal_id = self._ensure_terminal_id()
 
     @property
@@ -137,6 +150,26 @@ class Store:
                 for statement in _statements(sql):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number}")
+        if current < INCREMENTAL_VACUUM <= latest or self.meta("store.vacuum_pending"):
+            self._incremental_vacuum()
+
+    def _incremental_vacuum(self) -> None:
+        """Migration 0011's second half: ``auto_vacuum = INCREMENTAL`` takes effect on an
+        existing file only through one VACUUM, which cannot run inside a transaction (so
+        not in the migration's). Once per store, after its 0011; whoever applied it does
+        it. A VACUUM that cannot get the file (another face writing past the busy timeout)
+        is tried again at the next start: the store works either way, it only does not
+        shrink until then."""
+        if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+            return
+        self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        try:
+            self.conn.execute("VACUUM")
+        except sqlite3.OperationalError:
+            self.conn.execute("INSERT INTO meta(key, value) VALUES ('store.vacuum_pending', '1')"
+                              " ON CONFLICT(key) DO NOTHING")
+        else:
+            self.conn.execute("DELETE FROM meta WHERE key = 'store.vacuum_pending'")
 
     def _ensure_terminal_id(self) -> str:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'terminal_id'").fetchone()
@@ -172,8 +205,7 @@ class Store:
         self.conn.execute(
             "INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (change_id, entity, entity_id, op, json.dumps(payload, separators=(",", ":")),
-             self.terminal_id, iso(self.clock.now())),
+            (change_id, entity, entity_id, op, outbox_json(payload), self.terminal_id, iso(self.clock.now())),
         )
         return change_id
 
@@ -219,6 +251,14 @@ class Store:
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+def outbox_json(payload: dict[str, Any]) -> str:
+    """A change's payload as the outbox keeps it: compact JSON without the top-level fields
+    that are null (a ticket just taken has a dozen: called_at, counter, finished_at...).
+    The centre reads a missing field as null (``data->>'x'``) and keeps each record's
+    latest payload whole, so nothing is lost; the outbox is about a fifth smaller."""
+    return json.dumps({k: v for k, v in payload.items() if v is not None}, separators=(",", ":"))
 
 
 def _statements(sql: str) -> list[str]:

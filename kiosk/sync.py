@@ -11,20 +11,19 @@ central transaction, so a row committed late is never skipped.
 
 "Newer" is the larger change id: ``Store.record_change`` makes them grow strictly in
 outbox order whatever the clocks of the processes sharing the store do. Only the process
-holding the store's sync lease runs a round.
+holding the store's sync lock (``SyncLock``, a file lock that dies with its process) runs
+a round.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import socket
 import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
@@ -56,7 +55,7 @@ class SyncResult(BaseModel):
     pulled: int = 0
     refused: list[str] = []
     error: str | None = None
-    skipped: bool = False  # another process of this store holds the sync lease
+    skipped: bool = False  # another process of this store holds the sync lock
     _problem: Any = PrivateAttr(default=None)  # the CentralError behind ``error``, if any
 
     @property
@@ -234,53 +233,94 @@ class Watchdog:
 # -- one round ---------------------------------------------------------------------------------
 
 
-LEASE_KEY = "sync.lease"
+class SyncLock:
+    """The store's single-sync guard: an exclusive ``flock`` on a file beside the store
+    (``<store>.sync.lock``). The kernel holds it for the process and drops it the moment
+    the process ends, however it ends (``kill -9`` included), so a successor never waits
+    for a lease to lapse. Nothing is pushed twice whatever the moment of death: the central
+    transaction of an unfinished batch rolls back with its connection, and a batch the
+    centre committed before the cursor moved is sent again and skipped there by change id.
+    ``flock`` locks are per open file: two threads or two stores of one process exclude
+    each other too. The file holds the holder's pid, for people (``doctor``)."""
 
+    def __init__(self, store: Store) -> None:
+        self.path = lock_path(store)
+        self._fd: int | None = None
 
-def _take_lease(store: Store, holder: str, seconds: float) -> bool:
-    """Take (or renew) the store's sync lease unless another process holds it unexpired."""
-    now = store.clock.now()
-    with store.write():
-        raw = store.meta(LEASE_KEY)
+    def acquire(self) -> bool:
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            held = json.loads(raw) if raw else {}
-            busy = held["holder"] != holder and datetime.fromisoformat(held["until"]) > now
-        except (ValueError, KeyError, TypeError):
-            busy = False  # none, or unreadable: free
-        if busy:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
             return False
-        store.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE"
-                           " SET value = excluded.value",
-                           (LEASE_KEY, json.dumps({"holder": holder, "until": iso(now + timedelta(seconds=seconds))})))
-    return True
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the last descriptor releases the lock
+            self._fd = None
 
 
-def _release_lease(store: Store, holder: str) -> None:
-    with store.write():
-        store.conn.execute("DELETE FROM meta WHERE key = ? AND json_extract(value, '$.holder') = ?",
-                           (LEASE_KEY, holder))
+def lock_path(store: Store):  # noqa: ANN201 - Path
+    return store.path.with_name(store.path.name + ".sync.lock")
+
+
+def holder(store: Store) -> int | None:
+    """The pid of the process syncing this store now, or None when none is."""
+    import fcntl
+
+    try:
+        fd = os.open(lock_path(store), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else -1
+        return None  # we got it: nobody holds it (closing the descriptor lets it go)
+    finally:
+        os.close(fd)
 
 
 def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: float = 5.0,
         stall_seconds: float = 30.0, wait: float = 0.0) -> SyncResult:
-    """One sync round: push then pull. Never raises for a central failure: it is recorded.
+    """One sync round: push then pull, then (after a successful round, now and then) the
+    retention prune. Never raises for a central failure: it is recorded.
     ``timeout`` bounds connecting; ``stall_seconds`` bounds any wait without progress.
 
     The kiosk, counter and display share one store: only the process holding the store's
-    sync lease runs a round; the others return ``skipped`` at once (or after waiting up to
-    ``wait`` seconds for the lease) and show the status the holder records."""
-    holder = f"{store.terminal_id}:{os.getpid()}:{secrets.token_hex(4)}"
-    seconds = timeout + 2 * stall_seconds  # renewed at every batch; a dead holder's lapses
+    sync lock runs a round; the others return ``skipped`` at once (or after waiting up to
+    ``wait`` seconds for the lock) and show the status the holder records."""
+    lock = SyncLock(store)
     deadline = time.monotonic() + wait
-    while not _take_lease(store, holder, seconds):
+    while not lock.acquire():
         if time.monotonic() >= deadline:
             return SyncResult(skipped=True)
-        time.sleep(0.2)
+        time.sleep(0.1)
     try:
-        return _round(store, settings, dsn=dsn, timeout=timeout, stall_seconds=stall_seconds,
-                      renew=lambda: _take_lease(store, holder, seconds))
+        result = _round(store, settings, dsn=dsn, timeout=timeout, stall_seconds=stall_seconds)
+        if result.ok:
+            _prune_now_and_then(store, settings)
+        return result
     finally:
-        _release_lease(store, holder)
+        lock.release()
+
+
+def _prune_now_and_then(store: Store, settings: Settings) -> None:
+    """Acknowledged changes and old print jobs go after a successful push (retention.py);
+    at most every few hours, so a face's round stays cheap."""
+    from kiosk import retention
+
+    if retention.due(store):
+        retention.prune(store, settings)
 
 
 def _check_office(conn: psycopg.Connection, office: str, role: str) -> None:
@@ -295,8 +335,8 @@ def _check_office(conn: psycopg.Connection, office: str, role: str) -> None:
         raise central.CentralError("sync.wrong_office", office=office, role=role, found=found)
 
 
-def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float, stall_seconds: float,
-           renew: Callable[[], bool]) -> SyncResult:
+def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
+           stall_seconds: float) -> SyncResult:
     import psycopg
 
     from kiosk import central
@@ -312,7 +352,7 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
             _check_office(conn, office, role)
             watchdog = Watchdog(conn, stall_seconds)
             try:
-                result.pushed = push(store, settings, conn, on_batch=lambda: (watchdog.kick(), renew()))
+                result.pushed = push(store, settings, conn, on_batch=watchdog.kick)
                 watchdog.kick()
                 result.pulled, result.refused = pull(store, conn, settings.office.code)
             finally:

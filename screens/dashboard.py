@@ -123,7 +123,8 @@ class DashboardScreen(LogoutKey, Screen[None]):
         if whole:
             step = max(1, math.ceil(top / 4))
             ticks: list[float] = list(range(0, math.ceil(top / step) * step + 1, step))
-        else:
+        else:  # at least 0.4: ticks of 0.1, never all 0.0 (a zero range divides by zero in plotext)
+            top = max(top, 0.4)
             ticks = [round(top * i / 4, 1) for i in range(5)]
         plt.ylim(0, ticks[-1])
         plt.yticks(ticks, [reports.decimal(v, self.pst.lang) for v in ticks])

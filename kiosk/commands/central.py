@@ -119,6 +119,11 @@ def cmd_sync(ctx: Context) -> int:
 def cmd_restore(ctx: Context) -> int:
     from kiosk import restore
 
+    if ctx.args.from_backup:
+        from kiosk.commands.maintenance import restore_from_backup
+
+        return restore_from_backup(ctx)
+
     done = restore.restore(ctx.store, ctx.settings, dsn=_dsn(ctx), office_code=ctx.args.office,
                            terminal=ctx.args.terminal, id_key_file=ctx.args.id_key_file)
     print(t("cli.restored", ctx.lang, terminal=done.terminal, **done.restored))

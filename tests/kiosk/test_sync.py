@@ -177,7 +177,7 @@ def test_an_anonymisation_redacts_the_history_at_the_centre_too(tmp_path, pg):
             assert personal not in text, personal
         guest_rows = central_rows(pg, "SELECT payload FROM pst.changes WHERE office_code = '1373'"
                                   " AND entity = 'guest'")
-        assert len(guest_rows) == 4 and all(p["name"] == "(anonim)" and p["phone"] is None and
+        assert len(guest_rows) == 4 and all(p["name"] == "(anonim)" and p.get("phone") is None and
                                             p["segment"] == "akademisi" for (p,) in guest_rows)
         assert {p["email"] for (p,) in guest_rows} == {f"anon-{g}" for g in guests}
         locker_rows = central_rows(pg, "SELECT op, payload FROM pst.changes WHERE office_code = '1373'"
@@ -328,9 +328,9 @@ def test_one_process_at_a_time_syncs_a_store(tmp_path, pg, monkeypatch, capsys):
                                  stderr=subprocess.PIPE, text=True)
         with Store(settings.db_path) as store:
             deadline = time.time() + 20
-            while store.meta(sync.LEASE_KEY) is None and time.time() < deadline:
+            while sync.holder(store) is None and time.time() < deadline:
                 time.sleep(0.05)
-            assert store.meta(sync.LEASE_KEY) is not None
+            assert sync.holder(store) == other.pid
             mine = sync.run(store, settings)  # this face skips: no second push of the same outbox
             assert mine.skipped and mine.ok and mine.pushed == 0 and sync.status(store).pending == 14
             monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "1373-t.toml"))
@@ -341,14 +341,9 @@ def test_one_process_at_a_time_syncs_a_store(tmp_path, pg, monkeypatch, capsys):
             proxy.stall = False
             out, err = other.communicate(timeout=60)
             assert out.split() == ["14", "False", "None"], err
-            assert store.meta(sync.LEASE_KEY) is None  # released
+            assert sync.holder(store) is None  # released
             again = sync.run(store, settings)
             assert again.ok and not again.skipped and again.pushed == 0
-            # A holder that died keeps its lease only until it lapses.
-            with store.write():
-                store.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)", (sync.LEASE_KEY, json.dumps(
-                    {"holder": "dead:1:x", "until": "2000-01-01T00:00:00.000000+00:00"})))
-            assert not sync.run(store, settings).skipped
     finally:
         proxy.close()
     assert central_rows(pg, "SELECT COUNT(*) FROM pst.changes") == [(14,)]
@@ -437,6 +432,46 @@ def test_sync_killed_mid_push_resumes_exactly_once(tmp_path, pg):
         proxy.close()
     rows = central_rows(pg, "SELECT seq FROM pst.changes ORDER BY seq")
     assert [r[0] for r in rows] == list(range(1, 421))
+
+
+def test_sync_killed_mid_push_frees_the_lock_at_once_and_nothing_is_sent_twice(tmp_path, pg):
+    """``pst-kiosk sync`` killed with SIGKILL while a batch is in flight (the link stalled):
+    the lock is free the moment the process is gone, so the next round starts at once
+    (it was refused as busy for 60 s with the old lease) and sends everything exactly once."""
+    import time
+
+    proxy = Proxy()
+    try:
+        settings = office(tmp_path, pg, "1373")
+        with Store(settings.db_path) as store:
+            activity(store, settings, 120)  # 840 changes: two batches of 500
+        env = {**os.environ, "PST_KIOSK_CONFIG": str(tmp_path / "1373-t.toml"),
+               "PST_KIOSK_DB": str(settings.db_path),
+               "PST_KIOSK_CENTRAL_DSN": office_dsn(pg, "1373", proxy.port)}
+        proxy.recorded = bytearray()
+        proc = subprocess.Popen([sys.executable, "-m", "screens.main", "sync"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 60
+        with Store(settings.db_path) as watch:
+            # Mid-push: the lock is held and the COPY of the first batch is on its way.
+            while not (sync.holder(watch) == proc.pid and b"COPY incoming" in proxy.recorded):
+                assert time.time() < deadline and proc.poll() is None, proc.stderr.read()
+                time.sleep(0.02)
+            proxy.stall = True
+            time.sleep(0.1)  # let bytes pile up behind the stall: the batch is half sent
+            proc.kill()
+            proc.wait(timeout=10)
+            proxy.stall = False
+            proxy.cut_all()
+            assert sync.holder(watch) is None  # the kernel let go with the process
+            # The successor does not wait at all (wait=0: a held lock would skip the round).
+            again = sync.run(watch, settings, wait=0)
+            assert again.ok and not again.skipped and sync.status(watch).pending == 0
+    finally:
+        proxy.close()
+    rows = central_rows(pg, "SELECT seq FROM pst.changes ORDER BY seq")
+    assert [r[0] for r in rows] == list(range(1, 841))  # all, once each
+    assert central_rows(pg, "SELECT COUNT(*) FROM pst.tickets") == [(120,)]
 
 
 def test_central_restart_terminates_connections_and_sync_recovers(tmp_path, pg):

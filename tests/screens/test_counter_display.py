@@ -878,3 +878,22 @@ async def test_the_waiting_list_keeps_each_count_beside_its_name(settings, clock
             assert "C  Consultation: 2" in lines
         else:
             assert "B  Penjualan: 1" in lines
+
+
+async def test_the_dashboard_opens_when_every_wait_of_the_day_was_a_few_seconds(settings, clock):
+    """A quiet desk calls each visitor within seconds: the wait chart's axis was 0..0 and
+    plotext divided by zero (found by bench/soak_faces.py)."""
+    from screens.dashboard import DashboardScreen
+
+    seed(settings, clock, "B", "B")
+    with Store(settings.db_path, clock=clock) as store:
+        q = queue_for(store, settings)
+        for _ in range(2):
+            clock.advance(seconds=2)
+            q.finish(q.start(q.call_next(1).id).id)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, DashboardScreen)
+        assert "0,4" in on_screen(app.screen, "#waits")  # the axis of minutes, in the reader's decimals

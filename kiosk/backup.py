@@ -1,0 +1,235 @@
+"""Backups of the store: ``pst-kiosk backup`` and ``pst-kiosk restore --from-backup``.
+
+A backup is one SQLite file made with SQLite's online backup API while the faces go on
+writing: the copy is one read snapshot of the store (WAL: writers are not held up), so it
+holds every transaction committed before it began and none half. It is checked with
+``PRAGMA integrity_check`` before it takes its final name, is readable by its owner only
+(0600), and says it holds personal data: its name (``...DATA-PRIBADI...``), a ``meta`` row
+in it (``backup.notice``) and the command's output. The ID hash key (``meta``) goes with
+it, so restored guests are still recognised by their ID number; the sync cursor goes too,
+so after a restore sync sends only what the centre has not acknowledged. The office's
+configuration (without the central password) is kept in ``backup.settings``.
+
+Rotation: the newest ``keep`` backups in the folder stay, older ones go.
+
+Restore builds the store from a backup under a NEW terminal id (recorded in the outbox as
+a ``terminal restore`` change, as a restore from the centre does): the old PC may have sent
+changes after the backup was taken, and a second terminal of the same id would reuse their
+outbox numbers, which the centre refuses as duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from kiosk.clock import iso
+from kiosk.config import Settings
+from kiosk.errors import ConfigError, Refused, StoreError, os_reason
+from kiosk.ids import new_id
+from kiosk.store import Store
+
+FORMAT = "pst-kiosk-backup"
+SUFFIX = ".DATA-PRIBADI.db"  # the name says what it holds (personal data, UU 27/2022)
+NOTICE = ("Berisi data pribadi pengunjung (UU 27/2022): simpan di tempat terkunci, jangan dibagikan. / "
+          "Holds visitors' personal data: keep it locked away, never share it.")
+KEEP = 7
+
+
+class BackupMade(BaseModel):
+    path: str
+    size: int
+    seconds: float
+    tickets: int
+    pending: int  # outbox changes the centre had not acknowledged at the time
+    removed: list[str] = []  # older backups rotated out
+
+
+class BackupRestored(BaseModel):
+    path: str
+    office_code: str
+    made_at: str
+    terminal: str  # the new terminal id of this PC
+    restored_from: str  # the terminal the backup was taken on
+    tickets: int
+    pending: int
+    settings: dict | None = None  # the office's configuration kept in the backup
+
+
+def default_dir(settings: Settings) -> Path:
+    """``backups/`` beside the store (under the user data dir by default)."""
+    return settings.db_path.parent / "backups"
+
+
+def _stamp(now: datetime) -> str:
+    return now.strftime("%Y%m%d-%H%M%S")
+
+
+def backups_in(folder: Path) -> list[Path]:
+    """The backups in ``folder``, oldest first (the name starts with the time)."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.name.startswith("pst-kiosk-") and p.name.endswith(SUFFIX))
+    except OSError:
+        return []
+
+
+def newest(folder: Path) -> Path | None:
+    found = backups_in(folder)
+    return found[-1] if found else None
+
+
+def backup(store: Store, settings: Settings, folder: str | os.PathLike[str] | None = None, *,
+           keep: int = KEEP) -> BackupMade:
+    """Copy the store into ``folder`` (created 0700), check it, rotate to ``keep``."""
+    if keep < 1:
+        raise Refused("backup.keep_positive")
+    target_dir = Path(folder) if folder else default_dir(settings)
+    started = time.monotonic()
+    now = store.clock.now()
+    name = f"pst-kiosk-{settings.office.code}-{_stamp(now)}{SUFFIX}"
+    final = target_dir / name
+    tmp = target_dir / f".{name}.{new_id()}.tmp"
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise Refused("backup.unwritable", path=str(target_dir), **os_reason(exc)) from None
+    try:
+        copy = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            # One step (pages=-1): one read snapshot of the store, whatever the faces commit
+            # meanwhile; a stepped copy would start over at every write of another process.
+            store.conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            kept = settings.model_dump(mode="json", exclude={"central_dsn", "db"}, exclude_none=True)
+            copy.executemany("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key)"
+                             " DO UPDATE SET value = excluded.value",
+                             [("backup.format", FORMAT), ("backup.made_at", iso(now)),
+                              ("backup.office_code", settings.office.code), ("backup.notice", NOTICE),
+                              ("backup.settings", json.dumps(kept, ensure_ascii=False))])
+            check = copy.execute("PRAGMA integrity_check").fetchone()[0]
+            tickets = copy.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+            pushed = copy.execute("SELECT value FROM meta WHERE key = 'sync.pushed_seq'").fetchone()
+            pending = copy.execute("SELECT COUNT(*) FROM changes WHERE seq > ?",
+                                   (int(pushed[0]) if pushed and pushed[0] else 0,)).fetchone()[0]
+        finally:
+            copy.close()
+        if check != "ok":
+            raise StoreError("backup.check_failed", path=str(final), detail=check)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+    except sqlite3.Error as exc:
+        raise StoreError("backup.failed", path=str(final), detail=str(exc)) from exc
+    except OSError as exc:
+        raise Refused("backup.unwritable", path=str(target_dir), **os_reason(exc)) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    removed = []
+    for old in backups_in(target_dir)[:-keep]:
+        old.unlink(missing_ok=True)
+        removed.append(str(old))
+    return BackupMade(path=str(final), size=final.stat().st_size, seconds=time.monotonic() - started,
+                      tickets=tickets, pending=pending, removed=removed)
+
+
+def _read_backup(path: Path) -> dict[str, str]:
+    """The backup's meta, after checking it is a whole backup of ours."""
+    if not path.is_file():
+        raise Refused("backup.not_found", path=str(path))
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if check == "ok" else {}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StoreError("backup.unreadable", path=str(path), detail=str(exc)) from exc
+    if check != "ok":
+        raise StoreError("backup.unreadable", path=str(path), detail=check)
+    if meta.get("backup.format") != FORMAT:
+        raise StoreError("backup.unreadable", path=str(path), detail="not a pst-kiosk backup")
+    return meta
+
+
+def _store_used(path: Path) -> bool:
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return any(conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()
+                       for t in ("tickets", "guests", "orders", "users", "changes"))
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return True  # unreadable (corrupt): only replaced with --force
+
+
+def restore_backup(settings: Settings, source: str | os.PathLike[str], *, force: bool = False,
+                   configured: bool = True) -> BackupRestored:
+    """Make the store at ``settings.db_path`` from the backup ``source``. A store in use is
+    refused unless ``force``; then it is kept beside, renamed ``...replaced-<time>``, never
+    deleted. ``configured``: whether this PC has a configuration naming an office (if not,
+    the caller writes the backup's)."""
+    path = Path(source)
+    meta = _read_backup(path)
+    code = meta.get("backup.office_code", "")
+    if configured and settings.office.code not in ("0000", code):
+        raise ConfigError("restore.other_office", configured=settings.office.code, office=code)
+    target = settings.db_path
+    if _store_used(target):
+        if not force:
+            raise Refused("backup.store_in_use", path=str(target))
+        aside = target.with_name(f"{target.name}.replaced-{_stamp(datetime.now())}")
+        for extra in ("-wal", ""):  # the log too: it may hold the last commits
+            old = target.with_name(target.name + extra)
+            if old.exists():
+                os.replace(old, aside.with_name(aside.name + extra))
+        target.with_name(target.name + "-shm").unlink(missing_ok=True)
+    else:
+        for extra in ("", "-wal", "-shm"):
+            target.with_name(target.name + extra).unlink(missing_ok=True)
+    tmp = target.with_name(f".{target.name}.{new_id()}.tmp")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        src = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        dst = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            src.backup(dst)
+            dst.execute("DELETE FROM meta WHERE key LIKE 'backup.%' AND key != 'backup.made_at'")
+            dst.execute("UPDATE meta SET key = 'restored_from_backup_at' WHERE key = 'backup.made_at'")
+        finally:
+            src.close()
+            dst.close()
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    with Store(target) as store:  # migrations of a backup made by an older program run here
+        old_terminal = store.terminal_id
+        fresh = new_id()
+        with store.write():
+            store.conn.execute("UPDATE meta SET value = ? WHERE key = 'terminal_id'", (fresh,))
+            store.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('restored_from', ?)", (old_terminal,))
+            store.conn.execute("DELETE FROM meta WHERE key LIKE 'sync.last_%'")
+        store.terminal_id = fresh
+        with store.write():
+            store.record_change("terminal", fresh, "restore",
+                                {"restored_from": old_terminal, "office_code": code,
+                                 "from_backup": meta.get("backup.made_at")})
+        tickets = store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+        pushed = int(store.meta("sync.pushed_seq") or 0)
+        pending = store.conn.execute("SELECT COUNT(*) FROM changes WHERE seq > ?", (pushed,)).fetchone()[0]
+    raw = meta.get("backup.settings")
+    return BackupRestored(path=str(path), office_code=code, made_at=meta.get("backup.made_at", ""),
+                          terminal=fresh, restored_from=old_terminal, tickets=tickets, pending=pending,
+                          settings=json.loads(raw) if raw else None)

@@ -1,0 +1,81 @@
+"""Commands that keep an office PC going for years: backup, restore from a backup,
+maintenance (retention prune), doctor."""
+
+from __future__ import annotations
+
+import sys
+
+from kiosk.commands.common import Context, _out, save_config
+from kiosk.i18n import t
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f}"
+
+
+def cmd_backup(ctx: Context) -> int:
+    from kiosk import backup
+
+    made = backup.backup(ctx.store, ctx.settings, ctx.args.path, keep=ctx.args.keep)
+    if ctx.args.json:
+        _out({**made.model_dump(mode="json"), "personal_data": True, "notice": backup.NOTICE})
+        return 0
+    print(t("backup.made", ctx.lang, path=made.path, size=_mb(made.size), tickets=made.tickets,
+            pending=made.pending, seconds=f"{made.seconds:.1f}"))
+    print(t("backup.personal", ctx.lang))
+    for old in made.removed:
+        print(t("backup.rotated", ctx.lang, keep=ctx.args.keep, path=old))
+    return 0
+
+
+def restore_from_backup(ctx: Context) -> int:
+    """``pst-kiosk restore --from-backup FILE [--force]``."""
+    from kiosk import backup
+    from kiosk import config as config_mod
+    from kiosk.restore import UNCONFIGURED
+
+    path = config_mod.config_path(ctx.args.config)
+    configured = ctx.settings.office.code != UNCONFIGURED
+    done = backup.restore_backup(ctx.settings, ctx.args.from_backup, force=ctx.args.force, configured=configured)
+    print(t("backup.restored", ctx.lang, path=done.path, made_at=done.made_at, tickets=done.tickets,
+            terminal=done.terminal, old=done.restored_from, pending=done.pending))
+    if not configured and done.settings:
+        # This PC named no office: the backup's configuration becomes its own (the central
+        # link's password was never in the backup: set central_dsn again).
+        raw = {**config_mod.read_file(path), **{k: v for k, v in done.settings.items() if k != "db"}}
+        exit_code = save_config(ctx, path, raw)
+        print(t("backup.configured", ctx.lang, code=done.office_code, path=str(path)))
+        if exit_code:
+            print(t("cli.exit_code", ctx.lang, code=exit_code))
+    print(t("backup.personal", ctx.lang))
+    return 0
+
+
+def cmd_maintenance(ctx: Context) -> int:
+    from kiosk import retention
+
+    done = retention.prune(ctx.store, ctx.settings)
+    keep = ctx.settings.retention
+    if ctx.args.json:
+        _out({**done.model_dump(mode="json"), "changes_days": keep.changes_days,
+              "print_jobs_days": keep.print_jobs_days})
+        return 0
+    print(t("maintenance.pruned", ctx.lang, changes=done.changes, jobs=done.print_jobs,
+            changes_days=keep.changes_days, jobs_days=keep.print_jobs_days,
+            before=_mb(done.size_before), after=_mb(done.size_after)))
+    return 0
+
+
+def cmd_doctor(ctx: Context) -> int:
+    from kiosk import doctor
+
+    checks = doctor.run(ctx)
+    if ctx.args.json:
+        _out({"ok": all(c.ok for c in checks), "exit_code": doctor.exit_code(checks),
+              "checks": [c.model_dump(mode="json") for c in checks]})
+    else:
+        print(doctor.table(checks, ctx.lang))
+    code = doctor.exit_code(checks)
+    if code and not ctx.args.json:
+        print(t("doctor.needs_action", ctx.lang, count=sum(not c.ok for c in checks)), file=sys.stderr)
+    return code

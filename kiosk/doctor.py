@@ -1,0 +1,230 @@
+"""``pst-kiosk doctor``: what the office's IT person needs to know, in one table.
+
+Each check says what it found and, when something needs action, what to do. The exit
+status is that of the most serious check that needs action (documented codes, cli.py):
+7 the store (damaged, migrations, disk nearly full), 6 the configuration (no office
+set), 8 the printer, 11 the central link, 5 anything else that needs action (no recent
+backup, an unsynchronised clock, the speech program missing, changes waiting long);
+0 when nothing does.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from kiosk.i18n import t
+
+DISK_MIN_FREE = 1_000_000_000  # bytes: below this the store may stop growing
+BACKUP_MAX_AGE = timedelta(days=2)
+SYNC_MAX_AGE = timedelta(days=1)
+SEVERITY = [7, 6, 8, 11, 5]  # most serious first
+
+
+class Check(BaseModel):
+    name: str  # store, migrations, disk, config, printer, central, sync, clock, speech, backup
+    ok: bool
+    value: str  # what was found
+    action: str = ""  # what to do, when not ok (in the reader's language)
+    code: int = 0  # exit status when not ok
+    data: dict[str, Any] = {}
+
+
+def _store_checks(ctx: Any, lang: str) -> list[Check]:
+    from kiosk import retention
+    from kiosk.errors import DomainError
+    from kiosk.store import schema_version
+
+    path = ctx.settings.db_path
+    try:
+        store = ctx.store
+    except DomainError as exc:
+        return [Check(name="store", ok=False, value=str(path), action=exc.message(lang), code=7)]
+    result = store.conn.execute("PRAGMA quick_check").fetchone()[0]
+    size = retention.store_bytes(store)
+    checks = [Check(name="store", ok=result == "ok", code=7,
+                    value=t("doctor.store", lang, path=str(path), size=f"{size / 1e6:.1f}", result=result),
+                    action="" if result == "ok" else t("backup.store_corrupt", lang, path=str(path), detail=result),
+                    data={"path": str(path), "bytes": size, "quick_check": result})]
+    found = store.conn.execute("PRAGMA user_version").fetchone()[0]
+    known = schema_version()
+    checks.append(Check(name="migrations", ok=found == known, code=7,
+                        value=t("doctor.migrations", lang, found=found, known=known),
+                        action="" if found == known else t("doctor.migrations_action", lang),
+                        data={"user_version": found, "known": known}))
+    free = shutil.disk_usage(path.parent).free
+    checks.append(Check(name="disk", ok=free >= DISK_MIN_FREE, code=7,
+                        value=t("doctor.disk", lang, free=f"{free / 1e9:.1f}", path=str(path.parent)),
+                        action="" if free >= DISK_MIN_FREE else t("doctor.disk_action", lang),
+                        data={"free_bytes": free}))
+    return checks
+
+
+def _config_check(ctx: Any, lang: str) -> Check:
+    from kiosk import config as config_mod
+
+    path = config_mod.config_path(ctx.args.config)
+    office = ctx.settings.office
+    where = str(path) if path.exists() else t("doctor.config_defaults", lang, path=str(path))
+    unset = office.code == "0000"
+    return Check(name="config", ok=not unset, code=6,
+                 value=t("doctor.config", lang, where=where, code=office.code, name=office.name),
+                 action=t("doctor.config_action", lang) if unset else "",
+                 data={"path": str(path), "exists": path.exists(), "office_code": office.code})
+
+
+def probe_printer(url: str, timeout: float) -> str:
+    """'ready', 'none', 'not_asked' (a file or CUPS cannot answer) or a PrinterFault reason."""
+    from printers.connection import PrinterFault, open_printer, parse_spec
+
+    spec = parse_spec(url)
+    if spec.kind == "none":
+        return "none"
+    if not spec.can_answer:
+        return "not_asked"
+    printer = open_printer(spec, timeout=timeout)
+    try:
+        printer.open()
+        if not printer.is_online():
+            return "offline"
+        if printer.paper_status() == 0:
+            return "paper_out"
+        return "ready"
+    except PrinterFault as exc:
+        return exc.reason
+    except Exception:  # noqa: BLE001 - escpos, sockets, USB: all mean "not reachable"
+        return "unreachable"
+    finally:
+        try:
+            printer.close()
+        except Exception:  # noqa: BLE001, S110 - closing a dead device
+            pass
+
+
+def _printer_check(ctx: Any, lang: str) -> Check:
+    url = ctx.settings.printer.url
+    state = probe_printer(url, min(ctx.settings.printer.timeout, 3.0))
+    ok = state in ("ready", "not_asked")
+    return Check(name="printer", ok=ok or state == "none", code=8,
+                 value=t("doctor.printer", lang, url=url, state=t(f"doctor.printer_{state}", lang)),
+                 action="" if ok or state == "none" else t("doctor.printer_action", lang),
+                 data={"url": url, "state": state})
+
+
+def _central_checks(ctx: Any, lang: str) -> list[Check]:
+    from kiosk import sync
+
+    dsn = ctx.settings.central_dsn
+    checks = []
+    if not dsn:
+        checks.append(Check(name="central", ok=True, value=t("doctor.central_none", lang), data={"configured": False}))
+    else:
+        from kiosk import central
+
+        try:
+            with central.connect(dsn, timeout=3) as conn:
+                conn.execute("SELECT 1")
+            checks.append(Check(name="central", ok=True, value=t("doctor.central_ok", lang, dsn=central.redact(dsn)),
+                                data={"configured": True, "reachable": True}))
+        except Exception as exc:  # noqa: BLE001 - any failure to reach it is the finding
+            detail = exc.message(lang) if hasattr(exc, "message") else central.short_error(exc)
+            checks.append(Check(name="central", ok=False, code=11,
+                                value=t("doctor.central_down", lang, dsn=central.redact(dsn), detail=detail),
+                                action=t("doctor.central_action", lang),
+                                data={"configured": True, "reachable": False}))
+    if ctx._store is None:  # the store could not be opened: said above
+        return checks
+    state = sync.status(ctx.store)
+    now = ctx.store.clock.now()
+    stale = bool(dsn) and state.pending > 0 and (state.last_success is None or now - state.last_success > SYNC_MAX_AGE)
+    tz = ctx.settings.office.tz
+    last = f"{state.last_success.astimezone(tz):%d-%m-%Y %H:%M}" if state.last_success else "-"
+    checks.append(Check(name="sync", ok=not stale, code=5,
+                        value=t("doctor.sync", lang, last=last, pending=state.pending,
+                                holder=sync.holder(ctx.store) or "-"),
+                        action=t("doctor.sync_action", lang) if stale else "",
+                        data=json.loads(state.model_dump_json())))
+    return checks
+
+
+def _clock_check(ctx: Any, lang: str) -> Check:
+    tz = ctx.settings.office.tz
+    now = datetime.now(tz)
+    synced = None
+    if shutil.which("timedatectl"):
+        try:
+            out = subprocess.run(["timedatectl", "show", "-p", "NTPSynchronized", "-p", "Timezone"],
+                                 capture_output=True, text=True, timeout=3).stdout
+            values = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+            synced = values.get("NTPSynchronized") == "yes" if "NTPSynchronized" in values else None
+        except (OSError, subprocess.SubprocessError):
+            synced = None
+    state = {True: "doctor.ntp_yes", False: "doctor.ntp_no", None: "doctor.ntp_unknown"}[synced]
+    return Check(name="clock", ok=synced is not False, code=5,
+                 value=t("doctor.clock", lang, now=f"{now:%d-%m-%Y %H:%M:%S}", tz=str(tz), ntp=t(state, lang)),
+                 action=t("doctor.clock_action", lang) if synced is False else "",
+                 data={"now": now.isoformat(), "timezone": str(tz), "ntp_synchronized": synced})
+
+
+def _speech_check(ctx: Any, lang: str) -> Check:
+    import shlex
+
+    display = ctx.settings.display
+    program = shlex.split(display.voice_command)[0] if display.voice_command.strip() else ""
+    found = shutil.which(program) if program else None
+    ok = found is not None or not display.voice
+    return Check(name="speech", ok=ok, code=5,
+                 value=t("doctor.speech", lang, program=program or "-", state=t(
+                     "doctor.found" if found else "doctor.missing", lang)),
+                 action="" if ok else t("doctor.speech_action", lang, program=program),
+                 data={"program": program, "path": found, "voice": display.voice})
+
+
+def _backup_check(ctx: Any, lang: str) -> Check:
+    from kiosk import backup
+
+    newest = backup.newest(backup.default_dir(ctx.settings))
+    if newest is None:
+        return Check(name="backup", ok=False, code=5, value=t("doctor.backup_none", lang),
+                     action=t("doctor.backup_action", lang), data={"newest": None})
+    made = datetime.fromtimestamp(newest.stat().st_mtime).astimezone()
+    age = datetime.now().astimezone() - made
+    ok = age <= BACKUP_MAX_AGE
+    return Check(name="backup", ok=ok, code=5,
+                 value=t("doctor.backup", lang, path=str(newest), hours=f"{age.total_seconds() / 3600:.0f}"),
+                 action="" if ok else t("doctor.backup_action", lang),
+                 data={"newest": str(newest), "age_seconds": int(age.total_seconds())})
+
+
+def run(ctx: Any) -> list[Check]:
+    lang = ctx.lang
+    checks = _store_checks(ctx, lang)
+    checks.append(_config_check(ctx, lang))
+    checks.append(_printer_check(ctx, lang))
+    checks.extend(_central_checks(ctx, lang))
+    checks.append(_clock_check(ctx, lang))
+    checks.append(_speech_check(ctx, lang))
+    checks.append(_backup_check(ctx, lang))
+    return checks
+
+
+def exit_code(checks: list[Check]) -> int:
+    failing = {c.code for c in checks if not c.ok}
+    return next((code for code in SEVERITY if code in failing), 0)
+
+
+def table(checks: list[Check], lang: str) -> str:
+    from kiosk.commands.common import fit
+
+    lines = []
+    for c in checks:
+        mark = t("doctor.ok" if c.ok else "doctor.action", lang)
+        lines.append(f"{fit(t('doctor.name.' + c.name, lang), 12)} {fit(mark, 6)} {c.value}")
+        if c.action:
+            lines.append(" " * 20 + "-> " + c.action)
+    return "\n".join(lines)

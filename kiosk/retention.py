@@ -1,0 +1,143 @@
+"""Retention: keep the store small for years on one office PC.
+
+What goes, and when (``[retention]`` in the configuration):
+
+- outbox changes the centre has acknowledged (``seq <= sync.pushed_seq``: the cursor moves
+  only after the central commit) and older than ``changes_days`` (30). A change not yet
+  acknowledged is never pruned, however old: it is the only copy.
+- print jobs that printed, or that expired unprinted (the spooler stopped retrying them),
+  older than ``print_jobs_days`` (14). Their documents can be made again from the records.
+
+Rows go in small transactions, so the faces writing the same store wait milliseconds, not
+seconds. The pages freed go back to the disk with ``PRAGMA incremental_vacuum`` (the store
+is ``auto_vacuum = INCREMENTAL`` since migration 0011) and a WAL checkpoint.
+
+Runs in the sync round after a successful push (at most once per ``PRUNE_EVERY``) and as
+``pst-kiosk maintenance`` (the deploy kit's daily timer).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+
+from kiosk.clock import iso
+from kiosk.config import Settings
+from kiosk.store import BUSY_TIMEOUT_MS, Store
+
+CHUNK = 2000  # rows per transaction: a face waiting for the write lock waits a few ms
+VACUUM_PAGES = 1024  # pages per incremental_vacuum step (4 MB at 4 KiB pages)
+CHECKPOINT_WAIT_MS = 1000
+PRUNE_EVERY = timedelta(hours=6)
+LAST_PRUNE = "retention.last_prune"
+
+
+class Pruned(BaseModel):
+    changes: int = 0
+    print_jobs: int = 0
+    size_before: int = 0  # bytes of the store file (+ WAL) before
+    size_after: int = 0
+
+
+def store_bytes(store: Store) -> int:
+    """The store's size on disk: the file and its write-ahead log."""
+    total = 0
+    for path in (store.path, store.path.with_name(store.path.name + "-wal")):
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def _raise_floor(store: Store, change_id: str) -> None:
+    """Keep ``changes.floor`` at or above the newest pruned change id: new change ids must
+    stay above every id sent (Store._next_change_id reads the outbox and this floor)."""
+    floor = store.meta("changes.floor")
+    if floor is None or uuid.UUID(change_id).int > uuid.UUID(floor).int:
+        store.conn.execute("INSERT INTO meta(key, value) VALUES ('changes.floor', ?)"
+                           " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (change_id,))
+
+
+def prune_changes(store: Store, before: datetime) -> int:
+    """Delete acknowledged changes created before ``before``; returns how many."""
+    removed = 0
+    cutoff = iso(before)
+    while True:
+        with store.write():
+            # Read the cursor inside the transaction: a sync round moving it cannot race us.
+            row = store.conn.execute("SELECT value FROM meta WHERE key = 'sync.pushed_seq'").fetchone()
+            pushed = int(row[0]) if row and row[0] else 0
+            last = store.conn.execute(
+                "SELECT seq, id FROM changes WHERE seq <= ? AND created_at < ?"
+                " ORDER BY seq LIMIT 1 OFFSET ?", (pushed, cutoff, CHUNK - 1)).fetchone()
+            if last is None:  # fewer than a chunk left: the newest of them bounds the delete
+                last = store.conn.execute(
+                    "SELECT seq, id FROM changes WHERE seq <= ? AND created_at < ?"
+                    " ORDER BY seq DESC LIMIT 1", (pushed, cutoff)).fetchone()
+                if last is None:
+                    return removed
+            _raise_floor(store, last[1])
+            removed += store.conn.execute(
+                "DELETE FROM changes WHERE seq <= ? AND created_at < ?", (last[0], cutoff)).rowcount
+            if last[0] >= pushed:
+                return removed
+
+
+def prune_print_jobs(store: Store, before: datetime) -> int:
+    """Delete jobs printed before ``before``, and jobs that expired unprinted before it."""
+    removed = 0
+    cutoff = iso(before)
+    while True:
+        with store.write():
+            count = store.conn.execute(
+                "DELETE FROM print_jobs WHERE id IN (SELECT id FROM print_jobs WHERE"
+                " (status = 'printed' AND COALESCE(printed_at, created_at) < :cut)"
+                " OR (status IN ('queued', 'failed') AND expires_at IS NOT NULL AND expires_at < :cut)"
+                " LIMIT :chunk)", {"cut": cutoff, "chunk": CHUNK}).rowcount
+        removed += count
+        if count < CHUNK:
+            return removed
+
+
+def give_back_space(store: Store) -> None:
+    """Return free pages to the disk (incremental vacuum in small steps, each its own short
+    write), then checkpoint the WAL so the file really shrinks. A TRUNCATE checkpoint holds
+    new writers back while it waits for readers: it may wait one second, no more (a face
+    taking a ticket must not notice); if readers are still busy, a passive checkpoint does
+    what it can and the next prune finishes."""
+    while store.conn.execute("PRAGMA freelist_count").fetchone()[0] > 0:
+        store.conn.execute(f"PRAGMA incremental_vacuum({VACUUM_PAGES})").fetchall()
+    store.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+    try:
+        busy = store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    finally:
+        store.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if busy:
+        store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+def prune(store: Store, settings: Settings, *, now: datetime | None = None) -> Pruned:
+    """Prune what the retention settings allow and give the space back."""
+    now = now or store.clock.now()
+    keep = settings.retention
+    result = Pruned(size_before=store_bytes(store))
+    result.changes = prune_changes(store, now - timedelta(days=keep.changes_days))
+    result.print_jobs = prune_print_jobs(store, now - timedelta(days=keep.print_jobs_days))
+    give_back_space(store)
+    store.set_meta(LAST_PRUNE, iso(now))
+    result.size_after = store_bytes(store)
+    return result
+
+
+def due(store: Store, now: datetime | None = None) -> bool:
+    """Whether the sync round should prune now (not more often than ``PRUNE_EVERY``)."""
+    last = store.meta(LAST_PRUNE)
+    if not last:
+        return True
+    try:
+        return (now or store.clock.now()) - datetime.fromisoformat(last) >= PRUNE_EVERY
+    except ValueError:
+        return True
