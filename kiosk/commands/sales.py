@@ -47,7 +47,8 @@ def cmd_catalogue(ctx: Context) -> int:
 
 
 def cmd_order_list(ctx: Context) -> int:
-    from kiosk import order_view, sales
+    from kiosk import sales
+    from kiosk.sales import view as order_view
     from kiosk.money import rupiah
 
     if ctx.args.expiring is not None and ctx.args.expiring < 0:
@@ -74,7 +75,8 @@ def cmd_order_list(ctx: Context) -> int:
 
 
 def cmd_order_show(ctx: Context) -> int:
-    from kiosk import order_view, payments, sales
+    from kiosk import sales
+    from kiosk.sales import view as order_view, payments
     from kiosk.catalogue import active
     from kiosk.money import rupiah
 

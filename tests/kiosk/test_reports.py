@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from kiosk import accounts, lockers, payments, reports, sales, survey
+from kiosk import accounts, lockers, reports, sales, survey
+from kiosk.sales import payments
 from kiosk.errors import Invalid, Refused
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.tickets import queue_for

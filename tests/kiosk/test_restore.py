@@ -179,8 +179,9 @@ def test_an_account_sent_without_its_pin_hash_is_reported_not_restored(tmp_path,
 
 
 def test_orders_come_back_with_the_npwp_masked_and_go_on(tmp_path, pg):  # noqa: F811
-    from kiosk import order_view, payments, sales
-    from kiosk.sales_print import invoice_paper, receipt_paper
+    from kiosk import sales
+    from kiosk.sales import view as order_view, payments
+    from kiosk.sales.papers import invoice_paper, receipt_paper
     from printers.render import render_text
     from printers.sales_documents import invoice_document, receipt_document
 

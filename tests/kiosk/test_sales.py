@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings as hsettings
 from hypothesis import strategies as st
 
-from kiosk import accounts, audit, payments, sales
+from kiosk import accounts, audit, sales
+from kiosk.sales import payments
 from kiosk.accounts import Forbidden
 from kiosk.catalogue import load, price, shipped
 from kiosk.errors import ConfigError, DomainError, Invalid, Refused
@@ -518,7 +519,7 @@ def _check_invariants(store, oid, segment):
 
 def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, capture, clock):
     from kiosk import printing
-    from kiosk.sales_print import print_invoice, print_receipt
+    from kiosk.sales.papers import print_invoice, print_receipt
     from kiosk.store import Store
 
     with Store(printer_settings.db_path, clock=clock) as store:
@@ -554,7 +555,7 @@ def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, ca
 
 
 def test_screens_offer_only_what_the_role_may_do_now(store, settings, staff):
-    from kiosk.order_view import allowed_actions, timeline
+    from kiosk.sales.view import allowed_actions, timeline
 
     officer, treasurer = staff
     order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
@@ -583,7 +584,7 @@ def _invoiced(store, settings, actor, name="Andi", measure=10):
 
 
 def test_open_desk_cannot_verify_money_or_issue_receipts(store, settings):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     order = _invoiced(store, settings, None)  # no accounts yet: the desk is open
     order = payments.submit_payment(store, None, order.id, method="cash", amount=50_000)
@@ -615,7 +616,7 @@ def test_open_desk_cannot_verify_money_or_issue_receipts(store, settings):
 def test_an_invoice_is_payable_to_the_end_of_the_printed_last_day(store, settings, clock, issued, last_day):
     from datetime import timedelta
 
-    from kiosk.sales_print import invoice_paper
+    from kiosk.sales.papers import invoice_paper
 
     clock.set(issued.replace(tzinfo=JAKARTA))
     on_time = _invoiced(store, settings, None)
@@ -644,7 +645,7 @@ def _receipted(store, settings, staff, product, **line):
 
 
 def test_hand_over_is_offered_only_once_prepared_and_with_the_sppd(store, settings, staff):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, _ = staff
     order = _receipted(store, settings, staff, "data-mikro", measure=500_000)
@@ -660,7 +661,7 @@ def test_hand_over_is_offered_only_once_prepared_and_with_the_sppd(store, settin
 
 
 def test_publications_need_no_sppd(store, settings, staff):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, _ = staff
     order = _receipted(store, settings, staff, "publikasi-elektronik", measure=10)
@@ -675,7 +676,7 @@ def test_publications_need_no_sppd(store, settings, staff):
 
 
 def test_an_expired_invoice_offers_only_revision_or_cancel(store, settings, staff, clock):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, treasurer = staff
     order = _invoiced(store, settings, officer)
@@ -692,7 +693,7 @@ def test_an_expired_invoice_offers_only_revision_or_cancel(store, settings, staf
 
 def test_correction_is_offered_until_the_deadline_counting_published_holidays(store, settings, staff, clock):
     from kiosk import reference
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, _ = staff
     order = _receipted(store, settings, staff, "publikasi-elektronik", measure=10)
@@ -765,7 +766,7 @@ def test_the_sample_note_follows_the_product_kind_not_its_code(store, settings, 
 
 def test_a_failed_first_print_comes_out_as_the_original(printer_settings, capture, clock):
     from kiosk import printing
-    from kiosk.sales_print import print_invoice
+    from kiosk.sales.papers import print_invoice
     from kiosk.store import Store
 
     with Store(printer_settings.db_path, clock=clock) as store:
@@ -788,7 +789,7 @@ def test_a_failed_first_print_comes_out_as_the_original(printer_settings, captur
 def test_the_treasurer_signs_invoice_and_receipt_and_the_officer_is_named(store, settings, staff, tmp_path):
     from printers.render import render_text
     from printers.sales_documents import invoice_document, receipt_document
-    from kiosk.sales_print import invoice_paper, receipt_paper
+    from kiosk.sales.papers import invoice_paper, receipt_paper
     from tests.conftest import write_config
 
     named = write_config(tmp_path / "named.toml", settings.db_path, treasurer_name="Dra. Rina Marlina")
@@ -808,7 +809,7 @@ def test_the_treasurer_signs_invoice_and_receipt_and_the_officer_is_named(store,
 
 
 def test_invoice_prints_the_npwp_formatted(store, settings, staff):
-    from kiosk.sales_print import invoice_paper, npwp_text
+    from kiosk.sales.papers import invoice_paper, npwp_text
     from printers.render import render_text
     from printers.sales_documents import invoice_document
 
@@ -828,7 +829,7 @@ def test_invoice_prints_the_npwp_formatted(store, settings, staff):
 
 
 def test_receipt_place_is_the_city_never_the_office_name(store, settings, staff, tmp_path):
-    from kiosk.sales_print import receipt_paper
+    from kiosk.sales.papers import receipt_paper
     from printers.render import render_text
     from printers.sales_documents import receipt_document
     from tests.conftest import write_config
@@ -887,7 +888,7 @@ def test_a_catalogue_dropping_a_code_orders_use_is_refused_and_the_old_kept(stor
 
 
 def test_an_order_keeps_the_rules_its_lines_recorded_whatever_the_catalogue(store, settings, staff):
-    from kiosk.order_view import allowed_actions, documents
+    from kiosk.sales.view import allowed_actions, documents
 
     officer, _ = staff
     order = _receipted(store, settings, staff, "data-mikro", measure=500_000)
@@ -958,7 +959,7 @@ def test_a_huge_price_or_measure_is_invalid_not_a_crash(store, settings, staff):
 
 
 def test_a_payment_awaiting_the_treasurer_blocks_revise_and_cancel(store, settings, staff):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, treasurer = staff
     order = _invoiced(store, settings, officer)

@@ -5,13 +5,15 @@ import re
 
 from textual.widgets import Checkbox, Input, Select
 
-from kiosk import accounts, payments, sales
+from kiosk import accounts, sales
+from kiosk.sales import payments
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.store import Store
 from screens.counter_app import CounterApp, CounterScreen
 from screens.forms import AskScreen, FormScreen
 from screens.login import LoginScreen
-from screens.orders import ACTION_KEYS, OrderScreen, OrdersScreen
+from screens.order import ACTION_KEYS, OrderScreen
+from screens.orders import OrdersScreen
 from tests.screens.helpers import GUEST, login, registered_guest, shown
 
 SIZE = (140, 50)
@@ -250,7 +252,7 @@ async def test_mismatched_abstract_moves_the_ticket_to_consultation(settings, cl
 
 
 async def test_open_desk_offers_no_treasurer_buttons(settings, clock):
-    from kiosk import payments
+    from kiosk.sales import payments
 
     with Store(settings.db_path, clock=clock) as store:  # no accounts: the desk is open
         order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")

@@ -12,9 +12,10 @@ from kiosk.config import Settings
 from kiosk.errors import Refused
 from kiosk.i18n import t
 from kiosk.money import rupiah, terbilang
-from kiosk.order_view import line_detail
-from kiosk.payments import METERAI_THRESHOLD
-from kiosk.sales import Order, get
+from kiosk.sales.models import Order
+from kiosk.sales.orders import get
+from kiosk.sales.payments import METERAI_THRESHOLD
+from kiosk.sales.view import line_detail
 from kiosk.store import Store
 from printers.sales_documents import InvoicePaper, PaperLine, ReceiptPaper, invoice_document, receipt_document
 

@@ -1,5 +1,5 @@
 """What the counter shows of an order: the actions allowed now for a role, and the
-history. The use cases in ``kiosk.sales`` and ``kiosk.payments`` check the rules again."""
+history. The use cases in ``kiosk.sales`` and ``kiosk.sales.payments`` check the rules again."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from kiosk.catalogue import Catalogue, active
 from kiosk.config import Settings
 from kiosk.i18n import t
 from kiosk.money import rupiah, thousands
-from kiosk.payments import correction_deadline
-from kiosk.sales import Line, Order, OrderRow
+from kiosk.sales.models import Line, Order, OrderRow
+from kiosk.sales.payments import correction_deadline
 from kiosk.store import Store
 
 

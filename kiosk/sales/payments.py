@@ -14,7 +14,8 @@ from kiosk.config import Settings
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
 from kiosk.money import terbilang
-from kiosk.sales import ANYONE, OFFICERS, TREASURER, Order, _expect, _next_seq, _record, _set, get
+from kiosk.sales.models import ANYONE, OFFICERS, TREASURER, Order
+from kiosk.sales.orders import _expect, _next_seq, _record, _set, get
 from kiosk.store import Store
 from kiosk.workdays import add_working_days
 
