@@ -86,8 +86,12 @@ def run(screen: OrderScreen, act: str) -> None:
             Field("billing_code", app.t("orders.f.billing_code"), placeholder="15 angka"),
             Field("ntpn", "NTPN", placeholder="16 huruf/angka"),
             Field("proof", app.t("orders.f.proof")),
+            # The date on the proof decides whether the invoice was still valid (cash: today).
+            Field("paid_on", app.t("sales.paid_on.label"), placeholder="DD-MM-YYYY",
+                  value=f"{store.clock.now().astimezone(settings.office.tz):%d-%m-%Y}"),
         ], lambda v: payments.submit_payment(store, user, oid, method=v["method"] or "", amount=v["amount"] or 0,
-                                             billing_code=v["billing_code"], ntpn=v["ntpn"], proof=v["proof"]))
+                                             billing_code=v["billing_code"], ntpn=v["ntpn"], proof=v["proof"],
+                                             paid_on=v["paid_on"], settings=settings))
     elif act == "verify":
         screen._run(lambda: payments.verify_payment(store, user, oid))
     elif act == "reject":

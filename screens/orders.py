@@ -180,6 +180,10 @@ class OrdersScreen(LogoutKey, Screen[None]):
 
         def done(values: dict[str, Any] | None) -> None:
             if values is not None and "id" in created:
+                converted = identity.npwp_conversion(values.get("npwp"))
+                if converted:
+                    self.notify(app.t("identity.npwp_converted", legacy=converted[0], npwp=converted[1]),
+                                timeout=10)
                 self.app.push_screen(OrderScreen(created["id"]), lambda _: self.refresh_data())
 
         self.app.push_screen(FormScreen(app.t("orders.new_title"), [

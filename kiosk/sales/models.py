@@ -3,7 +3,7 @@ as the use cases return them; the states and who may act."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -53,6 +53,7 @@ class Payment(BaseModel):
     proof: str | None
     status: Literal["submitted", "verified", "rejected"]
     created_at: datetime
+    paid_on: date | None = None  # the payment's own date, from its proof (NTPN, transfer); cash: the day counted
     verified_at: datetime | None
     invoice_id: str
 

@@ -81,8 +81,10 @@ def allowed_actions(store: Store, settings: Settings, order: Order, role: str | 
         acts.append("revise")
     if officer and s in ("checked", "invoiced", "paid", "receipted") and order.prepared_at is None:
         acts.append("prepare")
-    if (officer or treasurer) and s == "invoiced" and not pending and invoice_live:
-        acts.append("pay")  # an expired invoice is revised (a new version) or the order cancelled
+    # An expired invoice is revised (a new version) or the order cancelled; a payment made at
+    # the bank while it was valid may still be recorded (its proof's date is checked).
+    if (officer or treasurer) and s == "invoiced" and not pending:
+        acts.append("pay")
     if treasurer and s == "invoiced" and pending:
         acts += ["verify", "reject"]
     if treasurer and s == "paid":
@@ -154,8 +156,11 @@ def timeline(order: Order, lang: str = "id") -> list[tuple[datetime, str, dict[s
             events.append((inv.voided_at, "voided", {"number": inv.number, "version": inv.version,
                                                      "reason": inv.void_reason or ""}))
     for p in order.payments:
-        events.append((p.created_at, "payment", {"method": t(f"paper.method.{p.method}", lang),
-                                                  "amount": rupiah(p.amount)}))
+        paid = {"method": t(f"paper.method.{p.method}", lang), "amount": rupiah(p.amount)}
+        if p.paid_on is not None and p.method != "cash":
+            events.append((p.created_at, "payment_on", {**paid, "date": f"{p.paid_on:%d-%m-%Y}"}))
+        else:
+            events.append((p.created_at, "payment", paid))
         if p.verified_at:
             events.append((p.verified_at, "verified" if p.status == "verified" else "rejected", {}))
     if order.receipt:

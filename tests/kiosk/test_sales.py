@@ -2,7 +2,7 @@
 sequences of actions."""
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings as hsettings
@@ -214,14 +214,14 @@ def test_an_orders_npwp_leaves_the_office_masked(store, settings, staff):
     payments.issue_receipt(store, settings, treasurer, person.id)
     # In the office the NPWP stays whole (the invoice prints it) ...
     assert sales.get(store, person.id).npwp == "3273014101900001"
-    assert sales.get(store, firm.id).npwp == "018550814005000"
+    assert sales.get(store, firm.id).npwp == "0018550814005000"  # stored as the 16 digits
     # ... the outbox carries it masked, and everything the centre reports on whole.
     outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
     assert "3273014101900001" not in outbox and "018550814005000" not in outbox
     sent = {}
     for row in store.rows("SELECT entity_id, payload FROM changes WHERE entity = 'order' ORDER BY seq"):
         sent[row["entity_id"]] = json.loads(row["payload"])
-    assert sent[person.id]["npwp"] == "3273********0001" and sent[firm.id]["npwp"] == "0185*******5000"
+    assert sent[person.id]["npwp"] == "3273********0001" and sent[firm.id]["npwp"] == "0018********5000"
     assert sent[none.id]["npwp"] is None
     last = sent[person.id]
     assert (last["segment"], last["status"], last["receipt"]["amount"]) == ("swasta", "receipted", 50_000)
@@ -684,7 +684,11 @@ def test_an_expired_invoice_offers_only_revision_or_cancel(store, settings, staf
     clock.set(datetime(2026, 12, 24, 0, 0, tzinfo=JAKARTA))  # valid until 23-12-2026
     for role in ("petugas", "bendahara"):
         offered = allowed_actions(store, settings, order, role)
-        assert "pay" not in offered and "print_invoice" not in offered
+        # "pay" stays: a bill paid at the bank in time may be recorded late (its date is checked)
+        assert "pay" in offered and "print_invoice" not in offered
+    with pytest.raises(Refused) as refused:  # cash counted today is too late
+        payments.submit_payment(store, treasurer, order.id, method="cash", amount=50_000, settings=settings)
+    assert refused.value.key == "sales.invoice_expired"
     assert {"revise", "cancel"} <= set(allowed_actions(store, settings, order, "petugas"))
     order = sales.revise(store, officer, order.id, reason="kedaluwarsa")
     order = sales.issue_invoice(store, settings, officer, order.id)
@@ -817,7 +821,7 @@ def test_invoice_prints_the_npwp_formatted(store, settings, staff):
     assert npwp_text("018550814005000") == "01.855.081.4-005.000"
     assert npwp_text("3273014101900001") == "3273014101900001"  # 16 digits (the NIK): as is
     assert npwp_text("0185*******5000") == "0185*******5000"  # masked (a restored order): as is
-    for typed, printed in (("01.855.081.4-005.000", "NPWP 01.855.081.4-005.000"),
+    for typed, printed in (("01.855.081.4-005.000", "NPWP 0018550814005000"),
                            ("3273014101900001", "NPWP 3273014101900001")):
         order = sales.create_order(store, settings, officer, customer_name="PT Data Maju", segment="swasta",
                                    npwp=typed)
@@ -980,3 +984,54 @@ def test_a_payment_awaiting_the_treasurer_blocks_revise_and_cancel(store, settin
     order = sales.get(store, order.id)
     assert {"revise", "cancel"} <= set(allowed_actions(store, settings, order, "petugas"))
     assert sales.revise(store, officer, order.id, reason="harga salah").status == "checked"
+
+
+# -- the payment's own date (issue 15, point 6) ------------------------------------------------
+
+
+def test_an_invoice_is_valid_on_the_day_the_ntpn_says_it_was_paid(store, settings, staff, clock):
+    """Paid at the bank on the invoice's last day, recorded two days later: accepted, and the
+    date travels with the payment; paid a day after the last day: refused, saying both dates."""
+    officer, treasurer = staff
+    order = _invoiced(store, settings, officer)
+    last_day = order.invoice.valid_until.astimezone(settings.office.tz).date()
+    clock.set(datetime.combine(last_day + timedelta(days=2), time(10), JAKARTA))
+    with pytest.raises(Refused) as refused:
+        payments.submit_payment(store, officer, order.id, method="billing", amount=50_000,
+                                billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H",
+                                paid_on=f"{last_day + timedelta(days=1):%d-%m-%Y}", settings=settings)
+    assert refused.value.key == "sales.paid_on.after_validity"
+    assert f"{last_day:%d-%m-%Y}" in refused.value.message("id")
+    paid = payments.submit_payment(store, officer, order.id, method="billing", amount=50_000,
+                                   billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H",
+                                   paid_on=f"{last_day:%d-%m-%Y}", settings=settings)
+    assert paid.submitted_payment.paid_on == last_day
+    payload = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'order' ORDER BY seq DESC")["payload"])
+    assert payload["payments"][0]["paid_on"] == last_day.isoformat()
+    assert payments.verify_payment(store, treasurer, order.id).status == "paid"
+
+
+@pytest.mark.parametrize("typed, key", [("31-02-2026", "sales.paid_on.format"), ("besok", "sales.paid_on.format"),
+                                        ("", "invalid.required")])
+def test_a_payment_date_that_is_not_a_date_is_refused_on_its_field(store, settings, staff, typed, key):
+    officer, _ = staff
+    order = _invoiced(store, settings, officer)
+    with pytest.raises(Invalid) as invalid:
+        payments.submit_payment(store, officer, order.id, method="billing", amount=50_000,
+                                billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H", paid_on=typed,
+                                settings=settings)
+    assert invalid.value.errors["paid_on"].key == key
+    assert sales.get(store, order.id).payments == []
+
+
+def test_a_payment_date_to_come_or_before_the_invoice_is_refused(store, settings, staff, clock):
+    officer, _ = staff
+    order = _invoiced(store, settings, officer)
+    today = clock.now().astimezone(settings.office.tz).date()
+    for day, key in ((today + timedelta(days=1), "sales.paid_on.future"),
+                     (today - timedelta(days=1), "sales.paid_on.before_invoice")):
+        with pytest.raises(Invalid) as invalid:
+            payments.submit_payment(store, officer, order.id, method="billing", amount=50_000,
+                                    billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H",
+                                    paid_on=day.isoformat(), settings=settings)
+        assert invalid.value.errors["paid_on"].key == key

@@ -19,6 +19,19 @@ from tests.screens.helpers import GUEST, login, registered_guest, shown
 SIZE = (140, 50)
 
 
+
+def said(app) -> list[str]:
+    """Every notification the app raises from now on (a shown one expires on a timer)."""
+    told: list[str] = []
+    raise_it = app.notify
+
+    def notify(message, *args, **kwargs):  # noqa: ANN001, ANN202
+        told.append(str(message))
+        return raise_it(message, *args, **kwargs)
+
+    app.notify = notify
+    return told
+
 async def act(pilot, name, **values):
     """Press an order action; fill and confirm its dialog if it has one, and the next one if
     that leads to another (adding a line: the product, then what its tariff needs). Every
@@ -171,9 +184,12 @@ async def test_publication_order_for_a_walk_in_without_guestbook(printer_setting
         await pilot.pause()
         assert "NPWP tidak valid" in str(form.query_one("#err-npwp").render())
         form.query_one("#f-npwp").value = "01.855.081.4-005.000"
+        told = said(app)
         form.query_one("#ok").press()
         await pilot.pause()
         assert isinstance(app.screen, OrderScreen)
+        # the legacy number was converted, and the officer told so
+        assert any("disimpan sebagai NPWP 16 angka 0018550814005000" in text for text in told)
         await act(pilot, "add_line", product="publikasi-elektronik", quantity=2, measure=120,
                   description="Kota Sawahlunto Dalam Angka 2026")
         assert "Rp160.000" in str(app.screen.query_one("#order-total").render())
@@ -215,7 +231,7 @@ async def test_publication_order_for_a_walk_in_without_guestbook(printer_setting
     assert any(b"CETAK ULANG" in j for j in receipts[1:])
     with Store(printer_settings.db_path) as store:
         order = sales.get(store, sales.list_orders(store)[0].id)
-        assert (order.status, order.medium, order.npwp) == ("delivered", "email", "018550814005000")
+        assert (order.status, order.medium, order.npwp) == ("delivered", "email", "0018550814005000")
 
 
 async def test_mismatched_abstract_moves_the_ticket_to_consultation(settings, clock):
