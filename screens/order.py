@@ -38,7 +38,7 @@ ACTION_KEYS = {
     "add_line": "t", "remove_line": "h", "agree": "s", "check": "d", "invoice": "i", "revise": "r",
     "prepare": "p", "pay": "b", "verify": "v", "reject": "l", "receipt": "k", "sppd": "m",
     "deliver": "e", "correction": "f", "resolve": "g", "print_invoice": "c", "print_receipt": "u",
-    "cancel": "x",
+    "cancel": "x", "print_sppd": "j", "customer_check": "o",
 }
 
 
@@ -219,20 +219,22 @@ class OrderScreen(LogoutKey, Screen[None]):
         self.app.push_screen(FormScreen(title, fields, app.t("counter.ok"), app.t("guest.cancel"),
                                         submit, confirm), lambda _: self.refresh_data())
 
-    def _print(self, make_job: Callable[[], str]) -> None:
+    def _print(self, make_job: Callable[[], str], printed: str | None = None) -> None:
+        """Queue a paper and print it in the background; ``printed`` is said once it came out."""
         app = self.pst
         try:
             job_id = make_job()
         except Exception as exc:  # noqa: BLE001
             self.notify(friendly_error(app, exc), severity="error")
             return
+        self.refresh_data()  # queuing may have noted the print on the order (the SPPD)
 
         def done(results: list) -> None:  # noqa: ANN001
             bad = [r for r in results if not r.printed]
             if bad or not results:
                 self.notify(bad[0].message(app.lang) if bad else app.t("printer.fault.error"), severity="error")
             else:
-                self.notify(app.t("orders.printed"))
+                self.notify(printed or app.t("orders.printed"))
 
         app.print_in_background(job_id, done)
 

@@ -11,7 +11,7 @@ from kiosk import sales
 from kiosk.catalogue import Product, active
 from kiosk.money import rupiah
 from kiosk.sales import payments
-from kiosk.sales.papers import print_invoice, print_receipt
+from kiosk.sales.papers import print_invoice, print_receipt, print_sppd
 from screens.forms import Field, FormScreen
 
 if TYPE_CHECKING:
@@ -43,13 +43,14 @@ def run(screen: OrderScreen, act: str) -> None:
         # Only the documents this order needs: the abstraksi for microdata and maps, the
         # request letter for a Rp0 sale; with none, the dialog says so.
         needs_documents = order.needs_documents(active(store))
-        fields = [Field("abstraksi", app.t("orders.f.abstraksi"), "check", value=False),
+        # The statement of data use is recorded as the customer gave it (seed 001 step 6).
+        fields = [Field("abstraksi", app.t("orders.f.abstraksi"), value=order.abstraksi_text or ""),
                   Field("matches", app.t("orders.f.matches"), "check", value=True)] if needs_documents else []
         if order.zero_tariff:
             fields.append(Field("request_letter", app.t("orders.f.letter"), "check", value=False))
 
         def check(v: dict[str, Any]) -> None:
-            checked = sales.check_documents(store, user, oid, abstraksi=v.get("abstraksi", False),
+            checked = sales.check_documents(store, user, oid, abstraksi=v.get("abstraksi"),
                                             matches=v.get("matches", True),
                                             request_letter=v.get("request_letter", False))
             if checked.status == "referred":
@@ -115,6 +116,18 @@ def run(screen: OrderScreen, act: str) -> None:
         screen._form(app.t("orders.resolve_title"), [Field("resolution", app.t("orders.f.resolution"))],
                    lambda v: payments.resolve_correction(store, user, oid, open_c.id,
                                                          resolution=v["resolution"] or ""))
+    elif act == "print_sppd":
+        screen._print(lambda: print_sppd(store, settings, user, oid), app.t("sales.documents.sppd_printed"))
+    elif act == "customer_check":
+        invoice = order.invoice
+        sample = app.t("sales.documents.check_sample") if order.has_kind(active(store), "microdata") else ""
+        outcomes = [(app.t("sales.documents.accepted"), "accepted"), (app.t("sales.documents.revision"), "revision")]
+        screen._form(app.t("sales.documents.check_title", number=invoice.number, version=invoice.version,
+                           sample=sample), [
+            Field("outcome", app.t("sales.documents.outcome"), "select", outcomes, value="accepted"),
+            Field("note", app.t("sales.documents.note")),
+        ], lambda v: sales.documents.customer_check(store, user, oid, accepted=v["outcome"] != "revision",
+                                                    note=v["note"]))
     elif act == "print_invoice":
         screen._print(lambda: print_invoice(store, settings, user, oid))
     elif act == "print_receipt":

@@ -102,6 +102,8 @@ def cmd_order_show(ctx: Context) -> int:
     print(t("orders.checklist", lang))
     for key, done in documents.items():
         print(f"  [{'x' if done else ' '}] {t('orders.doc.' + key, lang)}")
+    if order.abstraksi_text:
+        print(f"  {t('sales.documents.statement_line', lang)}: {order.abstraksi_text}")
     for inv in order.invoices:
         state = t("cli.void", lang) if inv.voided_at else t("cli.valid_until", lang,
                                                               date=f"{inv.valid_until.astimezone(tz):%d-%m-%Y}")

@@ -10,7 +10,7 @@ rest. Every step is one transaction with its outbox change and audit entry; a st
 allowed now is refused with the reason.
 """
 
-from kiosk.sales.documents import check_documents
+from kiosk.sales.documents import check_documents, customer_check
 from kiosk.sales.invoices import cancel, invoice_valid_until, issue_invoice, revise
 from kiosk.sales.models import (ANYONE, OFFICERS, OPEN, TREASURER, Correction, Invoice, Line, Order, OrderRow,
                                 Payment, Receipt, Status)
@@ -19,5 +19,5 @@ from kiosk.sales.orders import (add_line, agree, count_orders, create_order, get
 
 __all__ = ["ANYONE", "OFFICERS", "OPEN", "TREASURER", "Correction", "Invoice", "Line", "Order", "OrderRow",
            "Payment", "Receipt", "Status", "add_line", "agree", "cancel", "check_documents", "count_orders",
-           "create_order", "get", "invoice_valid_until", "issue_invoice", "list_orders", "mark_prepared",
+           "create_order", "customer_check", "get", "invoice_valid_until", "issue_invoice", "list_orders", "mark_prepared",
            "order_sync_payload", "remove_line", "revise"]

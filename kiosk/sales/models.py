@@ -42,6 +42,11 @@ class Invoice(BaseModel):
     valid_until: datetime
     voided_at: datetime | None
     void_reason: str | None
+    # The customer's check of this invoice (and the sample shown): accepted, or a revision
+    # asked with what (seed 000 steps 17-18, seed 001 step 10).
+    customer_check: Literal["accepted", "revision"] | None = None
+    customer_checked_at: datetime | None = None
+    customer_note: str | None = None
 
 
 class Payment(BaseModel):
@@ -93,9 +98,11 @@ class Order(BaseModel):
     checked_at: datetime | None
     request_letter: bool
     abstraksi: bool
+    abstraksi_text: str | None = None  # the customer's statement of data use, as they gave it
     sample_note: str | None
     prepared_at: datetime | None
     sppd_signed_at: datetime | None
+    sppd_printed_at: datetime | None = None  # first printed for signature on meterai
     meterai: bool
     delivered_at: datetime | None
     medium: str | None

@@ -78,6 +78,8 @@ def allowed_actions(store: Store, settings: Settings, order: Order, role: str | 
     # A payment waiting for the treasurer may already be in the treasury: no revision nor
     # cancel until the treasurer verifies or rejects it.
     if officer and s == "invoiced" and not verified and not pending:
+        if order.invoice is not None and order.invoice.customer_check is None and invoice_live:
+            acts.append("customer_check")  # seed 000 steps 17-18: accepted, or a revision asked
         acts.append("revise")
     if officer and s in ("checked", "invoiced", "paid", "receipted") and order.prepared_at is None:
         acts.append("prepare")
@@ -105,6 +107,9 @@ def allowed_actions(store: Store, settings: Settings, order: Order, role: str | 
         acts.append("print_invoice")
     if order.receipt is not None:
         acts.append("print_receipt")
+    if (officer and needs_documents and order.abstraksi_text
+            and s in ("checked", "invoiced", "paid", "receipted")):
+        acts.append("print_sppd")  # pre-filled, for signature on meterai (seed 000 steps 15-16)
     if officer and s in ("draft", "agreed", "checked", "invoiced") and not verified and not pending:
         acts.append("cancel")
     return acts
@@ -150,8 +155,20 @@ def timeline(order: Order, lang: str = "id") -> list[tuple[datetime, str, dict[s
                        (order.cancelled_at, "cancelled")):
         if stamp:
             events.append((stamp, key, {}))
+    if order.abstraksi_text and (order.checked_at or order.referred_at):
+        events.append((order.checked_at or order.referred_at, "statement", {"text": order.abstraksi_text}))
+    if order.sppd_printed_at:
+        events.append((order.sppd_printed_at, "sppd_printed", {}))
     for inv in order.invoices:
         events.append((inv.issued_at, "invoiced", {"number": inv.number, "version": inv.version}))
+        if inv.customer_checked_at:
+            if inv.customer_check == "accepted":
+                note = t("sales.documents.accepted_note", lang, note=inv.customer_note) if inv.customer_note else ""
+                events.append((inv.customer_checked_at, "check_accepted",
+                               {"number": inv.number, "version": inv.version, "note": note}))
+            else:
+                events.append((inv.customer_checked_at, "check_revision",
+                               {"number": inv.number, "version": inv.version, "note": inv.customer_note or ""}))
         if inv.voided_at:
             events.append((inv.voided_at, "voided", {"number": inv.number, "version": inv.version,
                                                      "reason": inv.void_reason or ""}))

@@ -59,7 +59,7 @@ def test_order_show_tells_the_whole_story(env, capsys):
         order = sales.create_order(store, settings, admin, customer_name="Siti Aminah", segment="akademisi")
         sales.add_line(store, admin, order.id, product="data-mikro", measure=2_500_000, description="Susenas")
         sales.agree(store, admin, order.id)
-        sales.check_documents(store, admin, order.id, abstraksi=True)
+        sales.check_documents(store, admin, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
         sales.issue_invoice(store, settings, admin, order.id, sample_note="10 baris")
         sales.mark_prepared(store, admin, order.id)
         payments.submit_payment(store, rina, order.id, method="cash", amount=50_000)

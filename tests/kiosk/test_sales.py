@@ -122,7 +122,7 @@ def test_microdata_order_from_request_to_receipt(store, settings, staff, clock):
     with pytest.raises(Refused) as err:
         sales.check_documents(store, officer, order.id, abstraksi=False)
     assert "abstraksi" in err.value.message("id")
-    order = sales.check_documents(store, officer, order.id, abstraksi=True)
+    order = sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
     with pytest.raises(Invalid):
         sales.issue_invoice(store, settings, officer, order.id)  # sample data must be noted
     order = sales.issue_invoice(store, settings, officer, order.id, sample_note="10 baris contoh Susenas")
@@ -305,8 +305,8 @@ def test_zero_tariff_skips_payment_but_keeps_the_documents(store, settings, staf
         sales.agree(store, officer, order.id, zero_basis="internasional")  # wrong basis for the segment
     sales.agree(store, officer, order.id, zero_basis="pemerintah")
     with pytest.raises(Refused):
-        sales.check_documents(store, officer, order.id, abstraksi=True)  # no request letter
-    order = sales.check_documents(store, officer, order.id, abstraksi=True, request_letter=True)
+        sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")  # no request letter
+    order = sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi", request_letter=True)
     with pytest.raises(Refused):
         sales.issue_invoice(store, settings, officer, order.id)
     sales.mark_prepared(store, officer, order.id)
@@ -322,7 +322,7 @@ def test_mismatched_abstract_goes_to_consultation(store, settings, staff):
     order = _guest_order(store, settings, officer)
     sales.add_line(store, officer, order.id, product="data-mikro", measure=100)
     sales.agree(store, officer, order.id)
-    order = sales.check_documents(store, officer, order.id, abstraksi=True, matches=False)
+    order = sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi", matches=False)
     assert order.status == "referred"
     with pytest.raises(Refused):
         sales.issue_invoice(store, settings, officer, order.id)
@@ -428,9 +428,9 @@ def test_no_sequence_breaks_the_rules(tmp_path_factory, customer, steps):
                     "agree": lambda: sales.agree(store, officer, oid),
                     "agree_zero": lambda: sales.agree(store, officer, oid, zero_basis="pemerintah"),
                     "agree_edu": lambda: sales.agree(store, officer, oid, zero_basis="pendidikan"),
-                    "check": lambda: sales.check_documents(store, officer, oid, abstraksi=True, request_letter=True),
+                    "check": lambda: sales.check_documents(store, officer, oid, abstraksi="Analisis kemiskinan untuk skripsi", request_letter=True),
                     "check_no_docs": lambda: sales.check_documents(store, officer, oid, request_letter=True),
-                    "check_bad": lambda: sales.check_documents(store, officer, oid, abstraksi=True, matches=False),
+                    "check_bad": lambda: sales.check_documents(store, officer, oid, abstraksi="Analisis kemiskinan untuk skripsi", matches=False),
                     "invoice": lambda: sales.issue_invoice(store, settings, officer, oid, sample_note="contoh"),
                     "revise": lambda: sales.revise(store, officer, oid, reason="revisi"),
                     "prepare": lambda: sales.mark_prepared(store, officer, oid),
@@ -530,7 +530,7 @@ def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, ca
         sales.add_line(store, officer, order.id, product="data-mikro", measure=2_500_000, description="Susenas 2025")
         sales.add_line(store, officer, order.id, product="peta-kabkota-desa", quantity=1)
         sales.agree(store, officer, order.id)
-        sales.check_documents(store, officer, order.id, abstraksi=True)
+        sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
         sales.issue_invoice(store, printer_settings, officer, order.id, sample_note="10 baris")
         job = print_invoice(store, printer_settings, officer, order.id)
         assert printing.print_job(store, printer_settings, job).printed
@@ -637,7 +637,7 @@ def _receipted(store, settings, staff, product, **line):
     order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
     sales.add_line(store, officer, order.id, product=product, **line)
     sales.agree(store, officer, order.id)
-    sales.check_documents(store, officer, order.id, abstraksi=True)
+    sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
     order = sales.issue_invoice(store, settings, officer, order.id, sample_note="contoh")
     payments.submit_payment(store, treasurer, order.id, method="cash", amount=order.invoice.total)
     payments.verify_payment(store, treasurer, order.id)
@@ -758,7 +758,7 @@ def test_the_sample_note_follows_the_product_kind_not_its_code(store, settings, 
         order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
         sales.add_line(store, officer, order.id, product=product, measure=2_000)
         sales.agree(store, officer, order.id)
-        sales.check_documents(store, officer, order.id, abstraksi=True)
+        sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
         if needs_sample:
             with pytest.raises(Invalid) as err:
                 sales.issue_invoice(store, settings, officer, order.id)
@@ -1035,3 +1035,84 @@ def test_a_payment_date_to_come_or_before_the_invoice_is_refused(store, settings
                                     billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H",
                                     paid_on=day.isoformat(), settings=settings)
         assert invalid.value.errors["paid_on"].key == key
+
+
+# -- the seeds' documents as documents (issue 15, point 4) -----------------------------------
+
+
+def _microdata_checked(store, settings, officer, statement="Analisis kemiskinan untuk skripsi"):
+    order = sales.create_order(store, settings, officer, customer_name="Siti", segment="akademisi")
+    sales.add_line(store, officer, order.id, product="data-mikro", measure=2_500_000)
+    sales.agree(store, officer, order.id)
+    return sales.check_documents(store, officer, order.id, abstraksi=statement)
+
+
+def test_the_statement_of_data_use_is_text_not_a_tick(store, settings, staff):
+    officer, _ = staff
+    order = sales.create_order(store, settings, officer, customer_name="Siti", segment="akademisi")
+    sales.add_line(store, officer, order.id, product="data-mikro", measure=2_500_000)
+    sales.agree(store, officer, order.id)
+    for blank in (True, "", "   \n "):  # a tick or nothing typed is no statement
+        with pytest.raises(Refused) as refused:
+            sales.check_documents(store, officer, order.id, abstraksi=blank)
+        assert refused.value.key == "sales.abstraksi_missing"
+    with pytest.raises(Invalid) as invalid:
+        sales.check_documents(store, officer, order.id, abstraksi="Analisis\x1b[2J kemiskinan")
+    assert invalid.value.errors["abstraksi"].key == "invalid.characters"
+    with pytest.raises(Invalid) as invalid:
+        sales.check_documents(store, officer, order.id, abstraksi="x" * 1001)
+    assert invalid.value.errors["abstraksi"].key == "sales.documents.too_long"
+    order = sales.check_documents(store, officer, order.id, abstraksi="  Analisis   kemiskinan\n\nuntuk skripsi ")
+    assert (order.abstraksi, order.abstraksi_text) == (True, "Analisis kemiskinan\nuntuk skripsi")
+
+
+def test_the_customer_check_accepts_or_asks_a_revision_saying_what(store, settings, staff):
+    from kiosk.sales.view import allowed_actions, timeline
+
+    officer, treasurer = staff
+    order = _microdata_checked(store, settings, officer)
+    order = sales.issue_invoice(store, settings, officer, order.id, sample_note="10 baris")
+    assert "customer_check" in allowed_actions(store, settings, order, "petugas")
+    with pytest.raises(Invalid) as invalid:
+        sales.customer_check(store, officer, order.id, accepted=False, note=" ")
+    assert invalid.value.errors["note"].key == "sales.documents.revision_what"
+    order = sales.customer_check(store, officer, order.id, accepted=False, note="Tambah variabel umur")
+    assert order.status == "checked" and order.invoice is None
+    assert order.invoices[0].void_reason == "Tambah variabel umur"
+    order = sales.issue_invoice(store, settings, officer, order.id)
+    order = sales.customer_check(store, officer, order.id, accepted=True)
+    assert (order.invoice.version, order.invoice.customer_check) == (2, "accepted")
+    assert "customer_check" not in allowed_actions(store, settings, order, "petugas")
+    with pytest.raises(Refused) as refused:
+        sales.customer_check(store, officer, order.id, accepted=True)
+    assert refused.value.key == "sales.documents.already_checked"
+    events = [key for _, key, _ in timeline(order)]
+    assert events.count("statement") == 1 and events.count("check_revision") == 1
+    assert events.count("check_accepted") == 1
+    # A revision is refused while a payment waits for the treasurer (it may be in the treasury).
+    other = _microdata_checked(store, settings, officer)
+    other = sales.issue_invoice(store, settings, officer, other.id, sample_note="10 baris")
+    payments.submit_payment(store, treasurer, other.id, method="cash", amount=other.invoice.total)
+    with pytest.raises(Refused) as refused:
+        sales.customer_check(store, officer, other.id, accepted=False, note="salah")
+    assert refused.value.key == "sales.payment_awaits_treasurer"
+
+
+def test_the_sppd_is_printed_pre_filled_only_for_microdata_and_maps(store, settings, staff):
+    from kiosk.sales.papers import print_sppd, sppd_paper
+    from printers.render import render_text
+    from printers.sales_documents import sppd_document
+
+    officer, _ = staff
+    order = _microdata_checked(store, settings, officer, "Analisis kemiskinan untuk skripsi")
+    text = render_text(sppd_document(sppd_paper(store, settings, order, officer)))
+    for expected in ("SURAT PERJANJIAN", "Siti", "Analisis kemiskinan untuk skripsi", "[ meterai Rp10.000 ]",
+                     "tidak memperjualbelikan", order.number, "Budi"):
+        assert expected in text
+    print_sppd(store, settings, officer, order.id)
+    assert sales.get(store, order.id).sppd_printed_at is not None
+    assert store.row("SELECT kind FROM print_jobs WHERE ref_id = ?", (f"{order.id}:sppd",))["kind"] == "sppd"
+    publication = _invoiced(store, settings, officer)
+    with pytest.raises(Refused) as refused:
+        print_sppd(store, settings, officer, publication.id)
+    assert refused.value.key == "sales.sppd_not_needed"
