@@ -153,7 +153,7 @@ ORDER_TABLES = ("orders", "order_lines", "invoices", "payments", "receipts", "co
 def one_real_order(store, settings) -> dict[str, list[dict]]:  # noqa: ANN001
     """Run one order through the real sales flow; return every row it wrote, by table."""
     from kiosk import accounts, payments, sales
-    from kiosk.sales_print import print_invoice, print_receipt
+    from kiosk.sales.papers import print_invoice, print_receipt
 
     before = {t: {r[0] for r in store.conn.execute(f"SELECT rowid FROM {t}")} for t in ORDER_TABLES}
     officer, treasurer = (accounts.find(store, name) for name in ("budi", "rina"))

@@ -87,32 +87,34 @@ def institution(text: str | None) -> str:
 
 
 def nik(text: str | None) -> str:
-    """A 16-digit NIK. Unknown region codes are accepted (new regions appear); the birth
-    date inside must still be a real date."""
+    """A 16-digit NIK ``PPRRSSDDMMYYXXXX``. A refusal names the part that is wrong: the
+    length, the region (province 11-96; regency and district never 00), the birth date (a
+    real date, 40 added to the day for women) or the serial (never 0000). Region codes
+    python-stdnum does not know yet are accepted: new regions appear."""
     value = re.sub(r"[\s.\-]", "", _clean(text))
     if not value:
         raise FieldInvalid("invalid.required")
-    if not re.fullmatch(r"[0-9]{16}", value):
+    if not value.isascii() or not value.isdigit():
         raise FieldInvalid("invalid.nik")
-    # No regency is numbered 00 and serials start at 0001, whatever the province.
-    if value[2:4] == "00" or value[12:] == "0000":
-        raise FieldInvalid("invalid.nik")
+    if len(value) != 16:
+        raise FieldInvalid("identity.nik_length", count=len(value))
+    if not 11 <= int(value[:2]) <= 96:
+        raise FieldInvalid("identity.nik_province", code=value[:2])
+    if value[2:4] == "00":
+        raise FieldInvalid("identity.nik_regency", code=value[:4])
+    if value[4:6] == "00":
+        raise FieldInvalid("identity.nik_district", code=value[:6])
     # The validators are imported where used: a face starts without paying for them.
-    from stdnum.exceptions import InvalidComponent, ValidationError
+    from stdnum.exceptions import ValidationError
     from stdnum.id import nik as stdnum_nik
 
     try:
-        return stdnum_nik.validate(value)
-    except InvalidComponent:
-        try:
-            stdnum_nik.get_birth_date(value)
-        except ValidationError as exc:
-            raise FieldInvalid("invalid.nik") from exc
-        if not 11 <= int(value[:2]) <= 99:
-            raise FieldInvalid("invalid.nik")
-        return value
+        stdnum_nik.get_birth_date(value)
     except ValidationError as exc:
-        raise FieldInvalid("invalid.nik") from exc
+        raise FieldInvalid("identity.nik_birth_date", date=value[6:12]) from exc
+    if value[12:] == "0000":
+        raise FieldInvalid("identity.nik_serial")
+    return value
 
 
 def normalise_id(text: str) -> str:
@@ -212,35 +214,32 @@ def phone(text: str | None, region: str = "ID") -> str:
     if any(ch.isdigit() and not ch.isascii() for ch in value):  # phonenumbers would read '０８１२'
         raise FieldInvalid("text.phone_digits")
     compact = re.sub(r"[\s().\-]", "", value)
-    if compact.startswith("628"):  # a mobile typed with the country code but no "+"
-        value = "+" + compact
-    try:
-        parsed = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException as exc:
-        raise FieldInvalid("invalid.phone") from exc
-    if not phonenumbers.is_valid_number(parsed):
-        raise FieldInvalid("invalid.phone")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    candidates = [value]
+    if compact.startswith("62") and compact.isascii() and compact.isdigit():
+        # Indonesia's country code typed without "+" (62 21 5551234, 62 812 ...): a number
+        # read in Indonesia starts with the trunk 0, so a leading 62 is the country code,
+        # for every area code; read as typed only when that is not a valid number.
+        candidates.insert(0, "+" + compact)
+    for candidate in candidates:
+        try:
+            parsed = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    raise FieldInvalid("invalid.phone")
 
 
 def npwp(text: str | None) -> str:
-    """NPWP, legacy 15 digits or the 16 digits used since 2024 (a NIK, or 0 + the legacy
-    15), stored compact. The all-zero placeholder some forms use is refused. A wrong count
-    of digits (``invalid.npwp_length``, with the count) and a check digit that does not
-    match (``invalid.npwp_check``) are told apart, so nobody counts digits that are there."""
-    from stdnum.exceptions import InvalidChecksum, ValidationError
-    from stdnum.id import npwp as stdnum_npwp
-
-    value = _clean(text)
-    if not value:
-        raise FieldInvalid("invalid.required")
-    try:
-        compact = stdnum_npwp.compact(value)
-    except ValidationError as exc:
-        raise FieldInvalid("invalid.npwp") from exc
-    # '²' and other non-ASCII digits pass isdigit(), not int()
-    if not compact.isascii() or not compact.isdigit():
-        raise FieldInvalid("invalid.npwp")
+    """The NPWP as stored since 2024: 16 digits (the NIK for a person, 0 + the legacy 15
+    digits otherwise, PMK 112/2022). A legacy 15-digit number is converted by that rule
+    (``npwp_conversion`` tells the form); a branch's 22-digit NITKU (the NPWP and a 6-digit
+    branch number) is kept whole. The all-zero placeholder some forms use is refused. A
+    wrong count of digits (``invalid.npwp_length``, with the count) and a check digit that
+    does not match (``invalid.npwp_check``) are told apart."""
+    compact = _npwp_digits(text)
+    if len(compact) == 22:
+        return npwp(compact[:16]) + compact[16:]
     if len(compact) not in (15, 16):
         raise FieldInvalid("invalid.npwp_length", count=len(compact))
     if len(compact) == 16 and not compact.startswith("0"):
@@ -248,15 +247,45 @@ def npwp(text: str | None) -> str:
             return nik(compact)  # the same (lenient) NIK rules as the ID field
         except FieldInvalid as exc:
             raise FieldInvalid("invalid.npwp") from exc
-    serial = compact[1:10] if len(compact) == 16 else compact[:9]
-    if int(serial) == 0:
+    legacy = compact[1:] if len(compact) == 16 else compact
+    from stdnum.exceptions import InvalidChecksum, ValidationError
+    from stdnum.id import npwp as stdnum_npwp
+
+    if int(legacy[:9]) == 0:
         raise FieldInvalid("invalid.npwp")
     try:
-        return stdnum_npwp.validate(compact)
+        return "0" + stdnum_npwp.validate(legacy)
     except InvalidChecksum as exc:
         raise FieldInvalid("invalid.npwp_check") from exc
     except ValidationError as exc:
         raise FieldInvalid("invalid.npwp") from exc
+
+
+def _npwp_digits(text: str | None) -> str:
+    """What was typed as an NPWP, digits only (dots, dashes and spaces dropped)."""
+    value = _clean(text)
+    if not value:
+        raise FieldInvalid("invalid.required")
+    compact = re.sub(r"[\s.\-/]", "", value)
+    # '²' and other non-ASCII digits pass isdigit(), not int()
+    if not compact.isascii() or not compact.isdigit():
+        raise FieldInvalid("invalid.npwp")
+    return compact
+
+
+def npwp_conversion(text: str | None) -> tuple[str, str] | None:
+    """(the legacy number as written, the 16 digits stored) when a valid legacy 15-digit
+    NPWP was typed and is stored converted; None otherwise, also for a number not valid."""
+    try:
+        compact = _npwp_digits(text)
+        if len(compact) != 15:
+            return None
+        stored = npwp(compact)
+    except FieldInvalid:
+        return None
+    from stdnum.id import npwp as stdnum_npwp
+
+    return stdnum_npwp.format(compact), stored
 
 
 def choice(kind: str, code: str | None) -> str:

@@ -1,4 +1,4 @@
-"""Invoice and receipt (kuitansi) layouts for 58 and 80 mm paper. Labels and money text
+"""Invoice, receipt (kuitansi) and data use agreement (SPPD) layouts for 58 and 80 mm paper. Labels and money text
 arrive already formatted and translated; this module only arranges them."""
 
 from __future__ import annotations
@@ -51,6 +51,25 @@ class ReceiptPaper:
     meterai_note: str | None
     signer_title: str
     signer_name: str
+    qr_payload: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SppdPaper:
+    """The data use agreement (SPPD), pre-filled for the customer to sign on meterai."""
+
+    office_name: str
+    office_address: str
+    order_number: str
+    customer: str
+    customer_extra: list[str]
+    products: list[PaperLine]
+    statement: str  # the customer's statement of data use (abstraksi), as they gave it
+    clauses: list[str]
+    breach: str
+    place_date: str
+    officer_name: str  # '' leaves the name to be written by hand
     qr_payload: str
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -120,6 +139,42 @@ def receipt_document(paper: ReceiptPaper) -> Document:
     if paper.meterai_note:
         doc.text(paper.meterai_note, align="right")
     _signature(doc, paper.signer_title, paper.signer_name)
+    doc.qr(paper.qr_payload, size=4)
+    doc.cut()
+    return doc
+
+
+def sppd_document(paper: SppdPaper) -> Document:
+    lab = paper.labels
+    doc = Document(title=f"sppd {paper.order_number}")
+    _header(doc, paper.office_name, paper.office_address, "SPPD")
+    doc.text(lab.get("title", "DATA USE AGREEMENT"), align="center", bold=True)
+    doc.pair(lab.get("order", "Order"), paper.order_number)
+    doc.rule()
+    doc.text(lab.get("intro", "The undersigned:"))
+    doc.text(f"{lab.get('name', 'Name')}: {paper.customer}", bold=True)
+    for extra in paper.customer_extra:
+        doc.text(extra)
+    doc.text(lab.get("products", "Data obtained:"))
+    for line in paper.products:
+        doc.text(f"- {line.description}", bold=True)
+        doc.text(f"  {line.detail}")
+    doc.text(lab.get("use", "Will be used for:"))
+    for line in paper.statement.splitlines():
+        doc.text(f"  {line}")
+    doc.text(lab.get("agrees", "hereby undertakes:"))
+    for n, clause in enumerate(paper.clauses, 1):
+        doc.text(f"{n}. {clause}")
+    doc.text(paper.breach)
+    doc.rule()
+    doc.text(paper.place_date, align="right")
+    doc.text(lab.get("customer", "Data user"), align="right")
+    doc.feed()
+    doc.text(lab.get("meterai", "[ meterai ]"), align="right")
+    doc.feed(2)
+    doc.text("(" + "_" * max(12, len(paper.customer)) + ")", align="right")
+    doc.text(paper.customer, align="right", bold=True)
+    _signature(doc, lab.get("officer", "Officer"), paper.officer_name)
     doc.qr(paper.qr_payload, size=4)
     doc.cut()
     return doc

@@ -198,6 +198,8 @@ class GuestFormScreen(FlowScreen):
                     yield Input(value=pre.get(field, ""), id=field,
                                 placeholder=app.t(f"guest.hint.{field}"))
                 yield Static("", id=f"err-{field}", classes="field-error")
+                if field == "npwp":
+                    yield Static("", id="note-npwp", classes="field-note")
             yield TickBox(app.t("guest.field.disability"), id="disability")
             with Horizontal(classes="flow-buttons"):
                 yield Button(app.t("guest.next"), id="next", variant="primary")
@@ -219,6 +221,7 @@ class GuestFormScreen(FlowScreen):
                              ("npwp", identity.npwp_required(str(segment)) if segment else False)):
             for node in (f"#{field}", f"#label-{field}", f"#err-{field}"):
                 self.query_one(node).display = shown
+        self.query_one("#note-npwp").display = self.query_one("#npwp").display
         self._recheck()  # after the fields shown changed: a hidden NPWP is no longer wrong
 
     def values(self) -> dict[str, Any]:
@@ -270,6 +273,13 @@ class GuestFormScreen(FlowScreen):
             errors, _ = self._check(self.values())
             for field in list(self._flagged):
                 self._show_error(field, errors.get(field))
+
+    @on(Input.Changed, "#npwp")
+    def _npwp_note(self) -> None:
+        """A legacy 15-digit NPWP is stored as the 16 digits: the form says so as it is typed."""
+        converted = identity.npwp_conversion(self.query_one("#npwp", Input).value)
+        self.query_one("#note-npwp", Static).update(
+            self.pst.t("identity.npwp_converted", legacy=converted[0], npwp=converted[1]) if converted else "")
 
     @on(Button.Pressed, "#next")
     def _next(self) -> None:

@@ -47,7 +47,8 @@ def cmd_catalogue(ctx: Context) -> int:
 
 
 def cmd_order_list(ctx: Context) -> int:
-    from kiosk import order_view, sales
+    from kiosk import sales
+    from kiosk.sales import view as order_view
     from kiosk.money import rupiah
 
     if ctx.args.expiring is not None and ctx.args.expiring < 0:
@@ -74,7 +75,8 @@ def cmd_order_list(ctx: Context) -> int:
 
 
 def cmd_order_show(ctx: Context) -> int:
-    from kiosk import order_view, payments, sales
+    from kiosk import sales
+    from kiosk.sales import view as order_view, payments
     from kiosk.catalogue import active
     from kiosk.money import rupiah
 
@@ -100,6 +102,8 @@ def cmd_order_show(ctx: Context) -> int:
     print(t("orders.checklist", lang))
     for key, done in documents.items():
         print(f"  [{'x' if done else ' '}] {t('orders.doc.' + key, lang)}")
+    if order.abstraksi_text:
+        print(f"  {t('sales.documents.statement_line', lang)}: {order.abstraksi_text}")
     for inv in order.invoices:
         state = t("cli.void", lang) if inv.voided_at else t("cli.valid_until", lang,
                                                               date=f"{inv.valid_until.astimezone(tz):%d-%m-%Y}")

@@ -279,7 +279,7 @@ def test_order_fields(store, settings, desk, capsys, clock, text, field):
     for step in steps:
         if not _attempt(step):
             break
-    from kiosk import sales_print
+    from kiosk.sales import papers as sales_print
 
     got = sales.get(store, order)
     if got.invoice is not None:

@@ -15,7 +15,7 @@ from kiosk.identity import FieldInvalid, Invalid
     ("3273 0141 0190 0001", "3273014101900001"),
     ("1373015501900002", "1373015501900002"),        # Sawahlunto, woman (day + 40)
     ("9471024107850003", "9471024107850003"),        # Jayapura, woman born 1 Jul 1985
-    ("9999014101900001", "9999014101900001"),        # unknown (new) region: accepted
+    ("9601014101900001", "9601014101900001"),        # a province newer than the library's table: accepted
 ])
 def test_valid_nik(text, expected):
     assert identity.nik(text) == expected
@@ -34,8 +34,8 @@ def test_invalid_nik(text):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("01.855.081.4-005.000", "018550814005000"),
-    ("018550814005000", "018550814005000"),
+    ("01.855.081.4-005.000", "0018550814005000"),  # legacy 15 -> stored as 0 + 15 (since 2024)
+    ("018550814005000", "0018550814005000"),
     ("0018550814005000", "0018550814005000"),   # 2024: 0 + legacy 15
     ("3273014101900001", "3273014101900001"),   # 2024: a NIK
 ])
@@ -132,7 +132,7 @@ def test_guest_form_reports_every_bad_field():
 def test_guest_form_normalises():
     guest = validate_guest({**GOOD, "segment": "swasta", "npwp": "01.855.081.4-005.000",
                             "disability": True})
-    assert guest.phone == "+6281234567890" and guest.npwp == "018550814005000" and guest.disability
+    assert guest.phone == "+6281234567890" and guest.npwp == "0018550814005000" and guest.disability
 
 
 text = st.text(max_size=60)
@@ -182,3 +182,75 @@ def test_npwp_says_what_is_wrong(text, key, params):
     with pytest.raises(FieldInvalid) as caught:
         identity.npwp(text)
     assert (caught.value.key, caught.value.params) == (key, params)
+
+
+# -- the rules of issue 15 (point 6) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, key, params", [
+    ("3273004101900001", "identity.nik_district", {"code": "327300"}),  # district 00 is not a district
+    ("3200014101900001", "identity.nik_regency", {"code": "3200"}),
+    ("0073014101900001", "identity.nik_province", {"code": "00"}),
+    ("9999014101900001", "identity.nik_province", {"code": "99"}),      # provinces run 11-96
+    ("3273019913900001", "identity.nik_birth_date", {"date": "991390"}),  # day 99, month 13
+    ("3273013201900001", "identity.nik_birth_date", {"date": "320190"}),  # day 32
+    ("3273013002900001", "identity.nik_birth_date", {"date": "300290"}),  # 30 February
+    ("3273014101900000", "identity.nik_serial", {}),
+    ("327301410190", "identity.nik_length", {"count": 12}),
+    ("32730141019000011", "identity.nik_length", {"count": 17}),
+])
+def test_a_wrong_nik_says_which_part_is_wrong(text, key, params):
+    with pytest.raises(FieldInvalid) as caught:
+        identity.nik(text)
+    assert (caught.value.key, caught.value.params) == (key, params)
+
+
+def test_the_nik_messages_name_the_part_in_both_languages():
+    with pytest.raises(Invalid) as caught:
+        validate_guest({**GOOD, "id_type": "ktp", "id_number": "3273004101900001"})
+    assert "kecamatan" in caught.value.field_messages("id")["id_number"]
+    assert "district code" in caught.value.field_messages("en")["id_number"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("62215551234", "+62215551234"),      # Jakarta 021: was +6262215551234
+    ("62 21 555 1234", "+62215551234"),
+    ("62754610490", "+62754610490"),      # Sawahlunto 0754
+    ("6281234567890", "+6281234567890"),  # mobile, as before
+    ("021 5551234", "+62215551234"),
+])
+def test_a_phone_typed_with_62_and_no_plus_is_indonesian_for_every_area_code(text, expected):
+    assert identity.phone(text) == expected
+
+
+@pytest.mark.parametrize("text, stored, legacy", [
+    ("01.855.081.4-005.000", "0018550814005000", "01.855.081.4-005.000"),
+    ("018550814005000", "0018550814005000", "01.855.081.4-005.000"),
+])
+def test_a_legacy_npwp_is_stored_as_the_16_digits_and_the_form_is_told(text, stored, legacy):
+    assert identity.npwp(text) == stored
+    assert identity.npwp_conversion(text) == (legacy, stored)
+
+
+@pytest.mark.parametrize("text", ["0018550814005000", "3273014101900001", "01.855.081.5-005.000", ""])
+def test_no_conversion_is_told_for_a_16_digit_or_a_wrong_npwp(text):
+    assert identity.npwp_conversion(text) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("0018550814005000000001", "0018550814005000000001"),   # NITKU: NPWP 16 + branch 000001
+    ("3273014101900001 000002", "3273014101900001000002"),
+])
+def test_a_nitku_is_accepted_for_a_branch(text, expected):
+    assert identity.npwp(text) == expected
+
+
+@pytest.mark.parametrize("text, key", [
+    ("0012345678901000000001", "invalid.npwp_check"),   # the NPWP inside the NITKU is wrong
+    ("3273004101900001000001", "invalid.npwp"),
+    ("00185508140050000000011", "invalid.npwp_length"),  # 23 digits
+])
+def test_a_nitku_with_a_wrong_npwp_is_refused(text, key):
+    with pytest.raises(FieldInvalid) as caught:
+        identity.npwp(text)
+    assert caught.value.key == key

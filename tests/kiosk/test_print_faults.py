@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import accounts, config, lockers, payments, printing, sales
-from kiosk.sales_print import print_invoice, print_receipt
+from kiosk.sales.papers import print_invoice, print_receipt
 from kiosk.store import Store
 from kiosk.tickets import issue_ticket
 from tests.printer_server import CapturePrinter

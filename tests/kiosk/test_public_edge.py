@@ -183,7 +183,7 @@ def test_ticket_numbers_phones_and_billing_codes_take_ascii_digits_only(env, cap
     a phone in full-width digits and a billing code in Devanagari are refused."""
     from kiosk import identity
     from kiosk.errors import FieldInvalid, Invalid
-    from kiosk.payments import _check_payment_fields
+    from kiosk.sales.payments import _check_payment_fields
 
     assert run(capsys, "ticket", "take", "B", "--no-print")[0] == 0
     status, _, err = run(capsys, "ticket", "call", "--counter", "1", "--number", "B-००१")

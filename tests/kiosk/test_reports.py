@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from kiosk import accounts, lockers, payments, reports, sales, survey
+from kiosk import accounts, lockers, reports, sales, survey
+from kiosk.sales import payments
 from kiosk.errors import Invalid, Refused
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.tickets import queue_for
@@ -76,7 +77,7 @@ def test_report_agrees_with_hand_computed_figures(store, settings, clock):
         order = sales.create_order(store, settings, admin, customer_name="Andi", segment="perorangan")
         sales.add_line(store, admin, order.id, product=product, measure=measure)
         sales.agree(store, admin, order.id)
-        sales.check_documents(store, admin, order.id, abstraksi=True)
+        sales.check_documents(store, admin, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
         order = sales.issue_invoice(store, settings, admin, order.id)
         payments.submit_payment(store, treasurer, order.id, method=method, amount=order.invoice.total,
                                 billing_code="820261123000123", ntpn="0A1B2C3D4E5F6G7H")
@@ -237,7 +238,7 @@ def test_report_text_names_codes_in_the_readers_language_and_scripts_keep_codes(
     order = sales.create_order(store, settings, admin, customer_name="Andi", segment="perorangan")
     sales.add_line(store, admin, order.id, product="publikasi-elektronik", measure=10)
     sales.agree(store, admin, order.id)
-    sales.check_documents(store, admin, order.id, abstraksi=True)
+    sales.check_documents(store, admin, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
     order = sales.issue_invoice(store, settings, admin, order.id)
     payments.submit_payment(store, treasurer, order.id, method="cash", amount=order.invoice.total,
                             billing_code="820261123000123", ntpn="0A1B2C3D4E5F6G7H")

@@ -2,13 +2,14 @@
 sequences of actions."""
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings as hsettings
 from hypothesis import strategies as st
 
-from kiosk import accounts, audit, payments, sales
+from kiosk import accounts, audit, sales
+from kiosk.sales import payments
 from kiosk.accounts import Forbidden
 from kiosk.catalogue import load, price, shipped
 from kiosk.errors import ConfigError, DomainError, Invalid, Refused
@@ -121,7 +122,7 @@ def test_microdata_order_from_request_to_receipt(store, settings, staff, clock):
     with pytest.raises(Refused) as err:
         sales.check_documents(store, officer, order.id, abstraksi=False)
     assert "abstraksi" in err.value.message("id")
-    order = sales.check_documents(store, officer, order.id, abstraksi=True)
+    order = sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
     with pytest.raises(Invalid):
         sales.issue_invoice(store, settings, officer, order.id)  # sample data must be noted
     order = sales.issue_invoice(store, settings, officer, order.id, sample_note="10 baris contoh Susenas")
@@ -213,14 +214,14 @@ def test_an_orders_npwp_leaves_the_office_masked(store, settings, staff):
     payments.issue_receipt(store, settings, treasurer, person.id)
     # In the office the NPWP stays whole (the invoice prints it) ...
     assert sales.get(store, person.id).npwp == "3273014101900001"
-    assert sales.get(store, firm.id).npwp == "018550814005000"
+    assert sales.get(store, firm.id).npwp == "0018550814005000"  # stored as the 16 digits
     # ... the outbox carries it masked, and everything the centre reports on whole.
     outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
     assert "3273014101900001" not in outbox and "018550814005000" not in outbox
     sent = {}
     for row in store.rows("SELECT entity_id, payload FROM changes WHERE entity = 'order' ORDER BY seq"):
         sent[row["entity_id"]] = json.loads(row["payload"])
-    assert sent[person.id]["npwp"] == "3273********0001" and sent[firm.id]["npwp"] == "0185*******5000"
+    assert sent[person.id]["npwp"] == "3273********0001" and sent[firm.id]["npwp"] == "0018********5000"
     assert sent[none.id]["npwp"] is None
     last = sent[person.id]
     assert (last["segment"], last["status"], last["receipt"]["amount"]) == ("swasta", "receipted", 50_000)
@@ -304,8 +305,8 @@ def test_zero_tariff_skips_payment_but_keeps_the_documents(store, settings, staf
         sales.agree(store, officer, order.id, zero_basis="internasional")  # wrong basis for the segment
     sales.agree(store, officer, order.id, zero_basis="pemerintah")
     with pytest.raises(Refused):
-        sales.check_documents(store, officer, order.id, abstraksi=True)  # no request letter
-    order = sales.check_documents(store, officer, order.id, abstraksi=True, request_letter=True)
+        sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")  # no request letter
+    order = sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi", request_letter=True)
     with pytest.raises(Refused):
         sales.issue_invoice(store, settings, officer, order.id)
     sales.mark_prepared(store, officer, order.id)
@@ -321,7 +322,7 @@ def test_mismatched_abstract_goes_to_consultation(store, settings, staff):
     order = _guest_order(store, settings, officer)
     sales.add_line(store, officer, order.id, product="data-mikro", measure=100)
     sales.agree(store, officer, order.id)
-    order = sales.check_documents(store, officer, order.id, abstraksi=True, matches=False)
+    order = sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi", matches=False)
     assert order.status == "referred"
     with pytest.raises(Refused):
         sales.issue_invoice(store, settings, officer, order.id)
@@ -427,9 +428,9 @@ def test_no_sequence_breaks_the_rules(tmp_path_factory, customer, steps):
                     "agree": lambda: sales.agree(store, officer, oid),
                     "agree_zero": lambda: sales.agree(store, officer, oid, zero_basis="pemerintah"),
                     "agree_edu": lambda: sales.agree(store, officer, oid, zero_basis="pendidikan"),
-                    "check": lambda: sales.check_documents(store, officer, oid, abstraksi=True, request_letter=True),
+                    "check": lambda: sales.check_documents(store, officer, oid, abstraksi="Analisis kemiskinan untuk skripsi", request_letter=True),
                     "check_no_docs": lambda: sales.check_documents(store, officer, oid, request_letter=True),
-                    "check_bad": lambda: sales.check_documents(store, officer, oid, abstraksi=True, matches=False),
+                    "check_bad": lambda: sales.check_documents(store, officer, oid, abstraksi="Analisis kemiskinan untuk skripsi", matches=False),
                     "invoice": lambda: sales.issue_invoice(store, settings, officer, oid, sample_note="contoh"),
                     "revise": lambda: sales.revise(store, officer, oid, reason="revisi"),
                     "prepare": lambda: sales.mark_prepared(store, officer, oid),
@@ -518,7 +519,7 @@ def _check_invariants(store, oid, segment):
 
 def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, capture, clock):
     from kiosk import printing
-    from kiosk.sales_print import print_invoice, print_receipt
+    from kiosk.sales.papers import print_invoice, print_receipt
     from kiosk.store import Store
 
     with Store(printer_settings.db_path, clock=clock) as store:
@@ -529,7 +530,7 @@ def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, ca
         sales.add_line(store, officer, order.id, product="data-mikro", measure=2_500_000, description="Susenas 2025")
         sales.add_line(store, officer, order.id, product="peta-kabkota-desa", quantity=1)
         sales.agree(store, officer, order.id)
-        sales.check_documents(store, officer, order.id, abstraksi=True)
+        sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
         sales.issue_invoice(store, printer_settings, officer, order.id, sample_note="10 baris")
         job = print_invoice(store, printer_settings, officer, order.id)
         assert printing.print_job(store, printer_settings, job).printed
@@ -554,7 +555,7 @@ def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, ca
 
 
 def test_screens_offer_only_what_the_role_may_do_now(store, settings, staff):
-    from kiosk.order_view import allowed_actions, timeline
+    from kiosk.sales.view import allowed_actions, timeline
 
     officer, treasurer = staff
     order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
@@ -583,7 +584,7 @@ def _invoiced(store, settings, actor, name="Andi", measure=10):
 
 
 def test_open_desk_cannot_verify_money_or_issue_receipts(store, settings):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     order = _invoiced(store, settings, None)  # no accounts yet: the desk is open
     order = payments.submit_payment(store, None, order.id, method="cash", amount=50_000)
@@ -615,7 +616,7 @@ def test_open_desk_cannot_verify_money_or_issue_receipts(store, settings):
 def test_an_invoice_is_payable_to_the_end_of_the_printed_last_day(store, settings, clock, issued, last_day):
     from datetime import timedelta
 
-    from kiosk.sales_print import invoice_paper
+    from kiosk.sales.papers import invoice_paper
 
     clock.set(issued.replace(tzinfo=JAKARTA))
     on_time = _invoiced(store, settings, None)
@@ -636,7 +637,7 @@ def _receipted(store, settings, staff, product, **line):
     order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
     sales.add_line(store, officer, order.id, product=product, **line)
     sales.agree(store, officer, order.id)
-    sales.check_documents(store, officer, order.id, abstraksi=True)
+    sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
     order = sales.issue_invoice(store, settings, officer, order.id, sample_note="contoh")
     payments.submit_payment(store, treasurer, order.id, method="cash", amount=order.invoice.total)
     payments.verify_payment(store, treasurer, order.id)
@@ -644,7 +645,7 @@ def _receipted(store, settings, staff, product, **line):
 
 
 def test_hand_over_is_offered_only_once_prepared_and_with_the_sppd(store, settings, staff):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, _ = staff
     order = _receipted(store, settings, staff, "data-mikro", measure=500_000)
@@ -660,7 +661,7 @@ def test_hand_over_is_offered_only_once_prepared_and_with_the_sppd(store, settin
 
 
 def test_publications_need_no_sppd(store, settings, staff):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, _ = staff
     order = _receipted(store, settings, staff, "publikasi-elektronik", measure=10)
@@ -675,7 +676,7 @@ def test_publications_need_no_sppd(store, settings, staff):
 
 
 def test_an_expired_invoice_offers_only_revision_or_cancel(store, settings, staff, clock):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, treasurer = staff
     order = _invoiced(store, settings, officer)
@@ -683,7 +684,11 @@ def test_an_expired_invoice_offers_only_revision_or_cancel(store, settings, staf
     clock.set(datetime(2026, 12, 24, 0, 0, tzinfo=JAKARTA))  # valid until 23-12-2026
     for role in ("petugas", "bendahara"):
         offered = allowed_actions(store, settings, order, role)
-        assert "pay" not in offered and "print_invoice" not in offered
+        # "pay" stays: a bill paid at the bank in time may be recorded late (its date is checked)
+        assert "pay" in offered and "print_invoice" not in offered
+    with pytest.raises(Refused) as refused:  # cash counted today is too late
+        payments.submit_payment(store, treasurer, order.id, method="cash", amount=50_000, settings=settings)
+    assert refused.value.key == "sales.invoice_expired"
     assert {"revise", "cancel"} <= set(allowed_actions(store, settings, order, "petugas"))
     order = sales.revise(store, officer, order.id, reason="kedaluwarsa")
     order = sales.issue_invoice(store, settings, officer, order.id)
@@ -692,7 +697,7 @@ def test_an_expired_invoice_offers_only_revision_or_cancel(store, settings, staf
 
 def test_correction_is_offered_until_the_deadline_counting_published_holidays(store, settings, staff, clock):
     from kiosk import reference
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, _ = staff
     order = _receipted(store, settings, staff, "publikasi-elektronik", measure=10)
@@ -753,7 +758,7 @@ def test_the_sample_note_follows_the_product_kind_not_its_code(store, settings, 
         order = sales.create_order(store, settings, officer, customer_name="Andi", segment="perorangan")
         sales.add_line(store, officer, order.id, product=product, measure=2_000)
         sales.agree(store, officer, order.id)
-        sales.check_documents(store, officer, order.id, abstraksi=True)
+        sales.check_documents(store, officer, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
         if needs_sample:
             with pytest.raises(Invalid) as err:
                 sales.issue_invoice(store, settings, officer, order.id)
@@ -765,7 +770,7 @@ def test_the_sample_note_follows_the_product_kind_not_its_code(store, settings, 
 
 def test_a_failed_first_print_comes_out_as_the_original(printer_settings, capture, clock):
     from kiosk import printing
-    from kiosk.sales_print import print_invoice
+    from kiosk.sales.papers import print_invoice
     from kiosk.store import Store
 
     with Store(printer_settings.db_path, clock=clock) as store:
@@ -788,7 +793,7 @@ def test_a_failed_first_print_comes_out_as_the_original(printer_settings, captur
 def test_the_treasurer_signs_invoice_and_receipt_and_the_officer_is_named(store, settings, staff, tmp_path):
     from printers.render import render_text
     from printers.sales_documents import invoice_document, receipt_document
-    from kiosk.sales_print import invoice_paper, receipt_paper
+    from kiosk.sales.papers import invoice_paper, receipt_paper
     from tests.conftest import write_config
 
     named = write_config(tmp_path / "named.toml", settings.db_path, treasurer_name="Dra. Rina Marlina")
@@ -808,7 +813,7 @@ def test_the_treasurer_signs_invoice_and_receipt_and_the_officer_is_named(store,
 
 
 def test_invoice_prints_the_npwp_formatted(store, settings, staff):
-    from kiosk.sales_print import invoice_paper, npwp_text
+    from kiosk.sales.papers import invoice_paper, npwp_text
     from printers.render import render_text
     from printers.sales_documents import invoice_document
 
@@ -816,7 +821,7 @@ def test_invoice_prints_the_npwp_formatted(store, settings, staff):
     assert npwp_text("018550814005000") == "01.855.081.4-005.000"
     assert npwp_text("3273014101900001") == "3273014101900001"  # 16 digits (the NIK): as is
     assert npwp_text("0185*******5000") == "0185*******5000"  # masked (a restored order): as is
-    for typed, printed in (("01.855.081.4-005.000", "NPWP 01.855.081.4-005.000"),
+    for typed, printed in (("01.855.081.4-005.000", "NPWP 0018550814005000"),
                            ("3273014101900001", "NPWP 3273014101900001")):
         order = sales.create_order(store, settings, officer, customer_name="PT Data Maju", segment="swasta",
                                    npwp=typed)
@@ -828,7 +833,7 @@ def test_invoice_prints_the_npwp_formatted(store, settings, staff):
 
 
 def test_receipt_place_is_the_city_never_the_office_name(store, settings, staff, tmp_path):
-    from kiosk.sales_print import receipt_paper
+    from kiosk.sales.papers import receipt_paper
     from printers.render import render_text
     from printers.sales_documents import receipt_document
     from tests.conftest import write_config
@@ -887,7 +892,7 @@ def test_a_catalogue_dropping_a_code_orders_use_is_refused_and_the_old_kept(stor
 
 
 def test_an_order_keeps_the_rules_its_lines_recorded_whatever_the_catalogue(store, settings, staff):
-    from kiosk.order_view import allowed_actions, documents
+    from kiosk.sales.view import allowed_actions, documents
 
     officer, _ = staff
     order = _receipted(store, settings, staff, "data-mikro", measure=500_000)
@@ -958,7 +963,7 @@ def test_a_huge_price_or_measure_is_invalid_not_a_crash(store, settings, staff):
 
 
 def test_a_payment_awaiting_the_treasurer_blocks_revise_and_cancel(store, settings, staff):
-    from kiosk.order_view import allowed_actions
+    from kiosk.sales.view import allowed_actions
 
     officer, treasurer = staff
     order = _invoiced(store, settings, officer)
@@ -979,3 +984,135 @@ def test_a_payment_awaiting_the_treasurer_blocks_revise_and_cancel(store, settin
     order = sales.get(store, order.id)
     assert {"revise", "cancel"} <= set(allowed_actions(store, settings, order, "petugas"))
     assert sales.revise(store, officer, order.id, reason="harga salah").status == "checked"
+
+
+# -- the payment's own date (issue 15, point 6) ------------------------------------------------
+
+
+def test_an_invoice_is_valid_on_the_day_the_ntpn_says_it_was_paid(store, settings, staff, clock):
+    """Paid at the bank on the invoice's last day, recorded two days later: accepted, and the
+    date travels with the payment; paid a day after the last day: refused, saying both dates."""
+    officer, treasurer = staff
+    order = _invoiced(store, settings, officer)
+    last_day = order.invoice.valid_until.astimezone(settings.office.tz).date()
+    clock.set(datetime.combine(last_day + timedelta(days=2), time(10), JAKARTA))
+    with pytest.raises(Refused) as refused:
+        payments.submit_payment(store, officer, order.id, method="billing", amount=50_000,
+                                billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H",
+                                paid_on=f"{last_day + timedelta(days=1):%d-%m-%Y}", settings=settings)
+    assert refused.value.key == "sales.paid_on.after_validity"
+    assert f"{last_day:%d-%m-%Y}" in refused.value.message("id")
+    paid = payments.submit_payment(store, officer, order.id, method="billing", amount=50_000,
+                                   billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H",
+                                   paid_on=f"{last_day:%d-%m-%Y}", settings=settings)
+    assert paid.submitted_payment.paid_on == last_day
+    payload = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'order' ORDER BY seq DESC")["payload"])
+    assert payload["payments"][0]["paid_on"] == last_day.isoformat()
+    assert payments.verify_payment(store, treasurer, order.id).status == "paid"
+
+
+@pytest.mark.parametrize("typed, key", [("31-02-2026", "sales.paid_on.format"), ("besok", "sales.paid_on.format"),
+                                        ("", "invalid.required")])
+def test_a_payment_date_that_is_not_a_date_is_refused_on_its_field(store, settings, staff, typed, key):
+    officer, _ = staff
+    order = _invoiced(store, settings, officer)
+    with pytest.raises(Invalid) as invalid:
+        payments.submit_payment(store, officer, order.id, method="billing", amount=50_000,
+                                billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H", paid_on=typed,
+                                settings=settings)
+    assert invalid.value.errors["paid_on"].key == key
+    assert sales.get(store, order.id).payments == []
+
+
+def test_a_payment_date_to_come_or_before_the_invoice_is_refused(store, settings, staff, clock):
+    officer, _ = staff
+    order = _invoiced(store, settings, officer)
+    today = clock.now().astimezone(settings.office.tz).date()
+    for day, key in ((today + timedelta(days=1), "sales.paid_on.future"),
+                     (today - timedelta(days=1), "sales.paid_on.before_invoice")):
+        with pytest.raises(Invalid) as invalid:
+            payments.submit_payment(store, officer, order.id, method="billing", amount=50_000,
+                                    billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H",
+                                    paid_on=day.isoformat(), settings=settings)
+        assert invalid.value.errors["paid_on"].key == key
+
+
+# -- the seeds' documents as documents (issue 15, point 4) -----------------------------------
+
+
+def _microdata_checked(store, settings, officer, statement="Analisis kemiskinan untuk skripsi"):
+    order = sales.create_order(store, settings, officer, customer_name="Siti", segment="akademisi")
+    sales.add_line(store, officer, order.id, product="data-mikro", measure=2_500_000)
+    sales.agree(store, officer, order.id)
+    return sales.check_documents(store, officer, order.id, abstraksi=statement)
+
+
+def test_the_statement_of_data_use_is_text_not_a_tick(store, settings, staff):
+    officer, _ = staff
+    order = sales.create_order(store, settings, officer, customer_name="Siti", segment="akademisi")
+    sales.add_line(store, officer, order.id, product="data-mikro", measure=2_500_000)
+    sales.agree(store, officer, order.id)
+    for blank in (True, "", "   \n "):  # a tick or nothing typed is no statement
+        with pytest.raises(Refused) as refused:
+            sales.check_documents(store, officer, order.id, abstraksi=blank)
+        assert refused.value.key == "sales.abstraksi_missing"
+    with pytest.raises(Invalid) as invalid:
+        sales.check_documents(store, officer, order.id, abstraksi="Analisis\x1b[2J kemiskinan")
+    assert invalid.value.errors["abstraksi"].key == "invalid.characters"
+    with pytest.raises(Invalid) as invalid:
+        sales.check_documents(store, officer, order.id, abstraksi="x" * 1001)
+    assert invalid.value.errors["abstraksi"].key == "sales.documents.too_long"
+    order = sales.check_documents(store, officer, order.id, abstraksi="  Analisis   kemiskinan\n\nuntuk skripsi ")
+    assert (order.abstraksi, order.abstraksi_text) == (True, "Analisis kemiskinan\nuntuk skripsi")
+
+
+def test_the_customer_check_accepts_or_asks_a_revision_saying_what(store, settings, staff):
+    from kiosk.sales.view import allowed_actions, timeline
+
+    officer, treasurer = staff
+    order = _microdata_checked(store, settings, officer)
+    order = sales.issue_invoice(store, settings, officer, order.id, sample_note="10 baris")
+    assert "customer_check" in allowed_actions(store, settings, order, "petugas")
+    with pytest.raises(Invalid) as invalid:
+        sales.customer_check(store, officer, order.id, accepted=False, note=" ")
+    assert invalid.value.errors["note"].key == "sales.documents.revision_what"
+    order = sales.customer_check(store, officer, order.id, accepted=False, note="Tambah variabel umur")
+    assert order.status == "checked" and order.invoice is None
+    assert order.invoices[0].void_reason == "Tambah variabel umur"
+    order = sales.issue_invoice(store, settings, officer, order.id)
+    order = sales.customer_check(store, officer, order.id, accepted=True)
+    assert (order.invoice.version, order.invoice.customer_check) == (2, "accepted")
+    assert "customer_check" not in allowed_actions(store, settings, order, "petugas")
+    with pytest.raises(Refused) as refused:
+        sales.customer_check(store, officer, order.id, accepted=True)
+    assert refused.value.key == "sales.documents.already_checked"
+    events = [key for _, key, _ in timeline(order)]
+    assert events.count("statement") == 1 and events.count("check_revision") == 1
+    assert events.count("check_accepted") == 1
+    # A revision is refused while a payment waits for the treasurer (it may be in the treasury).
+    other = _microdata_checked(store, settings, officer)
+    other = sales.issue_invoice(store, settings, officer, other.id, sample_note="10 baris")
+    payments.submit_payment(store, treasurer, other.id, method="cash", amount=other.invoice.total)
+    with pytest.raises(Refused) as refused:
+        sales.customer_check(store, officer, other.id, accepted=False, note="salah")
+    assert refused.value.key == "sales.payment_awaits_treasurer"
+
+
+def test_the_sppd_is_printed_pre_filled_only_for_microdata_and_maps(store, settings, staff):
+    from kiosk.sales.papers import print_sppd, sppd_paper
+    from printers.render import render_text
+    from printers.sales_documents import sppd_document
+
+    officer, _ = staff
+    order = _microdata_checked(store, settings, officer, "Analisis kemiskinan untuk skripsi")
+    text = render_text(sppd_document(sppd_paper(store, settings, order, officer)))
+    for expected in ("SURAT PERJANJIAN", "Siti", "Analisis kemiskinan untuk skripsi", "[ meterai Rp10.000 ]",
+                     "tidak memperjualbelikan", order.number, "Budi"):
+        assert expected in text
+    print_sppd(store, settings, officer, order.id)
+    assert sales.get(store, order.id).sppd_printed_at is not None
+    assert store.row("SELECT kind FROM print_jobs WHERE ref_id = ?", (f"{order.id}:sppd",))["kind"] == "sppd"
+    publication = _invoiced(store, settings, officer)
+    with pytest.raises(Refused) as refused:
+        print_sppd(store, settings, officer, publication.id)
+    assert refused.value.key == "sales.sppd_not_needed"

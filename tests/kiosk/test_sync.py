@@ -561,7 +561,7 @@ def _pull_until(store, settings, pulled, refused=0, seconds=10.0):
 
 
 def test_restore_rebuilds_a_store_and_numbers_continue(tmp_path, pg):
-    from kiosk import payments
+    from kiosk.sales import payments
 
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path) as store:

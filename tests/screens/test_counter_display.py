@@ -643,7 +643,7 @@ async def test_a_form_opens_on_its_first_field_space_ticks_and_enter_submits(set
     submits the form."""
     from kiosk import sales
     from screens.forms import FormScreen
-    from screens.orders import OrderScreen
+    from screens.order import OrderScreen
 
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -12,7 +12,7 @@ from screens.counter_dialogs import CallNumberScreen, YesNoScreen
 from screens.guestbook import ConfirmScreen, GuestFormScreen, IdentifyScreen
 from screens.kiosk_app import AskScreen, HomeScreen, KioskApp, TicketScreen
 from screens.login import LoginScreen
-from screens.orders import OrderScreen
+from screens.order import OrderScreen
 from screens.rating import RatingStartScreen
 from tests.screens.helpers import GUEST, click, fill_form, login, registered_guest, shown
 
@@ -62,7 +62,7 @@ async def test_the_first_account_brings_the_login_at_once(settings, clock):
 
 
 async def test_a_payment_on_an_open_desk_says_how_the_treasurer_verifies_it(settings, clock):
-    from kiosk import payments
+    from kiosk.sales import payments
 
     with Store(settings.db_path, clock=clock) as store:
         order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")

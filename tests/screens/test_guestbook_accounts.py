@@ -50,7 +50,7 @@ async def test_first_time_guest_fixes_errors_then_gets_a_ticket(settings, clock)
         assert isinstance(app.screen, TicketScreen)
     with Store(settings.db_path) as store:
         guest = store.row("SELECT * FROM guests")
-        assert (guest["segment"], guest["npwp"], guest["phone"]) == ("swasta", "018550814005000", "+6281234567890")
+        assert (guest["segment"], guest["npwp"], guest["phone"]) == ("swasta", "0018550814005000", "+6281234567890")
         visit = store.row("SELECT * FROM visits")
         assert visit["purpose"] == "skripsi" and visit["consent_version"]
 
@@ -292,9 +292,12 @@ async def test_the_npwp_message_says_what_to_check(settings, clock):
         error = app.screen.query_one("#err-npwp")
         assert "angka kontrolnya tidak cocok, periksa kembali" in str(error.render())
         await fill_form(pilot, {"npwp": "01.855.081.4-005.00"})  # one digit short
-        assert "harus 15 atau 16 angka, terisi 14" in str(error.render())
+        assert "harus 16 angka (atau 15 angka lama; NITKU cabang 22 angka), terisi 14" in str(error.render())
         await fill_form(pilot, {"npwp": "01.855.081.4-005.000"})
         assert str(error.render()) == ""
+        # The legacy number is stored as the 16 digits since 2024, and the form says so.
+        assert ("NPWP 15 angka 01.855.081.4-005.000 disimpan sebagai NPWP 16 angka 0018550814005000"
+                in str(app.screen.query_one("#note-npwp").render()))
 
 
 def _notes(app) -> list[str]:

@@ -1,21 +1,37 @@
 """A microdata order and a publication order through the counter face, from request to
 receipt, under an officer's and a treasurer's login."""
 
+import json
 import re
 
 from textual.widgets import Checkbox, Input, Select
 
-from kiosk import accounts, payments, sales
+from kiosk import accounts, sales
+from kiosk.sales import payments
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.store import Store
 from screens.counter_app import CounterApp, CounterScreen
 from screens.forms import AskScreen, FormScreen
 from screens.login import LoginScreen
-from screens.orders import ACTION_KEYS, OrderScreen, OrdersScreen
+from screens.order import ACTION_KEYS, OrderScreen
+from screens.orders import OrdersScreen
 from tests.screens.helpers import GUEST, login, registered_guest, shown
 
 SIZE = (140, 50)
 
+
+
+def said(app) -> list[str]:
+    """Every notification the app raises from now on (a shown one expires on a timer)."""
+    told: list[str] = []
+    raise_it = app.notify
+
+    def notify(message, *args, **kwargs):  # noqa: ANN001, ANN202
+        told.append(str(message))
+        return raise_it(message, *args, **kwargs)
+
+    app.notify = notify
+    return told
 
 async def act(pilot, name, **values):
     """Press an order action; fill and confirm its dialog if it has one, and the next one if
@@ -91,7 +107,7 @@ async def test_microdata_order_through_the_counter(printer_settings, capture, cl
         details = [str(row[1]) for row in (app.screen.query_one("#lines").get_row_at(i) for i in range(2))]
         assert details == ["1 dataset, 2.500.000 byte", "1 peta"]
         await act(pilot, "agree")
-        await act(pilot, "check", abstraksi=True, matches=True)
+        await act(pilot, "check", abstraksi="Analisis kemiskinan untuk skripsi", matches=True)
         assert "verify" not in actions(pilot)
         checklist = str(app.screen.query_one("#checklist").render())
         assert "[x] Abstraksi penggunaan data" in checklist and "[ ] SPPD bertanda tangan" in checklist
@@ -169,9 +185,12 @@ async def test_publication_order_for_a_walk_in_without_guestbook(printer_setting
         await pilot.pause()
         assert "NPWP tidak valid" in str(form.query_one("#err-npwp").render())
         form.query_one("#f-npwp").value = "01.855.081.4-005.000"
+        told = said(app)
         form.query_one("#ok").press()
         await pilot.pause()
         assert isinstance(app.screen, OrderScreen)
+        # the legacy number was converted, and the officer told so
+        assert any("disimpan sebagai NPWP 16 angka 0018550814005000" in text for text in told)
         await act(pilot, "add_line", product="publikasi-elektronik", quantity=2, measure=120,
                   description="Kota Sawahlunto Dalam Angka 2026")
         assert "Rp160.000" in str(app.screen.query_one("#order-total").render())
@@ -213,7 +232,7 @@ async def test_publication_order_for_a_walk_in_without_guestbook(printer_setting
     assert any(b"CETAK ULANG" in j for j in receipts[1:])
     with Store(printer_settings.db_path) as store:
         order = sales.get(store, sales.list_orders(store)[0].id)
-        assert (order.status, order.medium, order.npwp) == ("delivered", "email", "018550814005000")
+        assert (order.status, order.medium, order.npwp) == ("delivered", "email", "0018550814005000")
 
 
 async def test_mismatched_abstract_moves_the_ticket_to_consultation(settings, clock):
@@ -228,7 +247,7 @@ async def test_mismatched_abstract_moves_the_ticket_to_consultation(settings, cl
         await pilot.pause()
         await act(pilot, "add_line", product="data-mikro", quantity=1, measure=100)
         await act(pilot, "agree")
-        await act(pilot, "check", abstraksi=True, matches=False)
+        await act(pilot, "check", abstraksi="Analisis kemiskinan untuk skripsi", matches=False)
         ask, form = app.screen, app.screen_stack[-2]
         assert isinstance(ask, AskScreen) and isinstance(form, FormScreen)
         assert ("Abstraksi tidak sesuai: pengunjung dialihkan ke layanan Konsultasi. Lanjutkan?"
@@ -250,7 +269,7 @@ async def test_mismatched_abstract_moves_the_ticket_to_consultation(settings, cl
 
 
 async def test_open_desk_offers_no_treasurer_buttons(settings, clock):
-    from kiosk import payments
+    from kiosk.sales import payments
 
     with Store(settings.db_path, clock=clock) as store:  # no accounts: the desk is open
         order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
@@ -432,13 +451,13 @@ async def test_every_action_shows_with_its_key_at_80x24_and_the_key_runs_it(sett
                                    segment="pemerintah")
         sales.add_line(store, None, order.id, product="data-mikro", measure=2_500_000, description="Susenas")
         sales.agree(store, None, order.id)
-        sales.check_documents(store, None, order.id, abstraksi=True, matches=True)
+        sales.check_documents(store, None, order.id, abstraksi="Analisis kemiskinan untuk skripsi", matches=True)
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
         app.push_screen(OrderScreen(order.id))
         await pilot.pause()
         screen = app.screen
-        assert actions(pilot) == ["add_line", "remove_line", "invoice", "prepare", "sppd", "cancel"]
+        assert actions(pilot) == ["add_line", "remove_line", "invoice", "prepare", "sppd", "print_sppd", "cancel"]
         text = shown(app)
         for button in screen.query(".act"):
             key, label = ACTION_KEYS[button.name], app.t(f"orders.act.{button.name}")
@@ -477,13 +496,14 @@ async def test_the_actions_wrap_into_rows_at_120x40_too(settings, clock):
         order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
         sales.add_line(store, None, order.id, product="data-mikro", measure=100)
         sales.agree(store, None, order.id)
-        sales.check_documents(store, None, order.id, abstraksi=True, matches=True)
+        sales.check_documents(store, None, order.id, abstraksi="Analisis kemiskinan untuk skripsi", matches=True)
         sales.issue_invoice(store, settings, None, order.id, sample_note="10 baris")
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(120, 40)) as pilot:
         app.push_screen(OrderScreen(order.id))
         await pilot.pause()
-        assert actions(pilot) == ["revise", "prepare", "pay", "sppd", "print_invoice", "cancel"]
+        assert actions(pilot) == ["customer_check", "revise", "prepare", "pay", "sppd", "print_invoice", "print_sppd",
+                                  "cancel"]
         text = " ".join(shown(app).split())
         for name in actions(pilot):
             assert f"{ACTION_KEYS[name]} {app.t(f'orders.act.{name}')}" in text
@@ -772,3 +792,61 @@ async def test_the_lines_show_right_after_the_treasurer_verifies(settings, clock
         assert "Rp80.000" in shown(app) and "Kota Sawahlunto" in shown(app)
         await act(pilot, "receipt")
         assert "Kota Sawahlunto" in shown(app)
+
+
+async def test_the_statement_the_sppd_and_the_customers_check_at_the_counter(printer_settings, capture, clock):
+    """Seed 000 steps 14-18 / seed 001 steps 6, 9-10: the statement of data use is typed as
+    the customer gives it, the SPPD prints pre-filled for signature on meterai, and the
+    customer's check of the invoice and sample is recorded: a revision asked (with what),
+    then the new version accepted. The history shows each step."""
+    with Store(printer_settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        register_visit(store, printer_settings, service="B", purpose="penelitian", consent=True,
+                       guest=validate_guest(GUEST))
+    app = CounterApp(printer_settings, counter=1, clock=clock, spool=False)
+    statement = "Analisis kemiskinan kabupaten untuk skripsi S1 Universitas Andalas"
+    async with app.run_test(size=SIZE) as pilot:
+        await login(pilot, "budi", "1234")
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        await act(pilot, "add_line", product="data-mikro", quantity=1, measure=2_500_000,
+                  description="Susenas Maret 2025")
+        await act(pilot, "agree")
+        assert "print_sppd" not in actions(pilot)  # nothing to print before the statement
+        await act(pilot, "check", abstraksi=statement, matches=True)
+        assert "print_sppd" in actions(pilot)
+        await pilot.press(ACTION_KEYS["print_sppd"])
+        await pilot.pause()
+        order = app.screen.order
+        assert order.abstraksi_text == statement and order.sppd_printed_at is not None
+        timeline = str(app.screen.query_one("#timeline").render())
+        assert f"Abstraksi penggunaan data: {statement}" in timeline
+        assert "SPPD dicetak untuk ditandatangani di atas meterai" in timeline
+        await act(pilot, "invoice", sample_note="10 baris contoh")
+        await act(pilot, "customer_check", outcome="revision", note="Tambahkan variabel pengeluaran per kapita")
+        order = app.screen.order
+        assert order.status == "checked" and order.invoice is None
+        assert (order.invoices[0].customer_check, order.invoices[0].customer_note) == (
+            "revision", "Tambahkan variabel pengeluaran per kapita")
+        await act(pilot, "invoice", sample_note="10 baris contoh, dengan pengeluaran")
+        assert "customer_check" in actions(pilot)
+        await act(pilot, "customer_check", outcome="accepted")
+        assert "customer_check" not in actions(pilot)  # one check per invoice version
+        timeline = str(app.screen.query_one("#timeline").render())
+        assert ("invoice INV/1373/2026/0001 v1: minta revisi: Tambahkan variabel pengeluaran per kapita"
+                in timeline)
+        assert "invoice INV/1373/2026/0001 v2: sesuai" in timeline
+    jobs = capture.wait_for_jobs(3, timeout=60)
+    sppd = next(j for j in jobs if b"SURAT PERJANJIAN PENGGUNAAN DATA" in j)
+    assert sppd.startswith(b"\x1b@") and b"Siti Aminah" in sppd and b"Susenas Maret 2025" in sppd  # pre-filled
+    assert b"Analisis kemiskinan kabupaten" in sppd and b"Universitas Andalas" in sppd  # the stated use
+    assert b"[ meterai Rp10.000 ]" in sppd and b"ORD/1373/2026/0001" in sppd and b"Budi Santoso" in sppd
+    with Store(printer_settings.db_path, clock=clock) as store:
+        payload = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'order' ORDER BY seq DESC")["payload"])
+    assert payload["abstraksi_text"] == statement and payload["sppd_printed_at"]
+    assert [i["customer_check"] for i in payload["invoices"]] == ["revision", "accepted"]

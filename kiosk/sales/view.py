@@ -1,5 +1,5 @@
 """What the counter shows of an order: the actions allowed now for a role, and the
-history. The use cases in ``kiosk.sales`` and ``kiosk.payments`` check the rules again."""
+history. The use cases in ``kiosk.sales`` and ``kiosk.sales.payments`` check the rules again."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from kiosk.catalogue import Catalogue, active
 from kiosk.config import Settings
 from kiosk.i18n import t
 from kiosk.money import rupiah, thousands
-from kiosk.payments import correction_deadline
-from kiosk.sales import Line, Order, OrderRow
+from kiosk.sales.models import Line, Order, OrderRow
+from kiosk.sales.payments import correction_deadline
 from kiosk.store import Store
 
 
@@ -78,11 +78,15 @@ def allowed_actions(store: Store, settings: Settings, order: Order, role: str | 
     # A payment waiting for the treasurer may already be in the treasury: no revision nor
     # cancel until the treasurer verifies or rejects it.
     if officer and s == "invoiced" and not verified and not pending:
+        if order.invoice is not None and order.invoice.customer_check is None and invoice_live:
+            acts.append("customer_check")  # seed 000 steps 17-18: accepted, or a revision asked
         acts.append("revise")
     if officer and s in ("checked", "invoiced", "paid", "receipted") and order.prepared_at is None:
         acts.append("prepare")
-    if (officer or treasurer) and s == "invoiced" and not pending and invoice_live:
-        acts.append("pay")  # an expired invoice is revised (a new version) or the order cancelled
+    # An expired invoice is revised (a new version) or the order cancelled; a payment made at
+    # the bank while it was valid may still be recorded (its proof's date is checked).
+    if (officer or treasurer) and s == "invoiced" and not pending:
+        acts.append("pay")
     if treasurer and s == "invoiced" and pending:
         acts += ["verify", "reject"]
     if treasurer and s == "paid":
@@ -103,6 +107,9 @@ def allowed_actions(store: Store, settings: Settings, order: Order, role: str | 
         acts.append("print_invoice")
     if order.receipt is not None:
         acts.append("print_receipt")
+    if (officer and needs_documents and order.abstraksi_text
+            and s in ("checked", "invoiced", "paid", "receipted")):
+        acts.append("print_sppd")  # pre-filled, for signature on meterai (seed 000 steps 15-16)
     if officer and s in ("draft", "agreed", "checked", "invoiced") and not verified and not pending:
         acts.append("cancel")
     return acts
@@ -148,14 +155,29 @@ def timeline(order: Order, lang: str = "id") -> list[tuple[datetime, str, dict[s
                        (order.cancelled_at, "cancelled")):
         if stamp:
             events.append((stamp, key, {}))
+    if order.abstraksi_text and (order.checked_at or order.referred_at):
+        events.append((order.checked_at or order.referred_at, "statement", {"text": order.abstraksi_text}))
+    if order.sppd_printed_at:
+        events.append((order.sppd_printed_at, "sppd_printed", {}))
     for inv in order.invoices:
         events.append((inv.issued_at, "invoiced", {"number": inv.number, "version": inv.version}))
+        if inv.customer_checked_at:
+            if inv.customer_check == "accepted":
+                note = t("sales.documents.accepted_note", lang, note=inv.customer_note) if inv.customer_note else ""
+                events.append((inv.customer_checked_at, "check_accepted",
+                               {"number": inv.number, "version": inv.version, "note": note}))
+            else:
+                events.append((inv.customer_checked_at, "check_revision",
+                               {"number": inv.number, "version": inv.version, "note": inv.customer_note or ""}))
         if inv.voided_at:
             events.append((inv.voided_at, "voided", {"number": inv.number, "version": inv.version,
                                                      "reason": inv.void_reason or ""}))
     for p in order.payments:
-        events.append((p.created_at, "payment", {"method": t(f"paper.method.{p.method}", lang),
-                                                  "amount": rupiah(p.amount)}))
+        paid = {"method": t(f"paper.method.{p.method}", lang), "amount": rupiah(p.amount)}
+        if p.paid_on is not None and p.method != "cash":
+            events.append((p.created_at, "payment_on", {**paid, "date": f"{p.paid_on:%d-%m-%Y}"}))
+        else:
+            events.append((p.created_at, "payment", paid))
         if p.verified_at:
             events.append((p.verified_at, "verified" if p.status == "verified" else "rejected", {}))
     if order.receipt:

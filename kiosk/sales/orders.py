@@ -1,178 +1,21 @@
-"""Walk-in sales of statistical products, from request to receipt (seeds 001, 002, 004).
-
-    draft -> agreed -> checked -> invoiced -> paid -> receipted -> delivered
-                          \\-> referred (documents do not match: to consultation)
-    revise: invoiced -> checked (the invoice is voided; the next one is a new version)
-    Rp0 sales skip invoice, payment and receipt: checked -> delivered.
-
-Only the treasurer (bendahara) verifies payments and issues receipts; officers do the
-rest. Every step is one transaction with its outbox change and audit entry; a step not
-allowed now is refused with the reason.
-"""
+"""Orders: reading and listing them, the request with its lines, the customer's agreement,
+the product prepared. Every step is one transaction with its outbox change and audit entry."""
 
 from __future__ import annotations
 
-import calendar
-import json
-from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
-
-from pydantic import BaseModel
+from datetime import date, timedelta
+from typing import Any
 
 from kiosk import audit, identity
 from kiosk.accounts import User, require
-from kiosk.catalogue import Catalogue, active, price
+from kiosk.catalogue import active, price
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
+from kiosk.sales.models import OFFICERS, Invoice, Order, OrderRow
 from kiosk.store import Store
 from kiosk.text import field_text
-
-Status = Literal["draft", "agreed", "checked", "invoiced", "paid", "receipted", "delivered",
-                 "referred", "cancelled"]
-OFFICERS = ("petugas", "admin")
-TREASURER = ("bendahara",)
-ANYONE = ("petugas", "bendahara", "admin")
-OPEN = ("draft", "agreed", "checked", "invoiced", "paid", "receipted")
-
-
-class Line(BaseModel):
-    id: str
-    product: str
-    description: str
-    quantity: int
-    measure: int | None
-    listed_price: int | None
-    amount: int
-    # What the line needs, recorded when it was added (a later catalogue does not change it):
-    # the product's kind and whether the abstraksi and the SPPD are required. None only for a
-    # line restored from before migration 0009: then read from the catalogue, leniently.
-    kind: str | None = None
-    needs_documents: bool | None = None
-
-
-class Invoice(BaseModel):
-    id: str
-    number: str
-    version: int
-    total: int
-    issued_at: datetime
-    valid_until: datetime
-    voided_at: datetime | None
-    void_reason: str | None
-
-
-class Payment(BaseModel):
-    id: str
-    method: Literal["cash", "billing", "transfer"]
-    amount: int
-    billing_code: str | None
-    ntpn: str | None
-    proof: str | None
-    status: Literal["submitted", "verified", "rejected"]
-    created_at: datetime
-    verified_at: datetime | None
-    invoice_id: str
-
-
-class Receipt(BaseModel):
-    id: str
-    number: str
-    amount: int
-    terbilang: str
-    issued_at: datetime
-    issued_by: str | None
-
-
-class Correction(BaseModel):
-    id: str
-    created_at: datetime
-    note: str
-    resolved_at: datetime | None
-    resolution: str | None
-
-
-class Order(BaseModel):
-    id: str
-    number: str
-    status: Status
-    created_at: datetime
-    updated_at: datetime
-    customer_name: str
-    segment: str
-    npwp: str | None
-    abroad: bool
-    regulation: str
-    zero_basis: str | None
-    guest_id: str | None
-    ticket_id: str | None
-    agreed_at: datetime | None
-    checked_at: datetime | None
-    request_letter: bool
-    abstraksi: bool
-    sample_note: str | None
-    prepared_at: datetime | None
-    sppd_signed_at: datetime | None
-    meterai: bool
-    delivered_at: datetime | None
-    medium: str | None
-    referred_at: datetime | None
-    cancelled_at: datetime | None
-    cancel_reason: str | None
-    lines: list[Line] = []
-    invoice: Invoice | None = None
-    invoices: list[Invoice] = []
-    payments: list[Payment] = []
-    receipt: Receipt | None = None
-    corrections: list[Correction] = []
-
-    @property
-    def total(self) -> int:
-        return sum(line.amount for line in self.lines)
-
-    @property
-    def zero_tariff(self) -> bool:
-        return self.zero_basis is not None
-
-    @property
-    def submitted_payment(self) -> Payment | None:
-        """The payment recorded and waiting for the treasurer's verification, if any."""
-        if self.status != "invoiced":
-            return None
-        return next((p for p in self.payments if p.status == "submitted"), None)
-
-    def _product(self, catalogue: Catalogue | None, code: str) -> Any:
-        """The line's product in the order's regulation, None when no longer known."""
-        if catalogue is None:
-            return None
-        reg = catalogue.by_code(self.regulation)
-        return next((p for p in reg.product if p.code == code), None) if reg else None
-
-    def has_kind(self, catalogue: Catalogue | None = None, kind: str = "") -> bool:
-        """Whether a line is a product of this kind (publication, microdata, map), as the line
-        recorded it when added; never fails on a code the catalogue no longer has."""
-        for line in self.lines:
-            found = line.kind
-            if found is None:
-                product = self._product(catalogue, line.product)
-                found = product.kind if product else None
-            if found == kind:
-                return True
-        return False
-
-    def needs_documents(self, catalogue: Catalogue | None = None) -> bool:
-        """Microdata and maps need the abstraksi and the SPPD: as each line recorded it when
-        added. A line that recorded nothing and whose product is unknown needs them."""
-        for line in self.lines:
-            needs = line.needs_documents
-            if needs is None:
-                product = self._product(catalogue, line.product)
-                needs = product.needs_documents if product else True
-            if needs:
-                return True
-        return False
-
 
 # -- reading --------------------------------------------------------------------------
 
@@ -204,17 +47,6 @@ def open_for_ticket(store: Store, ticket_id: str) -> list[Order]:
         "SELECT id FROM orders WHERE ticket_id = ? AND status NOT IN ('delivered', 'cancelled', 'referred')"
         " ORDER BY created_at", (ticket_id,))]
 
-
-class OrderRow(BaseModel):
-    id: str
-    number: str
-    status: Status
-    customer_name: str
-    segment: str
-    total: int
-    updated_at: datetime
-    valid_until: datetime | None
-    awaiting_verification: bool = False  # invoiced, a payment recorded, not yet verified
 
 
 def _order_filter(store: Store, status: str | None, awaiting_payment: bool, expiring_within_days: int | None,
@@ -311,21 +143,7 @@ def _local_day(store: Store, settings: Settings) -> date:
     return store.clock.now().astimezone(settings.office.tz).date()
 
 
-def _add_month(day: date) -> date:
-    """The same day one calendar month later, clamped to the month's end (31 Jan -> 28/29 Feb)."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def invoice_valid_until(issued: datetime, settings: Settings) -> datetime:
-    """An invoice is valid one month (seeds 001, 003), counted in the office's time zone, to the
-    end of the day printed on it: a customer paying on the printed last day is accepted."""
-    tz = settings.office.tz
-    last_day = _add_month(issued.astimezone(tz).date())
-    return datetime.combine(last_day, time.max, tz)
-
-
-# -- request, agreement, documents --------------------------------------------------------------
+# -- request, agreement --------------------------------------------------------------------------
 
 
 def create_order(store: Store, settings: Settings, actor: User | None, *, customer_name: str | None = None,
@@ -435,105 +253,6 @@ def agree(store: Store, actor: User | None, order_id: str, *, zero_basis: str | 
         return _record(store, actor, order.id, "agree", {"zero_basis": zero_basis})
 
 
-def check_documents(store: Store, actor: User | None, order_id: str, *, abstraksi: bool = False,
-                    matches: bool = True, request_letter: bool = False) -> Order:
-    """The officer checks the documents. Microdata and maps need the abstraksi, and it must
-    match what is asked; otherwise the visitor goes to consultation (status referred)."""
-    with store.write():
-        require(store, actor, *OFFICERS)
-        order = get(store, order_id)
-        _expect(order, "check", "agreed")
-        now = iso(store.clock.now())
-        if order.needs_documents(active(store)):
-            if not abstraksi:
-                raise Refused("sales.abstraksi_missing", number=order.number)
-            if not matches:
-                _set(store, order.id, status="referred", referred_at=now, abstraksi=1)
-                return _record(store, actor, order.id, "refer", {})
-        if order.zero_tariff and not request_letter:
-            raise Refused("sales.letter_missing", number=order.number)
-        _set(store, order.id, status="checked", checked_at=now, abstraksi=int(abstraksi),
-             request_letter=int(request_letter))
-        return _record(store, actor, order.id, "check", {"abstraksi": abstraksi})
-
-
-# -- invoice -------------------------------------------------------------------------------------
-
-
-def issue_invoice(store: Store, settings: Settings, actor: User | None, order_id: str, *,
-                  sample_note: str | None = None) -> Order:
-    """The invoice (a new version after a revision), valid one month; microdata orders
-    note the sample data shown."""
-    with store.write():
-        require(store, actor, *OFFICERS)
-        order = get(store, order_id)
-        _expect(order, "invoice", "checked")
-        if order.zero_tariff:
-            raise Refused("sales.zero_no_invoice", number=order.number)
-        catalogue = active(store)
-        has_microdata = order.has_kind(catalogue, "microdata")
-        note = (field_text("sample_note", sample_note, "text.field.sample_note", multiline=True)
-                or order.sample_note)
-        if has_microdata and not note:
-            raise Invalid({"sample_note": FieldInvalid("sales.sample_required")})
-        if not order.lines:
-            raise Refused("sales.no_lines", number=order.number)
-        if order.needs_documents(catalogue) and not order.abstraksi:
-            raise Refused("sales.abstraksi_missing", number=order.number)
-        now = store.clock.now()
-        previous = order.invoices[-1] if order.invoices else None
-        if previous:
-            number, version = previous.number, previous.version + 1
-        else:
-            year = _local_day(store, settings).year
-            count = store.conn.execute(
-                "SELECT COUNT(DISTINCT number) FROM invoices WHERE number LIKE ?",
-                (f"INV/{settings.office.code}/{year}/%",)).fetchone()[0]
-            number, version = f"INV/{settings.office.code}/{year}/{count + 1:04d}", 1
-        store.db["invoices"].insert({
-            "id": new_id(), "created_at": iso(now), "terminal_id": store.terminal_id,
-            "order_id": order.id, "number": number, "version": version, "total": order.total,
-            "lines": json.dumps([line.model_dump() for line in order.lines]),
-            "issued_at": iso(now), "valid_until": iso(invoice_valid_until(now, settings)),
-            "issued_by": actor.id if actor else None})
-        _set(store, order.id, status="invoiced", sample_note=note)
-        return _record(store, actor, order.id, "invoice", {"invoice": number, "version": version,
-                                                           "total": order.total})
-
-
-def _reason(reason: str | None) -> str:
-    reason = field_text("reason", reason, "text.field.reason")
-    if not reason:
-        raise Invalid({"reason": FieldInvalid("invalid.required")})
-    return reason
-
-
-def _void_invoice(store: Store, order: Order, reason: str) -> str:
-    """Void the order's valid invoice; refused once a payment is verified (money taken) and
-    while one waits for the treasurer (it may already be in the treasury, with an NTPN: the
-    treasurer verifies or rejects it first, an officer never drops it). Returns the time."""
-    if any(p.status == "verified" for p in order.payments):
-        raise Refused("sales.already_paid", number=order.number)
-    if any(p.status == "submitted" for p in order.payments):
-        raise Refused("sales.payment_awaits_treasurer", number=order.number)
-    now = iso(store.clock.now())
-    store.conn.execute("UPDATE invoices SET voided_at = ?, void_reason = ? WHERE order_id = ?"
-                       " AND voided_at IS NULL", (now, reason, order.id))
-    return now
-
-
-def revise(store: Store, actor: User | None, order_id: str, *, reason: str) -> Order:
-    """The customer asks a revision: the invoice is voided; edit the lines and invoice again."""
-    reason = _reason(reason)
-    with store.write():
-        require(store, actor, *OFFICERS)
-        order = get(store, order_id)
-        _expect(order, "revise", "invoiced")
-        _void_invoice(store, order, reason)
-        _set(store, order.id, status="checked")
-        return _record(store, actor, order.id, "revise", {"reason": reason})
-
-
 def mark_prepared(store: Store, actor: User | None, order_id: str) -> Order:
     with store.write():
         require(store, actor, *OFFICERS)
@@ -541,15 +260,3 @@ def mark_prepared(store: Store, actor: User | None, order_id: str) -> Order:
         _expect(order, "prepare", "checked", "invoiced", "paid", "receipted")
         _set(store, order.id, prepared_at=iso(store.clock.now()))
         return _record(store, actor, order.id, "prepare", {})
-
-
-def cancel(store: Store, actor: User | None, order_id: str, *, reason: str) -> Order:
-    reason = _reason(reason)
-    with store.write():
-        require(store, actor, *OFFICERS)
-        order = get(store, order_id)
-        _expect(order, "cancel", "draft", "agreed", "checked", "invoiced")
-        now = _void_invoice(store, order, reason)
-        _set(store, order.id, status="cancelled", cancelled_at=now, cancel_reason=reason)
-        return _record(store, actor, order.id, "cancel", {"reason": reason})
-

@@ -1,4 +1,4 @@
-"""Printing invoices and receipts: the order's facts, formatted and translated, laid out by
+"""Printing invoices, receipts and the data use agreement (SPPD): the order's facts, formatted and translated, laid out by
 ``printers.sales_documents`` and queued on the spooler like every printout."""
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ from kiosk.config import Settings
 from kiosk.errors import Refused
 from kiosk.i18n import t
 from kiosk.money import rupiah, terbilang
-from kiosk.order_view import line_detail
-from kiosk.payments import METERAI_THRESHOLD
-from kiosk.sales import Order, get
+from kiosk.sales import documents
+from kiosk.sales.models import Order
+from kiosk.sales.orders import get
+from kiosk.sales.payments import METERAI_THRESHOLD
+from kiosk.sales.view import line_detail
 from kiosk.store import Store
-from printers.sales_documents import InvoicePaper, PaperLine, ReceiptPaper, invoice_document, receipt_document
+from printers.sales_documents import (InvoicePaper, PaperLine, ReceiptPaper, SppdPaper, invoice_document,
+                                     receipt_document, sppd_document)
 
 
 def _both(key: str, **params: object) -> str:
@@ -123,6 +126,43 @@ def print_receipt(store: Store, settings: Settings, actor: User | None, order_id
     paper = receipt_paper(store, settings, order)
     return _queue(store, settings, actor, "receipt", order.receipt.id, order.receipt.number,  # NNNN/KW/...
                   receipt_document(paper))
+
+
+def sppd_paper(store: Store, settings: Settings, order: Order, officer: User | None = None) -> SppdPaper:
+    """The SPPD pre-filled with the customer, the products and the stated use, to be signed
+    on meterai; refused for an order that needs none or whose statement is not recorded."""
+    catalogue = active(store)
+    if not order.needs_documents(catalogue):
+        raise Refused("sales.sppd_not_needed", number=order.number)
+    if not order.abstraksi_text:
+        raise Refused("sales.documents.sppd_needs_statement", number=order.number)
+    extra = [f"{t('paper.sppd.segment', 'id')}: {identity.choice_name('segment', order.segment, 'id')}"]
+    if order.npwp:
+        extra.append(f"NPWP {npwp_text(order.npwp)}")
+    day = f"{store.clock.now().astimezone(settings.office.tz):%d-%m-%Y}"
+    place = settings.office.city.strip()
+    return SppdPaper(
+        office_name=settings.office.name, office_address=settings.office.address, order_number=order.number,
+        customer=order.customer_name, customer_extra=extra,
+        products=[PaperLine(description=line.description, detail=line_detail(order, line, catalogue, "id"),
+                            amount="") for line in order.lines],
+        statement=order.abstraksi_text, clauses=[t(f"paper.sppd.clause{n}", "id") for n in range(1, 6)],
+        breach=t("paper.sppd.breach", "id"), place_date=f"{place}, {day}" if place else day,
+        officer_name=officer.name if officer else "",
+        qr_payload=f"PSTS:{settings.office.code}:{order.id}:{order.number}",
+        labels={key: t(f"paper.sppd.{key}", "id", **({"office": settings.office.name} if key == "products" else {}))
+                for key in ("title", "order", "intro", "name", "products", "use", "agrees", "customer",
+                            "meterai", "officer")})
+
+
+def print_sppd(store: Store, settings: Settings, actor: User | None, order_id: str) -> str:
+    """Queue the SPPD for signature (printed like the invoice; a print after one that came
+    out is a marked copy) and note on the order when it was first printed."""
+    order = get(store, order_id)
+    paper = sppd_paper(store, settings, order, actor)
+    job = _queue(store, settings, actor, "sppd", f"{order.id}:sppd", f"SPPD {order.number}", sppd_document(paper))
+    documents.sppd_printed(store, actor, order.id)
+    return job
 
 
 def _queue(store: Store, settings: Settings, actor: User | None, kind: str, ref_id: str, label: str, doc) -> str:  # noqa: ANN001

@@ -4,17 +4,18 @@ and corrections within five working days (seeds 001-004)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from kiosk import audit, reference
 from kiosk.accounts import Forbidden, User, require
 from kiosk.catalogue import active
 from kiosk.clock import iso
-from kiosk.config import Settings
+from kiosk.config import Office, Settings
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
 from kiosk.money import terbilang
-from kiosk.sales import ANYONE, OFFICERS, TREASURER, Order, _expect, _next_seq, _record, _set, get
+from kiosk.sales.models import ANYONE, OFFICERS, TREASURER, Order
+from kiosk.sales.orders import _expect, _next_seq, _record, _set, get
 from kiosk.store import Store
 from kiosk.text import field_text, free_text
 from kiosk.workdays import add_working_days
@@ -51,12 +52,48 @@ def _check_payment_fields(method: str, billing_code: str | None, ntpn: str | Non
     return out
 
 
+def payment_date(text: object, today: date) -> date:
+    """The day a payment was made, as typed from its proof (``DD-MM-YYYY`` or ISO
+    ``YYYY-MM-DD``); never a day still to come."""
+    if isinstance(text, date):
+        day = text
+    else:
+        typed = str(text or "").strip()
+        if not typed:
+            raise FieldInvalid("invalid.required")
+        day = None
+        for pattern in ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                day = datetime.strptime(typed, pattern).date()
+                break
+            except ValueError:
+                continue
+        if day is None:
+            raise FieldInvalid("sales.paid_on.format")
+    if day > today:
+        raise FieldInvalid("sales.paid_on.future", date=f"{day:%d-%m-%Y}")
+    return day
+
+
 def submit_payment(store: Store, actor: User | None, order_id: str, *, method: str, amount: int,
                    billing_code: str | None = None, ntpn: str | None = None,
-                   proof: str | None = None) -> Order:
-    """Record a payment against the active invoice: cash to the treasurer, a SIMPONI billing
-    code with its NTPN once paid, or a bank transfer with proof (customers abroad)."""
+                   proof: str | None = None, paid_on: date | str | None = None,
+                   settings: Settings | None = None) -> Order:
+    """Record a payment against the active invoice: cash to the treasurer (paid today), a
+    SIMPONI billing code with its NTPN once paid, or a bank transfer with proof (customers
+    abroad), each with the payment date its proof carries (``paid_on``). The invoice's
+    validity is checked against that date, not the moment the payment is recorded: a bill
+    paid at the bank on its last valid day is accepted when recorded days later."""
     fields = _check_payment_fields(method, billing_code, ntpn, proof)
+    tz = settings.office.tz if settings else Office().tz
+    today = store.clock.now().astimezone(tz).date()
+    if method not in ("billing", "transfer") or paid_on is None:
+        day = today  # cash is counted at the desk now; a proof without a date is today's
+    else:
+        try:
+            day = payment_date(paid_on, today)
+        except FieldInvalid as exc:
+            raise Invalid({"paid_on": exc}) from None
     with store.write():
         require(store, actor, *ANYONE)
         order = get(store, order_id)
@@ -65,9 +102,15 @@ def submit_payment(store: Store, actor: User | None, order_id: str, *, method: s
         now = store.clock.now()
         if invoice is None:
             raise Refused("sales.no_invoice", number=order.number)
-        if now > invoice.valid_until:
-            raise Refused("sales.invoice_expired", number=invoice.number,
-                          until=f"{invoice.valid_until:%d-%m-%Y}")
+        last_day = invoice.valid_until.astimezone(tz).date()
+        if day > last_day:
+            if day == today:
+                raise Refused("sales.invoice_expired", number=invoice.number, until=f"{last_day:%d-%m-%Y}")
+            raise Refused("sales.paid_on.after_validity", number=invoice.number, date=f"{day:%d-%m-%Y}",
+                          until=f"{last_day:%d-%m-%Y}")
+        if day < invoice.issued_at.astimezone(tz).date():
+            raise Invalid({"paid_on": FieldInvalid("sales.paid_on.before_invoice", date=f"{day:%d-%m-%Y}",
+                                                   issued=f"{invoice.issued_at.astimezone(tz):%d-%m-%Y}")})
         if amount != invoice.total:
             raise Refused("sales.amount_mismatch", amount=amount, total=invoice.total)
         if method == "transfer" and not order.abroad:
@@ -77,7 +120,8 @@ def submit_payment(store: Store, actor: User | None, order_id: str, *, method: s
         store.db["payments"].insert({
             "id": new_id(), "created_at": iso(now), "terminal_id": store.terminal_id,
             "order_id": order.id, "invoice_id": invoice.id, "method": method, "amount": amount,
-            **fields, "status": "submitted", "submitted_by": actor.id if actor else None})
+            **fields, "paid_on": day.isoformat(), "status": "submitted",
+            "submitted_by": actor.id if actor else None})
         _set(store, order.id)
         return _record(store, actor, order.id, "payment", {"method": method, "amount": amount})
 
@@ -225,5 +269,5 @@ def correction_deadline(store: Store, settings: Settings, order: Order) -> datet
     return datetime.combine(day, time.max, settings.office.tz)
 
 
-__all__ = ["MEDIA", "METERAI_THRESHOLD", "audit", "correction_deadline", "hand_over", "issue_receipt",
+__all__ = ["MEDIA", "METERAI_THRESHOLD", "audit", "correction_deadline", "hand_over", "issue_receipt", "payment_date",
            "record_sppd", "request_correction", "resolve_correction", "submit_payment", "verify_payment"]
