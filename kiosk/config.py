@@ -138,6 +138,13 @@ class QueueSettings(_Model):
     service_standard_minutes: int = Field(10, ge=1)
 
 
+class DeskSettings(_Model):
+    """The desk's registers (issue 15). The seeds give no answer time for complaints: it is
+    the office's policy, in working days after the day one is received."""
+
+    complaint_due_days: int = Field(5, ge=1, le=60)
+
+
 class Settings(_Model):
     db: Path | None = None
     central_dsn: str | None = None
@@ -148,6 +155,7 @@ class Settings(_Model):
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     counter: CounterSettings = Field(default_factory=CounterSettings)
     display: DisplaySettings = Field(default_factory=DisplaySettings)
+    desk: DeskSettings = Field(default_factory=DeskSettings)
 
     @property
     def db_path(self) -> Path:
