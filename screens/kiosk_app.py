@@ -2,7 +2,7 @@
 
 Visitors cannot quit it: Ctrl+C and Ctrl+Q do nothing, the command palette is off. Staff
 leave with F10 and the staff exit code from the configuration (DESIGN.md, README). With a
-keyboard: service letters, P priority, L language on the start screen; Tab between fields
+keyboard: service letters, P priority, L language, K the suggestion box on the start screen; Tab between fields
 and buttons; Esc one step back on every visitor screen.
 """
 
@@ -83,7 +83,8 @@ class HomeScreen(LocalizedScreen):
                 yield Checkbox(app.t("kiosk.priority"), id="priority")
                 yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
                 yield Button(app.t("rating.button"), id="rate", classes="lang")
-            yield Static(app.t("kiosk.keys_hint"), id="hint")
+                yield Button(app.t("desk.box_button"), id="suggest", classes="lang")
+            yield Static(app.t("desk.keys_hint"), id="hint")
         yield Static(app.sync_text(), classes="sync-bar")
 
     @on(Button.Pressed, ".service")
@@ -99,6 +100,12 @@ class HomeScreen(LocalizedScreen):
         from screens.rating import RatingStartScreen
 
         self.pst.push_screen(RatingStartScreen())
+
+    @on(Button.Pressed, "#suggest")
+    def _suggest(self) -> None:
+        from screens.suggestion_box import SuggestionScreen
+
+        self.pst.push_screen(SuggestionScreen())
 
     def action_back(self) -> None:
         """Esc on the start screen does nothing: visitors cannot leave the kiosk."""
@@ -126,6 +133,9 @@ class HomeScreen(LocalizedScreen):
         elif letter == "L":
             event.stop()
             self._switch_language()
+        elif letter == "K":
+            event.stop()
+            self._suggest()
 
     def take(self, code: str) -> None:
         """Every visit starts at the guestbook (seeds 000, 004); the ticket comes after it."""

@@ -32,7 +32,7 @@ OUTCOMES = ("answered", "found", "referred_sale", "referred_online", "not_availa
 REGION_LEVELS = ("national", "province", "regency", "district", "village")
 STAGES = ("consultation", "submitted", "revision", "recommended")
 MEDIA = ("printed", "digital")
-RECORDED = ("serving", "done")  # a ticket being served or finished can carry a record
+RECORDED = ("called", "serving", "done")  # a ticket at the counter or finished can carry a record
 # Field -> longest text accepted.
 TEXT_FIELDS = {"indicator": 200, "period": 60, "source": 200, "note": 1000, "agency": 200,
                "activity": 200, "reference_number": 60}
@@ -201,14 +201,14 @@ def save(store: Store, settings: Settings, actor: User | None, ticket_id: str,
 
 
 def visits(store: Store, settings: Settings, actor: User | None, day: date | None = None) -> list[Visit]:
-    """The day's tickets being served or finished, those without a record first, then by
-    finish (newest first): what the counter's list of visits shows."""
+    """The day's tickets at a counter or finished, those without a record first, then the
+    latest first: what the counter's list of visits shows."""
     require(store, actor, *WRITERS)
     rows = store.rows(
         "SELECT t.id AS ticket_id, t.number, t.service, t.status, t.counter, t.finished_at, r.id AS rid"
         " FROM tickets t LEFT JOIN service_records r ON r.ticket_id = t.id"
-        " WHERE t.day = ? AND t.status IN ('serving', 'done')"
-        " ORDER BY r.id IS NOT NULL, COALESCE(t.finished_at, t.started_at) DESC, t.id DESC",
+        " WHERE t.day = ? AND t.status IN ('called', 'serving', 'done')"
+        " ORDER BY r.id IS NOT NULL, COALESCE(t.finished_at, t.started_at, t.called_at) DESC, t.id DESC",
         ((day or _today(store, settings)).isoformat(),))
     found = []
     for r in rows:
