@@ -191,7 +191,7 @@ class ComplaintScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.show()
-        self.query_one("#f-response", TextArea).focus()
+        self.set_focus(self.query_one("#f-response", TextArea), scroll_visible=False)  # the head stays in view
 
     def show(self) -> None:
         app = self.pst

@@ -18,6 +18,14 @@ from screens.base import friendly_error
 from screens.kiosk_app import FlowScroll, LocalizedScreen
 
 
+class KindButton(RadioButton):
+    """Says which is chosen by its mark, not only by colour (as ``forms.FormCheckbox``)."""
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name
+        return "●" if self.value else " "
+
+
 class SuggestionScreen(LocalizedScreen):
     CSS_PATH = "desk.tcss"
 
@@ -27,8 +35,8 @@ class SuggestionScreen(LocalizedScreen):
             yield Static(app.t("desk.box_title"), classes="flow-title")
             yield Static(app.t("desk.box_intro"), classes="flow-text")
             with RadioSet(id="kind"):
-                yield RadioButton(app.t("desk.box_complaint"), id="kind-complaint", value=True)
-                yield RadioButton(app.t("desk.box_suggestion"), id="kind-suggestion")
+                yield KindButton(app.t("desk.box_complaint"), id="kind-complaint", value=True)
+                yield KindButton(app.t("desk.box_suggestion"), id="kind-suggestion")
             yield Label(app.t("desk.text"))
             yield TextArea(id="text", classes="complaint-text", show_line_numbers=False)
             yield Static("", id="err-text", classes="field-error")
