@@ -118,7 +118,7 @@ def report(store: Store, settings: Settings, actor: User | None, start: date, en
     # called before that was measured (an older store) counts by its plain wait.
     within, within_plain = conn.execute(
         "SELECT COALESCE(SUM(COALESCE(standard_wait_seconds, wait_seconds) <= :limit), 0),"
-        " COALESCE(SUM(wait_seconds <= :limit), 0) FROM tickets INDEXED BY tickets_wait"
+        " COALESCE(SUM(wait_seconds <= :limit), 0) FROM tickets INDEXED BY tickets_waits"
         " WHERE day BETWEEN :s AND :e AND wait_seconds IS NOT NULL",
         {"s": s, "e": e, "limit": standard * 60 + 1e-6}).fetchone()
     # A visitor still uncalled past the standard (at the end of the period, or now for a

@@ -220,7 +220,7 @@ def visits(store: Store, settings: Settings, actor: User | None, day: date | Non
 def unrecorded(store: Store, day: date) -> int:
     """Finished tickets of ``day`` with no record yet (the counter shows the count)."""
     return store.conn.execute(
-        "SELECT COUNT(*) FROM tickets t WHERE t.day = ? AND t.status = 'done'"
+        "SELECT COUNT(*) FROM tickets t INDEXED BY tickets_done WHERE t.day = ? AND t.status = 'done'"
         " AND NOT EXISTS (SELECT 1 FROM service_records r WHERE r.ticket_id = t.id)",
         (day.isoformat(),)).fetchone()[0]
 
@@ -240,9 +240,10 @@ def figures(store: Store, start: str, end: str) -> dict[str, Any]:
     by_subject: dict[str, int] = {}
     by_outcome: dict[str, int] = {}
     cross: dict[str, dict[str, int]] = {}
+    # Grouped by day first: the index's order, so no sort of a year's records.
     for service, subject, outcome, count in conn.execute(
-            "SELECT service, subject, outcome, COUNT(*) FROM service_records WHERE day BETWEEN ? AND ?"
-            " GROUP BY 1, 2, 3", (start, end)):
+            "SELECT service, subject, outcome, COUNT(*) FROM service_records INDEXED BY service_records_day"
+            " WHERE day BETWEEN ? AND ? GROUP BY day, service, subject, outcome", (start, end)):
         total += count
         by_service[service] = by_service.get(service, 0) + count
         if subject or outcome:
@@ -252,7 +253,7 @@ def figures(store: Store, start: str, end: str) -> dict[str, Any]:
             cross.setdefault(s, {})
             cross[s][o] = cross[s].get(o, 0) + count
     unrecorded_count = conn.execute(
-        "SELECT COUNT(*) FROM tickets t WHERE t.day BETWEEN ? AND ? AND t.status = 'done'"
+        "SELECT COUNT(*) FROM tickets t INDEXED BY tickets_done WHERE t.day BETWEEN ? AND ? AND t.status = 'done'"
         " AND NOT EXISTS (SELECT 1 FROM service_records r WHERE r.ticket_id = t.id)", (start, end)).fetchone()[0]
     needs: dict[tuple[str, str, str], dict[str, Any]] = {}
     for indicator, level, period, subject in conn.execute(

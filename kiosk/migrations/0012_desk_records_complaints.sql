@@ -7,6 +7,8 @@
 ALTER TABLE tickets ADD COLUMN standard_from TEXT;
 ALTER TABLE tickets ADD COLUMN standard_wait_seconds REAL;
 CREATE INDEX tickets_standard_wait ON tickets(standard_wait_seconds, day) WHERE standard_wait_seconds IS NOT NULL;
+-- The share within the standard (both waits) read from the index alone, by day range.
+CREATE INDEX tickets_waits ON tickets(day, wait_seconds, standard_wait_seconds) WHERE wait_seconds IS NOT NULL;
 -- Where the previous visitor of a counter or a service is looked up.
 CREATE INDEX tickets_counter_day ON tickets(day, counter) WHERE counter IS NOT NULL;
 
@@ -36,7 +38,12 @@ CREATE TABLE service_records (
     order_id         TEXT REFERENCES orders(id),
     officer          TEXT                         -- username of who last saved it
 );
-CREATE INDEX service_records_day ON service_records(day, service);
+-- The reports read these from indexes alone: by service, subject and outcome; the unmet
+-- needs; the library's publications; the finished tickets with no record.
+CREATE INDEX service_records_day ON service_records(day, service, subject, outcome);
+CREATE INDEX service_records_unmet ON service_records(day) WHERE outcome = 'not_available';
+CREATE INDEX service_records_publications ON service_records(day) WHERE publications != '[]';
+CREATE INDEX tickets_done ON tickets(day, status, id) WHERE status = 'done';
 
 -- The complaints and suggestions register (kotak saran, LAPOR!, email, WhatsApp, phone).
 CREATE TABLE complaints (
