@@ -224,6 +224,9 @@ def to_csv(data: dict[str, Any]) -> str:
         if isinstance(node, dict):
             for key, value in node.items():
                 walk(section, f"{prefix}.{key}" if prefix else str(key), value)
+        elif isinstance(node, list):  # e.g. the unmet data needs: one row per field of each
+            for n, value in enumerate(node):
+                walk(section, f"{prefix}.{n}" if prefix else str(n), value)
         else:
             writer.writerow([section, prefix, "" if node is None else node])
 

@@ -208,3 +208,25 @@ def test_records_and_complaints_reach_the_centre_and_come_back(tmp_path, pg):  #
         assert again.contact is None and again.contact_masked == "t***@example.com"
         assert [(r.text, r.status) for r in again.responses] == [("Sudah dipasang", "answered")]
         assert complaints.submit(store, target, kind="complaint", text="x").number == "ADU/1373/2026/0002"
+
+
+def test_the_report_command_says_the_desk_figures(store, settings, clock, capsys, monkeypatch):
+    from screens.main import main
+
+    q = queue_for(store, settings)
+    done = serve(q, clock, "C", wait=3)
+    records.save(store, settings, None, done.id, {"subject": "pertanian", "indicator": "Luas panen padi",
+                                                  "region_level": "district", "period": "2025",
+                                                  "outcome": "not_available"})
+    complaints.submit(store, settings, kind="complaint", text="Ruang tunggu panas")
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(settings.db_path.parent / "config.toml"))
+    assert main(["report", "day", "--date", "2026-11-23"]) == 0
+    out = capsys.readouterr().out
+    assert "Catatan layanan: 1; kunjungan selesai tanpa catatan: 0" in out
+    assert "menurut subjek: Pertanian, Kehutanan dan Perikanan 1" in out
+    assert "    Luas panen padi | Kecamatan | 2025: 1" in out
+    assert "Pengaduan/saran: 1 diterima (1 pengaduan, 0 saran); 0 dijawab" in out
+    assert "Standar pelayanan (sejak tamu sebelumnya selesai, menit): median 3,0" in out
+    assert main(["report", "day", "--date", "2026-11-23", "--csv"]) == 0
+    csv_out = capsys.readouterr().out
+    assert "records,unmet_needs.0.indicator,Luas panen padi" in csv_out
