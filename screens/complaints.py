@@ -128,6 +128,9 @@ class ComplaintFormScreen(ModalScreen[bool]):
                 yield Label(app.t("desk.contact"))
                 yield Input(id="f-contact", max_length=complaints.CONTACT_MAX)
                 yield Static("", id="err-contact", classes="field-error")
+                yield Label(app.t("desk.received_on"))
+                yield Input(id="f-received_at", placeholder=app.t("desk.received_hint"), max_length=10)
+                yield Static("", id="err-received_at", classes="field-error")
             with Vertical(classes="dialog-foot"):
                 yield Static("", id="err-form", classes="field-error")
                 with Horizontal(classes="login-buttons"):
@@ -144,11 +147,18 @@ class ComplaintFormScreen(ModalScreen[bool]):
             made = complaints.submit(
                 app.store, app.settings, actor=app.user, channel=self.query_one("#f-channel", Select).value,
                 kind=self.query_one("#f-kind", Select).value, text=self.query_one("#f-text", TextArea).text,
-                contact=self.query_one("#f-contact", Input).value)
+                contact=self.query_one("#f-contact", Input).value,
+                received_at=complaints.received_on(app.store, app.settings,
+                                                   self.query_one("#f-received_at", Input).value))
         except Invalid as exc:
             for name, message in exc.field_messages(app.lang).items():
                 found = self.query(f"#err-{name}")
                 (found.first(Static) if found else self.query_one("#err-form", Static)).update(message)
+            first = self.query(f"#f-{next(iter(exc.errors))}")
+            if first:  # the field at fault comes into view, whatever the terminal's height
+                first.first().focus()
+            # and the docked foot, always in view, says what is wrong
+            self.query_one("#err-form", Static).update(next(iter(exc.field_messages(app.lang).values())))
             return
         except Exception as exc:  # noqa: BLE001 - a message, never a traceback
             self.query_one("#err-form", Static).update(friendly_error(app, exc))

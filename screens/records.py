@@ -165,6 +165,11 @@ class RecordScreen(ModalScreen[bool]):
                 target = {"publications": "pub_printed"}.get(name, name)
                 found = self.query(f"#err-{target}")
                 (found.first(Static) if found else self.query_one("#err-form", Static)).update(message)
+            first = self.query(f"#f-{ {'publications': 'pub_printed'}.get(next(iter(exc.errors)), next(iter(exc.errors)))}")
+            if first:  # the field at fault comes into view, whatever the terminal's height
+                first.first().focus()
+            # and the docked foot, always in view, says what is wrong
+            self.query_one("#err-form", Static).update(next(iter(exc.field_messages(app.lang).values())))
             return
         except DomainError as exc:
             self.query_one("#err-form", Static).update(exc.message(app.lang))

@@ -92,6 +92,25 @@ def due_date(store: Store, settings: Settings, received: datetime) -> date:
     return add_working_days(day, settings.desk.complaint_due_days, reference.holidays(store))
 
 
+def received_on(store: Store, settings: Settings, typed: str | None) -> datetime | None:
+    """When a complaint recorded from another channel came in, from a day typed as
+    DD-MM-YYYY (or YYYY-MM-DD): that day at the present time of day; empty: now (None).
+    Not a date: Invalid; a later day than today: ``submit`` refuses it."""
+    text = (typed or "").strip()
+    if not text:
+        return None
+    for pattern in ("%d-%m-%Y", "%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            day = datetime.strptime(text, pattern).date()
+            break
+        except ValueError:
+            continue
+    else:
+        raise Invalid({"received_at": FieldInvalid("desk.error.bad_date")})
+    now = store.clock.now().astimezone(settings.office.tz)
+    return datetime.combine(day, now.timetz())
+
+
 def _load(store: Store, complaint_id: str) -> Complaint:
     row = store.row("SELECT * FROM complaints WHERE id = ?", (complaint_id,))
     if row is None:

@@ -239,3 +239,30 @@ async def test_the_live_flag_follows_the_standard_as_worded(settings, clock):
         await pilot.press("n")
         await pilot.pause()
         assert "Tunggu standar: 11:00" in shown(app)  # since B-001 finished, not since 09:01
+
+
+async def test_an_officer_records_a_lapor_complaint_received_days_ago(settings, clock):
+    clock.advance(days=3)  # Thursday 26 November; the complaint came in on Monday 23rd
+    app = CounterApp(settings, clock=clock, spool=False, counter=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#f-channel", Select).value = "lapor"
+        form.query_one("#f-text", TextArea).text = "Permintaan data tidak dibalas"
+        form.query_one("#f-received_at", Input).value = "27-11-2026"  # tomorrow: refused
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "masa depan" in shown(app)
+        form.query_one("#f-received_at", Input).value = "23/11"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "DD-MM-YYYY" in shown(app)
+        form.query_one("#f-received_at", Input).value = "23-11-2026"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ComplaintsScreen)
+        table = app.screen.query_one("#complaints", DataTable)
+        assert str(table.get_row_at(0)[1]) == "30-11-2026" and "LAPOR!" in str(table.get_row_at(0)[4])
