@@ -230,3 +230,17 @@ def test_the_report_command_says_the_desk_figures(store, settings, clock, capsys
     assert main(["report", "day", "--date", "2026-11-23", "--csv"]) == 0
     csv_out = capsys.readouterr().out
     assert "records,unmet_needs.0.indicator,Luas panen padi" in csv_out
+
+
+def test_a_purge_removes_the_contact_of_complaints_closed_long_ago(store, settings, clock):
+    from kiosk import privacy
+
+    old = complaints.submit(store, settings, kind="complaint", text="Lama", contact="a@example.com")
+    complaints.close(store, settings, None, old.id)
+    still = complaints.submit(store, settings, kind="complaint", text="Terbuka", contact="b@example.com")
+    clock.advance(days=800)
+    done = privacy.purge(store, None, older_than_days=730)
+    assert done.complaints == 1
+    assert complaints.get(store, None, old.id).contact is None
+    assert complaints.get(store, None, old.id).contact_masked == "a***@example.com"
+    assert complaints.get(store, None, still.id).contact == "b@example.com"  # open: kept
