@@ -218,7 +218,7 @@ def add_office(dsn: str, code: str, *, name: str = "", password: str | None = No
             conn.execute(sql.SQL(
                 "GRANT SELECT, INSERT, UPDATE ON pst.tickets, pst.visits, pst.guests,"
                 " pst.lockers, pst.orders, pst.invoices, pst.payments, pst.receipts, pst.ratings, pst.audit,"
-                " pst.users TO {}").format(ident))
+                " pst.users, pst.service_records, pst.complaints TO {}").format(ident))
             conn.execute(sql.SQL("GRANT SELECT ON pst.reference, pst.offices, pst.settings TO {}").format(ident))
             conn.execute(sql.SQL("GRANT EXECUTE ON FUNCTION pst.current_office() TO {}").format(ident))
     return role

@@ -403,6 +403,19 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--date", help=t("cli.help.locker_list_date", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("admin", "cmd_locker_list"))
+
+    record = sub.add_parser("record", help=t("desk.help.record", lang)).add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = record.add_parser("list", parents=[common], help=t("desk.help.record_list", lang))
+    p.add_argument("--date", help=t("desk.help.date", lang))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_command("desk_records", "cmd_record_list"))
+    complaint = sub.add_parser("complaint", help=t("desk.help.complaint", lang)).add_subparsers(
+        dest="action", required=True, metavar="ACTION")
+    p = complaint.add_parser("list", parents=[common], help=t("desk.help.complaint_list", lang))
+    p.add_argument("--all", action="store_true", help=t("desk.help.complaint_all", lang))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_command("desk_records", "cmd_complaint_list"))
     return parser
 
 

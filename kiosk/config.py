@@ -267,6 +267,12 @@ class ServeSettings(_Model):
             raise ValueError("a keyfile needs its certfile (serve.certfile)")
         return value
 
+class DeskSettings(_Model):
+    """The desk's registers (issue 15). The seeds give no answer time for complaints: it is
+    the office's policy, in working days after the day one is received."""
+
+    complaint_due_days: int = Field(5, ge=1, le=60)
+
 
 class Settings(_Model):
     db: Path | None = None
@@ -283,6 +289,7 @@ class Settings(_Model):
     notice: NoticeSettings = Field(default_factory=NoticeSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
     printers: dict[str, NamedPrinter] = Field(default_factory=dict)
+    desk: DeskSettings = Field(default_factory=DeskSettings)
 
     # Not from the file: the printer this process prints to (PST_KIOSK_PRINTER, a name or a
     # URL) and the counter a counter face serves.

@@ -36,6 +36,7 @@ class PurgeResult(BaseModel):
     guests: int
     lockers: int
     cutoff: str
+    complaints: int = 0  # closed complaints whose contact was removed
 
 
 class SubjectData(BaseModel):
@@ -146,9 +147,15 @@ def purge(store: Store, actor: User | None, *, older_than_days: int) -> PurgeRes
         for guest_id in ids:
             _anonymise_guest(store, guest_id, stamp)
         lockers = _anonymise_lockers(store, "returned_at < :cut", {"cut": cutoff}, stamp)
+        # A complaint closed that long ago needs no way back to its sender: the contact goes
+        # (only its masked form ever left the office).
+        complaints = store.conn.execute(
+            "UPDATE complaints SET contact = NULL, updated_at = :now WHERE contact IS NOT NULL AND closed_at < :cut",
+            {"cut": cutoff, "now": stamp}).rowcount
         audit.record(store, actor, "privacy.purge", None, None,
-                     {"older_than_days": older_than_days, "guests": len(ids), "lockers": lockers})
-    return PurgeResult(guests=len(ids), lockers=lockers, cutoff=cutoff)
+                     {"older_than_days": older_than_days, "guests": len(ids), "lockers": lockers,
+                      "complaints": complaints})
+    return PurgeResult(guests=len(ids), lockers=lockers, cutoff=cutoff, complaints=complaints)
 
 
 def _subject_ids(store: Store, text: str) -> list[str]:

@@ -51,6 +51,10 @@ class Ticket(BaseModel):
     transferred_from: str | None = None
     transferred_to: str | None = None
     wait_seconds: float | None = None  # queued -> first call
+    # The wait under the service standard as the seeds word it: from the later of entering
+    # the queue and the finish of the visitor before (``standard_from``) to the first call.
+    standard_from: datetime | None = None
+    standard_wait_seconds: float | None = None
     service_seconds: float | None = None  # start -> finish
 
     @classmethod
@@ -143,6 +147,25 @@ class Queue:
             raise Refused("error.counter_busy", counter=counter, number=busy["number"],
                           status_key=f"status.{busy['status']}")
 
+    def _standard_start(self, ticket: Ticket, counter: int, *, by_service: bool) -> datetime:
+        """Where the wait under the standard starts: the later of the ticket's entry into
+        this queue (its issue, unless transferred here) and the end (finish, no-show or
+        transfer) of the previous visitor - of the ticket's service when the counter calls
+        from that service alone, else of the counter, which calls across services."""
+        column, value = ("service", ticket.service) if by_service else ("counter", counter)
+        prev = self.conn.execute(
+            "SELECT MAX(COALESCE(finished_at, no_show_at, transferred_at)) FROM tickets"
+            f" WHERE day = ? AND {column} = ? AND id != ? AND COALESCE(finished_at, no_show_at, transferred_at) <= ?",
+            (ticket.day.isoformat(), value, ticket.id, iso(self.now()))).fetchone()[0]
+        return max(ticket.queued_at, datetime.fromisoformat(prev)) if prev else ticket.queued_at
+
+    def _set_standard(self, ticket: Ticket, counter: int, *, by_service: bool) -> Ticket:
+        start = self._standard_start(ticket, counter, by_service=by_service)
+        row = self.store.row(
+            "UPDATE tickets SET standard_from = ?, standard_wait_seconds = ? WHERE id = ? RETURNING *",
+            (iso(start), max(0.0, (self.now() - start).total_seconds()), ticket.id))
+        return Ticket.from_row(row)
+
     # -- use cases ------------------------------------------------------------------
 
     def take(self, service: str | Service, *, priority: bool = False) -> Ticket:
@@ -213,6 +236,7 @@ class Queue:
             if row is None:
                 raise EmptyQueue("error.empty_queue")
             ticket = Ticket.from_row(row)
+            ticket = self._set_standard(ticket, counter, by_service=len(set(codes)) == 1)
             self.store.record_change("ticket", ticket.id, "call", ticket.public())
             audit.record(self.store, self.actor, "ticket.call", "ticket", ticket.id,
                          {"number": ticket.number, "counter": counter})
@@ -247,6 +271,9 @@ class Queue:
             sets = {"status": "called", "counter": counter, "last_called_at": stamp, "no_show_at": None}
             if ticket.called_at is None:  # a no-show called again keeps its first call time
                 sets.update(called_at=stamp, wait_seconds=(self.now() - ticket.queued_at).total_seconds())
+                start = self._standard_start(ticket, counter, by_service=False)
+                sets.update(standard_from=iso(start),
+                            standard_wait_seconds=max(0.0, (self.now() - start).total_seconds()))
             return self._update(ticket.id, "call", sets, ("waiting", "no_show"))
 
     def recall(self, ticket_id: str) -> Ticket:

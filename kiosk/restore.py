@@ -3,7 +3,8 @@
 One terminal's records come back (``--terminal``; found alone when the office has one, or
 one whose others were all restored into it): officer accounts (with their argon2id PIN
 hash), tickets, guests, visits, lockers, orders with their lines, invoices, payments,
-receipts and corrections, ratings and the audit trail, as the centre last saw them.
+receipts and corrections, ratings, service records, complaints with their responses and the
+audit trail, as the centre last saw them.
 Numbering (tickets, orders, invoices, receipts) continues from them, and new change ids
 start above every id the office has sent. Every row is inserted, never replaced: the
 counts are the rows written, and a clash refuses the whole restore.
@@ -41,12 +42,15 @@ from kiosk.store import Store
 from kiosk.text import clean
 
 # In the order they go in: a row only points at rows already there.
-TABLES = ("users", "tickets", "guests", "visits", "lockers", "orders", "ratings", "audit")
+TABLES = ("users", "tickets", "guests", "visits", "lockers", "orders", "ratings", "service_records",
+          "complaints", "audit")
 ENTITY = {"users": "user", "tickets": "ticket", "guests": "guest", "visits": "visit", "lockers": "locker",
-          "orders": "order", "ratings": "rating", "audit": "audit"}
+          "orders": "order", "ratings": "rating", "service_records": "service_record", "complaints": "complaint",
+          "audit": "audit"}
 # A latest state without these keys is partial (an older purge sent only ``{"id": ...}``).
 REQUIRED = {"users": "username", "tickets": "issued_at", "guests": "name", "visits": "guest_id",
-            "lockers": "assigned_at", "orders": "number", "ratings": "ticket_id", "audit": "action"}
+            "lockers": "assigned_at", "orders": "number", "ratings": "ticket_id", "service_records": "ticket_id",
+            "complaints": "number", "audit": "action"}
 # An older purge sent an anonymised locker as its id alone: the rest comes from its last
 # whole change, with the holder's name and card left out as the purge meant.
 _ANONYMISED = {"lockers": {"holder_name": ANONYMOUS, "id_masked": "****"}}
@@ -363,6 +367,12 @@ def _write(w: _Writer, terminal: str, fetched: dict[str, list[tuple[str, dict[st
     for _id, data, changed in fetched["ratings"]:
         if complete("ratings", data):
             restored["ratings"] += w.insert("ratings", {"created_at": changed, **data, "terminal_id": terminal})
+    for _id, data, changed in fetched["service_records"]:
+        if complete("service_records", data):
+            restored["service_records"] += w.insert("service_records", {**data, "terminal_id": terminal})
+    for _id, data, changed in fetched["complaints"]:
+        if complete("complaints", data):
+            restored["complaints"] += _write_complaint(w, terminal, data, changed)
     for _id, data, _changed in fetched["audit"]:
         if complete("audit", data):
             restored["audit"] += w.insert("audit", {**data, "detail": data.get("detail") or {}})
@@ -387,4 +397,16 @@ def _write_order(w: _Writer, terminal: str, data: dict[str, Any], changed: str) 
                               "created_at": receipt["issued_at"], "terminal_id": terminal})
     for corr in data.get("corrections", []):
         w.insert("corrections", {**corr, "order_id": data["id"], "terminal_id": terminal})
+    return written
+
+
+def _write_complaint(w: _Writer, terminal: str, data: dict[str, Any], changed: str) -> int:
+    """A complaint and its responses; the full contact never left the office (masked only)."""
+    year, seq = _tail_numbers(data["number"])
+    written = w.insert("complaints", {**data, "year": year, "seq": seq, "contact": None, "terminal_id": terminal,
+                                      "created_at": data["received_at"], "updated_at": changed})
+    for response in data.get("responses", []):
+        w.insert("complaint_responses", {**response, "id": new_id(), "complaint_id": data["id"],
+                                         "status": response.get("status") or data["status"],
+                                         "terminal_id": terminal})
     return written

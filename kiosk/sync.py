@@ -37,7 +37,8 @@ if TYPE_CHECKING:  # psycopg loads when syncing, not when a face asks for the st
 
 BATCH = 500
 ENTITY_TABLES = {"ticket": "tickets", "visit": "visits", "guest": "guests", "locker": "lockers",
-                 "order": "orders", "audit": "audit", "user": "users", "rating": "ratings"}
+                 "order": "orders", "audit": "audit", "user": "users", "rating": "ratings",
+                 "service_record": "service_records", "complaint": "complaints"}
 
 
 class SyncStatus(BaseModel):

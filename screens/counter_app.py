@@ -1,8 +1,9 @@
 """The officer's counter: pick the counter, see who waits, call and serve.
 
 Keys (also in the footer): N next, C call a number, R recall, X no-show, S start,
-F finish, T transfer, P reprint, U retry printing, G filter services, Enter on a row
-calls that ticket.
+F finish, T transfer, P reprint, U retry printing, G filter services, V the service
+record (of the current ticket, else the day's visits), A complaints and suggestions,
+Enter on a row calls that ticket.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
 
-from kiosk import accounts, identity, printing
+from kiosk import accounts, identity, printing, standard
+from kiosk.desk import complaints, records
 from kiosk.accounts import User
 from kiosk.errors import ConfigError, DomainError
 from kiosk.guestbook import guest_for_ticket
@@ -90,6 +92,8 @@ class CounterScreen(Screen[None]):
         Binding("k", "lockers", "Loker", id="counter.key.lockers", show=False),
         Binding("o", "orders", "Penjualan", id="counter.key.orders", show=False),
         Binding("d", "dashboard", "Ringkasan", id="counter.key.dashboard", show=False),
+        Binding("v", "record", "Catatan", id="desk.key.record", show=False),
+        Binding("a", "complaints", "Aduan", id="desk.key.complaints", show=False),
         Binding("ctrl+l", "app.logout", "Keluar akun", id="counter.key.logout", show=False),
     ]
 
@@ -100,6 +104,7 @@ class CounterScreen(Screen[None]):
         self.current: Ticket | None = None
         self._current_guest = None
         self._waiting: list[Ticket] = []
+        self._desk = standard.Desk(any_ended=False, free_since=None)
 
     @property
     def pst(self) -> CounterApp:
@@ -156,9 +161,10 @@ class CounterScreen(Screen[None]):
     # -- showing --------------------------------------------------------------------
 
     def _wait_cells(self, ticket: Ticket, now: datetime) -> tuple[Text, Text]:
-        """The number and wait cells; past the service standard both are flagged."""
+        """The number and wait cells (the plain wait since the ticket was taken); past the
+        service standard as the seeds word it (``kiosk.standard``) both are flagged."""
         waited = ticket.waited_seconds(now)
-        late = waited >= self.pst.settings.queue.service_standard_minutes * 60
+        late = self._desk.wait(ticket.queued_at, now) >= self.pst.settings.queue.service_standard_minutes * 60
         style = "bold reverse" if late else ""
         return Text(ticket.number, style=style), Text(("! " if late else "") + _mmss(waited), style=style)
 
@@ -190,6 +196,10 @@ class CounterScreen(Screen[None]):
         self._current_guest = guest_for_ticket(app.store, self.current.id) if self.current else None
         self._show_current(now)
         self._waiting = app.queue.waiting(self.services or None)
+        today = app.queue.today()
+        self._desk = standard.desk(app.store, today)
+        missing = records.unrecorded(app.store, today)
+        still_open, overdue = complaints.open_counts(app.store, app.settings)
         table = self.query_one("#waiting", WaitingTable)
         if table.service_width() is None:  # not laid out yet: the rows wait for the width,
             table.fill_on_resize = lambda: self._fill_waiting(app.clock.now())  # one layout, not two
@@ -200,7 +210,9 @@ class CounterScreen(Screen[None]):
         self.query_one("#counts", ItemLine).set_items([escape(item) for item in [
             *(f"{by_code(code).letter} {by_code(code).name(app.lang)}: {count}" for code, count in counts.items()),
             *([f"[{app.t('counter.filter_on')}: {', '.join(by_code(c).letter for c in self.services)}]"]
-              if self.services else [])]])
+              if self.services else []),
+            *([app.t("desk.unrecorded", count=missing)] if missing else []),
+            *([app.t("desk.complaints_open", open=still_open, overdue=overdue)] if still_open else [])]])
         warning = self.query_one("#printer-warning", Static)
         if self._no_printer:  # an office without a printer: said once, not as a failure per ticket
             warning.update(app.t("counter.printer_none"))
@@ -228,6 +240,8 @@ class CounterScreen(Screen[None]):
             app.t("counter.issued_at", time=f"{ticket.issued_at.astimezone(tz):%H:%M}"),
             app.t("counter.waited", duration=_mmss(ticket.waited_seconds(now))),
         ]
+        if ticket.standard_wait_seconds is not None:
+            lines.append(app.t("desk.standard_wait", duration=_mmss(ticket.standard_wait_seconds)))
         if ticket.recalls:
             lines.append(app.t("counter.recalled", count=ticket.recalls))
         guest = self._current_guest
@@ -399,6 +413,26 @@ class CounterScreen(Screen[None]):
             self.notify(exc.message(self.pst.lang), severity="warning")
             return
         self.app.push_screen(DashboardScreen())
+
+    def action_record(self) -> None:
+        """The service record of the ticket at the counter; with none there, the day's visits
+        (finished ones stay editable until the end of the day)."""
+        from screens.records import RecordScreen, VisitsScreen
+
+        try:
+            accounts.require(self.pst.store, self.pst.user, *records.WRITERS)
+        except accounts.Forbidden as exc:
+            self.notify(exc.message(self.pst.lang), severity="warning")
+            return
+        if self.current is not None:  # called or being served
+            self.app.push_screen(RecordScreen(self.current), lambda _saved: self.refresh_data())
+        else:
+            self.app.push_screen(VisitsScreen())
+
+    def action_complaints(self) -> None:
+        from screens.complaints import ComplaintsScreen
+
+        self.app.push_screen(ComplaintsScreen())
 
     def action_orders(self) -> None:
         from screens.orders import OrdersScreen

@@ -2,7 +2,7 @@
 
 Visitors cannot quit it: Ctrl+C and Ctrl+Q do nothing, the command palette is off. Staff
 leave with F10 and the staff exit code from the configuration (DESIGN.md, README). With a
-keyboard: service letters, P priority, L language on the start screen; Tab between fields
+keyboard: service letters, P priority, L language, K the suggestion box on the start screen; Tab between fields
 and buttons; Esc one step back on every visitor screen.
 """
 
@@ -86,6 +86,7 @@ class HomeScreen(LocalizedScreen):
                 yield TickBox(app.t("kiosk.priority"), id="priority")
                 yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
                 yield Button(app.t("rating.button"), id="rate", classes="lang")
+                yield Button(app.t("desk.box_button"), id="suggest", classes="lang")
             yield Static(app.t("kiosk.keys_hint"), id="hint")
             yield Static("", id="printer-warning")
         yield Static(app.sync_text(), classes="sync-bar")
@@ -117,6 +118,12 @@ class HomeScreen(LocalizedScreen):
 
         self.pst.push_screen(RatingStartScreen())
 
+    @on(Button.Pressed, "#suggest")
+    def _suggest(self) -> None:
+        from screens.suggestion_box import SuggestionScreen
+
+        self.pst.push_screen(SuggestionScreen())
+
     def action_back(self) -> None:
         """Esc on the start screen does nothing: visitors cannot leave the kiosk."""
 
@@ -147,6 +154,9 @@ class HomeScreen(LocalizedScreen):
         elif letter == "R":
             event.stop()
             self._rate()
+        elif letter == "K":
+            event.stop()
+            self._suggest()
 
     def take(self, code: str) -> None:
         """Every visit starts at the guestbook (seeds 000, 004); the ticket comes after it."""

@@ -97,7 +97,11 @@ def test_report_agrees_with_hand_computed_figures(store, settings, clock):
     assert r["waiting_minutes"] == {"median": 10.0, "p90": 11.6, "called": 3}   # waits 4, 12, 10
     assert r["service_minutes"] == {"median": 9.0, "p90": 9.8, "finished": 2}   # 10 and 8
     # Cici (C-001) was queued at 09:30 and it is 09:30: not yet a miss.
-    assert r["within_standard"] == {"minutes": 10, "count": 2, "uncalled_late": 0, "share": 0.6667}
+    assert r["within_standard"] == {"minutes": 10, "count": 2, "uncalled_late": 0, "share": 0.6667,
+                                    "plain_count": 2, "plain_share": 0.6667}
+    # The standard as the seeds word it: B-002 waited from 09:20, when B-001 (the visitor of
+    # that service before it) finished, not from its issue at 09:10: 0, where the plain is 10.
+    assert r["standard_wait_minutes"] == {"median": 4.0, "p90": 10.4, "called": 3}   # 4, 12, 0
     assert r["lockers_open"] == 1
     assert r["sales"]["by_product"] == {"peta-kabkota-desa": 70_000, "publikasi-elektronik": 50_000}
     assert r["sales"]["by_method"] == {"billing": 50_000, "cash": 70_000}
@@ -109,7 +113,8 @@ def test_report_agrees_with_hand_computed_figures(store, settings, clock):
     # 09:41: Cici has waited 11 minutes uncalled -> 2 within of 3 called + 1 uncalled late.
     clock.advance(minutes=11)
     later = reports.report(store, settings, admin, day, day)
-    assert later["within_standard"] == {"minutes": 10, "count": 2, "uncalled_late": 1, "share": 0.5}
+    assert later["within_standard"] == {"minutes": 10, "count": 2, "uncalled_late": 1, "share": 0.5,
+                                        "plain_count": 2, "plain_share": 0.5}
     # Until now no transfer: each service's tickets are its own.
     assert later["tickets"]["by_service"]["penjualan"] == {
         "issued": 2, "transferred_in": 0, "transferred_out": 0, "served": 1, "no_show": 1, "waiting_left": 0,

@@ -1,0 +1,30 @@
+"""Free text typed at the desk (records, complaints): trimmed, bounded, and never carrying
+control characters (C0, DEL, C1) to a terminal, a printer or the centre."""
+
+from __future__ import annotations
+
+import re
+
+from kiosk.errors import FieldInvalid
+
+# C0 controls, DEL and C1 controls. A newline is allowed only where ``lines`` says so.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(value: object, *, limit: int, required: bool = False, lines: bool = False) -> str | None:
+    """``value`` trimmed (None when empty), or FieldInvalid: too long, control characters,
+    or missing when ``required``. ``lines``: several lines allowed (CR LF read as LF)."""
+    text = "" if value is None else str(value)
+    if lines:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip()
+    if (_CONTROLS_BUT_NEWLINE if lines else _CONTROLS).search(text):
+        raise FieldInvalid("desk.error.control_chars")
+    if not text:
+        if required:
+            raise FieldInvalid("desk.error.required")
+        return None
+    if len(text) > limit:
+        raise FieldInvalid("desk.error.too_long", limit=limit)
+    return text
