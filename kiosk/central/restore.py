@@ -30,8 +30,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from kiosk import audit, central, guestbook, lockers
+from kiosk import audit, guestbook, lockers
 from kiosk.accounts import User, require
+from kiosk.central import admin
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound, Refused, os_reason
@@ -268,7 +269,7 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
     then makes the configuration name it (``Restored.office_name``: the centre's name)."""
     import psycopg
 
-    central.check_office_code(office_code)
+    admin.check_office_code(office_code)
     configured = settings.office.code
     if configured not in (UNCONFIGURED, office_code):
         # The store would be restored as one office and sync as another (refused by the centre).
@@ -279,10 +280,10 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
         raise Refused("sync.not_empty")
     id_key = load_id_key(id_key_file, office_code) if id_key_file is not None else None
     dsn = dsn or settings.central_dsn
-    with central.connect(dsn) as conn:
+    with admin.connect(dsn) as conn:
         try:
             role = conn.info.user
-            own = central.role_office(conn)
+            own = admin.role_office(conn)
             if own is not None and own != office_code:
                 raise ConfigError("restore.wrong_role", role=role, own=own, office=office_code)
             chain = _choose(terminals(conn, office_code), terminal, office_code, settings, role)
@@ -291,8 +292,8 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
             floor = conn.execute("SELECT change_id FROM pst.changes WHERE office_code = %s"
                                  ' ORDER BY change_id COLLATE "C" DESC LIMIT 1', (office_code,)).fetchone()
         except psycopg.Error as exc:
-            raise central.CentralError("central.failed", dsn=central.redact(dsn or ""),
-                                       detail=central.short_error(exc)) from exc
+            raise admin.CentralError("central.failed", dsn=admin.redact(dsn or ""),
+                                       detail=admin.short_error(exc)) from exc
     restored = {table: 0 for table in TABLES}
     skipped = {table: 0 for table in TABLES}
     with store.write():
