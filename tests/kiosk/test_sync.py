@@ -79,7 +79,7 @@ def central_rows(pg, sql, *params):
 
 def test_central_init_is_idempotent(pg):
     assert central.init(pg["dsn"]) == []
-    assert central_rows(pg, "SELECT number FROM pst.migrations ORDER BY 1") == [(1,), (2,), (3,)]
+    assert [n for (n,) in central_rows(pg, "SELECT number FROM pst.migrations ORDER BY 1")] == [n for n, _ in central.migrations()]
 
 
 def test_an_office_cannot_rewrite_the_changes_it_sent(tmp_path, pg):
