@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -74,61 +73,8 @@ def cmd_central_report(ctx: Context) -> int:
     return 0
 
 
-def namer(lang: str) -> Callable[[str, str], str]:
-    """What a reader calls a service, product or payment method code (no office store here:
-    the shipped catalogue names the products); an unknown code is shown as it is."""
-    from kiosk import catalogue
-    from kiosk.errors import NotFound
-    from kiosk.i18n import catalogue as strings
-    from kiosk.services import by_code
-
-    products: dict[str, str] = {}
-    for regulation in sorted(catalogue.shipped().regulation, key=lambda r: r.effective_from):
-        products.update({p.code: p.name(lang) for p in regulation.product})
-
-    def name(group: str, code: str) -> str:
-        if group == "service":
-            try:
-                return by_code(code).name(lang)
-            except NotFound:
-                return code
-        if group == "product":
-            return products.get(code, code)
-        key = {"method": f"paper.method.{code}", "outcome": f"centre.outcome.{code}"}.get(group, "")
-        return t(key, lang) if key in strings() else code
-
-    return name
-
-
-def row_cells(row: dict[str, Any], lang: str, tz: Any) -> list[str]:  # noqa: ANN401 - a tzinfo
-    """One office (or the total) as the table shows it, in the reader's language."""
-    from kiosk import reports
-    from kiosk.money import rupiah
-
-    tk, w, ws, ikm, c = row["tickets"], row["waiting_minutes"], row["within_standard"], row["ikm"], row["complaints"]
-    if row["office"] is None:
-        last = t("centre.silent_count", lang, count=row["silent"]) if row["silent"] else ""
-    elif row["last_sync"] is None:
-        last = t("centre.never", lang)
-    else:
-        last = f"{datetime.fromisoformat(row['last_sync']).astimezone(tz):%d-%m %H:%M}"
-    if row["silent"] is True:
-        last = f"! {last}"
-    grade = f" ({ikm['grade']})" if ikm["grade"] else ""
-    return [
-        row["office"] or t("centre.total", lang), row["name"] or "",
-        str(row["visits"]["total"]), str(tk["issued"]), str(tk["served"]), str(tk["no_show"]),
-        reports.decimal(w["median"], lang), reports.decimal(w["p90"], lang), reports.percent(ws["share"], lang),
-        f"{reports.decimal(ikm['ikm'], lang)}{grade}", rupiah(row["sales"]["receipts_total"]),
-        f"{c['received']}/{c['answered_in_time']}/{c['open']}", str(row["consultations"]["not_available"]), last,
-    ]
-
-
-COLUMNS = ("office", "name", "visits", "issued", "served", "no_show", "median", "p90", "within", "ikm",
-           "receipts", "complaints", "not_available", "last_sync")
-
-
 def print_report(data: dict[str, Any], lang: str, tz: Any) -> None:  # noqa: ANN401
+    from kiosk.central.report import COLUMNS, namer, row_cells
     from kiosk.money import rupiah
 
     name = namer(lang)
