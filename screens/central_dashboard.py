@@ -86,8 +86,7 @@ class OfficeDetail(ModalScreen[None]):
         lines.append(f"[b]{t('centre.dash.by_service', lang)}[/b]")
         for service, f in r["tickets"]["by_service"].items():
             lines.append(t("centre.dash.service_line", lang, service=name("service", service), issued=f["issued"],
-                           served=f["served"], no_show=f["no_show"],
-                           median=reports.decimal(f["median_wait"], lang)))
+                           served=f["served"], no_show=f["no_show"], waiting=f["waiting_left"]))
         sales = r["sales"]
         lines.append("")
         lines.append(f"[b]{t('centre.sales_by_product', lang)}[/b] ({sales['receipts']}, "
