@@ -27,6 +27,8 @@ BENCHES = [
     ("order_list.py", [], ["--orders", "1000", "--runs", "20"]),
     ("sync_push.py", [], ["--changes", "20000"]),
     ("reports.py", [], ["--tickets", "20000", "--guests", "10000", "--orders", "1000", "--runs", "3"]),
+    ("central_scale.py", [], ["--offices", "50", "--tickets", "2000", "--pushers", "10", "--day-tickets", "50",
+                              "--runs", "3"]),
 ]
 
 

@@ -41,8 +41,9 @@ $$;
 ALTER TABLE pst.offices ADD COLUMN tz text NOT NULL DEFAULT 'Asia/Jakarta',
                         ADD COLUMN standard_minutes int NOT NULL DEFAULT 10 CHECK (standard_minutes > 0);
 
--- 15a's tables (migration 0004) when this centre has not got them yet: the same shape,
--- the same row-level security as the other latest-state tables.
+-- The desk's service records and complaints (migration 0004 makes them) when this centre has
+-- not got them yet: the same shape, the same row-level security as the other latest-state
+-- tables. Their typed columns below are added only if 0004 did not make them already.
 DO $$
 DECLARE t text;
 BEGIN
@@ -108,24 +109,24 @@ ALTER TABLE pst.orders
 CREATE INDEX orders_receipt ON pst.orders(office_code, receipt_at) WHERE receipt_at IS NOT NULL;
 
 ALTER TABLE pst.service_records
-    ADD COLUMN day text GENERATED ALWAYS AS (data ->> 'day') STORED,
-    ADD COLUMN service text GENERATED ALWAYS AS (data ->> 'service') STORED,
-    ADD COLUMN outcome text GENERATED ALWAYS AS (data ->> 'outcome') STORED,
-    ADD COLUMN subject text GENERATED ALWAYS AS (data ->> 'subject') STORED,
-    ADD COLUMN indicator text GENERATED ALWAYS AS (data ->> 'indicator') STORED,
-    ADD COLUMN region_level text GENERATED ALWAYS AS (data ->> 'region_level') STORED,
-    ADD COLUMN period text GENERATED ALWAYS AS (data ->> 'period') STORED;
-CREATE INDEX service_records_office_day ON pst.service_records(office_code, day);
+    ADD COLUMN IF NOT EXISTS day text GENERATED ALWAYS AS (data ->> 'day') STORED,
+    ADD COLUMN IF NOT EXISTS service text GENERATED ALWAYS AS (data ->> 'service') STORED,
+    ADD COLUMN IF NOT EXISTS outcome text GENERATED ALWAYS AS (data ->> 'outcome') STORED,
+    ADD COLUMN IF NOT EXISTS subject text GENERATED ALWAYS AS (data ->> 'subject') STORED,
+    ADD COLUMN IF NOT EXISTS indicator text GENERATED ALWAYS AS (data ->> 'indicator') STORED,
+    ADD COLUMN IF NOT EXISTS region_level text GENERATED ALWAYS AS (data ->> 'region_level') STORED,
+    ADD COLUMN IF NOT EXISTS period text GENERATED ALWAYS AS (data ->> 'period') STORED;
+CREATE INDEX IF NOT EXISTS service_records_office_day ON pst.service_records(office_code, day);
 
 ALTER TABLE pst.complaints
-    ADD COLUMN kind text GENERATED ALWAYS AS (data ->> 'kind') STORED,
-    ADD COLUMN channel text GENERATED ALWAYS AS (data ->> 'channel') STORED,
-    ADD COLUMN status text GENERATED ALWAYS AS (data ->> 'status') STORED,
-    ADD COLUMN received_at timestamptz GENERATED ALWAYS AS (pst.utc(data ->> 'received_at')) STORED,
-    ADD COLUMN due_date text GENERATED ALWAYS AS (data ->> 'due_date') STORED,
-    ADD COLUMN answered_at timestamptz GENERATED ALWAYS AS (
+    ADD COLUMN IF NOT EXISTS kind text GENERATED ALWAYS AS (data ->> 'kind') STORED,
+    ADD COLUMN IF NOT EXISTS channel text GENERATED ALWAYS AS (data ->> 'channel') STORED,
+    ADD COLUMN IF NOT EXISTS status text GENERATED ALWAYS AS (data ->> 'status') STORED,
+    ADD COLUMN IF NOT EXISTS received_at timestamptz GENERATED ALWAYS AS (pst.utc(data ->> 'received_at')) STORED,
+    ADD COLUMN IF NOT EXISTS due_date text GENERATED ALWAYS AS (data ->> 'due_date') STORED,
+    ADD COLUMN IF NOT EXISTS answered_at timestamptz GENERATED ALWAYS AS (
         pst.utc(COALESCE(data ->> 'answered_at', data ->> 'closed_at'))) STORED;
-CREATE INDEX complaints_office_received ON pst.complaints(office_code, received_at);
+CREATE INDEX IF NOT EXISTS complaints_office_received ON pst.complaints(office_code, received_at);
 
 -- The time of each office's last sync: the newest change it sent, found by index.
 CREATE INDEX changes_received ON pst.changes(office_code, received_at);
