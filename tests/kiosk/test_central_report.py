@@ -328,3 +328,14 @@ def test_add_reader_and_report_from_the_command_line(centre, tmp_path, monkeypat
     assert "Data sought and not available:" in out and "kependudukan / jumlah penduduk per desa" in out
     status, _out, err = run(centre["national"], "central", "report", "day", "--province", "1")
     assert status == 9
+
+
+def test_an_office_that_never_synced_is_flagged_silent(centre):
+    central.add_office(centre["dsn"], "1399", name="BPS Baru")  # last in this module: it changes the offices
+    data = _report(centre["province"])
+    quiet = _office(data, "1399")
+    assert quiet["last_sync"] is None and quiet["silent"] is True and quiet["tickets"]["issued"] == 0
+    assert data["total"]["silent"] == 1 and _office(data, "1373")["silent"] is False
+    from kiosk.central.report import row_cells
+
+    assert row_cells(quiet, "en", UTC)[-1] == "! never"
