@@ -193,9 +193,6 @@ def _collect(conn, params: dict[str, Any], now: datetime, trend: bool) -> dict[s
     standards = {o["within_standard"]["minutes"] for o in offices.values()}
     total = _empty(None, standard=standards.pop() if len(standards) == 1 else None)
 
-    def row(code: str | None, is_total: bool = False) -> dict[str, Any] | None:
-        return total if is_total else offices.get(code)
-
     for code, is_total, percentiles, called, within in q(_WAITS):
         target = total if is_total else offices.get(code)
         if target is None:
@@ -211,10 +208,10 @@ def _collect(conn, params: dict[str, Any], now: datetime, trend: bool) -> dict[s
             for key, value in zip(TICKET_FIGURES, figures):
                 per[key] += value
                 target["tickets"][key] += value
-        trend = days.setdefault(day, [0, 0, 0])
-        trend[0] += issued
-        trend[1] += within
-        trend[2] += called
+        per_day = days.setdefault(day, [0, 0, 0])
+        per_day[0] += issued
+        per_day[1] += within
+        per_day[2] += called
     for code, late in q(_UNCALLED):
         for target in (offices[code], total):
             target["within_standard"]["uncalled_late"] += late

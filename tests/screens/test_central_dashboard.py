@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
-import pytest
 
 from kiosk.central import sync
 from kiosk.clock import FixedClock
