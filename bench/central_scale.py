@@ -167,8 +167,8 @@ def office_codes(n: int) -> list[str]:
 def size(conn, tables: list[str]) -> int:  # noqa: ANN001
     """Bytes on disk with indexes and TOAST; a partitioned table's are its partitions'."""
     return sum(conn.execute(
-        "SELECT pg_total_relation_size(%(t)s::regclass) + COALESCE((SELECT sum(pg_total_relation_size(inhrelid))"
-        " FROM pg_inherits WHERE inhparent = %(t)s::regclass), 0)", {"t": f"pst.{t}"}).fetchone()[0] for t in tables)
+        "SELECT (pg_total_relation_size(%(t)s::regclass) + COALESCE((SELECT sum(pg_total_relation_size(inhrelid))"
+        " FROM pg_inherits WHERE inhparent = %(t)s::regclass), 0))::bigint", {"t": f"pst.{t}"}).fetchone()[0] for t in tables)
 
 
 def make_day_store(tmp: Path, tickets: int) -> tuple[Path, int]:
