@@ -34,6 +34,8 @@ BENCHES = [
     ("print_faults.py", [], ["--tickets", "3"]),
     ("store_year.py", [], ["--tickets", "10000", "--guests", "5000", "--orders", "500"]),
     ("soak_faces.py", [], ["--tickets", "30"]),
+    ("central_scale.py", [], ["--offices", "50", "--tickets", "2000", "--pushers", "10", "--day-tickets", "50",
+                              "--runs", "3"]),
 ]
 
 

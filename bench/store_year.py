@@ -19,7 +19,7 @@ How the year is made (one store, direct SQL where the use cases would take an ho
   outbox changes, audit entries and print jobs are then copied for every order, with new ids,
   numbers and dates spread over the year.
 - acknowledgement: the centre's acknowledgement is the sync cursor ``sync.pushed_seq``, which
-  ``kiosk.sync.push`` moves after each central commit. The benchmark sets it to the newest
+  ``kiosk.central.sync.push`` moves after each central commit. The benchmark sets it to the newest
   change, as a sync after the year's last change would (no PostgreSQL needed; the
   sync_push benchmark measures the push itself). A last day of changes is left unsent to
   show that those stay.

@@ -39,7 +39,9 @@ def status(field):
             return int(line.split()[1]) / 1024
     return 0.0
 
-from kiosk import central, config, sync
+from kiosk import config
+from kiosk.central import admin as central
+from kiosk.central import sync
 from kiosk.store import Store
 
 settings = config.load(Path(sys.argv[1]))
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             tmp = Path(tmpname)
             bl.isolate_env(tmp)
             config_path, db_path, settings = bl.write_settings(tmp)
-            from kiosk import central
+            from kiosk.central import admin as central
             from kiosk.store import Store
 
             super_dsn = f"host=127.0.0.1 user=postgres dbname={dbname}"

@@ -169,7 +169,7 @@ def _word(text: str) -> str:
 
 
 def build_parser(faces: dict[str, Face], serve: Face | None = None,
-                 lang: str | None = None) -> argparse.ArgumentParser:
+                 lang: str | None = None, dashboard: Face | None = None) -> argparse.ArgumentParser:
     """The whole command line, its help texts in ``lang`` (default: ``--lang`` as typed in
     ``_Parser.argv``, else Indonesian), argparse's own headings too."""
     lang = _Parser.lang = lang or _argv_lang(_Parser.argv)
@@ -206,7 +206,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
 
     if serve is not None:
         sp = sub.add_parser("serve", parents=[common], help=t("cli.help.serve", lang))
-        sp.add_argument("face", choices=sorted(faces))
+        sp.add_argument("face", choices=sorted([*faces, *(["central"] if dashboard else [])]))
         sp.add_argument("--host", default="127.0.0.1", help=t("cli.help.serve_host", lang))
         sp.add_argument("--port", type=_whole, default=8000)
         sp.add_argument("--counter", type=_whole, help=t("cli.help.serve_counter", lang))
@@ -357,6 +357,41 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.set_defaults(func=_command("central", "cmd_central_publish"))
     p = central_p.add_parser("hash-pin", parents=[common], help=t("cli.help.central_hash_pin", lang))
     p.set_defaults(func=_command("central", "cmd_central_hash_pin"))
+    p = central_p.add_parser("add-reader", parents=[common], help=t("centre.help.add_reader", lang))
+    p.add_argument("name", help=t("centre.help.reader_name", lang))
+    scope = p.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--province", metavar="PP", help=t("centre.help.reader_province", lang))
+    scope.add_argument("--national", action="store_true", help=t("centre.help.reader_national", lang))
+    p.add_argument("--reset-password", action="store_true", help=t("centre.help.reader_reset", lang))
+    p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
+    p.set_defaults(func=_command("centre", "cmd_central_add_reader"))
+    crp = central_p.add_parser("report", help=t("centre.help.report", lang)).add_subparsers(
+        dest="period", required=True, metavar="PERIOD")
+    for period, helptext in (("day", t("cli.help.report_day", lang)), ("month", t("cli.help.report_month", lang)),
+                             ("range", t("cli.help.report_range", lang))):
+        p = crp.add_parser(period, parents=[common], help=helptext)
+        if period == "day":
+            p.add_argument("--date", help=t("cli.help.report_date", lang))
+        elif period == "month":
+            p.add_argument("--month", help=t("cli.help.report_month_value", lang))
+        else:
+            p.add_argument("--from", dest="date_from", required=True, help=t("cli.help.report_from", lang))
+            p.add_argument("--to", dest="date_to", required=True, help=t("cli.help.report_to", lang))
+        p.add_argument("--province", metavar="PP", help=t("centre.help.province", lang))
+        p.add_argument("--office", metavar="CODE", help=t("centre.help.office", lang))
+        p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
+        fmt = p.add_mutually_exclusive_group()
+        fmt.add_argument("--json", action="store_true")
+        fmt.add_argument("--csv", action="store_true")
+        p.set_defaults(func=_command("centre", "cmd_central_report"))
+    if dashboard is not None:
+        p = central_p.add_parser("dashboard", parents=[common], help=t("centre.help.dashboard", lang))
+        p.add_argument("--province", metavar="PP", help=t("centre.help.province", lang))
+        p.add_argument("--office", metavar="CODE", help=t("centre.help.office", lang))
+        p.add_argument("--interval", type=float, default=30.0, metavar="SECONDS",
+                       help=t("centre.help.interval", lang))
+        p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
+        p.set_defaults(func=None, face=dashboard)
 
     p = sub.add_parser("queue-page", parents=[common], help=t("cli.help.queue_page", lang))
     p.add_argument("--host", help=t("cli.help.queue_page_host", lang))
@@ -420,9 +455,9 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
 
 
 def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = None,
-         serve: Face | None = None) -> int:
+         serve: Face | None = None, dashboard: Face | None = None) -> int:
     _Parser.argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(faces or {}, serve, _argv_lang(_Parser.argv))
+    parser = build_parser(faces or {}, serve, _argv_lang(_Parser.argv), dashboard=dashboard)
     args = parser.parse_args(argv)
     for name in ("db", "config", "lang", "user"):
         if not hasattr(args, name):

@@ -117,24 +117,25 @@ def _printer_check(ctx: Any, lang: str) -> Check:
 
 
 def _central_checks(ctx: Any, lang: str) -> list[Check]:
-    from kiosk import sync
+    from kiosk.central import sync
 
     dsn = ctx.settings.central_dsn
     checks = []
     if not dsn:
         checks.append(Check(name="central", ok=True, value=t("doctor.central_none", lang), data={"configured": False}))
     else:
-        from kiosk import central
+        from kiosk.central import admin as central
+        from kiosk.dsn import describe
 
         try:
             with central.connect(dsn, timeout=3) as conn:
                 conn.execute("SELECT 1")
-            checks.append(Check(name="central", ok=True, value=t("doctor.central_ok", lang, dsn=central.redact(dsn)),
+            checks.append(Check(name="central", ok=True, value=t("doctor.central_ok", lang, dsn=describe(dsn)),
                                 data={"configured": True, "reachable": True}))
         except Exception as exc:  # noqa: BLE001 - any failure to reach it is the finding
             detail = exc.message(lang) if hasattr(exc, "message") else central.short_error(exc)
             checks.append(Check(name="central", ok=False, code=11,
-                                value=t("doctor.central_down", lang, dsn=central.redact(dsn), detail=detail),
+                                value=t("doctor.central_down", lang, dsn=describe(dsn), detail=detail),
                                 action=t("doctor.central_action", lang),
                                 data={"configured": True, "reachable": False}))
     if ctx._store is None:  # the store could not be opened: said above

@@ -134,6 +134,11 @@ def _index(respondents: int, means: list[float]) -> Index:
                  ikm=value, grade=grade(value)[0])
 
 
+def from_means(respondents: int, means: list[float]) -> Index:
+    """The index from the nine element means (the centre takes them in SQL as well)."""
+    return _index(respondents, means) if respondents else compute([])
+
+
 def index(store: Store, start: str, end: str, service: str | None = None) -> Index:
     """The IKM of ratings given on local days ``start``..``end`` (ISO dates), per service;
     the element means are taken in SQL (same formula as ``compute``)."""
@@ -149,4 +154,4 @@ def index(store: Store, start: str, end: str, service: str | None = None) -> Ind
     return _index(count, means)
 
 
-__all__ = ["ELEMENTS", "Index", "Rateable", "compute", "find_rateable", "grade", "index", "submit"]
+__all__ = ["ELEMENTS", "Index", "Rateable", "compute", "find_rateable", "from_means", "grade", "index", "submit"]

@@ -182,7 +182,7 @@ class PstApp(App[None]):
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def run_sync(self) -> None:
-        from kiosk import sync
+        from kiosk.central import sync
 
         try:
             with self._worker_store() as store:
@@ -200,7 +200,7 @@ class PstApp(App[None]):
             self.set_timer(self._sync_wait, self.run_sync)
 
     def sync_text(self) -> str:
-        from kiosk import sync
+        from kiosk.central import sync
 
         state = sync.status(self.store)
         if not self.settings.central_dsn:

@@ -42,11 +42,26 @@ def run_serve(settings: Settings, args: argparse.Namespace) -> int:
     return serve(settings, args)
 
 
+def run_central_dashboard(settings: Settings, args: argparse.Namespace) -> int:
+    """The centre's face: no office store, only a reader's DSN (refused in words before any screen)."""
+    from kiosk.central.report import check_readable
+
+    dsn = getattr(args, "dsn", None) or settings.central_dsn
+    province, office = getattr(args, "province", None), getattr(args, "office", None)
+    check_readable(dsn, province, office)
+    from screens.central_dashboard import CentralDashboardApp
+
+    app = CentralDashboardApp(dsn=dsn or "", lang=args.lang or settings.kiosk.language, tz=settings.office.tz,
+                              interval=getattr(args, "interval", 30.0), province=province, office=office)
+    app.run()
+    return app.return_code or 0
+
+
 FACES = {"kiosk": run_kiosk, "counter": run_counter, "display": run_display}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli.main(argv, faces=FACES, serve=run_serve)
+    return cli.main(argv, faces=FACES, serve=run_serve, dashboard=run_central_dashboard)
 
 
 if __name__ == "__main__":

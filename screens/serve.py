@@ -36,7 +36,7 @@ def face_command(face: str, args: argparse.Namespace) -> str:
         value = getattr(args, option, None)
         if value:
             parts += [f"--{option}", str(value)]
-    parts.append(face)
+    parts += ["central", "dashboard"] if face == "central" else [face]  # the centre's face, with a reader's DSN
     if face == "counter" and getattr(args, "counter", None):
         parts += ["--counter", str(args.counter)]
     if face == "display":  # a tab's app runs here: its voice would come from this host's

@@ -14,28 +14,28 @@ SYNC_WAIT_SECONDS = 60
 
 
 def cmd_central_init(ctx: Context) -> int:
-    from kiosk import central
+    from kiosk.central import admin
 
-    applied = central.init(_dsn(ctx) or "", role_prefix=ctx.args.role_prefix)
+    applied = admin.init(_dsn(ctx) or "", role_prefix=ctx.args.role_prefix)
     print(t("central.initialised", ctx.lang, applied=", ".join(map(str, applied)) or "-"))
     return 0
 
 
 def cmd_central_add_office(ctx: Context) -> int:
-    from kiosk import central
+    from kiosk.central import admin
 
     dsn = _dsn(ctx) or ""
-    code = central.check_office_code(ctx.args.code)
+    code = admin.check_office_code(ctx.args.code)
     # Before the password is asked: an existing office keeps its password unless told.
-    existing = central.existing_role(dsn, code)
+    existing = admin.existing_role(dsn, code)
     if existing and not ctx.args.reset_password:
         raise Refused("central.office_exists", code=code, role=existing)
     env = "PST_KIOSK_NEW_PASSWORD"
-    password = central.check_password(ask_twice(
+    password = admin.check_password(ask_twice(
         ctx, env, ("central.new_password", "central.new_password_again"),
         missing=Invalid({env: FieldInvalid("central.password_needed", env=env)}),
         differ=Invalid({env: FieldInvalid("central.entries_differ")})))
-    role = central.add_office(dsn, code, name=ctx.args.name or "", password=password,
+    role = admin.add_office(dsn, code, name=ctx.args.name or "", password=password,
                               reset_password=ctx.args.reset_password)
     print(t("central.office_added", ctx.lang, code=code, role=role))
     return 0
@@ -63,10 +63,10 @@ def _read_payload(path_text: str) -> object:
 
 
 def cmd_central_publish(ctx: Context) -> int:
-    from kiosk import central
+    from kiosk.central import admin
 
     payload = _read_payload(ctx.args.file)
-    ref_id = central.publish(_dsn(ctx) or "", ctx.args.kind, payload, office_code=ctx.args.office)
+    ref_id = admin.publish(_dsn(ctx) or "", ctx.args.kind, payload, office_code=ctx.args.office)
     print(t("cli.published", ctx.lang, kind=ctx.args.kind, id=ref_id))
     return 0
 
@@ -85,7 +85,7 @@ def cmd_central_hash_pin(ctx: Context) -> int:
 
 
 def cmd_sync(ctx: Context) -> int:
-    from kiosk import sync
+    from kiosk.central import sync
 
     if not ctx.args.status:
         # A face of this store may be mid-round: wait for its lease rather than skip.
@@ -117,7 +117,7 @@ def cmd_sync(ctx: Context) -> int:
 
 
 def cmd_restore(ctx: Context) -> int:
-    from kiosk import restore
+    from kiosk.central import restore
 
     if ctx.args.from_backup:
         from kiosk.commands.maintenance import restore_from_backup
@@ -138,7 +138,7 @@ def cmd_restore(ctx: Context) -> int:
 
 
 def cmd_key_export(ctx: Context) -> int:
-    from kiosk import restore
+    from kiosk.central import restore
 
     done = restore.export_id_key(ctx.store, ctx.settings, ctx.actor, ctx.args.file, force=ctx.args.force)
     print(t("id_key.exported", ctx.lang, path=done.path, office=done.office_code, fingerprint=done.fingerprint))

@@ -32,7 +32,7 @@ def restore_from_backup(ctx: Context) -> int:
     """``pst-kiosk restore --from-backup FILE [--force]``."""
     from kiosk import backup
     from kiosk import config as config_mod
-    from kiosk.restore import UNCONFIGURED
+    from kiosk.central.restore import UNCONFIGURED
 
     path = config_mod.config_path(ctx.args.config)
     configured = ctx.settings.office.code != UNCONFIGURED

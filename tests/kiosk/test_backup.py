@@ -14,7 +14,8 @@ import textwrap
 import time
 from pathlib import Path
 
-from kiosk import backup, guestbook, sync
+from kiosk import backup, guestbook
+from kiosk.central import sync
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.store import Store
 from kiosk.tickets import issue_ticket

@@ -114,7 +114,7 @@ def test_ticket_take_loads_neither_the_admin_chain_nor_sqlite_utils(env):
              "from screens.main import main\n"
              "code = main()\n"
              "bad = [m for m in ('sqlite_utils', 'argon2', 'uuid6', 'importlib.metadata', 'textual',"
-             " 'kiosk.guestbook', 'kiosk.sync', 'kiosk.reports') if m in sys.modules]\n"
+             " 'kiosk.guestbook', 'kiosk.central.sync', 'kiosk.reports') if m in sys.modules]\n"
              "print(code, bad)\n")
     environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,

@@ -9,7 +9,8 @@ from datetime import date, datetime
 import psycopg
 import pytest
 
-from kiosk import accounts, reports, restore, sync
+from kiosk import accounts, reports
+from kiosk.central import restore, sync
 from kiosk.clock import FixedClock
 from kiosk.desk import complaints, records
 from kiosk.errors import Invalid, Refused

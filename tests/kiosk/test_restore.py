@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 import psycopg
 import pytest
 
-from kiosk import accounts, lockers, privacy, restore, survey, sync
+from kiosk import accounts, lockers, privacy, survey
+from kiosk.central import restore, sync
 from kiosk.clock import FixedClock
 from kiosk.errors import Refused
 from kiosk.guestbook import register_visit, validate_guest

@@ -9,7 +9,8 @@ import sqlite3
 import uuid
 from datetime import datetime
 
-from kiosk import accounts, restore, retention, sync
+from kiosk import accounts, retention
+from kiosk.central import restore, sync
 from kiosk.clock import FixedClock
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.store import Store

@@ -15,7 +15,9 @@ from contextlib import suppress
 import psycopg
 import pytest
 
-from kiosk import central, reference, sync
+from kiosk import reference
+from kiosk.central import admin as central
+from kiosk.central import sync
 from kiosk.store import Store
 from tests.kiosk.test_sync import _pull_until, activity, central_rows, office
 from tests.pg_cluster import ClusterUnavailable, PgCluster

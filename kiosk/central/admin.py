@@ -100,7 +100,7 @@ def short_error(exc: BaseException) -> str:
 
 def migrations() -> list[tuple[int, str]]:
     found = []
-    for entry in resources.files("kiosk.central_sql").iterdir():
+    for entry in resources.files("kiosk.central.sql").iterdir():
         if entry.name.endswith(".sql") and entry.name[:4].isdigit():
             found.append((int(entry.name[:4]), entry.read_text(encoding="utf-8")))
     return sorted(found)

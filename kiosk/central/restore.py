@@ -31,8 +31,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from kiosk import audit, central, guestbook, lockers
+from kiosk import audit, guestbook, lockers
 from kiosk.accounts import User, require
+from kiosk.central import admin
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound, Refused, os_reason
@@ -274,7 +275,7 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
     then makes the configuration name it (``Restored.office_name``: the centre's name)."""
     import psycopg
 
-    central.check_office_code(office_code)
+    admin.check_office_code(office_code)
     configured = settings.office.code
     if configured not in (UNCONFIGURED, office_code):
         # The store would be restored as one office and sync as another (refused by the centre).
@@ -285,10 +286,10 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
         raise Refused("sync.not_empty")
     id_key = load_id_key(id_key_file, office_code) if id_key_file is not None else None
     dsn = dsn or settings.central_dsn
-    with central.connect(dsn) as conn:
+    with admin.connect(dsn) as conn:
         try:
             role = conn.info.user
-            own = central.role_office(conn)
+            own = admin.role_office(conn)
             if own is not None and own != office_code:
                 raise ConfigError("restore.wrong_role", role=role, own=own, office=office_code)
             chain = _choose(terminals(conn, office_code), terminal, office_code, settings, role)
@@ -297,8 +298,8 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
             floor = conn.execute("SELECT change_id FROM pst.changes WHERE office_code = %s"
                                  ' ORDER BY change_id COLLATE "C" DESC LIMIT 1', (office_code,)).fetchone()
         except psycopg.Error as exc:
-            raise central.CentralError("central.failed", dsn=central.describe(dsn),
-                                       detail=central.short_error(exc)) from exc
+            raise admin.CentralError("admin.failed", dsn=admin.describe(dsn),
+                                       detail=admin.short_error(exc)) from exc
     restored = {table: 0 for table in TABLES}
     skipped = {table: 0 for table in TABLES}
     with store.write():

@@ -328,19 +328,19 @@ def _check_office(conn: psycopg.Connection, office: str, role: str) -> None:
     """Refuse (CentralError) a store whose office code is not the role's: row-level security
     would refuse every row with a raw PostgreSQL error. A role of no office (the owner's,
     which bypasses it) passes; the push and pull filter by the store's office themselves."""
-    from kiosk import central
+    from kiosk.central import admin
 
-    found = central.role_office(conn)
+    found = admin.role_office(conn)
     conn.commit()  # the batches run in transactions of their own
     if found is not None and found != office:
-        raise central.CentralError("sync.wrong_office", office=office, role=role, found=found)
+        raise admin.CentralError("sync.wrong_office", office=office, role=role, found=found)
 
 
 def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
            stall_seconds: float) -> SyncResult:
     import psycopg
 
-    from kiosk import central
+    from kiosk.central import admin
 
     result = SyncResult()
     now = iso(store.clock.now())
@@ -348,7 +348,7 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
     office = settings.office.code
     role = "?"
     try:
-        with central.connect(dsn or settings.central_dsn, timeout=timeout) as conn:
+        with admin.connect(dsn or settings.central_dsn, timeout=timeout) as conn:
             role = conn.info.user
             _check_office(conn, office, role)
             watchdog = Watchdog(conn, stall_seconds)
@@ -358,17 +358,17 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
                 result.pulled, result.refused = pull(store, conn, settings.office.code)
             finally:
                 watchdog.stop()
-    except central.CentralError as exc:
+    except admin.CentralError as exc:
         result.error = exc.message("en")
         result._problem = exc
     except psycopg.errors.InsufficientPrivilege as exc:
         if "row-level security" in str(exc):  # this office's rows refused: say which codes disagree
-            result._problem = central.CentralError("sync.wrong_office", office=office, role=role, found="?")
+            result._problem = admin.CentralError("sync.wrong_office", office=office, role=role, found="?")
             result.error = result._problem.message("en")
         else:
-            result.error = central.short_error(exc)
+            result.error = admin.short_error(exc)
     except psycopg.Error as exc:
-        result.error = central.short_error(exc)
+        result.error = admin.short_error(exc)
         if "watchdog" in locals() and watchdog.fired:
             result.error = f"no progress for {stall_seconds:g} s: {result.error}"
     if result.error:
