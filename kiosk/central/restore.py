@@ -298,7 +298,7 @@ def restore(store: Store, settings: Settings, *, dsn: str | None, office_code: s
             floor = conn.execute("SELECT change_id FROM pst.changes WHERE office_code = %s"
                                  ' ORDER BY change_id COLLATE "C" DESC LIMIT 1', (office_code,)).fetchone()
         except psycopg.Error as exc:
-            raise admin.CentralError("admin.failed", dsn=admin.describe(dsn),
+            raise admin.CentralError("central.failed", dsn=admin.describe(dsn),
                                        detail=admin.short_error(exc)) from exc
     restored = {table: 0 for table in TABLES}
     skipped = {table: 0 for table in TABLES}
