@@ -15,7 +15,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from kiosk import accounts, payments, reports, sales, survey
+from kiosk import accounts, reports, sales, survey
+from kiosk.sales import payments
 from kiosk.central import admin as central
 from kiosk.central import readers, sync
 from kiosk.central.report import central_report

@@ -28,7 +28,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from kiosk import accounts, guestbook, lockers, payments, sales, survey
+from kiosk import accounts, guestbook, lockers, sales, survey
+from kiosk.sales import payments
 from kiosk.errors import DomainError, Invalid
 from kiosk.tickets import queue_for
 from printers.document import Document

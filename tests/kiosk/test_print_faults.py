@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import accounts, config, lockers, payments, printing, sales
+from kiosk import accounts, config, lockers, printing, sales
+from kiosk.sales import payments
 from kiosk.sales.papers import print_invoice, print_receipt
 from kiosk.store import Store
 from kiosk.tickets import issue_ticket
