@@ -83,6 +83,7 @@ class HomeScreen(LocalizedScreen):
                 yield Checkbox(app.t("kiosk.priority"), id="priority")
                 yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
                 yield Button(app.t("rating.button"), id="rate", classes="lang")
+            with Horizontal(id="box-row"):  # a row of its own: four in one do not fit 100 columns
                 yield Button(app.t("desk.box_button"), id="suggest", classes="lang")
             yield Static(app.t("desk.keys_hint"), id="hint")
         yield Static(app.sync_text(), classes="sync-bar")
