@@ -30,6 +30,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from kiosk import identity, survey
+from kiosk import standard as live_standard
 from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
@@ -121,12 +122,21 @@ def report(store: Store, settings: Settings, actor: User | None, start: date, en
         " COALESCE(SUM(wait_seconds <= :limit), 0) FROM tickets INDEXED BY tickets_waits"
         " WHERE day BETWEEN :s AND :e AND wait_seconds IS NOT NULL",
         {"s": s, "e": e, "limit": standard * 60 + 1e-6}).fetchone()
-    # A visitor still uncalled past the standard (at the end of the period, or now for a
-    # period not over yet) missed it too, though no wait was ever recorded for them.
-    cutoff = min(store.clock.now(), datetime.combine(end + timedelta(days=1), time.min, tz))
+    # A visitor still uncalled past the standard missed it too, though no wait was ever
+    # recorded for them: on a day over, one left uncalled past it at the close; today, one
+    # whose wait under the standard as worded (kiosk.standard, the counter's "!") is past it.
+    now = store.clock.now()
+    today = now.astimezone(tz).date()
+    cutoff = min(now, datetime.combine(end + timedelta(days=1), time.min, tz))
     uncalled_late = conn.execute(
         "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND called_at IS NULL AND day BETWEEN ? AND ?"
-        " AND queued_at <= ?", (s, e, iso(cutoff - timedelta(minutes=standard)))).fetchone()[0]
+        " AND day != ? AND queued_at <= ?",
+        (s, e, today.isoformat(), iso(cutoff - timedelta(minutes=standard)))).fetchone()[0]
+    if start <= today <= end:
+        desk = live_standard.desk(store, today)
+        uncalled_late += sum(desk.wait(datetime.fromisoformat(queued), now) >= standard * 60 for (queued,) in conn.execute(
+            "SELECT queued_at FROM tickets WHERE status = 'waiting' AND called_at IS NULL AND day = ?",
+            (today.isoformat(),)))
     measured = waits["n"] + uncalled_late
     sales_by_product = {k: v for k, v in conn.execute(
         "SELECT l.product, SUM(l.amount) FROM receipts r JOIN order_lines l ON l.order_id = r.order_id"

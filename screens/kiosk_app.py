@@ -86,6 +86,7 @@ class HomeScreen(LocalizedScreen):
                 yield TickBox(app.t("kiosk.priority"), id="priority")
                 yield Button(app.t("kiosk.switch_language"), id="lang", classes="lang")
                 yield Button(app.t("rating.button"), id="rate", classes="lang")
+            with Horizontal(id="box-row"):  # a row of its own: four in one do not fit 100 columns
                 yield Button(app.t("desk.box_button"), id="suggest", classes="lang")
             yield Static(app.t("kiosk.keys_hint"), id="hint")
             yield Static("", id="printer-warning")

@@ -369,8 +369,12 @@ def _write(w: _Writer, terminal: str, fetched: dict[str, list[tuple[str, dict[st
         if complete("ratings", data):
             restored["ratings"] += w.insert("ratings", {"created_at": changed, **data, "terminal_id": terminal})
     for _id, data, changed in fetched["service_records"]:
-        if complete("service_records", data):
-            restored["service_records"] += w.insert("service_records", {**data, "terminal_id": terminal})
+        if not complete("service_records", data):
+            continue
+        if not w.store.conn.execute("SELECT 1 FROM tickets WHERE id = ?", (data["ticket_id"],)).fetchone():
+            skipped["service_records"] += 1  # its ticket did not come back (another terminal's)
+            continue
+        restored["service_records"] += w.insert("service_records", {**data, "terminal_id": terminal})
     for _id, data, changed in fetched["complaints"]:
         if complete("complaints", data):
             restored["complaints"] += _write_complaint(w, terminal, data, changed)

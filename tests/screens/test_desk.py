@@ -16,7 +16,7 @@ from screens.counter_app import CounterApp, CounterScreen
 from screens.kiosk_app import HomeScreen, KioskApp
 from screens.records import RecordScreen, VisitsScreen
 from screens.suggestion_box import SuggestionScreen, SuggestionThanksScreen
-from tests.screens.helpers import click, login, shown
+from tests.screens.helpers import login, shown
 
 SIZE = (120, 40)
 
@@ -29,6 +29,15 @@ def seed(settings, clock, *services):
 def stored(settings, clock, sql, *params):
     with Store(settings.db_path, clock=clock) as store:
         return store.rows(sql, params)
+
+
+async def press_button(pilot, selector: str) -> None:
+    """Tab to a button and press Enter, as a keyboard user does (no pointer position to
+    race a re-layout on a loaded machine)."""
+    pilot.app.screen.query_one(selector).focus()
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
 
 
 async def serve_next(pilot) -> None:
@@ -107,7 +116,7 @@ async def test_library_and_recommendation_records_and_the_unrecorded_line(settin
         form.query_one("#f-activity", Input).value = "Survei Produktivitas Padi 2027"
         form.query_one("#f-stage", Select).value = "submitted"
         form.query_one("#f-reference_number", Input).value = "ROM-2026-1373-0042"
-        await click(pilot, "#save")
+        await press_button(pilot, "#save")
         assert isinstance(app.screen, CounterScreen)
     with Store(settings.db_path, clock=clock) as store:
         library = records.for_ticket(store, store.row("SELECT id FROM tickets WHERE number = 'A-001'")["id"])
@@ -153,7 +162,7 @@ async def test_a_complaint_from_the_kiosk_to_closed(settings, clock):
         await pilot.pause()
         screen = kiosk.screen
         assert isinstance(screen, SuggestionScreen)
-        await click(pilot, "#send")  # nothing written: said under the field, nothing stored
+        await press_button(pilot, "#send")  # nothing written: said under the field, nothing stored
         assert "Wajib diisi" in shown(kiosk)
         screen.query_one("#text", TextArea).text = "Antrian terlalu lama, kursi tunggu kurang."
         screen.query_one("#contact", Input).value = "warga@example.com"
@@ -164,7 +173,7 @@ async def test_a_complaint_from_the_kiosk_to_closed(settings, clock):
         text = shown(kiosk)
         assert "30-11-2026" in text  # 5 working days after Monday 23 November
         assert "ADU/" not in text and "Antrian terlalu lama" not in text  # nothing of the register
-        await click(pilot, "#done")
+        await press_button(pilot, "#done")
         assert isinstance(kiosk.screen, HomeScreen)
     clock.advance(days=1)
     counter = CounterApp(settings, clock=clock, spool=False, counter=1)
@@ -182,13 +191,12 @@ async def test_a_complaint_from_the_kiosk_to_closed(settings, clock):
         assert isinstance(detail, ComplaintScreen)
         assert "warga@example.com" in shown(counter)  # the officer sees the contact to reply
         detail.query_one("#f-response", TextArea).text = "Diteruskan ke Kepala Subbagian Umum."
-        await click(pilot, "#follow")
+        await press_button(pilot, "#follow")
         assert "ditindaklanjuti" in shown(counter)
         detail.query_one("#f-response", TextArea).text = "Kursi tunggu ditambah 6 buah mulai pekan depan."
-        await click(pilot, "#answer")
+        await press_button(pilot, "#answer")
         assert "dijawab" in shown(counter)
-        await click(pilot, "#close")  # an officer may not close it
-        assert complaints.listing  # the refusal is on screen, the state unchanged
+        await press_button(pilot, "#close")  # an officer may not close it
         assert stored(settings, clock, "SELECT status FROM complaints")[0]["status"] == "answered"
         assert "admin" in shown(counter).lower()
         await pilot.press("escape")
@@ -202,7 +210,7 @@ async def test_a_complaint_from_the_kiosk_to_closed(settings, clock):
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        await click(pilot, "#close")
+        await press_button(pilot, "#close")
         assert "ditutup" in shown(counter)
     with Store(settings.db_path, clock=clock) as store:
         (row,) = store.rows("SELECT status, answered_at, closed_at, due_date FROM complaints")
