@@ -16,7 +16,6 @@ often the real wait fell inside the range shown; the constants below are what it
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -117,8 +116,9 @@ def estimate(queue: Queue, service: str, ahead: int) -> Estimate | None:
     samples = samples[:RECENT_SAMPLES]
     if len(samples) < MIN_SAMPLES:
         return None
-    mean = statistics.fmean(samples)
-    spread = max(statistics.pstdev(samples), MIN_SPREAD_FACTOR * mean)
+    mean = math.fsum(samples) / len(samples)
+    spread = max(math.sqrt(math.fsum((s - mean) ** 2 for s in samples) / len(samples)),
+                 MIN_SPREAD_FACTOR * mean)  # the population standard deviation
     # The visitor is the (ahead + 1)-th call from now; the counters are on average half-way
     # through their current visitor.
     calls = ahead + 1

@@ -15,7 +15,6 @@ meta refresh without it).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
@@ -176,6 +175,8 @@ def render_not_found(lang: str = "id") -> str:
 def make_app(settings: Settings, *, max_clients: int | None = None):  # noqa: ANN201 - aiohttp.web.Application
     """The page's web app (aiohttp, the stack textual-serve runs on). Each open page holds one
     event stream; past ``max_clients`` streams a page still loads but gets no live updates."""
+    import asyncio
+
     from aiohttp import web
 
     from kiosk.store import Store

@@ -4,19 +4,20 @@ print job in one transaction, then the print attempt outside it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from kiosk.config import Settings
 from kiosk.i18n import t
-from kiosk.printing import enqueue
-from kiosk.queue import Queue, Ticket
-from kiosk.services import by_code, find_service
 from kiosk.estimate import Estimate, describe, estimate
 from kiosk.phone import ticket_link
+from kiosk.queue import Queue, Ticket
+from kiosk.services import by_code, find_service
 from kiosk.store import Store
-from printers.document import Document
-from printers.layouts import TicketSlip, ticket_document
+
+if TYPE_CHECKING:  # the printing code loads when a ticket is made (a face's queue needs none)
+    from printers.document import Document
 
 
 class IssuedTicket(BaseModel):
@@ -49,6 +50,8 @@ def _both(key: str) -> str:
 
 def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int,
                          estimate: Estimate | None = None, link: str | None = None) -> Document:
+    from printers.layouts import TicketSlip, ticket_document
+
     office = settings.office
     service = by_code(ticket.service)
     issued = ticket.issued_at.astimezone(office.tz)
@@ -86,6 +89,8 @@ def issue_ticket(store: Store, settings: Settings, service: str, *, priority: bo
 def issue_ticket_in_tx(store: Store, settings: Settings, service: str, *,
                        priority: bool = False) -> IssuedTicket:
     """``issue_ticket`` inside a transaction the caller holds (e.g. with a guestbook visit)."""
+    from kiosk.printing import enqueue
+
     queue = queue_for(store, settings)
     ticket = queue.take_in_tx(find_service(service), priority=priority)
     ahead = queue.ahead_of(ticket)

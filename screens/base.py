@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -21,7 +21,6 @@ from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.widgets import Checkbox, Static
 
-from kiosk import printing
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Settings
 from kiosk.i18n import t
@@ -30,6 +29,9 @@ from kiosk.services import Service
 from kiosk.store import Store
 from kiosk.text import neutralise
 from kiosk.tickets import queue_for
+
+if TYPE_CHECKING:  # the printing code loads when something prints (the display never does)
+    from kiosk import printing
 
 POLL_SECONDS = 0.25
 SPOOL_SECONDS = 5.0
@@ -170,6 +172,8 @@ class PstApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)
+        from kiosk import printing
+
         if self._spool_enabled and any(printing.printer_url(self.settings, name) != "none"
                                        for name in self.settings.printer_names()):
             self.set_interval(SPOOL_SECONDS, self.run_spooler)
@@ -246,6 +250,8 @@ class PstApp(App[None]):
     @work(thread=True, exclusive=True, group="spooler", exit_on_error=False)
     def run_spooler(self) -> None:
         """Retry due print jobs in the background."""
+        from kiosk import printing
+
         with self._worker_store() as store:
             printing.run_due(store, self.settings)
 
@@ -254,6 +260,8 @@ class PstApp(App[None]):
                             done: Callable[[list[printing.PrintResult]], None]) -> None:
         """Print one job (None: retry every failed one) off the UI thread, then call ``done``
         on the UI thread. The worker belongs to the app, so leaving a screen does not stop it."""
+        from kiosk import printing
+
         results: list[printing.PrintResult] = []
         try:
             with self._worker_store() as store:
