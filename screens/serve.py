@@ -60,7 +60,7 @@ class _Server(Server):
         self.tabs: set[TabApp] = set()
 
     def full(self) -> bool:
-        return len(self.tabs) >= self.max_apps
+        return sum(tab.running for tab in self.tabs) >= self.max_apps
 
     def _full_page(self) -> web.Response:
         """The page of a tab past the cap: in Indonesian, then English; nothing started."""

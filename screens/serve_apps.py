@@ -46,6 +46,11 @@ class TabApp(AppService):
         self._stopping: asyncio.Task[None] | None = None
 
     @property
+    def running(self) -> bool:
+        """Starting or running: it holds a slot of the cap until its process has ended."""
+        return self._process is None or self._process.returncode is None
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 

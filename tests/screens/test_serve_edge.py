@@ -212,7 +212,8 @@ def test_a_tab_past_the_cap_gets_a_page_and_starts_nothing(serve, browser, setti
 
     first.close()  # the slot frees once its app has ended
     _wait(lambda: not served.apps(), 10, "the closed tab's app ends")
-    second.goto(f"http://127.0.0.1:{served.port}/", wait_until="load")
+    _wait(lambda: second.goto(f"http://127.0.0.1:{served.port}/", wait_until="load").status == 200, 30,
+          "the page is served again", every=0.5)
     second.wait_for_function(CONNECTED, timeout=60_000)
     _wait(served.apps, 30, "the second tab's app")
 
