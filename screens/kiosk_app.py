@@ -218,6 +218,10 @@ class StaffExitScreen(ModalScreen[bool]):
                 yield Button(app.t("kiosk.exit"), id="exit", variant="error")
                 yield Button(app.t("kiosk.cancel"), id="cancel")
 
+    def on_mount(self) -> None:
+        if accounts.enforced(self.app.store):  # type: ignore[attr-defined]
+            accounts.warm_up()
+
     @on(Input.Submitted, "#username")
     def _to_pin(self) -> None:
         self.query_one("#code", Input).focus()
