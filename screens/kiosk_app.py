@@ -220,7 +220,7 @@ class StaffExitScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         if accounts.enforced(self.app.store):  # type: ignore[attr-defined]
-            accounts.warm_up()
+            self.run_worker(accounts.warm_up, thread=True, exit_on_error=False)  # off the UI
 
     @on(Input.Submitted, "#username")
     def _to_pin(self) -> None:
