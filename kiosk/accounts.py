@@ -279,6 +279,12 @@ def _dummy_hash() -> str:
     return _dummy[0]
 
 
+def warm_up() -> None:
+    """Make the dummy hash now (when the exit dialog opens), so even the first unknown name
+    typed takes one verification, not a hashing and a verification."""
+    _dummy_hash()
+
+
 def kiosk_exit(store: Store, *, username: str | None, secret: str, exit_code: str) -> User | None:
     """Staff leave the kiosk: an admin's name and PIN once accounts exist, before that the
     configured exit code (``exit_code_usable``; an empty or weak one is always refused).

@@ -303,6 +303,10 @@ class StaffExitScreen(ModalScreen[bool]):
                 yield Button(app.t("kiosk.exit"), id="exit", variant="error")
                 yield Button(app.t("kiosk.cancel"), id="cancel")
 
+    def on_mount(self) -> None:
+        if accounts.enforced(self.app.store):  # type: ignore[attr-defined]
+            self.run_worker(accounts.warm_up, thread=True, exit_on_error=False)  # off the UI
+
     @on(Input.Submitted, "#username")
     def _to_pin(self) -> None:
         self.query_one("#code", Input).focus()

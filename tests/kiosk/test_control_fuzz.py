@@ -296,7 +296,7 @@ def test_order_fields(store, settings, desk, capsys, clock, text, field):
 @HYPO
 @given(text=fuzz)
 def test_rating_comments(store, settings, desk, clock, text):
-    queue = queue_for(store, settings)
+    queue = queue_for(store, settings).as_user(desk[1])
     ticket = queue.take("A")
     queue.call_next(1)
     queue.start(ticket.id)

@@ -36,3 +36,17 @@ def test_whole_numbers_are_ascii_digits(typed):
 
 def test_whole_numbers():
     assert [whole_number(t) for t in ("3", " 42 ", "-7", "+5", "007")] == [3, 42, -7, 5, 7]
+
+
+def test_rows_restored_from_the_centre_are_stored_without_control_characters(store):
+    """The restore writes what the centre holds; a name sent with an escape sequence (an
+    older office, a hand-edited row) arrives without its control characters."""
+    from kiosk.restore import _Writer
+
+    with store.write():
+        _Writer(store).insert("users", {
+            "id": "u-1", "created_at": "2026-11-23T02:00:00+00:00", "updated_at": "2026-11-23T02:00:00+00:00",
+            "terminal_id": "t-1", "username": "dewi", "name": "Dewi\x1b[2J\u202e", "role": "petugas",
+            "pin_hash": "$argon2id$v=19$m=65536,t=3,p=4$x$y", "active": True, "failed_attempts": 0})
+    row = store.row("SELECT name, pin_rule FROM users WHERE id = 'u-1'")
+    assert row == {"name": "Dewi[2J", "pin_rule": None}
