@@ -33,7 +33,7 @@ from kiosk import audit
 from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import ConfigError, NotFound
+from kiosk.errors import ConfigError, NotFound, Refused
 from kiosk.i18n import t
 from kiosk.ids import new_id
 from kiosk.store import Store
@@ -294,7 +294,9 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
           include_expired: bool = False) -> list[PrintResult]:
     """Retry failed jobs now (the officer's order). A ticket past its retry window is no
     use to anyone any more, so those print only when named by ``job_id`` or with
-    ``include_expired``; invoices, receipts, slips and tests always do."""
+    ``include_expired``; invoices, receipts and slips always do. Each goes only to its
+    own printer. Held jobs (no printer where made, a failed test page) are not retried:
+    an officer reprints them as a copy."""
     now = iso(store.clock.now())
     with store.write():
         if job_id:
@@ -302,6 +304,10 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
                 "UPDATE print_jobs SET next_attempt_at = ?, expires_at = NULL WHERE id = ?"
                 " AND status IN ('queued', 'failed')", (now, job_id)).rowcount
             if not found:
+                held = store.conn.execute("SELECT 1 FROM print_jobs WHERE id = ? AND status = 'held'",
+                                          (job_id,)).fetchone()
+                if held:
+                    raise Refused("printing.held_job")
                 raise NotFound("error.unknown_job", job=job_id)
         else:
             store.conn.execute(

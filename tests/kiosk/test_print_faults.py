@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import accounts, config, lockers, payments, printing, sales
+from kiosk.errors import Refused
 from kiosk.sales_print import print_invoice, print_receipt
 from kiosk.store import Store
 from kiosk.tickets import issue_ticket
@@ -217,6 +218,8 @@ def test_no_printer_a_test_page_and_an_old_ticket_never_print_by_surprise(tmp_pa
         assert printing.retry(store, settings) == []
         statuses = _statuses(store)
         assert statuses == {"B-001": "held", "test": "held", "C-001": "failed"}
+        with pytest.raises(Refused):  # named, it is refused in words, not "unknown"
+            printing.retry(store, settings, job_id=test_page)
     assert printer.complete() == 0
 
 
