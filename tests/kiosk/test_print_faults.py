@@ -163,6 +163,16 @@ def test_paper_out_or_cover_open_after_the_job_fails_it_and_it_prints_again_whol
     assert printer.complete(issued.ticket.number) == 1
 
 
+def test_paper_near_its_end_still_prints_and_shows(tmp_path, servers, clock):
+    printer = servers(mode="paper_low")
+    settings = _config(tmp_path, printer.url)
+    with Store(settings.db_path, clock=clock) as store:
+        issued = issue_ticket(store, settings, "B")
+        assert printing.print_job(store, settings, issued.job_id).printed
+    assert printing.printer_states(settings, ["kiosk"]) == {"kiosk": "paper_low"}
+    assert printer.complete("B-001") == 1
+
+
 def test_each_document_goes_only_to_its_printer_and_waits_for_it(tmp_path, servers, clock):
     kiosk, counter = servers(), servers()
     settings = _config(tmp_path, kiosk.url, counter.url)
