@@ -326,10 +326,28 @@ def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User 
     It goes to ``printer`` (the officer's choice, e.g. the counter's own) or, unnamed, to
     the original's printer. An officer's action: audited."""
     row = store.row(
-        "SELECT kind, label, document, printer FROM print_jobs WHERE ref_id = ?"
+        "SELECT kind, label, document, printer, ref_id FROM print_jobs WHERE ref_id = ?"
         " ORDER BY created_at DESC, id DESC LIMIT 1", (ref_id,))
     if row is None:
         raise NotFound("error.unknown_job", job=label or ref_id)
+    return _copy(store, row, actor=actor, settings=settings, printer=printer)
+
+
+def reprint_job(store: Store, job_id: str, *, actor: User | None = None,
+                settings: Settings | None = None, printer: str | None = None) -> str:
+    """Queue a marked copy of one job's document, on ``printer`` or the job's own
+    (``pst-kiosk printer reprint JOB --printer NAME``). Audited."""
+    row = store.row("SELECT kind, label, document, printer, ref_id FROM print_jobs WHERE id = ?", (job_id,))
+    if row is None:
+        raise NotFound("error.unknown_job", job=job_id)
+    return _copy(store, row, actor=actor, settings=settings, printer=printer)
+
+
+def _copy(store: Store, row: dict[str, Any], *, actor: User | None, settings: Settings | None,
+          printer: str | None) -> str:
+    if settings is not None and printer is not None and settings.printer_named(printer) is None:
+        raise NotFound("printing.unknown_printer", name=printer, known=", ".join(settings.printer_names()))
+    ref_id = row["ref_id"]
     doc = Document.model_validate_json(row["document"])
     if not any(getattr(el, "text", None) == _copy_mark() for el in doc.elements):
         doc.elements.insert(0, Text(text=_copy_mark(), align="center", bold=True))
@@ -338,7 +356,7 @@ def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User 
         require(store, actor, *ROLES)
         job_id = enqueue(store, settings, kind=row["kind"], label=row["label"], document=doc,
                          ref_id=ref_id, copy=True, printer=target)
-        audit.record(store, actor, "print.reprint", row["kind"], ref_id,
+        audit.record(store, actor, "print.reprint", row["kind"], ref_id or "",
                      {"label": row["label"], "printer": target})
     return job_id
 

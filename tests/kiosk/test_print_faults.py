@@ -365,3 +365,22 @@ def test_upgrading_a_store_holds_jobs_made_without_a_printer(tmp_path):
         rows = store.conn.execute("SELECT label, status, printer FROM print_jobs ORDER BY id").fetchall()
     assert rows == [("B-001", "held", "default"), ("test", "held", "default"),
                     ("B-002", "failed", "default"), ("B-003", "printed", "default")]
+
+
+def test_an_officer_reprints_a_job_elsewhere_from_the_command_line(tmp_path, servers, capsys):
+    from screens.main import main
+
+    kiosk, counter = servers(), servers()
+    settings = _config(tmp_path, kiosk.url, counter.url)
+    args = ["--config", str(settings.db_path.parent / "config.toml")]
+    assert main([*args, "ticket", "take", "B", "--json"]) == 0
+    job = json.loads(capsys.readouterr().out)["print_job"]
+    assert main([*args, "printer", "reprint", job, "--printer", "nowhere"]) == 3
+    assert "Tidak ada printer bernama nowhere (yang ada: " in capsys.readouterr().err
+    assert main([*args, "printer", "reprint", job, "--printer", "loket"]) == 0
+    assert capsys.readouterr().out == "Salinan tercetak di loket\n"
+    assert kiosk.complete("B-001") == 1 and b"CETAK ULANG" not in kiosk.data
+    assert counter.complete("B-001", "CETAK ULANG / REPRINT") == 1
+    with Store(settings.db_path) as store:
+        audited = store.row("SELECT action, detail FROM audit ORDER BY seq DESC LIMIT 1")
+    assert audited["action"] == "print.reprint" and json.loads(audited["detail"])["printer"] == "loket"
