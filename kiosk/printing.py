@@ -429,6 +429,15 @@ def printer_state(settings: Settings, name: str) -> str:
     return probe(spec, timeout=named.timeout, profile=named.profile, status_check=named.status_check)
 
 
+def busy_printers(store: Store) -> set[str]:
+    """Printers a job is being sent to right now (a live lease): asking one of those for
+    its state would queue behind the job, or the job behind the question, on a printer
+    that takes one connection at a time."""
+    return {name for (name,) in store.conn.execute(
+        "SELECT DISTINCT printer FROM print_jobs WHERE status = 'printing' AND lease_until >= ?",
+        (iso(store.clock.now()),))}
+
+
 def printer_states(settings: Settings, names: Iterable[str] | None = None) -> dict[str, str]:
     """Every printer's state (or those named), asked side by side: within one printer's
     time-out in all, not the sum of them."""

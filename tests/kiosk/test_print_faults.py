@@ -384,3 +384,15 @@ def test_an_officer_reprints_a_job_elsewhere_from_the_command_line(tmp_path, ser
     with Store(settings.db_path) as store:
         audited = store.row("SELECT action, detail FROM audit ORDER BY seq DESC LIMIT 1")
     assert audited["action"] == "print.reprint" and json.loads(audited["detail"])["printer"] == "loket"
+
+
+def test_a_printer_busy_with_a_job_is_not_asked_for_its_state_meanwhile(tmp_path, servers, clock):
+    kiosk = servers()
+    settings = _config(tmp_path, kiosk.url)
+    with Store(settings.db_path, clock=clock) as store:
+        issued = issue_ticket(store, settings, "B")
+        assert printing.busy_printers(store) == set()
+        assert printing._claim(store, issued.job_id) is not None  # being sent by this process
+        assert printing.busy_printers(store) == {"kiosk"}
+        clock.advance(seconds=printing.LEASE_SECONDS + 1)  # a lease run out is nobody's job
+        assert printing.busy_printers(store) == set()
