@@ -396,3 +396,21 @@ def test_a_printer_busy_with_a_job_is_not_asked_for_its_state_meanwhile(tmp_path
         assert printing.busy_printers(store) == {"kiosk"}
         clock.advance(seconds=printing.LEASE_SECONDS + 1)  # a lease run out is nobody's job
         assert printing.busy_printers(store) == set()
+
+
+def test_pst_kiosk_printer_sets_one_process_printer_by_name_or_address(tmp_path, servers, capsys, monkeypatch):
+    from screens.main import main
+
+    kiosk, counter, own = servers(), servers(), servers()
+    settings = _config(tmp_path, kiosk.url, counter.url)
+    args = ["--config", str(settings.db_path.parent / "config.toml")]
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "loket")
+    assert main([*args, "ticket", "take", "B", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["printer"] == "loket"
+    monkeypatch.setenv("PST_KIOSK_PRINTER", own.url)
+    assert main([*args, "ticket", "take", "B", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["printer"] == own.url
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "lokett")  # a typo: refused, not printed anywhere
+    assert main([*args, "ticket", "take", "B"]) == 6
+    assert "PST_KIOSK_PRINTER" in capsys.readouterr().err
+    assert (kiosk.complete(), counter.complete("B-001"), own.complete("B-002")) == (0, 1, 1)
