@@ -447,7 +447,10 @@ def load(
         if process_printer and settings.printers:
             process_printer = process_printer.strip()
             if process_printer not in settings.printers and process_printer != "default":
-                _check_url(process_printer)  # a URL of its own, or a mistyped name
+                if ":" not in process_printer and process_printer != "none":  # a mistyped name
+                    known = ", ".join(["default", *settings.printers])
+                    raise ValueError(f"no printer named {process_printer!r} (known: {known})")
+                _check_url(process_printer)  # an address of its own
             settings._process_printer = process_printer
     except ValidationError as exc:
         loc = tuple(str(part) for part in exc.errors()[0]["loc"])

@@ -33,7 +33,7 @@ from kiosk import audit
 from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import ConfigError, NotFound
+from kiosk.errors import ConfigError, NotFound, Refused
 from kiosk.i18n import t
 from kiosk.ids import new_id
 from kiosk.store import Store
@@ -296,7 +296,9 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
           include_expired: bool = False) -> list[PrintResult]:
     """Retry failed jobs now (the officer's order). A ticket past its retry window is no
     use to anyone any more, so those print only when named by ``job_id`` or with
-    ``include_expired``; invoices, receipts, slips and tests always do."""
+    ``include_expired``; invoices, receipts and slips always do. Each goes only to its
+    own printer. Held jobs (no printer where made, a failed test page) are not retried:
+    an officer reprints them as a copy."""
     now = iso(store.clock.now())
     with store.write():
         if job_id:
@@ -304,6 +306,10 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
                 "UPDATE print_jobs SET next_attempt_at = ?, expires_at = NULL WHERE id = ?"
                 " AND status IN ('queued', 'failed')", (now, job_id)).rowcount
             if not found:
+                held = store.conn.execute("SELECT 1 FROM print_jobs WHERE id = ? AND status = 'held'",
+                                          (job_id,)).fetchone()
+                if held:
+                    raise Refused("printing.held_job")
                 raise NotFound("error.unknown_job", job=job_id)
         else:
             store.conn.execute(
@@ -322,10 +328,28 @@ def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User 
     It goes to ``printer`` (the officer's choice, e.g. the counter's own) or, unnamed, to
     the original's printer. An officer's action: audited."""
     row = store.row(
-        "SELECT kind, label, document, printer FROM print_jobs WHERE ref_id = ?"
+        "SELECT kind, label, document, printer, ref_id FROM print_jobs WHERE ref_id = ?"
         " ORDER BY created_at DESC, id DESC LIMIT 1", (ref_id,))
     if row is None:
         raise NotFound("error.unknown_job", job=label or ref_id)
+    return _copy(store, row, actor=actor, settings=settings, printer=printer)
+
+
+def reprint_job(store: Store, job_id: str, *, actor: User | None = None,
+                settings: Settings | None = None, printer: str | None = None) -> str:
+    """Queue a marked copy of one job's document, on ``printer`` or the job's own
+    (``pst-kiosk printer reprint JOB --printer NAME``). Audited."""
+    row = store.row("SELECT kind, label, document, printer, ref_id FROM print_jobs WHERE id = ?", (job_id,))
+    if row is None:
+        raise NotFound("error.unknown_job", job=job_id)
+    return _copy(store, row, actor=actor, settings=settings, printer=printer)
+
+
+def _copy(store: Store, row: dict[str, Any], *, actor: User | None, settings: Settings | None,
+          printer: str | None) -> str:
+    if settings is not None and printer is not None and settings.printer_named(printer) is None:
+        raise NotFound("printing.unknown_printer", name=printer, known=", ".join(settings.printer_names()))
+    ref_id = row["ref_id"]
     doc = Document.model_validate_json(row["document"])
     if not any(getattr(el, "text", None) == _copy_mark() for el in doc.elements):
         doc.elements.insert(0, Text(text=_copy_mark(), align="center", bold=True))
@@ -334,7 +358,7 @@ def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User 
         require(store, actor, *ROLES)
         job_id = enqueue(store, settings, kind=row["kind"], label=row["label"], document=doc,
                          ref_id=ref_id, copy=True, printer=target)
-        audit.record(store, actor, "print.reprint", row["kind"], ref_id,
+        audit.record(store, actor, "print.reprint", row["kind"], ref_id or "",
                      {"label": row["label"], "printer": target})
     return job_id
 
@@ -405,6 +429,15 @@ def printer_state(settings: Settings, name: str) -> str:
     except ConfigError:
         return "unreachable"
     return probe(spec, timeout=named.timeout, profile=named.profile, status_check=named.status_check)
+
+
+def busy_printers(store: Store) -> set[str]:
+    """Printers a job is being sent to right now (a live lease): asking one of those for
+    its state would queue behind the job, or the job behind the question, on a printer
+    that takes one connection at a time."""
+    return {name for (name,) in store.conn.execute(
+        "SELECT DISTINCT printer FROM print_jobs WHERE status = 'printing' AND lease_until >= ?",
+        (iso(store.clock.now()),))}
 
 
 def printer_states(settings: Settings, names: Iterable[str] | None = None) -> dict[str, str]:

@@ -289,7 +289,11 @@ class PstApp(App[None]):
 
     @work(thread=True, exclusive=True, group="printers", exit_on_error=False)
     def check_printers(self) -> None:
-        states = printing.printer_states(self.settings, self._watched_printers)
+        with self._worker_store() as store:
+            busy = printing.busy_printers(store)
+        asked = [n for n in self._watched_printers if n not in busy or n not in self.printer_states]
+        # A printer busy with a job keeps the state last read (asked again next round).
+        states = {**self.printer_states, **printing.printer_states(self.settings, asked)}
         with suppress(RuntimeError):  # the app stopped meanwhile
             self.call_from_thread(self._printers_read, states)
 

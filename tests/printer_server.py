@@ -4,7 +4,8 @@ It records the bytes it receives and answers the real-time status queries (DLE E
 2 and 4) the way an Epson-compatible printer does: in order, after every byte sent
 before the query. Modes (``mode``, changeable at any time; read per connection):
 
-- ``ok``; ``paper_out``, ``offline``, ``cover_open`` (reported from the first query);
+- ``ok``; ``paper_low`` (near its end: still prints); ``paper_out``, ``offline``,
+  ``cover_open`` (reported from the first query);
 - ``paper_out_after``: fine before the job, paper out when asked after it (only the
   first half of that job came out);
 - ``silent``: accepts, never reads or answers (a hung printer);
@@ -35,6 +36,7 @@ CAUSE_OK = b"\x12"
 CAUSE_COVER = b"\x16"     # bit 2 = cover open
 PAPER_OK = b"\x12"
 PAPER_OUT = b"\x72"       # paper end bits 5 and 6
+PAPER_LOW = b"\x1e"       # near-end bits 2 and 3
 
 
 class CapturePrinter:
@@ -173,7 +175,9 @@ class CapturePrinter:
             return ONLINE_OFF if mode in ("offline", "cover_open") or paper_out else ONLINE_OK
         if which == 2:
             return CAUSE_COVER if mode == "cover_open" else CAUSE_OK
-        return PAPER_OUT if paper_out else PAPER_OK
+        if paper_out:
+            return PAPER_OUT
+        return PAPER_LOW if mode == "paper_low" else PAPER_OK
 
     def wait_for_jobs(self, count: int, timeout: float = 5.0) -> list[bytes]:
         end = time.monotonic() + timeout

@@ -135,6 +135,19 @@ def cmd_printer_test(ctx: Context) -> int:
                        problem=result.message(ctx.lang) if result else "?")
 
 
+def cmd_printer_reprint(ctx: Context) -> int:
+    """A marked copy of one job, on the printer named (an officer's explicit choice)."""
+    job_id = printing.reprint_job(ctx.store, ctx.args.job.strip(), actor=ctx.actor,
+                                  settings=ctx.settings, printer=ctx.args.printer_name)
+    result = _print_now(ctx, job_id)
+    if result and (result.printed or result.sent):
+        key = "printing.copy_printed" if result.printed else "printing.copy_sent"
+        print(t(key, ctx.lang, printer=result.printer))
+        return 0
+    raise PrinterError("printing.copy_failed", printer=result.printer if result else "?",
+                       problem=result.message(ctx.lang) if result else "?")
+
+
 def _used_by(ctx: Context, name: str) -> list[str]:
     """Who prints on ``name``: the kiosk, counters (by number), this process."""
     s, lang = ctx.settings, ctx.lang

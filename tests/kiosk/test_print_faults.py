@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk import accounts, config, lockers, printing, sales
+from kiosk.errors import Refused
 from kiosk.sales import payments
 from kiosk.sales.papers import print_invoice, print_receipt
 from kiosk.store import Store
@@ -163,6 +164,16 @@ def test_paper_out_or_cover_open_after_the_job_fails_it_and_it_prints_again_whol
     assert printer.complete(issued.ticket.number) == 1
 
 
+def test_paper_near_its_end_still_prints_and_shows(tmp_path, servers, clock):
+    printer = servers(mode="paper_low")
+    settings = _config(tmp_path, printer.url)
+    with Store(settings.db_path, clock=clock) as store:
+        issued = issue_ticket(store, settings, "B")
+        assert printing.print_job(store, settings, issued.job_id).printed
+    assert printing.printer_states(settings, ["kiosk"]) == {"kiosk": "paper_low"}
+    assert printer.complete("B-001") == 1
+
+
 def test_each_document_goes_only_to_its_printer_and_waits_for_it(tmp_path, servers, clock):
     kiosk, counter = servers(), servers()
     settings = _config(tmp_path, kiosk.url, counter.url)
@@ -218,6 +229,8 @@ def test_no_printer_a_test_page_and_an_old_ticket_never_print_by_surprise(tmp_pa
         assert printing.retry(store, settings) == []
         statuses = _statuses(store)
         assert statuses == {"B-001": "held", "test": "held", "C-001": "failed"}
+        with pytest.raises(Refused):  # named, it is refused in words, not "unknown"
+            printing.retry(store, settings, job_id=test_page)
     assert printer.complete() == 0
 
 
@@ -353,3 +366,52 @@ def test_upgrading_a_store_holds_jobs_made_without_a_printer(tmp_path):
         rows = store.conn.execute("SELECT label, status, printer FROM print_jobs ORDER BY id").fetchall()
     assert rows == [("B-001", "held", "default"), ("test", "held", "default"),
                     ("B-002", "failed", "default"), ("B-003", "printed", "default")]
+
+
+def test_an_officer_reprints_a_job_elsewhere_from_the_command_line(tmp_path, servers, capsys):
+    from screens.main import main
+
+    kiosk, counter = servers(), servers()
+    settings = _config(tmp_path, kiosk.url, counter.url)
+    args = ["--config", str(settings.db_path.parent / "config.toml")]
+    assert main([*args, "ticket", "take", "B", "--json"]) == 0
+    job = json.loads(capsys.readouterr().out)["print_job"]
+    assert main([*args, "printer", "reprint", job, "--printer", "nowhere"]) == 3
+    assert "Tidak ada printer bernama nowhere (yang ada: " in capsys.readouterr().err
+    assert main([*args, "printer", "reprint", job, "--printer", "loket"]) == 0
+    assert capsys.readouterr().out == "Salinan tercetak di loket\n"
+    assert kiosk.complete("B-001") == 1 and b"CETAK ULANG" not in kiosk.data
+    assert counter.complete("B-001", "CETAK ULANG / REPRINT") == 1
+    with Store(settings.db_path) as store:
+        audited = store.row("SELECT action, detail FROM audit ORDER BY seq DESC LIMIT 1")
+    assert audited["action"] == "print.reprint" and json.loads(audited["detail"])["printer"] == "loket"
+
+
+def test_a_printer_busy_with_a_job_is_not_asked_for_its_state_meanwhile(tmp_path, servers, clock):
+    kiosk = servers()
+    settings = _config(tmp_path, kiosk.url)
+    with Store(settings.db_path, clock=clock) as store:
+        issued = issue_ticket(store, settings, "B")
+        assert printing.busy_printers(store) == set()
+        assert printing._claim(store, issued.job_id) is not None  # being sent by this process
+        assert printing.busy_printers(store) == {"kiosk"}
+        clock.advance(seconds=printing.LEASE_SECONDS + 1)  # a lease run out is nobody's job
+        assert printing.busy_printers(store) == set()
+
+
+def test_pst_kiosk_printer_sets_one_process_printer_by_name_or_address(tmp_path, servers, capsys, monkeypatch):
+    from screens.main import main
+
+    kiosk, counter, own = servers(), servers(), servers()
+    settings = _config(tmp_path, kiosk.url, counter.url)
+    args = ["--config", str(settings.db_path.parent / "config.toml")]
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "loket")
+    assert main([*args, "ticket", "take", "B", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["printer"] == "loket"
+    monkeypatch.setenv("PST_KIOSK_PRINTER", own.url)
+    assert main([*args, "ticket", "take", "B", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["printer"] == own.url
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "lokett")  # a typo: refused, not printed anywhere
+    assert main([*args, "ticket", "take", "B"]) == 6
+    assert "PST_KIOSK_PRINTER" in capsys.readouterr().err
+    assert (kiosk.complete(), counter.complete("B-001"), own.complete("B-002")) == (0, 1, 1)
