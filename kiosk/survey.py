@@ -30,8 +30,46 @@ def definition() -> dict[str, Any]:
         return tomllib.load(fh)
 
 
+def _element(code: str) -> dict[str, Any]:
+    return next(e for e in definition()["element"] if e["code"] == code)
+
+
 def element_name(code: str, lang: str) -> str:
-    item = next(e for e in definition()["element"] if e["code"] == code)
+    item = _element(code)
+    return item["en"] if lang == "en" else item["id"]
+
+
+def element_question(code: str, lang: str) -> str:
+    """The element's question as the regulation's sample questionnaire asks it."""
+    item = _element(code)
+    return item.get(f"question_{lang}") or item.get("question_id") or element_name(code, lang)
+
+
+def answer_labels(code: str, lang: str) -> list[str]:
+    """The element's own words for the answers 1-4 (cost: "sangat mahal" ... "gratis"); the
+    general scale for an element without its own."""
+    item = _element(code)
+    labels = item.get(f"labels_{lang}") or item.get("labels_id")
+    return labels or [s["en"] if lang == "en" else s["id"] for s in definition()["scale"]]
+
+
+PROFILE = ("age_group", "gender", "education", "occupation")
+FROM_GUESTBOOK = ("gender", "education")  # the guestbook asks these with the same codes
+
+
+def profile_items() -> list[dict[str, Any]]:
+    """The respondent profile: code, names and choices of each question, in order."""
+    return definition()["profile"]
+
+
+def profile_choices(code: str, lang: str) -> list[tuple[str, str]]:
+    """(label, code) of a profile question's answers in ``lang``."""
+    item = next(p for p in profile_items() if p["code"] == code)
+    return [(c["en"] if lang == "en" else c["id"], c["code"]) for c in item["choices"]]
+
+
+def profile_name(code: str, lang: str) -> str:
+    item = next(p for p in profile_items() if p["code"] == code)
     return item["en"] if lang == "en" else item["id"]
 
 
@@ -49,6 +87,13 @@ class Rateable(BaseModel):
     visit_id: str | None
     number: str
     service: str
+    # What the guestbook already holds of the profile (gender, education): not asked again,
+    # and never shown (whoever types a ticket number at the kiosk is not told about its visitor).
+    known: dict[str, str] = {}
+
+    def to_ask(self) -> list[str]:
+        """The profile questions the visitor is asked: those the guestbook does not answer."""
+        return [code for code in PROFILE if code not in self.known]
 
 
 def _root(store: Store, ticket_id: str) -> str:
@@ -77,17 +122,27 @@ def find_rateable(store: Store, queue: Queue, text: str) -> Rateable:
     if ticket.status != "done":
         raise Refused("survey.not_served", number=ticket.number)
     root = _root(store, ticket.id)
-    visit = store.row("SELECT id FROM visits WHERE ticket_id = ?", (root,))
+    visit = store.row("SELECT id, gender, education FROM visits WHERE ticket_id = ?", (root,))
     if store.row("SELECT 1 FROM ratings WHERE ticket_id = ?", (root,)):
         raise Refused("survey.already", number=ticket.number)
+    known = {code: visit[code] for code in FROM_GUESTBOOK
+             if visit and visit[code] in {c for _, c in profile_choices(code, "id")}}
     return Rateable(ticket_id=root, visit_id=visit["id"] if visit else None, number=ticket.number,
-                    service=ticket.service)
+                    service=ticket.service, known=known)
 
 
 def submit(store: Store, queue: Queue, rateable: Rateable, scores: dict[str, int],
-           comment: str | None = None) -> str:
+           comment: str | None = None, profile: dict[str, str | None] | None = None) -> str:
+    """Store one rating with the respondent profile: what the guestbook knows, and what the
+    visitor answered of the rest (each optional: a visitor may leave one unanswered)."""
     errors = {code: FieldInvalid("survey.choose") for code in ELEMENTS
               if not isinstance(scores.get(code), int) or not 1 <= scores[code] <= 4}
+    answered: dict[str, str | None] = {}
+    for code in PROFILE:
+        value = rateable.known.get(code) or (profile or {}).get(code) or None
+        if value is not None and value not in {c for _, c in profile_choices(code, "id")}:
+            errors[code] = FieldInvalid("invalid.choice")
+        answered[code] = value
     try:
         comment = free_text(comment, "text.field.comment", multiline=True)
     except FieldInvalid as exc:
@@ -101,7 +156,7 @@ def submit(store: Store, queue: Queue, rateable: Rateable, scores: dict[str, int
     row = {"id": new_id(), "created_at": iso(now), "terminal_id": store.terminal_id,
            "day": now.astimezone(queue.tz).date().isoformat(), "ticket_id": rateable.ticket_id,
            "visit_id": rateable.visit_id, "service": rateable.service,
-           **{code: scores[code] for code in ELEMENTS}, "comment": comment or None}
+           **{code: scores[code] for code in ELEMENTS}, "comment": comment or None, **answered}
     with store.write():
         if store.row("SELECT 1 FROM ratings WHERE ticket_id = ?", (rateable.ticket_id,)):
             raise Refused("survey.already", number=rateable.number)
@@ -154,4 +209,5 @@ def index(store: Store, start: str, end: str, service: str | None = None) -> Ind
     return _index(count, means)
 
 
-__all__ = ["ELEMENTS", "Index", "Rateable", "compute", "find_rateable", "from_means", "grade", "index", "submit"]
+__all__ = ["ELEMENTS", "PROFILE", "Index", "Rateable", "answer_labels", "compute", "element_question",
+           "find_rateable", "from_means", "grade", "index", "profile_choices", "profile_items", "profile_name", "submit"]

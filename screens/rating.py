@@ -1,7 +1,9 @@
 """The satisfaction survey at the kiosk: find the finished visit by ticket number or QR,
-score the nine SKM elements with big 1-4 buttons (or the keys 1-4: they score the element
-in focus, or the first one not yet scored, and move on to the next), an optional comment,
-the office's complaint channels; one rating per visit."""
+answer the nine SKM elements, each with its own question and answer words (PermenPAN-RB
+14/2017's sample questionnaire), on big 1-4 buttons (or the keys 1-4: they score the element
+in focus, or the first one not yet scored, and move on to the next); the respondent profile
+the guestbook does not already hold (age group, gender, education, occupation), an optional
+comment, the office's complaint channels; one rating per visit."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from kiosk import survey
 from kiosk.errors import DomainError, Invalid
@@ -71,15 +73,22 @@ class RatingScreen(LocalizedScreen):
 
     def compose(self) -> ComposeResult:
         app: KioskApp = self.pst
-        scale = survey.definition()["scale"]
         with FlowScroll(classes="flow"):
             yield Static(app.t("rating.for", number=self.rateable.number), classes="flow-title")
-            for code in survey.ELEMENTS:
-                yield Label(survey.element_name(code, app.lang), id=f"label-{code}", classes="element")
+            for n, code in enumerate(survey.ELEMENTS, 1):
+                yield Label(f"{n}. {survey.element_name(code, app.lang)}", id=f"label-{code}", classes="element")
+                yield Static(survey.element_question(code, app.lang), classes="question")
                 with Horizontal(classes="scores"):
-                    for item in scale:
-                        yield Button(f"{item['value']} {item['en'] if app.lang == 'en' else item['id']}",
-                                     id=f"{code}-{item['value']}", classes="score")
+                    for value, label in enumerate(survey.answer_labels(code, app.lang), 1):
+                        yield Button(f"{value} {label}", id=f"{code}-{value}", classes="score")
+                yield Static("", id=f"err-{code}", classes="field-error")
+            asked = self.rateable.to_ask()
+            if asked:
+                yield Static(app.t("survey.profile.title"), classes="element")
+            for code in asked:
+                yield Label(survey.profile_name(code, app.lang), classes="profile-label")
+                yield Select(survey.profile_choices(code, app.lang), id=f"profile-{code}",
+                             prompt=app.t("survey.profile.prompt"), classes="profile")
                 yield Static("", id=f"err-{code}", classes="field-error")
             yield Label(app.t("rating.comment"))
             yield Input(id="comment", placeholder=app.t("rating.comment_hint"))
@@ -115,8 +124,8 @@ class RatingScreen(LocalizedScreen):
 
     def on_key(self, event: events.Key) -> None:
         """1-4 score the element in focus (else the first unscored) and go to the next."""
-        values = {str(item["value"]) for item in survey.definition()["scale"]}
-        if isinstance(self.focused, Input) or event.character not in values:
+        values = {"1", "2", "3", "4"}
+        if isinstance(self.focused, (Input, Select)) or event.character not in values:
             return
         focused = self.focused
         if focused is not None and focused.has_class("score"):
@@ -128,8 +137,9 @@ class RatingScreen(LocalizedScreen):
         event.stop()
         self.choose(code, int(event.character))
         later = survey.ELEMENTS[survey.ELEMENTS.index(code) + 1:]
+        profile = list(self.query(".profile"))
         target = (self.query_one(f"#{later[0]}-{self.scores.get(later[0], 1)}", Button) if later
-                  else self.query_one("#comment", Input))
+                  else profile[0] if profile else self.query_one("#comment", Input))
         target.focus()
 
     @on(Input.Submitted, "#comment")
@@ -137,8 +147,11 @@ class RatingScreen(LocalizedScreen):
     def _send(self) -> None:
         app = self.pst
         try:
+            profile = {select.id.removeprefix("profile-"): (None if select.value in (Select.NULL, None)
+                                                            else str(select.value))
+                       for select in self.query(".profile").results(Select)}
             survey.submit(app.store, app.queue, self.rateable, self.scores,
-                          self.query_one("#comment", Input).value)
+                          self.query_one("#comment", Input).value, profile)
         except Invalid as exc:
             for field, message in exc.field_messages(app.lang).items():
                 self.query_one(f"#err-{field}", Static).update(message)

@@ -11,3 +11,9 @@ ALTER TABLE orders ADD COLUMN sppd_printed_at TEXT;
 ALTER TABLE invoices ADD COLUMN customer_check TEXT CHECK (customer_check IN ('accepted', 'revision'));
 ALTER TABLE invoices ADD COLUMN customer_checked_at TEXT;
 ALTER TABLE invoices ADD COLUMN customer_note TEXT;
+-- The satisfaction survey's respondent profile (PermenPAN-RB 14/2017's questionnaire): age
+-- group, gender, education, occupation; gender and education from the guestbook when known.
+ALTER TABLE ratings ADD COLUMN age_group TEXT;
+ALTER TABLE ratings ADD COLUMN gender TEXT;
+ALTER TABLE ratings ADD COLUMN education TEXT;
+ALTER TABLE ratings ADD COLUMN occupation TEXT;

@@ -8,6 +8,13 @@
 Only the treasurer (bendahara) verifies payments and issues receipts; officers do the
 rest. Every step is one transaction with its outbox change and audit entry; a step not
 allowed now is refused with the reason.
+
+The area's modules: ``models`` (the order and what hangs on it), ``orders`` (reading, the
+request, lines, agreement, prepared), ``documents`` (the statement of data use, the SPPD
+printed, the customer's check of the invoice), ``invoices``, ``payments`` (payment,
+receipt, signed SPPD, hand-over, corrections), ``view`` (what the counter offers and shows),
+``papers`` (invoice, receipt and SPPD to the printer). This package re-exports the use
+cases of the first four, so ``sales.create_order(...)`` reads as before.
 """
 
 from kiosk.sales.documents import check_documents, customer_check

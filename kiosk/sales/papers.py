@@ -87,6 +87,8 @@ def receipt_paper(store: Store, settings: Settings, order: Order) -> ReceiptPape
         method += f" {payment.billing_code}, NTPN {payment.ntpn}"
     elif payment.method == "transfer":
         method += f" ({payment.proof})"
+    if payment.method != "cash" and payment.paid_on is not None:  # the date on the proof
+        method += ", " + t("sales.paid_on.on_paper", "id", date=f"{payment.paid_on:%d-%m-%Y}")
     invoice = next(i for i in order.invoices if i.id == payment.invoice_id)
     day = f"{receipt.issued_at.astimezone(tz):%d-%m-%Y}"
     # The place is a city ("Sawahlunto, 26-11-2026"), never the office's name: without one

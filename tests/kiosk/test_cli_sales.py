@@ -61,6 +61,7 @@ def test_order_show_tells_the_whole_story(env, capsys):
         sales.agree(store, admin, order.id)
         sales.check_documents(store, admin, order.id, abstraksi="Analisis kemiskinan untuk skripsi")
         sales.issue_invoice(store, settings, admin, order.id, sample_note="10 baris")
+        sales.customer_check(store, admin, order.id, accepted=True, note="contoh sesuai")
         sales.mark_prepared(store, admin, order.id)
         payments.submit_payment(store, rina, order.id, method="cash", amount=50_000)
         payments.verify_payment(store, rina, order.id)
@@ -74,7 +75,9 @@ def test_order_show_tells_the_whole_story(env, capsys):
                      "[x] SPPD bertanda tangan dan bermeterai", "[x] Contoh data mikro", "Media: Flashdisk",
                      "Perbaikan dapat diminta s.d.", "Perbaikan diminta: variabel kurang", "Riwayat pesanan",
                      "SPPD bermeterai diterima", "Produk diserahkan", "Pembayaran diverifikasi bendahara",
-                     "Pembayaran tunai Rp50.000", "tunai  Rp50.000  terverifikasi"):
+                     "Pembayaran tunai Rp50.000", "tunai  Rp50.000  terverifikasi",
+                     "Abstraksi penggunaan data: Analisis kemiskinan untuk skripsi",  # the statement, as given
+                     "invoice INV/1373/2026/0001 v1: sesuai, catatan: contoh sesuai"):  # the customer's check
         assert expected in out, expected
     assert "verified" not in out and "cash" not in out
     code, out, _ = run(capsys, "order", "show", order.number, "--json")
@@ -83,6 +86,8 @@ def test_order_show_tells_the_whole_story(env, capsys):
     assert shown["medium"] == "flashdisk" and shown["meterai"] is True and shown["correction_until"]
     assert [c["note"] for c in shown["corrections"]] == ["variabel kurang"]
     assert "Produk diserahkan" in [e["event"] for e in shown["timeline"]]
+    assert shown["abstraksi_text"] == "Analisis kemiskinan untuk skripsi"
+    assert shown["invoices"][0]["customer_check"] == "accepted"
 
 
 def test_a_recorded_payment_is_listed_for_verification_not_payment(env, capsys):

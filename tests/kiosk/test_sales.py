@@ -1009,6 +1009,10 @@ def test_an_invoice_is_valid_on_the_day_the_ntpn_says_it_was_paid(store, setting
     payload = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'order' ORDER BY seq DESC")["payload"])
     assert payload["payments"][0]["paid_on"] == last_day.isoformat()
     assert payments.verify_payment(store, treasurer, order.id).status == "paid"
+    from kiosk.sales.papers import receipt_paper
+
+    order = payments.issue_receipt(store, settings, treasurer, order.id)
+    assert receipt_paper(store, settings, order).payment.endswith(f"dibayar {last_day:%d-%m-%Y}")
 
 
 @pytest.mark.parametrize("typed, key", [("31-02-2026", "sales.paid_on.format"), ("besok", "sales.paid_on.format"),

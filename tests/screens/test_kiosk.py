@@ -1,5 +1,7 @@
 """The kiosk face driven like a visitor would: clicks, keys, idle time."""
 
+import json
+
 from kiosk import printing
 from kiosk.store import Store
 from kiosk.tickets import issue_ticket
@@ -417,7 +419,11 @@ async def test_rating_with_the_keys_1_to_4(settings, clock):
         assert screen.scores["u2"] == 3 and app.focused.id == "u3-2"  # on to the next, as chosen
         screen.query_one("#send").focus()
         await pilot.press(*"444444")  # not on an element: the first unscored ones
-        assert app.focused.id == "comment" and len(screen.scores) == 9
+        # After the nine elements: the profile questions (no guestbook entry here), then the comment.
+        assert app.focused.id == "profile-age_group" and len(screen.scores) == 9
+        await pilot.press("1")  # a digit on a profile question scores nothing
+        assert screen.scores["u9"] == 4
+        screen.query_one("#comment").focus()
         await pilot.press("1", "0")  # digits in the comment are text
         assert screen.query_one("#comment").value == "10" and screen.scores["u9"] == 4
         await pilot.press("enter")
@@ -666,3 +672,90 @@ async def test_a_restored_guest_who_types_her_nik_is_greeted_and_made_whole(sett
         change = store.row("SELECT op, payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
         assert change["op"] == "update" and json.loads(change["payload"])["id_hash"] == sent
         assert "3273014101900001" not in change["payload"] and HASHED not in change["payload"]
+
+
+def _score_all(screen, value=4):
+    for i in range(1, 10):
+        screen.query_one(f"#u{i}-{value}").press()
+
+
+def _labels(screen, code):
+    return [str(screen.query_one(f"#{code}-{v}").label) for v in range(1, 5)]
+
+
+async def test_each_element_asks_its_own_question_with_its_own_answers(settings, clock):
+    """PermenPAN-RB 14/2017's sample questionnaire: cost runs from "sangat mahal" to "gratis",
+    complaint handling from "tidak ada" to "dikelola dengan baik"; in English too. A visitor
+    from the guestbook is asked only the profile it does not hold (age group, occupation);
+    gender and education come from the guestbook, never shown, and everything is stored."""
+    from kiosk.guestbook import register_visit, validate_guest
+    from kiosk.tickets import queue_for
+    from screens.rating import RatingScreen
+
+    with Store(settings.db_path, clock=clock) as store:
+        ticket = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                                guest=validate_guest(GUEST)).issued.ticket
+        q = queue_for(store, settings)
+        q.call_next(1)
+        q.start(ticket.id)
+        q.finish(ticket.id)
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await click(pilot, "#rate")
+        app.screen.query_one("#number").value = ticket.number
+        await click(pilot, "#next")
+        screen = app.screen
+        assert isinstance(screen, RatingScreen)
+        assert _labels(screen, "u1") == ["1 Tidak sesuai", "2 Kurang sesuai", "3 Sesuai", "4 Sangat sesuai"]
+        assert _labels(screen, "u4") == ["1 Sangat mahal", "2 Cukup mahal", "3 Murah", "4 Gratis"]
+        assert _labels(screen, "u8") == ["1 Tidak ada", "2 Ada tetapi tidak berfungsi",
+                                         "3 Berfungsi kurang maksimal", "4 Dikelola dengan baik"]
+        assert _labels(screen, "u7")[3] == "4 Sangat sopan dan ramah"
+        assert _labels(screen, "u9") == ["1 Buruk", "2 Cukup", "3 Baik", "4 Sangat baik"]
+        questions = [str(q.render()) for q in screen.query(".question")]
+        assert len(questions) == 9 and "kewajaran biaya/tarif" in questions[3]
+        # The guestbook holds gender and education: only age group and occupation are asked.
+        assert [s.id for s in screen.query(".profile")] == ["profile-age_group", "profile-occupation"]
+        _score_all(screen, 3)
+        screen.query_one("#u4-4").press()  # free of charge
+        screen.query_one("#profile-age_group").value = "20-29"
+        screen.query_one("#profile-occupation").value = "pelajar"
+        await pilot.pause()
+        await click(pilot, "#send")
+        assert isinstance(app.screen, HomeScreen)
+        await click(pilot, "#lang")  # the same screen in English
+        await click(pilot, "#rate")
+        app.screen.query_one("#number").value = ticket.number
+        await click(pilot, "#next")
+        assert "already rated" in str(app.screen.query_one("#number-error").render())
+    with Store(settings.db_path) as store:
+        row = store.row("SELECT u4, u9, age_group, gender, education, occupation FROM ratings")
+        payload = store.row("SELECT payload FROM changes WHERE entity = 'rating'")["payload"]
+    assert tuple(row.values()) == (4, 3, "20-29", "p", "s1", "pelajar")
+    assert json.loads(payload)["occupation"] == "pelajar" and json.loads(payload)["gender"] == "p"  # synced
+
+
+async def test_a_visitor_without_a_guestbook_entry_is_asked_the_whole_profile_in_english(settings, clock):
+    from screens.rating import RatingScreen
+
+    serve_one(settings, clock, "A")
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await click(pilot, "#lang")
+        await click(pilot, "#rate")
+        app.screen.query_one("#number").value = "A1"
+        await click(pilot, "#next")
+        screen = app.screen
+        assert isinstance(screen, RatingScreen)
+        assert _labels(screen, "u4") == ["1 Very expensive", "2 Quite expensive", "3 Cheap", "4 Free"]
+        assert _labels(screen, "u2") == ["1 Not easy", "2 Less easy", "3 Easy", "4 Very easy"]
+        assert [s.id for s in screen.query(".profile")] == [
+            "profile-age_group", "profile-gender", "profile-education", "profile-occupation"]
+        _score_all(screen, 2)
+        screen.query_one("#profile-gender").value = "l"  # the rest left unanswered
+        await pilot.pause()
+        await click(pilot, "#send")
+        assert isinstance(app.screen, HomeScreen)
+    with Store(settings.db_path) as store:
+        row = store.row("SELECT u1, age_group, gender, education, occupation FROM ratings")
+    assert tuple(row.values()) == (2, None, "l", None, None)
