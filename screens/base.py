@@ -282,6 +282,8 @@ class PstApp(App[None]):
 
     def watch_printers(self, names: list[str]) -> None:
         """Read these printers' states now and every PRINTER_SECONDS (sends no paper)."""
+        from kiosk import printing
+
         self._watched_printers = [n for n in names if printing.printer_url(self.settings, n) != "none"]
         if self._watched_printers:
             self.check_printers()
@@ -289,6 +291,8 @@ class PstApp(App[None]):
 
     @work(thread=True, exclusive=True, group="printers", exit_on_error=False)
     def check_printers(self) -> None:
+        from kiosk import printing
+
         with self._worker_store() as store:
             busy = printing.busy_printers(store)
         asked = [n for n in self._watched_printers if n not in busy or n not in self.printer_states]
