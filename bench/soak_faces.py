@@ -112,7 +112,7 @@ async def drive(face: str, settings, db_path: Path, steps: int, trace: bool) -> 
         if face == "counter":
             screen = app.screen
             screen.query_one("#username").value = "budi"
-            screen.query_one("#pin").value = "1234"
+            screen.query_one("#pin").value = "284751"
             screen.query_one("#pin").focus()
             await pilot.press("enter")
             await pilot.pause()
@@ -203,9 +203,9 @@ def main(argv: list[str] | None = None) -> int:
             from kiosk.store import Store
 
             with Store(db_path) as store:
-                admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-                accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
-                accounts.add_user(store, admin, username="sari", name="Sari", role="petugas", pin="1234")
+                admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+                accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+                accounts.add_user(store, admin, username="sari", name="Sari", role="petugas", pin="284751")
             t0 = time.perf_counter()
             proc = subprocess.run([sys.executable, __file__, "--child", face, "--config", str(config_path),
                                    "--tickets", str(args.tickets), *(["--trace"] if args.trace else [])],

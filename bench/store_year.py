@@ -255,10 +255,10 @@ def main(argv: list[str] | None = None) -> int:
             global USER_ID
             from kiosk import accounts
 
-            admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+            admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
             USER_ID = accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas",
-                                        pin="1234").id
-            accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+                                        pin="284751").id
+            accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
             made = bl.seed_history(store, settings, tickets=args.tickets, days=365, today=today)
             slim_ticket_payloads(store)
             audits = seed_audit(store, rnd)

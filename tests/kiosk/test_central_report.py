@@ -111,8 +111,8 @@ def _office_1373(pg):
         issue_ticket(store, settings, "C")  # never called: past the standard at closing
         _rate(store, settings, first, 4)
         _rate(store, settings, second, 3)
-        boss = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        treasurer = accounts.add_user(store, boss, username="rina", name="Rina", role="bendahara", pin="4321")
+        boss = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        treasurer = accounts.add_user(store, boss, username="rina", name="Rina", role="bendahara", pin="435162")
         order = sales.create_order(store, settings, boss, guest_id=reg.guest_id)
         sales.add_line(store, boss, order.id, product="publikasi-elektronik", measure=10)
         sales.agree(store, boss, order.id)
@@ -270,7 +270,7 @@ def test_office_and_centre_agree(centre):
     data = _office(_report(centre["national"]), "1373")
     settings = centre["stores"]["1373"]
     with Store(settings.db_path, clock=FixedClock(datetime(2026, 3, 2, 12, tzinfo=UTC))) as store:
-        boss = accounts.authenticate(store, "admin", "9876")
+        boss = accounts.authenticate(store, "admin", "975318")
         local = reports.report(store, settings, boss, DAY, DAY)
     assert {k: local["tickets"][k] for k in reports.TICKET_FIGURES} == \
         {k: data["tickets"][k] for k in reports.TICKET_FIGURES}

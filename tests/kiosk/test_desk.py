@@ -130,15 +130,15 @@ def test_records_keep_their_rules(store, settings, clock):
     with pytest.raises(Refused) as err:
         records.save(store, settings, None, done.id, {"note": "terlambat"})
     assert err.value.key == "desk.error.day_closed"
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-    cashier = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    cashier = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
     with pytest.raises(accounts.Forbidden):
         records.visits(store, settings, cashier)
 
 
 def test_complaints_in_time_open_and_overdue(store, settings, clock):
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-    budi = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    budi = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
     # Monday 23 November: due 5 working days later, Monday 30 November.
     k1 = complaints.submit(store, settings, kind="complaint", text="Antrian lama", contact="0812 3456 7890")
     assert k1.due_date == date(2026, 11, 30) and k1.contact_masked == "*********890" and k1.number == "ADU/1373/2026/0001"

@@ -58,9 +58,9 @@ def _documents(store: Store, settings) -> dict[str, str]:
     """A ticket (the kiosk's), a locker slip, an invoice and a receipt (the counter's):
     label -> job id."""
     counter = settings.at_counter(1)
-    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-    officer = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
-    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="4321")
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    officer = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+    treasurer = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
     ticket = issue_ticket(store, settings, "B")
     slip = lockers.assign(store, counter, officer, id_type="ktp", id_number="3273014101900001",
                           holder_name="Siti Aminah", locker_no=4)

@@ -124,7 +124,7 @@ def test_a_restore_after_pruning_still_rebuilds_the_office(tmp_path, pg):  # noq
     start = FixedClock(datetime(2026, 10, 5, 9, 0, tzinfo=JAKARTA))
     settings = office(tmp_path, pg, "1373")
     with Store(settings.db_path, clock=start) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
         queue = queue_for(store, settings).as_user(admin)
         queue.finish(queue.start(queue.call_next(1).id).id)

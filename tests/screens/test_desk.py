@@ -154,8 +154,8 @@ async def test_a_sales_record_shows_the_linked_order_and_bad_text_is_refused(set
 
 async def test_a_complaint_from_the_kiosk_to_closed(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="1234")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
     kiosk = KioskApp(settings, clock=clock, spool=False)
     async with kiosk.run_test(size=SIZE) as pilot:
         await pilot.press("k")
@@ -178,7 +178,7 @@ async def test_a_complaint_from_the_kiosk_to_closed(settings, clock):
     clock.advance(days=1)
     counter = CounterApp(settings, clock=clock, spool=False, counter=1)
     async with counter.run_test(size=SIZE) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         assert "Aduan terbuka: 1, lewat batas: 0 (A)" in shown(counter)
         await pilot.press("a")
         await pilot.pause()
@@ -205,7 +205,7 @@ async def test_a_complaint_from_the_kiosk_to_closed(settings, clock):
         await pilot.pause()
         await pilot.press("ctrl+l")
         await pilot.pause()
-        await login(pilot, "admin", "9876")
+        await login(pilot, "admin", "975318")
         await pilot.press("a")
         await pilot.pause()
         await pilot.press("enter")

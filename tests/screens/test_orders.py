@@ -800,14 +800,14 @@ async def test_the_statement_the_sppd_and_the_customers_check_at_the_counter(pri
     customer's check of the invoice and sample is recorded: a revision asked (with what),
     then the new version accepted. The history shows each step."""
     with Store(printer_settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="9876")
-        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="1234")
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
         register_visit(store, printer_settings, service="B", purpose="penelitian", consent=True,
                        guest=validate_guest(GUEST))
     app = CounterApp(printer_settings, counter=1, clock=clock, spool=False)
     statement = "Analisis kemiskinan kabupaten untuk skripsi S1 Universitas Andalas"
     async with app.run_test(size=SIZE) as pilot:
-        await login(pilot, "budi", "1234")
+        await login(pilot, "budi", "284751")
         await pilot.press("n")
         await pilot.pause()
         await pilot.press("o")
