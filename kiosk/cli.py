@@ -168,6 +168,27 @@ def _word(text: str) -> str:
     return "_".join(text.lower().replace("-", " ").split())
 
 
+def _period_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
+                    lang: str) -> list[argparse.ArgumentParser]:
+    """``day`` (--date), ``month`` (--month) and ``range`` (--from, --to) with --json | --csv:
+    the office's ``report`` and the centre's ``central report`` take the same periods."""
+    parsers = []
+    for period in ("day", "month", "range"):
+        p = sub.add_parser(period, parents=[common], help=t(f"cli.help.report_{period}", lang))
+        if period == "day":
+            p.add_argument("--date", help=t("cli.help.report_date", lang))
+        elif period == "month":
+            p.add_argument("--month", help=t("cli.help.report_month_value", lang))
+        else:
+            p.add_argument("--from", dest="date_from", required=True, help=t("cli.help.report_from", lang))
+            p.add_argument("--to", dest="date_to", required=True, help=t("cli.help.report_to", lang))
+        fmt = p.add_mutually_exclusive_group()
+        fmt.add_argument("--json", action="store_true")
+        fmt.add_argument("--csv", action="store_true")
+        parsers.append(p)
+    return parsers
+
+
 def build_parser(faces: dict[str, Face], serve: Face | None = None,
                  lang: str | None = None, dashboard: Face | None = None) -> argparse.ArgumentParser:
     """The whole command line, its help texts in ``lang`` (default: ``--lang`` as typed in
@@ -326,19 +347,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
 
     rp = sub.add_parser("report", help=t("cli.help.report", lang)).add_subparsers(
         dest="period", required=True, metavar="PERIOD")
-    for period, helptext in (("day", t("cli.help.report_day", lang)), ("month", t("cli.help.report_month", lang)),
-                             ("range", t("cli.help.report_range", lang))):
-        p = rp.add_parser(period, parents=[common], help=helptext)
-        if period == "day":
-            p.add_argument("--date", help=t("cli.help.report_date", lang))
-        elif period == "month":
-            p.add_argument("--month", help=t("cli.help.report_month_value", lang))
-        else:
-            p.add_argument("--from", dest="date_from", required=True, help=t("cli.help.report_from", lang))
-            p.add_argument("--to", dest="date_to", required=True, help=t("cli.help.report_to", lang))
-        fmt = p.add_mutually_exclusive_group()
-        fmt.add_argument("--json", action="store_true")
-        fmt.add_argument("--csv", action="store_true")
+    for p in _period_parsers(rp, common, lang):
         p.set_defaults(func=_command("sales", "cmd_report"))
 
     central_p = sub.add_parser("central", help=t("cli.help.central", lang)).add_subparsers(
@@ -371,22 +380,10 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.set_defaults(func=_command("centre", "cmd_central_add_reader"))
     crp = central_p.add_parser("report", help=t("centre.help.report", lang)).add_subparsers(
         dest="period", required=True, metavar="PERIOD")
-    for period, helptext in (("day", t("cli.help.report_day", lang)), ("month", t("cli.help.report_month", lang)),
-                             ("range", t("cli.help.report_range", lang))):
-        p = crp.add_parser(period, parents=[common], help=helptext)
-        if period == "day":
-            p.add_argument("--date", help=t("cli.help.report_date", lang))
-        elif period == "month":
-            p.add_argument("--month", help=t("cli.help.report_month_value", lang))
-        else:
-            p.add_argument("--from", dest="date_from", required=True, help=t("cli.help.report_from", lang))
-            p.add_argument("--to", dest="date_to", required=True, help=t("cli.help.report_to", lang))
+    for p in _period_parsers(crp, common, lang):
         p.add_argument("--province", metavar="PP", help=t("centre.help.province", lang))
         p.add_argument("--office", metavar="CODE", help=t("centre.help.office", lang))
         p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
-        fmt = p.add_mutually_exclusive_group()
-        fmt.add_argument("--json", action="store_true")
-        fmt.add_argument("--csv", action="store_true")
         p.set_defaults(func=_command("centre", "cmd_central_report"))
     if dashboard is not None:
         p = central_p.add_parser("dashboard", parents=[common], help=t("centre.help.dashboard", lang))

@@ -393,16 +393,21 @@ class VisitGuest(BaseModel):
     since: datetime
 
 
+# A ticket (or the ticket it was transferred from) joined to its visit ``v`` and guest ``g``:
+# ``f"SELECT ... {VISIT_OF_TICKET} LIMIT 1"`` with the ticket id as the one parameter.
+VISIT_OF_TICKET = (
+    "FROM (WITH RECURSIVE chain(id, parent) AS ("
+    " SELECT id, transferred_from FROM tickets WHERE id = ?"
+    " UNION ALL SELECT t.id, t.transferred_from FROM tickets t JOIN chain c ON t.id = c.parent)"
+    " SELECT id FROM chain) AS chain"
+    " JOIN visits v ON v.ticket_id = chain.id JOIN guests g ON g.id = v.guest_id")
+
+
 def guest_for_ticket(store: Store, ticket_id: str) -> VisitGuest | None:
     """Follow a ticket (or the ticket it was transferred from) to its visit and guest."""
     row = store.row(
-        "WITH RECURSIVE chain(id, parent) AS ("
-        " SELECT id, transferred_from FROM tickets WHERE id = ?"
-        " UNION ALL SELECT t.id, t.transferred_from FROM tickets t JOIN chain c ON t.id = c.parent)"
-        " SELECT g.id AS guest_id, v.id AS visit_id, g.name, g.id_type, g.id_masked, g.institution,"
-        " v.segment, v.purpose, v.created_at AS since FROM chain"
-        " JOIN visits v ON v.ticket_id = chain.id JOIN guests g ON g.id = v.guest_id LIMIT 1",
-        (ticket_id,))
+        "SELECT g.id AS guest_id, v.id AS visit_id, g.name, g.id_type, g.id_masked, g.institution,"
+        f" v.segment, v.purpose, v.created_at AS since {VISIT_OF_TICKET} LIMIT 1", (ticket_id,))
     return VisitGuest.model_validate(row) if row else None
 
 

@@ -50,12 +50,9 @@ class Answer:
 
 def phone_for(store: Store, ticket_id: str) -> str | None:
     """The phone number the visitor gave in the guestbook for this ticket's visit."""
-    row = store.row(
-        "WITH RECURSIVE chain(id, parent) AS ("
-        " SELECT id, transferred_from FROM tickets WHERE id = ?"
-        " UNION ALL SELECT t.id, t.transferred_from FROM tickets t JOIN chain c ON t.id = c.parent)"
-        " SELECT g.phone FROM chain JOIN visits v ON v.ticket_id = chain.id"
-        " JOIN guests g ON g.id = v.guest_id LIMIT 1", (ticket_id,))
+    from kiosk.guestbook import VISIT_OF_TICKET
+
+    row = store.row(f"SELECT g.phone {VISIT_OF_TICKET} LIMIT 1", (ticket_id,))
     return row["phone"] if row and row["phone"] else None
 
 

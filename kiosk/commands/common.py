@@ -78,6 +78,8 @@ def _ask_pin(prompt: str, env: str = "PST_KIOSK_PIN") -> str:
 
 
 def _exit_code_weak(raw: dict[str, Any]) -> bool:
+    from kiosk import accounts
+
     office = str(raw.get("office", {}).get("code", ""))
     return not accounts.exit_code_usable(str(raw.get("kiosk", {}).get("staff_exit_code", "")), office)
 
