@@ -152,7 +152,8 @@ ORDER_TABLES = ("orders", "order_lines", "invoices", "payments", "receipts", "co
 
 def one_real_order(store, settings) -> dict[str, list[dict]]:  # noqa: ANN001
     """Run one order through the real sales flow; return every row it wrote, by table."""
-    from kiosk import accounts, payments, sales
+    from kiosk import accounts, sales
+    from kiosk.sales import payments
     from kiosk.sales.papers import print_invoice, print_receipt
 
     before = {t: {r[0] for r in store.conn.execute(f"SELECT rowid FROM {t}")} for t in ORDER_TABLES}

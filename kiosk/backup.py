@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import ConfigError, Refused, StoreError, os_reason
+from kiosk.errors import ConfigError, FieldInvalid, Invalid, Refused, StoreError, os_reason
 from kiosk.ids import new_id
 from kiosk.store import Store
 
@@ -87,8 +87,8 @@ def newest(folder: Path) -> Path | None:
 def backup(store: Store, settings: Settings, folder: str | os.PathLike[str] | None = None, *,
            keep: int = KEEP) -> BackupMade:
     """Copy the store into ``folder`` (created 0700), check it, rotate to ``keep``."""
-    if keep < 1:
-        raise Refused("backup.keep_positive")
+    if keep < 1:  # invalid input (exit 9), like every other bad value
+        raise Invalid({"keep": FieldInvalid("backup.keep_positive")})
     target_dir = Path(folder) if folder else default_dir(settings)
     started = time.monotonic()
     now = store.clock.now()

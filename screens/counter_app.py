@@ -359,7 +359,8 @@ class CounterScreen(Screen[None]):
         ticket = self._need_current()
         if ticket is None:
             return
-        from kiosk import order_view, sales
+        from kiosk import sales
+        from kiosk.sales import view as order_view
 
         app = self.pst
         try:

@@ -169,8 +169,11 @@ class OrdersScreen(LogoutKey, Screen[None]):
 
         def submit(v: dict[str, Any]) -> dict[str, str] | None:
             try:
+                # The order belongs to the visit at the counter, guestbook entry or not: F and V
+                # find it by its ticket.
                 order = sales.create_order(app.store, app.settings, app.user, customer_name=v["customer_name"],
-                                           segment=v["segment"], npwp=v["npwp"], abroad=bool(v["abroad"]))
+                                           segment=v["segment"], npwp=v["npwp"], abroad=bool(v["abroad"]),
+                                           ticket_id=self.ticket_id)
             except Invalid as exc:
                 return exc.field_messages(app.lang)
             except DomainError as exc:

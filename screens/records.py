@@ -102,7 +102,7 @@ class RecordScreen(ModalScreen[bool]):
         app = self.pst
         if name == "orders":
             found = records.linked_orders(app.store, self.ticket.id)
-            from kiosk import order_view
+            from kiosk.sales import view as order_view
 
             if found:
                 yield Static(app.t("desk.orders"))

@@ -112,6 +112,8 @@ def ensure_exit_code(ctx: Context, *, renew: bool = False) -> str | None:
     ``init`` keeps it. Returns the code made (None: the one configured stands); the caller
     tells it on the terminal, never on the kiosk's screen. ``renew``: a new one anyway.
     A file that cannot be written leaves the code in force for this run only (told)."""
+    from kiosk import accounts
+
     path = config_mod.config_path(ctx.args.config)
     settings = ctx.settings
     office = settings.office.code

@@ -22,9 +22,9 @@ from kiosk.sales.invoices import cancel, invoice_valid_until, issue_invoice, rev
 from kiosk.sales.models import (ANYONE, OFFICERS, OPEN, TREASURER, Correction, Invoice, Line, Order, OrderRow,
                                 Payment, Receipt, Status)
 from kiosk.sales.orders import (add_line, agree, count_orders, create_order, get, list_orders, mark_prepared,
-                                order_sync_payload, remove_line)
+                                open_for_ticket, order_sync_payload, remove_line)
 
 __all__ = ["ANYONE", "OFFICERS", "OPEN", "TREASURER", "Correction", "Invoice", "Line", "Order", "OrderRow",
            "Payment", "Receipt", "Status", "add_line", "agree", "cancel", "check_documents", "count_orders",
            "create_order", "customer_check", "get", "invoice_valid_until", "issue_invoice", "list_orders", "mark_prepared",
-           "order_sync_payload", "remove_line", "revise"]
+           "open_for_ticket", "order_sync_payload", "remove_line", "revise"]
