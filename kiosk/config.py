@@ -457,6 +457,8 @@ def load(
         raise ConfigInvalid(sources.get(loc, str(path)), exc) from exc
     except _Invalid as exc:  # the process's own printer (a name or a URL) is not one it knows
         raise ConfigError(exc.key, **exc.params) from exc
+    except ValueError as exc:  # a name that is none of the office's printers: which ones are
+        raise ConfigError("error.config", path=str(path), detail=f"{printer_source}: {exc}") from exc
     return settings
 
 

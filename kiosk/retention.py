@@ -87,14 +87,16 @@ def prune_changes(store: Store, before: datetime) -> int:
 
 
 def prune_print_jobs(store: Store, before: datetime) -> int:
-    """Delete jobs printed before ``before``, and jobs that expired unprinted before it."""
+    """Delete jobs printed (or sent, where nothing confirms) before ``before``, jobs held
+    since then (made where no printer was: they never print by themselves), and jobs that
+    expired unprinted before it."""
     removed = 0
     cutoff = iso(before)
     while True:
         with store.write():
             count = store.conn.execute(
                 "DELETE FROM print_jobs WHERE id IN (SELECT id FROM print_jobs WHERE"
-                " (status = 'printed' AND COALESCE(printed_at, created_at) < :cut)"
+                " (status IN ('printed', 'sent', 'held') AND COALESCE(printed_at, created_at) < :cut)"
                 " OR (status IN ('queued', 'failed') AND expires_at IS NOT NULL AND expires_at < :cut)"
                 " LIMIT :chunk)", {"cut": cutoff, "chunk": CHUNK}).rowcount
         removed += count

@@ -43,6 +43,8 @@ def printable(doc: Document) -> Document:
             el = el.model_copy(update={"text": neutralise(el.text)})
         elif isinstance(el, Pair):
             el = el.model_copy(update={"left": neutralise(el.left), "right": neutralise(el.right)})
+        elif isinstance(el, Qr):  # a native QR's data goes to the printer as bytes too
+            el = el.model_copy(update={"data": neutralise(el.data)})
         elements.append(el)
     return doc.model_copy(update={"elements": elements})
 

@@ -33,15 +33,11 @@ class DialogScroll(VerticalScroll, can_focus=False):
 
 
 class FormCheckbox(TickBox):
-    """A box that says its state by its mark, not only by colour: ticked shows X, unticked is
-    empty, in every theme and terminal. Space ticks it; Enter submits the form, as in any
-    dialog (Textual's Checkbox toggles on Enter too)."""
+    """A box that says its state by its mark (``TickBox``: ``✓`` ticked, empty not), in every
+    theme and terminal. Space ticks it; Enter submits the form, as in any dialog (Textual's
+    Checkbox toggles on Enter too)."""
 
     BINDINGS = [Binding("enter", "screen.ok", show=False)]
-
-    @property
-    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # noqa: N802 - Textual's name
-        return "X" if self.value else " "
 
 
 @dataclass

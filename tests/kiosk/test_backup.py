@@ -94,7 +94,7 @@ def test_a_backup_is_private_says_what_it_holds_carries_the_id_key_and_rotates(s
     assert status == 0, err
     assert "personal data" in out and str(tmp_path / "mine") in out
     status, _out, err = cli(monkeypatch, capsys, settings, "backup", "--keep", "0")
-    assert status == 5 and "--keep" in err
+    assert status == 9 and "--keep" in err  # invalid input
 
 
 def test_a_damaged_store_is_refused_with_the_way_back(settings, monkeypatch, capsys):

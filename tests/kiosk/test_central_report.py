@@ -275,7 +275,8 @@ def test_office_and_centre_agree(centre):
     assert {k: local["tickets"][k] for k in reports.TICKET_FIGURES} == \
         {k: data["tickets"][k] for k in reports.TICKET_FIGURES}
     assert local["waiting_minutes"] == data["waiting_minutes"]
-    assert local["within_standard"] == data["within_standard"]
+    # The office reports the plain issue-to-call share beside the standard's; the centre the latter.
+    assert {k: local["within_standard"][k] for k in data["within_standard"]} == data["within_standard"]
     assert (local["ikm"]["ikm"], local["ikm"]["grade"]) == (data["ikm"]["ikm"], data["ikm"]["grade"])
     assert local["sales"]["by_product"] == data["sales"]["by_product"]
     assert local["sales"]["by_method"] == data["sales"]["by_method"]

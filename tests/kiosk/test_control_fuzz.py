@@ -121,6 +121,8 @@ def _fill(cls, text: str, safe: bool):
     for f in dataclasses.fields(cls):
         if f.name == "qr_payload":
             kwargs[f.name] = "PST:1373:0190-ab:B-007"
+        elif f.name == "link":  # a QR payload too (the phone page's address), made by the program
+            kwargs[f.name] = "http://192.168.1.10:8080/t/abcdefghijklmnopqrstuv"
         elif f.type in ("str", "str | None"):
             kwargs[f.name] = value
         elif f.type == "list[str]":

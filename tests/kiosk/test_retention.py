@@ -62,7 +62,7 @@ def test_acknowledged_changes_and_done_print_jobs_go_after_their_time(settings, 
         jobs = _count(store, "print_jobs")
         clock.advance(days=13)
         with store.write():  # still to print
-            waiting = printing.enqueue(store, kind="test", label="T", document=Document(title="T"))
+            waiting = printing.enqueue(store, None, kind="test", label="T", document=Document(title="T"))
         changes = _count(store, "changes")
         pruned = retention.prune(store, settings)
         assert (pruned.changes, pruned.print_jobs) == (0, 0)
@@ -100,21 +100,34 @@ def test_the_space_goes_back_to_the_disk(settings, clock):
         assert store.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
 
 
-def test_an_older_store_becomes_incremental_in_migration_0011(settings, clock):
-    with Store(settings.db_path, clock=clock) as store:
-        _day_of_work(store, settings, 3)
-        tickets = _count(store, "tickets")
-    # As main left it: auto_vacuum NONE, at migration 10, with the old lease row.
+def test_an_older_store_becomes_incremental_in_migration_0011(settings, clock, monkeypatch):
+    """A store as main left it (migrations up to 0010, auto_vacuum NONE, the old lease row,
+    a day's tickets) opened by this program: every later migration applies to it, it
+    becomes incremental, and nothing is lost."""
+    from kiosk import store as store_mod
+
+    shipped = store_mod._migration_files
+    monkeypatch.setattr(store_mod, "_migration_files", lambda: [m for m in shipped() if m[0] <= 10])
+    with Store(settings.db_path, clock=clock):  # the schema of migration 10
+        pass
+    monkeypatch.setattr(store_mod, "_migration_files", shipped)
     conn = sqlite3.connect(settings.db_path, isolation_level=None)
-    conn.execute("PRAGMA auto_vacuum = NONE")
-    conn.execute("VACUUM")
-    conn.execute("PRAGMA user_version = 10")
+    for n in range(1, 4):
+        conn.execute("INSERT INTO tickets(id, created_at, updated_at, terminal_id, day, service, letter, seq,"
+                     " number, priority, status, issued_at, queued_at) VALUES (?, ?, ?, 't', '2026-11-23',"
+                     " 'penjualan', 'B', ?, ?, 0, 'waiting', ?, ?)",
+                     (str(uuid.uuid4()), "2026-11-23T02:00:00+00:00", "2026-11-23T02:00:00+00:00", n,
+                      f"B-00{n}", "2026-11-23T02:00:00+00:00", "2026-11-23T02:00:00+00:00"))
     conn.execute("INSERT INTO meta(key, value) VALUES ('sync.lease', '{}')")
+    conn.execute("PRAGMA auto_vacuum = NONE")  # as stores were made before 0011
+    conn.execute("VACUUM")
     assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 10
     conn.close()
+    tickets = 3
     with Store(settings.db_path, clock=clock) as store:
         assert store.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] >= 11
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.schema_version()
         assert store.meta("sync.lease") is None and store.meta("store.vacuum_pending") is None
         assert _count(store, "tickets") == tickets
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

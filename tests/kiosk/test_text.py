@@ -41,7 +41,7 @@ def test_whole_numbers():
 def test_rows_restored_from_the_centre_are_stored_without_control_characters(store):
     """The restore writes what the centre holds; a name sent with an escape sequence (an
     older office, a hand-edited row) arrives without its control characters."""
-    from kiosk.restore import _Writer
+    from kiosk.central.restore import _Writer
 
     with store.write():
         _Writer(store).insert("users", {

@@ -418,8 +418,12 @@ async def test_dashboard_shows_every_figure_of_the_day(settings, clock, size):
             shown = on_screen(screen, f"#fig-{key}")
             for figure in figures:
                 assert figure in shown, (size, key, figure, shown)
+        screen.query_one("#trend").scroll_visible(animate=False, immediate=True)  # at 80x24 it is below
+        await pilot.pause()
         days = on_screen(screen, "#trend").splitlines()[-1].split()
         assert days[0] == "1" and days[-1] == "30" and all(d.isdigit() for d in days), days  # not 1.0 8.2 15.5
+        screen.query_one("#fig-tickets").scroll_visible(animate=False, immediate=True)
+        await pilot.pause()
         seed(settings, clock, "A")  # a new arrival shows without leaving the screen
         for _ in range(20):
             await pilot.pause(0.05)
