@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kiosk import accounts, retention
 from kiosk.central import restore, sync
@@ -62,7 +62,7 @@ def test_acknowledged_changes_and_done_print_jobs_go_after_their_time(settings, 
         jobs = _count(store, "print_jobs")
         clock.advance(days=13)
         with store.write():  # still to print
-            waiting = printing.enqueue(store, kind="test", label="T", document=Document(title="T"))
+            waiting = printing.enqueue(store, settings, kind="test", label="T", document=Document(title="T"))
         changes = _count(store, "changes")
         pruned = retention.prune(store, settings)
         assert (pruned.changes, pruned.print_jobs) == (0, 0)
@@ -143,3 +143,84 @@ def test_a_restore_after_pruning_still_rebuilds_the_office(tmp_path, pg):  # noq
         assert done.terminal == terminal
         assert {t: _count(store, t) for t in counts} == counts
         assert queue_for(store, target).take("C").number.startswith("C-")
+
+
+def _officers(store):
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    return admin, accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+
+
+def _audit_change_seq(store):
+    """Each audit entry's outbox change seq (None once the change is pruned)."""
+    return dict(store.conn.execute(
+        "SELECT a.id, c.seq FROM audit AS a LEFT JOIN changes AS c ON c.entity = 'audit' AND c.entity_id = a.id"))
+
+
+def test_acknowledged_audit_entries_go_after_their_time_unacknowledged_never(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        _, budi = _officers(store)
+        _day_of_work(store, settings, actor=budi)
+        seqs = _audit_change_seq(store)
+        assert len(seqs) > 20 and all(seqs.values())
+        acked = sorted(seqs.values())[len(seqs) // 2]  # the centre has the first half
+        store.set_meta("sync.pushed_seq", str(acked))
+        kept = {aid for aid, seq in seqs.items() if seq > acked}
+        clock.advance(days=31)  # past the changes' 30 days, not the trail's 90
+        pruned = retention.prune(store, settings)
+        assert pruned.changes > 0 and pruned.audit == 0
+        assert _count(store, "audit") == len(seqs)
+        clock.advance(days=60)  # 91 days: the acknowledged entries go, their changes long gone
+        pruned = retention.prune(store, settings)
+        assert pruned.audit == len(seqs) - len(kept)
+        assert {r[0] for r in store.conn.execute("SELECT id FROM audit")} == kept
+        # Ten years on, with the shortest time: what the centre has not acknowledged stays.
+        clock.advance(days=3650)
+        short = settings.model_validate({**settings.model_dump(mode="json"),
+                                         "retention": {"changes_days": 1, "print_jobs_days": 1, "audit_days": 30}})
+        assert retention.prune(store, short).audit == 0
+        assert {r[0] for r in store.conn.execute("SELECT id FROM audit")} == kept
+        assert sync.status(store).pending == _count(store, "changes")
+        # Once the centre acknowledges them, they go too; a fresh entry stays.
+        store.set_meta("sync.pushed_seq", str(store.conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]))
+        _day_of_work(store, settings, 1, actor=budi)
+        fresh_ids = set(_audit_change_seq(store)) - kept
+        assert retention.prune(store, short).audit == len(kept)
+        assert {r[0] for r in store.conn.execute("SELECT id FROM audit")} == fresh_ids
+
+
+def test_audit_days_is_configurable_within_bounds(settings):
+    import pydantic
+    import pytest
+
+    data = settings.model_dump(mode="json")
+    assert settings.retention.audit_days == 90
+    assert settings.model_validate({**data, "retention": {"audit_days": 180}}).retention.audit_days == 180
+    with pytest.raises(pydantic.ValidationError):
+        settings.model_validate({**data, "retention": {"audit_days": 7}})
+
+
+def test_the_audit_command_reads_what_is_local_after_maintenance(settings, tmp_path, monkeypatch, capsys):
+    """A year-old acknowledged trail goes with ``pst-kiosk maintenance``; ``pst-kiosk audit``
+    still works and shows today's entries (the real command line, the real clock today)."""
+    import json
+
+    from screens.main import main
+
+    monkeypatch.setenv("PST_KIOSK_DB", str(settings.db_path))
+    old = FixedClock(datetime.now(JAKARTA).replace(microsecond=0) - timedelta(days=365))
+    with Store(settings.db_path, clock=old) as store:
+        _, budi = _officers(store)
+        _day_of_work(store, settings, 3, actor=budi)
+        year_old = _count(store, "audit", "action LIKE 'ticket.%'")
+        store.set_meta("sync.pushed_seq", str(store.conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]))
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    code = main(["--user", "admin", "audit", "--json"])
+    before = json.loads(capsys.readouterr().out)
+    assert code == 0 and sum(e["action"].startswith("ticket.") for e in before) == year_old
+    assert main(["maintenance", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["audit"] >= year_old and done["audit_days"] == 90
+    code = main(["--user", "admin", "audit", "--json"])
+    after = json.loads(capsys.readouterr().out)
+    assert code == 0 and not any(e["action"].startswith("ticket.") for e in after)
+    assert any(e["action"] == "login" for e in after)  # today's logins (this command's) stay
