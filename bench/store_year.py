@@ -240,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--guests", type=int, default=50_000)
     ap.add_argument("--orders", type=int, default=5_000)
     ap.add_argument("--detail", action="store_true", help="also print every table's and index's size after")
+    ap.add_argument("--keep", type=Path, help="copy the pruned store to this file (to look inside)")
     args = ap.parse_args(argv)
     print(bl.machine_line())
     rnd = random.Random(14)
@@ -314,6 +315,10 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "ok" if after_mb < BUDGET_MB else "OVER"
         print(f"\nstore file: before {before_mb:.1f} MB, after {after_mb:.1f} MB"
               f" (budget {BUDGET_MB:.0f} MB: {verdict})")
+        if args.keep:
+            import shutil
+
+            shutil.copyfile(db_path, args.keep)
         try:
             from kiosk import backup
         except ImportError:

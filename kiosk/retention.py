@@ -5,7 +5,8 @@ What goes, and when (``[retention]`` in the configuration):
 - outbox changes the centre has acknowledged (``seq <= sync.pushed_seq``: the cursor moves
   only after the central commit) and older than ``changes_days`` (30). A change not yet
   acknowledged is never pruned, however old: it is the only copy.
-- print jobs that printed, or that expired unprinted (the spooler stopped retrying them),
+- print jobs that printed (or were sent), that were held (no printer: only an officer's
+  reprint would use them), or that expired unprinted (the spooler stopped retrying them),
   older than ``print_jobs_days`` (14). Their documents can be made again from the records.
 - audit entries the centre has acknowledged (their outbox change, entity ``audit``, is at or
   below ``sync.pushed_seq``, or already pruned as acknowledged) and older than
@@ -92,14 +93,16 @@ def prune_changes(store: Store, before: datetime) -> int:
 
 
 def prune_print_jobs(store: Store, before: datetime) -> int:
-    """Delete jobs printed before ``before``, and jobs that expired unprinted before it."""
+    """Delete jobs printed (or sent to a printer that cannot answer) before ``before``, jobs
+    held (never printed by themselves; an officer could reprint them as a copy) made before
+    it, and jobs that expired unprinted before it."""
     removed = 0
     cutoff = iso(before)
     while True:
         with store.write():
             count = store.conn.execute(
                 "DELETE FROM print_jobs WHERE id IN (SELECT id FROM print_jobs WHERE"
-                " (status = 'printed' AND COALESCE(printed_at, created_at) < :cut)"
+                " (status IN ('printed', 'sent', 'held') AND COALESCE(printed_at, created_at) < :cut)"
                 " OR (status IN ('queued', 'failed') AND expires_at IS NOT NULL AND expires_at < :cut)"
                 " LIMIT :chunk)", {"cut": cutoff, "chunk": CHUNK}).rowcount
         removed += count

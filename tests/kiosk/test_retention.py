@@ -224,3 +224,26 @@ def test_the_audit_command_reads_what_is_local_after_maintenance(settings, tmp_p
     after = json.loads(capsys.readouterr().out)
     assert code == 0 and not any(e["action"].startswith("ticket.") for e in after)
     assert any(e["action"] == "login" for e in after)  # today's logins (this command's) stay
+
+
+def test_held_and_sent_print_jobs_go_after_their_time_queued_ones_stay(settings, clock):
+    """A job held (no printer configured) or sent (a printer that cannot answer) is never
+    printed by itself again: it goes after print_jobs_days like a printed one."""
+    from kiosk import printing
+    from printers.document import Document
+
+    with Store(settings.db_path, clock=clock) as store:
+        with store.write():
+            held = printing.enqueue(store, settings, kind="test", label="H", document=Document(title="H"),
+                                    printer="none")
+            sent = printing.enqueue(store, settings, kind="test", label="S", document=Document(title="S"))
+            queued = printing.enqueue(store, settings, kind="test", label="Q", document=Document(title="Q"))
+            store.conn.execute("UPDATE print_jobs SET status = 'sent', printed_at = created_at WHERE id = ?", (sent,))
+            # the test settings have no printer: this one waits for one, as at an office
+            store.conn.execute("UPDATE print_jobs SET status = 'queued', last_error = NULL WHERE id = ?", (queued,))
+        assert store.conn.execute("SELECT status FROM print_jobs WHERE id = ?", (held,)).fetchone()[0] == "held"
+        clock.advance(days=13)
+        assert retention.prune(store, settings).print_jobs == 0
+        clock.advance(days=2)
+        assert retention.prune(store, settings).print_jobs == 2
+        assert [r[0] for r in store.conn.execute("SELECT id FROM print_jobs")] == [queued]
