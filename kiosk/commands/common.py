@@ -78,6 +78,8 @@ def _ask_pin(prompt: str, env: str = "PST_KIOSK_PIN") -> str:
 
 
 def _exit_code_weak(raw: dict[str, Any]) -> bool:
+    from kiosk import accounts
+
     office = str(raw.get("office", {}).get("code", ""))
     return not accounts.exit_code_usable(str(raw.get("kiosk", {}).get("staff_exit_code", "")), office)
 
@@ -110,6 +112,8 @@ def ensure_exit_code(ctx: Context, *, renew: bool = False) -> str | None:
     ``init`` keeps it. Returns the code made (None: the one configured stands); the caller
     tells it on the terminal, never on the kiosk's screen. ``renew``: a new one anyway.
     A file that cannot be written leaves the code in force for this run only (told)."""
+    from kiosk import accounts
+
     path = config_mod.config_path(ctx.args.config)
     settings = ctx.settings
     office = settings.office.code
