@@ -101,22 +101,25 @@ def test_the_space_goes_back_to_the_disk(settings, clock):
 
 
 def test_an_older_store_becomes_incremental_in_migration_0011(settings, clock):
-    with Store(settings.db_path, clock=clock) as store:
-        _day_of_work(store, settings, 3)
-        tickets = _count(store, "tickets")
-    # As main left it: auto_vacuum NONE, at migration 10, with the old lease row.
+    from kiosk.store import _migration_files, _statements
+
+    # As main left it: auto_vacuum NONE, migrations 1..10 applied, with the old lease row.
     conn = sqlite3.connect(settings.db_path, isolation_level=None)
-    conn.execute("PRAGMA auto_vacuum = NONE")
-    conn.execute("VACUUM")
+    for number, path in _migration_files():
+        if number <= 10:
+            for statement in _statements(path.read_text(encoding="utf-8")):
+                conn.execute(statement)
     conn.execute("PRAGMA user_version = 10")
-    conn.execute("INSERT INTO meta(key, value) VALUES ('sync.lease', '{}')")
+    conn.execute("INSERT INTO meta(key, value) VALUES ('sync.lease', '{}'), ('kept', 'yes')")
+    conn.execute("INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
+                 " VALUES ('c1', 'ticket', 't1', 'take', '{}', 'term', '2026-01-01T00:00:00Z')")
     assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
     conn.close()
     with Store(settings.db_path, clock=clock) as store:
         assert store.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] >= 11
         assert store.meta("sync.lease") is None and store.meta("store.vacuum_pending") is None
-        assert _count(store, "tickets") == tickets
+        assert store.meta("kept") == "yes" and _count(store, "changes") == 1
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -137,6 +140,10 @@ def test_a_restore_after_pruning_still_rebuilds_the_office(tmp_path, pg):  # noq
         assert sync.run(store, settings).ok  # and it goes
         counts = {t: _count(store, t) for t in ("tickets", "guests", "visits", "users", "audit")}
         terminal = store.terminal_id
+        # 100 days on, the acknowledged trail leaves the PC; the centre keeps it whole.
+        start.advance(days=60)
+        assert retention.prune(store, settings).audit == counts["audit"] > 0
+        assert _count(store, "audit") == 0
     target = fresh(tmp_path, pg)
     with Store(target.db_path) as store:
         done = restore.restore(store, target, dsn=None, office_code="1373")
