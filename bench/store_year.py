@@ -165,7 +165,8 @@ def one_real_order(store, settings) -> dict[str, list[dict]]:  # noqa: ANN001
                            description="Susenas Maret 2025, pilih variabel")
     order = sales.add_line(store, officer, order.id, product="peta-kabkota-desa", quantity=1)
     sales.agree(store, officer, order.id)
-    sales.check_documents(store, officer, order.id, abstraksi=True)
+    sales.check_documents(store, officer, order.id,
+                          abstraksi="Penelitian skripsi: kemiskinan kabupaten di Sumatera Barat 2025")
     sales.issue_invoice(store, settings, officer, order.id, sample_note="10 baris contoh Susenas")
     print_invoice(store, settings, officer, order.id)
     sales.mark_prepared(store, officer, order.id)
@@ -238,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tickets", type=int, default=100_000)
     ap.add_argument("--guests", type=int, default=50_000)
     ap.add_argument("--orders", type=int, default=5_000)
+    ap.add_argument("--detail", action="store_true", help="also print every table's and index's size after")
+    ap.add_argument("--keep", type=Path, help="copy the pruned store to this file (to look inside)")
     args = ap.parse_args(argv)
     print(bl.machine_line())
     rnd = random.Random(14)
@@ -299,16 +302,23 @@ def main(argv: list[str] | None = None) -> int:
             prune_s = time.perf_counter() - t1
             after = sizes(store)
             after_mb = file_mb(db_path)
+            detail = store.conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
             left_unsent = store.conn.execute("SELECT COUNT(*) FROM changes WHERE seq > ?", (pushed,)).fetchone()[0]
         print(f"\nretention: changes {settings.retention.changes_days} days, print jobs"
-              f" {settings.retention.print_jobs_days} days; pruned {pruned.changes} changes,"
-              f" {pruned.print_jobs} print jobs in {prune_s:.1f} s; unsent kept: {left_unsent}/{unsent}")
+              f" {settings.retention.print_jobs_days} days, audit {settings.retention.audit_days} days;"
+              f" pruned {pruned.changes} changes, {pruned.print_jobs} print jobs, {pruned.audit} audit entries in {prune_s:.1f} s; unsent kept: {left_unsent}/{unsent}")
         names = sorted(set(before) | set(after), key=lambda n: -before.get(n, 0))
         print(bl.table(["table (+ indexes)", "before MB", "after MB"],
                        [(n, before.get(n, 0) / 1e6, after.get(n, 0) / 1e6) for n in names if before.get(n, 0) > 50_000]))
+        if args.detail:
+            print(bl.table(["table or index, after", "MB"], [(n, b / 1e6) for n, b in detail if b > 50_000]))
         verdict = "ok" if after_mb < BUDGET_MB else "OVER"
         print(f"\nstore file: before {before_mb:.1f} MB, after {after_mb:.1f} MB"
               f" (budget {BUDGET_MB:.0f} MB: {verdict})")
+        if args.keep:
+            import shutil
+
+            shutil.copyfile(db_path, args.keep)
         try:
             from kiosk import backup
         except ImportError:

@@ -5,8 +5,13 @@ What goes, and when (``[retention]`` in the configuration):
 - outbox changes the centre has acknowledged (``seq <= sync.pushed_seq``: the cursor moves
   only after the central commit) and older than ``changes_days`` (30). A change not yet
   acknowledged is never pruned, however old: it is the only copy.
-- print jobs that printed, or that expired unprinted (the spooler stopped retrying them),
+- print jobs that printed (or were sent), that were held (no printer: only an officer's
+  reprint would use them), or that expired unprinted (the spooler stopped retrying them),
   older than ``print_jobs_days`` (14). Their documents can be made again from the records.
+- audit entries the centre has acknowledged (their outbox change, entity ``audit``, is at or
+  below ``sync.pushed_seq``, or already pruned as acknowledged) and older than
+  ``audit_days`` (90). The centre keeps the whole trail; ``pst-kiosk audit`` reads what is
+  local. An entry whose change is not yet acknowledged stays, however old.
 
 Rows go in small transactions, so the faces writing the same store wait milliseconds, not
 seconds. The pages freed go back to the disk with ``PRAGMA incremental_vacuum`` (the store
@@ -37,6 +42,7 @@ LAST_PRUNE = "retention.last_prune"
 class Pruned(BaseModel):
     changes: int = 0
     print_jobs: int = 0
+    audit: int = 0
     size_before: int = 0  # bytes of the store file (+ WAL) before
     size_after: int = 0
 
@@ -104,6 +110,27 @@ def prune_print_jobs(store: Store, before: datetime) -> int:
             return removed
 
 
+def prune_audit(store: Store, before: datetime) -> int:
+    """Delete audit entries made before ``before`` whose change the centre acknowledged; returns
+    how many. An entry's change still in the outbox above the cursor keeps it (the outbox
+    keeps every unacknowledged change, so an entry without one there was acknowledged, or
+    came from the centre in a restore)."""
+    removed = 0
+    cutoff = iso(before)
+    while True:
+        with store.write():
+            row = store.conn.execute("SELECT value FROM meta WHERE key = 'sync.pushed_seq'").fetchone()
+            pushed = int(row[0]) if row and row[0] else 0
+            count = store.conn.execute(
+                "DELETE FROM audit WHERE seq IN (SELECT a.seq FROM audit AS a WHERE a.at < :cut"
+                " AND NOT EXISTS (SELECT 1 FROM changes AS c WHERE c.entity = 'audit'"
+                " AND c.entity_id = a.id AND c.seq > :pushed) ORDER BY a.seq LIMIT :chunk)",
+                {"cut": cutoff, "pushed": pushed, "chunk": CHUNK}).rowcount
+        removed += count
+        if count < CHUNK:
+            return removed
+
+
 def give_back_space(store: Store) -> None:
     """Return free pages to the disk (incremental vacuum in small steps, each its own short
     write), then checkpoint the WAL so the file really shrinks. A TRUNCATE checkpoint holds
@@ -128,6 +155,7 @@ def prune(store: Store, settings: Settings, *, now: datetime | None = None) -> P
     result = Pruned(size_before=store_bytes(store))
     result.changes = prune_changes(store, now - timedelta(days=keep.changes_days))
     result.print_jobs = prune_print_jobs(store, now - timedelta(days=keep.print_jobs_days))
+    result.audit = prune_audit(store, now - timedelta(days=keep.audit_days))
     give_back_space(store)
     store.set_meta(LAST_PRUNE, iso(now))
     result.size_after = store_bytes(store)

@@ -58,11 +58,12 @@ def cmd_maintenance(ctx: Context) -> int:
     keep = ctx.settings.retention
     if ctx.args.json:
         _out({**done.model_dump(mode="json"), "changes_days": keep.changes_days,
-              "print_jobs_days": keep.print_jobs_days})
+              "print_jobs_days": keep.print_jobs_days, "audit_days": keep.audit_days})
         return 0
     print(t("maintenance.pruned", ctx.lang, changes=done.changes, jobs=done.print_jobs,
             changes_days=keep.changes_days, jobs_days=keep.print_jobs_days,
             before=_mb(done.size_before), after=_mb(done.size_after)))
+    print(t("maintenance.pruned_audit", ctx.lang, audit=done.audit, audit_days=keep.audit_days))
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from kiosk import accounts, retention
 from kiosk.central import restore, sync
@@ -62,7 +62,7 @@ def test_acknowledged_changes_and_done_print_jobs_go_after_their_time(settings, 
         jobs = _count(store, "print_jobs")
         clock.advance(days=13)
         with store.write():  # still to print
-            waiting = printing.enqueue(store, None, kind="test", label="T", document=Document(title="T"))
+            waiting = printing.enqueue(store, settings, kind="test", label="T", document=Document(title="T"))
         changes = _count(store, "changes")
         pruned = retention.prune(store, settings)
         assert (pruned.changes, pruned.print_jobs) == (0, 0)
@@ -100,36 +100,27 @@ def test_the_space_goes_back_to_the_disk(settings, clock):
         assert store.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
 
 
-def test_an_older_store_becomes_incremental_in_migration_0011(settings, clock, monkeypatch):
-    """A store as main left it (migrations up to 0010, auto_vacuum NONE, the old lease row,
-    a day's tickets) opened by this program: every later migration applies to it, it
-    becomes incremental, and nothing is lost."""
-    from kiosk import store as store_mod
+def test_an_older_store_becomes_incremental_in_migration_0011(settings, clock):
+    from kiosk.store import _migration_files, _statements, schema_version
 
-    shipped = store_mod._migration_files
-    monkeypatch.setattr(store_mod, "_migration_files", lambda: [m for m in shipped() if m[0] <= 10])
-    with Store(settings.db_path, clock=clock):  # the schema of migration 10
-        pass
-    monkeypatch.setattr(store_mod, "_migration_files", shipped)
+    # As main left it: auto_vacuum NONE, migrations 1..10 applied, with the old lease row.
     conn = sqlite3.connect(settings.db_path, isolation_level=None)
-    for n in range(1, 4):
-        conn.execute("INSERT INTO tickets(id, created_at, updated_at, terminal_id, day, service, letter, seq,"
-                     " number, priority, status, issued_at, queued_at) VALUES (?, ?, ?, 't', '2026-11-23',"
-                     " 'penjualan', 'B', ?, ?, 0, 'waiting', ?, ?)",
-                     (str(uuid.uuid4()), "2026-11-23T02:00:00+00:00", "2026-11-23T02:00:00+00:00", n,
-                      f"B-00{n}", "2026-11-23T02:00:00+00:00", "2026-11-23T02:00:00+00:00"))
-    conn.execute("INSERT INTO meta(key, value) VALUES ('sync.lease', '{}')")
-    conn.execute("PRAGMA auto_vacuum = NONE")  # as stores were made before 0011
-    conn.execute("VACUUM")
+    for number, path in _migration_files():
+        if number <= 10:
+            for statement in _statements(path.read_text(encoding="utf-8")):
+                conn.execute(statement)
+    conn.execute("PRAGMA user_version = 10")
+    conn.execute("INSERT INTO meta(key, value) VALUES ('sync.lease', '{}'), ('kept', 'yes')")
+    conn.execute("INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
+                 " VALUES ('c1', 'ticket', 't1', 'take', '{}', 'term', '2026-01-01T00:00:00Z')")
     assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 10
     conn.close()
-    tickets = 3
-    with Store(settings.db_path, clock=clock) as store:
+    with Store(settings.db_path, clock=clock) as store:  # every later migration applies to it
         assert store.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
-        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == store_mod.schema_version()
+        assert store.conn.execute("PRAGMA user_version").fetchone()[0] == schema_version()
         assert store.meta("sync.lease") is None and store.meta("store.vacuum_pending") is None
-        assert _count(store, "tickets") == tickets
+        assert store.meta("kept") == "yes" and _count(store, "changes") == 1
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -150,9 +141,117 @@ def test_a_restore_after_pruning_still_rebuilds_the_office(tmp_path, pg):  # noq
         assert sync.run(store, settings).ok  # and it goes
         counts = {t: _count(store, t) for t in ("tickets", "guests", "visits", "users", "audit")}
         terminal = store.terminal_id
+        # 100 days on, the acknowledged trail leaves the PC; the centre keeps it whole.
+        start.advance(days=60)
+        assert retention.prune(store, settings).audit == counts["audit"] > 0
+        assert _count(store, "audit") == 0
     target = fresh(tmp_path, pg)
     with Store(target.db_path) as store:
         done = restore.restore(store, target, dsn=None, office_code="1373")
         assert done.terminal == terminal
         assert {t: _count(store, t) for t in counts} == counts
         assert queue_for(store, target).take("C").number.startswith("C-")
+
+
+def _officers(store):
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    return admin, accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+
+
+def _audit_change_seq(store):
+    """Each audit entry's outbox change seq (None once the change is pruned)."""
+    return dict(store.conn.execute(
+        "SELECT a.id, c.seq FROM audit AS a LEFT JOIN changes AS c ON c.entity = 'audit' AND c.entity_id = a.id"))
+
+
+def test_acknowledged_audit_entries_go_after_their_time_unacknowledged_never(settings, clock):
+    with Store(settings.db_path, clock=clock) as store:
+        _, budi = _officers(store)
+        _day_of_work(store, settings, actor=budi)
+        seqs = _audit_change_seq(store)
+        assert len(seqs) > 20 and all(seqs.values())
+        acked = sorted(seqs.values())[len(seqs) // 2]  # the centre has the first half
+        store.set_meta("sync.pushed_seq", str(acked))
+        kept = {aid for aid, seq in seqs.items() if seq > acked}
+        clock.advance(days=31)  # past the changes' 30 days, not the trail's 90
+        pruned = retention.prune(store, settings)
+        assert pruned.changes > 0 and pruned.audit == 0
+        assert _count(store, "audit") == len(seqs)
+        clock.advance(days=60)  # 91 days: the acknowledged entries go, their changes long gone
+        pruned = retention.prune(store, settings)
+        assert pruned.audit == len(seqs) - len(kept)
+        assert {r[0] for r in store.conn.execute("SELECT id FROM audit")} == kept
+        # Ten years on, with the shortest time: what the centre has not acknowledged stays.
+        clock.advance(days=3650)
+        short = settings.model_validate({**settings.model_dump(mode="json"),
+                                         "retention": {"changes_days": 1, "print_jobs_days": 1, "audit_days": 30}})
+        assert retention.prune(store, short).audit == 0
+        assert {r[0] for r in store.conn.execute("SELECT id FROM audit")} == kept
+        assert sync.status(store).pending == _count(store, "changes")
+        # Once the centre acknowledges them, they go too; a fresh entry stays.
+        store.set_meta("sync.pushed_seq", str(store.conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]))
+        _day_of_work(store, settings, 1, actor=budi)
+        fresh_ids = set(_audit_change_seq(store)) - kept
+        assert retention.prune(store, short).audit == len(kept)
+        assert {r[0] for r in store.conn.execute("SELECT id FROM audit")} == fresh_ids
+
+
+def test_audit_days_is_configurable_within_bounds(settings):
+    import pydantic
+    import pytest
+
+    data = settings.model_dump(mode="json")
+    assert settings.retention.audit_days == 90
+    assert settings.model_validate({**data, "retention": {"audit_days": 180}}).retention.audit_days == 180
+    with pytest.raises(pydantic.ValidationError):
+        settings.model_validate({**data, "retention": {"audit_days": 7}})
+
+
+def test_the_audit_command_reads_what_is_local_after_maintenance(settings, tmp_path, monkeypatch, capsys):
+    """A year-old acknowledged trail goes with ``pst-kiosk maintenance``; ``pst-kiosk audit``
+    still works and shows today's entries (the real command line, the real clock today)."""
+    import json
+
+    from screens.main import main
+
+    monkeypatch.setenv("PST_KIOSK_DB", str(settings.db_path))
+    old = FixedClock(datetime.now(JAKARTA).replace(microsecond=0) - timedelta(days=365))
+    with Store(settings.db_path, clock=old) as store:
+        _, budi = _officers(store)
+        _day_of_work(store, settings, 3, actor=budi)
+        year_old = _count(store, "audit", "action LIKE 'ticket.%'")
+        store.set_meta("sync.pushed_seq", str(store.conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]))
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    code = main(["--user", "admin", "audit", "--json"])
+    before = json.loads(capsys.readouterr().out)
+    assert code == 0 and sum(e["action"].startswith("ticket.") for e in before) == year_old
+    assert main(["maintenance", "--json"]) == 0
+    done = json.loads(capsys.readouterr().out)
+    assert done["audit"] >= year_old and done["audit_days"] == 90
+    code = main(["--user", "admin", "audit", "--json"])
+    after = json.loads(capsys.readouterr().out)
+    assert code == 0 and not any(e["action"].startswith("ticket.") for e in after)
+    assert any(e["action"] == "login" for e in after)  # today's logins (this command's) stay
+
+
+def test_held_and_sent_print_jobs_go_after_their_time_queued_ones_stay(settings, clock):
+    """A job held (no printer configured) or sent (a printer that cannot answer) is never
+    printed by itself again: it goes after print_jobs_days like a printed one."""
+    from kiosk import printing
+    from printers.document import Document
+
+    with Store(settings.db_path, clock=clock) as store:
+        with store.write():
+            held = printing.enqueue(store, settings, kind="test", label="H", document=Document(title="H"),
+                                    printer="none")
+            sent = printing.enqueue(store, settings, kind="test", label="S", document=Document(title="S"))
+            queued = printing.enqueue(store, settings, kind="test", label="Q", document=Document(title="Q"))
+            store.conn.execute("UPDATE print_jobs SET status = 'sent', printed_at = created_at WHERE id = ?", (sent,))
+            # the test settings have no printer: this one waits for one, as at an office
+            store.conn.execute("UPDATE print_jobs SET status = 'queued', last_error = NULL WHERE id = ?", (queued,))
+        assert store.conn.execute("SELECT status FROM print_jobs WHERE id = ?", (held,)).fetchone()[0] == "held"
+        clock.advance(days=13)
+        assert retention.prune(store, settings).print_jobs == 0
+        clock.advance(days=2)
+        assert retention.prune(store, settings).print_jobs == 2
+        assert [r[0] for r in store.conn.execute("SELECT id FROM print_jobs")] == [queued]
