@@ -44,10 +44,8 @@ SELECT office_code, name, tz, standard_minutes,
  ORDER BY office_code COLLATE "C")
 """
 
-# Two reads of the period's tickets, each from the index alone: the waits' percentiles per
-# office and over all (one sort each, both percentiles from one array aggregate), then the
-# counts per office, service and day (a hash aggregate), which give the totals, the
-# services and the trend.
+# The period's tickets are read once, from the index alone, for the waits' percentiles per
+# office and over all (one sort each, both percentiles from one array aggregate).
 _WAITS = """
 SELECT o.office_code COLLATE "C", GROUPING(o.office_code COLLATE "C") = 1,
        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.wait_seconds),
@@ -58,18 +56,13 @@ SELECT o.office_code COLLATE "C", GROUPING(o.office_code COLLATE "C") = 1,
  GROUP BY ROLLUP (o.office_code COLLATE "C")
 """
 
+# The counts per office, service and day, as the push keeps them (migration 0007): the
+# totals, the services and the trend come from them.
 _COUNTS = """
-SELECT t.office_code, t.service, t.day,
-       count(*) FILTER (WHERE t.first_ticket),
-       count(*) FILTER (WHERE t.status = 'done'),
-       count(*) FILTER (WHERE t.status = 'no_show'),
-       count(*) FILTER (WHERE t.status = 'waiting'),
-       count(*) FILTER (WHERE t.status IN ('called', 'serving')),
-       count(*) FILTER (WHERE t.wait_seconds <= o.standard_minutes * 60 + 1e-6),
-       count(t.wait_seconds)
-  FROM scope o JOIN pst.r_tickets t ON t.office_code = o.office_code
- WHERE t.day BETWEEN %(from)s::text AND %(to)s::text
- GROUP BY 1, 2, 3
+SELECT d.office_code, d.service, d.day, d.issued, d.served, d.no_show, d.waiting, d.in_service, d.within, d.called
+  FROM scope o JOIN pst.r_daily d ON d.office_code = o.office_code
+ WHERE d.day BETWEEN %(from)s::text AND %(to)s::text
+   AND (d.issued, d.served, d.no_show, d.waiting, d.in_service, d.called) <> (0, 0, 0, 0, 0, 0)
 """
 
 # Visitors still uncalled past the standard at the end of the period (or now) missed it too.
@@ -82,10 +75,9 @@ SELECT t.office_code, count(*)
 """
 
 _VISITS = """
-SELECT v.office_code, v.service, count(*)
-  FROM pst.r_visits v JOIN scope o USING (office_code)
- WHERE v.day BETWEEN %(from)s::text AND %(to)s::text
- GROUP BY 1, 2
+SELECT d.office_code, d.service, d.visits
+  FROM scope o JOIN pst.r_daily d ON d.office_code = o.office_code
+ WHERE d.day BETWEEN %(from)s::text AND %(to)s::text AND d.visits <> 0
 """
 
 _RATINGS = """
