@@ -129,7 +129,7 @@ class KioskSettings(_Model):
     language: Literal["id", "en"] = "id"
     idle_seconds: int = Field(60, ge=5)
     ticket_seconds: int = Field(20, ge=3)
-    staff_exit_code: str = ""  # set by `pst-kiosk init`; empty means "use the office code"
+    staff_exit_code: str = ""  # set by `init`, or made when a kiosk starts without a usable one (issue 12)
     printer: str | None = None  # the kiosk's printer (a name in [printers]); unset: "default"
 
 
