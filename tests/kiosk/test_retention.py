@@ -114,7 +114,7 @@ def test_an_older_store_becomes_incremental_in_migration_0011(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
         assert store.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] >= 11
-        assert store.meta("sync.lease") is None and store.meta("store.vacuum_pending") is None
+        assert store.meta("sync.lease") is None
         assert _count(store, "tickets") == tickets
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
