@@ -13,7 +13,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -150,26 +150,21 @@ class Store:
                 for statement in _statements(sql):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number}")
-        if current < INCREMENTAL_VACUUM <= latest or self.meta("store.vacuum_pending"):
+        if latest >= INCREMENTAL_VACUUM:
             self._incremental_vacuum()
 
     def _incremental_vacuum(self) -> None:
         """Migration 0011's second half: ``auto_vacuum = INCREMENTAL`` takes effect on an
         existing file only through one VACUUM, which cannot run inside a transaction (so
-        not in the migration's). Once per store, after its 0011; whoever applied it does
-        it. A VACUUM that cannot get the file (another face writing past the busy timeout)
-        is tried again at the next start: the store works either way, it only does not
-        shrink until then."""
+        not in the migration's). Once per store (a pragma read at every open says whether
+        it is done); whoever opens it first after 0011 does it. A VACUUM that cannot get the
+        file (another face writing past the busy timeout) is tried again at the next start:
+        the store works either way, it only does not shrink until then."""
         if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
             return
         self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        try:
+        with suppress(sqlite3.OperationalError):
             self.conn.execute("VACUUM")
-        except sqlite3.OperationalError:
-            self.conn.execute("INSERT INTO meta(key, value) VALUES ('store.vacuum_pending', '1')"
-                              " ON CONFLICT(key) DO NOTHING")
-        else:
-            self.conn.execute("DELETE FROM meta WHERE key = 'store.vacuum_pending'")
 
     def _ensure_terminal_id(self) -> str:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'terminal_id'").fetchone()

@@ -75,7 +75,8 @@ def _meta_int(store: Store, key: str) -> int:
 
 def status(store: Store) -> SyncStatus:
     pushed = _meta_int(store, "sync.pushed_seq")
-    # Outbox numbers are consecutive (AUTOINCREMENT, never deleted): no need to count rows.
+    # Outbox numbers are consecutive (AUTOINCREMENT; retention deletes only rows at or below
+    # the cursor, and never reuses a number): no need to count rows.
     newest = store.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
     pending = max(0, newest - pushed)
     last_success = store.meta("sync.last_success")

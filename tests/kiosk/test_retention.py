@@ -119,7 +119,7 @@ def test_an_older_store_becomes_incremental_in_migration_0011(settings, clock):
     with Store(settings.db_path, clock=clock) as store:  # every later migration applies to it
         assert store.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
         assert store.conn.execute("PRAGMA user_version").fetchone()[0] == schema_version()
-        assert store.meta("sync.lease") is None and store.meta("store.vacuum_pending") is None
+        assert store.meta("sync.lease") is None
         assert store.meta("kept") == "yes" and _count(store, "changes") == 1
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -136,9 +136,13 @@ def test_a_restore_after_pruning_still_rebuilds_the_office(tmp_path, pg):  # noq
         assert sync.run(store, settings).ok
         start.advance(days=40)
         issue_ticket(store, settings, "C")  # today's, not yet sent
-        pruned = retention.prune(store, settings)
-        assert pruned.changes > 0 and _count(store, "changes") == 1  # only the unsent one left
-        assert sync.run(store, settings).ok  # and it goes
+        sent = _count(store, "changes") - 1
+        # The sync round pushes it, then prunes what the centre has had for over 30 days.
+        result = sync.run(store, settings)
+        assert result.ok and result.pushed == 1
+        assert store.meta(retention.LAST_PRUNE) and _count(store, "changes") == 1  # today's stays
+        assert sent > 0 and sync.status(store).pending == 0
+        assert not retention.due(store)  # not again in the next round
         counts = {t: _count(store, t) for t in ("tickets", "guests", "visits", "users", "audit")}
         terminal = store.terminal_id
         # 100 days on, the acknowledged trail leaves the PC; the centre keeps it whole.
