@@ -850,3 +850,38 @@ async def test_the_statement_the_sppd_and_the_customers_check_at_the_counter(pri
         payload = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'order' ORDER BY seq DESC")["payload"])
     assert payload["abstraksi_text"] == statement and payload["sppd_printed_at"]
     assert [i["customer_check"] for i in payload["invoices"]] == ["revision", "accepted"]
+
+
+async def test_a_bill_paid_in_time_is_recorded_after_the_invoice_expired(settings, clock):
+    """The officer types the date on the NTPN proof: the invoice (valid to 23-12-2026) is
+    checked against it, not against today (27-12); a date after the last day is refused
+    on the dialog, saying both dates."""
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, None, order.id)
+        sales.check_documents(store, None, order.id)
+        sales.issue_invoice(store, settings, None, order.id)
+    clock.advance(days=34)  # 27-12-2026
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(OrderScreen(order.id))
+        await pilot.pause()
+        assert "kedaluwarsa" in str(app.screen.query_one("#order-total").render())
+        assert "pay" in actions(pilot)
+        with_ntpn = {"method": "billing", "amount": 50_000, "billing_code": "820261123000123",
+                     "ntpn": "0A1B2C3D4E5F6G7H"}
+        try:
+            await act(pilot, "pay", **with_ntpn, paid_on="24-12-2026")
+        except AssertionError as refused:
+            assert "setelah invoice" in str(refused) and "23-12-2026" in str(refused)
+        else:
+            raise AssertionError("a payment after the last valid day was accepted")
+        dialog = app.screen
+        dialog.query_one("#f-paid_on").value = "23-12-2026"
+        dialog.query_one("#ok").press()
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+        assert "dibayar 23-12-2026" in str(app.screen.query_one("#timeline").render())
+    with Store(settings.db_path, clock=clock) as store:
+        assert sales.get(store, order.id).submitted_payment.paid_on.isoformat() == "2026-12-23"
