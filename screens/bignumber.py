@@ -63,7 +63,9 @@ def draw(text: str, width: int, height: int) -> tuple[str, ...]:
         x += box[2] - box[0] + gap
     pixels = image.load()
     return tuple(
-        "".join(_BLOCKS[bool(pixels[x, 2 * row]), bool(pixels[x, 2 * row + 1])] for x in range(px_w)).rstrip()
+        # Every row as wide as the box: centred line by line, rows of different lengths
+        # would shift against each other.
+        "".join(_BLOCKS[bool(pixels[x, 2 * row]), bool(pixels[x, 2 * row + 1])] for x in range(px_w))
         for row in range(height))
 
 

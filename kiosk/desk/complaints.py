@@ -142,7 +142,7 @@ def submit(store: Store, settings: Settings, *, kind: str, text: str, contact: s
     except FieldInvalid as exc:
         errors["text"] = exc
     try:
-        reach = clean(contact, limit=CONTACT_MAX)
+        reach = clean(contact, limit=CONTACT_MAX, ascii_digits=True)
     except FieldInvalid as exc:
         errors["contact"] = exc
     now = store.clock.now()

@@ -6,21 +6,28 @@ from __future__ import annotations
 import re
 
 from kiosk.errors import FieldInvalid
+from kiosk.text import has_unsafe
 
 # C0 controls, DEL and C1 controls. A newline is allowed only where ``lines`` says so.
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROLS_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
-def clean(value: object, *, limit: int, required: bool = False, lines: bool = False) -> str | None:
-    """``value`` trimmed (None when empty), or FieldInvalid: too long, control characters,
-    or missing when ``required``. ``lines``: several lines allowed (CR LF read as LF)."""
+def clean(value: object, *, limit: int, required: bool = False, lines: bool = False,
+          ascii_digits: bool = False) -> str | None:
+    """``value`` trimmed (None when empty), or FieldInvalid: too long, control characters
+    (and the invisible ones ``kiosk.text`` refuses everywhere: bidi marks, zero-width
+    spaces, the trace a neutralised paste left), or missing when ``required``. ``lines``:
+    several lines allowed (CR LF read as LF). ``ascii_digits``: digits of other scripts
+    refused (a phone number in a contact)."""
     text = "" if value is None else str(value)
     if lines:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.strip()
-    if (_CONTROLS_BUT_NEWLINE if lines else _CONTROLS).search(text):
+    if (_CONTROLS_BUT_NEWLINE if lines else _CONTROLS).search(text) or has_unsafe(text.replace("\n", "")):
         raise FieldInvalid("desk.error.control_chars")
+    if ascii_digits and any(ch.isdigit() and not ch.isascii() for ch in text):
+        raise FieldInvalid("desk.error.digits")
     if not text:
         if required:
             raise FieldInvalid("desk.error.required")

@@ -245,3 +245,18 @@ def test_a_purge_removes_the_contact_of_complaints_closed_long_ago(store, settin
     assert complaints.get(store, None, old.id).contact is None
     assert complaints.get(store, None, old.id).contact_masked == "a***@example.com"
     assert complaints.get(store, None, still.id).contact == "b@example.com"  # open: kept
+
+
+def test_a_kiosk_complaint_refuses_other_scripts_digits_and_invisible_characters(store, settings):
+    """The suggestion box takes what anybody types: a contact in digits of another script,
+    or text with a bidi mark, a zero-width space or a neutralised paste's trace, is refused
+    under its field, and nothing is stored."""
+    from kiosk.errors import Invalid
+
+    for fields in ({"contact": "０８１२३४५६७८९०"}, {"text": "Antrian\u202elama"},
+                   {"text": "Antrian\u200blama"}, {"text": "Antrian \ufffd[2J lama"}):
+        with pytest.raises(Invalid) as refused:
+            complaints.submit(store, settings, kind="complaint", **{"text": "Antrian lama", **fields})
+        assert set(refused.value.errors) == set(fields)
+    assert store.row("SELECT COUNT(*) AS n FROM complaints")["n"] == 0
+

@@ -95,3 +95,12 @@ def test_a_tv_shows_every_number_a_sixth_of_the_screen_tall(settings, clock, tmp
     heights = sorted(n[3] - n[1] for n in numbers)
     assert len(numbers) == 3, (numbers, str(shot))
     assert all(h >= HEIGHT / 6 for h in heights), (heights, str(shot))
+
+
+def test_a_big_number_draws_rows_of_one_width():
+    """Centred line by line, rows of different lengths would shift against each other."""
+    from screens.bignumber import draw
+
+    for width, height in ((90, 20), (61, 13), (140, 30)):
+        rows = draw("B-002", width, height)
+        assert rows and {len(row) for row in rows} == {width}
