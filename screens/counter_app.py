@@ -577,10 +577,11 @@ class CounterApp(PstApp):
 
     async def _show_login(self) -> None:
         """Close the open desk's screens one by one (each pop awaited: a closing screen's
-        header must not hear the next title), then the login."""
-        self.set_user(None)
+        header must not hear the next title), then the login. The title changes only after:
+        a header still mounting on a closing screen would look for its title and fail."""
         while len(self.screen_stack) > 1:
             await self.pop_screen()
+        self.set_user(None)
         self._to_login = False
         self.push_screen(LoginScreen(), self._logged_in)
 
