@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from kiosk.commands.common import Context, _dsn, _out, ask_twice, fit, parse_day
+from kiosk.commands.common import Context, _dsn, _out, ask_twice, fit, report_period
 from kiosk.errors import FieldInvalid, Invalid, Refused
 from kiosk.i18n import t
 
@@ -32,32 +32,11 @@ def cmd_central_add_reader(ctx: Context) -> int:
     return 0
 
 
-def period(ctx: Context, today: date) -> tuple[date, date]:
-    """The report's days from ``day [--date]``, ``month [--month]`` or ``range --from --to``."""
-    from kiosk import reports
-
-    args = ctx.args
-    try:
-        if args.period == "day":
-            start = end = parse_day(args.date) if args.date is not None else today
-        elif args.period == "month":
-            start, end = reports.month_bounds(args.month or today.strftime("%Y-%m"))
-        else:
-            start, end = parse_day(args.date_from, "from"), parse_day(args.date_to, "to")
-    except (TypeError, ValueError):  # a month that is not YYYY-MM
-        raise Invalid({"month": FieldInvalid("cli.bad_date")}) from None
-    if end < start:
-        raise Invalid({"from": FieldInvalid("cli.range_reversed", start=start.isoformat(), end=end.isoformat())})
-    if end - start > timedelta(days=3660):
-        raise Invalid({"to": FieldInvalid("cli.range_too_long", years=10)})
-    return start, end
-
-
 def cmd_central_report(ctx: Context) -> int:
     from kiosk.central import admin, readers, report
 
     now = datetime.now().astimezone()
-    start, end = period(ctx, now.astimezone(ctx.settings.office.tz).date())
+    start, end = report_period(ctx, now.astimezone(ctx.settings.office.tz).date())
     readers.check_province(ctx.args.province)
     if ctx.args.office is not None:
         admin.check_office_code(ctx.args.office)

@@ -188,3 +188,28 @@ def _dsn(ctx: Context) -> str | None:
     if given and carries_password(given):
         raise Invalid({"dsn": FieldInvalid("dsn.password_in_argv")})
     return given or ctx.settings.central_dsn
+
+
+def report_period(ctx: Context, today: date) -> tuple[date, date]:
+    """The report's days from ``day [--date]``, ``month [--month]`` or ``range --from --to``
+    (the office's ``report`` and the centre's ``central report``); a bad or reversed period,
+    or one over ten years, is invalid input."""
+    from datetime import timedelta
+
+    from kiosk import reports
+
+    args = ctx.args
+    try:
+        if args.period == "day":
+            start = end = parse_day(args.date) if args.date is not None else today
+        elif args.period == "month":
+            start, end = reports.month_bounds(args.month or today.strftime("%Y-%m"))
+        else:
+            start, end = parse_day(args.date_from, "from"), parse_day(args.date_to, "to")
+    except (TypeError, ValueError):  # a month that is not YYYY-MM
+        raise Invalid({"month": FieldInvalid("cli.bad_date")}) from None
+    if end < start:
+        raise Invalid({"from": FieldInvalid("cli.range_reversed", start=start.isoformat(), end=end.isoformat())})
+    if end - start > timedelta(days=3660):
+        raise Invalid({"to": FieldInvalid("cli.range_too_long", years=10)})
+    return start, end

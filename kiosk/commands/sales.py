@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from kiosk.commands.common import Context, _out, parse_day
+from kiosk.commands.common import Context, _out, parse_day, report_period
 from kiosk.errors import FieldInvalid, Invalid
 from kiosk.i18n import t
 
@@ -128,25 +128,11 @@ def cmd_order_show(ctx: Context) -> int:
 
 
 def cmd_report(ctx: Context) -> int:
-    from datetime import timedelta
-
     from kiosk import reports
 
     args = ctx.args
     today = ctx.store.clock.now().astimezone(ctx.settings.office.tz).date()
-    try:
-        if args.period == "day":
-            start = end = parse_day(args.date) if args.date is not None else today
-        elif args.period == "month":
-            start, end = reports.month_bounds(args.month or today.strftime("%Y-%m"))
-        else:
-            start, end = parse_day(args.date_from, "from"), parse_day(args.date_to, "to")
-    except (TypeError, ValueError):  # a month that is not YYYY-MM
-        raise Invalid({"month": FieldInvalid("cli.bad_date")}) from None
-    if end < start:
-        raise Invalid({"from": FieldInvalid("cli.range_reversed", start=start.isoformat(), end=end.isoformat())})
-    if end - start > timedelta(days=3660):
-        raise Invalid({"to": FieldInvalid("cli.range_too_long", years=10)})
+    start, end = report_period(ctx, today)
     data = reports.report(ctx.store, ctx.settings, ctx.actor, start, end)
     if args.csv:
         sys.stdout.write(reports.to_csv(data))
