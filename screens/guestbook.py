@@ -97,6 +97,9 @@ class IdentifyScreen(FlowScreen):
         if not typed.strip():
             note.update(self.pst.t("guest.lookup_empty"))
             return
+        if any(ch.isdigit() and not ch.isascii() for ch in typed):  # '１３７３…' is not "not found"
+            note.update(self.pst.t("text.digits", field=self.pst.t("guest.lookup_placeholder")))
+            return
         try:
             found = find_returning(self.pst.store, typed)
         except SharedEmail as exc:  # nobody is greeted: the ID number tells them apart

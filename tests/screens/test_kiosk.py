@@ -759,3 +759,18 @@ async def test_a_visitor_without_a_guestbook_entry_is_asked_the_whole_profile_in
     with Store(settings.db_path) as store:
         row = store.row("SELECT u1, age_group, gender, education, occupation FROM ratings")
     assert tuple(row.values()) == (2, None, "l", None, None)
+
+
+async def test_an_id_number_in_other_scripts_digits_is_told_not_reported_missing(settings, clock):
+    """A registered visitor typing her NIK with full-width digits is told which digits to
+    type, not sent to register again as if she were unknown."""
+    registered_guest(settings, clock, "A")
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        app.screen.query_one("#lookup").value = "３２７３０１４１０１９０００００１"
+        await click(pilot, "#find")
+        note = str(app.screen.query_one("#lookup-note").render())
+        assert "angka 0-9" in note and "tidak ditemukan" not in note
+        assert isinstance(app.screen, IdentifyScreen)
