@@ -306,17 +306,7 @@ class GuestFormScreen(FlowScreen):
 
     def action_back(self) -> None:
         """Esc on a form the visitor has started to fill asks before throwing it away."""
-        if self.values() == getattr(self, "_blank", None):
-            self.dismiss()
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss()
-
-        app = self.pst
-        app.push_screen(AskScreen(app.t("firstday.discard_form"), yes=app.t("firstday.discard_yes"),
-                                  no=app.t("firstday.discard_no")), answered)
+        self.leave_asking(self.values() != getattr(self, "_blank", None))
 
 
 class ConsentScreen(FlowScreen):

@@ -9,6 +9,7 @@ and buttons; Esc one step back on every visitor screen.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events, on, work
@@ -48,6 +49,23 @@ class LocalizedScreen(Screen[None]):
     def action_back(self) -> None:
         """One step back in the visitor's flow (the start screen stays: nothing to quit)."""
         self.dismiss()
+
+    def leave_asking(self, started: bool, leave: Callable[[], object] | None = None) -> None:
+        """Leave (``leave``, else one step back), but first ask when the visitor has started
+        something that would be lost (a form, a survey, a suggestion); idle time still
+        clears it without asking."""
+        go = leave or self.dismiss
+        if not started:
+            go()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                go()
+
+        app = self.pst
+        app.push_screen(AskScreen(app.t("firstday.discard_form"), yes=app.t("firstday.discard_yes"),
+                                  no=app.t("firstday.discard_no")), answered)
 
     @property
     def pst(self) -> KioskApp:

@@ -167,4 +167,11 @@ class RatingScreen(LocalizedScreen):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.pst.go_home()
+        self.leave_asking(self._started(), self.pst.go_home)
+
+    def action_back(self) -> None:
+        """Esc on a survey with answers given asks before throwing them away."""
+        self.leave_asking(self._started())
+
+    def _started(self) -> bool:
+        return bool(self.scores or self.query_one("#comment", Input).value.strip())

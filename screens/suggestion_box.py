@@ -75,7 +75,12 @@ class SuggestionScreen(LocalizedScreen):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss()
+        self.action_back()
+
+    def action_back(self) -> None:
+        """Esc or Batal on a suggestion already being written asks before throwing it away."""
+        started = bool(self.query_one("#text", TextArea).text.strip() or self.query_one("#contact", Input).value.strip())
+        self.leave_asking(started)
 
 
 class SuggestionThanksScreen(LocalizedScreen):

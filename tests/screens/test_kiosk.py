@@ -774,3 +774,51 @@ async def test_an_id_number_in_other_scripts_digits_is_told_not_reported_missing
         note = str(app.screen.query_one("#lookup-note").render())
         assert "angka 0-9" in note and "tidak ditemukan" not in note
         assert isinstance(app.screen, IdentifyScreen)
+
+
+async def test_esc_on_a_started_survey_or_suggestion_asks_first(settings, clock):
+    """Like the guestbook form: Esc on answers given asks before throwing them away; the
+    safe answer (keep) is focused; an untouched one just goes back."""
+    from textual.widgets import TextArea
+
+    from screens.kiosk_app import AskScreen
+    from screens.rating import RatingScreen
+    from screens.suggestion_box import SuggestionScreen
+
+    serve_one(settings, clock, "A")
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(100, 50)) as pilot:
+        await click(pilot, "#rate")
+        app.screen.query_one("#number").value = "A1"
+        await click(pilot, "#next")
+        assert isinstance(app.screen, RatingScreen)
+        app.screen.query_one("#u1-3").press()
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen) and "Batalkan" in str(app.screen.query_one("#ask-question").render())
+        await pilot.press("enter")  # "no": keep the answers
+        await pilot.pause()
+        assert isinstance(app.screen, RatingScreen) and app.screen.scores == {"u1": 3}
+        await pilot.press("escape")
+        await pilot.pause()
+        await click(pilot, "#ask-yes")
+        assert not isinstance(app.screen, (RatingScreen, AskScreen))
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, SuggestionScreen)
+        await pilot.press("escape")  # nothing written yet: straight back
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("k")
+        await pilot.pause()
+        app.screen.query_one("#text", TextArea).text = "Toilet kotor sekali"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.query_one("#text", TextArea).text == "Toilet kotor sekali"
