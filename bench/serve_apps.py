@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,12 +50,10 @@ def _apps(db: str, server: int) -> list[int]:
 
 
 def _kb(pid: int, path: str, field: str) -> int:
-    try:
+    with suppress(OSError):  # the process has gone
         for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
             if line.startswith(field + ":"):
                 return int(line.split()[1])
-    except OSError:
-        pass
     return 0
 
 

@@ -389,7 +389,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
         p = central_p.add_parser("dashboard", parents=[common], help=t("centre.help.dashboard", lang))
         p.add_argument("--province", metavar="PP", help=t("centre.help.province", lang))
         p.add_argument("--office", metavar="CODE", help=t("centre.help.office", lang))
-        p.add_argument("--interval", type=float, default=30.0, metavar="SECONDS",
+        p.add_argument("--interval", type=_whole, default=30, metavar="SECONDS",
                        help=t("centre.help.interval", lang))
         p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
         p.set_defaults(func=None, face=dashboard)
@@ -423,7 +423,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
 
     p = sub.add_parser("backup", parents=[common], help=t("backup.help.backup", lang))
     p.add_argument("path", nargs="?", metavar="PATH", help=t("backup.help.path", lang))
-    p.add_argument("--keep", type=int, default=7, metavar="N", help=t("backup.help.keep", lang))
+    p.add_argument("--keep", type=_whole, default=7, metavar="N", help=t("backup.help.keep", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("maintenance", "cmd_backup"))
     p = sub.add_parser("maintenance", parents=[common], help=t("backup.help.maintenance", lang))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -100,10 +101,8 @@ def probe_printer(url: str, timeout: float) -> str:
     except Exception:  # noqa: BLE001 - escpos, sockets, USB: all mean "not reachable"
         return "unreachable"
     finally:
-        try:
+        with suppress(Exception):  # closing a dead device
             printer.close()
-        except Exception:  # noqa: BLE001, S110 - closing a dead device
-            pass
 
 
 def _printer_check(ctx: Any, lang: str) -> Check:

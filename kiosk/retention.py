@@ -24,6 +24,7 @@ Runs in the sync round after a successful push (at most once per ``PRUNE_EVERY``
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -51,10 +52,8 @@ def store_bytes(store: Store) -> int:
     """The store's size on disk: the file and its write-ahead log."""
     total = 0
     for path in (store.path, store.path.with_name(store.path.name + "-wal")):
-        try:
+        with suppress(OSError):  # no write-ahead log right now
             total += path.stat().st_size
-        except OSError:
-            pass
     return total
 
 

@@ -4,19 +4,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
 
 from kiosk.desk import complaints
 from kiosk.errors import DomainError, Invalid
-from screens.base import LogoutKey, friendly_error
+from screens.base import friendly_error
+from screens.desk_list import DeskListScreen
 from screens.forms import DialogScroll
 
 if TYPE_CHECKING:
@@ -28,8 +29,12 @@ def _first_line(text: str, width: int = 60) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-class ComplaintsScreen(LogoutKey, Screen[None]):
-    CSS_PATH = "desk.tcss"
+class ComplaintsScreen(DeskListScreen):
+    """The register, overdue first: Enter opens one, N records a new one, W shows closed ones too."""
+
+    NAME = "complaints"
+    COLUMNS = ("col_number", "col_due", "col_status", "col_kind", "col_channel", "col_text")
+    LEAVE_WHEN_REFUSED = True
     BINDINGS = [
         Binding("n", "new", "Baru", id="desk.key.new"),
         Binding("w", "toggle_closed", "Ditutup", id="desk.key.closed"),
@@ -41,48 +46,18 @@ class ComplaintsScreen(LogoutKey, Screen[None]):
         super().__init__()
         self.include_closed = False
 
-    @property
-    def pst(self) -> CounterApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(self.pst.t("desk.complaints_title"), id="complaints-title", classes="title")
-        yield DataTable(id="complaints", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="complaints-empty")
-        yield Footer()
-
-    def on_mount(self) -> None:
+    def rows(self) -> list[tuple[list[Any], str]]:
         app = self.pst
-        app.localize_bindings(self)
-        table = self.query_one("#complaints", DataTable)
-        for key in ("col_number", "col_due", "col_status", "col_kind", "col_channel", "col_text"):
-            table.add_column(app.t(f"desk.{key}"), key=key)
-        self.refresh_data()
-        table.focus()
-
-    def refresh_data(self) -> None:
-        app = self.pst
-        try:
-            found = complaints.listing(app.store, app.settings, app.user, include_closed=self.include_closed)
-        except DomainError as exc:
-            self.notify(exc.message(app.lang), severity="warning")
-            self.dismiss()
-            return
         today = app.queue.today()
-        table = self.query_one("#complaints", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        for c in found:
+        found = []
+        for c in complaints.listing(app.store, app.settings, app.user, include_closed=self.include_closed):
             late = c.overdue(today)
             due = f"{c.due_date:%d-%m-%Y}" + (f" {app.t('desk.overdue_mark')}" if late else "")
             style = "bold reverse" if late else ""
-            table.add_row(Text(c.number.split("/", 2)[-1], style=style), Text(due, style=style),
-                          app.t(f"desk.status.{c.status}"), app.t(f"desk.kind.{c.kind}"),
-                          app.t(f"desk.channel.{c.channel}"), Text(_first_line(c.text)), key=c.id)
-        if found:
-            table.move_cursor(row=min(keep, len(found) - 1))
-        self.query_one("#complaints-empty", Static).update("" if found else app.t("desk.complaints_empty"))
+            found.append(([Text(c.number.split("/", 2)[-1], style=style), Text(due, style=style),
+                           app.t(f"desk.status.{c.status}"), app.t(f"desk.kind.{c.kind}"),
+                           app.t(f"desk.channel.{c.channel}"), Text(_first_line(c.text))], c.id))
+        return found
 
     @on(DataTable.RowSelected, "#complaints")
     def _chosen(self, event: DataTable.RowSelected) -> None:
@@ -94,9 +69,6 @@ class ComplaintsScreen(LogoutKey, Screen[None]):
     def action_toggle_closed(self) -> None:
         self.include_closed = not self.include_closed
         self.refresh_data()
-
-    def action_back(self) -> None:
-        self.dismiss()
 
 
 class ComplaintFormScreen(ModalScreen[bool]):

@@ -15,14 +15,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Select, Static, TextArea
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, Select, Static, TextArea
 
 from kiosk.desk import records, subjects
 from kiosk.errors import DomainError, Invalid
 from kiosk.queue import Ticket
 from kiosk.services import by_code
-from screens.base import LogoutKey, friendly_error
+from screens.base import friendly_error
+from screens.desk_list import DeskListScreen
 from screens.forms import DialogScroll
 
 if TYPE_CHECKING:
@@ -185,54 +186,24 @@ class RecordScreen(ModalScreen[bool]):
         self.dismiss(False)
 
 
-class VisitsScreen(LogoutKey, Screen[None]):
+class VisitsScreen(DeskListScreen):
     """Today's served visits and their records: Enter opens one, those missing come first."""
 
-    CSS_PATH = "desk.tcss"
-
+    NAME = "visits"
+    COLUMNS = ("col_number", "col_record", "col_service", "col_summary")
     BINDINGS = [
         Binding("enter", "open", "Buka", id="desk.key.open", show=False),
         Binding("escape", "back", "Kembali", id="desk.key.back"),
         Binding("ctrl+l", "logout", "Keluar akun", id="counter.key.logout", show=False),
     ]
 
-    @property
-    def pst(self) -> CounterApp:
-        return self.app  # type: ignore[return-value]
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(self.pst.t("desk.visits_title"), id="visits-title", classes="title")
-        yield DataTable(id="visits", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="visits-empty")
-        yield Footer()
-
-    def on_mount(self) -> None:
+    def rows(self) -> list[tuple[list[Any], str]]:
         app = self.pst
-        app.localize_bindings(self)
-        table = self.query_one("#visits", DataTable)
-        for key in ("col_number", "col_record", "col_service", "col_summary"):
-            table.add_column(app.t(f"desk.{key}"), key=key)
-        self.refresh_data()
-        table.focus()
-
-    def refresh_data(self) -> None:
-        app = self.pst
-        try:
-            found = records.visits(app.store, app.settings, app.user)
-        except DomainError as exc:
-            self.notify(exc.message(app.lang), severity="warning")
-            return
-        table = self.query_one("#visits", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        for visit in found:
-            mark = app.t("desk.recorded") if visit.record else f"[b]{app.t('desk.not_recorded')}[/b]"
-            table.add_row(visit.number, mark, by_code(visit.service).short_name(app.lang),
-                          escape(summary(visit.record, app.lang)), key=visit.ticket_id)
-        if found:
-            table.move_cursor(row=min(keep, len(found) - 1))
-        self.query_one("#visits-empty", Static).update("" if found else app.t("desk.visits_empty"))
+        return [([visit.number,
+                  app.t("desk.recorded") if visit.record else f"[b]{app.t('desk.not_recorded')}[/b]",
+                  by_code(visit.service).short_name(app.lang), escape(summary(visit.record, app.lang))],
+                 visit.ticket_id)
+                for visit in records.visits(app.store, app.settings, app.user)]
 
     @on(DataTable.RowSelected, "#visits")
     def _chosen(self, event: DataTable.RowSelected) -> None:
@@ -246,6 +217,3 @@ class VisitsScreen(LogoutKey, Screen[None]):
     def _open(self, ticket_id: str | None) -> None:
         if ticket_id:
             self.app.push_screen(RecordScreen(self.pst.queue.get(ticket_id)), lambda _saved: self.refresh_data())
-
-    def action_back(self) -> None:
-        self.dismiss()
