@@ -103,12 +103,9 @@ def _open_counters(queue: Queue, now: datetime, service: str) -> int:
     return open_
 
 
-def estimate(queue: Queue, service: str, ahead: int) -> Estimate | None:
-    """The wait of a visitor of ``service`` with ``ahead`` tickets to be called first."""
-    now = queue.now()
-    counters = _open_counters(queue, now, service)
-    if counters == 0:
-        return None
+def _cycle(queue: Queue) -> tuple[float, float] | None:
+    """The recent cycles' mean and spread (today's first, earlier days while today has too
+    few), or None with fewer than ``MIN_SAMPLES``."""
     today = queue.today()
     samples = _cycles(queue, today)
     if len(samples) < MIN_SAMPLES:
@@ -119,6 +116,20 @@ def estimate(queue: Queue, service: str, ahead: int) -> Estimate | None:
     mean = math.fsum(samples) / len(samples)
     spread = max(math.sqrt(math.fsum((s - mean) ** 2 for s in samples) / len(samples)),
                  MIN_SPREAD_FACTOR * mean)  # the population standard deviation
+    return mean, spread
+
+
+def estimate(queue: Queue, service: str, ahead: int,
+             cycle: tuple[float, float] | None = None) -> Estimate | None:
+    """The wait of a visitor of ``service`` with ``ahead`` tickets to be called first
+    (``cycle``: the counters' cycle when the caller already read it)."""
+    counters = _open_counters(queue, queue.now(), service)
+    if counters == 0:
+        return None
+    cycle = cycle or _cycle(queue)
+    if cycle is None:
+        return None
+    mean, spread = cycle
     # The visitor is the (ahead + 1)-th call from now; the counters are on average half-way
     # through their current visitor.
     calls = ahead + 1
@@ -140,10 +151,17 @@ def estimate_for(queue: Queue, ticket: Ticket) -> Estimate | None:
 
 def estimate_new(queue: Queue, service: str) -> Estimate | None:
     """What a visitor taking a normal ticket of ``service`` now would be told."""
+    return estimates_new(queue, [service])[service]
+
+
+def estimates_new(queue: Queue, services: list[str]) -> dict[str, Estimate | None]:
+    """``estimate_new`` for several services (the display's side column), reading the
+    queue and the counters' cycle once."""
     waiting = queue.conn.execute(
         "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND day = ?",
         (queue.today().isoformat(),)).fetchone()[0]
-    return estimate(queue, service, waiting)
+    cycle = _cycle(queue)
+    return {service: estimate(queue, service, waiting, cycle) if cycle else None for service in services}
 
 
-__all__ = ["Estimate", "describe", "estimate", "estimate_for", "estimate_new", "unknown_text"]
+__all__ = ["Estimate", "describe", "estimate", "estimate_for", "estimate_new", "estimates_new", "unknown_text"]

@@ -16,13 +16,14 @@ from textual.css.query import NoMatches
 from textual.widgets import Digits, Static
 
 from kiosk.announce import Announcer, announcement
-from kiosk.estimate import Estimate, estimate_new
+from kiosk.estimate import Estimate, estimates_new
 from kiosk.queue import ACTIVE, Ticket
 from kiosk.services import Service, all_services, by_code
 from screens.base import PstApp, fit_name
 from screens.bignumber import BIG_ROWS, BigNumber
 
 FLASH_SECONDS = 6
+ESTIMATE_SECONDS = 60.0  # how often the estimates are read again without a store change
 LATEST_ROWS = 6  # the latest calls listed in the side column, where the height allows
 
 
@@ -193,6 +194,7 @@ class DisplayApp(PstApp):
         footer = len(Content(self.t("display.footer")).wrap(max(width, 1)))
         self.arrange_board(width, height - 3 - footer - 1)  # the top bar, footer, sync bar
         self.set_interval(1.0, self._tick)
+        self.set_interval(ESTIMATE_SECONDS, self._refresh_estimates)
         self._tick()
         self.refresh_board()
 
@@ -245,12 +247,14 @@ class DisplayApp(PstApp):
         clock.update(f"{now:%H:%M}")
         if self._day is not None and now.date() != self._day:  # midnight: yesterday's calls go,
             self.refresh_board()  # even when nothing is written to the store overnight
-        elif now.second == 0:  # the estimates age with time too (a counter silent too long closes)
-            estimates = {s.code: estimate_new(self.queue, s.code) for s in all_services()}
-            if estimates != self._estimates:
-                self._estimates = estimates
-                self._show_waiting()
         self._day = now.date()
+
+    def _refresh_estimates(self) -> None:
+        """The estimates age with time too (a counter silent too long is no longer open)."""
+        estimates = estimates_new(self.queue, [s.code for s in all_services()])
+        if estimates != self._estimates:
+            self._estimates = estimates
+            self._show_waiting()
 
     def refresh_board(self) -> None:
         calls = self.queue.last_calls(limit=max(8, self.settings.office.counters * 2))
@@ -270,7 +274,7 @@ class DisplayApp(PstApp):
             if t.counter][:self._latest_rows]
         self.query_one("#latest", Static).update("\n".join(latest_lines) or "-")
         self._waiting_counts = self.queue.waiting_counts()
-        self._estimates = {s.code: estimate_new(self.queue, s.code) for s in all_services()}
+        self._estimates = estimates_new(self.queue, [s.code for s in all_services()])
         self._show_waiting()
         # Every call or recall newer than the board has seen is read aloud, oldest first, so
         # two counters calling within one poll are both announced.
