@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -79,40 +78,21 @@ def _config_check(ctx: Any, lang: str) -> Check:
                  data={"path": str(path), "exists": path.exists(), "office_code": office.code})
 
 
-def probe_printer(url: str, timeout: float) -> str:
-    """'ready', 'none', 'not_asked' (a file or CUPS cannot answer) or a PrinterFault reason."""
-    from printers.connection import PrinterFault, open_printer, parse_spec
+def _printer_checks(ctx: Any, lang: str) -> list[Check]:
+    """Every printer of the office, asked side by side as ``printer status`` asks them
+    (``printing.printer_states``): ``printer`` for the shared one, ``printer:NAME`` for a
+    named one. A connection that cannot answer (file, CUPS) is no finding."""
+    from kiosk import printing
 
-    spec = parse_spec(url)
-    if spec.kind == "none":
-        return "none"
-    if not spec.can_answer:
-        return "not_asked"
-    printer = open_printer(spec, timeout=timeout)
-    try:
-        printer.open()
-        if not printer.is_online():
-            return "offline"
-        if printer.paper_status() == 0:
-            return "paper_out"
-        return "ready"
-    except PrinterFault as exc:
-        return exc.reason
-    except Exception:  # noqa: BLE001 - escpos, sockets, USB: all mean "not reachable"
-        return "unreachable"
-    finally:
-        with suppress(Exception):  # closing a dead device
-            printer.close()
-
-
-def _printer_check(ctx: Any, lang: str) -> Check:
-    url = ctx.settings.printer.url
-    state = probe_printer(url, min(ctx.settings.printer.timeout, 3.0))
-    ok = state in ("ready", "not_asked")
-    return Check(name="printer", ok=ok or state == "none", code=8,
-                 value=t("doctor.printer", lang, url=url, state=t(f"doctor.printer_{state}", lang)),
-                 action="" if ok or state == "none" else t("doctor.printer_action", lang),
-                 data={"url": url, "state": state})
+    checks = []
+    for name, state in printing.printer_states(ctx.settings).items():
+        url = printing.printer_url(ctx.settings, name)
+        ok = state in ("ready", "paper_low", "unconfirmed", "none")
+        checks.append(Check(
+            name="printer" if name == "default" else f"printer:{name}", ok=ok, code=8,
+            value=t("doctor.printer", lang, url=url, state=t(f"doctor.printer_{state}", lang)),
+            action="" if ok else t("doctor.printer_action", lang), data={"url": url, "state": state}))
+    return checks
 
 
 def _central_checks(ctx: Any, lang: str) -> list[Check]:
@@ -205,7 +185,7 @@ def run(ctx: Any) -> list[Check]:
     lang = ctx.lang
     checks = _store_checks(ctx, lang)
     checks.append(_config_check(ctx, lang))
-    checks.append(_printer_check(ctx, lang))
+    checks.extend(_printer_checks(ctx, lang))
     checks.extend(_central_checks(ctx, lang))
     checks.append(_clock_check(ctx, lang))
     checks.append(_speech_check(ctx, lang))
