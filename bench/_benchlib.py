@@ -188,7 +188,8 @@ def seed_history(store, settings, *, tickets: int, days: int, today: date,  # no
     job_rows: list[tuple] = []
     cols = ("id", "created_at", "updated_at", "terminal_id", "day", "service", "letter", "seq",
             "number", "priority", "status", "counter", "issued_at", "queued_at", "called_at",
-            "last_called_at", "recalls", "started_at", "finished_at", "no_show_at")
+            "last_called_at", "recalls", "started_at", "finished_at", "no_show_at",
+            "wait_seconds", "standard_from", "standard_wait_seconds", "service_seconds")
     for day, count in zip(work_days, per_day):
         open_at = datetime.combine(day, dtime(8, 0), tzinfo=tz)
         span = 7.5 * 3600
@@ -218,10 +219,15 @@ def seed_history(store, settings, *, tickets: int, days: int, today: date,  # no
                 status = "done"
             tid = uuid7_at(issued, rnd)
             number = format_number(letter, seq)
+            # As Queue.call and Queue.finish write them: the wait at the first call, the wait
+            # under the standard (here from the issue: nobody was served before), the service.
+            wait = (called - issued).total_seconds()
+            service = (finished - started).total_seconds() if finished else None
             row = (tid, _iso(issued), _iso(end), terminal, day.isoformat(), svc.code, letter, seq,
                    number, priority, status, counter, _iso(issued), _iso(issued), _iso(called),
                    _iso(last_called), recalls, _iso(started) if started else None,
-                   _iso(finished) if finished else None, _iso(no_show_at) if no_show_at else None)
+                   _iso(finished) if finished else None, _iso(no_show_at) if no_show_at else None,
+                   wait, _iso(issued), wait, service)
             ticket_rows.append(row)
             if changes:
                 public = {"id": tid, "number": number, "service": svc.code, "letter": letter,
@@ -234,7 +240,9 @@ def seed_history(store, settings, *, tickets: int, days: int, today: date,  # no
                 steps = [("take", issued, {})]
                 steps.append(("call", called, {"status": "called", "counter": counter,
                                                "called_at": _json_time(called),
-                                               "last_called_at": _json_time(called)}))
+                                               "last_called_at": _json_time(called),
+                                               "wait_seconds": wait, "standard_from": _json_time(issued),
+                                               "standard_wait_seconds": wait}))
                 if recalls:
                     steps.append(("recall", last_called, {"recalls": 1,
                                                           "last_called_at": _json_time(last_called)}))
@@ -245,7 +253,8 @@ def seed_history(store, settings, *, tickets: int, days: int, today: date,  # no
                     steps.append(("start", started, {"status": "serving",
                                                      "started_at": _json_time(started)}))
                     steps.append(("finish", finished, {"status": "done",
-                                                       "finished_at": _json_time(finished)}))
+                                                       "finished_at": _json_time(finished),
+                                                       "service_seconds": service}))
                 for op, when, delta in steps:
                     public.update(delta)
                     change_rows.append((uuid7_at(when, rnd), "ticket", tid, op,

@@ -245,7 +245,7 @@ class RetentionSettings(_Model):
 
     changes_days: int = Field(30, ge=1, le=3650)  # outbox changes the centre acknowledged
     print_jobs_days: int = Field(14, ge=1, le=3650)  # print jobs printed or expired
-    audit_days: int = Field(90, ge=30, le=3650)  # audit entries the centre acknowledged (it keeps all)
+    audit_days: int = Field(30, ge=30, le=3650)  # audit entries the centre acknowledged (it keeps all)
 
 
 class QueueSettings(_Model):

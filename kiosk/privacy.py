@@ -28,8 +28,9 @@ ANONYMOUS = "(anonim)"
 PERSONAL = ("name", "holder_name", "email", "phone", "npwp", "institution", "id_country",
             "id_masked", "id_hash", "id_number")
 # json_replace only replaces keys a payload already has: no key is ever added.
-_REDACT_SQL = ("UPDATE changes SET payload = json_replace(payload, "
-               + ", ".join(f"'$.{k}', :{k}" for k in PERSONAL) + ")")
+# A packed (acknowledged) payload is unpacked, redacted and packed again (kiosk/store.py).
+_REDACT_SQL = ("UPDATE changes SET payload = packed_like(json_replace(payload_text(payload), "
+               + ", ".join(f"'$.{k}', :{k}" for k in PERSONAL) + "), payload)")
 
 
 class PurgeResult(BaseModel):
@@ -117,7 +118,8 @@ def _anonymise_lockers(store: Store, where: str, params: dict[str, Any], stamp: 
         store.conn.execute(_REDACT_SQL + " WHERE entity = 'locker' AND entity_id = :entity_id",
                            {**_anonymous_values(locker_id), "entity_id": locker_id})
         # The trail keeps who did what with the locker, not whose card it was.
-        store.conn.execute("UPDATE changes SET payload = json_replace(payload, '$.detail.id_masked', '****')"
+        store.conn.execute("UPDATE changes SET payload = packed_like(json_replace(payload_text(payload),"
+                           " '$.detail.id_masked', '****'), payload)"
                            " WHERE entity = 'audit' AND entity_id IN (SELECT id FROM audit"
                            " WHERE entity = 'locker' AND entity_id = ?)", (locker_id,))
         store.conn.execute("UPDATE audit SET detail = json_replace(detail, '$.id_masked', '****')"

@@ -7,11 +7,13 @@ so the change and the mutation commit or roll back together.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
 import time
 import uuid
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -94,6 +96,9 @@ class Store:
             _use_wal(conn, self.path)
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
+            # Readers and redactors of the outbox see every payload as JSON text, packed or not.
+            conn.create_function("payload_text", 1, payload_text, deterministic=True)
+            conn.create_function("packed_like", 2, packed_like, deterministic=True)
             self.conn = conn
             self._db = None
             self._migrate()
@@ -254,6 +259,40 @@ def outbox_json(payload: dict[str, Any]) -> str:
     The centre reads a missing field as null (``data->>'x'``) and keeps each record's
     latest payload whole, so nothing is lost; the outbox is about a fifth smaller."""
     return json.dumps({k: v for k, v in payload.items() if v is not None}, separators=(",", ":"))
+
+
+# The outbox keeps an acknowledged change's payload packed (kiosk/retention.py
+# pack_acknowledged): deflated with a preset dictionary of the payloads' shapes
+# (data/outbox-N.zdict, made by bench/outbox_zdict.py), the dictionary's number first.
+# A pending change stays JSON text: the push, and anything else that reads it, reads it as is.
+ZDICT = 1  # the dictionary new payloads are packed with; a shipped one never changes
+
+
+@functools.cache
+def _zdict(number: int) -> bytes:
+    from data import path
+
+    return path(f"outbox-{number}.zdict").read_bytes()
+
+
+def pack_payload(text: str) -> bytes:
+    """A payload as the outbox keeps it once the centre has it: about a third of the JSON."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _zdict(ZDICT))
+    return bytes([ZDICT]) + packer.compress(text.encode()) + packer.flush()
+
+
+def payload_text(value: str | bytes) -> str:
+    """A payload as JSON text, packed or not (also the SQL function ``payload_text``)."""
+    if isinstance(value, str):
+        return value
+    unpacker = zlib.decompressobj(-15, _zdict(value[0]))
+    return (unpacker.decompress(value[1:]) + unpacker.flush()).decode()
+
+
+def packed_like(text: str, old: str | bytes) -> str | bytes:
+    """``text`` kept as ``old`` was: packed if it was (the SQL function ``packed_like``, for
+    an update that rewrites a payload, e.g. a redaction)."""
+    return pack_payload(text) if isinstance(old, bytes) else text
 
 
 def _statements(sql: str) -> list[str]:

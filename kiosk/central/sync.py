@@ -144,8 +144,8 @@ def _push_batch(conn: psycopg.Connection, office: str, rows: list[tuple]) -> Non
 _OUTBOX = """
 SELECT c.seq, c.id, c.entity, c.entity_id, c.op,
        CASE WHEN c.entity = 'user' THEN COALESCE(
-            (SELECT json_set(c.payload, '$.pin_hash', u.pin_hash) FROM users u WHERE u.id = c.entity_id),
-            c.payload) ELSE c.payload END,
+            (SELECT json_set(payload_text(c.payload), '$.pin_hash', u.pin_hash) FROM users u WHERE u.id = c.entity_id),
+            payload_text(c.payload)) ELSE payload_text(c.payload) END,
        c.terminal_id, c.created_at
   FROM changes c WHERE c.seq > ? ORDER BY c.seq LIMIT ?
 """

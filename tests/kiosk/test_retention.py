@@ -137,18 +137,16 @@ def test_a_restore_after_pruning_still_rebuilds_the_office(tmp_path, pg):  # noq
         start.advance(days=40)
         issue_ticket(store, settings, "C")  # today's, not yet sent
         sent = _count(store, "changes") - 1
-        # The sync round pushes it, then prunes what the centre has had for over 30 days.
+        counts = {t: _count(store, t) for t in ("tickets", "guests", "visits", "users", "audit")}
+        # The sync round pushes it, then prunes what the centre has had for over 30 days:
+        # the changes, and the audit trail of those days (the centre keeps it whole).
         result = sync.run(store, settings)
         assert result.ok and result.pushed == 1
         assert store.meta(retention.LAST_PRUNE) and _count(store, "changes") == 1  # today's stays
         assert sent > 0 and sync.status(store).pending == 0
         assert not retention.due(store)  # not again in the next round
-        counts = {t: _count(store, t) for t in ("tickets", "guests", "visits", "users", "audit")}
+        assert counts["audit"] > 0 and _count(store, "audit") == 0
         terminal = store.terminal_id
-        # 100 days on, the acknowledged trail leaves the PC; the centre keeps it whole.
-        start.advance(days=60)
-        assert retention.prune(store, settings).audit == counts["audit"] > 0
-        assert _count(store, "audit") == 0
     target = fresh(tmp_path, pg)
     with Store(target.db_path) as store:
         done = restore.restore(store, target, dsn=None, office_code="1373")
@@ -169,6 +167,8 @@ def _audit_change_seq(store):
 
 
 def test_acknowledged_audit_entries_go_after_their_time_unacknowledged_never(settings, clock):
+    # An office that keeps its trail 90 days (the default is 30, as the changes).
+    settings = settings.model_validate({**settings.model_dump(mode="json"), "retention": {"audit_days": 90}})
     with Store(settings.db_path, clock=clock) as store:
         _, budi = _officers(store)
         _day_of_work(store, settings, actor=budi)
@@ -205,7 +205,7 @@ def test_audit_days_is_configurable_within_bounds(settings):
     import pytest
 
     data = settings.model_dump(mode="json")
-    assert settings.retention.audit_days == 90
+    assert settings.retention.audit_days == 30
     assert settings.model_validate({**data, "retention": {"audit_days": 180}}).retention.audit_days == 180
     with pytest.raises(pydantic.ValidationError):
         settings.model_validate({**data, "retention": {"audit_days": 7}})
@@ -231,7 +231,7 @@ def test_the_audit_command_reads_what_is_local_after_maintenance(settings, tmp_p
     assert code == 0 and sum(e["action"].startswith("ticket.") for e in before) == year_old
     assert main(["maintenance", "--json"]) == 0
     done = json.loads(capsys.readouterr().out)
-    assert done["audit"] >= year_old and done["audit_days"] == 90
+    assert done["audit"] >= year_old and done["audit_days"] == 30
     code = main(["--user", "admin", "audit", "--json"])
     after = json.loads(capsys.readouterr().out)
     assert code == 0 and not any(e["action"].startswith("ticket.") for e in after)
@@ -259,3 +259,62 @@ def test_held_and_sent_print_jobs_go_after_their_time_queued_ones_stay(settings,
         clock.advance(days=2)
         assert retention.prune(store, settings).print_jobs == 2
         assert [r[0] for r in store.conn.execute("SELECT id FROM print_jobs")] == [queued]
+
+
+def _payloads(store):
+    return {seq: (kind, payload) for seq, kind, payload in
+            store.conn.execute("SELECT seq, typeof(payload), payload FROM changes ORDER BY seq")}
+
+
+def test_acknowledged_payloads_are_packed_pending_ones_stay_json(settings, clock):
+    """What the centre has is kept packed (a third of the JSON, read back the same); what it
+    has not stays JSON for the push, and a second round packs nothing again."""
+    import json
+
+    from kiosk.store import payload_text
+
+    with Store(settings.db_path, clock=clock) as store:
+        _, budi = _officers(store)
+        _day_of_work(store, settings, actor=budi)
+        register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+        before = _payloads(store)
+        acked = sorted(before)[len(before) * 2 // 3]
+        store.set_meta("sync.pushed_seq", str(acked))
+        pruned = retention.prune(store, settings)
+        assert pruned.changes == 0 and pruned.packed == acked
+        after = _payloads(store)
+        assert {seq for seq, (kind, _) in after.items() if kind == "blob"} == set(range(1, acked + 1))
+        assert all(after[seq] == before[seq] for seq in before if seq > acked)  # pending: untouched JSON
+        for seq, (_, text) in before.items():
+            assert json.loads(payload_text(after[seq][1])) == json.loads(text)
+            # ... and SQL reads it the same way (the sync push, the redactions).
+            assert store.conn.execute("SELECT payload_text(payload) FROM changes WHERE seq = ?",
+                                      (seq,)).fetchone()[0] == text
+        packed = sum(len(after[s][1]) for s in after if s <= acked)
+        assert packed * 2 < sum(len(before[s][1]) for s in before if s <= acked)
+        assert retention.prune(store, settings).packed == 0
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_an_erasure_redacts_packed_payloads_too(settings, clock):
+    """A guest erased after the centre acknowledged their visit: the packed copy on this PC
+    is redacted like a pending one (and stays packed)."""
+    import json
+
+    from kiosk import privacy
+    from kiosk.store import payload_text
+
+    with Store(settings.db_path, clock=clock) as store:
+        admin, _ = _officers(store)
+        register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
+        store.set_meta("sync.pushed_seq", str(store.conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]))
+        assert retention.prune(store, settings).packed > 0
+        privacy.erase(store, admin, SITI["email"])
+        rows = store.conn.execute("SELECT entity, op, typeof(payload), payload FROM changes"
+                                  " WHERE entity IN ('guest', 'visit') ORDER BY seq").fetchall()
+        old = [(e, json.loads(payload_text(p))) for e, op, kind, p in rows if kind == "blob"]
+        assert old and {e for e, _ in old} == {"guest", "visit"}
+        for entity, payload in old:
+            assert SITI["name"] not in json.dumps(payload) and SITI["email"] not in json.dumps(payload)
+            if entity == "guest":
+                assert payload["name"] == privacy.ANONYMOUS and payload["id_masked"] == "****"
