@@ -109,8 +109,9 @@ def count_orders(store: Store, *, status: str | None = None, awaiting_payment: b
 def order_sync_payload(order: Order) -> dict[str, Any]:
     """The order as the outbox carries it. The NPWP is masked like a guest's (for a person it
     is the NIK, which stays in the office); segment, lines, totals, invoices, payments and the
-    receipt travel whole for the centre's reports."""
-    payload = order.model_dump(mode="json")
+    receipt travel whole for the centre's reports. The active invoice is not sent twice: it
+    is the one of ``invoices`` not voided (the centre and a restore read ``invoices``)."""
+    payload = order.model_dump(mode="json", exclude={"invoice"})
     if payload.get("npwp"):
         payload["npwp"] = identity.mask(payload["npwp"])
     return payload
