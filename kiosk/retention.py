@@ -8,9 +8,6 @@ What goes, and when (``[retention]`` in the configuration):
 - print jobs that printed (or were sent), that were held (no printer: only an officer's
   reprint would use them), or that expired unprinted (the spooler stopped retrying them),
   older than ``print_jobs_days`` (14). Their documents can be made again from the records.
-- the payloads of acknowledged changes still kept are packed (``pack_acknowledged``:
-  deflated with a preset dictionary, ``kiosk.store.pack_payload``), about a third of the
-  JSON; a pending change stays JSON until the centre has it.
 - audit entries the centre has acknowledged (their outbox change, entity ``audit``, is at or
   below ``sync.pushed_seq``, or already pruned as acknowledged) and older than
   ``audit_days`` (90). The centre keeps the whole trail; ``pst-kiosk audit`` reads what is
@@ -34,19 +31,17 @@ from pydantic import BaseModel
 
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.store import BUSY_TIMEOUT_MS, Store, pack_payload
+from kiosk.store import BUSY_TIMEOUT_MS, Store
 
 CHUNK = 2000  # rows per transaction: a face waiting for the write lock waits a few ms
 VACUUM_PAGES = 1024  # pages per incremental_vacuum step (4 MB at 4 KiB pages)
 CHECKPOINT_WAIT_MS = 1000
 PRUNE_EVERY = timedelta(hours=6)
 LAST_PRUNE = "retention.last_prune"
-PACKED_SEQ = "changes.packed_seq"  # every acknowledged change up to here is packed
 
 
 class Pruned(BaseModel):
     changes: int = 0
-    packed: int = 0  # acknowledged changes whose payload was packed
     print_jobs: int = 0
     audit: int = 0
     size_before: int = 0  # bytes of the store file (+ WAL) before
@@ -94,27 +89,6 @@ def prune_changes(store: Store, before: datetime) -> int:
                 "DELETE FROM changes WHERE seq <= ? AND created_at < ?", (last[0], cutoff)).rowcount
             if last[0] >= pushed:
                 return removed
-
-
-def pack_acknowledged(store: Store) -> int:
-    """Pack the payloads of the changes the centre acknowledged (``seq <= sync.pushed_seq``),
-    oldest first, a chunk per transaction; returns how many. ``changes.packed_seq`` keeps
-    where the last run stopped, so each change is read once."""
-    packed = 0
-    while True:
-        with store.write():
-            pushed = int(store.meta("sync.pushed_seq") or 0)
-            done = int(store.meta(PACKED_SEQ) or 0)
-            rows = store.conn.execute(
-                "SELECT seq, payload FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-                (done, pushed, CHUNK)).fetchall()
-            if not rows:
-                return packed
-            store.conn.executemany("UPDATE changes SET payload = ? WHERE seq = ?",
-                                   [(pack_payload(p), seq) for seq, p in rows if isinstance(p, str)])
-            store.conn.execute("INSERT INTO meta(key, value) VALUES (?, ?)"
-                               " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (PACKED_SEQ, str(rows[-1][0])))
-        packed += len(rows)
 
 
 def prune_print_jobs(store: Store, before: datetime) -> int:
@@ -179,7 +153,6 @@ def prune(store: Store, settings: Settings, *, now: datetime | None = None) -> P
     keep = settings.retention
     result = Pruned(size_before=store_bytes(store))
     result.changes = prune_changes(store, now - timedelta(days=keep.changes_days))
-    result.packed = pack_acknowledged(store)
     result.print_jobs = prune_print_jobs(store, now - timedelta(days=keep.print_jobs_days))
     result.audit = prune_audit(store, now - timedelta(days=keep.audit_days))
     give_back_space(store)

@@ -205,7 +205,8 @@ class Store:
         self.conn.execute(
             "INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (change_id, entity, entity_id, op, outbox_json(payload), self.terminal_id, iso(self.clock.now())),
+            (change_id, entity, entity_id, op, pack_payload(outbox_json(payload)), self.terminal_id,
+             iso(self.clock.now())),
         )
         return change_id
 
@@ -261,10 +262,12 @@ def outbox_json(payload: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in payload.items() if v is not None}, separators=(",", ":"))
 
 
-# The outbox keeps an acknowledged change's payload packed (kiosk/retention.py
-# pack_acknowledged): deflated with a preset dictionary of the payloads' shapes
-# (data/outbox-N.zdict, made by bench/outbox_zdict.py), the dictionary's number first.
-# A pending change stays JSON text: the push, and anything else that reads it, reads it as is.
+# The outbox keeps each payload packed: deflated with a preset dictionary of the payloads'
+# shapes (data/outbox-N.zdict, made by bench/outbox_zdict.py), the dictionary's number first;
+# a third of the JSON or less, and the table's pages stay full (packing a row later, in
+# place, would leave them half empty). Readers go through ``payload_text`` (also an SQL
+# function): the push, the redactions. A store from before keeps its JSON rows until
+# retention prunes them; both forms read the same.
 ZDICT = 1  # the dictionary new payloads are packed with; a shipped one never changes
 
 
@@ -276,7 +279,7 @@ def _zdict(number: int) -> bytes:
 
 
 def pack_payload(text: str) -> bytes:
-    """A payload as the outbox keeps it once the centre has it: about a third of the JSON."""
+    """A payload as the outbox keeps it."""
     packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _zdict(ZDICT))
     return bytes([ZDICT]) + packer.compress(text.encode()) + packer.flush()
 

@@ -147,7 +147,7 @@ def test_a_pin_typed_as_the_username_is_never_kept(store, admin):
         accounts.authenticate(store, "admin", "1111")  # a real account: its name is kept
     failed = [e.detail["username"] for e in audit.entries(store, action="login.failed")]
     assert failed == ["admin", "?", "?"]
-    trail = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    trail = " ".join(r["payload"] for r in store.rows("SELECT payload_text(payload) AS payload FROM changes"))
     assert "483920" not in trail and "nobody" not in trail
 
 

@@ -29,7 +29,7 @@ def test_first_visit_links_guest_visit_and_ticket(store, settings):
     assert guest["consent_at"] is not None
     # The outbox carries the guest without the full ID number.
     payloads = [json.loads(r["payload"]) for r in store.rows(
-        "SELECT payload FROM changes WHERE entity = 'guest'")]
+        "SELECT payload_text(payload) AS payload FROM changes WHERE entity = 'guest'")]
     assert payloads and all("id_number" not in p for p in payloads)
     assert payloads[0]["id_masked"] == "3273********0001"
     found = guest_for_ticket(store, reg.issued.ticket.id)
@@ -143,9 +143,9 @@ def test_npwp_leaves_the_office_masked_like_the_id_number(store, settings):
     reg = register_visit(store, settings, service="B", purpose="tugas", consent=True,
                          guest=validate_guest({**GOOD, "segment": "swasta", "npwp": "3273014101900001"}))
     assert store.row("SELECT npwp FROM guests WHERE id = ?", (reg.guest_id,))["npwp"] == "3273014101900001"
-    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload_text(payload) AS payload FROM changes"))
     assert "3273014101900001" not in outbox  # a NIK-form NPWP is a full NIK
-    payload = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'guest'")["payload"])
+    payload = json.loads(store.row("SELECT payload_text(payload) AS payload FROM changes WHERE entity = 'guest'")["payload"])
     assert payload["npwp"] == "3273********0001"
 
 
@@ -176,7 +176,7 @@ def test_queued_changes_get_their_npwp_masked_on_upgrade(tmp_path, clock):
                  (json.dumps({"id": "g2", "name": "Beni", "npwp": None}),))
     conn.close()
     with Store(tmp_path / "old.db", clock=clock) as store:
-        payloads = [json.loads(r[0]) for r in store.conn.execute("SELECT payload FROM changes ORDER BY seq")]
+        payloads = [json.loads(r[0]) for r in store.conn.execute("SELECT payload_text(payload) AS payload FROM changes ORDER BY seq")]
     assert payloads == [{"id": "g1", "name": "Andi", "npwp": "3273********0001"},
                         {"id": "g2", "name": "Beni", "npwp": None}]
 
@@ -238,7 +238,7 @@ def test_a_restored_guest_is_found_by_id_number_and_made_whole_by_the_next_form(
     register_visit(store, settings, service="A", purpose="tugas", consent=True, guest_id=found.guest_id,
                    typed=GOOD["email"])
     assert store.row("SELECT id_number FROM guests")["id_number"].startswith("HASH:")
-    last = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")["payload"])
+    last = json.loads(store.row("SELECT payload_text(payload) AS payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")["payload"])
     assert last["id_hash"] == sent and "id_number" not in last
     # A new form with the same card: the restored row gets its number back, no second guest.
     again = register_visit(store, settings, service="B", purpose="tugas", consent=True,
@@ -246,7 +246,7 @@ def test_a_restored_guest_is_found_by_id_number_and_made_whole_by_the_next_form(
     assert again.returning and again.guest_id == reg.guest_id and count(store, "guests") == 1
     row = store.row("SELECT id_number, email FROM guests")
     assert row == {"id_number": "3273014101900001", "email": "siti.baru@example.com"}
-    change = store.row("SELECT op, payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
+    change = store.row("SELECT op, payload_text(payload) AS payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
     assert change["op"] == "update" and json.loads(change["payload"])["id_hash"] == sent
 
 
@@ -275,10 +275,10 @@ def test_a_restored_guest_found_by_the_typed_number_is_completed_by_the_visit(st
     assert again.returning and again.guest_id == reg.guest_id and count(store, "guests") == 1
     row = store.row("SELECT id_number, id_masked FROM guests")
     assert row == {"id_number": "3273014101900001", "id_masked": "3273********0001"}
-    change = store.row("SELECT op, payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
+    change = store.row("SELECT op, payload_text(payload) AS payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
     payload = json.loads(change["payload"])
     assert change["op"] == "update" and payload["id_hash"] == sent and "id_number" not in payload
-    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload_text(payload) AS payload FROM changes"))
     assert GOOD["id_number"] not in outbox
     assert count(store, "visits") == 3 and count(store, "changes") > before
     # Whole now: found by the number itself, and the next visit changes nothing more.

@@ -6,7 +6,7 @@ from kiosk import accounts, audit, lockers, printing, privacy
 from kiosk.errors import NotFound, Refused
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.identity import Invalid
-from kiosk.store import Store
+from kiosk.store import Store, payload_text
 
 SITI = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
         "email": "siti@example.com", "segment": "akademisi"}
@@ -135,7 +135,7 @@ def test_purge_redacts_the_outbox_and_sends_the_anonymised_guest(store, settings
     before = store.rows("SELECT seq, entity, entity_id, op FROM changes ORDER BY seq")
     clock.advance(days=800)
     privacy.purge(store, admin, older_than_days=730)
-    after = store.rows("SELECT seq, entity, entity_id, op, payload FROM changes ORDER BY seq")
+    after = store.rows("SELECT seq, entity, entity_id, op, payload_text(payload) AS payload FROM changes ORDER BY seq")
     # The history keeps its rows and order; nothing in it names the person any more.
     assert [{k: r[k] for k in ("seq", "entity", "entity_id", "op")} for r in after[:len(before)]] == before
     everything = " ".join(r["payload"] for r in after)
@@ -198,11 +198,11 @@ def test_a_guest_sees_and_erases_their_data_through_an_admin(store, settings, of
     lockers.return_card(store, officer, held.locker.id)
     done = privacy.erase(store, admin, "3273014101900001")
     assert done.guest_ids == [siti.guest_id] and done.lockers == 1
-    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload_text(payload) AS payload FROM changes"))
     assert "Siti" not in outbox and "+6281234567890" not in outbox
     assert store.row("SELECT name FROM guests WHERE id = ?", (other.guest_id,))["name"] == "Andi"
     assert [json.loads(r["payload"])["name"] for r in store.rows(
-        "SELECT payload FROM changes WHERE entity = 'guest' AND entity_id = ? ORDER BY seq DESC LIMIT 1",
+        "SELECT payload_text(payload) AS payload FROM changes WHERE entity = 'guest' AND entity_id = ? ORDER BY seq DESC LIMIT 1",
         (siti.guest_id,))] == ["(anonim)"]
     with pytest.raises(NotFound):
         privacy.subject_access(store, admin, "3273014101900001")  # nothing left to show
@@ -263,6 +263,8 @@ def _tables_holding(store, *needles: str) -> list[str]:
         for col in store.conn.execute(f'PRAGMA table_info("{table}")').fetchall():
             name = col[1]
             for (value,) in store.conn.execute(f'SELECT "{name}" FROM "{table}"'):
+                if table == "changes" and name == "payload":
+                    value = payload_text(value)  # packed: read as the push reads it
                 text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
                 if any(n in text for n in needles):
                     found.append(f"{table}.{name}")
@@ -328,7 +330,7 @@ def test_a_restored_guest_is_shown_and_erased_by_their_id_number(store, settings
     lockers.return_card(store, officer, typed.locker.id)
     andi_before = (store.row("SELECT * FROM guests WHERE id = ?", (andi.guest_id,)),
                    store.row("SELECT * FROM lockers WHERE id = ?", (theirs.locker.id,)),
-                   store.rows("SELECT * FROM changes WHERE payload LIKE '%Andi%' ORDER BY seq"),
+                   store.rows("SELECT * FROM changes WHERE payload_text(payload) LIKE '%Andi%' ORDER BY seq"),
                    store.rows("SELECT * FROM print_jobs WHERE ref_id = ?", (theirs.locker.id,)))
     last = store.row("SELECT MAX(seq) AS seq FROM changes")["seq"]
 
@@ -344,7 +346,7 @@ def test_a_restored_guest_is_shown_and_erased_by_their_id_number(store, settings
     assert _tables_holding(store, "Siti", "Aminah", "3273014101900001", "3273********0001", sent) == []
     assert (store.row("SELECT * FROM guests WHERE id = ?", (andi.guest_id,)),
             store.row("SELECT * FROM lockers WHERE id = ?", (theirs.locker.id,)),
-            store.rows("SELECT * FROM changes WHERE payload LIKE '%Andi%' AND seq <= ? ORDER BY seq", (last,)),
+            store.rows("SELECT * FROM changes WHERE payload_text(payload) LIKE '%Andi%' AND seq <= ? ORDER BY seq", (last,)),
             store.rows("SELECT * FROM print_jobs WHERE ref_id = ?", (theirs.locker.id,))) == andi_before
     trail = [(e.action, e.entity_id) for e in audit.entries(store, action="guest.")]
     assert trail == [("guest.erase", siti.guest_id), ("guest.show", siti.guest_id)]

@@ -127,7 +127,7 @@ def test_every_transition_and_the_outbox(queue, store, clock):
     assert done.status == "done" and done.finished_at - done.started_at == timedelta(minutes=4)
     assert changes_for(store, ticket.id) == ["take", "call", "recall", "start", "finish"]
     payload = json.loads(store.row(
-        "SELECT payload FROM changes WHERE entity_id = ? ORDER BY seq DESC LIMIT 1",
+        "SELECT payload_text(payload) AS payload FROM changes WHERE entity_id = ? ORDER BY seq DESC LIMIT 1",
         (ticket.id,))["payload"])
     assert payload["status"] == "done" and payload["number"] == "B-001"
 

@@ -5,6 +5,7 @@ vacuum in migration 0011."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import uuid
 from datetime import datetime, timedelta
@@ -87,9 +88,9 @@ def test_acknowledged_changes_and_done_print_jobs_go_after_their_time(settings, 
 def test_the_space_goes_back_to_the_disk(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
         assert store.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
-        with store.write():  # a fat outbox, all acknowledged
+        with store.write():  # a fat outbox, all acknowledged (random text: packing keeps it fat)
             for i in range(3000):
-                store.record_change("ticket", f"t{i}", "take", {"pad": "x" * 2000})
+                store.record_change("ticket", f"t{i}", "take", {"pad": random.randbytes(1000).hex()})
         store.set_meta("sync.pushed_seq", str(_count(store, "changes")))
         store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         before = retention.store_bytes(store)
@@ -261,44 +262,36 @@ def test_held_and_sent_print_jobs_go_after_their_time_queued_ones_stay(settings,
         assert [r[0] for r in store.conn.execute("SELECT id FROM print_jobs")] == [queued]
 
 
-def _payloads(store):
-    return {seq: (kind, payload) for seq, kind, payload in
-            store.conn.execute("SELECT seq, typeof(payload), payload FROM changes ORDER BY seq")}
 
-
-def test_acknowledged_payloads_are_packed_pending_ones_stay_json(settings, clock):
-    """What the centre has is kept packed (a third of the JSON, read back the same); what it
-    has not stays JSON for the push, and a second round packs nothing again."""
+def test_the_outbox_keeps_payloads_packed_and_reads_them_back_whole(settings, clock):
+    """Each change's payload is kept packed (a third of the JSON or less, tables' pages
+    full); the push reads it back whole, and a JSON row of an older store reads the same."""
     import json
 
-    from kiosk.store import payload_text
+    from kiosk.store import outbox_json, payload_text
 
     with Store(settings.db_path, clock=clock) as store:
         _, budi = _officers(store)
         _day_of_work(store, settings, actor=budi)
         register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
-        before = _payloads(store)
-        acked = sorted(before)[len(before) * 2 // 3]
-        store.set_meta("sync.pushed_seq", str(acked))
-        pruned = retention.prune(store, settings)
-        assert pruned.changes == 0 and pruned.packed == acked
-        after = _payloads(store)
-        assert {seq for seq, (kind, _) in after.items() if kind == "blob"} == set(range(1, acked + 1))
-        assert all(after[seq] == before[seq] for seq in before if seq > acked)  # pending: untouched JSON
-        for seq, (_, text) in before.items():
-            assert json.loads(payload_text(after[seq][1])) == json.loads(text)
-            # ... and SQL reads it the same way (the sync push, the redactions).
-            assert store.conn.execute("SELECT payload_text(payload) FROM changes WHERE seq = ?",
-                                      (seq,)).fetchone()[0] == text
-        packed = sum(len(after[s][1]) for s in after if s <= acked)
-        assert packed * 2 < sum(len(before[s][1]) for s in before if s <= acked)
-        assert retention.prune(store, settings).packed == 0
-        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = store.conn.execute("SELECT typeof(payload), payload, payload_text(payload) FROM changes").fetchall()
+        assert len(rows) > 30 and {kind for kind, _, _ in rows} == {"blob"}
+        texts = [text for _, _, text in rows]
+        assert all(payload_text(packed) == text for (_, packed, text) in rows)
+        assert all(json.loads(text) for text in texts)  # every one whole JSON again
+        assert sum(len(packed) for _, packed, _ in rows) * 2 < sum(len(text) for text in texts)
+        # An older store's row, kept as JSON text, reads the same way and is pushed as is.
+        old = outbox_json({"id": "x", "number": "A-001"})
+        with store.write():
+            store.conn.execute("INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
+                               " VALUES ('01000000-0000-7000-8000-000000000000', 'ticket', 'x', 'take', ?, 't',"
+                               " '2026-01-01T00:00:00Z')", (old,))
+        assert store.conn.execute("SELECT payload_text(payload) FROM changes WHERE entity_id = 'x'").fetchone()[0] == old
 
 
-def test_an_erasure_redacts_packed_payloads_too(settings, clock):
-    """A guest erased after the centre acknowledged their visit: the packed copy on this PC
-    is redacted like a pending one (and stays packed)."""
+def test_an_erasure_redacts_packed_payloads(settings, clock):
+    """A guest erased: the packed outbox copies of their guest and visit changes are
+    redacted (and stay packed); nothing of them is left to find in the outbox."""
     import json
 
     from kiosk import privacy
@@ -307,14 +300,12 @@ def test_an_erasure_redacts_packed_payloads_too(settings, clock):
     with Store(settings.db_path, clock=clock) as store:
         admin, _ = _officers(store)
         register_visit(store, settings, service="B", purpose="tugas", consent=True, guest=validate_guest(SITI))
-        store.set_meta("sync.pushed_seq", str(store.conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]))
-        assert retention.prune(store, settings).packed > 0
         privacy.erase(store, admin, SITI["email"])
-        rows = store.conn.execute("SELECT entity, op, typeof(payload), payload FROM changes"
+        rows = store.conn.execute("SELECT entity, typeof(payload), payload FROM changes"
                                   " WHERE entity IN ('guest', 'visit') ORDER BY seq").fetchall()
-        old = [(e, json.loads(payload_text(p))) for e, op, kind, p in rows if kind == "blob"]
-        assert old and {e for e, _ in old} == {"guest", "visit"}
-        for entity, payload in old:
-            assert SITI["name"] not in json.dumps(payload) and SITI["email"] not in json.dumps(payload)
+        assert {kind for _, kind, _ in rows} == {"blob"} and {e for e, _, _ in rows} == {"guest", "visit"}
+        for entity, _, packed in rows:
+            text = payload_text(packed)
+            assert SITI["name"] not in text and SITI["email"] not in text
             if entity == "guest":
-                assert payload["name"] == privacy.ANONYMOUS and payload["id_masked"] == "****"
+                assert json.loads(text)["name"] == privacy.ANONYMOUS

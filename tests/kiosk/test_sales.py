@@ -216,10 +216,10 @@ def test_an_orders_npwp_leaves_the_office_masked(store, settings, staff):
     assert sales.get(store, person.id).npwp == "3273014101900001"
     assert sales.get(store, firm.id).npwp == "0018550814005000"  # stored as the 16 digits
     # ... the outbox carries it masked, and everything the centre reports on whole.
-    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload FROM changes"))
+    outbox = " ".join(r["payload"] for r in store.rows("SELECT payload_text(payload) AS payload FROM changes"))
     assert "3273014101900001" not in outbox and "018550814005000" not in outbox
     sent = {}
-    for row in store.rows("SELECT entity_id, payload FROM changes WHERE entity = 'order' ORDER BY seq"):
+    for row in store.rows("SELECT entity_id, payload_text(payload) AS payload FROM changes WHERE entity = 'order' ORDER BY seq"):
         sent[row["entity_id"]] = json.loads(row["payload"])
     assert sent[person.id]["npwp"] == "3273********0001" and sent[firm.id]["npwp"] == "0018********5000"
     assert sent[none.id].get("npwp") is None  # a null field is left out
@@ -248,7 +248,7 @@ def test_queued_order_changes_get_their_npwp_masked_on_upgrade(tmp_path, clock):
                  (json.dumps({"id": "g1", "npwp": "3273********0001"}),))
     conn.close()
     with Store(tmp_path / "old.db", clock=clock) as store:
-        payloads = [json.loads(r[0]) for r in store.conn.execute("SELECT payload FROM changes ORDER BY seq")]
+        payloads = [json.loads(r[0]) for r in store.conn.execute("SELECT payload_text(payload) AS payload FROM changes ORDER BY seq")]
     assert [p.get("npwp") for p in payloads] == ["3273********0001", "0185*******5000", None,
                                                  "3273********0001", "3273********0001"]
     assert payloads[0] == {"id": "o1", "segment": "swasta", "npwp": "3273********0001", "lines": []}
@@ -1006,7 +1006,7 @@ def test_an_invoice_is_valid_on_the_day_the_ntpn_says_it_was_paid(store, setting
                                    billing_code="820260000012345", ntpn="0A1B2C3D4E5F6G7H",
                                    paid_on=f"{last_day:%d-%m-%Y}", settings=settings)
     assert paid.submitted_payment.paid_on == last_day
-    payload = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'order' ORDER BY seq DESC")["payload"])
+    payload = json.loads(store.row("SELECT payload_text(payload) AS payload FROM changes WHERE entity = 'order' ORDER BY seq DESC")["payload"])
     assert payload["payments"][0]["paid_on"] == last_day.isoformat()
     assert payments.verify_payment(store, treasurer, order.id).status == "paid"
     from kiosk.sales.papers import receipt_paper

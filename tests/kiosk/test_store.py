@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from kiosk.errors import StoreError
-from kiosk.store import Store, schema_version
+from kiosk.store import Store, payload_text, schema_version
 
 
 def test_new_store_is_private_wal_and_migrated(tmp_path):
@@ -49,7 +49,8 @@ def test_change_and_mutation_commit_or_roll_back_together(store):
         store.conn.execute("INSERT INTO meta(key, value) VALUES ('x', '1')")
         change_id = store.record_change("meta", "x", "set", {"value": 1})
     row = store.row("SELECT * FROM changes WHERE id = ?", (change_id,))
-    assert json.loads(row["payload"]) == {"value": 1}
+    assert isinstance(row["payload"], bytes)  # kept packed (kiosk.store.pack_payload)
+    assert json.loads(payload_text(row["payload"])) == {"value": 1}
     assert row["terminal_id"] == store.terminal_id
 
 

@@ -72,7 +72,7 @@ async def test_a_consultation_record_at_the_counter(settings, clock):
         r = rows[0]
         assert (r["subject"], r["region_level"], r["period"], r["outcome"], r["note"]) == (
             "kemiskinan", "village", "2024", "not_available", "Disarankan ke Bappeda")
-        change = stored(settings, clock, "SELECT payload FROM changes WHERE entity = 'service_record'")
+        change = stored(settings, clock, "SELECT payload_text(payload) AS payload FROM changes WHERE entity = 'service_record'")
         assert json.loads(change[0]["payload"])["indicator"] == "Persentase penduduk miskin per desa"
         # Finished and saved: nothing waits to be recorded.
         await pilot.press("f")
@@ -217,7 +217,7 @@ async def test_a_complaint_from_the_kiosk_to_closed(settings, clock):
         assert row["status"] == "closed" and row["answered_at"] and row["closed_at"]
         trail = [e.action for e in audit.entries(store, action="complaint")]
         assert trail == ["complaint.close", "complaint.respond", "complaint.respond", "complaint.receive"]
-        payloads = [r["payload"] for r in store.rows("SELECT payload FROM changes WHERE entity = 'complaint'")]
+        payloads = [r["payload"] for r in store.rows("SELECT payload_text(payload) AS payload FROM changes WHERE entity = 'complaint'")]
         assert len(payloads) == 4 and all("warga@example.com" not in p for p in payloads)
         assert json.loads(payloads[-1])["contact_masked"] == "w***@example.com"
 

@@ -669,7 +669,7 @@ async def test_a_restored_guest_who_types_her_nik_is_greeted_and_made_whole(sett
         assert store.row("SELECT id_number, id_masked FROM guests") == {
             "id_number": "3273014101900001", "id_masked": "3273********0001"}
         assert store.conn.execute("SELECT COUNT(*) FROM guests").fetchone()[0] == 1
-        change = store.row("SELECT op, payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
+        change = store.row("SELECT op, payload_text(payload) AS payload FROM changes WHERE entity = 'guest' ORDER BY seq DESC")
         assert change["op"] == "update" and json.loads(change["payload"])["id_hash"] == sent
         assert "3273014101900001" not in change["payload"] and HASHED not in change["payload"]
 
@@ -730,7 +730,7 @@ async def test_each_element_asks_its_own_question_with_its_own_answers(settings,
         assert "already rated" in str(app.screen.query_one("#number-error").render())
     with Store(settings.db_path) as store:
         row = store.row("SELECT u4, u9, age_group, gender, education, occupation FROM ratings")
-        payload = store.row("SELECT payload FROM changes WHERE entity = 'rating'")["payload"]
+        payload = store.row("SELECT payload_text(payload) AS payload FROM changes WHERE entity = 'rating'")["payload"]
     assert tuple(row.values()) == (4, 3, "20-29", "p", "s1", "pelajar")
     assert json.loads(payload)["occupation"] == "pelajar" and json.loads(payload)["gender"] == "p"  # synced
 

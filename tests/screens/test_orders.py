@@ -847,7 +847,7 @@ async def test_the_statement_the_sppd_and_the_customers_check_at_the_counter(pri
     assert b"Analisis kemiskinan kabupaten" in sppd and b"Universitas Andalas" in sppd  # the stated use
     assert b"[ meterai Rp10.000 ]" in sppd and b"ORD/1373/2026/0001" in sppd and b"Budi Santoso" in sppd
     with Store(printer_settings.db_path, clock=clock) as store:
-        payload = json.loads(store.row("SELECT payload FROM changes WHERE entity = 'order' ORDER BY seq DESC")["payload"])
+        payload = json.loads(store.row("SELECT payload_text(payload) AS payload FROM changes WHERE entity = 'order' ORDER BY seq DESC")["payload"])
     assert payload["abstraksi_text"] == statement and payload["sppd_printed_at"]
     assert [i["customer_check"] for i in payload["invoices"]] == ["revision", "accepted"]
 
