@@ -67,15 +67,24 @@ def file_mb(path: Path) -> float:
 USER_ID = ""  # the officer's id, once made
 
 
-def slim_ticket_payloads(store) -> None:  # noqa: ANN001
-    """seed_history writes the ticket payloads with their null fields; the outbox keeps them
-    as ``Store.record_change`` does (``kiosk.store.outbox_json``: nulls left out)."""
-    from kiosk.store import outbox_json
+def pack_outbox(store) -> None:  # noqa: ANN001
+    """The seeds write the outbox with plain SQL, payloads as JSON; the outbox keeps them as
+    ``Store.record_change`` does: nulls left out (``kiosk.store.outbox_json``) and packed
+    (``kiosk.store.pack_payload``). Rewritten a range at a time, deleted and inserted again
+    (packing rows in place would leave their pages half empty, which record_change never does)."""
+    from kiosk.store import outbox_json, pack_payload
 
-    rows = store.conn.execute("SELECT seq, payload FROM changes WHERE entity = 'ticket'").fetchall()
-    with store.write():
-        store.conn.executemany("UPDATE changes SET payload = ? WHERE seq = ?",
-                               [(outbox_json(json.loads(p)), seq) for seq, p in rows])
+    cols = "seq, id, entity, entity_id, op, payload, terminal_id, created_at"
+    top = store.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
+    for lo in range(0, top, 50_000):
+        with store.write():
+            rows = store.conn.execute(f"SELECT {cols} FROM changes WHERE seq > ? AND seq <= ? ORDER BY seq",
+                                      (lo, lo + 50_000)).fetchall()
+            store.conn.execute("DELETE FROM changes WHERE seq > ? AND seq <= ?", (lo, lo + 50_000))
+            store.conn.executemany(
+                f"INSERT INTO changes({cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*r[:5], r[5] if isinstance(r[5], bytes) else pack_payload(outbox_json(json.loads(r[5]))), *r[6:])
+                 for r in rows])
 
 
 def seed_audit(store, rnd) -> int:  # noqa: ANN001
@@ -155,6 +164,7 @@ def one_real_order(store, settings) -> dict[str, list[dict]]:  # noqa: ANN001
     from kiosk import accounts, sales
     from kiosk.sales import payments
     from kiosk.sales.papers import print_invoice, print_receipt
+    from kiosk.store import payload_text
 
     before = {t: {r[0] for r in store.conn.execute(f"SELECT rowid FROM {t}")} for t in ORDER_TABLES}
     officer, treasurer = (accounts.find(store, name) for name in ("budi", "rina"))
@@ -184,7 +194,8 @@ def one_real_order(store, settings) -> dict[str, list[dict]]:  # noqa: ANN001
     out = {}
     for table in ORDER_TABLES:
         rows = store.rows(f"SELECT rowid AS _rowid, * FROM {table}")
-        out[table] = [{k: v for k, v in r.items() if k != "_rowid" and not (table in ("changes", "audit") and k == "seq")}
+        out[table] = [{k: payload_text(v) if k == "payload" and table == "changes" else v
+                       for k, v in r.items() if k != "_rowid" and not (table in ("changes", "audit") and k == "seq")}
                       for r in rows if r["_rowid"] not in base[table]]
     return out
 
@@ -264,7 +275,6 @@ def main(argv: list[str] | None = None) -> int:
                                         pin="284751").id
             accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
             made = bl.seed_history(store, settings, tickets=args.tickets, days=365, today=today)
-            slim_ticket_payloads(store)
             audits = seed_audit(store, rnd)
             guest_changes = seed_guests(store, args.guests, rnd)
             days = sorted({r[0] for r in store.conn.execute("SELECT day FROM tickets")})
@@ -273,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         with Store(db_path, clock=FixedClock(first)) as store:
             template = one_real_order(store, settings)
             order_changes = len(template["changes"]) + clone_orders(store, template, args.orders, days, rnd)
+            pack_outbox(store)
             # The whole year acknowledged, as sync leaves the cursor after its last commit...
             pushed = store.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
             store.set_meta("sync.pushed_seq", str(pushed))
