@@ -10,7 +10,7 @@ What goes, and when (``[retention]`` in the configuration):
   older than ``print_jobs_days`` (14). Their documents can be made again from the records.
 - audit entries the centre has acknowledged (their outbox change, entity ``audit``, is at or
   below ``sync.pushed_seq``, or already pruned as acknowledged) and older than
-  ``audit_days`` (90). The centre keeps the whole trail; ``pst-kiosk audit`` reads what is
+  ``audit_days`` (30). The centre keeps the whole trail; ``pst-kiosk audit`` reads what is
   local. An entry whose change is not yet acknowledged stays, however old.
 
 Rows go in small transactions, so the faces writing the same store wait milliseconds, not
