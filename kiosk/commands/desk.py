@@ -188,6 +188,11 @@ def cmd_printer_jobs(ctx: Context) -> int:
         _out([job.model_dump(mode="json") for job in found])
         return 0
     tz = ctx.settings.office.tz
+    if found:  # the columns' names, in the rows' widths
+        col = {c: t(f"cli.jobs_col.{c}", ctx.lang) for c in ("id", "time", "kind", "label", "printer",
+                                                              "status", "tries", "reason")}
+        print(f"{fit(col['id'], 36)}  {fit(col['time'], 14)}  {fit(col['kind'], 7)} {fit(col['label'], 21)} "
+              f"{fit(col['printer'], 10)} {fit(col['status'], 13)} {fit(col['tries'], 4)} {col['reason']}")
     for job in found:
         print(f"{job.id}  {job.created_at.astimezone(tz):%d-%m %H:%M:%S}  {fit(job.kind, 7)} "
               f"{fit(job.label, 21)} {fit(job.printer, 10)} {fit(t('cli.job.' + job.status, ctx.lang), 13)} "

@@ -144,9 +144,11 @@ def test_printer_commands(env, capsys, monkeypatch, capture):
     assert [(j["kind"], j["status"]) for j in jobs] == [("ticket", "failed"), ("test", "held")]
     run(capsys, "ticket", "take", "B")
     code, out, _ = run(capsys, "printer", "jobs")
-    rows = out.splitlines()  # python-escpos's error has a newline in it: each row stays one line
+    header, *rows = out.splitlines()  # python-escpos's error has a newline in it: each row stays one line
     assert code == 0 and len(rows) == 3 and all("tidak terhubung" in r and "Errno 111" in r for r in rows)
     assert len({r.index(" 1x ") for r in rows}) == 1  # the columns line up
+    assert header.split() == ["TUGAS", "DIBUAT", "JENIS", "LABEL", "PRINTER", "STATUS", "COBA", "KETERANGAN"]
+    assert header.index("STATUS") == rows[2].index("tidak dicetak") and header.index("KETERANGAN") == rows[0].index("Printer")
     assert [" gagal " in r for r in rows] == [True, True, False] and " tidak dicetak " in rows[2]
     code, out, err = run(capsys, "printer", "retry")
     assert (code, out) == (8, "") and len(err.splitlines()) == 1
