@@ -148,8 +148,8 @@ def test_printer_jobs_name_invoices_by_their_numbers_in_aligned_columns(env, cap
     code, out, _ = run(capsys, "printer", "jobs", "--json")
     assert [j["label"] for j in json.loads(out)][1:] == ["INV/1373/2026/0001 v2", "INV/1373/2026/0001"]
     code, out, _ = run(capsys, "printer", "jobs")
-    rows = out.splitlines()
-    assert code == 0 and len(rows) == 3 and "ORD/" not in out
+    header, *rows = out.splitlines()
+    assert code == 0 and len(rows) == 3 and "ORD/" not in out and header.split()[0] == "TUGAS"
     assert " a label far too long… " in rows[0]
     assert " INV/1373/2026/0001 v2 " in rows[1] and " INV/1373/2026/0001    " in rows[2]
     # No printer here: every job is held (never printed by surprise later), columns aligned.
