@@ -27,7 +27,7 @@ SEVERITY = [7, 6, 8, 11, 5]  # most serious first
 
 
 class Check(BaseModel):
-    name: str  # store, migrations, disk, config, printer, central, sync, clock, speech, backup
+    name: str  # store, migrations, outbox, disk, config, printer, central, sync, clock, speech, backup
     ok: bool
     value: str  # what was found
     action: str = ""  # what to do, when not ok (in the reader's language)
@@ -38,7 +38,7 @@ class Check(BaseModel):
 def _store_checks(ctx: Any, lang: str) -> list[Check]:
     from kiosk import retention
     from kiosk.errors import DomainError
-    from kiosk.store import schema_version
+    from kiosk.store import schema_version, unreadable_changes
 
     path = ctx.settings.db_path
     try:
@@ -57,6 +57,14 @@ def _store_checks(ctx: Any, lang: str) -> list[Check]:
                         value=t("doctor.migrations", lang, found=found, known=known),
                         action="" if found == known else t("doctor.migrations_action", lang),
                         data={"user_version": found, "known": known}))
+    # A pending change whose payload does not read back stops the sync at it (a damaged disk).
+    pushed = int(store.meta("sync.pushed_seq") or 0)
+    bad = unreadable_changes(store.conn, pushed)
+    checks.append(Check(name="outbox", ok=not bad, code=7,
+                        value=t("outbox.doctor", lang, pending=store.conn.execute(
+                            "SELECT COUNT(*) FROM changes WHERE seq > ?", (pushed,)).fetchone()[0], bad=len(bad)),
+                        action=t("outbox.damaged", lang, seq=bad[0], count=len(bad), path=str(path)) if bad else "",
+                        data={"unreadable": bad[:100]}))
     free = shutil.disk_usage(path.parent).free
     checks.append(Check(name="disk", ok=free >= DISK_MIN_FREE, code=7,
                         value=t("doctor.disk", lang, free=f"{free / 1e9:.1f}", path=str(path.parent)),

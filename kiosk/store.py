@@ -285,11 +285,31 @@ def pack_payload(text: str) -> bytes:
 
 
 def payload_text(value: str | bytes) -> str:
-    """A payload as JSON text, packed or not (also the SQL function ``payload_text``)."""
+    """A payload as JSON text, packed or not (also the SQL function ``payload_text``).
+    Raises ValueError for bytes that are not a packed payload (a damaged row)."""
     if isinstance(value, str):
         return value
-    unpacker = zlib.decompressobj(-15, _zdict(value[0]))
-    return (unpacker.decompress(value[1:]) + unpacker.flush()).decode()
+    try:
+        unpacker = zlib.decompressobj(-15, _zdict(value[0]))
+        text = (unpacker.decompress(value[1:]) + unpacker.flush()).decode()
+        if not unpacker.eof:
+            raise ValueError("packed payload cut short")
+        return text
+    except (zlib.error, UnicodeDecodeError, IndexError, OSError) as exc:
+        raise ValueError(f"damaged packed payload: {exc}") from exc
+
+
+def unreadable_changes(conn: sqlite3.Connection, after: int, limit: int = 100_000) -> list[int]:
+    """The seq of the outbox changes above ``after`` whose payload does not read back as JSON
+    (a damaged disk or a hand edit): sync cannot send them (doctor, the push)."""
+    bad = []
+    for seq, payload in conn.execute("SELECT seq, payload FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                                     (after, limit)):
+        try:
+            json.loads(payload_text(payload))
+        except ValueError:
+            bad.append(seq)
+    return bad
 
 
 def packed_like(text: str, old: str | bytes) -> str | bytes:
