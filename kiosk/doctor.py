@@ -116,7 +116,8 @@ def _central_checks(ctx: Any, lang: str) -> list[Check]:
 
         try:
             with central.connect(dsn, timeout=3) as conn:
-                conn.execute("SELECT 1")
+                # Reachable is not enough: a role of another office has every row refused.
+                sync._check_office(conn, ctx.settings.office.code, conn.info.user)
             checks.append(Check(name="central", ok=True, value=t("doctor.central_ok", lang, dsn=describe(dsn)),
                                 data={"configured": True, "reachable": True}))
         except Exception as exc:  # noqa: BLE001 - any failure to reach it is the finding
@@ -132,9 +133,11 @@ def _central_checks(ctx: Any, lang: str) -> list[Check]:
     stale = bool(dsn) and state.pending > 0 and (state.last_success is None or now - state.last_success > SYNC_MAX_AGE)
     tz = ctx.settings.office.tz
     last = f"{state.last_success.astimezone(tz):%d-%m-%Y %H:%M}" if state.last_success else "-"
+    error = ctx.store.meta("sync.last_error") or ""
     checks.append(Check(name="sync", ok=not stale, code=5,
                         value=t("doctor.sync", lang, last=last, pending=state.pending,
-                                holder=sync.holder(ctx.store) or "-"),
+                                holder=sync.holder(ctx.store) or "-")
+                        + (t("outbox.sync.last_error", lang, error=error) if error and dsn else ""),
                         action=t("doctor.sync_action", lang) if stale else "",
                         data=json.loads(state.model_dump_json())))
     return checks

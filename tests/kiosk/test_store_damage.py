@@ -69,3 +69,21 @@ def test_printer_jobs_refuses_a_limit_below_one_and_names_kinds_in_the_readers_l
     assert code == 0 and out.splitlines()[1].split()[3] == "tiket"
     code, out, _ = run(capsys, "--lang", "en", "printer", "jobs")
     assert code == 0 and out.splitlines()[1].split()[3] == "ticket"
+
+
+def test_doctor_tells_a_central_role_of_another_office(env, capsys, pg, monkeypatch):  # noqa: F811
+    """Reachable is not enough: the centre refuses every row of a store whose office is not
+    the role's. Doctor says so (exit 11) and shows the last sync error beside the sync line."""
+    from tests.kiosk.test_sync import office, office_dsn
+
+    office(env, pg, "1374")  # the role of another office exists at the centre
+    office(env, pg, "1373")
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(env / "1373-t.toml"))
+    monkeypatch.setenv("PST_KIOSK_CENTRAL_DSN", office_dsn(pg, "1374"))
+    _take(capsys, 1)
+    assert run(capsys, "sync")[0] == 11
+    code, out, _ = run(capsys, "doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(out)["checks"]}
+    assert code == 11 and not checks["central"]["ok"]
+    assert "1374" in checks["central"]["value"] and "1373" in checks["central"]["value"]
+    assert "last error" not in checks["sync"]["value"] and "kesalahan terakhir" in checks["sync"]["value"]
