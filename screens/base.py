@@ -21,6 +21,7 @@ from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.widgets import Checkbox, Static
 
+from kiosk import settle_gc
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Settings
 from kiosk.i18n import t
@@ -38,6 +39,7 @@ SPOOL_SECONDS = 5.0
 SYNC_SECONDS = 30.0
 SYNC_MAX_BACKOFF = 600.0
 PRINTER_SECONDS = 15.0
+SETTLE_SECONDS = 1.0  # start-up's garbage collector thresholds (kiosk.settle_gc) until then
 # States a visitor or an officer must hear about (the rest: ready, paper low, sent, none).
 PRINTER_TROUBLE = ("paper_out", "cover_open", "offline", "unreachable", "no_answer")
 
@@ -172,10 +174,8 @@ class PstApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)
-        from kiosk import printing
-
-        if self._spool_enabled and any(printing.printer_url(self.settings, name) != "none"
-                                       for name in self.settings.printer_names()):
+        self.set_timer(SETTLE_SECONDS, settle_gc)  # the first screen is painted by then
+        if self._spool_enabled and any(self._printer_configured(name) for name in self.settings.printer_names()):
             self.set_interval(SPOOL_SECONDS, self.run_spooler)
         self._sync_wait = SYNC_SECONDS
         if self.settings.central_dsn:
@@ -282,12 +282,16 @@ class PstApp(App[None]):
 
     def watch_printers(self, names: list[str]) -> None:
         """Read these printers' states now and every PRINTER_SECONDS (sends no paper)."""
-        from kiosk import printing
-
-        self._watched_printers = [n for n in names if printing.printer_url(self.settings, n) != "none"]
+        self._watched_printers = [n for n in names if self._printer_configured(n)]
         if self._watched_printers:
             self.check_printers()
             self.set_interval(PRINTER_SECONDS, self.check_printers)
+
+    def _printer_configured(self, name: str) -> bool:
+        """``printing.printer_url(settings, name) != "none"``, without loading the printing
+        code before the first paint (a face with no printer never loads it)."""
+        named = self.settings.printer_named(name)
+        return named is not None and named.url != "none"
 
     @work(thread=True, exclusive=True, group="printers", exit_on_error=False)
     def check_printers(self) -> None:

@@ -31,9 +31,9 @@ from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import Service, by_code
 from screens.base import PRINTER_TROUBLE, ItemLine, PstApp, fit_service, friendly_error
-from screens.counter_dialogs import (CallNumberScreen, ChooseServiceScreen, CounterPickScreen, FilterScreen,
-                                     YesNoScreen)
-from screens.login import LockScreen, LoginScreen
+
+# The dialogs (screens.counter_dialogs) and the login (screens.login) load when first
+# shown: the counter's first screen needs neither.
 
 
 def _mmss(seconds: float) -> str:
@@ -105,6 +105,7 @@ class CounterScreen(Screen[None]):
         self._current_guest = None
         self._waiting: list[Ticket] = []
         self._desk = standard.Desk(any_ended=False, free_since=None)
+        self._read_at: tuple[int, int, object] | None = None  # the store's version refresh_data read
 
     @property
     def pst(self) -> CounterApp:
@@ -153,10 +154,17 @@ class CounterScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         """Back from orders, lockers or a dialog: what was done there (a referral moves the
-        current ticket) shows at once, not at the next commit elsewhere."""
-        if self.is_mounted:
+        current ticket) shows at once, not at the next commit elsewhere. Shown first (the
+        resume that follows the mount), nothing has changed since on_mount read it."""
+        if self.is_mounted and self._read_at != self._store_version():
             with suppress(NoMatches):  # resumed before compose finished: on_mount reads
                 self.refresh_data()
+
+    def _store_version(self) -> tuple[int, int, object]:
+        """Moves with any commit, another connection's (data_version) or this one's, and
+        with the office's day."""
+        app = self.pst
+        return app.store.data_version(), app.store.conn.total_changes, app.queue.today()
 
     # -- showing --------------------------------------------------------------------
 
@@ -192,6 +200,7 @@ class CounterScreen(Screen[None]):
         """Re-read the store: after an action here, or a commit elsewhere (data_version)."""
         app = self.pst
         now = app.clock.now()
+        self._read_at = self._store_version()
         self.current = app.queue.active(self.counter)
         self._current_guest = guest_for_ticket(app.store, self.current.id) if self.current else None
         self._show_current(now)
@@ -316,6 +325,8 @@ class CounterScreen(Screen[None]):
             if number:
                 self._call_specific(number)
 
+        from screens.counter_dialogs import CallNumberScreen
+
         self.app.push_screen(CallNumberScreen(), chosen)
 
     def _call_specific(self, number: str) -> None:
@@ -343,6 +354,8 @@ class CounterScreen(Screen[None]):
         if ticket is None:
             return
 
+        from screens.counter_dialogs import YesNoScreen
+
         def answered(yes: bool | None) -> None:
             if yes and self.current is not None and self.current.id == ticket.id:
                 self._act(self.pst.queue.no_show, "counter.no_show_done")
@@ -361,6 +374,7 @@ class CounterScreen(Screen[None]):
             return
         from kiosk import sales
         from kiosk.sales import view as order_view
+        from screens.counter_dialogs import YesNoScreen
 
         app = self.pst
         try:
@@ -386,6 +400,8 @@ class CounterScreen(Screen[None]):
         ticket = self._need_current()
         if ticket is None:
             return
+
+        from screens.counter_dialogs import ChooseServiceScreen
 
         def chosen(code: str | None) -> None:
             if code:
@@ -442,6 +458,8 @@ class CounterScreen(Screen[None]):
         self.app.push_screen(OrdersScreen(guest, self.current.id if self.current else None))
 
     def action_filter(self) -> None:
+        from screens.counter_dialogs import FilterScreen
+
         def chosen(codes: list[str] | None) -> None:
             if codes is not None:
                 self.services = codes
@@ -507,6 +525,8 @@ class CounterApp(PstApp):
         self.set_interval(5.0, self._check_idle)
         self.watch_printers(self.settings.printer_names())  # the officer sees every printer
         if accounts.enforced(self.store):
+            from screens.login import LoginScreen
+
             self.push_screen(LoginScreen(), self._logged_in)
         else:
             self._start()
@@ -533,6 +553,8 @@ class CounterApp(PstApp):
             self._serve_counter(self.counter)
             self.push_screen(CounterScreen(self.counter))
         else:
+            from screens.counter_dialogs import CounterPickScreen
+
             self.push_screen(CounterPickScreen(), self._picked)
 
     def _picked(self, counter: int | None) -> None:
@@ -551,12 +573,16 @@ class CounterApp(PstApp):
         await super().on_event(event)
 
     def _check_idle(self) -> None:
+        from screens.login import LockScreen, LoginScreen
+
         if self.user is None or isinstance(self.screen, (LockScreen, LoginScreen)):
             return
         if time.monotonic() - self.last_activity >= self.settings.counter.lock_minutes * 60:
             self.lock()
 
     def lock(self) -> None:
+        from screens.login import LockScreen
+
         def unlocked(user: User | None) -> None:
             if user is not None:
                 self.set_user(user)
@@ -567,6 +593,8 @@ class CounterApp(PstApp):
     def store_changed(self) -> None:
         """The first account was just made (``pst-kiosk user add`` elsewhere): an open desk
         becomes a logged-in one at once, not at the next refused key."""
+        from screens.counter_dialogs import CounterPickScreen
+
         working = any(isinstance(s, (CounterScreen, CounterPickScreen)) for s in self.screen_stack)
         if working and self.user is None and not self._to_login and accounts.enforced(self.store):
             self._to_login = True
@@ -579,6 +607,8 @@ class CounterApp(PstApp):
         """Close the open desk's screens one by one (each pop awaited: a closing screen's
         header must not hear the next title), then the login. The title changes only after:
         a header still mounting on a closing screen would look for its title and fail."""
+        from screens.login import LoginScreen
+
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self.set_user(None)
@@ -595,6 +625,8 @@ class CounterApp(PstApp):
 
     async def action_quit(self) -> None:
         """Ctrl+Q: while a visitor is being called or served, asked first."""
+        from screens.counter_dialogs import YesNoScreen
+
         ticket = self._serving()
         if ticket is None or isinstance(self.screen, YesNoScreen):
             self.exit()
@@ -612,6 +644,8 @@ class CounterApp(PstApp):
         """Leave the account: back to the login screen, the counter stays chosen."""
         if not accounts.enforced(self.store):
             return
+        from screens.login import LoginScreen
+
         accounts.logout(self.store, self.user)
         self.set_user(None)
         while len(self.screen_stack) > 1:
