@@ -40,6 +40,7 @@ SYNC_SECONDS = 30.0
 SYNC_MAX_BACKOFF = 600.0
 PRINTER_SECONDS = 15.0
 SETTLE_SECONDS = 1.0  # start-up's garbage collector thresholds (kiosk.settle_gc) until then
+AFTER_PAINT_LATEST = 0.5  # after_paint's work runs by then even if no paint was seen
 # States a visitor or an officer must hear about (the rest: ready, paper low, sent, none).
 PRINTER_TROUBLE = ("paper_out", "cover_open", "offline", "unreachable", "no_answer")
 
@@ -144,10 +145,33 @@ class PstApp(App[None]):
         self._own_changes = self.store.conn.total_changes
         self._spool_enabled = spool
         self.printer_states: dict[str, str] = {}  # name -> state, read in the background
+        self._after_paint: list[Callable[[], object]] = []
         self._watched_printers: list[str] = []
 
     def t(self, key: str, **params: Any) -> str:
         return t(key, self.lang, **params)
+
+    # -- what a first screen shows a moment later ----------------------------------------
+
+    def after_paint(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the terminal has been sent the next frame: work a screen's
+        first paint need not wait for (issue 17: the counter's desk reminders). It runs at
+        the latest after ``AFTER_PAINT_LATEST`` seconds, whatever happens to the paint."""
+        self._after_paint.append(callback)
+        self.set_timer(AFTER_PAINT_LATEST, self._run_after_paint)
+
+    def _display(self, screen: Any, renderable: Any) -> None:
+        """Textual's write of a frame to the terminal (``App._display``); ``after_paint``'s
+        work follows the first one with something in it, outside a batch (a batch's frame is
+        never shown)."""
+        super()._display(screen, renderable)
+        if self._after_paint and renderable is not None and not self._batch_count:
+            self.call_later(self._run_after_paint)
+
+    def _run_after_paint(self) -> None:
+        callbacks, self._after_paint = self._after_paint, []
+        for callback in callbacks:
+            callback()
 
     def localize_bindings(self, node: DOMNode) -> None:
         """Footer labels from the catalogue: a binding's id is its catalogue key."""

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.text import Text
@@ -23,14 +24,16 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
 
-from kiosk import accounts, identity, printing, standard
-from kiosk.desk import complaints, records
+from kiosk import accounts, identity, standard
 from kiosk.accounts import User
 from kiosk.errors import ConfigError, DomainError
 from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import Service, by_code
 from screens.base import PRINTER_TROUBLE, ItemLine, PstApp, fit_service, friendly_error
+
+if TYPE_CHECKING:  # loaded just after the first paint (CounterScreen._refresh_desk)
+    from kiosk import printing
 
 # The dialogs (screens.counter_dialogs) and the login (screens.login) load when first
 # shown: the counter's first screen needs neither.
@@ -106,6 +109,8 @@ class CounterScreen(Screen[None]):
         self._waiting: list[Ticket] = []
         self._desk = standard.Desk(any_ended=False, free_since=None)
         self._read_at: tuple[int, int, object] | None = None  # the store's version refresh_data read
+        self._queue_items: list[str] = []  # the status line: waiting per service, the filter
+        self._desk_items: list[str] = []  # and the desk's reminders
 
     @property
     def pst(self) -> CounterApp:
@@ -113,6 +118,8 @@ class CounterScreen(Screen[None]):
 
     @property
     def _no_printer(self) -> bool:
+        from kiosk import printing
+
         with suppress(ConfigError):  # a bad printer URL is a printer problem: jobs fail, shown
             return printing.printer_spec(self.pst.settings, "counter").kind == "none"
         return False
@@ -149,7 +156,8 @@ class CounterScreen(Screen[None]):
         # An open desk has no account to leave: Ctrl+L ("Keluar akun") is not offered there.
         self.query_one("#more-keys", ItemLine).set_items(
             app.more_keys(self, skip=() if app.user else ("counter.key.logout",)))
-        self.refresh_data()
+        self._refresh_queue()
+        self.pst.after_paint(self._after_first_paint)
         self.set_interval(1.0, self.tick)
 
     def on_screen_resume(self) -> None:
@@ -198,6 +206,11 @@ class CounterScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         """Re-read the store: after an action here, or a commit elsewhere (data_version)."""
+        self._refresh_queue()
+        self._refresh_desk()
+
+    def _refresh_queue(self) -> None:
+        """The current ticket and who waits: what the counter works with (its first paint)."""
         app = self.pst
         now = app.clock.now()
         self._read_at = self._store_version()
@@ -205,10 +218,7 @@ class CounterScreen(Screen[None]):
         self._current_guest = guest_for_ticket(app.store, self.current.id) if self.current else None
         self._show_current(now)
         self._waiting = app.queue.waiting(self.services or None)
-        today = app.queue.today()
-        self._desk = standard.desk(app.store, today)
-        missing = records.unrecorded(app.store, today)
-        still_open, overdue = complaints.open_counts(app.store, app.settings)
+        self._desk = standard.desk(app.store, app.queue.today())
         table = self.query_one("#waiting", WaitingTable)
         if table.service_width() is None:  # not laid out yet: the rows wait for the width,
             table.fill_on_resize = lambda: self._fill_waiting(app.clock.now())  # one layout, not two
@@ -216,12 +226,26 @@ class CounterScreen(Screen[None]):
             self._fill_waiting(now)
         counts = app.queue.waiting_counts()
         # A narrow screen wraps between services, never between a name and its count.
-        self.query_one("#counts", ItemLine).set_items([escape(item) for item in [
+        self._queue_items = [escape(item) for item in [
             *(f"{by_code(code).letter} {by_code(code).name(app.lang)}: {count}" for code, count in counts.items()),
             *([f"[{app.t('counter.filter_on')}: {', '.join(by_code(c).letter for c in self.services)}]"]
-              if self.services else []),
+              if self.services else [])]]
+        self._show_counts()
+
+    def _refresh_desk(self) -> None:
+        """The desk's reminders (visits without a record, open complaints) and the printers'
+        trouble. Shown first, the counter reads them just after its first paint, and loads
+        the desk's and the printing code only then (issue 17)."""
+        from kiosk import printing
+        from kiosk.desk import complaints, records
+
+        app = self.pst
+        missing = records.unrecorded(app.store, app.queue.today())
+        still_open, overdue = complaints.open_counts(app.store, app.settings)
+        self._desk_items = [escape(item) for item in [
             *([app.t("desk.unrecorded", count=missing)] if missing else []),
-            *([app.t("desk.complaints_open", open=still_open, overdue=overdue)] if still_open else [])]])
+            *([app.t("desk.complaints_open", open=still_open, overdue=overdue)] if still_open else [])]]
+        self._show_counts()
         warning = self.query_one("#printer-warning", Static)
         if self._no_printer:  # an office without a printer: said once, not as a failure per ticket
             warning.update(app.t("counter.printer_none"))
@@ -232,6 +256,14 @@ class CounterScreen(Screen[None]):
             warning.update(app.t("printing.problem", count=failed, printer=latest[0],
                                  reason=printing.fault_text(latest[1], app.lang)) if latest else "")
             warning.display = bool(failed)
+
+    def _after_first_paint(self) -> None:
+        if self.is_attached:
+            with suppress(NoMatches):  # closed meanwhile
+                self._refresh_desk()
+
+    def _show_counts(self) -> None:
+        self.query_one("#counts", ItemLine).set_items([*self._queue_items, *self._desk_items])
 
     def _show_current(self, now: datetime) -> None:
         app, ticket = self.pst, self.current
@@ -434,6 +466,7 @@ class CounterScreen(Screen[None]):
     def action_record(self) -> None:
         """The service record of the ticket at the counter; with none there, the day's visits
         (finished ones stay editable until the end of the day)."""
+        from kiosk.desk import records
         from screens.records import RecordScreen, VisitsScreen
 
         try:
@@ -473,6 +506,8 @@ class CounterScreen(Screen[None]):
         if target is None:
             self.notify(self.pst.t("counter.nothing_current"), severity="warning")
             return
+        from kiosk import printing
+
         settings = self.pst.settings  # the copy comes out here, at this counter
         job_id = self._do(lambda: printing.reprint(self.pst.store, target, actor=self.pst.user,
                                                    settings=settings,

@@ -1,0 +1,103 @@
+"""Issue 17's start-up: a face paints its real first screen before it loads what that screen
+does not need, and what follows the paint (the counter's desk reminders) still shows.
+Checked by what is shown and by module, not by time."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from kiosk.desk import complaints
+from kiosk.store import Store
+from kiosk.tickets import issue_ticket, queue_for
+from screens.counter_app import CounterApp, CounterScreen
+from tests.screens.helpers import shown
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_the_counter_shows_its_lists_and_the_desk_reminders_after_its_first_paint(settings, clock):
+    """The waiting list and counts paint first; the unrecorded visits, the open complaints
+    and the printer line come just after the paint, and every one of them shows."""
+    with Store(settings.db_path, clock=clock) as store:
+        served = issue_ticket(store, settings, "C").ticket
+        issue_ticket(store, settings, "B")
+        queue = queue_for(store, settings)
+        queue.call_next(1)
+        queue.start(served.id)
+        queue.finish(served.id)  # done, no service record yet
+        complaints.submit(store, settings, kind="complaint", text="Antrian lama")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    seen: dict[str, str] = {}
+    display = app._display
+
+    def first_frame(screen, renderable) -> None:  # noqa: ANN001
+        display(screen, renderable)
+        if isinstance(screen, CounterScreen) and renderable is not None and not app._batch_count \
+                and "frame" not in seen:  # the first frame sent to the terminal (as bench/first_paint.py)
+            seen["frame"] = shown(app)
+
+    app._display = first_frame  # type: ignore[method-assign]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(50):  # the reminders follow the first frame
+            if "belum dicatat" in shown(app):
+                break
+            await pilot.pause(0.02)
+        text = shown(app)
+        assert "B-001" in seen["frame"] and "B-001" in text  # the waiting list, from the first frame
+        assert "1 kunjungan belum dicatat (V)" in text and "Aduan terbuka: 1, lewat batas: 0 (A)" in text
+        assert "belum dicatat" not in seen["frame"]  # they came after the first frame
+        assert "Tanpa printer" in text
+        assert app.screen.query_one("#printer-warning").display
+
+
+PROBE = textwrap.dedent("""
+    import asyncio, json, sys
+    face, config_path = sys.argv[1], sys.argv[2]
+    from kiosk import config
+    settings = config.load(config_path)
+    if face == "kiosk":
+        from screens.kiosk_app import KioskApp as Face
+        app, target = Face(settings, spool=False), "HomeScreen"
+    elif face == "counter":
+        from screens.counter_app import CounterApp as Face
+        app, target = Face(settings, counter=1, spool=False), "CounterScreen"
+    else:
+        from screens.display_app import DisplayApp as Face
+        app, target = Face(settings), "Screen"
+    loaded = {}
+    display = app._display
+    def first_frame(screen, renderable):
+        display(screen, renderable)
+        if renderable is not None and not app._batch_count and type(screen).__name__ == target:
+            loaded.setdefault("modules", sorted(sys.modules))
+    app._display = first_frame
+    async def drive():
+        async with app.run_test(size=(100, 40)) as pilot:
+            await pilot.pause()
+    asyncio.run(drive())
+    print(json.dumps(loaded.get("modules")))
+""")
+
+NOT_BEFORE_THE_FIRST_PAINT = {
+    "kiosk": ["kiosk.printing", "urllib.request", "screens.guestbook", "kiosk.sales", "kiosk.reports"],
+    "counter": ["kiosk.printing", "kiosk.desk.complaints", "kiosk.reference", "kiosk.catalogue",
+                "screens.counter_dialogs", "screens.login", "kiosk.sales", "argon2"],
+    "display": ["kiosk.printing", "kiosk.guestbook", "kiosk.sales", "kiosk.reports"],
+}
+
+
+def test_a_face_paints_before_it_loads_what_its_first_screen_does_not_need(settings):
+    config_path = os.environ.get("PST_KIOSK_CONFIG") or str(settings.db_path.parent / "config.toml")
+    for face, absent in NOT_BEFORE_THE_FIRST_PAINT.items():
+        proc = subprocess.run([sys.executable, "-c", PROBE, face, config_path], capture_output=True,
+                              text=True, cwd=ROOT, env=os.environ, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        modules = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert modules, f"{face}: its first screen was never painted"
+        assert [m for m in absent if m in modules] == [], face
