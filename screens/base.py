@@ -14,9 +14,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
-from rich.text import Text
 from textual import events, work
 from textual.app import App
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.widgets import Checkbox, Static
@@ -93,7 +93,7 @@ class ItemLine(Static):
         lines: list[list[str]] = [[]]
         used = 0
         for item in self.items:
-            cells = Text.from_markup(item).cell_len
+            cells = Content.from_markup(item).cell_length  # as the Static shows it (Textual markup)
             gap = len(self.separator) if lines[-1] else 0
             if lines[-1] and used + gap + cells > width:
                 lines.append([])

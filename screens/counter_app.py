@@ -57,12 +57,35 @@ class WaitingTable(DataTable):
         self.fill_on_resize: Callable[[], None] | None = None
 
     def service_width(self) -> int | None:
-        """Cells left for the service names; None before the first layout."""
-        inner = self.scrollable_content_region.width
-        if inner <= 0:
+        """Cells left for the service names; before the first layout, as the layout will
+        give them (``expected_width``; None when that cannot be told)."""
+        inner = self.scrollable_content_region.width or self.expected_width()
+        if not inner or inner <= 0:
             return None
         others = sum(c.get_render_width(self) for k, c in self.columns.items() if k.value != self.SERVICE)
         return inner - others - 2 * self.cell_padding
+
+    def expected_width(self) -> int | None:
+        """The rows' width before the first layout, from the terminal's size and the CSS of
+        the counter's panels (``#current`` beside ``#queue``, which holds this table), so
+        the first frame shows the waiting list whole (issue 17): when the guess holds, the
+        Resize that follows changes nothing; when not, it fits the names again."""
+        screen, viewport = self.screen, self.app.size
+        try:
+            current, queue = screen.query_one("#current"), screen.query_one("#queue")
+        except NoMatches:
+            return None
+        styles = current.styles
+        if styles.width is None:
+            return None
+        width = styles.width.resolve(viewport, viewport)
+        if styles.min_width is not None:
+            width = max(width, styles.min_width.resolve(viewport, viewport))
+        if styles.max_width is not None:
+            width = min(width, styles.max_width.resolve(viewport, viewport))
+        gutter = self.styles.scrollbar_size_vertical if self.styles.scrollbar_gutter == "stable" else 0
+        return (viewport.width - int(width) - current.styles.margin.width - queue.styles.gutter.width
+                - queue.styles.margin.width - self.styles.gutter.width - gutter)
 
     def service_text(self, service: Service) -> str:
         return fit_service(service, self.app.lang, self.service_width())
@@ -153,12 +176,17 @@ class CounterScreen(Screen[None]):
         # not the 10-minute flag.
         for key in ("col_number", "col_waited", "col_priority", "col_service"):
             table.add_column(app.t(f"counter.{key}"), key=key)
-        # An open desk has no account to leave: Ctrl+L ("Keluar akun") is not offered there.
-        self.query_one("#more-keys", ItemLine).set_items(
-            app.more_keys(self, skip=() if app.user else ("counter.key.logout",)))
+        self.show_keys()
         self._refresh_queue()
         self.pst.after_paint(self._after_first_paint)
         self.set_interval(1.0, self.tick)
+
+    def show_keys(self) -> None:
+        """The keys the footer has no room for. An open desk has no account to leave: Ctrl+L
+        ("Keluar akun") is offered only with someone logged in."""
+        app = self.pst
+        self.query_one("#more-keys", ItemLine).set_items(
+            app.more_keys(self, skip=() if app.user else ("counter.key.logout",)))
 
     def on_screen_resume(self) -> None:
         """Back from orders, lockers or a dialog: what was done there (a referral moves the
@@ -186,6 +214,10 @@ class CounterScreen(Screen[None]):
 
     def tick(self) -> None:
         """Every second: only the clocks move (times waited), no store read."""
+        from screens.login import LoginScreen
+
+        if isinstance(self.app.screen, LoginScreen):  # the base of an open desk that got its
+            return  # first account: the login over it says whose turn it is, not this title
         now = self.pst.clock.now()
         self._show_clock(now)
         self._show_current(now)
@@ -555,10 +587,24 @@ class CounterApp(PstApp):
         self.last_activity = time.monotonic()
         self._to_login = False  # the first account appeared: the login is on its way
 
+    def _counter_given(self) -> bool:
+        return bool(self.counter) and 1 <= self.counter <= self.settings.office.counters
+
+    def get_default_screen(self) -> Screen[None]:
+        """An open desk told its counter starts on the counter's screen, the base of the
+        stack: painted first, with no blank screen before it (issue 17: the first paint
+        took twice as long). The login, or the choice of counter, comes over a blank one."""
+        if self._counter_given() and not accounts.enforced(self.store):
+            self._serve_counter(self.counter)
+            return CounterScreen(self.counter)
+        return super().get_default_screen()
+
     def on_mount(self) -> None:
         super().on_mount()
         self.set_interval(5.0, self._check_idle)
         self.watch_printers(self.settings.printer_names())  # the officer sees every printer
+        if isinstance(self.screen_stack[0], CounterScreen):
+            return  # already the first screen
         if accounts.enforced(self.store):
             from screens.login import LoginScreen
 
@@ -578,15 +624,18 @@ class CounterApp(PstApp):
         self.queue = self.queue.as_user(user)
         self.sub_title = self.settings.office.name
         counters = [s for s in self.screen_stack if isinstance(s, CounterScreen)]
-        if counters:
+        if counters and user is not None:
             counters[-1]._show_clock(self.clock.now())
+            if counters[-1].is_mounted:
+                counters[-1].show_keys()  # an open desk's screen, now someone's: Ctrl+L too
         else:  # logged out: the next officer's login shows nobody's name
             self.title = self.TITLE
 
     def _start(self) -> None:
-        if self.counter and 1 <= self.counter <= self.settings.office.counters:
+        if self._counter_given():
             self._serve_counter(self.counter)
-            self.push_screen(CounterScreen(self.counter))
+            if not isinstance(self.screen_stack[0], CounterScreen):  # else shown again, the login gone
+                self.push_screen(CounterScreen(self.counter))
         else:
             from screens.counter_dialogs import CounterPickScreen
 

@@ -101,3 +101,45 @@ def test_a_face_paints_before_it_loads_what_its_first_screen_does_not_need(setti
         modules = json.loads(proc.stdout.strip().splitlines()[-1])
         assert modules, f"{face}: its first screen was never painted"
         assert [m for m in absent if m in modules] == [], face
+
+
+async def test_the_counter_is_its_own_first_screen_and_steps_aside_for_the_first_login(settings, clock):
+    """An open desk starts on the counter's screen (no blank screen painted first); when the
+    first account appears, the login comes over it with its own title, and the same screen
+    is back after the login, now with Ctrl+L."""
+    from kiosk import accounts
+    from screens.login import LoginScreen
+    from tests.screens.helpers import login
+
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        first = app.screen
+        assert isinstance(first, CounterScreen) and app.screen_stack == [first]
+        with Store(settings.db_path, clock=clock) as store:
+            accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        for _ in range(200):
+            if isinstance(app.screen, LoginScreen):
+                break
+            await pilot.pause(0.02)
+        assert isinstance(app.screen, LoginScreen)
+        first.tick()  # the second's tick of the screen under the login leaves its title alone
+        assert app.title == "PST Loket"
+        await login(pilot, "admin", "975318")
+        for _ in range(500):  # the PIN is checked off the UI thread
+            if app.screen is first:
+                break
+            await pilot.pause(0.02)
+        assert app.screen is first and app.screen_stack == [first]
+        assert "Keluar akun" in shown(app) and "Admin (admin)" in app.title
+
+
+async def test_the_waiting_list_knows_its_width_before_the_first_layout(settings, clock):
+    """The rows are filled before the first frame with the service names fitted to the width
+    the layout will give (WaitingTable.expected_width), so the first frame shows them whole."""
+    for width in (80, 97, 100, 133, 200):
+        app = CounterApp(settings, counter=1, clock=clock, spool=False)
+        async with app.run_test(size=(width, 30)) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one("#waiting")
+            assert table.expected_width() == table.scrollable_content_region.width, width
