@@ -16,6 +16,7 @@ from kiosk.store import Store
 from kiosk.tickets import issue_ticket, queue_for
 from screens.counter_app import CounterApp, CounterScreen
 from tests.screens.helpers import shown
+from tests.screens.test_first_day import until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,10 +45,7 @@ async def test_the_counter_shows_its_lists_and_the_desk_reminders_after_its_firs
     app._display = first_frame  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        for _ in range(50):  # the reminders follow the first frame
-            if "belum dicatat" in shown(app):
-                break
-            await pilot.pause(0.02)
+        await until(pilot, lambda: "belum dicatat" in shown(app))  # the reminders follow the first frame
         text = shown(app)
         assert "B-001" in seen["frame"] and "B-001" in text  # the waiting list, from the first frame
         assert "1 kunjungan belum dicatat (V)" in text and "Aduan terbuka: 1, lewat batas: 0 (A)" in text
@@ -118,19 +116,12 @@ async def test_the_counter_is_its_own_first_screen_and_steps_aside_for_the_first
         assert isinstance(first, CounterScreen) and app.screen_stack == [first]
         with Store(settings.db_path, clock=clock) as store:
             accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
-        for _ in range(200):
-            if isinstance(app.screen, LoginScreen):
-                break
-            await pilot.pause(0.02)
-        assert isinstance(app.screen, LoginScreen)
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await pilot.pause()
         first.tick()  # the second's tick of the screen under the login leaves its title alone
         assert app.title == "PST Loket"
         await login(pilot, "admin", "975318")
-        for _ in range(500):  # the PIN is checked off the UI thread
-            if app.screen is first:
-                break
-            await pilot.pause(0.02)
-        assert app.screen is first and app.screen_stack == [first]
+        await until(pilot, lambda: app.screen is first)  # the PIN is checked off the UI thread and app.screen_stack == [first]
         assert "Keluar akun" in shown(app) and "Admin (admin)" in app.title
 
 
@@ -143,3 +134,50 @@ async def test_the_waiting_list_knows_its_width_before_the_first_layout(settings
             await pilot.pause()
             table = app.screen.query_one("#waiting")
             assert table.expected_width() == table.scrollable_content_region.width, width
+
+
+async def test_the_display_reads_the_estimates_just_after_its_first_paint(settings, clock):
+    """The side column's estimate lines are blank in the first frame (never "no estimate yet"
+    before anything was read) and filled just after it."""
+    from screens.display_app import DisplayApp
+
+    with Store(settings.db_path, clock=clock) as store:
+        issue_ticket(store, settings, "B")
+    app = DisplayApp(settings, clock=clock)
+    seen: dict[str, str] = {}
+    display = app._display
+
+    def first_frame(screen, renderable) -> None:  # noqa: ANN001
+        display(screen, renderable)
+        if renderable is not None and not app._batch_count and "frame" not in seen:
+            seen["frame"] = shown(app)
+
+    app._display = first_frame  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await until(pilot, lambda: "belum diperkirakan" in shown(app))
+        assert "B  Penjualan" in seen["frame"] and "belum diperkirakan" not in seen["frame"]
+        assert shown(app).count("belum diperkirakan") == 4  # one under each service
+
+
+def test_the_glyph_store_draws_the_very_pixels_pillow_draws():
+    """BigNumber draws ticket numbers from glyphs Pillow drew once per size (kept on disk),
+    not with Pillow each time: the drawing is the same, cell for cell."""
+    from screens import bignumber
+
+    for text in ("B-001", "C-042", "A-0", "D-1234", "F-999"):
+        for width, height in ((15, 3), (17, 5), (30, 6), (44, 8), (90, 14), (200, 50)):
+            assert bignumber._draw_glyphs(text, width, height) == bignumber._draw_pillow(text, width, height)
+
+
+def test_a_board_started_again_draws_its_numbers_without_loading_pillow():
+    probe = ("import sys\nfrom screens.bignumber import draw\n"
+             "lines = [draw(n, 30, 6) for n in ('B-001', 'C-002', 'D-015')]\n"
+             "print(all(lines), 'PIL' in sys.modules)\n")
+    said = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
+                              env=os.environ, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        said.append(proc.stdout.split())
+    assert said == [["True", "True"], ["True", "False"]]
