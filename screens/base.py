@@ -30,6 +30,7 @@ from kiosk.services import Service
 from kiosk.store import Store
 from kiosk.text import neutralise
 from kiosk.tickets import queue_for
+from screens.kept_css import keep_parsed_css
 
 if TYPE_CHECKING:  # the printing code loads when something prints (the display never does)
     from kiosk import printing
@@ -146,6 +147,7 @@ class PstApp(App[None]):
         self._spool_enabled = spool
         self.printer_states: dict[str, str] = {}  # name -> state, read in the background
         self._after_paint: list[Callable[[], object]] = []
+        self._kept_css = keep_parsed_css(self)  # before Textual parses any CSS (issue 17)
         self._watched_printers: list[str] = []
 
     def t(self, key: str, **params: Any) -> str:
@@ -198,13 +200,19 @@ class PstApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)
-        self.set_timer(SETTLE_SECONDS, settle_gc)  # the first screen is painted by then
+        self.set_timer(SETTLE_SECONDS, self._settle)  # the first screen is painted by then
         if self._spool_enabled and any(self._printer_configured(name) for name in self.settings.printer_names()):
             self.set_interval(SPOOL_SECONDS, self.run_spooler)
         self._sync_wait = SYNC_SECONDS
         if self.settings.central_dsn:
             self.set_timer(1.0, self.run_sync)
         self.set_interval(5.0, self.update_sync_bar)
+
+    def _settle(self) -> None:
+        """Start-up is over: the collector's usual thresholds, the CSS parsed anew kept."""
+        settle_gc()
+        if self._kept_css is not None:
+            self._kept_css.keep()
 
     # -- sync with the centre, off the UI thread, with back-off --------------------------
 
@@ -347,6 +355,8 @@ class PstApp(App[None]):
 
     def on_unmount(self) -> None:
         self.store.close()
+        if self._kept_css is not None:  # a face closed within its first second keeps them too
+            self._kept_css.keep()
 
 
 def friendly_error(app: PstApp, exc: Exception) -> str:

@@ -110,16 +110,16 @@ class _GlyphStore:
 
 def _pillow_version() -> str:
     """Pillow's version file, read without importing Pillow."""
+    import re
     from importlib.util import find_spec
+    from pathlib import Path
 
     spec = find_spec("PIL")
     if spec is None or spec.origin is None:
         return ""
-    from pathlib import Path
-
-    package = Path(spec.origin).parent
-    with open(package / "_version.py", encoding="utf-8") as fh:
-        return fh.read()
+    text = (Path(spec.origin).parent / "_version.py").read_text(encoding="utf-8")
+    found = re.search(r"""__version__\s*=\s*["']([^"']+)""", text)
+    return found[1] if found else text
 
 
 _store = _GlyphStore()

@@ -181,3 +181,31 @@ def test_a_board_started_again_draws_its_numbers_without_loading_pillow():
         assert proc.returncode == 0, proc.stderr[-2000:]
         said.append(proc.stdout.split())
     assert said == [["True", "True"], ["True", "False"]]
+
+
+async def test_the_css_kept_between_starts_is_the_css_textual_parses(settings, clock):
+    """The second start reads the rules kept by the first (the file is the user's alone) and
+    they are the very rules Textual parses; another theme's variables are parsed afresh."""
+    from screens.kept_css import keep_parsed_css
+    from screens.kiosk_app import KioskApp
+
+    async def start() -> tuple[str, str, KioskApp]:
+        app = KioskApp(settings, clock=clock, spool=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            rules = [(rule.selectors, rule.is_default_rules, rule.tie_breaker, sorted(rule.styles._rules.items()))
+                     for rule in app.stylesheet.rules]
+            return repr(rules), shown(app), app
+
+    css, screen, first = await start()
+    path = first._kept_css._path
+    assert path.exists() and (path.stat().st_mode & 0o777) == 0o600
+    again_css, again_screen, again = await start()
+    assert (again_css, again_screen) == (css, screen)
+    assert again._kept_css._used and not again._kept_css._new  # every rule came from the file
+    other = KioskApp(settings, clock=clock, spool=False)
+    other.stylesheet.set_variables({**other.stylesheet._variables, "primary": "#123456"})
+    kept = keep_parsed_css(other)
+    assert kept is not None and all(digest not in kept._load() for digest in [
+        kept._digest((source.content, read_from, source.is_defaults, source.tie_breaker, source.scope))
+        for read_from, source in first.stylesheet.source.items()])
