@@ -507,11 +507,11 @@ def load(
 
 
 def _read_bytes(path: Path) -> bytes | None:
-    """The file's bytes (None when it does not exist)."""
+    """The file's bytes (None when it does not exist, as ``read_file`` has it)."""
+    if not path.exists():
+        return None
     try:
         return path.read_bytes()
-    except FileNotFoundError:
-        return None
     except OSError as exc:
         raise ConfigError("error.config", path=str(path), detail=str(exc)) from exc
 
