@@ -634,8 +634,14 @@ class CounterApp(PstApp):
     def _start(self) -> None:
         if self._counter_given():
             self._serve_counter(self.counter)
-            if not isinstance(self.screen_stack[0], CounterScreen):  # else shown again, the login gone
+            base = self.screen_stack[0]
+            if not isinstance(base, CounterScreen):
                 self.push_screen(CounterScreen(self.counter))
+            elif base.services:  # shown again, the login gone: the next officer starts unfiltered,
+                base.services = []  # as on a screen of their own
+                if base.is_mounted:
+                    with suppress(NoMatches):
+                        base.refresh_data()
         else:
             from screens.counter_dialogs import CounterPickScreen
 

@@ -114,6 +114,7 @@ async def test_the_counter_is_its_own_first_screen_and_steps_aside_for_the_first
         await pilot.pause()
         first = app.screen
         assert isinstance(first, CounterScreen) and app.screen_stack == [first]
+        first.services = ["penjualan"]  # filtered (G) on the open desk
         with Store(settings.db_path, clock=clock) as store:
             accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
         await until(pilot, lambda: isinstance(app.screen, LoginScreen))
@@ -123,6 +124,7 @@ async def test_the_counter_is_its_own_first_screen_and_steps_aside_for_the_first
         await login(pilot, "admin", "975318")
         await until(pilot, lambda: app.screen is first)  # the PIN is checked off the UI thread and app.screen_stack == [first]
         assert "Keluar akun" in shown(app) and "Admin (admin)" in app.title
+        assert first.services == []  # the officer who logs in starts unfiltered, as on a new screen
 
 
 async def test_the_waiting_list_knows_its_width_before_the_first_layout(settings, clock):
