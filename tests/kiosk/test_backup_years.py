@@ -22,7 +22,7 @@ from kiosk import accounts, backup, lockers
 from kiosk.central import sync
 from kiosk.errors import Refused
 from kiosk.guestbook import register_visit, validate_guest
-from kiosk.store import Store, lock_path, payload_text
+from kiosk.store import Store, payload_text
 from kiosk.tickets import issue_ticket
 from tests.kiosk.test_backup import cli
 from tests.kiosk.test_sync import SITI, central_rows, office, pg  # noqa: F401
@@ -124,7 +124,7 @@ def test_restore_is_refused_while_another_process_has_the_store_open_and_runs_on
         issue_ticket(store, settings, "B")
     face = _holder(tmp_path)
     try:
-        lock = lock_path(settings.db_path)
+        lock = settings.db_path.with_name(settings.db_path.name + ".lock")  # beside the store
         assert lock.exists() and stat.S_IMODE(lock.stat().st_mode) == 0o600
         status, out, err = run(monkeypatch, capsys, settings, "--lang", "en", "restore", "--from-backup",
                                made.path, "--force")
