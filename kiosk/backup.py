@@ -171,10 +171,11 @@ def backup(store: Store, settings: Settings, folder: str | os.PathLike[str] | No
                       tickets=tickets, pending=pending, removed=removed)
 
 
-def _read_backup(path: Path) -> dict[str, str]:
-    """The backup's meta, after checking it is a whole backup of ours."""
+def _read_backup(path: Path, office_code: str | None = None) -> dict[str, str]:
+    """The backup's meta, after checking it is a whole backup of ours. A folder is told
+    apart, with the newest backup in it (of ``office_code``, any office when None)."""
     if path.is_dir():
-        found = newest(path)
+        found = newest(path, office_code)
         if found:
             raise Refused("backup.restore.is_folder", path=str(path), newest=str(found))
         raise Refused("backup.restore.is_folder_empty", path=str(path))
@@ -296,7 +297,7 @@ def restore_backup(settings: Settings, source: str | os.PathLike[str], *, force:
     target = settings.db_path
     if path.exists() and target.exists() and path.samefile(target):
         raise Refused("backup.restore.is_the_store", path=str(path), folder=str(default_dir(settings)))
-    meta = _read_backup(path)
+    meta = _read_backup(path, settings.office.code if configured else None)
     code = meta.get("backup.office_code", "")
     if configured and settings.office.code not in ("0000", code):
         raise ConfigError("restore.other_office", configured=settings.office.code, office=code)

@@ -255,11 +255,13 @@ def test_restore_messages_say_what_is_wrong_in_the_readers_language(settings, mo
     with Store(settings.db_path) as store:
         issue_ticket(store, settings, "B")
         made = backup.backup(store, settings, folder)
-    # A folder is a folder, not a missing file; the newest backup in it is named.
+    # A folder is a folder, not a missing file; this office's newest backup in it is named.
+    shutil.copyfile(made.path, folder / "pst-kiosk-9999-29991231-235959.DATA-PRIBADI.db")
     status, _out, err = run(monkeypatch, capsys, settings, "restore", "--from-backup", str(folder))
     assert status == 5 and "adalah folder" in err and made.path in err and "tidak ada" not in err
+    assert "9999" not in err
     status, _out, err = run(monkeypatch, capsys, settings, "--lang", "en", "restore", "--from-backup", str(tmp_path))
-    assert status == 5 and "is a folder" in err and "holds no PST Kiosk backup" in err
+    assert status == 5 and "is a folder" in err and "holds no PST Kiosk backup of this office" in err
     # The live store itself: told so, in one language.
     status, _out, err = run(monkeypatch, capsys, settings, "restore", "--from-backup", str(settings.db_path),
                             "--force")
