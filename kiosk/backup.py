@@ -16,7 +16,10 @@ the name; the one just made always), older ones go; no other file is ever touche
 Restore builds the store from a backup under a NEW terminal id (recorded in the outbox as
 a ``terminal restore`` change, as a restore from the centre does): the old PC may have sent
 changes after the backup was taken, and a second terminal of the same id would reuse their
-outbox numbers, which the centre refuses as duplicates.
+outbox numbers, which the centre refuses as duplicates. It runs only while no other process
+has the store open (every ``Store`` holds a shared lock on ``<store>.lock``; the restore
+takes it alone until the new file is in place), and carries over the anonymisations the
+store it replaces made after the backup (``privacy.reapply``).
 """
 
 from __future__ import annotations
