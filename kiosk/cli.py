@@ -404,9 +404,10 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("central", "cmd_sync"))
-    p = sub.add_parser("restore", parents=[common], help=t("cli.help.restore", lang))
+    p = sub.add_parser("restore", parents=[common], help=t("cli.help.restore", lang),
+                       description=t("cli.help.restore", lang))
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--office")
+    source.add_argument("--office", help=t("backup.restore.help_office", lang))
     source.add_argument("--from-backup", metavar="FILE", help=t("backup.help.from_backup", lang))
     p.add_argument("--force", action="store_true", help=t("backup.help.force", lang))
     p.add_argument("--terminal", metavar="ID", help=t("cli.help.restore_terminal", lang))

@@ -179,7 +179,7 @@ def _speech_check(ctx: Any, lang: str) -> Check:
 def _backup_check(ctx: Any, lang: str) -> Check:
     from kiosk import backup
 
-    newest = backup.newest(backup.default_dir(ctx.settings))
+    newest = backup.newest(backup.default_dir(ctx.settings), ctx.settings.office.code)
     if newest is None:
         return Check(name="backup", ok=False, code=5, value=t("doctor.backup_none", lang),
                      action=t("doctor.backup_action", lang), data={"newest": None})
