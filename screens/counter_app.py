@@ -684,9 +684,14 @@ class CounterApp(PstApp):
         """The first account was just made (``pst-kiosk user add`` elsewhere): an open desk
         becomes a logged-in one at once, not at the next refused key."""
         from screens.counter_dialogs import CounterPickScreen
+        from screens.login import LoginScreen
 
+        # The open desk's counter screen stays at the base under the login: the login already
+        # shown is not shown again (each write to the store, a failed login's too, would
+        # clear what the officer typed).
         working = any(isinstance(s, (CounterScreen, CounterPickScreen)) for s in self.screen_stack)
-        if working and self.user is None and not self._to_login and accounts.enforced(self.store):
+        asking = any(isinstance(s, LoginScreen) for s in self.screen_stack)
+        if working and not asking and self.user is None and not self._to_login and accounts.enforced(self.store):
             self._to_login = True
             self.notify(self.t("firstday.login_now"), timeout=8)
             self.call_later(self._show_login)

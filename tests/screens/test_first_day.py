@@ -58,6 +58,32 @@ async def test_the_first_account_brings_the_login_at_once(settings, clock):
         assert "Keluar akun" in shown(app)
 
 
+async def test_the_login_over_an_open_desk_stays_while_the_office_works(settings, clock):
+    """The open desk's counter screen stays under the login: a ticket taken at the kiosk, or
+    the failed login's own write, must not show the login again (what was typed, the
+    refusal, would be wiped each time)."""
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        with Store(settings.db_path, clock=clock) as store:
+            accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        login_screen = app.screen
+        await pilot.press(*"adm")
+        for _ in range(3):  # the kiosk issues tickets meanwhile
+            with Store(settings.db_path, clock=clock) as store:
+                issue_ticket(store, settings, "B")
+            await pilot.pause(0.3)
+        assert app.screen is login_screen and app.screen.query_one("#username").value == "adm"
+        await pilot.press(*"in", "enter", *"111111", "enter")  # a wrong PIN: written to the store
+        await until(pilot, lambda: "salah" in shown(app))
+        await pilot.pause(1.5)  # two polls of the store later, the refusal is still there
+        assert app.screen is login_screen and "salah" in shown(app)
+        await login(pilot, "admin", "975318")
+        await until(pilot, lambda: isinstance(app.screen, CounterScreen))
+        assert app.user is not None
+
+
 # -- 2. a payment on an open desk says how it gets verified ----------------------------------
 
 
