@@ -458,14 +458,15 @@ def _cached(identity: list[object], source: bytes | None, raw: dict[str, Any],
         key = hashlib.sha256(json.dumps([hashlib.sha256(source).hexdigest() if source is not None else None,
                                          _code_stamp(), chime, chime_there], default=str).encode()).hexdigest()
         entry = _cache_dir() / f"{name}.pickle"
-        with suppress(OSError, ValueError, TypeError, LookupError, EOFError, AttributeError, ImportError,
-                      pickle.UnpicklingError), entry.open("rb") as fh:
-            st = os.fstat(fh.fileno())
-            # Only a file this user wrote and nobody else can: unpickling runs code.
-            if not hasattr(os, "getuid") or (st.st_uid == os.getuid() and not st.st_mode & 0o022):
-                kept_key, settings = pickle.load(fh)
-                if kept_key == key and isinstance(settings, Settings):
-                    return settings, None, key
+        from kiosk import cachefile
+
+        # Only a regular file this user wrote and nobody else can: unpickling runs code.
+        raw = cachefile.read(entry)
+        with suppress(ValueError, TypeError, LookupError, EOFError, AttributeError, ImportError,
+                      pickle.UnpicklingError):
+            kept_key, settings = pickle.loads(raw) if raw else (None, None)
+            if kept_key == key and isinstance(settings, Settings):
+                return settings, None, key
         return None, entry, key
     return None, None, ""
 

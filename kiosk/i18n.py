@@ -32,8 +32,10 @@ def catalogue() -> dict[str, dict[str, str]]:
     source = data.path("strings.toml").read_bytes()
     digest = hashlib.sha256(source).hexdigest()
     cache = Path(platformdirs.user_cache_dir("pst-kiosk")) / "strings.json"
-    with suppress(OSError, ValueError, LookupError, TypeError, AttributeError):
-        cached = json.loads(cache.read_bytes())
+    from kiosk import cachefile
+
+    with suppress(ValueError, LookupError, TypeError, AttributeError):
+        cached = json.loads(cachefile.read(cache) or b"null")
         if cached["sha256"] == digest and isinstance(cached["strings"], dict):
             return cached["strings"]
     flat = _flatten(tomllib.loads(source.decode()))

@@ -32,6 +32,12 @@ def _margin(size: int) -> int:
     return _stroke(size) + 2
 
 
+def _format() -> str:
+    """What the kept glyphs were drawn with besides Pillow: the characters, the stroke and
+    margin rules (at two sizes); a change to any makes the kept file stale."""
+    return f"{GLYPHS}|{[(_stroke(s), _margin(s)) for s in (16, 64)]}"
+
+
 def _gap(size: int) -> int:
     return max(1, size // 16)  # letters apart, however bold: "B-001" never runs together
 
@@ -58,12 +64,20 @@ class _GlyphStore:
             import json
             from contextlib import suppress
 
+            from kiosk import cachefile
+
             self._sizes = {}
-            with suppress(OSError, ValueError, TypeError, LookupError, AttributeError):
-                kept = json.loads(self._path().read_bytes())
-                if kept["pillow"] == _pillow_version():
-                    self._sizes = {int(size): {ch: (tuple(g[0]), tuple(g[1])) for ch, g in glyphs.items()}
-                                   for size, glyphs in kept["sizes"].items()}
+            with suppress(ValueError, TypeError, LookupError, AttributeError):
+                kept = json.loads(cachefile.read(self._path()) or b"null")
+                if kept["pillow"] == _pillow_version() and kept.get("format") == _format():
+                    sizes = {int(size): {ch: (tuple(g[0]), tuple(g[1])) for ch, g in glyphs.items()}
+                             for size, glyphs in kept["sizes"].items()}
+                    # Whole and well formed, or drawn again: a file that lost a glyph, or holds
+                    # other than whole numbers, must not stop the board.
+                    if all(set(GLYPHS) <= set(glyphs) and all(
+                            len(box) == 4 and all(type(v) is int for v in (*box, *rows))
+                            for box, rows in glyphs.values()) for glyphs in sizes.values()):
+                        self._sizes = sizes
         return self._sizes
 
     def size(self, size: int) -> dict[str, tuple[tuple[int, int, int, int], tuple[int, ...]]]:
@@ -102,7 +116,7 @@ class _GlyphStore:
             path = self._path()
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            partial.write_text(json.dumps({"pillow": _pillow_version(), "sizes": {
+            partial.write_text(json.dumps({"pillow": _pillow_version(), "format": _format(), "sizes": {
                 str(size): {ch: [list(g[0]), list(g[1])] for ch, g in glyphs.items()}
                 for size, glyphs in self._sizes.items()}}))
             os.replace(partial, path)

@@ -45,14 +45,15 @@ class _KeptRules:
     def _load(self) -> dict[str, Any]:
         if self._kept is None:
             self._kept = {}
-            with suppress(OSError, ValueError, TypeError, LookupError, EOFError, AttributeError, ImportError,
-                          pickle.UnpicklingError), self._path.open("rb") as fh:
-                st = os.fstat(fh.fileno())
-                # Only a file this user wrote and nobody else can: unpickling runs code.
-                if not hasattr(os, "getuid") or (st.st_uid == os.getuid() and not st.st_mode & 0o022):
-                    kept = pickle.load(fh)
-                    if isinstance(kept, dict):
-                        self._kept = kept
+            from kiosk import cachefile
+
+            # Only a regular file this user wrote and nobody else can: unpickling runs code.
+            raw = cachefile.read(self._path)
+            with suppress(ValueError, TypeError, LookupError, EOFError, AttributeError, ImportError,
+                          pickle.UnpicklingError):
+                kept = pickle.loads(raw) if raw else None
+                if isinstance(kept, dict):
+                    self._kept = kept
         return self._kept
 
     def __getitem__(self, key: tuple) -> Any:
