@@ -302,7 +302,8 @@ class GuestFormScreen(FlowScreen):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.pst.go_home()
+        """Batal goes home; on a form the visitor has started to fill, it asks first, as Esc."""
+        self.leave_asking(self.values() != getattr(self, "_blank", None), self.pst.go_home)
 
     def action_back(self) -> None:
         """Esc on a form the visitor has started to fill asks before throwing it away."""

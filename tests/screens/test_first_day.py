@@ -240,6 +240,17 @@ async def test_esc_on_a_half_filled_form_asks_before_discarding_it(settings, clo
         await pilot.pause()
         await click(pilot, "#ask-yes")
         assert isinstance(app.screen, IdentifyScreen)
+        # Batal on a started form asks the same; yes goes home, as Batal does on a blank one.
+        await click(pilot, "#new")
+        await pilot.press(*"Rina")
+        await click(pilot, "#cancel")
+        assert isinstance(app.screen, AskScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, GuestFormScreen) and app.screen.query_one("#name").value == "Rina"
+        await click(pilot, "#cancel")
+        await click(pilot, "#ask-yes")
+        assert isinstance(app.screen, HomeScreen)
 
 
 async def test_ctrl_q_asks_while_a_visitor_is_served(settings, clock):
