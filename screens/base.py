@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events, work
+from textual._styles_cache import StylesCache
 from textual.app import App
 from textual.dom import DOMNode
 from textual.reactive import reactive
@@ -103,6 +104,28 @@ class ItemLine(Static):
             self.update(text)
 
 
+def prune_watchers(node: DOMNode) -> None:
+    """Drop what removed widgets left watching ``node``'s reactives. ``watch`` and
+    ``data_bind`` keep ``(watcher, callback)`` on the watched node, and Textual drops a
+    closed watcher only when that reactive changes again (textual#6666): every Header keeps
+    a callback on the app's ``title`` and ``sub_title``, every FooterKey one on its Footer's
+    ``compact``, which hardly ever change. This is Textual's own pruning, done now."""
+    for watchers in getattr(node, "__watchers", {}).values():
+        watchers[:] = [(watcher, callback) for watcher, callback in watchers if not watcher._closing]
+
+
+def forget_drawn_lines() -> None:
+    """Let go of the lines drawn for widgets already removed. Textual's
+    ``StylesCache.get_inner_outer`` is an ``lru_cache`` on a method, so its 1024 keys hold
+    the widgets' StylesCache objects, each with the lines last drawn: a removed widget's
+    lines stayed until 1024 newer draws pushed them out (the counter's summary, opened
+    every few tickets, left about 1 MB a time). Only two Styles are cached per entry:
+    clearing costs a recomputation, nothing else."""
+    clear = getattr(StylesCache.get_inner_outer, "cache_clear", None)
+    if clear is not None:
+        clear()
+
+
 class TickBox(Checkbox):
     """A check box that shows its state by shape, not by colour alone: ``▐✓▌`` ticked,
     ``▐ ▌`` not (Textual draws ``▐X▌`` either way, told apart only by colour: lost on a
@@ -172,6 +195,7 @@ class PstApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)
+        self.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
         from kiosk import printing
 
         if self._spool_enabled and any(printing.printer_url(self.settings, name) != "none"
@@ -181,6 +205,17 @@ class PstApp(App[None]):
         if self.settings.central_dsn:
             self.set_timer(1.0, self.run_sync)
         self.set_interval(5.0, self.update_sync_bar)
+
+    def _screen_changed(self, _screen: object) -> None:
+        """A screen pushed or popped: what the screens closed since (their headers, a
+        footer's old keys) stops being watched (``prune_watchers``) and their drawn lines go
+        (``forget_drawn_lines``), so a counter that opens its lockers and summary all day
+        keeps the same widgets, not one more set each time."""
+        prune_watchers(self)
+        forget_drawn_lines()
+        for screen in self.screen_stack:
+            for node in screen.walk_children(with_self=True):
+                prune_watchers(node)
 
     # -- sync with the centre, off the UI thread, with back-off --------------------------
 
