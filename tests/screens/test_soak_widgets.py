@@ -43,13 +43,24 @@ async def test_the_counter_keeps_no_widgets_from_the_screens_it_closed(settings,
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.screen, CounterScreen)
-        await pilot.pause()
+
+    async def settled() -> Counter[str]:
+        """The count once the last closed screen has finished closing (Textual removes a
+        popped screen's widgets in the background): the same twice in a row."""
+        last = widgets_alive()
+        for _ in range(20):
+            await pilot.pause()
+            now = widgets_alive()
+            if now == last:
+                break
+            last = now
+        return last
 
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         await rounds(2)  # what the first rounds leave for good (the last round's, if any)
-        before = widgets_alive()
+        before = await settled()
         await rounds(5)
-        after = widgets_alive()
+        after = await settled()
         assert after == before, {k: (before[k], after[k]) for k in before | after if before[k] != after[k]}
         assert after["Chart"] == 0  # the summary's charts went with it
