@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from textual import events, work
+from textual._styles_cache import StylesCache
 from textual.app import App
 from textual.content import Content
 from textual.dom import DOMNode
@@ -105,6 +106,28 @@ class ItemLine(Static):
         if text != self._packed:  # an unchanged line costs no layout
             self._packed = text
             self.update(text)
+
+
+def prune_watchers(node: DOMNode) -> None:
+    """Drop what removed widgets left watching ``node``'s reactives. ``watch`` and
+    ``data_bind`` keep ``(watcher, callback)`` on the watched node, and Textual drops a
+    closed watcher only when that reactive changes again (textual#6666): every Header keeps
+    a callback on the app's ``title`` and ``sub_title``, every FooterKey one on its Footer's
+    ``compact``, which hardly ever change. This is Textual's own pruning, done now."""
+    for watchers in getattr(node, "__watchers", {}).values():
+        watchers[:] = [(watcher, callback) for watcher, callback in watchers if not watcher._closing]
+
+
+def forget_drawn_lines() -> None:
+    """Let go of the lines drawn for widgets already removed. Textual's
+    ``StylesCache.get_inner_outer`` is an ``lru_cache`` on a method, so its 1024 keys hold
+    the widgets' StylesCache objects, each with the lines last drawn: a removed widget's
+    lines stayed until 1024 newer draws pushed them out (the counter's summary, opened
+    every few tickets, left about 1 MB a time). Only two Styles are cached per entry:
+    clearing costs a recomputation, nothing else."""
+    clear = getattr(StylesCache.get_inner_outer, "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 class TickBox(Checkbox):
@@ -200,6 +223,7 @@ class PstApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)
+        self.screen_change_signal.subscribe(self, self._screen_changed, immediate=True)
         self.set_timer(SETTLE_SECONDS, self._settle)  # the first screen is painted by then
         if self._spool_enabled and any(self._printer_configured(name) for name in self.settings.printer_names()):
             self.set_interval(SPOOL_SECONDS, self.run_spooler)
@@ -213,6 +237,17 @@ class PstApp(App[None]):
         settle_gc()
         if self._kept_css is not None:
             self._kept_css.keep()
+
+    def _screen_changed(self, _screen: object) -> None:
+        """A screen pushed or popped: what the screens closed since (their headers, a
+        footer's old keys) stops being watched (``prune_watchers``) and their drawn lines go
+        (``forget_drawn_lines``), so a counter that opens its lockers and summary all day
+        keeps the same widgets, not one more set each time."""
+        prune_watchers(self)
+        forget_drawn_lines()
+        for screen in self.screen_stack:
+            for node in screen.walk_children(with_self=True):
+                prune_watchers(node)
 
     # -- sync with the centre, off the UI thread, with back-off --------------------------
 

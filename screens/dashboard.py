@@ -29,6 +29,18 @@ if TYPE_CHECKING:
 FIGURES = ("visits", "tickets", "waiting", "lockers", "sales", "ikm")
 
 
+class Chart(PlotextPlot):
+    """A plot that lets go of the app's theme signal when it is removed. PlotextPlot
+    subscribes to ``theme_changed_signal`` with a callback that holds the plot; the signal
+    keys its subscribers weakly but the callback keeps the key alive, and a signal drops
+    removed subscribers only when it is published (a theme change, which never comes). So
+    without this, every dashboard opened kept its three plots and their drawings for the
+    rest of the day."""
+
+    def on_unmount(self) -> None:
+        self.app.theme_changed_signal.unsubscribe(self)
+
+
 class DashboardScreen(LogoutKey, Screen[None]):
     CSS_PATH = "dashboard.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -48,9 +60,9 @@ class DashboardScreen(LogoutKey, Screen[None]):
                 for key in FIGURES:
                     yield Static("", id=f"fig-{key}", classes="figure")
             with Grid(id="charts"):
-                yield PlotextPlot(id="arrivals")
-                yield PlotextPlot(id="waits")
-                yield PlotextPlot(id="trend")
+                yield Chart(id="arrivals")
+                yield Chart(id="waits")
+                yield Chart(id="trend")
         yield Footer()
 
     def on_mount(self) -> None:
