@@ -20,7 +20,7 @@ from textual.app import App
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.reactive import reactive
-from textual.widgets import Checkbox, Static
+from textual.widgets import Checkbox, Header, Static
 
 from kiosk import settle_gc
 from kiosk.clock import Clock, SystemClock
@@ -128,6 +128,32 @@ def forget_drawn_lines() -> None:
     clear = getattr(StylesCache.get_inner_outer, "cache_clear", None)
     if clear is not None:
         clear()
+
+
+class TitleHeader(Header):
+    """Textual's Header, whose title watchers let a header being removed pass quietly.
+    Each Header watches the app's and its screen's title; a title set while a screen closes
+    (the counter's login over an open desk, a logout) reached a header whose title label was
+    already gone, and Textual's watcher only lets ``NoScreen`` pass, not ``NoMatches``."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        from textual.css.query import NoMatches
+        from textual.dom import NoScreen
+        from textual.widget import Widget
+        from textual.widgets._header import HeaderTitle
+
+        # Instead of Header's own watchers (Textual runs every class's handler unless told not).
+        event.prevent_default()
+        Widget._on_mount(self, event)
+
+        async def set_title() -> None:
+            with suppress(NoMatches, NoScreen):
+                self.query_one(HeaderTitle).update(self.format_title())
+
+        self.watch(self.app, "title", set_title)
+        self.watch(self.app, "sub_title", set_title)
+        self.watch(self.screen, "title", set_title)
+        self.watch(self.screen, "sub_title", set_title)
 
 
 class TickBox(Checkbox):

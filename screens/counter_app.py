@@ -30,7 +30,7 @@ from kiosk.errors import ConfigError, DomainError
 from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import Service, by_code
-from screens.base import PRINTER_TROUBLE, ItemLine, PstApp, fit_service, friendly_error
+from screens.base import PRINTER_TROUBLE, ItemLine, PstApp, TitleHeader, fit_service, friendly_error
 
 if TYPE_CHECKING:  # loaded just after the first paint (CounterScreen._refresh_desk)
     from kiosk import printing
@@ -149,7 +149,7 @@ class CounterScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.pst
-        yield Header()  # the clock is the office's, in the subtitle (the PC may be on UTC)
+        yield TitleHeader()  # the clock is the office's, in the subtitle (the PC may be on UTC)
         with Horizontal(id="main"):
             with Vertical(id="current"):
                 yield Static(app.t("counter.now_serving"), classes="title")

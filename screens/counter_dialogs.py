@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from kiosk.errors import FieldInvalid, Invalid
 from kiosk.services import all_services
 from kiosk.text import whole_number
+from screens.base import TitleHeader
 
 if TYPE_CHECKING:
     from screens.counter_app import CounterApp
@@ -26,7 +27,7 @@ class CounterPickScreen(Screen[int]):
 
     def compose(self) -> ComposeResult:
         app: CounterApp = self.app  # type: ignore[assignment]
-        yield Header()
+        yield TitleHeader()
         with Vertical(id="pick"):
             yield Static(app.t("counter.pick"), id="pick-title")
             with Grid(id="pick-grid"):

@@ -20,7 +20,7 @@ from textual_plotext import PlotextPlot
 from kiosk import reports
 from kiosk.accounts import Forbidden
 from kiosk.money import rupiah
-from screens.base import LogoutKey
+from screens.base import LogoutKey, TitleHeader
 
 if TYPE_CHECKING:
     from screens.counter_app import CounterApp
@@ -52,7 +52,7 @@ class DashboardScreen(LogoutKey, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleHeader()
         # A short terminal (80x24) scrolls: each chart keeps the rows it needs to be read
         # (an axis of 0..8 in two rows showed "8" above "2"); a tall one fills the screen.
         with VerticalScroll(id="dash-body"):

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from kiosk.errors import DomainError
-from screens.base import LogoutKey
+from screens.base import LogoutKey, TitleHeader
 
 if TYPE_CHECKING:
     from screens.counter_app import CounterApp
@@ -28,7 +28,7 @@ class DeskListScreen(LogoutKey, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleHeader()
         yield Static(self.pst.t(f"desk.{self.NAME}_title"), id=f"{self.NAME}-title", classes="title")
         yield DataTable(id=self.NAME, cursor_type="row", zebra_stripes=True)
         yield Static("", id=f"{self.NAME}-empty")

@@ -29,7 +29,7 @@ from kiosk.errors import DomainError
 from kiosk.guestbook import GuestHit, VisitGuest, search_guests
 from kiosk.identity import FieldInvalid, Invalid
 from kiosk.text import whole_number
-from screens.base import friendly_error
+from screens.base import TitleHeader, friendly_error
 from screens.forms import DialogScroll
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ class LockerScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         app = self.pst
-        yield Header()
+        yield TitleHeader()
         yield Static("", id="locker-title", classes="title")
         yield Input(placeholder=app.t("lockers.search"), id="search")
         yield Static("", id="locker-none", markup=False)  # a search that finds nothing says so

@@ -13,7 +13,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from kiosk import accounts
 from kiosk.accounts import User
-from screens.base import friendly_error
+from screens.base import TitleHeader, friendly_error
 
 if TYPE_CHECKING:
     from screens.base import PstApp
@@ -33,7 +33,7 @@ class LoginScreen(Screen[User]):
 
     def compose(self) -> ComposeResult:
         app = self.pst
-        yield Header()
+        yield TitleHeader()
         with Vertical(classes="login"):
             yield Static(app.t(self.title_key), classes="login-title")
             yield Label(app.t("login.username"))

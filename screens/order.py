@@ -25,7 +25,7 @@ from kiosk.money import rupiah
 from kiosk.sales import payments
 from kiosk.sales import view as order_view
 from screens import order_dialogs
-from screens.base import LogoutKey, friendly_error
+from screens.base import LogoutKey, TitleHeader, friendly_error
 from screens.forms import Field, FormScreen
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class OrderScreen(LogoutKey, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleHeader()
         yield Static("", id="order-title", classes="title")
         with Horizontal(id="order-main"):
             with Vertical(id="order-left"):

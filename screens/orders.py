@@ -17,7 +17,7 @@ from kiosk import identity, sales
 from kiosk.errors import DomainError, Invalid
 from kiosk.money import rupiah, thousands
 from kiosk.sales import view as order_view
-from screens.base import ItemLine, LogoutKey, friendly_error
+from screens.base import ItemLine, LogoutKey, TitleHeader, friendly_error
 from screens.forms import Field, FormScreen
 from screens.order import OrderScreen
 
@@ -57,7 +57,7 @@ class OrdersScreen(LogoutKey, Screen[None]):
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleHeader()
         yield Static("", id="orders-title", classes="title")
         yield DataTable(id="orders", cursor_type="row", zebra_stripes=True)
         yield ItemLine(separator="  ", id="more-keys")
