@@ -645,6 +645,9 @@ class CounterApp(PstApp):
         else:
             from screens.counter_dialogs import CounterPickScreen
 
+            if self.counter:  # --counter 9 in an office of 4: say so, then let them choose
+                self.notify(self.t("counterpick.no_such_counter", counter=self.counter,
+                                   counters=self.settings.office.counters), severity="warning", timeout=10)
             self.push_screen(CounterPickScreen(), self._picked)
 
     def _picked(self, counter: int | None) -> None:

@@ -84,6 +84,15 @@ async def test_the_login_over_an_open_desk_stays_while_the_office_works(settings
         assert app.user is not None
 
 
+async def test_a_counter_number_the_office_does_not_have_is_said(settings, clock):
+    from screens.counter_dialogs import CounterPickScreen
+
+    app = CounterApp(settings, counter=9, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, CounterPickScreen))
+        assert any("Loket 9 tidak ada" in n and f"{settings.office.counters} loket" in n for n in notes(app))
+
+
 # -- 2. a payment on an open desk says how it gets verified ----------------------------------
 
 
