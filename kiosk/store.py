@@ -321,7 +321,7 @@ def outbox_json(payload: dict[str, Any]) -> str:
     return json.dumps({k: v for k, v in payload.items() if v is not None}, separators=(",", ":"))
 
 
-# The outbox keeps each payload packed: deflated with a preset dictionary of the payloads'
+# The outbox keeps each payload packed: deflated (zlib, with its check) with a preset dictionary of the payloads'
 # shapes (data/outbox-N.zdict, made by bench/outbox_zdict.py), the dictionary's number first;
 # a third of the JSON or less, and the table's pages stay full (packing a row later, in
 # place, would leave them half empty). Readers go through ``payload_text`` (also an SQL
@@ -339,7 +339,9 @@ def _zdict(number: int) -> bytes:
 
 def pack_payload(text: str) -> bytes:
     """A payload as the outbox keeps it."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, _zdict(ZDICT))
+    # zlib's format (not raw deflate): its Adler-32 check makes a damaged payload fail to
+    # unpack rather than unpack to other text (6 bytes a change).
+    packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, _zdict(ZDICT))
     return bytes([ZDICT]) + packer.compress(text.encode()) + packer.flush()
 
 
@@ -349,7 +351,7 @@ def payload_text(value: str | bytes) -> str:
     if isinstance(value, str):
         return value
     try:
-        unpacker = zlib.decompressobj(-15, _zdict(value[0]))
+        unpacker = zlib.decompressobj(15, _zdict(value[0]))
         text = (unpacker.decompress(value[1:]) + unpacker.flush()).decode()
         if not unpacker.eof:
             raise ValueError("packed payload cut short")
