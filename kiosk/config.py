@@ -489,7 +489,7 @@ def read_file(path: Path) -> dict[str, Any]:
 
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # not there (a folder on the way is a file)
         return {}
     except OSError as exc:
         import errno
@@ -517,16 +517,17 @@ def load(
     *,
     db: str | os.PathLike[str] | None = None,
     printer: str | None = None,
-    create: bool = False,
+    named: bool = False,
 ) -> Settings:
     """Settings from file, environment and explicit overrides, validated.
 
-    A config file named explicitly (``--config``, ``PST_KIOSK_CONFIG``) must exist, unless
-    ``create`` (``init`` and ``restore`` write it): a mistyped path would otherwise run
-    silently on the defaults (office 0000). The default location may be missing."""
+    ``named``: a config file named explicitly (``--config``, ``PST_KIOSK_CONFIG``) must
+    exist (every command but ``init`` and ``restore``, which write it): a mistyped path
+    would otherwise run silently on the defaults (office 0000). The default location may
+    be missing; so may any file read without ``named`` (a use case, a test)."""
     path = config_path(config)
     named_by = config_source(config)
-    if named_by and not create and not path.exists():
+    if named and named_by and not path.exists():
         raise ConfigError("firstday.setup.no_config", path=str(path), source=named_by)
     raw = read_file(path)
     sources: Sources = {}  # a value not from the file: where it came from

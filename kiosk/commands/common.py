@@ -32,7 +32,7 @@ class Context:
         # path to either that is not there yet is what they are for. Every other command
         # and face refuses one (exit 6) before it opens anything or takes the screen.
         makes = getattr(args, "command", None) in MAKERS
-        self.settings = config_mod.load(args.config, db=args.db, create=makes)
+        self.settings = config_mod.load(args.config, db=args.db, named=not makes)
         if not makes:
             config_mod.check_store_folder(self.settings)
         self.lang = args.lang or self.settings.kiosk.language
