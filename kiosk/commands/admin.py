@@ -90,13 +90,13 @@ def cmd_audit(ctx: Context) -> int:
                         action=ctx.args.action, limit=ctx.args.limit)
     if ctx.args.json:
         _out([e.model_dump(mode="json") for e in found])
-        return 0
-    tz = ctx.settings.office.tz
-    if not found:
-        print(t("firstday.setup.audit_none", ctx.lang))
-    for e in found:
-        detail = " ".join(f"{k}={v}" for k, v in e.detail.items())
-        print(f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {e.username or '-':<12} {e.action:<16} {detail}")
+    else:
+        tz = ctx.settings.office.tz
+        if not found:
+            print(t("firstday.setup.audit_none", ctx.lang))
+        for e in found:
+            detail = " ".join(f"{k}={v}" for k, v in e.detail.items())
+            print(f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {e.username or '-':<12} {e.action:<16} {detail}")
     if since is not None:
         _older_at_centre(ctx, since)
     return 0
