@@ -478,6 +478,15 @@ class ConfigInvalid(ConfigError):
         return t("error.config", lang, path=self.params["path"], detail=detail)
 
 
+class _BrokenToml(ConfigError):
+    """A config file that is not TOML: the line and column in the reader's language;
+    tomllib's own (English) words follow in English only."""
+
+    def message(self, lang: str = "id") -> str:
+        said = super().message(lang)
+        return f"{said}: {self.params['detail']}" if lang == "en" else said
+
+
 _TOML_AT = re.compile(r"^(?P<what>.*?)\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)\s*$", re.S)
 
 
@@ -507,9 +516,9 @@ def read_file(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_AT.match(str(exc))
         if found:
-            raise ConfigError("firstday.setup.not_toml", path=str(path), line=found["line"],
+            raise _BrokenToml("firstday.setup.not_toml", path=str(path), line=found["line"],
                               column=found["column"], detail=found["what"]) from exc
-        raise ConfigError("firstday.setup.not_toml_somewhere", path=str(path), detail=str(exc)) from exc
+        raise _BrokenToml("firstday.setup.not_toml_somewhere", path=str(path), detail=str(exc)) from exc
 
 
 def load(

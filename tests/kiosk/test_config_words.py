@@ -287,7 +287,8 @@ def test_asking_for_a_period_older_than_what_is_kept_points_to_the_centre(env, c
 
 def test_the_readme_names_the_udev_rule_deploy_ships():
     readme = (ROOT / "README.md").read_text()
-    named = {word.strip("`,.:;()") .rsplit("/", 1)[-1] for word in readme.split() if word.rstrip("`,.:;()").endswith(".rules")}
+    named = {word.strip("`,.:;()").rsplit("/", 1)[-1] for word in readme.split()
+             if word.rstrip("`,.:;()").endswith(".rules")}
     shipped = {p.name for p in (ROOT / "deploy" / "udev").glob("*.rules")}
     assert named and named <= shipped, named - shipped
 
