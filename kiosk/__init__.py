@@ -3,6 +3,7 @@
 Nothing here imports Textual; the faces in ``screens`` call these use cases.
 """
 
+import gc as _gc
 import os as _os
 import sys as _sys
 import types as _types
@@ -22,3 +23,23 @@ def _skip_pydantic_plugin_scan() -> None:
 
 
 _skip_pydantic_plugin_scan()
+
+
+# Start-up makes ~100k objects that live as long as the process (modules, classes, models,
+# CSS rules, widgets). With CPython's thresholds the collector runs some 150 times while
+# they are made, scanning the survivors again and again: ~40 ms of a face's start. Until
+# start-up is over it waits for many more new objects between passes; it still runs, so a
+# process that never settles (a command) keeps collecting, only less often.
+STARTUP_GC_THRESHOLD = (50_000, 20, 100)
+_USUAL_GC_THRESHOLD = _gc.get_threshold()
+
+
+def settle_gc() -> None:
+    """Start-up is over (a face has painted its first screen): the collector's usual
+    thresholds are back."""
+    if _gc.get_threshold() == STARTUP_GC_THRESHOLD:  # not someone else's tuning since
+        _gc.set_threshold(*_USUAL_GC_THRESHOLD)
+
+
+if _USUAL_GC_THRESHOLD == (700, 10, 10):  # CPython's own: not a threshold someone chose
+    _gc.set_threshold(*STARTUP_GC_THRESHOLD)

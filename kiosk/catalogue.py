@@ -23,7 +23,7 @@ DOCUMENTS = ("abstraksi", "sppd")
 
 
 class Product(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     code: str = Field(pattern=r"^[a-z0-9-]+$")
     kind: Kind
@@ -74,7 +74,7 @@ class Product(BaseModel):
 
 
 class Regulation(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     code: str
     title: str
@@ -98,7 +98,7 @@ def _unique(what: str, codes: list[str]) -> None:
 
 
 class ZeroBasis(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     code: str
     name_id: str
@@ -110,7 +110,7 @@ class ZeroBasis(BaseModel):
 
 
 class Catalogue(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     regulation: list[Regulation] = Field(min_length=1)
     zero_basis: list[ZeroBasis] = Field(default_factory=list)

@@ -408,9 +408,10 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--dsn", help=t("cli.help.central_dsn", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("central", "cmd_sync"))
-    p = sub.add_parser("restore", parents=[common], help=t("cli.help.restore", lang))
+    p = sub.add_parser("restore", parents=[common], help=t("cli.help.restore", lang),
+                       description=t("cli.help.restore", lang))
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--office")
+    source.add_argument("--office", help=t("backup.restore.help_office", lang))
     source.add_argument("--from-backup", metavar="FILE", help=t("backup.help.from_backup", lang))
     p.add_argument("--force", action="store_true", help=t("backup.help.force", lang))
     p.add_argument("--terminal", metavar="ID", help=t("cli.help.restore_terminal", lang))
@@ -500,7 +501,7 @@ def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = N
             return _unexpected(exc, lang)
         return 0
     except Exception as exc:  # noqa: BLE001 - last resort: one line, no traceback
-        return _unexpected(exc, lang)
+        return _unexpected(exc, lang, ctx)
     finally:
         if ctx is not None:
             ctx.close()
@@ -535,8 +536,19 @@ def _stdout_gone() -> bool:
     return True
 
 
-def _unexpected(exc: Exception, lang: str) -> int:
+def _unexpected(exc: Exception, lang: str, ctx: Context | None = None) -> int:
     if os.environ.get("PST_KIOSK_DEBUG"):
         raise exc
+    import sqlite3
+
+    # A store damaged inside (a page of some table) opens, and fails only where it is read:
+    # say so, and how to come back from it, as an unreadable header is told at start.
+    if isinstance(exc, sqlite3.DatabaseError) and (
+            (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (11, 26) or "malformed" in str(exc)):
+        from kiosk.errors import StoreError
+
+        path = str(ctx.settings.db_path) if ctx is not None else "?"
+        print(f"pst-kiosk: {t('backup.store_corrupt', lang, path=path, detail=str(exc))}", file=sys.stderr)
+        return StoreError.exit_code
     print(f"pst-kiosk: {t('error.internal', lang)} ({type(exc).__name__}: {exc})", file=sys.stderr)
     return EXIT_UNEXPECTED

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -494,12 +495,17 @@ def read_file(path: Path) -> dict[str, Any]:
     """The raw TOML of ``path`` ({} when it does not exist). A file that cannot be read, is
     not UTF-8 text (a BOM is allowed) or not TOML is a configuration error naming it, in
     the reader's language (tomllib's English detail only in English)."""
+    return _parse(path, _read_bytes(path))
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes (None when it does not exist, or a folder on the way is a file)."""
     from kiosk.errors import os_reason
 
     try:
-        data = path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):  # not there (a folder on the way is a file)
-        return {}
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
     except OSError as exc:
         import errno
 
@@ -507,8 +513,13 @@ def read_file(path: Path) -> dict[str, Any]:
             raise ConfigError("firstday.setup.config_unreadable", path=str(path),
                               detail_key="firstday.setup.no_read_permission") from exc
         raise ConfigError("firstday.setup.config_unreadable", path=str(path), **os_reason(exc)) from exc
+
+
+def _parse(path: Path, source: bytes | None) -> dict[str, Any]:
+    if source is None:
+        return {}
     try:
-        text = data.decode("utf-8-sig")
+        text = source.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError("firstday.setup.not_utf8", path=str(path), offset=exc.start + 1) from exc
     try:
@@ -521,6 +532,68 @@ def read_file(path: Path) -> dict[str, Any]:
         raise _BrokenToml("firstday.setup.not_toml_somewhere", path=str(path), detail=str(exc)) from exc
 
 
+def _cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME)) / "settings"
+
+
+def _code_stamp() -> list[object]:
+    """What validation runs: this module, the printer specs' and the text checks' code, and
+    pydantic's version (a changed check must never be skipped by a cached result)."""
+    import pydantic
+
+    here = Path(__file__).resolve()
+    stamp: list[object] = [pydantic.VERSION]
+    for module_file in (here, here.parent / "text.py", here.parent / "identity.py",  # the office's phone
+                        here.parent.parent / "printers" / "connection.py"):
+        st = os.stat(module_file)
+        stamp += [str(module_file), st.st_mtime_ns, st.st_size]
+    return stamp
+
+
+def _cached(identity: list[object], source: bytes | None, raw: dict[str, Any],
+            ) -> tuple[Settings | None, Path | None, str]:
+    """The settings validated before from exactly these inputs, if kept (issue 17: building
+    and running the validators is ~15 ms of every face's and command's start). Kept per
+    file, environment and options in the user's cache directory, keyed by the file's bytes,
+    the code that validated it, and the one outside fact a validator reads (whether the
+    chime's sound file exists). A value that failed is never kept, so every error is found
+    and told as before; any trouble with the cache just means validating."""
+    import hashlib
+    import json
+    import pickle
+
+    display = raw.get("display")
+    chime = display.get("chime") if isinstance(display, dict) else None
+    with suppress(OSError, ValueError, TypeError):
+        name = hashlib.sha256(json.dumps(identity, default=str).encode()).hexdigest()[:32]
+        chime_there = isinstance(chime, str) and bool(chime) and Path(chime).expanduser().is_file()
+        key = hashlib.sha256(json.dumps([hashlib.sha256(source).hexdigest() if source is not None else None,
+                                         _code_stamp(), chime, chime_there], default=str).encode()).hexdigest()
+        entry = _cache_dir() / f"{name}.pickle"
+        with suppress(OSError, ValueError, TypeError, LookupError, EOFError, AttributeError, ImportError,
+                      pickle.UnpicklingError), entry.open("rb") as fh:
+            st = os.fstat(fh.fileno())
+            # Only a file this user wrote and nobody else can: unpickling runs code.
+            if not hasattr(os, "getuid") or (st.st_uid == os.getuid() and not st.st_mode & 0o022):
+                kept_key, settings = pickle.load(fh)
+                if kept_key == key and isinstance(settings, Settings):
+                    return settings, None, key
+        return None, entry, key
+    return None, None, ""
+
+
+def _keep(entry: Path, key: str, settings: Settings) -> None:
+    import pickle
+
+    with suppress(OSError, pickle.PicklingError, TypeError, AttributeError):
+        entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((key, settings), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, entry)  # atomic: another face never reads half a file
+
+
 def load(
     config: str | os.PathLike[str] | None = None,
     *,
@@ -528,7 +601,8 @@ def load(
     printer: str | None = None,
     named: bool = False,
 ) -> Settings:
-    """Settings from file, environment and explicit overrides, validated.
+    """Settings from file, environment and explicit overrides, validated (or as validated
+    before from the very same inputs: ``_cached``).
 
     ``named``: a config file named explicitly (``--config``, ``PST_KIOSK_CONFIG``) must
     exist (every command but ``init`` and ``restore``, which write it): a mistyped path
@@ -538,7 +612,23 @@ def load(
     named_by = config_source(config)
     if named and named_by and not path.exists():
         raise ConfigError("firstday.setup.no_config", path=str(path), source=named_by)
-    raw = read_file(path)
+    source = _read_bytes(path)
+    raw = _parse(path, source)
+    env = os.environ
+    identity: list[object] = [str(path.absolute()), str(db) if db else None, printer,
+                              *(env.get(name) for name in ("PST_KIOSK_DB", "PST_KIOSK_PRINTER",
+                                                           "PST_KIOSK_CENTRAL_DSN"))]
+    cached, entry, key = _cached(identity, source, raw)
+    if cached is not None:
+        return cached
+    settings = _validate(path, raw, db=db, printer=printer)
+    if entry is not None:
+        _keep(entry, key, settings)
+    return settings
+
+
+def _validate(path: Path, raw: dict[str, Any], *, db: str | os.PathLike[str] | None,
+              printer: str | None) -> Settings:
     sources: Sources = {}  # a value not from the file: where it came from
     env = os.environ
     if env.get("PST_KIOSK_DB"):

@@ -27,7 +27,7 @@ SEVERITY = [7, 6, 8, 11, 5]  # most serious first
 
 
 class Check(BaseModel):
-    name: str  # store, migrations, disk, config, printer, central, sync, clock, speech, backup
+    name: str  # store, migrations, outbox, disk, config, printer, central, sync, clock, speech, backup
     ok: bool
     value: str  # what was found
     action: str = ""  # what to do, when not ok (in the reader's language)
@@ -38,7 +38,7 @@ class Check(BaseModel):
 def _store_checks(ctx: Any, lang: str) -> list[Check]:
     from kiosk import retention
     from kiosk.errors import DomainError
-    from kiosk.store import schema_version
+    from kiosk.store import schema_version, unreadable_changes
 
     path = ctx.settings.db_path
     try:
@@ -57,6 +57,14 @@ def _store_checks(ctx: Any, lang: str) -> list[Check]:
                         value=t("doctor.migrations", lang, found=found, known=known),
                         action="" if found == known else t("doctor.migrations_action", lang),
                         data={"user_version": found, "known": known}))
+    # A pending change whose payload does not read back stops the sync at it (a damaged disk).
+    pushed = int(store.meta("sync.pushed_seq") or 0)
+    bad = unreadable_changes(store.conn, pushed)
+    checks.append(Check(name="outbox", ok=not bad, code=7,
+                        value=t("outbox.doctor", lang, pending=store.conn.execute(
+                            "SELECT COUNT(*) FROM changes WHERE seq > ?", (pushed,)).fetchone()[0], bad=len(bad)),
+                        action=t("outbox.damaged", lang, seq=bad[0], count=len(bad), path=str(path)) if bad else "",
+                        data={"unreadable": bad[:100]}))
     free = shutil.disk_usage(path.parent).free
     checks.append(Check(name="disk", ok=free >= DISK_MIN_FREE, code=7,
                         value=t("doctor.disk", lang, free=f"{free / 1e9:.1f}", path=str(path.parent)),
@@ -108,7 +116,8 @@ def _central_checks(ctx: Any, lang: str) -> list[Check]:
 
         try:
             with central.connect(dsn, timeout=3) as conn:
-                conn.execute("SELECT 1")
+                # Reachable is not enough: a role of another office has every row refused.
+                sync._check_office(conn, ctx.settings.office.code, conn.info.user)
             checks.append(Check(name="central", ok=True, value=t("doctor.central_ok", lang, dsn=describe(dsn)),
                                 data={"configured": True, "reachable": True}))
         except Exception as exc:  # noqa: BLE001 - any failure to reach it is the finding
@@ -124,9 +133,11 @@ def _central_checks(ctx: Any, lang: str) -> list[Check]:
     stale = bool(dsn) and state.pending > 0 and (state.last_success is None or now - state.last_success > SYNC_MAX_AGE)
     tz = ctx.settings.office.tz
     last = f"{state.last_success.astimezone(tz):%d-%m-%Y %H:%M}" if state.last_success else "-"
+    error = ctx.store.meta("sync.last_error") or ""
     checks.append(Check(name="sync", ok=not stale, code=5,
                         value=t("doctor.sync", lang, last=last, pending=state.pending,
-                                holder=sync.holder(ctx.store) or "-"),
+                                holder=sync.holder(ctx.store) or "-")
+                        + (t("outbox.sync.last_error", lang, error=error) if error and dsn else ""),
                         action=t("doctor.sync_action", lang) if stale else "",
                         data=json.loads(state.model_dump_json())))
     return checks
@@ -168,7 +179,7 @@ def _speech_check(ctx: Any, lang: str) -> Check:
 def _backup_check(ctx: Any, lang: str) -> Check:
     from kiosk import backup
 
-    newest = backup.newest(backup.default_dir(ctx.settings))
+    newest = backup.newest(backup.default_dir(ctx.settings), ctx.settings.office.code)
     if newest is None:
         return Check(name="backup", ok=False, code=5, value=t("doctor.backup_none", lang),
                      action=t("doctor.backup_action", lang), data={"newest": None})

@@ -225,3 +225,38 @@ def erase(store: Store, actor: User | None, text: str) -> Erased:
             store, f"id IN ({', '.join(f':l{i}' for i in range(len(locker_ids))) or 'NULL'})",
             {f"l{i}": lid for i, lid in enumerate(locker_ids)}, stamp)
     return Erased(guest_ids=ids, lockers=lockers)
+
+
+class Reapplied(BaseModel):
+    guests: int
+    lockers: int
+
+
+def reapply(store: Store, guest_ids: list[str], lockers: dict[str, str | None]) -> Reapplied:
+    """A store restored from a backup, given the anonymisations (``guest erase``, ``privacy
+    purge``) the store it replaces had made since: made again here, as ``erase`` makes them
+    (guest row, outbox history, slips, the anonymise change queued: the centre, anonymised
+    already, receives the same again). ``lockers`` maps each anonymised locker to when its
+    card came back: one the backup still shows held is returned then (it was; the newer
+    store says so), so the queued change tells the centre nothing older than it knows.
+    Ids the backup never had are skipped. Runs inside ``store.write()``."""
+    stamp = iso(store.clock.now())
+    guests = [gid for gid in guest_ids if store.conn.execute(
+        "SELECT 1 FROM guests WHERE id = ? AND anonymised_at IS NULL", (gid,)).fetchone()]
+    for guest_id in guests:
+        _anonymise_guest(store, guest_id, stamp)
+    ids = [lid for lid in lockers if store.conn.execute(
+        "SELECT 1 FROM lockers WHERE id = ? AND holder_name != ?", (lid, ANONYMOUS)).fetchone()]
+    count = 0
+    for start in range(0, len(ids), 500):  # years of purges: within SQLite's bound on parameters
+        chunk = ids[start:start + 500]
+        for locker_id in chunk:
+            if lockers[locker_id]:
+                store.conn.execute("UPDATE lockers SET returned_at = ? WHERE id = ? AND returned_at IS NULL",
+                                   (lockers[locker_id], locker_id))
+        count += _anonymise_lockers(
+            store, f"id IN ({', '.join(f':l{i}' for i in range(len(chunk)))})",
+            {f"l{i}": lid for i, lid in enumerate(chunk)}, stamp)
+    if guests or count:
+        audit.record(store, None, "privacy.reapplied", None, None, {"guests": len(guests), "lockers": count})
+    return Reapplied(guests=len(guests), lockers=count)

@@ -8,7 +8,7 @@ import re
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kiosk.catalogue import Catalogue
 from kiosk.clock import iso
@@ -18,6 +18,7 @@ from kiosk.text import clean
 
 
 class Officer(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     username: str = Field(pattern=r"^[a-z0-9._-]{3,32}$")
     name: str = Field(min_length=1)
     role: str = Field(pattern=r"^(petugas|bendahara|admin)$")
@@ -36,10 +37,12 @@ class Officer(BaseModel):
 
 
 class Officers(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     users: list[Officer]
 
 
 class Holidays(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     dates: list[date]
 
 

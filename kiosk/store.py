@@ -72,20 +72,68 @@ def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
             time.sleep(0.01)
 
 
+def lock_path(path: Path) -> Path:
+    """``<store>.lock``: every open ``Store`` holds a shared ``flock`` on it; a restore takes
+    it exclusively, so it never replaces the file under a face that has it open."""
+    return path.with_name(path.name + ".lock")
+
+
+def open_lock(path: Path) -> int:
+    """The store's lock file, opened (created 0600; given to the store's owner when root
+    makes it, as SQLite does with ``-wal``/``-shm``, so a root command never locks the
+    faces out). Not inherited by the programs a face starts."""
+    lock = lock_path(path)
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except PermissionError:  # someone else's file we may read: a lock works on that too
+        fd = os.open(lock, os.O_RDONLY | os.O_CLOEXEC)
+    if os.geteuid() == 0:
+        with suppress(OSError):
+            owner = path.stat()
+            if os.fstat(fd).st_uid != owner.st_uid:
+                os.fchown(fd, owner.st_uid, owner.st_gid)
+    return fd
+
+
+def _hold_shared(path: Path) -> int:
+    """A shared ``flock`` on the store's lock file, held until ``Store.close`` (or the
+    process's end, ``kill -9`` included: the kernel drops it). Faces and commands share it;
+    only a restore, replacing the file, takes it alone, for a moment: wait for it then."""
+    import fcntl
+
+    fd = open_lock(path)
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            return fd
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise StoreError("backup.restore.restoring", path=str(path)) from None
+            time.sleep(0.05)
+        except OSError:
+            os.close(fd)
+            raise
+
+
 class Store:
     """An open store. Not shared between threads: each thread opens its own."""
 
     def __init__(self, path: str | os.PathLike[str], *, clock: Clock | None = None) -> None:
         self.path = Path(path)
         self.clock: Clock = clock or SystemClock()
+        self._lock: int | None = None
         try:
             if not self.path.exists():
                 _create_private(self.path)
+            self._lock = _hold_shared(self.path)  # before the file is opened: a restore may be replacing it
             conn = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                 check_same_thread=False,
             )
         except (OSError, sqlite3.Error) as exc:
+            self._release()
             raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -106,6 +154,7 @@ class Store:
             # "file is not a database", "database disk image is malformed": say how to
             # come back from it (a backup) rather than fail later, half-way through a use case.
             conn.close()
+            self._release()
             if isinstance(exc, sqlite3.OperationalError) and "malformed" not in str(exc):
                 raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
             raise StoreError("backup.store_corrupt", path=str(self.path), detail=str(exc)) from exc
@@ -131,6 +180,16 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # the shared lock goes with its descriptor
+            self._lock = None
+
+    def __del__(self) -> None:  # a store dropped unclosed lets go of the lock as its connection does
+        with suppress(Exception):
+            self._release()
 
     def __enter__(self) -> Store:
         return self
@@ -285,11 +344,31 @@ def pack_payload(text: str) -> bytes:
 
 
 def payload_text(value: str | bytes) -> str:
-    """A payload as JSON text, packed or not (also the SQL function ``payload_text``)."""
+    """A payload as JSON text, packed or not (also the SQL function ``payload_text``).
+    Raises ValueError for bytes that are not a packed payload (a damaged row)."""
     if isinstance(value, str):
         return value
-    unpacker = zlib.decompressobj(-15, _zdict(value[0]))
-    return (unpacker.decompress(value[1:]) + unpacker.flush()).decode()
+    try:
+        unpacker = zlib.decompressobj(-15, _zdict(value[0]))
+        text = (unpacker.decompress(value[1:]) + unpacker.flush()).decode()
+        if not unpacker.eof:
+            raise ValueError("packed payload cut short")
+        return text
+    except (zlib.error, UnicodeDecodeError, IndexError, OSError) as exc:
+        raise ValueError(f"damaged packed payload: {exc}") from exc
+
+
+def unreadable_changes(conn: sqlite3.Connection, after: int, limit: int = 100_000) -> list[int]:
+    """The seq of the outbox changes above ``after`` whose payload does not read back as JSON
+    (a damaged disk or a hand edit): sync cannot send them (doctor, the push)."""
+    bad = []
+    for seq, payload in conn.execute("SELECT seq, payload FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                                     (after, limit)):
+        try:
+            json.loads(payload_text(payload))
+        except ValueError:
+            bad.append(seq)
+    return bad
 
 
 def packed_like(text: str, old: str | bytes) -> str | bytes:

@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict
 from kiosk.config import Settings
 from kiosk.i18n import t
 from kiosk.estimate import Estimate, describe, estimate
-from kiosk.phone import ticket_link
 from kiosk.queue import Queue, Ticket
 from kiosk.services import by_code, find_service
 from kiosk.store import Store
@@ -89,6 +88,7 @@ def issue_ticket(store: Store, settings: Settings, service: str, *, priority: bo
 def issue_ticket_in_tx(store: Store, settings: Settings, service: str, *,
                        priority: bool = False) -> IssuedTicket:
     """``issue_ticket`` inside a transaction the caller holds (e.g. with a guestbook visit)."""
+    from kiosk.phone import ticket_link  # loaded when a ticket is issued, not by every face
     from kiosk.printing import enqueue
 
     queue = queue_for(store, settings)

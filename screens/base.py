@@ -14,13 +14,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
-from rich.text import Text
 from textual import events, work
 from textual.app import App
+from textual.content import Content
 from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.widgets import Checkbox, Static
 
+from kiosk import settle_gc
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Settings
 from kiosk.i18n import t
@@ -29,6 +30,7 @@ from kiosk.services import Service
 from kiosk.store import Store
 from kiosk.text import neutralise
 from kiosk.tickets import queue_for
+from screens.kept_css import keep_parsed_css
 
 if TYPE_CHECKING:  # the printing code loads when something prints (the display never does)
     from kiosk import printing
@@ -38,6 +40,8 @@ SPOOL_SECONDS = 5.0
 SYNC_SECONDS = 30.0
 SYNC_MAX_BACKOFF = 600.0
 PRINTER_SECONDS = 15.0
+SETTLE_SECONDS = 1.0  # start-up's garbage collector thresholds (kiosk.settle_gc) until then
+AFTER_PAINT_LATEST = 0.5  # after_paint's work runs by then even if no paint was seen
 # States a visitor or an officer must hear about (the rest: ready, paper low, sent, none).
 PRINTER_TROUBLE = ("paper_out", "cover_open", "offline", "unreachable", "no_answer")
 
@@ -90,7 +94,7 @@ class ItemLine(Static):
         lines: list[list[str]] = [[]]
         used = 0
         for item in self.items:
-            cells = Text.from_markup(item).cell_len
+            cells = Content.from_markup(item).cell_length  # as the Static shows it (Textual markup)
             gap = len(self.separator) if lines[-1] else 0
             if lines[-1] and used + gap + cells > width:
                 lines.append([])
@@ -142,10 +146,34 @@ class PstApp(App[None]):
         self._own_changes = self.store.conn.total_changes
         self._spool_enabled = spool
         self.printer_states: dict[str, str] = {}  # name -> state, read in the background
+        self._after_paint: list[Callable[[], object]] = []
+        self._kept_css = keep_parsed_css(self)  # before Textual parses any CSS (issue 17)
         self._watched_printers: list[str] = []
 
     def t(self, key: str, **params: Any) -> str:
         return t(key, self.lang, **params)
+
+    # -- what a first screen shows a moment later ----------------------------------------
+
+    def after_paint(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` once the terminal has been sent the next frame: work a screen's
+        first paint need not wait for (issue 17: the counter's desk reminders). It runs at
+        the latest after ``AFTER_PAINT_LATEST`` seconds, whatever happens to the paint."""
+        self._after_paint.append(callback)
+        self.set_timer(AFTER_PAINT_LATEST, self._run_after_paint)
+
+    def _display(self, screen: Any, renderable: Any) -> None:
+        """Textual's write of a frame to the terminal (``App._display``); ``after_paint``'s
+        work follows the first one with something in it, outside a batch (a batch's frame is
+        never shown)."""
+        super()._display(screen, renderable)
+        if self._after_paint and renderable is not None and not self._batch_count:
+            self.call_later(self._run_after_paint)
+
+    def _run_after_paint(self) -> None:
+        callbacks, self._after_paint = self._after_paint, []
+        for callback in callbacks:
+            callback()
 
     def localize_bindings(self, node: DOMNode) -> None:
         """Footer labels from the catalogue: a binding's id is its catalogue key."""
@@ -172,15 +200,19 @@ class PstApp(App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(POLL_SECONDS, self._poll_store)
-        from kiosk import printing
-
-        if self._spool_enabled and any(printing.printer_url(self.settings, name) != "none"
-                                       for name in self.settings.printer_names()):
+        self.set_timer(SETTLE_SECONDS, self._settle)  # the first screen is painted by then
+        if self._spool_enabled and any(self._printer_configured(name) for name in self.settings.printer_names()):
             self.set_interval(SPOOL_SECONDS, self.run_spooler)
         self._sync_wait = SYNC_SECONDS
         if self.settings.central_dsn:
             self.set_timer(1.0, self.run_sync)
         self.set_interval(5.0, self.update_sync_bar)
+
+    def _settle(self) -> None:
+        """Start-up is over: the collector's usual thresholds, the CSS parsed anew kept."""
+        settle_gc()
+        if self._kept_css is not None:
+            self._kept_css.keep()
 
     # -- sync with the centre, off the UI thread, with back-off --------------------------
 
@@ -282,12 +314,16 @@ class PstApp(App[None]):
 
     def watch_printers(self, names: list[str]) -> None:
         """Read these printers' states now and every PRINTER_SECONDS (sends no paper)."""
-        from kiosk import printing
-
-        self._watched_printers = [n for n in names if printing.printer_url(self.settings, n) != "none"]
+        self._watched_printers = [n for n in names if self._printer_configured(n)]
         if self._watched_printers:
             self.check_printers()
             self.set_interval(PRINTER_SECONDS, self.check_printers)
+
+    def _printer_configured(self, name: str) -> bool:
+        """``printing.printer_url(settings, name) != "none"``, without loading the printing
+        code before the first paint (a face with no printer never loads it)."""
+        named = self.settings.printer_named(name)
+        return named is not None and named.url != "none"
 
     @work(thread=True, exclusive=True, group="printers", exit_on_error=False)
     def check_printers(self) -> None:
@@ -319,6 +355,8 @@ class PstApp(App[None]):
 
     def on_unmount(self) -> None:
         self.store.close()
+        if self._kept_css is not None:  # a face closed within its first second keeps them too
+            self._kept_css.keep()
 
 
 def friendly_error(app: PstApp, exc: Exception) -> str:

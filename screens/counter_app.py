@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.text import Text
@@ -23,17 +24,19 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Footer, Header, Static
 
-from kiosk import accounts, identity, printing, standard
-from kiosk.desk import complaints, records
+from kiosk import accounts, identity, standard
 from kiosk.accounts import User
 from kiosk.errors import ConfigError, DomainError
 from kiosk.guestbook import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import Service, by_code
 from screens.base import PRINTER_TROUBLE, ItemLine, PstApp, fit_service, friendly_error
-from screens.counter_dialogs import (CallNumberScreen, ChooseServiceScreen, CounterPickScreen, FilterScreen,
-                                     YesNoScreen)
-from screens.login import LockScreen, LoginScreen
+
+if TYPE_CHECKING:  # loaded just after the first paint (CounterScreen._refresh_desk)
+    from kiosk import printing
+
+# The dialogs (screens.counter_dialogs) and the login (screens.login) load when first
+# shown: the counter's first screen needs neither.
 
 
 def _mmss(seconds: float) -> str:
@@ -54,12 +57,35 @@ class WaitingTable(DataTable):
         self.fill_on_resize: Callable[[], None] | None = None
 
     def service_width(self) -> int | None:
-        """Cells left for the service names; None before the first layout."""
-        inner = self.scrollable_content_region.width
-        if inner <= 0:
+        """Cells left for the service names; before the first layout, as the layout will
+        give them (``expected_width``; None when that cannot be told)."""
+        inner = self.scrollable_content_region.width or self.expected_width()
+        if not inner or inner <= 0:
             return None
         others = sum(c.get_render_width(self) for k, c in self.columns.items() if k.value != self.SERVICE)
         return inner - others - 2 * self.cell_padding
+
+    def expected_width(self) -> int | None:
+        """The rows' width before the first layout, from the terminal's size and the CSS of
+        the counter's panels (``#current`` beside ``#queue``, which holds this table), so
+        the first frame shows the waiting list whole (issue 17): when the guess holds, the
+        Resize that follows changes nothing; when not, it fits the names again."""
+        screen, viewport = self.screen, self.app.size
+        try:
+            current, queue = screen.query_one("#current"), screen.query_one("#queue")
+        except NoMatches:
+            return None
+        styles = current.styles
+        if styles.width is None:
+            return None
+        width = styles.width.resolve(viewport, viewport)
+        if styles.min_width is not None:
+            width = max(width, styles.min_width.resolve(viewport, viewport))
+        if styles.max_width is not None:
+            width = min(width, styles.max_width.resolve(viewport, viewport))
+        gutter = self.styles.scrollbar_size_vertical if self.styles.scrollbar_gutter == "stable" else 0
+        return (viewport.width - int(width) - current.styles.margin.width - queue.styles.gutter.width
+                - queue.styles.margin.width - self.styles.gutter.width - gutter)
 
     def service_text(self, service: Service) -> str:
         return fit_service(service, self.app.lang, self.service_width())
@@ -105,6 +131,9 @@ class CounterScreen(Screen[None]):
         self._current_guest = None
         self._waiting: list[Ticket] = []
         self._desk = standard.Desk(any_ended=False, free_since=None)
+        self._read_at: tuple[int, int, object] | None = None  # the store's version refresh_data read
+        self._queue_items: list[str] = []  # the status line: waiting per service, the filter
+        self._desk_items: list[str] = []  # and the desk's reminders
 
     @property
     def pst(self) -> CounterApp:
@@ -112,6 +141,8 @@ class CounterScreen(Screen[None]):
 
     @property
     def _no_printer(self) -> bool:
+        from kiosk import printing
+
         with suppress(ConfigError):  # a bad printer URL is a printer problem: jobs fail, shown
             return printing.printer_spec(self.pst.settings, "counter").kind == "none"
         return False
@@ -145,18 +176,31 @@ class CounterScreen(Screen[None]):
         # not the 10-minute flag.
         for key in ("col_number", "col_waited", "col_priority", "col_service"):
             table.add_column(app.t(f"counter.{key}"), key=key)
-        # An open desk has no account to leave: Ctrl+L ("Keluar akun") is not offered there.
+        self.show_keys()
+        self._refresh_queue()
+        self.pst.after_paint(self._after_first_paint)
+        self.set_interval(1.0, self.tick)
+
+    def show_keys(self) -> None:
+        """The keys the footer has no room for. An open desk has no account to leave: Ctrl+L
+        ("Keluar akun") is offered only with someone logged in."""
+        app = self.pst
         self.query_one("#more-keys", ItemLine).set_items(
             app.more_keys(self, skip=() if app.user else ("counter.key.logout",)))
-        self.refresh_data()
-        self.set_interval(1.0, self.tick)
 
     def on_screen_resume(self) -> None:
         """Back from orders, lockers or a dialog: what was done there (a referral moves the
-        current ticket) shows at once, not at the next commit elsewhere."""
-        if self.is_mounted:
+        current ticket) shows at once, not at the next commit elsewhere. Shown first (the
+        resume that follows the mount), nothing has changed since on_mount read it."""
+        if self.is_mounted and self._read_at != self._store_version():
             with suppress(NoMatches):  # resumed before compose finished: on_mount reads
                 self.refresh_data()
+
+    def _store_version(self) -> tuple[int, int, object]:
+        """Moves with any commit, another connection's (data_version) or this one's, and
+        with the office's day."""
+        app = self.pst
+        return app.store.data_version(), app.store.conn.total_changes, app.queue.today()
 
     # -- showing --------------------------------------------------------------------
 
@@ -170,6 +214,10 @@ class CounterScreen(Screen[None]):
 
     def tick(self) -> None:
         """Every second: only the clocks move (times waited), no store read."""
+        from screens.login import LoginScreen
+
+        if isinstance(self.app.screen, LoginScreen):  # the base of an open desk that got its
+            return  # first account: the login over it says whose turn it is, not this title
         now = self.pst.clock.now()
         self._show_clock(now)
         self._show_current(now)
@@ -190,16 +238,19 @@ class CounterScreen(Screen[None]):
 
     def refresh_data(self) -> None:
         """Re-read the store: after an action here, or a commit elsewhere (data_version)."""
+        self._refresh_queue()
+        self._refresh_desk()
+
+    def _refresh_queue(self) -> None:
+        """The current ticket and who waits: what the counter works with (its first paint)."""
         app = self.pst
         now = app.clock.now()
+        self._read_at = self._store_version()
         self.current = app.queue.active(self.counter)
         self._current_guest = guest_for_ticket(app.store, self.current.id) if self.current else None
         self._show_current(now)
         self._waiting = app.queue.waiting(self.services or None)
-        today = app.queue.today()
-        self._desk = standard.desk(app.store, today)
-        missing = records.unrecorded(app.store, today)
-        still_open, overdue = complaints.open_counts(app.store, app.settings)
+        self._desk = standard.desk(app.store, app.queue.today())
         table = self.query_one("#waiting", WaitingTable)
         if table.service_width() is None:  # not laid out yet: the rows wait for the width,
             table.fill_on_resize = lambda: self._fill_waiting(app.clock.now())  # one layout, not two
@@ -207,12 +258,26 @@ class CounterScreen(Screen[None]):
             self._fill_waiting(now)
         counts = app.queue.waiting_counts()
         # A narrow screen wraps between services, never between a name and its count.
-        self.query_one("#counts", ItemLine).set_items([escape(item) for item in [
+        self._queue_items = [escape(item) for item in [
             *(f"{by_code(code).letter} {by_code(code).name(app.lang)}: {count}" for code, count in counts.items()),
             *([f"[{app.t('counter.filter_on')}: {', '.join(by_code(c).letter for c in self.services)}]"]
-              if self.services else []),
+              if self.services else [])]]
+        self._show_counts()
+
+    def _refresh_desk(self) -> None:
+        """The desk's reminders (visits without a record, open complaints) and the printers'
+        trouble. Shown first, the counter reads them just after its first paint, and loads
+        the desk's and the printing code only then (issue 17)."""
+        from kiosk import printing
+        from kiosk.desk import complaints, records
+
+        app = self.pst
+        missing = records.unrecorded(app.store, app.queue.today())
+        still_open, overdue = complaints.open_counts(app.store, app.settings)
+        self._desk_items = [escape(item) for item in [
             *([app.t("desk.unrecorded", count=missing)] if missing else []),
-            *([app.t("desk.complaints_open", open=still_open, overdue=overdue)] if still_open else [])]])
+            *([app.t("desk.complaints_open", open=still_open, overdue=overdue)] if still_open else [])]]
+        self._show_counts()
         warning = self.query_one("#printer-warning", Static)
         if self._no_printer:  # an office without a printer: said once, not as a failure per ticket
             warning.update(app.t("counter.printer_none"))
@@ -223,6 +288,14 @@ class CounterScreen(Screen[None]):
             warning.update(app.t("printing.problem", count=failed, printer=latest[0],
                                  reason=printing.fault_text(latest[1], app.lang)) if latest else "")
             warning.display = bool(failed)
+
+    def _after_first_paint(self) -> None:
+        if self.is_attached:
+            with suppress(NoMatches):  # closed meanwhile
+                self._refresh_desk()
+
+    def _show_counts(self) -> None:
+        self.query_one("#counts", ItemLine).set_items([*self._queue_items, *self._desk_items])
 
     def _show_current(self, now: datetime) -> None:
         app, ticket = self.pst, self.current
@@ -316,6 +389,8 @@ class CounterScreen(Screen[None]):
             if number:
                 self._call_specific(number)
 
+        from screens.counter_dialogs import CallNumberScreen
+
         self.app.push_screen(CallNumberScreen(), chosen)
 
     def _call_specific(self, number: str) -> None:
@@ -343,6 +418,8 @@ class CounterScreen(Screen[None]):
         if ticket is None:
             return
 
+        from screens.counter_dialogs import YesNoScreen
+
         def answered(yes: bool | None) -> None:
             if yes and self.current is not None and self.current.id == ticket.id:
                 self._act(self.pst.queue.no_show, "counter.no_show_done")
@@ -361,6 +438,7 @@ class CounterScreen(Screen[None]):
             return
         from kiosk import sales
         from kiosk.sales import view as order_view
+        from screens.counter_dialogs import YesNoScreen
 
         app = self.pst
         try:
@@ -386,6 +464,8 @@ class CounterScreen(Screen[None]):
         ticket = self._need_current()
         if ticket is None:
             return
+
+        from screens.counter_dialogs import ChooseServiceScreen
 
         def chosen(code: str | None) -> None:
             if code:
@@ -418,6 +498,7 @@ class CounterScreen(Screen[None]):
     def action_record(self) -> None:
         """The service record of the ticket at the counter; with none there, the day's visits
         (finished ones stay editable until the end of the day)."""
+        from kiosk.desk import records
         from screens.records import RecordScreen, VisitsScreen
 
         try:
@@ -442,6 +523,8 @@ class CounterScreen(Screen[None]):
         self.app.push_screen(OrdersScreen(guest, self.current.id if self.current else None))
 
     def action_filter(self) -> None:
+        from screens.counter_dialogs import FilterScreen
+
         def chosen(codes: list[str] | None) -> None:
             if codes is not None:
                 self.services = codes
@@ -455,6 +538,8 @@ class CounterScreen(Screen[None]):
         if target is None:
             self.notify(self.pst.t("counter.nothing_current"), severity="warning")
             return
+        from kiosk import printing
+
         settings = self.pst.settings  # the copy comes out here, at this counter
         job_id = self._do(lambda: printing.reprint(self.pst.store, target, actor=self.pst.user,
                                                    settings=settings,
@@ -502,11 +587,27 @@ class CounterApp(PstApp):
         self.last_activity = time.monotonic()
         self._to_login = False  # the first account appeared: the login is on its way
 
+    def _counter_given(self) -> bool:
+        return bool(self.counter) and 1 <= self.counter <= self.settings.office.counters
+
+    def get_default_screen(self) -> Screen[None]:
+        """An open desk told its counter starts on the counter's screen, the base of the
+        stack: painted first, with no blank screen before it (issue 17: the first paint
+        took twice as long). The login, or the choice of counter, comes over a blank one."""
+        if self._counter_given() and not accounts.enforced(self.store):
+            self._serve_counter(self.counter)
+            return CounterScreen(self.counter)
+        return super().get_default_screen()
+
     def on_mount(self) -> None:
         super().on_mount()
         self.set_interval(5.0, self._check_idle)
         self.watch_printers(self.settings.printer_names())  # the officer sees every printer
+        if isinstance(self.screen_stack[0], CounterScreen):
+            return  # already the first screen
         if accounts.enforced(self.store):
+            from screens.login import LoginScreen
+
             self.push_screen(LoginScreen(), self._logged_in)
         else:
             self._start()
@@ -523,16 +624,27 @@ class CounterApp(PstApp):
         self.queue = self.queue.as_user(user)
         self.sub_title = self.settings.office.name
         counters = [s for s in self.screen_stack if isinstance(s, CounterScreen)]
-        if counters:
+        if counters and user is not None:
             counters[-1]._show_clock(self.clock.now())
+            if counters[-1].is_mounted:
+                counters[-1].show_keys()  # an open desk's screen, now someone's: Ctrl+L too
         else:  # logged out: the next officer's login shows nobody's name
             self.title = self.TITLE
 
     def _start(self) -> None:
-        if self.counter and 1 <= self.counter <= self.settings.office.counters:
+        if self._counter_given():
             self._serve_counter(self.counter)
-            self.push_screen(CounterScreen(self.counter))
+            base = self.screen_stack[0]
+            if not isinstance(base, CounterScreen):
+                self.push_screen(CounterScreen(self.counter))
+            elif base.services:  # shown again, the login gone: the next officer starts unfiltered,
+                base.services = []  # as on a screen of their own
+                if base.is_mounted:
+                    with suppress(NoMatches):
+                        base.refresh_data()
         else:
+            from screens.counter_dialogs import CounterPickScreen
+
             self.push_screen(CounterPickScreen(), self._picked)
 
     def _picked(self, counter: int | None) -> None:
@@ -551,12 +663,16 @@ class CounterApp(PstApp):
         await super().on_event(event)
 
     def _check_idle(self) -> None:
+        from screens.login import LockScreen, LoginScreen
+
         if self.user is None or isinstance(self.screen, (LockScreen, LoginScreen)):
             return
         if time.monotonic() - self.last_activity >= self.settings.counter.lock_minutes * 60:
             self.lock()
 
     def lock(self) -> None:
+        from screens.login import LockScreen
+
         def unlocked(user: User | None) -> None:
             if user is not None:
                 self.set_user(user)
@@ -567,6 +683,8 @@ class CounterApp(PstApp):
     def store_changed(self) -> None:
         """The first account was just made (``pst-kiosk user add`` elsewhere): an open desk
         becomes a logged-in one at once, not at the next refused key."""
+        from screens.counter_dialogs import CounterPickScreen
+
         working = any(isinstance(s, (CounterScreen, CounterPickScreen)) for s in self.screen_stack)
         if working and self.user is None and not self._to_login and accounts.enforced(self.store):
             self._to_login = True
@@ -579,6 +697,8 @@ class CounterApp(PstApp):
         """Close the open desk's screens one by one (each pop awaited: a closing screen's
         header must not hear the next title), then the login. The title changes only after:
         a header still mounting on a closing screen would look for its title and fail."""
+        from screens.login import LoginScreen
+
         while len(self.screen_stack) > 1:
             await self.pop_screen()
         self.set_user(None)
@@ -595,6 +715,8 @@ class CounterApp(PstApp):
 
     async def action_quit(self) -> None:
         """Ctrl+Q: while a visitor is being called or served, asked first."""
+        from screens.counter_dialogs import YesNoScreen
+
         ticket = self._serving()
         if ticket is None or isinstance(self.screen, YesNoScreen):
             self.exit()
@@ -612,6 +734,8 @@ class CounterApp(PstApp):
         """Leave the account: back to the login screen, the counter stays chosen."""
         if not accounts.enforced(self.store):
             return
+        from screens.login import LoginScreen
+
         accounts.logout(self.store, self.user)
         self.set_user(None)
         while len(self.screen_stack) > 1:

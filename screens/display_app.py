@@ -166,7 +166,7 @@ class DisplayApp(PstApp):
         self._day: date | None = None  # the office's date the board shows
         self._layout: BoardLayout | None = None
         self._waiting_counts: dict[str, int] = {}
-        self._estimates: dict[str, Estimate | None] = {}
+        self._estimates: dict[str, Estimate | None] | None = None  # None: not read yet
         self._latest_rows = LATEST_ROWS
 
     def compose(self) -> ComposeResult:
@@ -229,7 +229,11 @@ class DisplayApp(PstApp):
             head, tail = f"{s.letter}  ", f": {self._waiting_counts.get(s.code, 0)}"
             name = fit_name(s, self.lang, room - len(head) - len(tail))
             lines.append(f"{head}{name}{tail}" if name else f"{s.letter}{tail}")
-            # What a visitor taking a ticket of that service now would be told.
+            # What a visitor taking a ticket of that service now would be told (a blank line
+            # until the first reading, just after the first paint: never "no estimate" unread).
+            if self._estimates is None:
+                lines.append("")
+                continue
             estimate = self._estimates.get(s.code)
             lines.append(" " * len(head) + (self.t("estimate.short", low=estimate.low, high=estimate.high)
                                            if estimate else self.t("estimate.short_unknown")))
@@ -274,7 +278,10 @@ class DisplayApp(PstApp):
             if t.counter][:self._latest_rows]
         self.query_one("#latest", Static).update("\n".join(latest_lines) or "-")
         self._waiting_counts = self.queue.waiting_counts()
-        self._estimates = estimates_new(self.queue, [s.code for s in all_services()])
+        if self._board_seen:
+            self._estimates = estimates_new(self.queue, [s.code for s in all_services()])
+        else:  # a fortnight of calls to read (~10 ms): after the board's first paint (issue 17)
+            self.after_paint(self._refresh_estimates)
         self._show_waiting()
         # Every call or recall newer than the board has seen is read aloud, oldest first, so
         # two counters calling within one poll are both announced.

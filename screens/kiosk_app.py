@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -19,12 +19,14 @@ from textual.containers import Center, Grid, Horizontal, Vertical, VerticalScrol
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, Digits, Input, Label, Static
 
-from kiosk import accounts, notices, printing
+from kiosk import accounts, notices
 from kiosk.estimate import describe
 from kiosk.services import all_services
 from kiosk.tickets import IssuedTicket
 from screens.base import PRINTER_TROUBLE, PstApp, TickBox, friendly_error
 
+if TYPE_CHECKING:  # the printing code loads when a ticket prints, after the start screen
+    from kiosk import printing
 
 # What counts as a visitor still being there: a key, a tap, or scrolling (a long form).
 ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp,
@@ -238,6 +240,8 @@ class TicketScreen(LocalizedScreen):
             self.pst.print_in_background(self.issued.job_id, self._printed)
 
     def _printed(self, results: list[printing.PrintResult]) -> None:
+        from kiosk import printing
+
         # No result: the job was not ours to print (the spooler holds it) or printing broke.
         result = results[0] if results else printing.PrintResult(
             job_id=self.issued.job_id, printed=False, reason="error")

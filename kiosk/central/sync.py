@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +31,8 @@ from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
 
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.store import Store
+from kiosk.errors import StoreError
+from kiosk.store import Store, unreadable_changes
 
 if TYPE_CHECKING:  # psycopg loads when syncing, not when a face asks for the status line
     import psycopg
@@ -158,7 +160,13 @@ def push(store: Store, settings: Settings, conn: psycopg.Connection, *, batch: i
     while limit is None or sent < limit:
         pushed = _meta_int(store, "sync.pushed_seq")
         size = batch if limit is None else min(batch, limit - sent)
-        rows = store.conn.execute(_OUTBOX, (pushed, size)).fetchall()
+        try:
+            rows = store.conn.execute(_OUTBOX, (pushed, size)).fetchall()
+        except sqlite3.OperationalError as exc:  # payload_text refused a damaged payload
+            bad = unreadable_changes(store.conn, pushed, size)
+            if not bad:
+                raise
+            raise StoreError("outbox.damaged", seq=bad[0], count=len(bad), path=str(store.path)) from exc
         if not rows:
             break
         _push_batch(conn, settings.office.code, rows)
@@ -359,7 +367,7 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
                 result.pulled, result.refused = pull(store, conn, settings.office.code)
             finally:
                 watchdog.stop()
-    except admin.CentralError as exc:
+    except (admin.CentralError, StoreError) as exc:
         result.error = exc.message("en")
         result._problem = exc
     except psycopg.errors.InsufficientPrivilege as exc:

@@ -228,6 +228,7 @@ def cmd_guest_show(ctx: Context) -> int:
 def cmd_guest_erase(ctx: Context) -> int:
     result = privacy.erase(ctx.store, ctx.actor, ctx.args.who)
     print(t("cli.guest_erased", ctx.lang, guests=len(result.guest_ids), lockers=result.lockers))
+    print(t("backup.restore.erase_backups", ctx.lang))
     return 0
 
 

@@ -7,7 +7,7 @@ import sys
 from kiosk import config as config_mod
 from kiosk import printing
 from kiosk.commands.common import Context, _check_counter, _out, _service_name, fit, parse_day, save_config
-from kiosk.errors import NotFound, PrinterError
+from kiosk.errors import FieldInvalid, Invalid, NotFound, PrinterError
 from kiosk.estimate import describe
 from kiosk.i18n import t
 from kiosk.tickets import issue_ticket, queue_for
@@ -187,7 +187,12 @@ def cmd_printer_status(ctx: Context) -> int:
     return 0
 
 
+JOB_KINDS = ("ticket", "locker", "invoice", "receipt", "sppd", "test")
+
+
 def cmd_printer_jobs(ctx: Context) -> int:
+    if ctx.args.limit < 1:  # SQLite reads LIMIT 0 as none and a negative one as all
+        raise Invalid({"limit": FieldInvalid("cli.limits.positive")})
     found = printing.jobs(ctx.store, status=ctx.args.status, limit=ctx.args.limit)
     if ctx.args.json:
         _out([job.model_dump(mode="json") for job in found])
@@ -199,7 +204,8 @@ def cmd_printer_jobs(ctx: Context) -> int:
         print(f"{fit(col['id'], 36)}  {fit(col['time'], 14)}  {fit(col['kind'], 7)} {fit(col['label'], 21)} "
               f"{fit(col['printer'], 10)} {fit(col['status'], 13)} {fit(col['tries'], 4)} {col['reason']}")
     for job in found:
-        print(f"{job.id}  {job.created_at.astimezone(tz):%d-%m %H:%M:%S}  {fit(job.kind, 7)} "
+        kind = t(f"cli.job_kind.{job.kind}", ctx.lang) if job.kind in JOB_KINDS else job.kind
+        print(f"{job.id}  {job.created_at.astimezone(tz):%d-%m %H:%M:%S}  {fit(kind, 7)} "
               f"{fit(job.label, 21)} {fit(job.printer, 10)} {fit(t('cli.job.' + job.status, ctx.lang), 13)} "
               f"{job.attempts:>2}x  {printing.fault_text(job.last_error, ctx.lang)}".rstrip())
     if not found:

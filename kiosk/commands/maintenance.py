@@ -39,6 +39,12 @@ def restore_from_backup(ctx: Context) -> int:
     done = backup.restore_backup(ctx.settings, ctx.args.from_backup, force=ctx.args.force, configured=configured)
     print(t("backup.restored", ctx.lang, path=done.path, made_at=done.made_at, tickets=done.tickets,
             terminal=done.terminal, old=done.restored_from, pending=done.pending))
+    if done.replaced:
+        print(t("backup.restore.replaced", ctx.lang, path=done.replaced))
+    if done.reapplied is None:
+        print(t("backup.restore.unreadable_replaced", ctx.lang, made_at=done.made_at), file=sys.stderr)
+    elif done.replaced:
+        print(t("backup.restore.reapplied", ctx.lang, guests=done.reapplied.guests, lockers=done.reapplied.lockers))
     if not configured and done.settings:
         # This PC named no office: the backup's configuration becomes its own (the central
         # link's password was never in the backup: set central_dsn again).

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiosk import audit, reference
 from kiosk.accounts import ROLES, User, require
@@ -36,6 +36,7 @@ RESPONSE_MAX = 2000
 
 
 class Response(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     at: datetime
     by: str | None
     text: str
@@ -43,6 +44,7 @@ class Response(BaseModel):
 
 
 class Complaint(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     id: str
     number: str
     channel: Literal["kiosk", "box", "lapor", "email", "whatsapp", "phone"]

@@ -15,7 +15,7 @@ import json
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from kiosk import audit
 from kiosk.accounts import User, require
@@ -42,12 +42,14 @@ PUBLICATION_TITLE_MAX = 200
 
 
 class Publication(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     title: str
     medium: Literal["printed", "digital"]
 
 
 class ServiceRecord(BaseModel):
     """One served ticket's record (the outbox payload is ``payload()``)."""
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     id: str
     ticket_id: str
@@ -81,6 +83,7 @@ class ServiceRecord(BaseModel):
 
 
 class LinkedOrder(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     id: str
     number: str
     status: str
@@ -88,6 +91,7 @@ class LinkedOrder(BaseModel):
 
 class Visit(BaseModel):
     """A served (or being served) ticket of the day, with its record if it has one."""
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     ticket_id: str
     number: str

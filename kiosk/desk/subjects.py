@@ -5,12 +5,13 @@ from __future__ import annotations
 import tomllib
 from functools import lru_cache
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 import data
 
 
 class Subject(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
     code: str
     name_id: str
     name_en: str

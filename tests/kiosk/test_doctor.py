@@ -39,7 +39,7 @@ def test_doctor_reports_every_area_and_exits_with_the_most_serious(tmp_path, mon
         status, out, err = doctor(monkeypatch, capsys, settings, "--json")
         found = json.loads(out)
         by_name = {c["name"]: c for c in found["checks"]}
-        assert set(by_name) == {"store", "migrations", "disk", "config", "printer", "central", "sync", "clock",
+        assert set(by_name) == {"store", "migrations", "outbox", "disk", "config", "printer", "central", "sync", "clock",
                                 "speech", "backup"}
         assert by_name["store"]["ok"] and by_name["store"]["data"]["quick_check"] == "ok"
         assert by_name["migrations"]["ok"] and by_name["config"]["data"]["office_code"] == "1373"

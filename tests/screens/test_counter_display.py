@@ -11,8 +11,8 @@ import pytest
 from kiosk.store import Store
 from tests.conftest import JAKARTA
 from kiosk.tickets import issue_ticket, queue_for
-from screens.counter_app import CallNumberScreen, ChooseServiceScreen, CounterApp, CounterPickScreen, CounterScreen
-from screens.counter_dialogs import YesNoScreen
+from screens.counter_app import CounterApp, CounterScreen
+from screens.counter_dialogs import CallNumberScreen, ChooseServiceScreen, CounterPickScreen, YesNoScreen
 from screens.display_app import DisplayApp
 from screens.kiosk_app import KioskApp
 from tests.screens.helpers import login, new_visitor_ticket, shown

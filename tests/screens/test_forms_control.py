@@ -7,7 +7,8 @@ from __future__ import annotations
 from textual import events
 
 from kiosk.store import Store
-from screens.counter_app import CounterApp, CounterPickScreen, CounterScreen
+from screens.counter_app import CounterApp, CounterScreen
+from screens.counter_dialogs import CounterPickScreen
 from screens.forms import FormScreen
 from screens.lockers import AssignLockerScreen
 from tests.screens.helpers import registered_guest, shown

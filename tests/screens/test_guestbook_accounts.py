@@ -3,7 +3,8 @@
 from kiosk import accounts, audit, lockers
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.store import Store
-from screens.counter_app import CounterApp, CounterPickScreen, CounterScreen
+from screens.counter_app import CounterApp, CounterScreen
+from screens.counter_dialogs import CounterPickScreen
 from screens.guestbook import ConfirmScreen, GuestFormScreen
 from screens.kiosk_app import KioskApp, StaffExitScreen, TicketScreen
 from screens.lockers import AssignLockerScreen, LockerScreen, ReturnLockerScreen
