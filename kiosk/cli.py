@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # the configuration (pydantic) loads when a command runs, not
 
 Face = Callable[["Settings", argparse.Namespace], "int | None"]
 EXIT_UNEXPECTED = 1
+# ``[retention] audit_days``'s default, told in ``audit``'s and ``maintenance``'s help (the
+# settings are not loaded to parse; tests hold it to ``RetentionSettings``).
+AUDIT_DAYS = 30
 
 
 def _command(module: str, name: str) -> Callable[..., int]:
@@ -302,7 +305,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--renew", action="store_true", help=t("cli.help.exit_code_renew", lang))
     p.set_defaults(func=_command("admin", "cmd_exit_code"))
 
-    p = sub.add_parser("audit", parents=[common], help=t("cli.help.audit", lang))
+    said = t("firstday.setup.audit_help", lang, days=AUDIT_DAYS)
+    p = sub.add_parser("audit", parents=[common], help=said, description=said)
     p.add_argument("--since", help=t("cli.help.audit_since", lang))
     p.add_argument("--by", dest="user_filter", metavar="USERNAME")
     p.add_argument("--action", help=t("cli.help.audit_action", lang))
@@ -427,7 +431,8 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--keep", type=_whole, default=7, metavar="N", help=t("backup.help.keep", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("maintenance", "cmd_backup"))
-    p = sub.add_parser("maintenance", parents=[common], help=t("backup.help.maintenance", lang))
+    said = t("firstday.setup.maintenance_help", lang, days=AUDIT_DAYS)
+    p = sub.add_parser("maintenance", parents=[common], help=said, description=said)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("maintenance", "cmd_maintenance"))
     p = sub.add_parser("doctor", parents=[common], help=t("backup.help.doctor", lang))

@@ -8,6 +8,7 @@ Precedence, highest first: command-line options, environment (``PST_KIOSK_DB``,
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from contextlib import suppress
 from pathlib import Path
@@ -31,6 +32,11 @@ class _Invalid(ValueError):
         super().__init__(key)
         self.key, self.params = key, params
 
+    def __str__(self) -> str:  # a developer's traceback (pydantic's own repr): the English words
+        from kiosk.i18n import t
+
+        return t(self.key, "en", **self.params)
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
@@ -39,7 +45,7 @@ class _Model(BaseModel):
 class Office(_Model):
     """The office running this desk (seed 000: BPS Kota Sawahlunto is 1373)."""
 
-    code: str = Field("0000", pattern=r"^[0-9]{4}$")
+    code: str = "0000"
     name: str = Field("PST BPS", min_length=1, max_length=80)
     address: str = ""
     phone: str = ""
@@ -60,7 +66,44 @@ class Office(_Model):
 
         for text in value if isinstance(value, list) else [value]:
             if has_unsafe(text):
-                raise ValueError("contains control or invisible characters (ESC, tab, bidi, zero-width)")
+                raise _Invalid("firstday.setup.control")
+        return value
+
+    @field_validator("code")
+    @classmethod
+    def _office_code(cls, value: str) -> str:
+        """BPS's four-digit code of the regency or city (1373: Kota Sawahlunto)."""
+        if not re.fullmatch(r"[0-9]{4}", value):
+            raise _Invalid("firstday.setup.office_code", value=value)
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _office_email(cls, value: str) -> str:
+        """The address the privacy notice gives visitors: a real address (its form only, no
+        DNS lookup), kept as written."""
+        from email_validator import EmailNotValidError, validate_email
+
+        if value.strip():
+            try:
+                validate_email(value.strip(), check_deliverability=False)
+            except EmailNotValidError:
+                raise _Invalid("firstday.setup.email", value=value) from None
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _office_phone(cls, value: str) -> str:
+        """A number phonenumbers knows (local numbers are Indonesian), kept as written:
+        receipts print it the way the office writes it."""
+        from kiosk.errors import FieldInvalid
+        from kiosk.identity import phone
+
+        if value.strip():
+            try:
+                phone(value)
+            except FieldInvalid:
+                raise _Invalid("firstday.setup.phone", value=value) from None
         return value
 
     @field_validator("timezone")
@@ -145,7 +188,7 @@ class DisplaySettings(_Model):
     @classmethod
     def _chime_exists(cls, value: str) -> str:
         if value and not Path(value).expanduser().is_file():
-            raise ValueError(f"no sound file at {value}")
+            raise _Invalid("firstday.setup.chime", value=value)
         return value
 
     @field_validator("voice_text")
@@ -194,7 +237,7 @@ class PhoneSettings(_Model):
     @classmethod
     def _http(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https:// (e.g. http://192.168.1.10:8080)")
+            raise _Invalid("firstday.setup.http", value=value)
         return value
 
 
@@ -220,14 +263,14 @@ class NoticeSettings(_Model):
         try:
             json.loads(filled)
         except ValueError as exc:
-            raise ValueError(f"is not JSON once filled in ({exc})") from None
+            raise _Invalid("firstday.setup.json", detail=str(exc)) from None
         return value
 
     @field_validator("gateway_url")
     @classmethod
     def _url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise _Invalid("firstday.setup.http", value=value)
         return value
 
 
@@ -266,7 +309,7 @@ class ServeSettings(_Model):
     @classmethod
     def _needs_cert(cls, value: Path | None, info: Any) -> Path | None:
         if value is not None and info.data.get("certfile") is None:
-            raise ValueError("a keyfile needs its certfile (serve.certfile)")
+            raise _Invalid("firstday.setup.keyfile")
         return value
 
 class DeskSettings(_Model):
@@ -297,6 +340,8 @@ class Settings(_Model):
     # URL) and the counter a counter face serves.
     _process_printer: str | None = PrivateAttr(None)
     _counter: int | None = PrivateAttr(None)
+    # Where ``db`` was named ("--db", "PST_KIOSK_DB", "<file> (db)"); None: the default path.
+    _db_source: str | None = PrivateAttr(None)
 
     @property
     def db_path(self) -> Path:
@@ -304,18 +349,15 @@ class Settings(_Model):
 
     @model_validator(mode="after")
     def _routes_name_printers(self) -> Settings:
-        import re
-
         for name in self.printers:
             if not re.match(PRINTER_NAME, name) or name == "default":
-                raise ValueError(f"printers.{name}: a printer's name is lower-case letters, digits,"
-                                 " '-' or '_', starting with a letter (and not 'default')")
+                raise _Invalid("firstday.setup.printer_name", where=f"printers.{name}", name=name)
         routes = [("kiosk.printer", self.kiosk.printer), ("counter.printer", self.counter.printer)]
         routes += [(f"counter.printers.{n}", name) for n, name in self.counter.printers.items()]
         for where, name in routes:
             if name is not None and name != "default" and name not in self.printers:
                 known = ", ".join(["default", *self.printers])
-                raise ValueError(f"{where}: no printer named {name!r} (known: {known})")
+                raise _Invalid("firstday.setup.no_printer", where=where, name=name, known=known)
         return self
 
     def at_counter(self, counter: int | None) -> Settings:
@@ -378,6 +420,14 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(chosen) if chosen else default_config_path()
 
 
+def config_source(explicit: str | os.PathLike[str] | None = None) -> str | None:
+    """Where the config path in force was named: ``--config``, ``PST_KIOSK_CONFIG``, or None
+    (the default location)."""
+    if explicit:
+        return "--config"
+    return "PST_KIOSK_CONFIG" if os.environ.get("PST_KIOSK_CONFIG") else None
+
+
 # pydantic's error types as the catalogue says them (firstday.config.<type>); others keep
 # pydantic's own (English) words.
 _PYDANTIC_WORDS = ("less_than_equal", "greater_than_equal", "less_than", "greater_than", "int_parsing",
@@ -385,10 +435,26 @@ _PYDANTIC_WORDS = ("less_than_equal", "greater_than_equal", "less_than", "greate
                    "string_type", "string_pattern_mismatch", "string_too_short", "string_too_long",
                    "literal_error", "extra_forbidden", "missing", "list_type", "model_type", "dict_type")
 
+Sources = dict[tuple[str, ...], str]  # a value not from the file (its place) -> where it came from
+
+
+def _source_of(loc: tuple[str, ...], sources: Sources, default: str) -> str:
+    """Where the value at ``loc`` came from: the source of ``loc`` or of a part holding it
+    (``--complaint`` for ``office.complaint_channels.1``), else the file."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in sources:
+            return sources[loc[:end]]
+    return default
+
 
 class ConfigInvalid(ConfigError):
     """A setting pydantic refused, told in the reader's language, with where it came from:
-    the file, an environment variable (``PST_KIOSK_PRINTER``) or an option (``--db``)."""
+    the file, an environment variable (``PST_KIOSK_PRINTER``) or an option (``--db``).
+
+    Every validator of the settings raises ``_Invalid`` (a catalogue key); pydantic's own
+    checks are told through ``firstday.config.<type>``. A plain ``ValueError`` from a
+    validator would reach the reader as pydantic's English ("Value error, ..."): the tests
+    (test_config_words.py) hold every validator to the catalogue."""
 
     def __init__(self, source: str, exc: ValidationError) -> None:
         first = exc.errors()[0]
@@ -405,20 +471,65 @@ class ConfigInvalid(ConfigError):
             why = t(cause.key, lang, **cause.params)
         elif err["type"] in _PYDANTIC_WORDS:
             why = t(f"firstday.config.{err['type']}", lang, **{k: v for k, v in ctx.items() if k != "error"})
+        elif isinstance(cause, Exception):  # not ours: its own words, without pydantic's prefix
+            why = str(cause)
         else:
             why = err["msg"]
-        return t("error.config", lang, path=self.params["path"], detail=f"{self.where}: {why}")
+        detail = f"{self.where}: {why}" if self.where else why
+        return t("error.config", lang, path=self.params["path"], detail=detail)
+
+
+class _BrokenToml(ConfigError):
+    """A config file that is not TOML: the line and column in the reader's language;
+    tomllib's own (English) words follow in English only."""
+
+    def message(self, lang: str = "id") -> str:
+        said = super().message(lang)
+        return f"{said}: {self.params['detail']}" if lang == "en" else said
+
+
+_TOML_AT = re.compile(r"^(?P<what>.*?)\s*\(at line (?P<line>\d+), column (?P<column>\d+)\)\s*$", re.S)
 
 
 def read_file(path: Path) -> dict[str, Any]:
-    """The raw TOML of ``path`` ({} when it does not exist)."""
-    if not path.exists():
+    """The raw TOML of ``path`` ({} when it does not exist). A file that cannot be read, is
+    not UTF-8 text (a BOM is allowed) or not TOML is a configuration error naming it, in
+    the reader's language (tomllib's English detail only in English)."""
+    return _parse(path, _read_bytes(path))
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes (None when it does not exist, or a folder on the way is a file)."""
+    from kiosk.errors import os_reason
+
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        import errno
+
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise ConfigError("firstday.setup.config_unreadable", path=str(path),
+                              detail_key="firstday.setup.no_read_permission") from exc
+        raise ConfigError("firstday.setup.config_unreadable", path=str(path), **os_reason(exc)) from exc
+
+
+def _parse(path: Path, source: bytes | None) -> dict[str, Any]:
+    if source is None:
         return {}
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError("error.config", path=str(path), detail=str(exc)) from exc
+        text = source.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("firstday.setup.not_utf8", path=str(path), offset=exc.start + 1) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_AT.match(str(exc))
+        if found:
+            raise _BrokenToml("firstday.setup.not_toml", path=str(path), line=found["line"],
+                              column=found["column"], detail=found["what"]) from exc
+        raise _BrokenToml("firstday.setup.not_toml_somewhere", path=str(path), detail=str(exc)) from exc
 
 
 def _cache_dir() -> Path:
@@ -432,7 +543,8 @@ def _code_stamp() -> list[object]:
 
     here = Path(__file__).resolve()
     stamp: list[object] = [pydantic.VERSION]
-    for module_file in (here, here.parent / "text.py", here.parent.parent / "printers" / "connection.py"):
+    for module_file in (here, here.parent / "text.py", here.parent / "identity.py",  # the office's phone
+                        here.parent.parent / "printers" / "connection.py"):
         st = os.stat(module_file)
         stamp += [str(module_file), st.st_mtime_ns, st.st_size]
     return stamp
@@ -488,10 +600,19 @@ def load(
     *,
     db: str | os.PathLike[str] | None = None,
     printer: str | None = None,
+    named: bool = False,
 ) -> Settings:
     """Settings from file, environment and explicit overrides, validated (or as validated
-    before from the very same inputs: ``_cached``)."""
+    before from the very same inputs: ``_cached``).
+
+    ``named``: a config file named explicitly (``--config``, ``PST_KIOSK_CONFIG``) must
+    exist (every command but ``init`` and ``restore``, which write it): a mistyped path
+    would otherwise run silently on the defaults (office 0000). The default location may
+    be missing; so may any file read without ``named`` (a use case, a test)."""
     path = config_path(config)
+    named_by = config_source(config)
+    if named and named_by and not path.exists():
+        raise ConfigError("firstday.setup.no_config", path=str(path), source=named_by)
     source = _read_bytes(path)
     raw = _parse(path, source)
     env = os.environ
@@ -507,28 +628,9 @@ def load(
     return settings
 
 
-def _read_bytes(path: Path) -> bytes | None:
-    """The file's bytes (None when it does not exist, as ``read_file`` has it)."""
-    if not path.exists():
-        return None
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise ConfigError("error.config", path=str(path), detail=str(exc)) from exc
-
-
-def _parse(path: Path, source: bytes | None) -> dict[str, Any]:
-    if source is None:
-        return {}
-    try:
-        return tomllib.loads(source.decode())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("error.config", path=str(path), detail=str(exc)) from exc
-
-
 def _validate(path: Path, raw: dict[str, Any], *, db: str | os.PathLike[str] | None,
               printer: str | None) -> Settings:
-    sources: dict[tuple[str, ...], str] = {}  # a value not from the file: where it came from
+    sources: Sources = {}  # a value not from the file: where it came from
     env = os.environ
     if env.get("PST_KIOSK_DB"):
         raw["db"], sources[("db",)] = env["PST_KIOSK_DB"], "PST_KIOSK_DB"
@@ -549,25 +651,45 @@ def _validate(path: Path, raw: dict[str, Any], *, db: str | os.PathLike[str] | N
             if process_printer not in settings.printers and process_printer != "default":
                 if ":" not in process_printer and process_printer != "none":  # a mistyped name
                     known = ", ".join(["default", *settings.printers])
-                    raise ValueError(f"no printer named {process_printer!r} (known: {known})")
+                    raise _Invalid("firstday.setup.no_printer", where=printer_source, name=process_printer,
+                                   known=known)
                 _check_url(process_printer)  # an address of its own
             settings._process_printer = process_printer
     except ValidationError as exc:
         loc = tuple(str(part) for part in exc.errors()[0]["loc"])
-        raise ConfigInvalid(sources.get(loc, str(path)), exc) from exc
+        raise ConfigInvalid(_source_of(loc, sources, str(path)), exc) from exc
     except _Invalid as exc:  # the process's own printer (a name or a URL) is not one it knows
+        if exc.key == "firstday.setup.no_printer":  # a name: the office's printers are in the file
+            raise ConfigError("firstday.setup.process_printer", path=str(path), **exc.params) from exc
         raise ConfigError(exc.key, **exc.params) from exc
-    except ValueError as exc:  # a name that is none of the office's printers: which ones are
-        raise ConfigError("error.config", path=str(path), detail=f"{printer_source}: {exc}") from exc
+    if raw.get("db"):
+        settings._db_source = sources.get(("db",)) or f"{path} (db)"
     return settings
 
 
-def save_file(path: Path, raw: dict[str, Any]) -> None:
-    """Write the config TOML (validated first), creating the directory, mode 0600."""
+def check_store_folder(settings: Settings) -> None:
+    """Refuse a store path given explicitly (``--db``, ``PST_KIOSK_DB``, ``db`` in the file)
+    whose folder does not exist: a typo or an unmounted disk would otherwise make a new,
+    empty store there (``doctor`` calling it healthy, ``backup`` saving nothing). The
+    folder existing but not the file is a first run: the store is made. The default
+    location makes itself. ``init`` and ``restore`` do not call this (they make stores)."""
+    source = settings._db_source
+    if source is None or settings.db is None:
+        return
+    path = Path(settings.db).expanduser()
+    if not path.parent.is_dir():
+        raise ConfigError("firstday.setup.no_store_folder", path=str(path), folder=str(path.parent),
+                          source=source)
+
+
+def save_file(path: Path, raw: dict[str, Any], sources: Sources | None = None) -> None:
+    """Write the config TOML (validated first), creating the directory, mode 0600. A value
+    refused is told with its source (``sources``: ``init``'s options), else the file."""
     try:
         Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigInvalid(str(path), exc) from exc
+        loc = tuple(str(part) for part in exc.errors()[0]["loc"])
+        raise ConfigInvalid(_source_of(loc, sources or {}, str(path)), exc) from exc
     import tomli_w
 
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,7 @@ VACUUM_PAGES = 1024  # pages per incremental_vacuum step (4 MB at 4 KiB pages)
 CHECKPOINT_WAIT_MS = 1000
 PRUNE_EVERY = timedelta(hours=6)
 LAST_PRUNE = "retention.last_prune"
+AUDIT_PRUNED = "retention.audit_pruned"  # when audit entries were last pruned from this PC
 
 
 class Pruned(BaseModel):
@@ -155,6 +156,8 @@ def prune(store: Store, settings: Settings, *, now: datetime | None = None) -> P
     result.changes = prune_changes(store, now - timedelta(days=keep.changes_days))
     result.print_jobs = prune_print_jobs(store, now - timedelta(days=keep.print_jobs_days))
     result.audit = prune_audit(store, now - timedelta(days=keep.audit_days))
+    if result.audit:  # ``pst-kiosk audit`` then says that older entries are at the centre
+        store.set_meta(AUDIT_PRUNED, iso(now))
     give_back_space(store)
     store.set_meta(LAST_PRUNE, iso(now))
     result.size_after = store_bytes(store)

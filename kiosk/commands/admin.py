@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, time
 
 from kiosk import accounts, audit, identity, lockers, privacy
@@ -89,12 +90,34 @@ def cmd_audit(ctx: Context) -> int:
                         action=ctx.args.action, limit=ctx.args.limit)
     if ctx.args.json:
         _out([e.model_dump(mode="json") for e in found])
-        return 0
-    tz = ctx.settings.office.tz
-    for e in found:
-        detail = " ".join(f"{k}={v}" for k, v in e.detail.items())
-        print(f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {e.username or '-':<12} {e.action:<16} {detail}")
+    else:
+        tz = ctx.settings.office.tz
+        if not found:
+            print(t("firstday.setup.audit_none", ctx.lang))
+        for e in found:
+            detail = " ".join(f"{k}={v}" for k, v in e.detail.items())
+            print(f"{e.at.astimezone(tz):%Y-%m-%d %H:%M:%S}  {e.username or '-':<12} {e.action:<16} {detail}")
+    if since is not None:
+        _older_at_centre(ctx, since)
     return 0
+
+
+def _older_at_centre(ctx: Context, since: datetime) -> None:
+    """``audit --since`` a day before the oldest entry left on this PC, once entries were
+    pruned (``maintenance``, the sync round): a line on standard error saying the older
+    ones are at the centre (the list itself, and ``--json``, stay as they are)."""
+    from kiosk.clock import iso
+    from kiosk.retention import AUDIT_PRUNED
+
+    if not ctx.store.meta(AUDIT_PRUNED):
+        return
+    row = ctx.store.row("SELECT min(at) AS oldest FROM audit")
+    oldest = row["oldest"] if row else None
+    if oldest is None or iso(since) >= oldest:
+        return
+    shown = datetime.fromisoformat(oldest).astimezone(ctx.settings.office.tz)
+    print(t("firstday.setup.audit_older", ctx.lang, oldest=f"{shown:%Y-%m-%d %H:%M}",
+            days=ctx.settings.retention.audit_days), file=sys.stderr)
 
 
 def cmd_purge(ctx: Context) -> int:

@@ -20,12 +20,21 @@ if TYPE_CHECKING:  # accounts (argon2, audit) and the store load when a command 
     from kiosk.store import Store
 
 
+MAKERS = ("init", "restore")  # the commands that make the configuration file and the store
+
+
 class Context:
     """What every command needs: settings, the store (opened lazily), the output language."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.settings = config_mod.load(args.config, db=args.db)
+        # ``init`` and ``restore`` write the configuration and make the store: an explicit
+        # path to either that is not there yet is what they are for. Every other command
+        # and face refuses one (exit 6) before it opens anything or takes the screen.
+        makes = getattr(args, "command", None) in MAKERS
+        self.settings = config_mod.load(args.config, db=args.db, named=not makes)
+        if not makes:
+            config_mod.check_store_folder(self.settings)
         self.lang = args.lang or self.settings.kiosk.language
         self._store: Store | None = None
         self._actor: accounts.User | None = None
@@ -91,17 +100,20 @@ def _new_exit_code(raw: dict[str, Any]) -> str:
     return codes.make(avoid=(office,) if office else ())
 
 
-def save_config(ctx: Context, path: Path, raw: dict[str, Any]) -> str | None:
+def save_config(ctx: Context, path: Path, raw: dict[str, Any],
+                sources: config_mod.Sources | None = None) -> str | None:
     """Write the configuration file (with a staff exit code made if it has none, or a weak
     one: ``accounts.exit_code_usable``, and the ``--db`` given) and read the settings
-    again. The exit code made now, to show once."""
+    again. The exit code made now, to show once. ``sources``: the options the values came
+    from (``("office", "name")`` -> ``--office-name``), named when one is refused."""
     kiosk = raw.setdefault("kiosk", {})
     made = None
     if _exit_code_weak(raw):
         made = kiosk["staff_exit_code"] = _new_exit_code(raw)
+    sources = dict(sources or {})
     if ctx.args.db:
-        raw["db"] = str(ctx.args.db)
-    config_mod.save_file(path, {k: v for k, v in raw.items() if v != {}})
+        raw["db"], sources[("db",)] = str(ctx.args.db), "--db"
+    config_mod.save_file(path, {k: v for k, v in raw.items() if v != {}}, sources)
     ctx.settings = config_mod.load(path, db=ctx.args.db)
     return made
 

@@ -18,6 +18,7 @@ def cmd_init(ctx: Context) -> int:
     path = config_mod.config_path(args.config)
     raw = config_mod.read_file(path)
     office = raw.setdefault("office", {})
+    sources: dict[tuple[str, ...], str] = {}  # a value refused names its option, not the file
     for option, key in (("office_code", "code"), ("office_name", "name"), ("address", "address"),
                         ("city", "city"), ("treasurer", "treasurer_name"),
                         ("phone", "phone"), ("email", "email"), ("counters", "counters"),
@@ -25,14 +26,18 @@ def cmd_init(ctx: Context) -> int:
         value = getattr(args, option)
         if value is not None:
             office[key] = value
+            sources[("office", key)] = "--" + option.replace("_", "-")
     if args.complaint:
         office["complaint_channels"] = list(args.complaint)
+        sources[("office", "complaint_channels")] = "--complaint"
     printer = raw.setdefault("printer", {})
     if args.printer is not None:
         printer["url"] = args.printer
+        sources[("printer", "url")] = "--printer"
     if args.paper is not None:
         printer["paper_mm"] = args.paper
-    exit_code = save_config(ctx, path, raw)
+        sources[("printer", "paper_mm")] = "--paper"
+    exit_code = save_config(ctx, path, raw, sources)
     store = ctx.store  # creates and migrates
     store.set_meta("office_code", ctx.settings.office.code)
     office_s = ctx.settings.office

@@ -26,7 +26,9 @@ from tests.kiosk.test_sync import SITI, activity, central_rows, office, office_d
 def cli(monkeypatch, capsys, settings, *args, config=None):
     from screens.main import main
 
-    monkeypatch.setenv("PST_KIOSK_CONFIG", str(config or settings.db_path.with_suffix(".toml")))
+    path = config or settings.db_path.with_suffix(".toml")
+    path.touch()  # an explicit config file must exist (empty: a PC that names no office yet)
+    monkeypatch.setenv("PST_KIOSK_CONFIG", str(path))
     monkeypatch.setenv("PST_KIOSK_DB", str(settings.db_path))
     capsys.readouterr()
     status = main(list(args))

@@ -15,6 +15,7 @@ from tests.printer_server import refused_port
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "config.toml"))
+    (tmp_path / "config.toml").touch()  # an explicit config file must exist (empty: the defaults)
     monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "pst.db"))
     return tmp_path
 
@@ -48,7 +49,7 @@ def test_init_creates_store_and_settings_and_is_idempotent(env, capsys):
 
 def test_init_refuses_a_bad_office_code(env, capsys):
     code, _, err = run(capsys, "init", "--office-code", "13A")
-    assert code == 6 and "office.code" in err and not (env / "config.toml").exists()
+    assert code == 6 and "office.code" in err and (env / "config.toml").read_text() == ""  # not written
 
 
 def test_ticket_take_json_and_list(env, capsys):
@@ -171,7 +172,7 @@ def test_bad_printer_spec_is_a_config_error(env, capsys, monkeypatch):
     """A mistyped printer stops every command and face at start with exit 6, naming the
     setting; init refuses to write it."""
     code, _, err = run(capsys, "init", "--printer", "bogus")
-    assert code == 6 and "printer.url" in err and "bogus" in err and not (env / "config.toml").exists()
+    assert code == 6 and "printer.url" in err and "bogus" in err and (env / "config.toml").read_text() == ""
     monkeypatch.setenv("PST_KIOSK_PRINTER", "lpt1")
     for argv in (["printer", "test"], ["ticket", "take", "A"], ["kiosk"], ["counter"], ["display"]):
         code, _, err = run(capsys, *argv)

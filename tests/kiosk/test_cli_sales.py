@@ -13,6 +13,7 @@ from screens.main import main
 @pytest.fixture
 def env(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "config.toml"))
+    (tmp_path / "config.toml").touch()  # an explicit config file must exist (empty: the defaults)
     monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "pst.db"))
     assert main(["init", "--office-code", "1373", "--office-name", "PST BPS Kota Sawahlunto",
                  "--printer", "none"]) == 0

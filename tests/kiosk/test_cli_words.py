@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "config.toml"))
+    (tmp_path / "config.toml").touch()  # an explicit config file must exist (empty: the defaults)
     monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "pst.db"))
     return tmp_path
 

@@ -24,6 +24,7 @@ ADMIN_PIN = "975318"
 @pytest.fixture
 def env(tmp_path, monkeypatch):
     monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "config.toml"))
+    (tmp_path / "config.toml").touch()  # an explicit config file must exist (empty: the defaults)
     monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "pst.db"))
     return tmp_path
 
@@ -74,8 +75,9 @@ def test_an_empty_office_or_trivial_code_is_replaced_at_start(env, capsys, kiosk
 
 
 def test_a_config_that_cannot_be_written_still_gets_a_code_for_this_run(env, capsys, monkeypatch):
-    (env / "not-a-folder").write_text("")
-    monkeypatch.setenv("PST_KIOSK_CONFIG", str(env / "not-a-folder" / "config.toml"))
+    (env / "not-a-folder").write_text("")  # the default location, under a file: cannot be made
+    monkeypatch.delenv("PST_KIOSK_CONFIG")  # (an explicit config file that is not there is refused)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(env / "not-a-folder"))
     settings, _, err = start_kiosk(capsys)
     assert accounts.exit_code_usable(settings.kiosk.staff_exit_code, "0000")
     assert "tidak dapat ditulis" in err and settings.kiosk.staff_exit_code in err
@@ -174,8 +176,8 @@ def test_every_whole_number_option_takes_ascii_digits_only(env, capsys):
 def test_init_refuses_control_characters_in_what_tickets_print(env, capsys):
     for option in ("--office-name", "--address", "--city", "--treasurer", "--complaint"):
         status, _, err = run(capsys, "init", option, "PST\x1b@\x1dV\x00")
-        assert status == 6 and "control" in err, option
-    assert not (env / "config.toml").exists()
+        assert status == 6 and "karakter kendali" in err and f"({option})" in err, option
+    assert (env / "config.toml").read_text() == ""  # nothing written
 
 
 def test_ticket_numbers_phones_and_billing_codes_take_ascii_digits_only(env, capsys):

@@ -795,6 +795,7 @@ def central_cli(monkeypatch, capsys, tmp_path, dsn, *args, env=None):
     """``pst-kiosk ARGS`` as the centre's administrator runs it (no office configuration)."""
     from screens.main import main
 
+    (tmp_path / "central-admin.toml").touch()  # an explicit config file must exist (empty: no office)
     monkeypatch.setenv("PST_KIOSK_CONFIG", str(tmp_path / "central-admin.toml"))
     monkeypatch.setenv("PST_KIOSK_DB", str(tmp_path / "central-admin.db"))
     monkeypatch.setenv("PST_KIOSK_CENTRAL_DSN", dsn)

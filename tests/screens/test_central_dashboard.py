@@ -109,6 +109,7 @@ def test_the_central_face_served_to_a_browser(centre, tmp_path):  # noqa: F811
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
+    (tmp_path / "reader.toml").touch()  # an explicit config file must exist (empty: a reader's PC)
     env = {**os.environ, "PST_KIOSK_CONFIG": str(tmp_path / "reader.toml"), "PST_KIOSK_DB": str(tmp_path / "x.db"),
            "PST_KIOSK_CENTRAL_DSN": centre["national"]}
     server = subprocess.Popen([sys.executable, "-m", "screens.main", "--lang", "en", "serve", "central",
