@@ -152,6 +152,20 @@ def draw(text: str, width: int, height: int) -> tuple[str, ...]:
     return _draw_pillow(text, width, height)
 
 
+def _largest_fitting(measure, px_h: int):  # noqa: ANN001, ANN202 - measure(size) -> fit or None
+    """What ``measure`` gives for the largest font size (4 to twice the pixel height) that
+    fits, or None: sizes fit up to some size and no further, so a binary search."""
+    low, high, best = 4, px_h * 2, None
+    while low <= high:
+        mid = (low + high) // 2
+        found = measure(mid)
+        if found:
+            best, low = found, mid + 1
+        else:
+            high = mid - 1
+    return best
+
+
 def _draw_glyphs(text: str, width: int, height: int) -> tuple[str, ...]:
     """As ``_draw_pillow``, from the glyph store: the same search for the largest size, the
     same glyphs at the same places (each glyph is drawn on its own there too)."""
@@ -167,14 +181,7 @@ def _draw_glyphs(text: str, width: int, height: int) -> tuple[str, ...]:
             return size, glyphs, gap, ink, top, bottom
         return None
 
-    low, high, best = 4, px_h * 2, None
-    while low <= high:  # the largest font size that fits
-        mid = (low + high) // 2
-        found = measure(mid)
-        if found:
-            best, low = found, mid + 1
-        else:
-            high = mid - 1
+    best = _largest_fitting(measure, px_h)
     if best is None:
         return ()
     size, glyphs, gap, ink, top, bottom = best
@@ -213,14 +220,7 @@ def _draw_pillow(text: str, width: int, height: int) -> tuple[str, ...]:
             return font, stroke, gap, ink, top, bottom
         return None
 
-    low, high, best = 4, px_h * 2, None
-    while low <= high:  # the largest font size that fits
-        mid = (low + high) // 2
-        found = measure(mid)
-        if found:
-            best, low = found, mid + 1
-        else:
-            high = mid - 1
+    best = _largest_fitting(measure, px_h)
     if best is None:
         return ()
     font, stroke, gap, ink, top, bottom = best
