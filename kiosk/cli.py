@@ -550,5 +550,13 @@ def _unexpected(exc: Exception, lang: str, ctx: Context | None = None) -> int:
         path = str(ctx.settings.db_path) if ctx is not None else "?"
         print(f"pst-kiosk: {t('backup.store_corrupt', lang, path=path, detail=str(exc))}", file=sys.stderr)
         return StoreError.exit_code
+    if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).replace(" ", ""):
+        from kiosk.errors import StoreError
+        from kiosk.store import open_error
+
+        # Opened, but a write refused: a file made read-only (or immutable) under a running office.
+        path = ctx.settings.db_path if ctx is not None else "?"
+        print(f"pst-kiosk: {open_error(path, exc).message(lang)}", file=sys.stderr)
+        return StoreError.exit_code
     print(f"pst-kiosk: {t('error.internal', lang)} ({type(exc).__name__}: {exc})", file=sys.stderr)
     return EXIT_UNEXPECTED

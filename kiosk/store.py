@@ -68,8 +68,17 @@ def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
             return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise StoreError("error.store_open", path=str(path), detail=str(exc)) from exc
+                raise open_error(path, exc) from exc
             time.sleep(0.01)
+
+
+def open_error(path: Path | str, exc: BaseException) -> StoreError:
+    """Why the store cannot be opened, in words: a store (or its folder, or its disk) that
+    can only be read is said as such, with what to check; anything else with its detail."""
+    text = str(exc)
+    if "readonly" in text.replace("-", "").replace(" ", "") or isinstance(exc, PermissionError):
+        return StoreError("storefile.readonly", path=str(path))
+    return StoreError("error.store_open", path=str(path), detail=text)
 
 
 def lock_path(path: Path) -> Path:
@@ -134,7 +143,7 @@ class Store:
             )
         except (OSError, sqlite3.Error) as exc:
             self._release()
-            raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
+            raise open_error(self.path, exc) from exc
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
@@ -156,7 +165,7 @@ class Store:
             conn.close()
             self._release()
             if isinstance(exc, sqlite3.OperationalError) and "malformed" not in str(exc):
-                raise StoreError("error.store_open", path=str(self.path), detail=str(exc)) from exc
+                raise open_error(self.path, exc) from exc
             raise StoreError("backup.store_corrupt", path=str(self.path), detail=str(exc)) from exc
         self.terminal_id = self._ensure_terminal_id()
 

@@ -2,6 +2,7 @@
 store's damage with the way back (a backup), never as an unexpected failure; doctor finds it."""
 
 import json
+import os
 import random
 
 from kiosk.store import Store, unreadable_changes
@@ -108,3 +109,36 @@ def test_any_one_byte_flipped_in_a_packed_payload_is_found():
             except ValueError:
                 found += 1
     assert found >= 3 * (len(packed) - 2) - 3
+
+
+def test_a_store_that_cannot_be_written_is_said_so(env, capsys, tmp_path):  # noqa: F811
+    """SQLite's own refusal of a read-only file becomes words with what to check; a file
+    made immutable (what the trial did, as root) is refused with them by any command."""
+    import shutil
+    import sqlite3
+    import subprocess
+
+    from kiosk.i18n import t
+    from kiosk.store import open_error
+
+    db = tmp_path / "ro.db"
+    sqlite3.connect(db).execute("CREATE TABLE x (y)").connection.close()
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        conn.execute("INSERT INTO x VALUES (1)")
+    except sqlite3.OperationalError as exc:
+        refusal = open_error(db, exc)
+    conn.close()
+    assert refusal.key == "storefile.readonly" and str(db) in refusal.message("id")
+    assert "tidak bisa ditulis" in refusal.message("id") and "cannot be written" in refusal.message("en")
+    assert open_error(db, sqlite3.OperationalError("unable to open database file")).key == "error.store_open"
+    _take(capsys, 1)
+    store = env / "pst.db"
+    chattr = shutil.which("chattr")
+    if os.geteuid() != 0 or not chattr or subprocess.run([chattr, "+i", str(store)], capture_output=True).returncode:
+        return  # no immutable files here: SQLite's own refusal above is what a command meets
+    try:
+        code, _, err = run(capsys, "ticket", "take", "B", "--no-print")
+        assert code == 7 and t("storefile.readonly", "id", path=str(store)) in err
+    finally:
+        subprocess.run([chattr, "-i", str(store)], check=True)
