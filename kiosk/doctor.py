@@ -117,7 +117,7 @@ def _central_checks(ctx: Any, lang: str) -> list[Check]:
         try:
             with central.connect(dsn, timeout=3) as conn:
                 # Reachable is not enough: a role of another office has every row refused.
-                sync._check_office(conn, ctx.settings.office.code, conn.info.user)
+                sync.check_office(conn, ctx.settings.office.code, conn.info.user)
             checks.append(Check(name="central", ok=True, value=t("doctor.central_ok", lang, dsn=describe(dsn)),
                                 data={"configured": True, "reachable": True}))
         except Exception as exc:  # noqa: BLE001 - any failure to reach it is the finding

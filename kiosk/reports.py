@@ -192,16 +192,15 @@ def percent(share: float | None, lang: str, places: int = 1) -> str:
     return "-" if share is None else f"{decimal(share * 100, lang, places)}%"
 
 
-def namer(store: Store, lang: str) -> Callable[[str, str], str]:
-    """``name(group, code)``: what the reader calls a code the report groups by (a
-    service, segment, purpose, education, gender, product or payment method); an unknown
-    code (removed since) is shown as it is."""
-    from kiosk.catalogue import active
+def catalogue_namer(catalogue: Any, lang: str, other: Callable[[str, str], str]) -> Callable[[str, str], str]:  # noqa: ANN401
+    """``name(group, code)`` for a service or a product of ``catalogue`` (each product's
+    newest name wins; an unknown code is shown as it is), ``other`` for every other group.
+    The office's reports and the centre's share it, each with its own catalogue."""
     from kiosk.services import by_code
 
     products: dict[str, str] = {}
-    for regulation in sorted(active(store).regulation, key=lambda r: r.effective_from):
-        products.update({p.code: p.name(lang) for p in regulation.product})  # the newest name wins
+    for regulation in sorted(catalogue.regulation, key=lambda r: r.effective_from):
+        products.update({p.code: p.name(lang) for p in regulation.product})
 
     def name(group: str, code: str) -> str:
         if group == "service":
@@ -211,11 +210,23 @@ def namer(store: Store, lang: str) -> Callable[[str, str], str]:
                 return code
         if group == "product":
             return products.get(code, code)
+        return other(group, code)
+
+    return name
+
+
+def namer(store: Store, lang: str) -> Callable[[str, str], str]:
+    """``name(group, code)``: what the reader calls a code the report groups by (a
+    service, segment, purpose, education, gender, product or payment method); an unknown
+    code (removed since) is shown as it is."""
+    from kiosk.catalogue import active
+
+    def other(group: str, code: str) -> str:
         if group == "method":
             return t(f"paper.method.{code}", lang) if f"paper.method.{code}" in strings() else code
         return identity.choice_name(group, code, lang)
 
-    return name
+    return catalogue_namer(active(store), lang, other)
 
 
 def month_bounds(month: str) -> tuple[date, date]:

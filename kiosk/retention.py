@@ -67,15 +67,19 @@ def _raise_floor(store: Store, change_id: str) -> None:
                            " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (change_id,))
 
 
+def _acknowledged(store: Store) -> int:
+    """The newest change the centre has (``sync.pushed_seq``); read inside the transaction
+    that acts on it, so a sync round moving it cannot race the prune."""
+    return int(store.meta("sync.pushed_seq") or 0)
+
+
 def prune_changes(store: Store, before: datetime) -> int:
     """Delete acknowledged changes created before ``before``; returns how many."""
     removed = 0
     cutoff = iso(before)
     while True:
         with store.write():
-            # Read the cursor inside the transaction: a sync round moving it cannot race us.
-            row = store.conn.execute("SELECT value FROM meta WHERE key = 'sync.pushed_seq'").fetchone()
-            pushed = int(row[0]) if row and row[0] else 0
+            pushed = _acknowledged(store)
             last = store.conn.execute(
                 "SELECT seq, id FROM changes WHERE seq <= ? AND created_at < ?"
                 " ORDER BY seq LIMIT 1 OFFSET ?", (pushed, cutoff, CHUNK - 1)).fetchone()
@@ -119,8 +123,7 @@ def prune_audit(store: Store, before: datetime) -> int:
     cutoff = iso(before)
     while True:
         with store.write():
-            row = store.conn.execute("SELECT value FROM meta WHERE key = 'sync.pushed_seq'").fetchone()
-            pushed = int(row[0]) if row and row[0] else 0
+            pushed = _acknowledged(store)
             count = store.conn.execute(
                 "DELETE FROM audit WHERE seq IN (SELECT a.seq FROM audit AS a WHERE a.at < :cut"
                 " AND NOT EXISTS (SELECT 1 FROM changes AS c WHERE c.entity = 'audit'"

@@ -57,10 +57,8 @@ class _KeptRules:
         return self._kept
 
     def __getitem__(self, key: tuple) -> Any:
-        try:
+        with suppress(KeyError):
             return self._memory[key]
-        except KeyError:
-            pass
         digest = self._digest(key)
         rules = self._load().get(digest)
         if rules is None:

@@ -27,6 +27,7 @@ import socket
 import struct
 import threading
 import time
+from contextlib import suppress
 
 DLE_EOT = b"\x10\x04"
 CUT = b"\x1dV\x00"        # python-escpos's full cut, the end of every document
@@ -207,11 +208,9 @@ class CapturePrinter:
         with self._lock:
             held, self._held = self._held, []
         for conn in held:
-            try:
+            with suppress(OSError):
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
-            except OSError:
-                pass
 
     def come_back(self, mode: str | None = None) -> None:
         """The printer is back on the same port."""

@@ -324,26 +324,14 @@ def namer(lang: str) -> Callable[[str, str], str]:
     """What a reader calls a service, product or payment method code (no office store here:
     the shipped catalogue names the products); an unknown code is shown as it is."""
     from kiosk import catalogue
-    from kiosk.errors import NotFound
     from kiosk.i18n import catalogue as strings
-    from kiosk.services import by_code
+    from kiosk.reports import catalogue_namer
 
-    products: dict[str, str] = {}
-    for regulation in sorted(catalogue.shipped().regulation, key=lambda r: r.effective_from):
-        products.update({p.code: p.name(lang) for p in regulation.product})
-
-    def name(group: str, code: str) -> str:
-        if group == "service":
-            try:
-                return by_code(code).name(lang)
-            except NotFound:
-                return code
-        if group == "product":
-            return products.get(code, code)
+    def other(group: str, code: str) -> str:
         key = {"method": f"paper.method.{code}", "outcome": f"centre.outcome.{code}"}.get(group, "")
         return t(key, lang) if key in strings() else code
 
-    return name
+    return catalogue_namer(catalogue.shipped(), lang, other)
 
 
 def row_cells(row: dict[str, Any], lang: str, tz: Any) -> list[str]:  # noqa: ANN401 - a tzinfo

@@ -333,7 +333,7 @@ def _prune_now_and_then(store: Store, settings: Settings) -> None:
         retention.prune(store, settings)
 
 
-def _check_office(conn: psycopg.Connection, office: str, role: str) -> None:
+def check_office(conn: psycopg.Connection, office: str, role: str) -> None:
     """Refuse (CentralError) a store whose office code is not the role's: row-level security
     would refuse every row with a raw PostgreSQL error. A role of no office (the owner's,
     which bypasses it) passes; the push and pull filter by the store's office themselves."""
@@ -359,7 +359,7 @@ def _round(store: Store, settings: Settings, *, dsn: str | None, timeout: float,
     try:
         with admin.connect(dsn or settings.central_dsn, timeout=timeout) as conn:
             role = conn.info.user
-            _check_office(conn, office, role)
+            check_office(conn, office, role)
             watchdog = Watchdog(conn, stall_seconds)
             try:
                 result.pushed = push(store, settings, conn, on_batch=watchdog.kick)
