@@ -415,7 +415,10 @@ class KioskApp(PstApp, inherit_bindings=False):
             # The last visitor's choices must not carry over to the next: a priority box
             # left ticked would jump a stranger ahead of the queue.
             if time.monotonic() - self.last_activity >= limit:
-                screen.query_one("#priority", Checkbox).value = False
+                # query, not query_one: while the screen recomposes (the language changed
+                # back a moment ago) the box is briefly not there, and the timer may fire.
+                for box in screen.query("#priority").results(Checkbox):
+                    box.value = False
                 screen.set_focus(None)  # a box or button the last visitor tapped
                 if self.lang != self.settings.kiosk.language:
                     self.lang = self.settings.kiosk.language

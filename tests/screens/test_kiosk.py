@@ -2,6 +2,8 @@
 
 import json
 
+from textual.widgets import Checkbox
+
 from kiosk import printing
 from kiosk.store import Store
 from kiosk.tickets import issue_ticket
@@ -309,6 +311,21 @@ async def test_idle_brings_back_the_office_language(settings, clock):
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen) and app.lang == "id"
         assert "Selamat datang" in str(app.screen.query_one("#welcome").render())
+
+
+async def test_the_idle_check_while_the_start_screen_recomposes_never_crashes(settings, clock):
+    """The idle timer may fire while the start screen is being composed again (the language
+    went back a moment ago): its priority box is not there for that moment."""
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#lang")
+        await pilot.pause()
+        await app.screen.query_one("#priority").remove()  # as between a recompose's remove and mount
+        app.last_activity -= settings.kiosk.idle_seconds + 1
+        app._check_idle()
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen) and app.lang == "id"
+        assert app.screen.query_one("#priority", Checkbox).value is False
 
 
 async def test_a_returning_guest_can_go_back_from_is_this_you(settings, clock):
