@@ -523,6 +523,18 @@ def fault_text(last_error: str | None, lang: str) -> str:
     return f"{text} ({detail})" if detail else text
 
 
+def unreadable_documents(store: Store) -> list[str]:
+    """The ids of the jobs whose document does not read back (a damaged disk), oldest first:
+    they never print (``pst-kiosk doctor``)."""
+    bad = []
+    for job_id, stored in store.conn.execute("SELECT id, document FROM print_jobs ORDER BY created_at, id"):
+        try:
+            read_document(stored)
+        except DamagedDocument:
+            bad.append(job_id)
+    return bad
+
+
 def _replaced(value: Any, old: dict[str, str]) -> Any:
     """``value`` (parsed JSON) with every occurrence of ``old``'s strings replaced."""
     if isinstance(value, str):

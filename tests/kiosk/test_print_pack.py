@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from kiosk import accounts, lockers, printing, privacy
+from kiosk import accounts, lockers, printing, privacy, retention
 from kiosk.i18n import t
 from kiosk.store import Store, pack_text, unpack_text
 from kiosk.tickets import issue_ticket
@@ -135,6 +135,9 @@ def test_a_damaged_document_fails_its_own_job_with_the_message_and_the_others_pr
             printing.reprint_job(store, bad, actor=admin, settings=printer_settings)
         assert refused.value.message("en") == t("printpack.damaged_copy", "en", label="B-002")
         assert refused.value.exit_code == 7
+        # Gone with the other old jobs after print_jobs_days, like an expired one.
+        clock.advance(days=printer_settings.retention.print_jobs_days + 1)
+        assert retention.prune(store, printer_settings).print_jobs == 3
     printed = capture.wait_for_jobs(2)
     assert b"B-001" in printed[0] and b"B-003" in printed[1]
 
@@ -159,5 +162,12 @@ def test_the_command_line_says_a_damaged_job_without_a_traceback(tmp_path, capsy
         assert main([*args, "printer", "reprint", job]) == 7
         err = capsys.readouterr().err
         assert t("printpack.damaged_copy", "en", label="B-001") in err and "Traceback" not in err
+        # The message sends the office's IT person to doctor: it finds the job.
+        assert main([*args, "doctor", "--json"]) == 7
+        check = {c["name"]: c for c in json.loads(capsys.readouterr().out)["checks"]}["print_jobs"]
+        assert not check["ok"] and check["data"] == {"jobs": 1, "unreadable": [job]}
+        assert f"the first: {job}" in check["action"]
+        assert main([*args, "doctor"]) == 7
+        assert "print jobs   ACTION 1 print jobs; unreadable documents: 1" in capsys.readouterr().out
     finally:
         server.close()
