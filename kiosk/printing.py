@@ -66,6 +66,15 @@ def pack_document(document: Document) -> bytes:
     return pack_text(document.model_dump_json(), PRINT_ZDICT)
 
 
+def readable(stored: str | bytes) -> bool:
+    """Whether a stored document reads back (``read_document`` does not refuse it)."""
+    try:
+        read_document(stored)
+    except DamagedDocument:
+        return False
+    return True
+
+
 def read_document(stored: str | bytes) -> Document:
     """A job's stored document, packed or (a job from before) JSON text. Raises
     ``DamagedDocument`` when it does not read back."""
@@ -363,16 +372,18 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
 
 
 def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User | None = None,
-            settings: Settings | None = None, printer: str | None = None) -> str:
+            settings: Settings | None = None, printer: str | None = None, fresh: Document | None = None) -> str:
     """Queue a copy of the last document printed for ``ref_id``; the copy line is added.
     It goes to ``printer`` (the officer's choice, e.g. the counter's own) or, unnamed, to
-    the original's printer. An officer's action: audited."""
+    the original's printer. An officer's action: audited. When that document no longer
+    reads back (a damaged disk) the copy is ``fresh`` (the paper made again from the
+    records), or refused without one."""
     row = store.row(
         "SELECT kind, label, document, printer, ref_id FROM print_jobs WHERE ref_id = ?"
         " ORDER BY created_at DESC, id DESC LIMIT 1", (ref_id,))
     if row is None:
         raise NotFound("error.unknown_job", job=label or ref_id)
-    return _copy(store, row, actor=actor, settings=settings, printer=printer)
+    return _copy(store, row, actor=actor, settings=settings, printer=printer, fresh=fresh)
 
 
 def reprint_job(store: Store, job_id: str, *, actor: User | None = None,
@@ -386,14 +397,16 @@ def reprint_job(store: Store, job_id: str, *, actor: User | None = None,
 
 
 def _copy(store: Store, row: dict[str, Any], *, actor: User | None, settings: Settings | None,
-          printer: str | None) -> str:
+          printer: str | None, fresh: Document | None = None) -> str:
     if settings is not None and printer is not None and settings.printer_named(printer) is None:
         raise NotFound("printing.unknown_printer", name=printer, known=", ".join(settings.printer_names()))
     ref_id = row["ref_id"]
     try:
         doc = read_document(row["document"])
     except DamagedDocument as exc:
-        raise DamagedDocument("printpack.damaged_copy", label=row["label"]) from exc
+        if fresh is None:
+            raise DamagedDocument("printpack.damaged_copy", label=row["label"]) from exc
+        doc = fresh.model_copy(deep=True)
     if not any(getattr(el, "text", None) == _copy_mark() for el in doc.elements):
         doc.elements.insert(0, Text(text=_copy_mark(), align="center", bold=True))
     target = printer or row["printer"]
@@ -526,13 +539,8 @@ def fault_text(last_error: str | None, lang: str) -> str:
 def unreadable_documents(store: Store) -> list[str]:
     """The ids of the jobs whose document does not read back (a damaged disk), oldest first:
     they never print (``pst-kiosk doctor``)."""
-    bad = []
-    for job_id, stored in store.conn.execute("SELECT id, document FROM print_jobs ORDER BY created_at, id"):
-        try:
-            read_document(stored)
-        except DamagedDocument:
-            bad.append(job_id)
-    return bad
+    return [job_id for job_id, stored in store.conn.execute("SELECT id, document FROM print_jobs ORDER BY created_at, id")
+            if not readable(stored)]
 
 
 def _replaced(value: Any, old: dict[str, str]) -> Any:

@@ -171,3 +171,32 @@ def test_the_command_line_says_a_damaged_job_without_a_traceback(tmp_path, capsy
         assert "print jobs   ACTION 1 print jobs; unreadable documents: 1" in capsys.readouterr().out
     finally:
         server.close()
+
+
+def test_an_invoice_whose_paper_is_damaged_is_made_again_from_its_record(printer_settings, capture, clock):
+    from kiosk import sales
+    from kiosk.sales.papers import print_invoice
+
+    with Store(printer_settings.db_path, clock=clock) as store:
+        officer = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        order = sales.create_order(store, printer_settings, officer, customer_name="Andi Wijaya", segment="perorangan")
+        sales.add_line(store, officer, order.id, product="publikasi-elektronik", measure=120)
+        sales.agree(store, officer, order.id)
+        sales.check_documents(store, officer, order.id)
+        order = sales.issue_invoice(store, printer_settings, officer, order.id)
+        # Not printed yet and damaged: the officer's print is a new original, made from the record.
+        first = print_invoice(store, printer_settings, officer, order.id)
+        with store.write():
+            store.conn.execute("UPDATE print_jobs SET document = ? WHERE id = ?", (b"\x02broken", first))
+        assert printing.print_job(store, printer_settings, first).reason == "damaged"
+        second = print_invoice(store, printer_settings, officer, order.id)
+        assert second != first and printing.print_job(store, printer_settings, second).printed
+        # Printed, then damaged: the copy is the paper made again from the record, marked.
+        with store.write():
+            store.conn.execute("UPDATE print_jobs SET document = ? WHERE id = ?", (b"\x02broken", second))
+        copy = print_invoice(store, printer_settings, officer, order.id)
+        assert printing.print_job(store, printer_settings, copy).printed
+    original, again = capture.wait_for_jobs(2)
+    number = order.invoice.number.encode()
+    assert number in original and b"CETAK ULANG" not in original
+    assert number in again and b"CETAK ULANG / REPRINT" in again and b"Andi Wijaya" in again
