@@ -458,7 +458,22 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
     p.add_argument("--all", action="store_true", help=t("desk.help.complaint_all", lang))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_command("desk_records", "cmd_complaint_list"))
+    _fill_option_help(parser, lang)
     return parser
+
+
+def _fill_option_help(parser: argparse.ArgumentParser, lang: str) -> None:
+    """An option declared without a help text gets its name's (``[optionhelp]``), so no
+    option in ``--help`` stands unexplained."""
+    known = catalogue()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in {id(p): p for p in action.choices.values()}.values():
+                _fill_option_help(sub, lang)
+        elif action.help is None and action.option_strings:
+            name = action.option_strings[-1].lstrip("-")
+            if f"optionhelp.{name}" in known:
+                action.help = t(f"optionhelp.{name}", lang)
 
 
 def main(argv: Sequence[str] | None = None, *, faces: dict[str, Face] | None = None,

@@ -2,7 +2,8 @@
 contacts go; what reports count (visits by segment, gender, education, disability) stays.
 
 The outbox goes too: earlier changes of an anonymised guest or locker are redacted in
-place (rows kept, so sync order holds) and a new change carries the anonymised record, so
+place (rows kept, so sync order holds; the acknowledged ones kept packed as well,
+``retention.redact_sent``, each batch once per erase or purge) and a new change carries the anonymised record, so
 the centre's latest state is anonymised as well. A data subject's own request (access,
 erasure or withdrawal of consent, through an officer) is served by ``subject_access`` and
 ``erase``, both admin-only and audited.
@@ -21,6 +22,7 @@ from kiosk.clock import iso
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
 from kiosk.guestbook import HASHED, guest_sync_payload, id_number_forms, lookup_forms
 from kiosk.identity import normalise_id
+from kiosk.retention import redact_sent
 from kiosk.store import Store
 
 ANONYMOUS = "(anonim)"
@@ -60,8 +62,16 @@ def _anonymous_values(entity_id: str) -> dict[str, Any]:
             "id_hash": None, "id_number": f"ANON-{entity_id}"}
 
 
-def _anonymise_guest(store: Store, guest_id: str, stamp: str) -> None:
-    """Anonymise one guest, redact its outbox history and queue the anonymised record."""
+Sent = dict[tuple[str, str], dict[tuple[str, ...], Any]]  # the packed changes to redact: retention.redact_sent
+
+
+def _personal(entity_id: str) -> dict[tuple[str, ...], Any]:
+    return {(k,): v for k, v in _anonymous_values(entity_id).items()}
+
+
+def _anonymise_guest(store: Store, guest_id: str, stamp: str, sent: Sent) -> None:
+    """Anonymise one guest, redact its outbox history and queue the anonymised record;
+    its acknowledged changes kept packed are added to ``sent``, redacted by the caller."""
     store.conn.execute(
         "UPDATE guests SET name = ?, id_number = 'ANON-' || id, id_masked = '****',"
         " id_country = NULL, email = 'anon-' || id, phone = NULL, institution = NULL,"
@@ -72,6 +82,9 @@ def _anonymise_guest(store: Store, guest_id: str, stamp: str) -> None:
     store.conn.execute(_REDACT_SQL + " WHERE entity = 'visit' AND entity_id IN"
                        " (SELECT id FROM visits WHERE guest_id = :guest_id)",
                        {**_anonymous_values(guest_id), "guest_id": guest_id})
+    sent[("guest", guest_id)] = _personal(guest_id)
+    for (visit_id,) in store.conn.execute("SELECT id FROM visits WHERE guest_id = ?", (guest_id,)):
+        sent[("visit", visit_id)] = _personal(guest_id)
     store.record_change("guest", guest_id, "anonymise", guest_sync_payload(store, guest_id))
 
 
@@ -102,7 +115,7 @@ def _locker_ids_for_guests(store: Store, guest_ids: list[str]) -> list[str]:
             if gid in linked or same_card(number)]
 
 
-def _anonymise_lockers(store: Store, where: str, params: dict[str, Any], stamp: str) -> int:
+def _anonymise_lockers(store: Store, where: str, params: dict[str, Any], stamp: str, sent: Sent) -> int:
     """Anonymise the returned lockers matching ``where``; their outbox history and their
     printed slips too."""
     from kiosk.lockers import get
@@ -122,6 +135,10 @@ def _anonymise_lockers(store: Store, where: str, params: dict[str, Any], stamp: 
                            " '$.detail.id_masked', '****'), payload)"
                            " WHERE entity = 'audit' AND entity_id IN (SELECT id FROM audit"
                            " WHERE entity = 'locker' AND entity_id = ?)", (locker_id,))
+        sent[("locker", locker_id)] = _personal(locker_id)
+        for (audit_id,) in store.conn.execute(
+                "SELECT id FROM audit WHERE entity = 'locker' AND entity_id = ?", (locker_id,)):
+            sent[("audit", audit_id)] = {("detail", "id_masked"): "****"}
         store.conn.execute("UPDATE audit SET detail = json_replace(detail, '$.id_masked', '****')"
                            " WHERE entity = 'locker' AND entity_id = ?", (locker_id,))
         store.record_change("locker", locker_id, "anonymise", get(store, locker_id).model_dump(mode="json"))
@@ -146,9 +163,11 @@ def purge(store: Store, actor: User | None, *, older_than_days: int) -> PurgeRes
             "SELECT g.id, g.id_number FROM guests g WHERE g.anonymised_at IS NULL AND g.updated_at < :cut"
             " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.guest_id = g.id AND v.created_at >= :cut)",
             {"cut": cutoff}) if guest_id not in held_guests and number not in held_numbers]
+        sent: Sent = {}
         for guest_id in ids:
-            _anonymise_guest(store, guest_id, stamp)
-        lockers = _anonymise_lockers(store, "returned_at < :cut", {"cut": cutoff}, stamp)
+            _anonymise_guest(store, guest_id, stamp, sent)
+        lockers = _anonymise_lockers(store, "returned_at < :cut", {"cut": cutoff}, stamp, sent)
+        redact_sent(store, sent)
         # A complaint closed that long ago needs no way back to its sender: the contact goes
         # (only its masked form ever left the office).
         complaints = store.conn.execute(
@@ -218,12 +237,14 @@ def erase(store: Store, actor: User | None, text: str) -> Erased:
                          " AND returned_at IS NULL ORDER BY locker_no", tuple(locker_ids))
         if held:
             raise Refused("privacy.card_held", number=held["locker_no"])
+        sent: Sent = {}
         for guest_id in ids:
-            _anonymise_guest(store, guest_id, stamp)
+            _anonymise_guest(store, guest_id, stamp, sent)
             audit.record(store, actor, "guest.erase", "guest", guest_id, {})
         lockers = _anonymise_lockers(
             store, f"id IN ({', '.join(f':l{i}' for i in range(len(locker_ids))) or 'NULL'})",
-            {f"l{i}": lid for i, lid in enumerate(locker_ids)}, stamp)
+            {f"l{i}": lid for i, lid in enumerate(locker_ids)}, stamp, sent)
+        redact_sent(store, sent)
     return Erased(guest_ids=ids, lockers=lockers)
 
 
@@ -243,8 +264,9 @@ def reapply(store: Store, guest_ids: list[str], lockers: dict[str, str | None]) 
     stamp = iso(store.clock.now())
     guests = [gid for gid in guest_ids if store.conn.execute(
         "SELECT 1 FROM guests WHERE id = ? AND anonymised_at IS NULL", (gid,)).fetchone()]
+    sent: Sent = {}
     for guest_id in guests:
-        _anonymise_guest(store, guest_id, stamp)
+        _anonymise_guest(store, guest_id, stamp, sent)
     ids = [lid for lid in lockers if store.conn.execute(
         "SELECT 1 FROM lockers WHERE id = ? AND holder_name != ?", (lid, ANONYMOUS)).fetchone()]
     count = 0
@@ -256,7 +278,8 @@ def reapply(store: Store, guest_ids: list[str], lockers: dict[str, str | None]) 
                                    (lockers[locker_id], locker_id))
         count += _anonymise_lockers(
             store, f"id IN ({', '.join(f':l{i}' for i in range(len(chunk)))})",
-            {f"l{i}": lid for i, lid in enumerate(chunk)}, stamp)
+            {f"l{i}": lid for i, lid in enumerate(chunk)}, stamp, sent)
+    redact_sent(store, sent)
     if guests or count:
         audit.record(store, None, "privacy.reapplied", None, None, {"guests": len(guests), "lockers": count})
     return Reapplied(guests=len(guests), lockers=count)

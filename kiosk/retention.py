@@ -4,7 +4,9 @@ What goes, and when (``[retention]`` in the configuration):
 
 - outbox changes the centre has acknowledged (``seq <= sync.pushed_seq``: the cursor moves
   only after the central commit) and older than ``changes_days`` (30). A change not yet
-  acknowledged is never pruned, however old: it is the only copy.
+  acknowledged is never pruned, however old: it is the only copy. Until then the
+  acknowledged ones are kept packed, ``BATCH`` to a row of ``changes_sent`` (a change costs
+  ~65 bytes there, ~460 as an outbox row with its indexes): ``pack_acknowledged``.
 - print jobs that printed (or were sent), that were held (no printer: only an officer's
   reprint would use them), or that expired unprinted (the spooler stopped retrying them),
   older than ``print_jobs_days`` (14). Their documents can be made again from the records.
@@ -23,7 +25,10 @@ Runs in the sync round after a successful push (at most once per ``PRUNE_EVERY``
 
 from __future__ import annotations
 
+import json
 import uuid
+import zlib
+from collections.abc import Iterator
 from contextlib import suppress
 from datetime import datetime, timedelta
 
@@ -31,8 +36,9 @@ from pydantic import BaseModel
 
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.store import BUSY_TIMEOUT_MS, Store
+from kiosk.store import BUSY_TIMEOUT_MS, Store, payload_text
 
+BATCH = 1000  # acknowledged changes packed to a row of changes_sent
 CHUNK = 2000  # rows per transaction: a face waiting for the write lock waits a few ms
 VACUUM_PAGES = 1024  # pages per incremental_vacuum step (4 MB at 4 KiB pages)
 CHECKPOINT_WAIT_MS = 1000
@@ -42,6 +48,7 @@ AUDIT_PRUNED = "retention.audit_pruned"  # when audit entries were last pruned f
 
 
 class Pruned(BaseModel):
+    packed: int = 0  # acknowledged changes moved into changes_sent
     changes: int = 0
     print_jobs: int = 0
     audit: int = 0
@@ -73,10 +80,99 @@ def _acknowledged(store: Store) -> int:
     return int(store.meta("sync.pushed_seq") or 0)
 
 
+# A batch is a JSON array of changes, each [seq, id, entity, entity_id, op, terminal_id,
+# created_at, payload], the payload as JSON (not text: it packs smaller and redacts as data),
+# deflated in zlib's format (its Adler-32 check: a damaged batch fails, never reads as other
+# changes). A format of its own byte first, so a later one can sit beside it.
+_SENT_FORMAT = 1
+_SENT_COLUMNS = ("seq", "id", "entity", "entity_id", "op", "terminal_id", "created_at", "payload")
+
+
+def _pack_sent(changes: list[list]) -> bytes:
+    text = json.dumps(changes, ensure_ascii=False, separators=(",", ":"))
+    return bytes([_SENT_FORMAT]) + zlib.compress(text.encode(), 9)
+
+
+def _unpack_sent(packed: bytes) -> list[list]:
+    if not packed or packed[0] != _SENT_FORMAT:
+        raise ValueError(f"unknown format of acknowledged changes: {packed[:1]!r}")
+    try:
+        return json.loads(zlib.decompress(packed[1:]).decode())
+    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"damaged acknowledged changes: {exc}") from exc
+
+
+def pack_acknowledged(store: Store) -> int:
+    """Move the changes the centre has acknowledged from the outbox into ``changes_sent``,
+    ``BATCH`` to a row, oldest first; a tail short of a batch waits for more. Each batch is
+    its own short write. Returns how many changes moved."""
+    moved = 0
+    while True:
+        with store.write():
+            pushed = _acknowledged(store)
+            rows = store.conn.execute(
+                "SELECT seq, id, entity, entity_id, op, terminal_id, created_at, payload FROM changes"
+                " WHERE seq <= ? ORDER BY seq LIMIT ?", (pushed, BATCH)).fetchall()
+            if len(rows) < BATCH:
+                return moved
+            batch = [[*row[:7], json.loads(payload_text(row[7]))] for row in rows]
+            store.conn.execute(
+                "INSERT INTO changes_sent(first_seq, last_seq, newest_at, count, packed) VALUES (?, ?, ?, ?, ?)",
+                (rows[0][0], rows[-1][0], max(r[6] for r in rows), len(rows), _pack_sent(batch)))
+            _raise_floor(store, max((r[1] for r in rows), key=lambda i: uuid.UUID(i).int))
+            store.conn.execute("DELETE FROM changes WHERE seq BETWEEN ? AND ?", (rows[0][0], rows[-1][0]))
+        moved += len(rows)
+
+
+def sent_changes(store: Store) -> Iterator[dict]:
+    """The acknowledged changes kept packed, oldest first, each as the outbox row it was
+    (the payload as JSON text). Raises ValueError on a damaged batch."""
+    for (packed,) in store.conn.execute("SELECT packed FROM changes_sent ORDER BY first_seq"):
+        for change in _unpack_sent(packed):
+            row = dict(zip(_SENT_COLUMNS, change))
+            row["payload"] = json.dumps(row["payload"], ensure_ascii=False, separators=(",", ":"))
+            yield row
+
+
+def redact_sent(store: Store, redactions: dict[tuple[str, str], dict[tuple[str, ...], object]]) -> int:
+    """Redact the kept acknowledged changes as the outbox's are (kiosk/privacy.py):
+    ``{(entity, entity_id): {path: value}}``, a path a tuple of keys; a key a payload does
+    not hold is never added. Each batch is read once, written back only if it changed; a
+    damaged batch, which no one can read or redact, goes (the centre has its changes).
+    Returns how many values changed. Runs inside the caller's write."""
+    if not redactions:
+        return 0
+    changed = 0
+    for first_seq, packed in store.conn.execute("SELECT first_seq, packed FROM changes_sent").fetchall():
+        try:
+            batch = _unpack_sent(packed)
+        except ValueError:  # damaged: it cannot be redacted, nor read; the centre has it
+            store.conn.execute("DELETE FROM changes_sent WHERE first_seq = ?", (first_seq,))
+            continue
+        touched = 0
+        for change in batch:
+            for path, value in redactions.get((change[2], change[3]), {}).items():
+                node = change[7]
+                for key in path[:-1]:
+                    node = node.get(key) if isinstance(node, dict) else None
+                if isinstance(node, dict) and path[-1] in node and node[path[-1]] != value:
+                    node[path[-1]] = value
+                    touched += 1
+        if touched:
+            changed += touched
+            store.conn.execute("UPDATE changes_sent SET packed = ? WHERE first_seq = ?",
+                               (_pack_sent(batch), first_seq))
+    return changed
+
+
 def prune_changes(store: Store, before: datetime) -> int:
-    """Delete acknowledged changes created before ``before``; returns how many."""
-    removed = 0
+    """Delete acknowledged changes created before ``before``: packed batches whose newest
+    change is older, and acknowledged rows still in the outbox; returns how many changes."""
     cutoff = iso(before)
+    with store.write():
+        removed = store.conn.execute(
+            "SELECT COALESCE(SUM(count), 0) FROM changes_sent WHERE newest_at < ?", (cutoff,)).fetchone()[0]
+        store.conn.execute("DELETE FROM changes_sent WHERE newest_at < ?", (cutoff,))
     while True:
         with store.write():
             pushed = _acknowledged(store)
@@ -157,6 +253,7 @@ def prune(store: Store, settings: Settings, *, now: datetime | None = None) -> P
     keep = settings.retention
     result = Pruned(size_before=store_bytes(store))
     result.changes = prune_changes(store, now - timedelta(days=keep.changes_days))
+    result.packed = pack_acknowledged(store)  # what is left of them (not packed only to go)
     result.print_jobs = prune_print_jobs(store, now - timedelta(days=keep.print_jobs_days))
     result.audit = prune_audit(store, now - timedelta(days=keep.audit_days))
     if result.audit:  # ``pst-kiosk audit`` then says that older entries are at the centre

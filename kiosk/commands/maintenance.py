@@ -66,6 +66,8 @@ def cmd_maintenance(ctx: Context) -> int:
         _out({**done.model_dump(mode="json"), "changes_days": keep.changes_days,
               "print_jobs_days": keep.print_jobs_days, "audit_days": keep.audit_days})
         return 0
+    if done.packed:
+        print(t("sentpack.packed", ctx.lang, packed=done.packed, batch=retention.BATCH))
     print(t("maintenance.pruned", ctx.lang, changes=done.changes, jobs=done.print_jobs,
             changes_days=keep.changes_days, jobs_days=keep.print_jobs_days,
             before=_mb(done.size_before), after=_mb(done.size_after)))
