@@ -151,11 +151,14 @@ def seed_history(store, settings, *, tickets: int, days: int, today: date,  # no
     Working days only (Mon-Fri), 08:00-15:30 local; statuses done (~92 %) and no_show
     (~8 %); ~5 % priority; counters 1..N. With ``changes`` the outbox gets the rows the
     use cases would have written (take, call, [start, finish] | no_show); with
-    ``print_jobs`` each ticket gets its printed ticket job (document JSON as issued).
+    ``print_jobs`` each ticket gets its printed ticket job (its document as issued, packed
+    as ``printing.enqueue`` keeps it).
     One transaction, direct SQL on the store's own connection.
     """
+    from kiosk.printing import PRINT_ZDICT
     from kiosk.queue import Ticket, format_number
     from kiosk.services import all_services
+    from kiosk.store import pack_text
     from kiosk.tickets import ticket_slip_document
 
     rnd = random.Random(seed)
@@ -265,7 +268,7 @@ def seed_history(store, settings, *, tickets: int, days: int, today: date,  # no
                        .replace("@ISSUED@", issued.astimezone(tz).strftime("%d-%m-%Y %H:%M")))
                 printed_at = issued + timedelta(seconds=rnd.uniform(0.5, 3))
                 job_rows.append((uuid7_at(issued, rnd), _iso(issued), terminal, "ticket", tid, number,
-                                 0, doc, "printed", 1, None, _iso(issued), None,
+                                 0, pack_text(doc, PRINT_ZDICT), "printed", 1, None, _iso(issued), None,
                                  _iso(issued + timedelta(minutes=settings.printer.retry_minutes)),
                                  _iso(printed_at)))
     conn = store.conn

@@ -1,7 +1,7 @@
 """Make the outbox's compression dictionary (``data/outbox-N.zdict``) from a year's store.
 
     .venv/bin/python bench/store_year.py --keep /tmp/year.db
-    .venv/bin/python bench/outbox_zdict.py /tmp/year.db data/outbox-2.zdict
+    .venv/bin/python bench/outbox_zdict.py /tmp/year.db data/outbox-3.zdict
 
 Acknowledged outbox payloads are kept deflated with a preset dictionary
 (``kiosk.store.pack_payload``): JSON of the same few shapes, whose keys and common values
@@ -11,7 +11,9 @@ of a dictionary most cheaply), cut to deflate's 32 KiB window. The store year's 
 synthetic: no real person is in the dictionary.
 
 A shipped dictionary never changes: packed payloads name the one they were packed with
-(their first byte). A new one gets the next number and ``kiosk.store.ZDICT`` points to it.
+(their first byte). A new one gets the next free number (2 is the print spool's,
+``bench/print_zdict.py``), ``kiosk.store.DICTIONARIES`` names its file and
+``kiosk.store.ZDICT`` points to it.
 """
 
 from __future__ import annotations

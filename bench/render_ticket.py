@@ -4,8 +4,9 @@ The document is the real one: ``kiosk.tickets.ticket_slip_document(settings, tic
 ahead)`` for a ticket issued on a temp store (office with address and two complaint
 channels). Rendered with ``printers.render.render_escpos`` for 80 and 58 mm paper with
 the QR as a raster image and as the printer's native QR command, and with
-``render_text``. Also: building the document, and the JSON round trip the spooler does
-(the job stores the document as JSON and parses it back before printing).
+``render_text``. Also: building the document, and the round trip the spooler does (the
+job stores the document packed, ``printing.pack_document``, and reads it back before
+printing, ``printing.read_document``), beside the bare JSON dump and parse.
 
     .venv/bin/python bench/render_ticket.py [--runs 300]
 
@@ -64,11 +65,16 @@ def main(argv: list[str] | None = None) -> int:
             size = len(out) if isinstance(out, bytes) else len(out.encode("utf-8"))
             rows.append((name, first_ms, st["median"], st["p90"], st["max"], size))
 
+        from kiosk.printing import pack_document, read_document
+
         doc_json = doc.model_dump_json()
+        packed = pack_document(doc)
         extra = [
             ("ticket_slip_document()", lambda: ticket_slip_document(settings, ticket, ahead)),
-            ("Document JSON dump (enqueue)", doc.model_dump_json),
-            ("Document JSON parse (print_job)", lambda: Document.model_validate_json(doc_json)),
+            ("Document JSON dump", doc.model_dump_json),
+            ("pack_document (enqueue)", lambda: pack_document(doc)),
+            ("Document JSON parse", lambda: Document.model_validate_json(doc_json)),
+            ("read_document (print_job)", lambda: read_document(packed)),
         ]
         for name, fn in extra:
             t = time.perf_counter()

@@ -9,7 +9,7 @@ How the year is made (one store, direct SQL where the use cases would take an ho
 
 - tickets: ``_benchlib.seed_history`` (the take_ticket benchmark's year: 100k tickets on the
   working days, their outbox changes take/call/[recall]/start/finish|no_show and a printed
-  ticket job each with the real ticket document), plus the audit entry the use cases write
+  ticket job each with the real ticket document, packed as ``printing.enqueue`` keeps it), plus the audit entry the use cases write
   beside every officer action, in its real shape (``kiosk.audit.record``).
 - guests and visits: rows as the guestbook writes them; each guest's change payload is made
   by the real ``guestbook.guest_sync_payload`` (masked number, keyed hash), each visit's is
@@ -17,7 +17,7 @@ How the year is made (one store, direct SQL where the use cases would take an ho
 - orders: ONE order runs the whole real sales flow (create, lines, agree, documents,
   invoice printed, prepared, payment, verified, receipt printed, SPPD, handed over); its rows,
   outbox changes, audit entries and print jobs are then copied for every order, with new ids,
-  numbers and dates spread over the year.
+  numbers and dates spread over the year (documents unpacked to be changed, packed again).
 - acknowledgement: the centre's acknowledgement is the sync cursor ``sync.pushed_seq``, which
   ``kiosk.central.sync.push`` moves after each central commit. The benchmark sets it to the newest
   change, as a sync after the year's last change would (no PostgreSQL needed; the
@@ -164,7 +164,7 @@ def one_real_order(store, settings) -> dict[str, list[dict]]:  # noqa: ANN001
     from kiosk import accounts, sales
     from kiosk.sales import payments
     from kiosk.sales.papers import print_invoice, print_receipt
-    from kiosk.store import payload_text
+    from kiosk.store import unpack_text
 
     before = {t: {r[0] for r in store.conn.execute(f"SELECT rowid FROM {t}")} for t in ORDER_TABLES}
     officer, treasurer = (accounts.find(store, name) for name in ("budi", "rina"))
@@ -194,14 +194,20 @@ def one_real_order(store, settings) -> dict[str, list[dict]]:  # noqa: ANN001
     out = {}
     for table in ORDER_TABLES:
         rows = store.rows(f"SELECT rowid AS _rowid, * FROM {table}")
-        out[table] = [{k: payload_text(v) if k == "payload" and table == "changes" else v
+        packed = {"changes": "payload", "print_jobs": "document"}.get(table)
+        out[table] = [{k: unpack_text(v) if k == packed else v
                        for k, v in r.items() if k != "_rowid" and not (table in ("changes", "audit") and k == "seq")}
                       for r in rows if r["_rowid"] not in base[table]]
     return out
 
 
 def clone_orders(store, template: dict[str, list[dict]], n: int, days: list[str], rnd) -> int:  # noqa: ANN001
-    """Copy the real order ``n - 1`` times, each on a day of the year with its own ids and numbers."""
+    """Copy the real order ``n - 1`` times, each on a day of the year with its own ids and numbers.
+    Outbox payloads stay JSON until ``pack_outbox``; print documents are packed at once, as
+    ``printing.enqueue`` does (nothing reads them after)."""
+    from kiosk.printing import PRINT_ZDICT
+    from kiosk.store import pack_text
+
     order = template["orders"][0]
     tday = order["created_at"][:10]
     year = order["number"].split("/")[2]
@@ -236,6 +242,8 @@ def clone_orders(store, template: dict[str, list[dict]], n: int, days: list[str]
             for table in ORDER_TABLES:
                 for row in template[table]:
                     new = {c: sub(v) for c, v in row.items()}
+                    if table == "print_jobs":
+                        new["document"] = pack_text(new["document"], PRINT_ZDICT)
                     if table in ("orders", "receipts"):
                         new["seq"] = seq
                     cols = ", ".join(new)

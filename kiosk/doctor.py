@@ -27,7 +27,7 @@ SEVERITY = [7, 6, 8, 11, 5]  # most serious first
 
 
 class Check(BaseModel):
-    name: str  # store, migrations, outbox, disk, config, printer, central, sync, clock, speech, backup
+    name: str  # store, migrations, outbox, print_jobs, disk, config, printer, central, sync, clock, speech, backup
     ok: bool
     value: str  # what was found
     action: str = ""  # what to do, when not ok (in the reader's language)
@@ -65,12 +65,28 @@ def _store_checks(ctx: Any, lang: str) -> list[Check]:
                             "SELECT COUNT(*) FROM changes WHERE seq > ?", (pushed,)).fetchone()[0], bad=len(bad)),
                         action=t("outbox.damaged", lang, seq=bad[0], count=len(bad), path=str(path)) if bad else "",
                         data={"unreadable": bad[:100]}))
+    checks.append(_print_jobs_check(store, lang, path))
     free = shutil.disk_usage(path.parent).free
     checks.append(Check(name="disk", ok=free >= DISK_MIN_FREE, code=7,
                         value=t("doctor.disk", lang, free=f"{free / 1e9:.1f}", path=str(path.parent)),
                         action="" if free >= DISK_MIN_FREE else t("doctor.disk_action", lang),
                         data={"free_bytes": free}))
     return checks
+
+
+def _print_jobs_check(store: Any, lang: str, path: Any) -> Check:
+    """Print jobs whose stored document does not read back (a damaged disk): they never print."""
+    from kiosk import printing
+
+    bad = printing.unreadable_documents(store)
+    jobs = store.conn.execute("SELECT COUNT(*) FROM print_jobs").fetchone()[0]
+    return Check(name="print_jobs", ok=not bad, code=7, value=t("printpack.doctor", lang, jobs=jobs, bad=len(bad)),
+                 action=t("printpack.doctor_action", lang, job=bad[0], count=len(bad), path=str(path)) if bad else "",
+                 data={"jobs": jobs, "unreadable": bad[:100]})
+
+
+# Checks whose name is catalogued outside [doctor.name] (a TOML table cannot be reopened).
+_NAME_KEYS = {"print_jobs": "printpack.doctor_name"}
 
 
 def _config_check(ctx: Any, lang: str) -> Check:
@@ -215,7 +231,8 @@ def table(checks: list[Check], lang: str) -> str:
     lines = []
     for c in checks:
         mark = t("doctor.ok" if c.ok else "doctor.action", lang)
-        lines.append(f"{fit(t('doctor.name.' + c.name, lang), 12)} {fit(mark, 6)} {c.value}")
+        name = t(_NAME_KEYS.get(c.name, "doctor.name." + c.name), lang)
+        lines.append(f"{fit(name, 12)} {fit(mark, 6)} {c.value}")
         if c.action:
             lines.append(" " * 20 + "-> " + c.action)
     return "\n".join(lines)

@@ -16,6 +16,12 @@ within one time budget, and marks it
 
 The lease names its holder (boot id, pid, process start): a job whose process died
 mid-print is taken again at once, not when the lease runs out.
+
+A job keeps its document packed (``pack_document``: deflated with a dictionary of the
+layouts, ~180 bytes for a 1.4 kB ticket; a job from before keeps its JSON text, read the
+same). Every reader goes through ``read_document``: a document that does not read back (a
+damaged disk) fails its job with the catalogue's ``printpack.damaged``, not retried by
+itself, and the printer goes on with the other jobs.
 """
 
 from __future__ import annotations
@@ -33,10 +39,10 @@ from kiosk import audit
 from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import ConfigError, NotFound, Refused
+from kiosk.errors import ConfigError, NotFound, Refused, StoreError
 from kiosk.i18n import t
 from kiosk.ids import new_id
-from kiosk.store import Store
+from kiosk.store import Store, pack_text, packed_like, unpack_text
 from printers.connection import PrinterFault, PrinterSpec, PrinterSpecError, parse_spec, probe, send
 from printers.document import Document, Text
 from printers.layouts import printer_test_document
@@ -46,6 +52,36 @@ LEASE_SECONDS = 60
 BACKOFF_SECONDS = (5, 15, 30, 60, 120, 300)
 
 JobStatus = Literal["queued", "printing", "printed", "sent", "failed", "held"]
+
+PRINT_ZDICT = 2  # the dictionary new documents are packed with (kiosk.store.DICTIONARIES)
+DAMAGED = "damaged"  # a job's reason (last_error "damaged: detail") when its document does not read back
+
+
+class DamagedDocument(StoreError):
+    """A job's stored document does not read back (a damaged disk, a hand edit)."""
+
+
+def pack_document(document: Document) -> bytes:
+    """A document as the spool keeps it: its JSON packed (``kiosk.store.pack_text``)."""
+    return pack_text(document.model_dump_json(), PRINT_ZDICT)
+
+
+def readable(stored: str | bytes) -> bool:
+    """Whether a stored document reads back (``read_document`` does not refuse it)."""
+    try:
+        read_document(stored)
+    except DamagedDocument:
+        return False
+    return True
+
+
+def read_document(stored: str | bytes) -> Document:
+    """A job's stored document, packed or (a job from before) JSON text. Raises
+    ``DamagedDocument`` when it does not read back."""
+    try:
+        return Document.model_validate_json(unpack_text(stored))
+    except ValueError as exc:  # pydantic's ValidationError is one too
+        raise DamagedDocument("printpack.damaged", detail=" ".join(str(exc).split())[:200]) from exc
 
 
 class PrintJob(BaseModel):
@@ -66,7 +102,7 @@ class PrintJob(BaseModel):
 
     def document(self, store: Store) -> Document:
         raw = store.conn.execute("SELECT document FROM print_jobs WHERE id = ?", (self.id,)).fetchone()
-        return Document.model_validate_json(raw[0])
+        return read_document(raw[0])
 
 
 class PrintResult(BaseModel):
@@ -86,6 +122,8 @@ class PrintResult(BaseModel):
             return t("printer.ok", lang)
         if self.sent:
             return t("printing.sent", lang)
+        if self.reason == DAMAGED:
+            return t("printpack.damaged", lang)
         return t(f"printer.fault.{self.reason or 'error'}", lang)
 
 
@@ -136,7 +174,7 @@ def enqueue(store: Store, settings: Settings | None, *, kind: str, label: str, d
         " status, last_error, next_attempt_at, expires_at, printer)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (job_id, now, store.terminal_id, kind, ref_id, label, int(copy),
-         document.model_dump_json(), "held" if held else "queued", held, now,
+         pack_document(document), "held" if held else "queued", held, now,
          iso(expires_at) if expires_at else None, printer),
     )
     return job_id
@@ -213,11 +251,18 @@ def _claim(store: Store, job_id: str | None, skip: Iterable[str] = ()) -> PrintJ
     return PrintJob.model_validate(row) if row else None
 
 
-def _finish(store: Store, job: PrintJob, outcome: str, fault: PrinterFault | None) -> None:
+def _finish(store: Store, job: PrintJob, outcome: str, fault: PrinterFault | None,
+            damaged: str | None = None) -> None:
     now = store.clock.now()
     error = (fault.reason + (f": {fault.detail}" if fault.detail else "")) if fault else None
     with store.write():
-        if outcome in ("printed", "sent"):
+        if damaged is not None:
+            # It would fail the same way every time: not retried by itself (expired now; an
+            # officer's retry of it says the same again), pruned with the other old jobs.
+            store.conn.execute(
+                "UPDATE print_jobs SET status = 'failed', lease_until = NULL, lease_owner = NULL,"
+                " last_error = ?, expires_at = ? WHERE id = ?", (f"{DAMAGED}: {damaged}", iso(now), job.id))
+        elif outcome in ("printed", "sent"):
             store.conn.execute(
                 "UPDATE print_jobs SET status = ?, printed_at = ?, lease_until = NULL,"
                 " lease_owner = NULL, last_error = NULL WHERE id = ?", (outcome, iso(now), job.id))
@@ -250,6 +295,7 @@ def print_job(store: Store, settings: Settings, job_id: str | None = None, *,
     if job is None:
         return _held_result(store, job_id) if job_id else None
     fault: PrinterFault | None = None
+    damaged: str | None = None
     outcome = "failed"
     try:
         printer = settings.printer_named(job.printer)
@@ -264,6 +310,8 @@ def print_job(store: Store, settings: Settings, job_id: str | None = None, *,
         confirmed = send(spec, payload, timeout=printer.timeout,
                          status_check=printer.status_check, profile=printer.profile)
         outcome = "printed" if confirmed else "sent"
+    except DamagedDocument as exc:
+        damaged = exc.params["detail"]
     except PrinterFault as exc:
         fault = exc
     except ConfigError as exc:
@@ -272,9 +320,10 @@ def print_job(store: Store, settings: Settings, job_id: str | None = None, *,
         fault = PrinterFault("error", repr(exc))
     if fault is not None and (fault.reason == "none" or job.kind == "test"):
         outcome = "held"  # no printer: never by surprise later; a test page is never retried
-    _finish(store, job, outcome, fault)
+    _finish(store, job, outcome, fault, damaged)
     return PrintResult(job_id=job.id, printed=outcome == "printed", sent=outcome == "sent",
-                       reason=fault.reason if fault else None, printer=job.printer)
+                       reason=DAMAGED if damaged is not None else fault.reason if fault else None,
+                       printer=job.printer)
 
 
 def run_due(store: Store, settings: Settings, *, limit: int = 20) -> list[PrintResult]:
@@ -287,7 +336,7 @@ def run_due(store: Store, settings: Settings, *, limit: int = 20) -> list[PrintR
         if result is None:
             break
         results.append(result)
-        if not (result.printed or result.sent):
+        if not (result.printed or result.sent) and result.reason != DAMAGED:
             down.add(result.printer)  # that printer is down: leave its jobs for the next round
     return results
 
@@ -323,16 +372,18 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
 
 
 def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User | None = None,
-            settings: Settings | None = None, printer: str | None = None) -> str:
+            settings: Settings | None = None, printer: str | None = None, fresh: Document | None = None) -> str:
     """Queue a copy of the last document printed for ``ref_id``; the copy line is added.
     It goes to ``printer`` (the officer's choice, e.g. the counter's own) or, unnamed, to
-    the original's printer. An officer's action: audited."""
+    the original's printer. An officer's action: audited. When that document no longer
+    reads back (a damaged disk) the copy is ``fresh`` (the paper made again from the
+    records), or refused without one."""
     row = store.row(
         "SELECT kind, label, document, printer, ref_id FROM print_jobs WHERE ref_id = ?"
         " ORDER BY created_at DESC, id DESC LIMIT 1", (ref_id,))
     if row is None:
         raise NotFound("error.unknown_job", job=label or ref_id)
-    return _copy(store, row, actor=actor, settings=settings, printer=printer)
+    return _copy(store, row, actor=actor, settings=settings, printer=printer, fresh=fresh)
 
 
 def reprint_job(store: Store, job_id: str, *, actor: User | None = None,
@@ -346,11 +397,16 @@ def reprint_job(store: Store, job_id: str, *, actor: User | None = None,
 
 
 def _copy(store: Store, row: dict[str, Any], *, actor: User | None, settings: Settings | None,
-          printer: str | None) -> str:
+          printer: str | None, fresh: Document | None = None) -> str:
     if settings is not None and printer is not None and settings.printer_named(printer) is None:
         raise NotFound("printing.unknown_printer", name=printer, known=", ".join(settings.printer_names()))
     ref_id = row["ref_id"]
-    doc = Document.model_validate_json(row["document"])
+    try:
+        doc = read_document(row["document"])
+    except DamagedDocument as exc:
+        if fresh is None:
+            raise DamagedDocument("printpack.damaged_copy", label=row["label"]) from exc
+        doc = fresh.model_copy(deep=True)
     if not any(getattr(el, "text", None) == _copy_mark() for el in doc.elements):
         doc.elements.insert(0, Text(text=_copy_mark(), align="center", bold=True))
     target = printer or row["printer"]
@@ -472,10 +528,19 @@ def fault_text(last_error: str | None, lang: str) -> str:
     if not last_error:
         return ""
     reason, _, detail = last_error.partition(": ")
+    if reason == DAMAGED:  # the detail (zlib's or pydantic's English) stays in the job's row
+        return t("printpack.damaged", lang)
     known = reason in PrinterFault.REASONS
     text = t(f"printer.fault.{reason if known else 'error'}", lang)
     detail = " ".join(detail.split())
     return f"{text} ({detail})" if detail else text
+
+
+def unreadable_documents(store: Store) -> list[str]:
+    """The ids of the jobs whose document does not read back (a damaged disk), oldest first:
+    they never print (``pst-kiosk doctor``)."""
+    return [job_id for job_id, stored in store.conn.execute("SELECT id, document FROM print_jobs ORDER BY created_at, id")
+            if not readable(stored)]
 
 
 def _replaced(value: Any, old: dict[str, str]) -> Any:
@@ -493,9 +558,18 @@ def _replaced(value: Any, old: dict[str, str]) -> Any:
 
 def redact_documents(store: Store, ref_id: str, old: dict[str, str]) -> None:
     """Replace text (a person's name, say) in every document printed for ``ref_id``, so a
-    reprint shows the replacement; call inside ``store.write()``."""
-    for job_id, document in store.conn.execute(
+    reprint shows the replacement; call inside ``store.write()``. Each stays packed (or
+    JSON text, a job from before) as it was."""
+    for job_id, stored in store.conn.execute(
             "SELECT id, document FROM print_jobs WHERE ref_id = ?", (ref_id,)).fetchall():
-        if document:
-            store.conn.execute("UPDATE print_jobs SET document = ? WHERE id = ?",
-                               (json.dumps(_replaced(json.loads(document), old)), job_id))
+        if not stored:
+            continue
+        try:
+            value = json.loads(unpack_text(stored))
+        except ValueError:
+            # Damaged: it cannot be redacted, nor printed; emptied, so what it held of the
+            # person goes (it reads as damaged still).
+            store.conn.execute("UPDATE print_jobs SET document = ? WHERE id = ?", (b"", job_id))
+            continue
+        text = json.dumps(_replaced(value, old), ensure_ascii=False, separators=(",", ":"))
+        store.conn.execute("UPDATE print_jobs SET document = ? WHERE id = ?", (packed_like(text, stored), job_id))

@@ -153,8 +153,10 @@ class Store:
             _use_wal(conn, self.path)
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
-            # Readers and redactors of the outbox see every payload as JSON text, packed or not.
+            # Readers and redactors of the outbox and the print spool see every payload and
+            # document as JSON text, packed or not.
             conn.create_function("payload_text", 1, payload_text, deterministic=True)
+            conn.create_function("unpack_text", 1, unpack_text, deterministic=True)
             conn.create_function("packed_like", 2, packed_like, deterministic=True)
             self.conn = conn
             self._db = None
@@ -331,42 +333,54 @@ def outbox_json(payload: dict[str, Any]) -> str:
 
 
 # The outbox keeps each payload packed: deflated (zlib, with its check) with a preset dictionary of the payloads'
-# shapes (data/outbox-N.zdict, made by bench/outbox_zdict.py), the dictionary's number first;
+# shapes (data/outbox-1.zdict, made by bench/outbox_zdict.py), the dictionary's number first;
 # a third of the JSON or less, and the table's pages stay full (packing a row later, in
 # place, would leave them half empty). Readers go through ``payload_text`` (also an SQL
 # function): the push, the redactions. A store from before keeps its JSON rows until
-# retention prunes them; both forms read the same.
-ZDICT = 1  # the dictionary new payloads are packed with; a shipped one never changes
+# retention prunes them; both forms read the same. The print spool keeps its documents the
+# same way with a dictionary of its own (``kiosk.printing.pack_document``); one reader,
+# ``unpack_text``, reads both: the first byte names the dictionary.
+DICTIONARIES = {1: "outbox-1.zdict", 2: "print-2.zdict"}  # a shipped one never changes
+ZDICT = 1  # the dictionary new outbox payloads are packed with
 
 
 @functools.cache
 def _zdict(number: int) -> bytes:
     from data import path
 
-    return path(f"outbox-{number}.zdict").read_bytes()
+    return path(DICTIONARIES[number]).read_bytes()
+
+
+def pack_text(text: str, dictionary: int) -> bytes:
+    """``text`` packed with dictionary ``dictionary`` (a number of ``DICTIONARIES``)."""
+    # zlib's format (not raw deflate): its Adler-32 check makes a damaged row fail to
+    # unpack rather than unpack to other text (6 bytes a row).
+    packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, _zdict(dictionary))
+    return bytes([dictionary]) + packer.compress(text.encode()) + packer.flush()
 
 
 def pack_payload(text: str) -> bytes:
     """A payload as the outbox keeps it."""
-    # zlib's format (not raw deflate): its Adler-32 check makes a damaged payload fail to
-    # unpack rather than unpack to other text (6 bytes a change).
-    packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, _zdict(ZDICT))
-    return bytes([ZDICT]) + packer.compress(text.encode()) + packer.flush()
+    return pack_text(text, ZDICT)
 
 
-def payload_text(value: str | bytes) -> str:
-    """A payload as JSON text, packed or not (also the SQL function ``payload_text``).
-    Raises ValueError for bytes that are not a packed payload (a damaged row)."""
+def unpack_text(value: str | bytes) -> str:
+    """Packed text (an outbox payload, a print job's document) as text, packed or not: also
+    the SQL functions ``unpack_text`` and ``payload_text``. Raises ValueError for bytes that
+    are not packed text (a damaged row)."""
     if isinstance(value, str):
         return value
     try:
         unpacker = zlib.decompressobj(15, _zdict(value[0]))
         text = (unpacker.decompress(value[1:]) + unpacker.flush()).decode()
         if not unpacker.eof:
-            raise ValueError("packed payload cut short")
+            raise ValueError("packed text cut short")
         return text
-    except (zlib.error, UnicodeDecodeError, IndexError, OSError) as exc:
-        raise ValueError(f"damaged packed payload: {exc}") from exc
+    except (zlib.error, UnicodeDecodeError, IndexError, KeyError, OSError) as exc:
+        raise ValueError(f"damaged packed text: {exc}") from exc
+
+
+payload_text = unpack_text  # the outbox's name for it: a payload as JSON text
 
 
 def unreadable_changes(conn: sqlite3.Connection, after: int, limit: int = 100_000) -> list[int]:
@@ -383,9 +397,9 @@ def unreadable_changes(conn: sqlite3.Connection, after: int, limit: int = 100_00
 
 
 def packed_like(text: str, old: str | bytes) -> str | bytes:
-    """``text`` kept as ``old`` was: packed if it was (the SQL function ``packed_like``, for
-    an update that rewrites a payload, e.g. a redaction)."""
-    return pack_payload(text) if isinstance(old, bytes) else text
+    """``text`` kept as ``old`` was: packed, with the same dictionary, if it was (the SQL
+    function ``packed_like``, for an update that rewrites a payload, e.g. a redaction)."""
+    return pack_text(text, old[0]) if isinstance(old, bytes) else text
 
 
 def _statements(sql: str) -> list[str]:

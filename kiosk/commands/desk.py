@@ -228,7 +228,12 @@ def cmd_printer_retry(ctx: Context) -> int:
         print(t("printing.retried_sent", ctx.lang, printed=printed, sent=sent))
     elif printed or not failed:
         print(t("cli.retried", ctx.lang, printed=printed))
-    if failed:  # a printer that fails gets nothing more this round: its jobs wait
-        raise PrinterError("cli.retry_stopped", problem=failed[0].message(ctx.lang),
+    # A damaged document fails only its own job (the printer went on): said each, by job.
+    damaged = [r for r in failed if r.reason == printing.DAMAGED]
+    for result in damaged:
+        print(f"pst-kiosk: {result.job_id}: {result.message(ctx.lang)}", file=sys.stderr)
+    stopped = [r for r in failed if r.reason != printing.DAMAGED]
+    if stopped:  # a printer that fails gets nothing more this round: its jobs wait
+        raise PrinterError("cli.retry_stopped", problem=stopped[0].message(ctx.lang),
                            waiting=printing.waiting(ctx.store))
-    return 0
+    return PrinterError.exit_code if damaged else 0

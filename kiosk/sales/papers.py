@@ -172,15 +172,16 @@ def _queue(store: Store, settings: Settings, actor: User | None, kind: str, ref_
     (a first print that failed is not a copy), else a new original."""
     printed = store.row("SELECT 1 FROM print_jobs WHERE ref_id = ? AND status IN ('printed', 'sent')"
                         " LIMIT 1", (ref_id,))
-    if printed:
+    if printed:  # a copy of what came out; made again from the records if that no longer reads back
         return printing.reprint(store, ref_id, actor=actor, settings=settings,
-                               printer=settings.destination("counter"))
-    # A held original (made with no printer) stays held: the officer's print is a new one.
-    original = store.row("SELECT id FROM print_jobs WHERE ref_id = ? AND status != 'held'"
-                         " ORDER BY created_at, id LIMIT 1", (ref_id,))
-    if original:
-        require(store, actor, *ROLES)
-        return original["id"]
+                               printer=settings.destination("counter"), fresh=doc)
+    # A held original (made with no printer) stays held: the officer's print is a new one,
+    # as it is when the original's document no longer reads back (a damaged disk).
+    for original in store.rows("SELECT id, document FROM print_jobs WHERE ref_id = ? AND status != 'held'"
+                               " ORDER BY created_at, id", (ref_id,)):
+        if printing.readable(original["document"]):
+            require(store, actor, *ROLES)
+            return original["id"]
     with store.write():
         require(store, actor, *ROLES)
         return printing.enqueue(store, settings, face="counter", kind=kind, label=label,

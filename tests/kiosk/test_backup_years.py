@@ -171,11 +171,11 @@ def test_a_store_open_in_the_restoring_process_itself_is_refused_too(settings, t
 
 def _no_trace_of_siti(db: Path) -> None:
     conn = sqlite3.connect(db)
-    conn.create_function("payload_text", 1, payload_text)
+    conn.create_function("payload_text", 1, payload_text)  # reads packed print documents too
     try:
         for table, column in (("guests", "name || ' ' || id_number || ' ' || coalesce(email, '')"),
                               ("lockers", "holder_name || ' ' || id_number || ' ' || id_masked"),
-                              ("changes", "payload_text(payload)"), ("print_jobs", "document")):
+                              ("changes", "payload_text(payload)"), ("print_jobs", "payload_text(document)")):
             text = " ".join(str(r[0]) for r in conn.execute(f"SELECT {column} FROM {table}"))
             for trace in ("Siti", "siti@", "3273014101900001", "3273********0001"):
                 assert trace not in text, (table, trace)

@@ -179,7 +179,7 @@ def stored_text_is_clean(store) -> None:
 
 
 def printed_is_clean(store) -> None:
-    for row in store.rows("SELECT document FROM print_jobs"):
+    for row in store.rows("SELECT unpack_text(document) AS document FROM print_jobs"):
         escpos_commands(render_escpos(Document.model_validate_json(row["document"])))
 
 

@@ -115,7 +115,7 @@ def test_the_ticket_tells_the_estimate_on_paper_and_in_json(store, settings, clo
 
     first = issue_ticket(store, settings, "konsultasi")
     assert first.estimate is None
-    job = store.row("SELECT document FROM print_jobs WHERE id = ?", (first.job_id,))
+    job = store.row("SELECT unpack_text(document) AS document FROM print_jobs WHERE id = ?", (first.job_id,))
     text = render_text(Document.model_validate_json(job["document"]))
     assert "Waktu tunggu belum dapat diperkirakan" in text
     assert "The wait cannot be estimated yet" in text
@@ -124,7 +124,7 @@ def test_the_ticket_tells_the_estimate_on_paper_and_in_json(store, settings, clo
     # The first ticket still waits: 1 ahead, 1 counter, 10-minute cycles: centre 15,
     # sd = sqrt(2) * 3.5 + 5 = 9.95; low 4.1 -> 0, high 30.9 -> 35.
     assert issued.ahead == 1 and issued.estimate == est.Estimate(0, 35)
-    job = store.row("SELECT document FROM print_jobs WHERE id = ?", (issued.job_id,))
+    job = store.row("SELECT unpack_text(document) AS document FROM print_jobs WHERE id = ?", (issued.job_id,))
     text = render_text(Document.model_validate_json(job["document"]))
     assert "Perkiraan tunggu 0-35 menit" in text
     assert "Estimated wait 0-35 minutes" in text

@@ -89,7 +89,7 @@ def test_the_ticket_qr_never_carries_the_exit_code(env, capsys):
     code = configured(env)
     assert run(capsys, "ticket", "take", "B")[0] == 0
     with Store(env / "pst.db") as store:
-        document = store.row("SELECT document FROM print_jobs")["document"]
+        document = store.row("SELECT unpack_text(document) AS document FROM print_jobs")["document"]
     qr = [el["data"] for el in json.loads(document)["elements"] if el["kind"] == "qr"]
     assert qr and qr[0].startswith("PST:1373:") and code not in document
 

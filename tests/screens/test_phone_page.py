@@ -48,7 +48,7 @@ def test_a_token_is_unguessable_and_lasts_the_day(tmp_path, clock):
 def test_no_public_address_no_link(store, settings):
     issued = issue_ticket(store, settings, "B")
     assert issued.link is None
-    job = store.row("SELECT document FROM print_jobs WHERE id = ?", (issued.job_id,))
+    job = store.row("SELECT unpack_text(document) AS document FROM print_jobs WHERE id = ?", (issued.job_id,))
     assert "Pantau antrian" not in job["document"]
 
 
@@ -65,7 +65,7 @@ def test_the_page_opens_from_the_ticket_and_shows_the_call(tmp_path, clock):
         visit = register_visit(store, settings, service="B", purpose="skripsi", consent=True,
                                guest=validate_guest(GUEST))
         issued = visit.issued
-        job = store.row("SELECT document FROM print_jobs WHERE id = ?", (issued.job_id,))
+        job = store.row("SELECT unpack_text(document) AS document FROM print_jobs WHERE id = ?", (issued.job_id,))
     printed = render_text(Document.model_validate_json(job["document"]))
     assert issued.link in printed and "Pantau antrian di ponsel" in printed  # under its own QR
     env = {**os.environ, "PST_KIOSK_CONFIG": str(path)}
