@@ -38,6 +38,21 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
 
 
+@pytest.fixture(autouse=True)
+def _cheap_pin_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PINs hashed with argon2id at argon2-cffi's own test profile (``profiles.CHEAPEST``)
+    inside the test process: the real parameters (64 MiB, 3 passes) cost 0.3-1 s a hash on a
+    loaded 2-core machine, and the suite makes and checks hundreds. A hash carries its
+    parameters, so it verifies anywhere; a CLI run in a subprocess, and the app itself, keep
+    the real ones (tests/kiosk/test_accounts.py checks them)."""
+    from argon2 import PasswordHasher, profiles
+
+    from kiosk import accounts
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    monkeypatch.setattr(accounts, "_hasher", lambda: cheap)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     # 09:00 in Jakarta on a working day.

@@ -21,6 +21,23 @@ def test_open_desk_until_the_first_account(store, queue):
         accounts.add_user(store, None, username="budi", name="Budi", role="petugas", pin="284751")
 
 
+def test_the_app_hashes_pins_with_argon2s_recommended_parameters_and_upgrades_weaker_ones(store, admin, monkeypatch):
+    """The tests hash cheaply (tests/conftest.py); the app does not, and a PIN stored with
+    weaker parameters is hashed again at its next login."""
+    import subprocess
+    import sys
+
+    from argon2 import PasswordHasher
+
+    made = subprocess.run([sys.executable, "-c", "from kiosk import accounts; print(accounts._hasher().hash('1'))"],
+                          capture_output=True, text=True, check=True).stdout
+    assert made.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    monkeypatch.setattr(accounts, "_hasher", lambda: PasswordHasher())  # the real one, in this process
+    assert accounts.authenticate(store, "admin", "975318").role == "admin"
+    assert store.row("SELECT pin_hash FROM users WHERE username = 'admin'")["pin_hash"].startswith(
+        "$argon2id$v=19$m=65536,t=3,p=4$")
+
+
 def test_pins_are_argon2id_and_login_works(store, admin):
     row = store.row("SELECT pin_hash FROM users WHERE username = 'admin'")
     assert row["pin_hash"].startswith("$argon2id$") and "975318" not in row["pin_hash"]

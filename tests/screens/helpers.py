@@ -14,9 +14,16 @@ GUEST = {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001
 
 
 async def click(pilot, selector: str) -> None:
-    """Scroll the target into view (a visitor scrolls too) and click it."""
-    pilot.app.screen.query_one(selector).scroll_visible(animate=False, immediate=True)
+    """Scroll the target into view (a visitor scrolls too) and click it; a button pressed a
+    moment ago is waited for first, as Textual ignores a click during its 0.2 s press effect
+    (a person's second click comes later than a test's)."""
+    target = pilot.app.screen.query_one(selector)
+    target.scroll_visible(animate=False, immediate=True)
     await pilot.pause()
+    for _ in range(100):
+        if not target.has_class("-active"):
+            break
+        await pilot.pause(0.05)
     await pilot.click(selector)
     await pilot.pause()
 

@@ -99,17 +99,17 @@ async def test_kiosk_exit_needs_an_admin_once_accounts_exist(settings, clock):
         assert isinstance(app.screen, StaffExitScreen)
         app.screen.query_one("#username").value = "budi"
         app.screen.query_one("#code").value = "284751"
-        await pilot.click("#exit")
+        await click(pilot, "#exit")
         await pilot.pause()
         # Refused, saying nothing of the name, the PIN or the role (issue 12).
         assert app.is_running and str(app.screen.query_one("#staff-error").render()) == "Keluar dari kios ditolak."
         app.screen.query_one("#username").value = "admin"
         app.screen.query_one("#code").value = "246810"  # the old exit code no longer works
-        await pilot.click("#exit")
+        await click(pilot, "#exit")
         await pilot.pause()
         assert app.is_running
         app.screen.query_one("#code").value = "975318"
-        await pilot.click("#exit")
+        await click(pilot, "#exit")
         await pilot.pause()
     assert not app.is_running
     with Store(settings.db_path) as store:
