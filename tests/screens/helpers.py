@@ -28,6 +28,16 @@ async def click(pilot, selector: str) -> None:
     await pilot.pause()
 
 
+async def printed(pilot, capture, count: int, tries: int = 400) -> list[bytes]:
+    """The capture printer's jobs once it has ``count`` (or after ``tries`` pauses): waits
+    on the app's loop, never blocking it, as the print may need the loop to go on."""
+    for _ in range(tries):
+        if len(capture.jobs) >= count:
+            break
+        await pilot.pause(0.05)
+    return capture.jobs
+
+
 async def fill_form(pilot, values: dict[str, object]) -> None:
     screen = pilot.app.screen
     for field, value in values.items():

@@ -15,7 +15,7 @@ from screens.counter_app import CounterApp, CounterScreen
 from screens.counter_dialogs import CallNumberScreen, ChooseServiceScreen, CounterPickScreen, YesNoScreen
 from screens.display_app import DisplayApp
 from screens.kiosk_app import KioskApp
-from tests.screens.helpers import login, new_visitor_ticket, shown
+from tests.screens.helpers import login, new_visitor_ticket, printed, shown
 
 SIZE = (120, 40)
 
@@ -196,9 +196,8 @@ async def test_counter_warns_about_failed_printing_and_reprints(tmp_path, clock,
         # Reprint the selected waiting ticket: marked as a copy.
         counter.screen.query_one("#waiting").focus()
         await pilot.press("p")
-        capture.wait_for_jobs(2)
-        await pilot.pause(0.2)
-    assert b"CETAK ULANG" in capture.jobs[1]
+        jobs = await printed(pilot, capture, 2)
+    assert len(jobs) == 2 and b"CETAK ULANG" in jobs[1]
 
 
 async def test_display_shows_a_call_made_by_another_process(settings):

@@ -9,7 +9,7 @@ from screens.guestbook import ConfirmScreen, GuestFormScreen
 from screens.kiosk_app import KioskApp, StaffExitScreen, TicketScreen
 from screens.lockers import AssignLockerScreen, LockerScreen, ReturnLockerScreen
 from screens.login import LockScreen, LoginScreen
-from tests.screens.helpers import GUEST, click, fill_form, login, registered_guest, returning_guest
+from tests.screens.helpers import GUEST, click, fill_form, login, printed, registered_guest, returning_guest
 
 SIZE = (110, 45)
 
@@ -182,7 +182,7 @@ async def test_locker_capture_slip_and_return_at_the_counter(printer_settings, c
         await pilot.click("#save")
         await pilot.pause()
         assert isinstance(app.screen, LockerScreen)
-        data = capture.wait_for_jobs(1)[0]
+        data = (await printed(pilot, capture, 1))[0]
         assert b"Siti Aminah" in data and b"3273********0001" in data and b"3273014101900001" not in data
         table = app.screen.query_one("#lockers")
         assert table.row_count == 1 and str(table.get_row_at(0)[0]) == "1"
