@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from textual import events, work
 from textual._styles_cache import StylesCache
 from textual.app import App
+from textual.binding import Binding
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.reactive import reactive
@@ -180,6 +181,13 @@ class LogoutKey:
 
 class PstApp(App[None]):
     """Base of the faces. Screens call ``self.app.queue`` and friends, never SQL."""
+
+    # Tab moves the focus as the app reads it, before the keys after it are handed on: as a
+    # widget's (non-priority) binding it ran only once the key had bubbled up from the
+    # focused field, and keys arriving together with it (a fast typist, a terminal's burst)
+    # were typed into the field being left: a PIN into the username, shown in clear.
+    BINDINGS = [Binding("tab", "focus_next", show=False, priority=True),
+                Binding("shift+tab", "focus_previous", show=False, priority=True)]
 
     lang: reactive[str] = reactive("id")
 
