@@ -186,8 +186,9 @@ class PstApp(App[None]):
     # widget's (non-priority) binding it ran only once the key had bubbled up from the
     # focused field, and keys arriving together with it (a fast typist, a terminal's burst)
     # were typed into the field being left: a PIN into the username, shown in clear.
-    BINDINGS = [Binding("tab", "focus_next", show=False, priority=True),
-                Binding("shift+tab", "focus_previous", show=False, priority=True)]
+    FOCUS_BINDINGS = [Binding("tab", "focus_next", show=False, priority=True),
+                      Binding("shift+tab", "focus_previous", show=False, priority=True)]
+    BINDINGS = FOCUS_BINDINGS  # (a face that does not inherit bindings lists them itself)
 
     lang: reactive[str] = reactive("id")
 

@@ -39,3 +39,22 @@ async def test_tab_then_pin_typed_in_one_burst_goes_to_the_pin(settings, clock):
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, CounterScreen) and app.user.username == "budi"
+
+
+async def test_the_kiosk_form_takes_a_burst_across_tab(settings, clock):
+    from screens.guestbook import GuestFormScreen
+    from screens.kiosk_app import KioskApp
+    from tests.screens.helpers import click
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await click(pilot, "#svc-penjualan")
+        await click(pilot, "#new")
+        screen = app.screen
+        assert isinstance(screen, GuestFormScreen), type(screen)
+        screen.query_one("#id_number").focus()
+        await pilot.pause()
+        burst(app, [*"3273014101900001", "tab", *"siti@example.com"])
+        await pilot.pause()
+        assert screen.query_one("#id_number").value == "3273014101900001"
+        assert screen.query_one("#email").value == "siti@example.com"
