@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.reactive import reactive
-from textual.widgets import Checkbox, Header, Static
+from textual.widgets import Checkbox, Header, Input, Static
 
 from kiosk import settle_gc
 from kiosk.clock import Clock, SystemClock
@@ -179,6 +179,14 @@ class LogoutKey:
         self.app.action_logout()  # type: ignore[attr-defined]
 
 
+# A focused field's editing keys, run as the app reads them (PstApp.on_event); Enter, Tab and
+# the keys the faces bind with priority (Ctrl+Q/C/Z, F10) are not among them.
+EDIT_KEYS = frozenset({"backspace", "delete", "left", "right", "home", "end", "shift+left",
+                       "shift+right", "shift+home", "shift+end", "ctrl+left", "ctrl+right",
+                       "ctrl+shift+left", "ctrl+shift+right", "ctrl+w", "ctrl+u", "ctrl+k",
+                       "ctrl+f", "ctrl+d", "ctrl+a", "ctrl+e"})
+
+
 class PstApp(App[None]):
     """Base of the faces. Screens call ``self.app.queue`` and friends, never SQL."""
 
@@ -254,6 +262,18 @@ class PstApp(App[None]):
             # ones only); a paste could: an ESC shown in a field reaches the terminal. The
             # trace stays visible (U+FFFD) and the form then refuses it, naming the field.
             event.text = neutralise(event.text, keep="\n")
+        elif (isinstance(event, events.Key) and not event.is_forwarded and event.key in EDIT_KEYS
+              and isinstance(self.focused, Input)):
+            # A field's editing keys are its (non-priority) bindings: Textual ran them only
+            # once the key had come back up from the field, after the characters typed behind
+            # it were already inserted, so Backspace x3 then '123' arriving together deleted
+            # the '123' (a retyped ID number came out short). Queue the edit on the field
+            # itself, behind the characters already handed to it and before those after.
+            field = self.focused
+            found = field._bindings.key_to_bindings.get(event.key, [])
+            if found:
+                field.call_later(self.run_action, found[0].action, field)
+                return
         await super().on_event(event)
 
     def on_mount(self) -> None:

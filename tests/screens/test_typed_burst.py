@@ -58,3 +58,21 @@ async def test_the_kiosk_form_takes_a_burst_across_tab(settings, clock):
         await pilot.pause()
         assert screen.query_one("#id_number").value == "3273014101900001"
         assert screen.query_one("#email").value == "siti@example.com"
+
+
+async def test_backspaces_then_retyped_digits_in_one_burst_keep_the_digits(settings, clock):
+    """An officer deletes the last digits of a PIN and types them again, quickly."""
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        burst(app, [*"budi", "tab", *"284999", "backspace", "backspace", "backspace", *"751"])
+        await pilot.pause()
+        assert screen.query_one("#username").value == "budi"
+        assert screen.query_one("#pin").value == "284751"
+        burst(app, ["shift+tab", "end", "left", "left", "delete", *"X", "home", "delete", *"B"])
+        await pilot.pause()
+        assert screen.query_one("#username").value == "BuXi"
