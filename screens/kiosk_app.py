@@ -416,7 +416,10 @@ class KioskApp(PstApp, inherit_bindings=False):
             # The last visitor's choices must not carry over to the next: a priority box
             # left ticked would jump a stranger ahead of the queue.
             if time.monotonic() - self.last_activity >= limit:
-                screen.query_one("#priority", Checkbox).value = False
+                # Checked every second while nobody is there: a tick that falls while the
+                # screen is being rebuilt (a language reset) finds no box and waits for the next.
+                for box in screen.query("#priority").results(Checkbox):
+                    box.value = False
                 screen.set_focus(None)  # a box or button the last visitor tapped
                 if self.lang != self.settings.kiosk.language:
                     self.lang = self.settings.kiosk.language

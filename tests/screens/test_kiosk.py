@@ -822,3 +822,17 @@ async def test_esc_on_a_started_survey_or_suggestion_asks_first(settings, clock)
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.query_one("#text", TextArea).text == "Toilet kotor sekali"
+
+
+async def test_an_idle_tick_while_the_start_screen_is_rebuilt_does_not_stop_the_kiosk(settings, clock):
+    """The idle check runs every second on an empty kiosk; one that falls between the old
+    widgets' removal and the new ones' mount (a language reset on a slow PC) found no
+    priority box and raised NoMatches, which ends a Textual app."""
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.screen.query_one("#priority").remove()  # as mid-recompose
+        app.last_activity -= settings.kiosk.idle_seconds + 5
+        app._check_idle()
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, HomeScreen)
