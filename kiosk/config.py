@@ -470,7 +470,12 @@ class ConfigInvalid(ConfigError):
         if isinstance(cause, _Invalid):
             why = t(cause.key, lang, **cause.params)
         elif err["type"] in _PYDANTIC_WORDS:
-            why = t(f"firstday.config.{err['type']}", lang, **{k: v for k, v in ctx.items() if k != "error"})
+            params = {k: v for k, v in ctx.items() if k != "error"}
+            if err["type"] == "literal_error":  # pydantic joins the choices with an English "or"
+                head, joined, last = str(params.get("expected", "")).rpartition(" or ")
+                if joined:
+                    params["expected"] = f"{head} {t('configwords.or', lang)} {last}"
+            why = t(f"firstday.config.{err['type']}", lang, **params)
         elif isinstance(cause, Exception):  # not ours: its own words, without pydantic's prefix
             why = str(cause)
         else:

@@ -11,6 +11,7 @@ backup, an unsynchronised clock, the speech program missing, changes waiting lon
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from datetime import datetime, timedelta
@@ -47,10 +48,18 @@ def _store_checks(ctx: Any, lang: str) -> list[Check]:
         return [Check(name="store", ok=False, value=str(path), action=exc.message(lang), code=7)]
     result = store.conn.execute("PRAGMA quick_check").fetchone()[0]
     size = retention.store_bytes(store)
-    checks = [Check(name="store", ok=result == "ok", code=7,
-                    value=t("doctor.store", lang, path=str(path), size=f"{size / 1e6:.1f}", result=result),
-                    action="" if result == "ok" else t("backup.store_corrupt", lang, path=str(path), detail=result),
-                    data={"path": str(path), "bytes": size, "quick_check": result})]
+    # A store that opens and reads but cannot be written (permissions, an immutable file, a
+    # disk mounted read-only) refuses every ticket: what doctor is for, though it reads fine.
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    value = t("doctor.store", lang, path=str(path), size=f"{size / 1e6:.1f}", result=result)
+    if result != "ok":
+        action = t("backup.store_corrupt", lang, path=str(path), detail=result)
+    elif not writable:
+        value, action = f"{value}; {t('doctorwrite.readonly', lang)}", t("storefile.readonly", lang, path=str(path))
+    else:
+        action = ""
+    checks = [Check(name="store", ok=result == "ok" and writable, code=7, value=value, action=action,
+                    data={"path": str(path), "bytes": size, "quick_check": result, "writable": writable})]
     found = store.conn.execute("PRAGMA user_version").fetchone()[0]
     known = schema_version()
     checks.append(Check(name="migrations", ok=found == known, code=7,

@@ -17,10 +17,11 @@ from rich.cells import cell_len
 from textual import events, work
 from textual._styles_cache import StylesCache
 from textual.app import App
+from textual.binding import Binding
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.reactive import reactive
-from textual.widgets import Checkbox, Header, Static
+from textual.widgets import Checkbox, Header, Input, Static
 
 from kiosk import settle_gc
 from kiosk.clock import Clock, SystemClock
@@ -178,8 +179,24 @@ class LogoutKey:
         self.app.action_logout()  # type: ignore[attr-defined]
 
 
+# A focused field's editing keys, run as the app reads them (PstApp.on_event); Enter, Tab and
+# the keys the faces bind with priority (Ctrl+Q/C/Z, F10) are not among them.
+EDIT_KEYS = frozenset({"backspace", "delete", "left", "right", "home", "end", "shift+left",
+                       "shift+right", "shift+home", "shift+end", "ctrl+left", "ctrl+right",
+                       "ctrl+shift+left", "ctrl+shift+right", "ctrl+w", "ctrl+u", "ctrl+k",
+                       "ctrl+f", "ctrl+d", "ctrl+a", "ctrl+e"})
+
+
 class PstApp(App[None]):
     """Base of the faces. Screens call ``self.app.queue`` and friends, never SQL."""
+
+    # Tab moves the focus as the app reads it, before the keys after it are handed on: as a
+    # widget's (non-priority) binding it ran only once the key had bubbled up from the
+    # focused field, and keys arriving together with it (a fast typist, a terminal's burst)
+    # were typed into the field being left: a PIN into the username, shown in clear.
+    FOCUS_BINDINGS = [Binding("tab", "focus_next", show=False, priority=True),
+                      Binding("shift+tab", "focus_previous", show=False, priority=True)]
+    BINDINGS = FOCUS_BINDINGS  # (a face that does not inherit bindings lists them itself)
 
     lang: reactive[str] = reactive("id")
 
@@ -245,6 +262,18 @@ class PstApp(App[None]):
             # ones only); a paste could: an ESC shown in a field reaches the terminal. The
             # trace stays visible (U+FFFD) and the form then refuses it, naming the field.
             event.text = neutralise(event.text, keep="\n")
+        elif (isinstance(event, events.Key) and not event.is_forwarded and event.key in EDIT_KEYS
+              and isinstance(self.focused, Input)):
+            # A field's editing keys are its (non-priority) bindings: Textual ran them only
+            # once the key had come back up from the field, after the characters typed behind
+            # it were already inserted, so Backspace x3 then '123' arriving together deleted
+            # the '123' (a retyped ID number came out short). Queue the edit on the field
+            # itself, behind the characters already handed to it and before those after.
+            field = self.focused
+            found = field._bindings.key_to_bindings.get(event.key, [])
+            if found:
+                field.call_later(self.run_action, found[0].action, field)
+                return
         await super().on_event(event)
 
     def on_mount(self) -> None:

@@ -367,6 +367,7 @@ class KioskApp(PstApp, inherit_bindings=False):
         Binding("ctrl+c", "ignore", show=False, priority=True),
         Binding("ctrl+z", "ignore", show=False, priority=True),
         Binding("f10", "staff_exit", show=False, priority=True),
+        *PstApp.FOCUS_BINDINGS,
     ]
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003

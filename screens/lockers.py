@@ -326,6 +326,8 @@ class LockerScreen(Screen[None]):
             self.notify(message, severity="error")
         elif not all(r.printed for r in results):  # sent where nothing confirms: never "dicetak"
             self.notify(self.pst.t("printing.done_sent", count=len(results)))
+        else:  # confirmed by the printer: only now "dicetak"
+            self.notify(self.pst.t("counter.print_done", count=len(results)))
 
     @on(DataTable.RowSelected, "#lockers")
     def action_return(self) -> None:

@@ -300,3 +300,14 @@ def test_a_refused_username_states_the_real_rule(env, capsys, monkeypatch):
     assert code == 9 and ". _ -" in err and "3–32" in err
     assert run(capsys, "user", "add", "bu.di_1-x", "--role", "admin")[0] == 0  # what the message allows
     assert ". _ -" in t("invalid.username", "en")
+
+
+@pytest.mark.parametrize(("lang", "said", "not_said"), [
+    ("id", "kiosk.language: harus salah satu dari 'id' atau 'en'", " or "),
+    ("en", "kiosk.language: must be one of 'id' or 'en'", " atau "),
+])
+def test_a_choice_refused_lists_the_choices_in_the_readers_language(env, capsys, lang, said, not_said):
+    (env / "config.toml").write_text('[kiosk]\nlanguage = "jv"\n')
+    code, out, err = run(capsys, "--lang", lang, "ticket", "list")
+    assert code == 6 and out == ""
+    assert said in err and not_said not in err, err

@@ -71,3 +71,35 @@ def test_doctor_on_a_damaged_store_exits_7_naming_the_way_back(tmp_path, monkeyp
     settings.db_path.write_bytes(b"\x00garbage" * 1000)
     status, out, _err = doctor(monkeypatch, capsys, settings, "--lang", "en")
     assert status == 7 and "restore --from-backup" in out
+
+
+def test_doctor_finds_a_store_that_reads_but_cannot_be_written(tmp_path, monkeypatch, capsys):
+    """Every ticket is refused (exit 7) while quick_check says ok: doctor says so, exit 7."""
+    import os
+    import shutil
+    import subprocess
+
+    from kiosk.i18n import t
+
+    settings = write_config(tmp_path / "config.toml", tmp_path / "pst.db")
+    with Store(settings.db_path) as store:
+        backup.backup(store, settings)
+    status, out, _ = doctor(monkeypatch, capsys, settings, "--json")
+    assert json.loads(out)["checks"][0]["data"]["writable"] is True
+    chattr = shutil.which("chattr")
+    if os.geteuid() == 0:  # root writes any file by its mode: only an immutable one is refused
+        if not chattr or subprocess.run([chattr, "+i", str(settings.db_path)], capture_output=True).returncode:
+            return
+        undo = [chattr, "-i", str(settings.db_path)]
+    else:
+        settings.db_path.chmod(0o400)
+        undo = ["chmod", "600", str(settings.db_path)]
+    try:
+        status, out, _ = doctor(monkeypatch, capsys, settings, "--json")
+        store = json.loads(out)["checks"][0]
+        assert store["name"] == "store" and not store["ok"] and store["data"]["writable"] is False
+        assert status == 7 and store["action"] == t("storefile.readonly", "id", path=str(settings.db_path))
+        status, out, _ = doctor(monkeypatch, capsys, settings)
+        assert status == 7 and "tidak bisa ditulis" in out.splitlines()[0] and "PERLU" in out.splitlines()[0]
+    finally:
+        subprocess.run(undo, check=True)

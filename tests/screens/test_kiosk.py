@@ -839,3 +839,4 @@ async def test_esc_on_a_started_survey_or_suggestion_asks_first(settings, clock)
         await pilot.press("enter")
         await pilot.pause()
         assert app.screen.query_one("#text", TextArea).text == "Toilet kotor sekali"
+

@@ -177,3 +177,39 @@ async def test_a_locker_search_that_finds_nothing_says_so(settings, clock):
         await pilot.press("escape")  # the search cleared: nothing is "not found"
         await pilot.pause()
         assert "tidak ditemukan" not in shown(app) and screen.query_one("#lockers").row_count == 1
+
+
+def _told(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def _assign_locker(app, pilot) -> None:
+    await pilot.press("n", "k", "a")
+    await pilot.pause()
+    assert isinstance(app.screen, AssignLockerScreen)
+    await tab_to(pilot, "locker_no")
+    await pilot.press("4", "enter")
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_a_slip_not_printed_is_never_said_printed(settings, clock):
+    """No printer: the officer is told the slip did not print, never 'slip dicetak'."""
+    registered_guest(settings, clock, "B")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_locker(app, pilot)
+        told = _told(app)
+    assert any("Loker 4 diberikan" in m for m in told), told
+    assert not any("dicetak" in m and "tidak" not in m for m in told), told
+    assert any("printer" in m.lower() and "tidak" in m.lower() for m in told[1:]), told
+
+
+async def test_a_slip_is_said_printed_once_the_printer_confirmed_it(printer_settings, clock):
+    registered_guest(printer_settings, clock, "B")
+    app = CounterApp(printer_settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_locker(app, pilot)
+        told = _told(app)
+    assert "dicetak" not in told[0] and "1 dokumen dicetak" in told[1:], told
