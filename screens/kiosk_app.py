@@ -388,7 +388,7 @@ class KioskApp(PstApp, inherit_bindings=False):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.set_interval(1.0, self._check_idle)
+        self.idle_timer = self.set_interval(1.0, self._check_idle)
         self.watch_printers([self.settings.destination("kiosk")])  # its own printer only
         if self.settings.notice.enabled:  # the retries' back-off is due without a store change
             self.set_interval(NOTICE_SECONDS, self.run_notices)
