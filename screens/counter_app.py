@@ -726,7 +726,9 @@ class CounterApp(PstApp):
         from screens.counter_dialogs import YesNoScreen
 
         ticket = self._serving()
-        if ticket is None or isinstance(self.screen, YesNoScreen):
+        # Ctrl+Q again on the quit question itself quits; on any other question (a no-show,
+        # a finish) it asks like anywhere else.
+        if ticket is None or self.screen is getattr(self, "_quit_question", None):
             self.exit()
             return
 
@@ -734,9 +736,10 @@ class CounterApp(PstApp):
             if yes:
                 self.exit()
 
-        self.push_screen(YesNoScreen(self.t("firstday.quit_serving", counter=self.counter,
-                                            number=ticket.number,
-                                            status=self.t(f"status.{ticket.status}"))), answered)
+        self._quit_question = YesNoScreen(self.t("firstday.quit_serving", counter=self.counter,
+                                                 number=ticket.number,
+                                                 status=self.t(f"status.{ticket.status}")))
+        self.push_screen(self._quit_question, answered)
 
     def action_logout(self) -> None:
         """Leave the account: back to the login screen, the counter stays chosen."""

@@ -280,6 +280,33 @@ async def test_ctrl_q_asks_while_a_visitor_is_served(settings, clock):
         assert not app.is_running
 
 
+async def test_ctrl_q_on_another_question_asks_too(settings, clock):
+    """Ctrl+Q while the no-show question is open asked nothing and quit, leaving the ticket
+    called on the display: it asks now; Ctrl+Q on the quit question itself quits."""
+    with Store(settings.db_path, clock=clock) as store:
+        ticket = issue_ticket(store, settings, "B").ticket
+        queue_for(store, settings).call(1, ticket.number)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        no_show = app.screen
+        assert isinstance(no_show, YesNoScreen) and ticket.number in str(no_show.query_one("#question").render())
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, YesNoScreen) and app.screen is not no_show
+        await pilot.press("n")  # not quitting: back to the no-show question, still open
+        await pilot.pause()
+        assert app.is_running and app.screen is no_show
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("ctrl+q")  # twice in a row: the second quits
+        await pilot.pause()
+        assert not app.is_running
+    with Store(settings.db_path, clock=clock) as store:
+        assert queue_for(store, settings).get(ticket.id).status == "called"  # nothing done by the keys
+
+
 async def test_ctrl_q_quits_at_once_when_nobody_is_served(settings, clock):
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
