@@ -156,6 +156,20 @@ def get(store: Store, locker_id: str) -> Locker:
     return Locker.model_validate(row)
 
 
+def open_for_ticket(store: Store, ticket_id: str) -> list[int]:
+    """The lockers still holding a card of this visit (by its ticket, through any
+    transfers back to the first ticket): given for the visit or to its guest. The counter
+    asks before finishing such a visit, so no card is left behind."""
+    return [r[0] for r in store.conn.execute(
+        "WITH RECURSIVE chain(id, prev) AS ("
+        " SELECT id, transferred_from FROM tickets WHERE id = ?"
+        " UNION ALL SELECT t.id, t.transferred_from FROM tickets AS t JOIN chain AS c ON t.id = c.prev),"
+        " visit AS (SELECT id, guest_id FROM visits WHERE ticket_id IN (SELECT id FROM chain))"
+        " SELECT locker_no FROM lockers WHERE returned_at IS NULL"
+        " AND (visit_id IN (SELECT id FROM visit) OR guest_id IN (SELECT guest_id FROM visit))"
+        " ORDER BY locker_no", (ticket_id,))]
+
+
 def find_open(store: Store, actor: User | None, query: str) -> list[Locker]:
     """Open lockers by locker number, slip QR payload, or part of the holder's name (officers)."""
     text = (query or "").strip()

@@ -432,7 +432,7 @@ class CounterScreen(Screen[None]):
 
     def action_finish(self) -> None:
         """F: a visit whose order is not handed over (unpaid, awaiting the treasurer, not
-        delivered) is asked about first, naming the order's state."""
+        delivered), or whose card is still in a locker, is asked about first, saying so."""
         ticket = self._need_current()
         if ticket is None:
             return
@@ -440,25 +440,33 @@ class CounterScreen(Screen[None]):
         from kiosk.sales import view as order_view
         from screens.counter_dialogs import YesNoScreen
 
+        from kiosk import lockers
+
         app = self.pst
         try:
             open_orders = sales.open_for_ticket(app.store, ticket.id)
+            held = lockers.open_for_ticket(app.store, ticket.id)
         except Exception as exc:  # noqa: BLE001 - a message, never a crash
             self.notify(friendly_error(app, exc), severity="error")
             return
-        if not open_orders:
+        if not open_orders and not held:
             self._act(app.queue.finish, "counter.finished")
             return
-        order = open_orders[0]
+        said = []
+        if held:  # the card first: it is the visitor's own, and leaves with them or not at all
+            said.append(app.t("finishlocker.card_held", number=ticket.number,
+                              lockers=", ".join(str(n) for n in held)))
+        if open_orders:  # its words end with the question
+            said.append(app.t("firstday.finish_open_order", number=ticket.number, order=open_orders[0].number,
+                              state=order_view.state(open_orders[0], app.lang, app.clock.now())))
+        else:
+            said.append(app.t("finishlocker.ask"))
 
         def answered(yes: bool | None) -> None:
             if yes and self.current is not None and self.current.id == ticket.id:
                 self._act(app.queue.finish, "counter.finished")
 
-        app.push_screen(YesNoScreen(app.t("firstday.finish_open_order", number=ticket.number,
-                                          order=order.number,
-                                          state=order_view.state(order, app.lang, app.clock.now()))),
-                        answered)
+        app.push_screen(YesNoScreen("\n".join(said)), answered)
 
     def action_transfer(self) -> None:
         ticket = self._need_current()

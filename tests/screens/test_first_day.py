@@ -143,6 +143,42 @@ async def test_finish_asks_first_when_the_visits_order_is_not_handed_over(settin
         assert app.queue.get(ticket.id).status == "done"
 
 
+async def test_finish_asks_first_while_the_visitors_card_is_in_a_locker(settings, clock):
+    """F on a visit whose ID card is still in a locker (given for the visit, or to its
+    guest; through a transfer too) asks, naming the locker; once the card is back it does not."""
+    from kiosk import lockers
+    from kiosk.guestbook import register_visit, validate_guest
+
+    with Store(settings.db_path, clock=clock) as store:
+        visit = register_visit(store, settings, service="B", purpose="tugas", consent=True,
+                               guest=validate_guest(GUEST))
+        queue = queue_for(store, settings)
+        queue.call(1, visit.issued.ticket.number)
+        first = queue.start(visit.issued.ticket.id)
+        ticket = queue.transfer(first.id, "C")  # the visit goes on at consultation
+        queue.call(1, ticket.number)
+        queue.start(ticket.id)
+        held = lockers.assign(store, settings, None, id_type="ktp", id_number=None, holder_name=None,
+                              guest_id=visit.guest_id, visit_id=visit.visit_id)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        assert isinstance(app.screen, YesNoScreen)
+        question = str(app.screen.query_one("#question").render())
+        assert f"masih di loker {held.locker.locker_no}" in question and ticket.number in question
+        assert "Selesaikan kunjungan ini juga?" in question
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.queue.get(ticket.id).status == "serving"
+        with Store(settings.db_path, clock=clock) as store:
+            lockers.return_card(store, None, held.locker.id)
+        await pilot.press("f")
+        await pilot.pause()
+        assert not isinstance(app.screen, YesNoScreen)
+        assert app.queue.get(ticket.id).status == "done"
+
+
 async def test_finish_without_an_open_order_asks_nothing(settings, clock):
     ticket = serving(settings, clock)
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
