@@ -9,29 +9,30 @@ details to whoever typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING, Any
 
 from kiosk import identity
 from kiosk.clock import iso
-from kiosk.config import Settings
 from kiosk.errors import DomainError, NotFound
 from kiosk.identity import FieldInvalid, Invalid
 from kiosk.ids import new_id
+from kiosk.plain import Record
 from kiosk.services import find_service
 from kiosk.store import Store
 from kiosk.tickets import IssuedTicket, issue_ticket_in_tx
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
 
 ID_KEY = "id_hash_key"  # in ``meta``; exported to a file kept offline, taken back by restore
 HASHED = "HASH:"  # a restored guest's id_number: this prefix + the keyed hash the centre held
 
 
-class GuestData(BaseModel):
+@dataclass(kw_only=True)
+class GuestData(Record):
     """A validated guestbook entry."""
-
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     name: str
     id_type: str
@@ -47,10 +48,10 @@ class GuestData(BaseModel):
     disability: bool = False
 
 
-class ReturningGuest(BaseModel):
+@dataclass(kw_only=True)
+class ReturningGuest(Record):
     """All the kiosk may know about a stored guest."""
 
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     guest_id: str
     first_name: str
@@ -65,8 +66,8 @@ class SharedEmail(DomainError):
     exit_code = 3  # like NotFound: no one guest answers to it
 
 
-class Registered(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+@dataclass(kw_only=True)
+class Registered(Record):
     visit_id: str
     guest_id: str
     returning: bool
@@ -379,7 +380,8 @@ def register_visit(store: Store, settings: Settings, *, service: str, purpose: s
     return Registered(visit_id=visit["id"], guest_id=guest_id, returning=returning, issued=issued)
 
 
-class VisitGuest(BaseModel):
+@dataclass(kw_only=True)
+class VisitGuest(Record):
     """The guest behind a ticket, as an officer's screen may show it (ID masked)."""
 
     guest_id: str
@@ -411,10 +413,10 @@ def guest_for_ticket(store: Store, ticket_id: str) -> VisitGuest | None:
     return VisitGuest.model_validate(row) if row else None
 
 
-class GuestHit(BaseModel):
+@dataclass(kw_only=True)
+class GuestHit(Record):
     """A guest as the counter's search shows it (ID masked)."""
 
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     guest_id: str
     name: str

@@ -24,7 +24,6 @@ from textual.widgets import Checkbox, Header, Static
 
 from kiosk import settle_gc
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import Settings
 from kiosk.i18n import t
 from kiosk.queue import Queue
 from kiosk.services import Service
@@ -35,6 +34,7 @@ from screens.kept_css import keep_parsed_css
 
 if TYPE_CHECKING:  # the printing code loads when something prints (the display never does)
     from kiosk import printing
+    from kiosk.config import Settings
 
 POLL_SECONDS = 0.25
 SPOOL_SECONDS = 5.0
