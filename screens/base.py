@@ -22,7 +22,7 @@ from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.widgets import Checkbox, Header, Static
 
-from kiosk import settle_gc
+from kiosk import hold_startup_objects, settle_gc
 from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import t
 from kiosk.queue import Queue
@@ -185,6 +185,7 @@ class PstApp(App[None]):
 
     def __init__(self, settings: Settings, *, lang: str | None = None, clock: Clock | None = None,
                  spool: bool = True) -> None:
+        hold_startup_objects()  # before the app makes its own (issue 17)
         super().__init__()
         self.settings = settings
         self.clock = clock or SystemClock()
