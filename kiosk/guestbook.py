@@ -22,6 +22,7 @@ from kiosk.plain import Record
 from kiosk.services import find_service
 from kiosk.store import Store
 from kiosk.tickets import IssuedTicket, issue_ticket_in_tx
+from kiosk.visits import VISIT_OF_TICKET, VisitGuest, guest_for_ticket  # noqa: F401 - their home was here
 
 if TYPE_CHECKING:
     from kiosk.config import Settings
@@ -378,39 +379,6 @@ def register_visit(store: Store, settings: Settings, *, service: str, purpose: s
         store.db["visits"].insert(visit)
         store.record_change("visit", visit["id"], "add", visit)
     return Registered(visit_id=visit["id"], guest_id=guest_id, returning=returning, issued=issued)
-
-
-@dataclass(kw_only=True)
-class VisitGuest(Record):
-    """The guest behind a ticket, as an officer's screen may show it (ID masked)."""
-
-    guest_id: str
-    visit_id: str
-    name: str
-    id_type: str
-    id_masked: str
-    institution: str | None
-    segment: str
-    purpose: str
-    since: datetime
-
-
-# A ticket (or the ticket it was transferred from) joined to its visit ``v`` and guest ``g``:
-# ``f"SELECT ... {VISIT_OF_TICKET} LIMIT 1"`` with the ticket id as the one parameter.
-VISIT_OF_TICKET = (
-    "FROM (WITH RECURSIVE chain(id, parent) AS ("
-    " SELECT id, transferred_from FROM tickets WHERE id = ?"
-    " UNION ALL SELECT t.id, t.transferred_from FROM tickets t JOIN chain c ON t.id = c.parent)"
-    " SELECT id FROM chain) AS chain"
-    " JOIN visits v ON v.ticket_id = chain.id JOIN guests g ON g.id = v.guest_id")
-
-
-def guest_for_ticket(store: Store, ticket_id: str) -> VisitGuest | None:
-    """Follow a ticket (or the ticket it was transferred from) to its visit and guest."""
-    row = store.row(
-        "SELECT g.id AS guest_id, v.id AS visit_id, g.name, g.id_type, g.id_masked, g.institution,"
-        f" v.segment, v.purpose, v.created_at AS since {VISIT_OF_TICKET} LIMIT 1", (ticket_id,))
-    return VisitGuest.model_validate(row) if row else None
 
 
 @dataclass(kw_only=True)

@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Digits, Footer, Header, Static
 from kiosk import accounts, identity, standard
 from kiosk.accounts import User
 from kiosk.errors import ConfigError, DomainError
-from kiosk.guestbook import guest_for_ticket
+from kiosk.visits import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import Service, by_code
 from screens.base import PRINTER_TROUBLE, ItemLine, PstApp, TitleHeader, fit_service, friendly_error
