@@ -8,8 +8,9 @@ processes never get the same ticket.
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
@@ -76,8 +77,26 @@ class Ticket(Record):
         return max(0.0, (end - self.queued_at).total_seconds())
 
     def public(self) -> dict[str, Any]:
-        """The JSON the command line prints (DESIGN.md: stable keys)."""
-        return self.model_dump(mode="json")
+        """The JSON the command line prints and the outbox carries (DESIGN.md: stable keys):
+        pydantic's JSON of the ticket, made directly for the values a ticket holds (taking
+        a ticket need not build pydantic's serializer), else by pydantic."""
+        out: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            kind = type(value)
+            if kind is datetime:
+                value = value.isoformat()
+                if value.endswith("+00:00"):  # pydantic writes UTC as Z
+                    value = value[:-6] + "Z"
+            elif kind is date:
+                value = value.isoformat()
+            elif kind is float:
+                if not math.isfinite(value):
+                    return self.model_dump(mode="json")
+            elif kind not in (str, int, bool) and value is not None:
+                return self.model_dump(mode="json")
+            out[name] = value
+        return out
 
 
 _STATUSES = frozenset(("waiting", "called", "serving", "done", "no_show", "transferred"))
@@ -89,6 +108,9 @@ _OPTIONAL_TIMES = ("called_at", "last_called_at", "started_at", "finished_at", "
                    "standard_from")
 _OPTIONAL_TEXT = ("transferred_from", "transferred_to")
 _SECONDS = ("wait_seconds", "standard_wait_seconds", "service_seconds")
+
+
+_FIELDS = tuple(f.name for f in fields(Ticket))
 
 
 def _plain_ticket(row: dict[str, Any]) -> Ticket | None:

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -72,6 +72,9 @@ def test_records_dump_and_validate_as_their_models_did():
     assert ticket.model_dump_json() == _as_model(Ticket).model_validate(ticket.model_dump()).model_dump_json()
     assert ticket.model_copy(update={"status": "called"}).status == "called" and ticket.status == "waiting"
     assert adapter(Ticket) is adapter(Ticket)
+    for when in (now, now.replace(microsecond=0), now.astimezone(timezone(timedelta(hours=7)))):
+        other = ticket.model_copy(update={"issued_at": when, "called_at": when, "counter": 2, "wait_seconds": 4})
+        assert other.public() == adapter(Ticket).dump_python(other, mode="json")  # made directly, the same
 
 
 def test_the_services_file_read_plainly_is_what_pydantic_reads():
