@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from kiosk.i18n import t
+from kiosk.plain import Record
 from kiosk.estimate import Estimate, describe, estimate
 from kiosk.queue import Queue, Ticket
 from kiosk.services import by_code, find_service
@@ -19,7 +20,7 @@ if TYPE_CHECKING:  # the printing code loads when a ticket is made (a face's que
 
 
 @dataclass(kw_only=True)
-class IssuedTicket:
+class IssuedTicket(Record):
     """A ticket just issued, with what the visitor is told."""
 
     ticket: Ticket
