@@ -16,6 +16,7 @@ DISPLAY_LETTERS = set("ABCDEF")
 _CODE = re.compile(r"[a-z][a-z0-9_-]*")
 _LETTER = re.compile(r"[A-Z]")
 _FIELDS = ("code", "letter", "name_id", "name_en", "short_id", "short_en")
+_REQUIRED = {"code", "letter", "name_id", "name_en"}
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,9 @@ def _plainly_valid(raw: object) -> bool:
     if not isinstance(entries, list) or not entries:
         return False
     for entry in entries:
-        if not isinstance(entry, dict) or not set(entry) <= set(_FIELDS) or not {"code", "letter", "name_id", "name_en"} <= set(entry):
+        if not isinstance(entry, dict) or not set(entry) <= set(_FIELDS) or not _REQUIRED <= set(entry):
             return False
-        if not all(type(v) is str and v for k, v in entry.items() if k in ("code", "letter", "name_id", "name_en")):
+        if not all(type(v) is str and v for k, v in entry.items() if k in _REQUIRED):
             return False
         if not all(entry.get(k) is None or (type(entry[k]) is str and entry[k]) for k in ("short_id", "short_en")):
             return False

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ValidationError, create_model
 from kiosk import config, services
 from kiosk.plain import adapter
 from kiosk.queue import Ticket, _plain_ticket
-from kiosk.store import Store
 from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +93,8 @@ def test_the_services_file_read_plainly_is_what_pydantic_reads():
         with pytest.raises(ValidationError):
             services._check(bad)
     # Not read plainly, yet pydantic takes it (a key beside the list): the same services.
-    assert not services._plainly_valid({**raw, "note": 1}) and services._check({**raw, "note": 1}) == services._check(raw)
+    noted = {**raw, "note": 1}
+    assert not services._plainly_valid(noted) and services._check(noted) == services._check(raw)
 
 
 PROBE = textwrap.dedent("""
