@@ -23,17 +23,22 @@ import cost), headless via ``App.run_test(size=(100, 40))``. In each process:
 Bytecode is cached in the temp dir (PYTHONPYCACHEPREFIX) and warmed by one discarded run
 per face, as an installed program would have it.
 
+``--instructions`` counts instead, for each face once, the instructions its process runs
+from start to first paint under valgrind's cachegrind (the child leaves at its first
+paint): steady to a percent or so on a loaded machine, where times are not.
+
 Budgets: a face's paint, and its process start to paint (spawn), each within 1.5x the
 minimal app's; a face under 150 MB peak RSS.
 The store and config live in a temp dir; today's queue and ~100k past tickets are seeded.
 
-    .venv/bin/python bench/first_paint.py [--runs 7] [--history 100000]
+    .venv/bin/python bench/first_paint.py [--runs 7] [--history 100000] [--instructions]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -111,6 +116,8 @@ def child(face: str, config_path: str, db_path: str) -> None:
             state["paint"] = time.perf_counter()
             state["paint_wall"] = time.time()
             state["paint_cpu"] = time.process_time()  # this process's CPU, start to paint
+            if os.environ.get("PST_BENCH_EXIT_AT_PAINT"):  # --instructions: counted up to here
+                os._exit(0)
 
     app._display = hooked_display  # type: ignore[method-assign]
     info: dict[str, object] = {}
@@ -184,10 +191,44 @@ def run_one(face: str, config_path: Path, db_path: Path, env: dict[str, str]) ->
     return result
 
 
+def count_instructions(config_path: Path, db_path: Path, env: dict[str, str]) -> int:
+    """Each face's instructions from process start to first paint (cachegrind), and the
+    ratio to the minimal app's."""
+    import re
+    import shutil
+
+    if not shutil.which("valgrind"):
+        print("valgrind is not installed (apt-get install valgrind)")
+        return 0
+    counted: dict[str, int] = {}
+    for face in FACES:
+        proc = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+             sys.executable, str(Path(__file__).resolve()), "--child", face, "--config", str(config_path),
+             "--db", str(db_path)], capture_output=True, text=True, env=dict(env, PST_BENCH_EXIT_AT_PAINT="1"),
+            timeout=600)
+        found = re.search(r"I\s+refs:\s+([0-9,]+)", proc.stderr)
+        if proc.returncode != 0 or not found:
+            raise SystemExit(f"{face} under cachegrind failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        counted[face] = int(found[1].replace(",", ""))
+    print()
+    print("instructions from process start to first paint (cachegrind; one run each)")
+    print(bl.table(["face", "instructions (M)", "/ minimal"],
+                   [(face, counted[face] / 1e6, counted[face] / counted["minimal"]) for face in FACES]))
+    print()
+    for face in FACES[1:]:
+        ratio = counted[face] / counted["minimal"]
+        print(f"budget {face:<8} {ratio:.2f}x the minimal app's instructions "
+              f"(<= {PAINT_BUDGET_RATIO}x: {'ok' if ratio <= PAINT_BUDGET_RATIO else 'OVER'})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=7, help="measured processes per face")
     ap.add_argument("--history", type=int, default=100_000, help="past tickets in the store")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count instructions to first paint under cachegrind (one run per face)")
     ap.add_argument("--child", choices=FACES, help=argparse.SUPPRESS)
     ap.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--config", help=argparse.SUPPRESS)
@@ -227,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
               f"({seeded['waiting']} waiting, counters 1-3 busy); printer 'none'")
         for face in FACES:  # warm-up: .pyc files, OS page cache
             run_one(face, config_path, db_path, env)
+        if args.instructions:
+            return count_instructions(config_path, db_path, env)
         results: dict[str, list[dict]] = {face: [] for face in FACES}
         for _ in range(args.runs):
             for face in FACES:  # interleaved, so drift hits every face alike

@@ -32,13 +32,27 @@ _skip_pydantic_plugin_scan()
 # process that never settles (a command) keeps collecting, only less often.
 STARTUP_GC_THRESHOLD = (50_000, 20, 100)
 _USUAL_GC_THRESHOLD = _gc.get_threshold()
+_held = False  # hold_startup_objects has frozen the start-up's objects
+
+
+def hold_startup_objects() -> None:
+    """A face has imported what it runs on (modules, classes, settings): those objects live
+    as long as the process, so the collector's passes until the first paint skip them
+    (``gc.freeze``) instead of scanning them again at each pass (~17 M instructions of a
+    face's start). ``settle_gc`` gives them back to the collector. Once per process: a
+    second app in the same process (tests) holds nothing more."""
+    global _held
+    if not _held and _gc.get_threshold() == STARTUP_GC_THRESHOLD:  # start-up, no one else's tuning
+        _held = True
+        _gc.freeze()
 
 
 def settle_gc() -> None:
     """Start-up is over (a face has painted its first screen): the collector's usual
-    thresholds are back."""
+    thresholds are back, and the objects held since start-up are collected as any others."""
     if _gc.get_threshold() == STARTUP_GC_THRESHOLD:  # not someone else's tuning since
         _gc.set_threshold(*_USUAL_GC_THRESHOLD)
+        _gc.unfreeze()
 
 
 if _USUAL_GC_THRESHOLD == (700, 10, 10):  # CPython's own: not a threshold someone chose

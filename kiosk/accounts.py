@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict
-
 from kiosk import audit
 from kiosk.clock import iso
 from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
+from kiosk.plain import Record
 from kiosk.store import Store
 from kiosk.text import field_text
 
@@ -45,8 +45,10 @@ class Forbidden(DomainError):
     exit_code = 10
 
 
-class User(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+@dataclass(kw_only=True)
+class User(Record):
+    """An officer's account (a plain record validated by pydantic when read: kiosk/plain.py)."""
+
     id: str
     username: str
     name: str

@@ -11,8 +11,10 @@ import shlex
 import shutil
 import subprocess
 import threading
+from typing import TYPE_CHECKING
 
-from kiosk.config import DisplaySettings
+if TYPE_CHECKING:
+    from kiosk.config import DisplaySettings
 
 
 def digits_in_words(digits: str) -> str:

@@ -4,21 +4,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict
-
 from kiosk.clock import iso
 from kiosk.ids import new_id
+from kiosk.plain import Record
 from kiosk.store import Store
 
 if TYPE_CHECKING:
     from kiosk.accounts import User
 
 
-class Entry(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+@dataclass(kw_only=True)
+class Entry(Record):
+    """One entry of the trail (a plain record validated by pydantic when read: kiosk/plain.py)."""
+
     id: str
     at: datetime
     username: str | None

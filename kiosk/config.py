@@ -12,14 +12,17 @@ import re
 import tomllib
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
 import platformdirs
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
-
 from kiosk.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from kiosk.config_models import PrinterSettings, Settings
 
 APP_NAME = "pst-kiosk"
 
@@ -38,88 +41,6 @@ class _Invalid(ValueError):
         return t(self.key, "en", **self.params)
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-class Office(_Model):
-    """The office running this desk (seed 000: BPS Kota Sawahlunto is 1373)."""
-
-    code: str = "0000"
-    name: str = Field("PST BPS", min_length=1, max_length=80)
-    address: str = ""
-    phone: str = ""
-    email: str = ""
-    complaint_channels: list[str] = Field(default_factory=list)
-    counters: int = Field(3, ge=1, le=50)
-    lockers: int = Field(20, ge=0, le=500)  # lockers 1..N for visitors' bags (ID card kept)
-    city: str = ""  # printed as the place on receipts ("Sawahlunto, 23-11-2026")
-    treasurer_name: str = ""  # bendahara penerimaan: signs invoices and receipts
-    timezone: str = "Asia/Jakarta"
-
-    @field_validator("name", "address", "phone", "email", "city", "treasurer_name", "complaint_channels")
-    @classmethod
-    def _printable(cls, value: str | list[str]) -> str | list[str]:
-        """Printed on every ticket and receipt: no control, bidi or zero-width characters
-        (an ESC is a printer command). ``init --office-name`` is refused with exit 6."""
-        from kiosk.text import has_unsafe
-
-        for text in value if isinstance(value, list) else [value]:
-            if has_unsafe(text):
-                raise _Invalid("firstday.setup.control")
-        return value
-
-    @field_validator("code")
-    @classmethod
-    def _office_code(cls, value: str) -> str:
-        """BPS's four-digit code of the regency or city (1373: Kota Sawahlunto)."""
-        if not re.fullmatch(r"[0-9]{4}", value):
-            raise _Invalid("firstday.setup.office_code", value=value)
-        return value
-
-    @field_validator("email")
-    @classmethod
-    def _office_email(cls, value: str) -> str:
-        """The address the privacy notice gives visitors: a real address (its form only, no
-        DNS lookup), kept as written."""
-        from email_validator import EmailNotValidError, validate_email
-
-        if value.strip():
-            try:
-                validate_email(value.strip(), check_deliverability=False)
-            except EmailNotValidError:
-                raise _Invalid("firstday.setup.email", value=value) from None
-        return value
-
-    @field_validator("phone")
-    @classmethod
-    def _office_phone(cls, value: str) -> str:
-        """A number phonenumbers knows (local numbers are Indonesian), kept as written:
-        receipts print it the way the office writes it."""
-        from kiosk.errors import FieldInvalid
-        from kiosk.identity import phone
-
-        if value.strip():
-            try:
-                phone(value)
-            except FieldInvalid:
-                raise _Invalid("firstday.setup.phone", value=value) from None
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise _Invalid("firstday.config.timezone", value=value) from exc
-        return value
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
 def _check_url(value: str) -> str:
     """A mistyped printer is refused when the configuration loads, not by a face later."""
     from printers.connection import PrinterSpecError, parse_spec
@@ -131,240 +52,26 @@ def _check_url(value: str) -> str:
     return value.strip()
 
 
-class PrinterSettings(_Model):
-    """The printer settings every printer shares, and the one shared printer (``url``, the
-    printer called "default") of an office that names no others. ``url`` as in DESIGN.md:
-    network:HOST[:PORT], usb:VID:PID, ..."""
-
-    url: str = "none"
-    paper_mm: Literal[58, 80] = 80
-    profile: str | None = None  # python-escpos profile; default chosen by paper width
-    qr: Literal["raster", "native"] = "raster"
-    timeout: float = Field(3.0, gt=0, le=60)
-    status_check: bool = True  # ask the printer (DLE EOT) before sending, where it can answer
-    retry_minutes: int = Field(15, ge=0, le=24 * 60)  # a ticket older than this is not retried
-
-    @field_validator("url")
-    @classmethod
-    def _known_printer(cls, value: str) -> str:
-        return _check_url(value)
-
-
 PRINTER_NAME = r"^[a-z][a-z0-9_-]{0,31}$"  # never a URL: no colon
 
 
-class NamedPrinter(_Model):
-    """One of the office's printers (``[printers.NAME]``); unset fields come from ``[printer]``."""
+class OfficeMethods:
+    """What an office's settings compute (shared by the model and its cached view)."""
 
-    url: str
-    paper_mm: Literal[58, 80] | None = None
-    profile: str | None = None
-    qr: Literal["raster", "native"] | None = None
-    timeout: float | None = Field(None, gt=0, le=60)
-    status_check: bool | None = None
+    timezone: str
 
-    @field_validator("url")
-    @classmethod
-    def _known_printer(cls, value: str) -> str:
-        return _check_url(value)
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
-class KioskSettings(_Model):
-    language: Literal["id", "en"] = "id"
-    idle_seconds: int = Field(60, ge=5)
-    ticket_seconds: int = Field(20, ge=3)
-    staff_exit_code: str = ""  # set by `init`, or made when a kiosk starts without a usable one (issue 12)
-    printer: str | None = None  # the kiosk's printer (a name in [printers]); unset: "default"
-
-
-class DisplaySettings(_Model):
-    voice: bool = True  # announce calls aloud where the machine can speak
-    voice_text: str = "Nomor antrian {letter}, {digits}, silakan ke loket {counter}"
-    voice_command: str = "espeak-ng -v id -s 135"  # the text is appended as the last argument
-    chime: str = ""  # a sound file played before each announcement; empty: no chime
-    chime_command: str = "aplay -q"  # plays the chime file (appended as the last argument)
-
-    @field_validator("chime")
-    @classmethod
-    def _chime_exists(cls, value: str) -> str:
-        if value and not Path(value).expanduser().is_file():
-            raise _Invalid("firstday.setup.chime", value=value)
-        return value
-
-    @field_validator("voice_text")
-    @classmethod
-    def _known_fields(cls, value: str) -> str:
-        """Only {letter}, {digits}, {counter} and {number} may appear, or the display would
-        fall silent at the first call."""
-        import string
-
-        try:
-            names = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-        except ValueError as exc:
-            raise _Invalid("firstday.config.voice_template", detail=str(exc)) from None
-        unknown = names - {"letter", "digits", "counter", "number"}
-        if unknown:
-            raise _Invalid("firstday.config.voice_fields",
-                           fields=", ".join("{" + n + "}" for n in sorted(unknown)))
-        try:  # a format spec or conversion the words cannot take ({counter:d}, {digits!z})
-            value.format(letter="B", digits="nol nol tujuh", counter="satu", number="B-007")
-        except (ValueError, TypeError, KeyError, IndexError) as exc:
-            raise _Invalid("firstday.config.voice_format", detail=str(exc)) from None
-        return value
-
-    @field_validator("voice_command", "chime_command")
-    @classmethod
-    def _splits(cls, value: str) -> str:
-        """Split as a shell would (an unbalanced quote would only fail at the first call)."""
-        import shlex
-
-        try:
-            shlex.split(value)
-        except ValueError as exc:
-            raise _Invalid("firstday.config.voice_command", detail=str(exc)) from None
-        return value
-
-
-class PhoneSettings(_Model):
-    """The queue on a visitor's phone (``pst-kiosk queue-page``)."""
-
-    public_url: str = ""  # how phones reach the page, e.g. http://192.168.1.10:8080; empty: no link
-    host: str = "0.0.0.0"
-    port: int = Field(8080, ge=1, le=65535)
-    max_clients: int = Field(200, ge=1, le=5000)  # open pages with live updates at once
-
-    @field_validator("public_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise _Invalid("firstday.setup.http", value=value)
-        return value
-
-
-class NoticeSettings(_Model):
-    """A message by WhatsApp or SMS when a visitor's turn nears (off unless enabled)."""
-
-    enabled: bool = False
-    gateway_url: str = ""  # the gateway's send endpoint (POST, JSON)
-    # The JSON body; {phone} (E.164 digits, no +), {phone_e164} and {message} are filled in,
-    # JSON-escaped. Fits common self-hosted WhatsApp gateways.
-    template: str = '{"phone": "{phone}", "message": "{message}"}'
-    headers: dict[str, str] = Field(default_factory=dict)  # e.g. {Authorization = "Bearer ..."}
-    remaining: int = Field(3, ge=1, le=20)  # send when this many numbers (or fewer) are ahead
-    attempts: int = Field(5, ge=1, le=50)
-    timeout: float = Field(5.0, gt=0, le=60)
-
-    @field_validator("template")
-    @classmethod
-    def _json(cls, value: str) -> str:
-        import json
-
-        filled = value.replace("{phone}", "628").replace("{phone_e164}", "+628").replace("{message}", "x")
-        try:
-            json.loads(filled)
-        except ValueError as exc:
-            raise _Invalid("firstday.setup.json", detail=str(exc)) from None
-        return value
-
-    @field_validator("gateway_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise _Invalid("firstday.setup.http", value=value)
-        return value
-
-
-class CounterSettings(_Model):
-    lock_minutes: int = Field(5, ge=1, le=240)  # idle time before the counter screen locks
-    printer: str | None = None  # every counter's printer unless named in ``printers``
-    printers: dict[int, str] = Field(default_factory=dict)  # counter number -> printer name
-
-
-class PrivacySettings(_Model):
-    retention_days: int = Field(730, ge=30)  # guests not seen for this long are anonymised
-
-
-class RetentionSettings(_Model):
-    """How long the store keeps what it no longer needs (kiosk/retention.py)."""
-
-    changes_days: int = Field(30, ge=1, le=3650)  # outbox changes the centre acknowledged
-    print_jobs_days: int = Field(14, ge=1, le=3650)  # print jobs printed or expired
-    audit_days: int = Field(30, ge=30, le=3650)  # audit entries the centre acknowledged (it keeps all)
-
-
-class QueueSettings(_Model):
-    priority_every: int = Field(3, ge=2, le=20)  # every Nth call goes to the normal queue
-    service_standard_minutes: int = Field(10, ge=1)
-
-
-class ServeSettings(_Model):
-    """``pst-kiosk serve``: TLS for the office network, and how many tabs' apps one face
-    runs at most (each is a process of ~50 MB on the office host)."""
-
-    certfile: Path | None = None  # PEM certificate (chain); with keyfile, serve speaks HTTPS
-    keyfile: Path | None = None  # its private key (unencrypted PEM), or in certfile itself
-    max_apps: int = Field(4, ge=1, le=64)
-
-    @field_validator("keyfile")
-    @classmethod
-    def _needs_cert(cls, value: Path | None, info: Any) -> Path | None:
-        if value is not None and info.data.get("certfile") is None:
-            raise _Invalid("firstday.setup.keyfile")
-        return value
-
-class DeskSettings(_Model):
-    """The desk's registers (issue 15). The seeds give no answer time for complaints: it is
-    the office's policy, in working days after the day one is received."""
-
-    complaint_due_days: int = Field(5, ge=1, le=60)
-
-
-class Settings(_Model):
-    db: Path | None = None
-    central_dsn: str | None = None
-    office: Office = Field(default_factory=Office)
-    printer: PrinterSettings = Field(default_factory=PrinterSettings)
-    kiosk: KioskSettings = Field(default_factory=KioskSettings)
-    queue: QueueSettings = Field(default_factory=QueueSettings)
-    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
-    retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    counter: CounterSettings = Field(default_factory=CounterSettings)
-    display: DisplaySettings = Field(default_factory=DisplaySettings)
-    phone: PhoneSettings = Field(default_factory=PhoneSettings)
-    notice: NoticeSettings = Field(default_factory=NoticeSettings)
-    serve: ServeSettings = Field(default_factory=ServeSettings)
-    printers: dict[str, NamedPrinter] = Field(default_factory=dict)
-    desk: DeskSettings = Field(default_factory=DeskSettings)
-
-    # Not from the file: the printer this process prints to (PST_KIOSK_PRINTER, a name or a
-    # URL) and the counter a counter face serves.
-    _process_printer: str | None = PrivateAttr(None)
-    _counter: int | None = PrivateAttr(None)
-    # Where ``db`` was named ("--db", "PST_KIOSK_DB", "<file> (db)"); None: the default path.
-    _db_source: str | None = PrivateAttr(None)
+class SettingsMethods:
+    """What the settings compute, shared by the pydantic model (``config_models.Settings``)
+    and the view of validated settings read back from the cache (``SettingsView``)."""
 
     @property
     def db_path(self) -> Path:
         return Path(self.db) if self.db else default_db_path()
-
-    @model_validator(mode="after")
-    def _routes_name_printers(self) -> Settings:
-        for name in self.printers:
-            if not re.match(PRINTER_NAME, name) or name == "default":
-                raise _Invalid("firstday.setup.printer_name", where=f"printers.{name}", name=name)
-        routes = [("kiosk.printer", self.kiosk.printer), ("counter.printer", self.counter.printer)]
-        routes += [(f"counter.printers.{n}", name) for n, name in self.counter.printers.items()]
-        for where, name in routes:
-            if name is not None and name != "default" and name not in self.printers:
-                known = ", ".join(["default", *self.printers])
-                raise _Invalid("firstday.setup.no_printer", where=where, name=name, known=known)
-        return self
-
-    def at_counter(self, counter: int | None) -> Settings:
-        """These settings for a counter face serving ``counter`` (its documents print there)."""
-        copy = self.model_copy()
-        copy._process_printer, copy._counter = self._process_printer, counter
-        return copy
 
     def destination(self, face: Literal["kiosk", "counter"] = "kiosk") -> str:
         """The printer a document made here is for: a name ("kiosk", "loket1", "default")
@@ -404,6 +111,125 @@ class Settings(_Model):
             except ValueError:
                 return None
         return None
+
+    def at_counter(self, counter: int | None) -> Settings:
+        """These settings for a counter face serving ``counter`` (its documents print there)."""
+        copy = self.model_copy()
+        copy._process_printer, copy._counter = self._process_printer, counter
+        return copy
+
+
+_MODELS = ("Office", "PrinterSettings", "NamedPrinter", "KioskSettings", "DisplaySettings", "PhoneSettings",
+           "NoticeSettings", "CounterSettings", "PrivacySettings", "RetentionSettings", "QueueSettings",
+           "ServeSettings", "DeskSettings", "Settings")
+
+
+def __getattr__(name: str) -> Any:
+    """The pydantic models (``config.Settings``, ``config.Office``...) load on first use."""
+    if name in _MODELS or name == "_Model":
+        from kiosk import config_models
+
+        return getattr(config_models, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class SettingsView:
+    """Validated settings read back from the cache without pydantic (issue 17): the same
+    fields as plain attributes, the same properties and methods (``SettingsMethods``), and
+    a copy with changes (``model_copy``) made the way pydantic makes it. Anything else of
+    the model (``model_dump``, ``model_fields_set``, comparison) is asked of the very
+    pydantic model these values were validated into, built on demand (``real``)."""
+
+    _view_model = "Settings"
+
+    def __init__(self, values: dict[str, Any], fields_set: frozenset[str]) -> None:
+        self.__dict__.update(values)
+        self.__dict__["_view_set"] = fields_set
+
+    def real(self) -> Any:
+        """The pydantic model of these values, as validated (not validated again)."""
+        from kiosk import config_models
+
+        model = getattr(config_models, self._view_model)
+        values, private = {}, {}
+        for name, value in self.__dict__.items():
+            if name == "_view_set":
+                continue
+            if name in model.model_fields:
+                values[name] = _real(value)
+            else:
+                private[name] = value
+        made = model.model_construct(_fields_set=set(self._view_set), **values)
+        for name, value in private.items():
+            setattr(made, name, value)
+        return made
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Any:
+        if deep:
+            return self.real().model_copy(update=update, deep=True)
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        if update:
+            copy.__dict__.update(update)
+            copy.__dict__["_view_set"] = self._view_set | set(update)
+        return copy
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.real(), name)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SettingsView):
+            other = other.real()
+        return self.real() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self.real())
+
+
+class _OfficeView(OfficeMethods, SettingsView):
+    _view_model = "Office"
+
+
+class _TopView(SettingsMethods, SettingsView):
+    _view_model = "Settings"
+
+
+_VIEWS: dict[str, type[SettingsView]] = {"Office": _OfficeView, "Settings": _TopView}
+for _name in _MODELS:  # one view class per model, by name (the cache pickles them by name)
+    if _name not in _VIEWS:
+        _VIEWS[_name] = type(f"_{_name}View", (SettingsView,), {"_view_model": _name, "__module__": __name__,
+                                                                 "__qualname__": f"_{_name}View"})
+        globals()[f"_{_name}View"] = _VIEWS[_name]
+
+
+def _real(value: Any) -> Any:
+    if isinstance(value, SettingsView):
+        return value.real()
+    if isinstance(value, dict):
+        return {k: _real(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_real(v) for v in value]
+    return value
+
+
+def _view(value: Any) -> Any:
+    """Validated settings (a pydantic model) as views, for the cache."""
+    from pydantic import BaseModel
+
+    if isinstance(value, dict):
+        return {k: _view(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_view(v) for v in value]
+    if not isinstance(value, BaseModel):
+        return value
+    cls = _VIEWS[type(value).__name__]
+    values = {field: _view(getattr(value, field)) for field in type(value).model_fields}
+    values.update(value.__pydantic_private__ or {})
+    return cls(values, frozenset(value.model_fields_set))
 
 
 def default_config_path() -> Path:
@@ -542,14 +368,18 @@ def _cache_dir() -> Path:
 
 
 def _code_stamp() -> list[object]:
-    """What validation runs: this module, the printer specs' and the text checks' code, and
-    pydantic's version (a changed check must never be skipped by a cached result)."""
-    import pydantic
+    """What validation runs: this module and the models', the printer specs' and the text
+    checks' code, and pydantic's (its version file, found without importing pydantic): a
+    changed check must never be skipped by a cached result."""
+    from importlib.util import find_spec
 
     here = Path(__file__).resolve()
-    stamp: list[object] = [pydantic.VERSION]
-    for module_file in (here, here.parent / "text.py", here.parent / "identity.py",  # the office's phone
-                        here.parent.parent / "printers" / "connection.py"):
+    spec = find_spec("pydantic")
+    pydantic_version = Path(spec.origin).with_name("version.py") if spec and spec.origin else here
+    stamp: list[object] = []
+    for module_file in (here, here.parent / "config_models.py", here.parent / "text.py",
+                        here.parent / "identity.py",  # the office's phone
+                        here.parent.parent / "printers" / "connection.py", pydantic_version):
         st = os.stat(module_file)
         stamp += [str(module_file), st.st_mtime_ns, st.st_size]
     return stamp
@@ -582,15 +412,17 @@ def _cached(identity: list[object], source: bytes | None, raw: dict[str, Any],
         with suppress(ValueError, TypeError, LookupError, EOFError, AttributeError, ImportError,
                       pickle.UnpicklingError):
             kept_key, settings = pickle.loads(raw) if raw else (None, None)
-            if kept_key == key and isinstance(settings, Settings):
+            if kept_key == key and isinstance(settings, _TopView):
                 return settings, None, key
         return None, entry, key
     return None, None, ""
 
 
 def _keep(entry: Path, key: str, settings: Settings) -> None:
+    """Keep validated settings as plain views (read back without importing pydantic)."""
     import pickle
 
+    settings = _view(settings)
     with suppress(OSError, pickle.PicklingError, TypeError, AttributeError):
         entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         partial = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")
@@ -649,6 +481,10 @@ def _validate(path: Path, raw: dict[str, Any], *, db: str | os.PathLike[str] | N
         # An office with one shared printer: the override is that printer (as it always was).
         raw.setdefault("printer", {})["url"] = process_printer
         sources[("printer", "url")] = printer_source
+    from pydantic import ValidationError
+
+    from kiosk.config_models import Settings
+
     try:
         settings = Settings.model_validate(raw)
         if process_printer and settings.printers:
@@ -690,6 +526,10 @@ def check_store_folder(settings: Settings) -> None:
 def save_file(path: Path, raw: dict[str, Any], sources: Sources | None = None) -> None:
     """Write the config TOML (validated first), creating the directory, mode 0600. A value
     refused is told with its source (``sources``: ``init``'s options), else the file."""
+    from pydantic import ValidationError
+
+    from kiosk.config_models import Settings
+
     try:
         Settings.model_validate(raw)
     except ValidationError as exc:

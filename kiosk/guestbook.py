@@ -9,29 +9,30 @@ details to whoever typed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from kiosk import identity
 from kiosk.clock import iso
-from kiosk.config import Settings
 from kiosk.errors import DomainError, NotFound
 from kiosk.identity import FieldInvalid, Invalid
 from kiosk.ids import new_id
+from kiosk.plain import Record
 from kiosk.services import find_service
 from kiosk.store import Store
 from kiosk.tickets import IssuedTicket, issue_ticket_in_tx
+from kiosk.visits import VISIT_OF_TICKET, VisitGuest, guest_for_ticket  # noqa: F401 - their home was here
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
 
 ID_KEY = "id_hash_key"  # in ``meta``; exported to a file kept offline, taken back by restore
 HASHED = "HASH:"  # a restored guest's id_number: this prefix + the keyed hash the centre held
 
 
-class GuestData(BaseModel):
+@dataclass(kw_only=True)
+class GuestData(Record):
     """A validated guestbook entry."""
-
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     name: str
     id_type: str
@@ -47,10 +48,10 @@ class GuestData(BaseModel):
     disability: bool = False
 
 
-class ReturningGuest(BaseModel):
+@dataclass(kw_only=True)
+class ReturningGuest(Record):
     """All the kiosk may know about a stored guest."""
 
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     guest_id: str
     first_name: str
@@ -65,8 +66,8 @@ class SharedEmail(DomainError):
     exit_code = 3  # like NotFound: no one guest answers to it
 
 
-class Registered(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+@dataclass(kw_only=True)
+class Registered(Record):
     visit_id: str
     guest_id: str
     returning: bool
@@ -379,42 +380,10 @@ def register_visit(store: Store, settings: Settings, *, service: str, purpose: s
     return Registered(visit_id=visit["id"], guest_id=guest_id, returning=returning, issued=issued)
 
 
-class VisitGuest(BaseModel):
-    """The guest behind a ticket, as an officer's screen may show it (ID masked)."""
-
-    guest_id: str
-    visit_id: str
-    name: str
-    id_type: str
-    id_masked: str
-    institution: str | None
-    segment: str
-    purpose: str
-    since: datetime
-
-
-# A ticket (or the ticket it was transferred from) joined to its visit ``v`` and guest ``g``:
-# ``f"SELECT ... {VISIT_OF_TICKET} LIMIT 1"`` with the ticket id as the one parameter.
-VISIT_OF_TICKET = (
-    "FROM (WITH RECURSIVE chain(id, parent) AS ("
-    " SELECT id, transferred_from FROM tickets WHERE id = ?"
-    " UNION ALL SELECT t.id, t.transferred_from FROM tickets t JOIN chain c ON t.id = c.parent)"
-    " SELECT id FROM chain) AS chain"
-    " JOIN visits v ON v.ticket_id = chain.id JOIN guests g ON g.id = v.guest_id")
-
-
-def guest_for_ticket(store: Store, ticket_id: str) -> VisitGuest | None:
-    """Follow a ticket (or the ticket it was transferred from) to its visit and guest."""
-    row = store.row(
-        "SELECT g.id AS guest_id, v.id AS visit_id, g.name, g.id_type, g.id_masked, g.institution,"
-        f" v.segment, v.purpose, v.created_at AS since {VISIT_OF_TICKET} LIMIT 1", (ticket_id,))
-    return VisitGuest.model_validate(row) if row else None
-
-
-class GuestHit(BaseModel):
+@dataclass(kw_only=True)
+class GuestHit(Record):
     """A guest as the counter's search shows it (ID masked)."""
 
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
 
     guest_id: str
     name: str

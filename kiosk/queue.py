@@ -8,28 +8,34 @@ processes never get the same ticket.
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
-
 from kiosk import audit
-from kiosk.accounts import ROLES, User, require
+from kiosk.accounts import ROLES, require
 from kiosk.clock import iso
 from kiosk.errors import EmptyQueue, NotFound, Refused
 from kiosk.ids import new_id
+from kiosk.plain import Record, adapter
 from kiosk.services import Service, all_services, by_code, find_service
 from kiosk.store import Store
+
+if TYPE_CHECKING:
+    from kiosk.accounts import User
 
 Status = Literal["waiting", "called", "serving", "done", "no_show", "transferred"]
 ACTIVE = ("called", "serving")
 _NUMBER = re.compile(r"^\s*([A-Za-z])\s*-?\s*0*([0-9]{1,5})\s*$")  # ASCII digits: not ००७
 
 
-class Ticket(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+@dataclass(kw_only=True)
+class Ticket(Record):
+    """A ticket as read from the store (a plain record: kiosk/plain.py)."""
+
     id: str
     number: str
     service: str
@@ -59,7 +65,11 @@ class Ticket(BaseModel):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Ticket:
-        return cls.model_validate(row)
+        """The ticket of a store row: read directly when the row has the store's own forms
+        (every face reads the queue before its first paint, without pydantic), else
+        validated by pydantic (the same checks and errors as before)."""
+        plain = _plain_ticket(row)
+        return plain if plain is not None else adapter(cls).validate_python(row)
 
     def waited_seconds(self, now: datetime) -> float:
         """Time in this queue: from queued until called (or now, while waiting)."""
@@ -67,8 +77,79 @@ class Ticket(BaseModel):
         return max(0.0, (end - self.queued_at).total_seconds())
 
     def public(self) -> dict[str, Any]:
-        """The JSON the command line prints (DESIGN.md: stable keys)."""
-        return self.model_dump(mode="json")
+        """The JSON the command line prints and the outbox carries (DESIGN.md: stable keys):
+        pydantic's JSON of the ticket, made directly for the values a ticket holds (taking
+        a ticket need not build pydantic's serializer), else by pydantic."""
+        out: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            kind = type(value)
+            if kind is datetime:
+                value = value.isoformat()
+                if value.endswith("+00:00"):  # pydantic writes UTC as Z
+                    value = value[:-6] + "Z"
+            elif kind is date:
+                value = value.isoformat()
+            elif kind is float:
+                if not math.isfinite(value):
+                    return self.model_dump(mode="json")
+            elif kind not in (str, int, bool) and value is not None:
+                return self.model_dump(mode="json")
+            out[name] = value
+        return out
+
+
+_STATUSES = frozenset(("waiting", "called", "serving", "done", "no_show", "transferred"))
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_STORED_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")  # clock.iso
+_TEXT = ("id", "number", "service", "letter")
+_TIMES = ("issued_at", "queued_at")
+_OPTIONAL_TIMES = ("called_at", "last_called_at", "started_at", "finished_at", "no_show_at", "transferred_at",
+                   "standard_from")
+_OPTIONAL_TEXT = ("transferred_from", "transferred_to")
+_SECONDS = ("wait_seconds", "standard_wait_seconds", "service_seconds")
+
+
+_FIELDS = tuple(f.name for f in fields(Ticket))
+
+
+def _plain_ticket(row: dict[str, Any]) -> Ticket | None:
+    """A ticket made from a row whose every value is in the form the store writes (None:
+    something else, for pydantic to validate or refuse)."""
+    get = row.get
+    if not all(type(get(name)) is str for name in _TEXT) or get("status") not in _STATUSES:
+        return None
+    seq, recalls, counter, priority, day = get("seq"), get("recalls", 0), get("counter"), get("priority"), get("day")
+    if type(seq) is not int or type(recalls) is not int or not (counter is None or type(counter) is int):
+        return None
+    if priority not in (0, 1) or type(priority) not in (int, bool) or type(day) is not str or not _DAY.fullmatch(day):
+        return None
+    values: dict[str, Any] = {}
+    for name in _TIMES + _OPTIONAL_TIMES:
+        text = get(name)
+        if text is None and name in _OPTIONAL_TIMES:
+            values[name] = None
+        elif type(text) is str and _STORED_TIME.fullmatch(text):
+            values[name] = datetime.fromisoformat(text)
+        else:
+            return None
+    for name in _SECONDS:
+        number = get(name)
+        if number is not None and type(number) not in (int, float):
+            return None
+        values[name] = None if number is None else float(number)
+    for name in _OPTIONAL_TEXT:
+        text = get(name)
+        if text is not None and type(text) is not str:
+            return None
+        values[name] = text
+    try:
+        day_value = date.fromisoformat(day)
+    except ValueError:
+        return None
+    return Ticket(id=row["id"], number=row["number"], service=row["service"], letter=row["letter"], seq=seq,
+                  day=day_value, status=row["status"], priority=bool(priority), counter=counter,
+                  recalls=recalls, **values)
 
 
 def format_number(letter: str, seq: int) -> str:

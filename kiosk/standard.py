@@ -11,15 +11,16 @@ the ticket's issue (there was no visitor before)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-
-from pydantic import BaseModel
 
 from kiosk.store import Store
 
 
-class Desk(BaseModel):
-    """What the live standard needs of the day's counters."""
+@dataclass(kw_only=True)
+class Desk:
+    """What the live standard needs of the day's counters (a plain class: the counter reads
+    it before its first paint, without pydantic)."""
 
     any_ended: bool  # some counter ended a visit today
     free_since: datetime | None  # the earliest end among the counters free now

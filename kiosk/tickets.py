@@ -3,24 +3,26 @@ print job in one transaction, then the print attempt outside it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
-from kiosk.config import Settings
 from kiosk.i18n import t
+from kiosk.plain import Record
 from kiosk.estimate import Estimate, describe, estimate
 from kiosk.queue import Queue, Ticket
 from kiosk.services import by_code, find_service
 from kiosk.store import Store
 
 if TYPE_CHECKING:  # the printing code loads when a ticket is made (a face's queue needs none)
+    from kiosk.config import Settings
     from printers.document import Document
 
 
-class IssuedTicket(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+@dataclass(kw_only=True)
+class IssuedTicket(Record):
+    """A ticket just issued, with what the visitor is told."""
+
     ticket: Ticket
     ahead: int
     job_id: str

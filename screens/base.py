@@ -23,9 +23,8 @@ from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.widgets import Checkbox, Header, Input, Static
 
-from kiosk import settle_gc
+from kiosk import hold_startup_objects, settle_gc
 from kiosk.clock import Clock, SystemClock
-from kiosk.config import Settings
 from kiosk.i18n import t
 from kiosk.queue import Queue
 from kiosk.services import Service
@@ -36,6 +35,7 @@ from screens.kept_css import keep_parsed_css
 
 if TYPE_CHECKING:  # the printing code loads when something prints (the display never does)
     from kiosk import printing
+    from kiosk.config import Settings
 
 POLL_SECONDS = 0.25
 SPOOL_SECONDS = 5.0
@@ -202,6 +202,7 @@ class PstApp(App[None]):
 
     def __init__(self, settings: Settings, *, lang: str | None = None, clock: Clock | None = None,
                  spool: bool = True) -> None:
+        hold_startup_objects()  # before the app makes its own (issue 17)
         super().__init__()
         self.settings = settings
         self.clock = clock or SystemClock()

@@ -27,7 +27,7 @@ from textual.widgets import DataTable, Digits, Footer, Header, Static
 from kiosk import accounts, identity, standard
 from kiosk.accounts import User
 from kiosk.errors import ConfigError, DomainError
-from kiosk.guestbook import guest_for_ticket
+from kiosk.visits import guest_for_ticket
 from kiosk.queue import Ticket
 from kiosk.services import Service, by_code
 from screens.base import PRINTER_TROUBLE, ItemLine, PstApp, TitleHeader, fit_service, friendly_error
@@ -37,6 +37,16 @@ if TYPE_CHECKING:  # loaded just after the first paint (CounterScreen._refresh_d
 
 # The dialogs (screens.counter_dialogs) and the login (screens.login) load when first
 # shown: the counter's first screen needs neither.
+
+
+def _cell(text: str, *, no_wrap: bool | None = None) -> Text | str:
+    """A table cell or heading as the Text that DataTable's markup reading makes of it (a
+    one-line row's cell does not wrap), made directly when the text holds no markup or
+    emoji code: reading markup loads rich's emoji table (~12 M instructions of the
+    counter's first paint)."""
+    if "[" in text or ":" in text:
+        return text
+    return Text(text, end="", no_wrap=no_wrap)
 
 
 def _mmss(seconds: float) -> str:
@@ -175,7 +185,7 @@ class CounterScreen(Screen[None]):
         # The wait comes right after the number, so a narrow terminal cuts the service name,
         # not the 10-minute flag.
         for key in ("col_number", "col_waited", "col_priority", "col_service"):
-            table.add_column(app.t(f"counter.{key}"), key=key)
+            table.add_column(_cell(app.t(f"counter.{key}")), key=key)
         self.show_keys()
         self._refresh_queue()
         self.pst.after_paint(self._after_first_paint)
@@ -343,8 +353,8 @@ class CounterScreen(Screen[None]):
             table.add_row(
                 number,
                 waited,
-                app.t("counter.yes") if ticket.priority else "",
-                table.service_text(table.services[ticket.id]),
+                _cell(app.t("counter.yes") if ticket.priority else "", no_wrap=True),
+                _cell(table.service_text(table.services[ticket.id]), no_wrap=True),
                 key=ticket.id,
             )
         if selected is not None and selected in table.rows:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from kiosk import cli
-from kiosk.config import Settings
+
+if TYPE_CHECKING:
+    from kiosk.config import Settings
 
 
 def run_kiosk(settings: Settings, args: argparse.Namespace) -> int:

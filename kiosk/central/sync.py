@@ -24,18 +24,18 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, ValidationError
-
 from kiosk.clock import iso
-from kiosk.config import Settings
 from kiosk.errors import StoreError
 from kiosk.store import Store, unreadable_changes
 
 if TYPE_CHECKING:  # psycopg loads when syncing, not when a face asks for the status line
     import psycopg
+
+    from kiosk.config import Settings
 
 BATCH = 500
 ENTITY_TABLES = {"ticket": "tickets", "visit": "visits", "guest": "guests", "locker": "lockers",
@@ -43,7 +43,11 @@ ENTITY_TABLES = {"ticket": "tickets", "visit": "visits", "guest": "guests", "loc
                  "service_record": "service_records", "complaint": "complaints"}
 
 
-class SyncStatus(BaseModel):
+@dataclass(kw_only=True)
+class SyncStatus:
+    """The outbox's state (a plain class: every face's status line reads it before its first
+    paint, without pydantic); its JSON is pydantic's, as when it was a model."""
+
     pending: int
     pushed_seq: int
     last_success: datetime | None
@@ -51,15 +55,25 @@ class SyncStatus(BaseModel):
     last_error: str | None
     online: bool
 
+    def model_dump(self, *, mode: str = "python") -> dict[str, Any]:
+        from pydantic import TypeAdapter
 
-class SyncResult(BaseModel):
-    model_config = ConfigDict(defer_build=True)  # built when first used, not at import
+        return TypeAdapter(SyncStatus).dump_python(self, mode=mode)
+
+    def model_dump_json(self) -> str:
+        from pydantic import TypeAdapter
+
+        return TypeAdapter(SyncStatus).dump_json(self).decode()
+
+
+@dataclass(kw_only=True)
+class SyncResult:
     pushed: int = 0
     pulled: int = 0
-    refused: list[str] = []
+    refused: list[str] = field(default_factory=list)
     error: str | None = None
     skipped: bool = False  # another process of this store holds the sync lock
-    _problem: Any = PrivateAttr(default=None)  # the CentralError behind ``error``, if any
+    _problem: Any = field(default=None, repr=False, compare=False)  # the CentralError behind ``error``
 
     @property
     def ok(self) -> bool:
@@ -200,7 +214,7 @@ def pull(store: Store, conn: psycopg.Connection, office_code: str) -> tuple[int,
         try:
             reference.apply(store, kind, payload, office_code=for_office)
             applied += 1
-        except (ValidationError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
             refused.append(f"{kind} #{ref_id}: {str(exc).splitlines()[0][:160]}")
         with store.write():
             for key, value in (("sync.pull_tx", tx), ("sync.pull_id", str(ref_id))):
