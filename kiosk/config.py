@@ -646,9 +646,18 @@ def _validate(path: Path, raw: dict[str, Any], *, db: str | os.PathLike[str] | N
     if db:
         raw["db"], sources[("db",)] = str(db), "--db"
     if process_printer and not raw.get("printers"):
-        # An office with one shared printer: the override is that printer (as it always was).
-        raw.setdefault("printer", {})["url"] = process_printer
-        sources[("printer", "url")] = printer_source
+        # An office with one shared printer: the override is that printer (as it always was),
+        # given as an address; a name can only be "default" (that very printer), else it is
+        # a name the file does not have, said so rather than as a malformed address.
+        name = process_printer.strip()
+        if name == "default":
+            process_printer = None
+        elif ":" not in name and name.lower() != "none":
+            raise ConfigError("firstday.setup.process_printer", where=printer_source, name=name,
+                              path=str(path), known="default")
+        else:
+            raw.setdefault("printer", {})["url"] = process_printer
+            sources[("printer", "url")] = printer_source
     try:
         settings = Settings.model_validate(raw)
         if process_printer and settings.printers:

@@ -121,6 +121,28 @@ def test_an_unknown_process_printer_is_named_in_the_readers_language(env, capsys
     assert "loket1" in err and "no printer named" not in err
 
 
+@pytest.mark.parametrize("text", ["", '[printer]\nurl = "network:10.0.0.5"\n'])
+def test_an_unknown_process_printer_of_an_office_without_named_printers_is_a_name_not_an_address(
+        env, capsys, monkeypatch, text):
+    """A trial: with no [printers] in the file, PST_KIOSK_PRINTER=loket9 was read as an
+    address and refused only with the address formats. A name that is not there is told as
+    such, with the printers there are ("default"); "default" is that printer itself."""
+    (env / "config.toml").write_text(text)
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "loket9")
+    code, out, err = run(capsys, "ticket", "list")
+    assert code == 6 and out == "" and "(PST_KIOSK_PRINTER)" in err, err
+    assert 'tidak ada printer bernama "loket9"' in err and "(yang ada: default)" in err
+    assert "network:HOST" not in err and str(env / "config.toml") in err
+    code, _, err = run(capsys, "--lang", "en", "ticket", "list")
+    assert code == 6 and 'no printer named "loket9"' in err and "(configured: default)" in err
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "default")
+    code, _, err = run(capsys, "printer", "status", "--json")
+    assert code == 0, err
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "network:")  # an address, malformed: the formats
+    code, _, err = run(capsys, "ticket", "list")
+    assert code == 6 and "network:HOST" in err
+
+
 # -- 3. a store path whose folder is not there ---------------------------------------------
 
 
