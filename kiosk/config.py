@@ -647,14 +647,15 @@ def _validate(path: Path, raw: dict[str, Any], *, db: str | os.PathLike[str] | N
         raw["db"], sources[("db",)] = str(db), "--db"
     if process_printer and not raw.get("printers"):
         # An office with one shared printer: the override is that printer (as it always was),
-        # given as an address; a name can only be "default" (that very printer), else it is
-        # a name the file does not have, said so rather than as a malformed address.
+        # given as an address; a name can only be "default" (that very printer). A word that
+        # is neither (``loket9``, ``lpt1``) is told as both: no printer has that name (these
+        # do), and it is no address either (these are the forms).
         name = process_printer.strip()
         if name == "default":
             process_printer = None
         elif ":" not in name and name.lower() != "none":
-            raise ConfigError("firstday.setup.process_printer", where=printer_source, name=name,
-                              path=str(path), known="default")
+            raise ConfigError("edges.process_printer_or_address", where=printer_source, name=name,
+                              known="default")
         else:
             raw.setdefault("printer", {})["url"] = process_printer
             sources[("printer", "url")] = printer_source
