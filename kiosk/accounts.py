@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kiosk import audit, identity
 from kiosk.clock import iso
-from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound, Refused
+from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound, Refused, excerpt
 from kiosk.ids import new_id
 from kiosk.store import Store
 from kiosk.text import field_text
@@ -191,7 +191,7 @@ def list_users(store: Store, actor: User | None) -> list[User]:
 def find(store: Store, username: str) -> User:
     found = _get(store, (username or "").strip().lower())
     if found is None:
-        raise NotFound("auth.unknown_user", username=username)
+        raise NotFound("auth.unknown_user", username=excerpt(username))
     return found[0]
 
 

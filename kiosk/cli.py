@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-from kiosk.errors import DomainError
+from kiosk.errors import DomainError, excerpt
 from kiosk.i18n import catalogue, t
 
 if TYPE_CHECKING:  # the configuration (pydantic) loads when a command runs, not to parse
@@ -99,6 +99,13 @@ _ARG_WORDS = {"service": "arg_service", "username": "arg_username", "ID_OR_EMAIL
               "face": "arg_face", "COMMAND": "arg_command", "ACTION": "arg_action", "PERIOD": "arg_period"}
 
 
+def _echoed(value: str) -> str:
+    """A value argparse quotes (``'xyz'``), bounded as every echo (``errors.excerpt``)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[0] + excerpt(value[1:-1]) + value[0]
+    return excerpt(value)
+
+
 def _arg_words(names: str, lang: str) -> str:
     return ", ".join(t(f"firstday.cli.{_ARG_WORDS[n]}", lang) if n in _ARG_WORDS else n
                      for n in (part.strip() for part in names.split(",")))
@@ -134,6 +141,10 @@ class _Parser(argparse.ArgumentParser):
                 params = found.groupdict()
                 if "args" in params:
                     params["args"] = _arg_words(params["args"], lang)
+                if "value" in params:
+                    params["value"] = _echoed(params["value"])
+                if key == "cli.usage.unknown":  # what was typed, not a name of ours
+                    params["args"] = excerpt(params["args"])
                 message = t(key, lang, **params)
                 break
         self.exit(2, f"{self.prog}: {message}\n{t('cli.usage.help', lang, prog=self.prog)}\n")

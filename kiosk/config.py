@@ -19,7 +19,7 @@ import platformdirs
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from kiosk.errors import ConfigError
+from kiosk.errors import ConfigError, excerpt
 
 APP_NAME = "pst-kiosk"
 
@@ -30,7 +30,9 @@ class _Invalid(ValueError):
 
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)
-        self.key, self.params = key, params
+        # The value refused, as typed (an option, a variable, the file), echoed bounded.
+        self.key = key
+        self.params = {k: excerpt(v) if k in ("value", "name") else v for k, v in params.items()}
 
     def __str__(self) -> str:  # a developer's traceback (pydantic's own repr): the English words
         from kiosk.i18n import t
@@ -654,7 +656,7 @@ def _validate(path: Path, raw: dict[str, Any], *, db: str | os.PathLike[str] | N
         if name == "default":
             process_printer = None
         elif ":" not in name and name.lower() != "none":
-            raise ConfigError("edges.process_printer_or_address", where=printer_source, name=name,
+            raise ConfigError("edges.process_printer_or_address", where=printer_source, name=excerpt(name),
                               known="default")
         else:
             raw.setdefault("printer", {})["url"] = process_printer
