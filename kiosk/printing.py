@@ -372,17 +372,23 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
 
 
 def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User | None = None,
-            settings: Settings | None = None, printer: str | None = None, fresh: Document | None = None) -> str:
+            settings: Settings | None = None, printer: str | None = None, fresh: Document | None = None,
+            kind: str | None = None) -> str:
     """Queue a copy of the last document printed for ``ref_id``; the copy line is added.
     It goes to ``printer`` (the officer's choice, e.g. the counter's own) or, unnamed, to
     the original's printer. An officer's action: audited. When that document no longer
-    reads back (a damaged disk) the copy is ``fresh`` (the paper made again from the
-    records), or refused without one."""
+    reads back (a damaged disk), or its job is gone (pruned after ``print_jobs_days``),
+    the copy is ``fresh`` (the paper made again from the records; with ``kind`` for a job
+    that is gone), or refused without one."""
     row = store.row(
         "SELECT kind, label, document, printer, ref_id FROM print_jobs WHERE ref_id = ?"
         " ORDER BY created_at DESC, id DESC LIMIT 1", (ref_id,))
     if row is None:
-        raise NotFound("error.unknown_job", job=excerpt(label or ref_id))
+        if fresh is None or kind is None:
+            raise NotFound("error.unknown_job", job=excerpt(label or ref_id))
+        default = settings.destination("counter") if settings is not None else "default"
+        row = {"kind": kind, "label": label or ref_id, "document": None, "printer": printer or default,
+               "ref_id": ref_id}
     return _copy(store, row, actor=actor, settings=settings, printer=printer, fresh=fresh)
 
 
@@ -402,6 +408,8 @@ def _copy(store: Store, row: dict[str, Any], *, actor: User | None, settings: Se
         raise NotFound("printing.unknown_printer", name=excerpt(printer), known=", ".join(settings.printer_names()))
     ref_id = row["ref_id"]
     try:
+        if row["document"] is None:  # the job is gone: the caller made the paper again
+            raise DamagedDocument("printpack.damaged_copy", label=row["label"])
         doc = read_document(row["document"])
     except DamagedDocument as exc:
         if fresh is None:
