@@ -54,6 +54,7 @@ def _command(module: str, name: str) -> Callable[..., int]:
 _USAGE_ERRORS = [
     (re.compile(r"argument (?P<arg>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.*)\)"),
      "cli.usage.choice"),
+    (re.compile(r"argument (?P<arg>\S+): choice: (?P<value>'.*'|\".*\") \| (?P<choices>[^'\"]*)"), "cli.usage.choice"),
     (re.compile(r"argument (?P<arg>\S+): invalid \S+ value: (?P<value>.+)"), "cli.usage.value"),
     (re.compile(r"argument (?P<arg>\S+): expected (?:one argument|at least one argument)"), "cli.usage.missing_value"),
     (re.compile(r"the following arguments are required: (?P<args>.+)"), "cli.usage.required"),
@@ -170,11 +171,14 @@ def _status_option(parser: argparse.ArgumentParser, codes: tuple[str, ...], word
         for language in ("id", "en"):
             known.setdefault(_word(t(f"{words}.{code}", language)), code)
 
-    def status(text: str) -> str:
-        return known.get(_word(text), text)
-
     listed = ", ".join(f"{code} ({t(f'{words}.{code}', lang)})" for code in codes)
-    parser.add_argument("--status", type=status, choices=codes, metavar="STATUS",
+
+    def status(text: str) -> str:
+        if _word(text) not in known:  # refused with the choices as the help lists them
+            raise argparse.ArgumentTypeError(f"choice: {text!r} | {listed}")
+        return known[_word(text)]
+
+    parser.add_argument("--status", type=status, metavar="STATUS",
                         help=t("firstday.cli.status", lang, choices=listed))
 
 

@@ -134,7 +134,7 @@ def test_a_long_unknown_value_is_echoed_cut_to_forty_characters(env, capsys, mon
     shown = long[:40] + "…"
     cases = [
         (("ticket", "take", long), 3, f'Layanan "{shown}" tidak dikenal. Pilihan: A/perpustakaan'),
-        (("ticket", "list", "--status", long), 2, f"--status: '{shown}' tidak dikenal; pilihan: 'waiting'"),
+        (("ticket", "list", "--status", long), 2, f"--status: '{shown}' tidak dikenal; pilihan: waiting (menunggu)"),
         (("ticket", "call", "--counter", "9" * 5000), 2, f"--counter: nilai '{'9' * 40}…' tidak valid"),
         (("ticket", "call", "--counter", "३" * 5000), 2, f"--counter: '{'३' * 40}…' bukan bilangan"),
         (("ticket", "take", "B", long), 2, f"Tidak dikenal: {shown}\n"),
