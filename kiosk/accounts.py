@@ -15,9 +15,9 @@ from typing import Literal
 
 from functools import cache
 
-from kiosk import audit
+from kiosk import audit, identity
 from kiosk.clock import iso
-from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound, Refused
+from kiosk.errors import DomainError, FieldInvalid, Invalid, NotFound, Refused, excerpt
 from kiosk.ids import new_id
 from kiosk.plain import Record
 from kiosk.store import Store
@@ -137,8 +137,16 @@ def _check_new(username: str, role: str, pin: str | None) -> None:
 
 def display_name(name: str | None, username: str) -> str:
     """An account's name as stored (the username when none): no control, bidi or
-    zero-width characters, which ``user list`` would send to a terminal (exit 9)."""
-    return field_text("name", name, "text.field.name", max_len=100) or username
+    zero-width characters, which ``user list`` would send to a terminal, and the rule every
+    person's name meets (``identity.name``: 2-100 letters...), else exit 9. A longer name
+    was cut to 100 characters without a word."""
+    text = field_text("name", name, "text.field.name")
+    if not text or text == username:  # none given: the username stands for it
+        return username
+    try:
+        return identity.name(text)
+    except FieldInvalid as exc:
+        raise Invalid({"name": exc}) from None
 
 
 def check_add(store: Store, actor: User | None, *, username: str, role: str) -> None:
@@ -160,9 +168,9 @@ def add_user(store: Store, actor: User | None, *, username: str, name: str, role
     """Create an account. Only an admin may, except for the very first account (an admin)."""
     username = (username or "").strip().lower()
     _check_new(username, role, pin)
-    name = display_name(name, username)
     with store.write():
-        check_add(store, actor, username=username, role=role)
+        check_add(store, actor, username=username, role=role)  # who may, before what they typed
+        name = display_name(name, username)
         stamp = iso(store.clock.now())
         row = {"id": new_id(), "created_at": stamp, "updated_at": stamp,
                "terminal_id": store.terminal_id, "username": username,
@@ -185,7 +193,7 @@ def list_users(store: Store, actor: User | None) -> list[User]:
 def find(store: Store, username: str) -> User:
     found = _get(store, (username or "").strip().lower())
     if found is None:
-        raise NotFound("auth.unknown_user", username=username)
+        raise NotFound("auth.unknown_user", username=excerpt(username))
     return found[0]
 
 

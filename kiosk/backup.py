@@ -47,6 +47,7 @@ SUFFIX = ".DATA-PRIBADI.db"  # the name says what it holds (personal data, UU 27
 NOTICE = ("Berisi data pribadi pengunjung (UU 27/2022): simpan di tempat terkunci, jangan dibagikan. / "
           "Holds visitors' personal data: keep it locked away, never share it.")
 KEEP = 7
+_SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database
 
 
 class BackupMade(BaseModel):
@@ -182,19 +183,32 @@ def _read_backup(path: Path, office_code: str | None = None) -> dict[str, str]:
         if found:
             raise Refused("backup.restore.is_folder", path=str(path), newest=str(found))
         raise Refused("backup.restore.is_folder_empty", path=str(path))
-    if not path.is_file():
-        raise Refused("backup.not_found", path=str(path))
+    if not path.is_file():  # a mistyped argument, as a missing --id-key-file: invalid input
+        raise Invalid({"from_backup": FieldInvalid("backup.not_found", path=str(path))})
+    # Told in the reader's words, not SQLite's ("file is not a database", the integrity
+    # check's page numbers): not a database at all, a damaged one, or not one of ours.
+    try:
+        with open(path, "rb") as fh:
+            header = fh.read(len(_SQLITE_HEADER))
+    except OSError as exc:
+        raise StoreError("edges.backup_unreadable", path=str(path), **os_reason(exc)) from None
+    if header != _SQLITE_HEADER:
+        raise StoreError("edges.backup_not_database", path=str(path))
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:
             check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if check == "ok" else {}
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if check == "ok" and "meta" in tables \
+                else {}
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except sqlite3.OperationalError as exc:  # neither damage nor ours to say better
         raise StoreError("backup.unreadable", path=str(path), detail=str(exc)) from exc
+    except sqlite3.DatabaseError as exc:  # SQLite's header over damaged pages
+        raise StoreError("edges.backup_damaged", path=str(path)) from exc
     if check != "ok":
-        raise StoreError("backup.unreadable", path=str(path), detail=check)
+        raise StoreError("edges.backup_damaged", path=str(path))
     if meta.get("backup.format") != FORMAT:
         raise StoreError("backup.restore.not_a_backup", path=str(path))
     return meta

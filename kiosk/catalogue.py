@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 import data
-from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound
+from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound, excerpt
 
 Kind = Literal["publication", "microdata", "map"]
 DOCUMENTS = ("abstraksi", "sppd")
@@ -137,7 +137,7 @@ class Catalogue(BaseModel):
         for product in regulation.product:
             if product.code == code:
                 return product
-        raise NotFound("sales.unknown_product", product=code, regulation=regulation.title)
+        raise NotFound("sales.unknown_product", product=excerpt(code), regulation=regulation.title)
 
     def basis(self, code: str) -> ZeroBasis:
         for basis in self.zero_basis:

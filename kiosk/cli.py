@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-from kiosk.errors import DomainError
+from kiosk.errors import DomainError, excerpt
 from kiosk.i18n import catalogue, t
 
 if TYPE_CHECKING:  # the configuration (pydantic) loads when a command runs, not to parse
@@ -54,6 +54,7 @@ def _command(module: str, name: str) -> Callable[..., int]:
 _USAGE_ERRORS = [
     (re.compile(r"argument (?P<arg>\S+): invalid choice: (?P<value>.+?) \(choose from (?P<choices>.*)\)"),
      "cli.usage.choice"),
+    (re.compile(r"argument (?P<arg>\S+): choice: (?P<value>'.*'|\".*\") \| (?P<choices>[^'\"]*)"), "cli.usage.choice"),
     (re.compile(r"argument (?P<arg>\S+): invalid \S+ value: (?P<value>.+)"), "cli.usage.value"),
     (re.compile(r"argument (?P<arg>\S+): expected (?:one argument|at least one argument)"), "cli.usage.missing_value"),
     (re.compile(r"the following arguments are required: (?P<args>.+)"), "cli.usage.required"),
@@ -99,6 +100,13 @@ _ARG_WORDS = {"service": "arg_service", "username": "arg_username", "ID_OR_EMAIL
               "face": "arg_face", "COMMAND": "arg_command", "ACTION": "arg_action", "PERIOD": "arg_period"}
 
 
+def _echoed(value: str) -> str:
+    """A value argparse quotes (``'xyz'``), bounded as every echo (``errors.excerpt``)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[0] + excerpt(value[1:-1]) + value[0]
+    return excerpt(value)
+
+
 def _arg_words(names: str, lang: str) -> str:
     return ", ".join(t(f"firstday.cli.{_ARG_WORDS[n]}", lang) if n in _ARG_WORDS else n
                      for n in (part.strip() for part in names.split(",")))
@@ -134,6 +142,10 @@ class _Parser(argparse.ArgumentParser):
                 params = found.groupdict()
                 if "args" in params:
                     params["args"] = _arg_words(params["args"], lang)
+                if "value" in params:
+                    params["value"] = _echoed(params["value"])
+                if key == "cli.usage.unknown":  # what was typed, not a name of ours
+                    params["args"] = excerpt(params["args"])
                 message = t(key, lang, **params)
                 break
         self.exit(2, f"{self.prog}: {message}\n{t('cli.usage.help', lang, prog=self.prog)}\n")
@@ -159,11 +171,14 @@ def _status_option(parser: argparse.ArgumentParser, codes: tuple[str, ...], word
         for language in ("id", "en"):
             known.setdefault(_word(t(f"{words}.{code}", language)), code)
 
-    def status(text: str) -> str:
-        return known.get(_word(text), text)
-
     listed = ", ".join(f"{code} ({t(f'{words}.{code}', lang)})" for code in codes)
-    parser.add_argument("--status", type=status, choices=codes, metavar="STATUS",
+
+    def status(text: str) -> str:
+        if _word(text) not in known:  # refused with the choices as the help lists them
+            raise argparse.ArgumentTypeError(f"choice: {text!r} | {listed}")
+        return known[_word(text)]
+
+    parser.add_argument("--status", type=status, metavar="STATUS",
                         help=t("firstday.cli.status", lang, choices=listed))
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import platformdirs
 
-from kiosk.errors import ConfigError
+from kiosk.errors import ConfigError, excerpt
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -33,7 +33,9 @@ class _Invalid(ValueError):
 
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)
-        self.key, self.params = key, params
+        # The value refused, as typed (an option, a variable, the file), echoed bounded.
+        self.key = key
+        self.params = {k: excerpt(v) if k in ("value", "name") else v for k, v in params.items()}
 
     def __str__(self) -> str:  # a developer's traceback (pydantic's own repr): the English words
         from kiosk.i18n import t
@@ -478,9 +480,19 @@ def _validate(path: Path, raw: dict[str, Any], *, db: str | os.PathLike[str] | N
     if db:
         raw["db"], sources[("db",)] = str(db), "--db"
     if process_printer and not raw.get("printers"):
-        # An office with one shared printer: the override is that printer (as it always was).
-        raw.setdefault("printer", {})["url"] = process_printer
-        sources[("printer", "url")] = printer_source
+        # An office with one shared printer: the override is that printer (as it always was),
+        # given as an address; a name can only be "default" (that very printer). A word that
+        # is neither (``loket9``, ``lpt1``) is told as both: no printer has that name (these
+        # do), and it is no address either (these are the forms).
+        name = process_printer.strip()
+        if name == "default":
+            process_printer = None
+        elif ":" not in name and name.lower() != "none":
+            raise ConfigError("edges.process_printer_or_address", where=printer_source, name=excerpt(name),
+                              known="default")
+        else:
+            raw.setdefault("printer", {})["url"] = process_printer
+            sources[("printer", "url")] = printer_source
     from pydantic import ValidationError
 
     from kiosk.config_models import Settings

@@ -93,6 +93,17 @@ class Invalid(DomainError):
         return {name: t(err.key, lang, **translated(err.params, lang)) for name, err in self.errors.items()}
 
 
+ECHO_LIMIT = 40
+
+
+def excerpt(value: object, limit: int = ECHO_LIMIT) -> str:
+    """What the user typed, as a message repeats it: the first ``limit`` characters and an
+    ellipsis for the rest (``ticket take`` with a 5000-character service wrote it all back).
+    Every "unknown X" message echoes through this one."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def os_reason(exc: OSError) -> dict[str, str]:
     """A file-system failure as a ``detail`` parameter: a catalogue key (``detail_key``) for
     the common ones, so the reader sees it in their language; the system's text otherwise."""

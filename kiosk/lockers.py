@@ -14,7 +14,7 @@ from kiosk import audit, identity
 from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import NotFound, Refused
+from kiosk.errors import NotFound, Refused, excerpt
 from kiosk.guestbook import HASHED
 from kiosk.i18n import t
 from kiosk.identity import FieldInvalid, Invalid
@@ -152,7 +152,7 @@ def assign(store: Store, settings: Settings, actor: User | None, *, id_type: str
 def get(store: Store, locker_id: str) -> Locker:
     row = store.row(f"SELECT {_COLUMNS} FROM lockers WHERE id = ?", (locker_id,))
     if row is None:
-        raise NotFound("locker.not_found", query=locker_id)
+        raise NotFound("locker.not_found", query=excerpt(locker_id))
     return Locker.model_validate(row)
 
 
@@ -197,7 +197,7 @@ def reveal_card(store: Store, actor: User | None, locker_id: str) -> str | None:
         require(store, actor, *ROLES)
         row = store.row("SELECT id_number, returned_at FROM lockers WHERE id = ?", (locker_id,))
         if row is None:
-            raise NotFound("locker.not_found", query=locker_id)
+            raise NotFound("locker.not_found", query=excerpt(locker_id))
         audit.record(store, actor, "locker.reveal", "locker", locker_id, {})
     return None if row["id_number"].startswith(NOT_KEPT) else row["id_number"]
 

@@ -39,7 +39,7 @@ from kiosk import audit
 from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import ConfigError, NotFound, Refused, StoreError
+from kiosk.errors import ConfigError, NotFound, Refused, StoreError, excerpt
 from kiosk.i18n import t
 from kiosk.ids import new_id
 from kiosk.store import Store, pack_text, packed_like, unpack_text
@@ -359,7 +359,7 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
                                           (job_id,)).fetchone()
                 if held:
                     raise Refused("printing.held_job")
-                raise NotFound("error.unknown_job", job=job_id)
+                raise NotFound("error.unknown_job", job=excerpt(job_id))
         else:
             store.conn.execute(
                 "UPDATE print_jobs SET next_attempt_at = :now"
@@ -372,17 +372,23 @@ def retry(store: Store, settings: Settings, *, job_id: str | None = None,
 
 
 def reprint(store: Store, ref_id: str, *, label: str | None = None, actor: User | None = None,
-            settings: Settings | None = None, printer: str | None = None, fresh: Document | None = None) -> str:
+            settings: Settings | None = None, printer: str | None = None, fresh: Document | None = None,
+            kind: str | None = None) -> str:
     """Queue a copy of the last document printed for ``ref_id``; the copy line is added.
     It goes to ``printer`` (the officer's choice, e.g. the counter's own) or, unnamed, to
     the original's printer. An officer's action: audited. When that document no longer
-    reads back (a damaged disk) the copy is ``fresh`` (the paper made again from the
-    records), or refused without one."""
+    reads back (a damaged disk), or its job is gone (pruned after ``print_jobs_days``),
+    the copy is ``fresh`` (the paper made again from the records; with ``kind`` for a job
+    that is gone), or refused without one."""
     row = store.row(
         "SELECT kind, label, document, printer, ref_id FROM print_jobs WHERE ref_id = ?"
         " ORDER BY created_at DESC, id DESC LIMIT 1", (ref_id,))
     if row is None:
-        raise NotFound("error.unknown_job", job=label or ref_id)
+        if fresh is None or kind is None:
+            raise NotFound("error.unknown_job", job=excerpt(label or ref_id))
+        default = settings.destination("counter") if settings is not None else "default"
+        row = {"kind": kind, "label": label or ref_id, "document": None, "printer": printer or default,
+               "ref_id": ref_id}
     return _copy(store, row, actor=actor, settings=settings, printer=printer, fresh=fresh)
 
 
@@ -392,16 +398,18 @@ def reprint_job(store: Store, job_id: str, *, actor: User | None = None,
     (``pst-kiosk printer reprint JOB --printer NAME``). Audited."""
     row = store.row("SELECT kind, label, document, printer, ref_id FROM print_jobs WHERE id = ?", (job_id,))
     if row is None:
-        raise NotFound("error.unknown_job", job=job_id)
+        raise NotFound("error.unknown_job", job=excerpt(job_id))
     return _copy(store, row, actor=actor, settings=settings, printer=printer)
 
 
 def _copy(store: Store, row: dict[str, Any], *, actor: User | None, settings: Settings | None,
           printer: str | None, fresh: Document | None = None) -> str:
     if settings is not None and printer is not None and settings.printer_named(printer) is None:
-        raise NotFound("printing.unknown_printer", name=printer, known=", ".join(settings.printer_names()))
+        raise NotFound("printing.unknown_printer", name=excerpt(printer), known=", ".join(settings.printer_names()))
     ref_id = row["ref_id"]
     try:
+        if row["document"] is None:  # the job is gone: the caller made the paper again
+            raise DamagedDocument("printpack.damaged_copy", label=row["label"])
         doc = read_document(row["document"])
     except DamagedDocument as exc:
         if fresh is None:
@@ -428,7 +436,7 @@ def queue_test_page(store: Store, settings: Settings, printer: str | None = None
     name = printer or settings.destination("kiosk")
     named = settings.printer_named(name)
     if named is None:
-        raise NotFound("printing.unknown_printer", name=name, known=", ".join(settings.printer_names()))
+        raise NotFound("printing.unknown_printer", name=excerpt(name), known=", ".join(settings.printer_names()))
     now = store.clock.now().astimezone(settings.office.tz)
     labels = {"title": t("paper.test_title", "id")}
     doc = printer_test_document(settings.office.name, named.url, named.paper_mm,

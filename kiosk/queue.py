@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from kiosk import audit
 from kiosk.accounts import ROLES, require
 from kiosk.clock import iso
-from kiosk.errors import EmptyQueue, NotFound, Refused
+from kiosk.errors import EmptyQueue, NotFound, Refused, excerpt
 from kiosk.ids import new_id
 from kiosk.plain import Record, adapter
 from kiosk.services import Service, all_services, by_code, find_service
@@ -194,7 +194,7 @@ class Queue:
     def _get(self, ticket_id: str) -> Ticket:
         row = self.store.row("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
         if row is None:
-            raise NotFound("error.unknown_ticket", number=ticket_id)
+            raise NotFound("error.unknown_ticket", number=excerpt(ticket_id))
         return Ticket.from_row(row)
 
     def _update(self, ticket_id: str, op: str, sets: dict[str, Any],
@@ -327,7 +327,7 @@ class Queue:
         """Today's live ticket with a number such as ``B-007``, ``b7`` or ``B007``."""
         match = _NUMBER.match(number or "")
         if not match:
-            raise NotFound("error.bad_number", number=number)
+            raise NotFound("error.bad_number", number=excerpt(number))
         letter, seq = match.group(1).upper(), int(match.group(2))
         row = self.store.row(
             "SELECT * FROM tickets WHERE day = ? AND letter = ? AND seq = ?"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import data
-from kiosk.errors import ConfigError, NotFound
+from kiosk.errors import ConfigError, NotFound, excerpt
 
 # Textual's Digits draws only these letters large on the display.
 DISPLAY_LETTERS = set("ABCDEF")
@@ -119,12 +119,12 @@ def find_service(text: str) -> Service:
         if wanted in (service.code, service.letter.lower()):
             return service
     choices = ", ".join(f"{s.letter}/{s.code}" for s in all_services())
-    raise NotFound("error.unknown_service", service=text, choices=choices)
+    raise NotFound("error.unknown_service", service=excerpt(text), choices=choices)
 
 
 def by_code(code: str) -> Service:
     for service in all_services():
         if service.code == code:
             return service
-    raise NotFound("error.unknown_service", service=code,
+    raise NotFound("error.unknown_service", service=excerpt(code),
                    choices=", ".join(s.code for s in all_services()))

@@ -16,6 +16,7 @@ from kiosk.store import Store
 
 if TYPE_CHECKING:  # the printing code loads when a ticket is made (a face's queue needs none)
     from kiosk.config import Settings
+    from kiosk.accounts import User
     from printers.document import Document
 
 
@@ -78,6 +79,27 @@ def ticket_slip_document(settings: Settings, ticket: Ticket, ahead: int,
         },
     )
     return ticket_document(slip)
+
+
+def reprint_ticket(store: Store, settings: Settings, ticket_id: str, *, actor: User | None = None,
+                   printer: str | None = None) -> str:
+    """A marked copy of a ticket's paper (the counter's P): the last one printed for it, or
+    for the ticket it was transferred from (a transfer makes a new row, same number). When
+    that job is gone (pruned after ``retention.print_jobs_days``) or its document no longer
+    reads back, the paper is made again from the ticket's row. Audited."""
+    from kiosk.phone import ticket_link
+    from kiosk.printing import reprint
+
+    queue = queue_for(store, settings)
+    ticket = queue.get(ticket_id)
+    chain = [ticket]  # this row back to the one issued (whose id the phone link is made of)
+    while chain[-1].transferred_from and len(chain) < 50:
+        chain.append(queue.get(chain[-1].transferred_from))
+    printed = (row.id for row in chain if store.row("SELECT 1 FROM print_jobs WHERE ref_id = ? LIMIT 1", (row.id,)))
+    ahead = queue.ahead_of(ticket) if ticket.status == "waiting" else 0
+    fresh = ticket_slip_document(settings, ticket, ahead, None, ticket_link(store, settings, chain[-1]))
+    return reprint(store, next(printed, ticket.id), label=ticket.number, kind="ticket", actor=actor,
+                   settings=settings, printer=printer, fresh=fresh)
 
 
 def issue_ticket(store: Store, settings: Settings, service: str, *, priority: bool = False

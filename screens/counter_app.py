@@ -556,12 +556,11 @@ class CounterScreen(Screen[None]):
         if target is None:
             self.notify(self.pst.t("counter.nothing_current"), severity="warning")
             return
-        from kiosk import printing
+        from kiosk.tickets import reprint_ticket
 
         settings = self.pst.settings  # the copy comes out here, at this counter
-        job_id = self._do(lambda: printing.reprint(self.pst.store, target, actor=self.pst.user,
-                                                   settings=settings,
-                                                   printer=settings.destination("counter")))
+        job_id = self._do(lambda: reprint_ticket(self.pst.store, settings, target, actor=self.pst.user,
+                                                 printer=settings.destination("counter")))
         if job_id:
             self.pst.print_in_background(job_id, self._report_print)
 

@@ -36,7 +36,7 @@ from kiosk.accounts import User, require
 from kiosk.central import admin
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound, Refused, os_reason
+from kiosk.errors import ConfigError, FieldInvalid, Invalid, NotFound, Refused, excerpt, os_reason
 from kiosk.ids import new_id
 from kiosk.privacy import ANONYMOUS
 from kiosk.store import Store
@@ -193,7 +193,7 @@ def _choose(found: list[Terminal], terminal: str | None, office_code: str, setti
             raise Refused("restore.pick_terminal", office=office_code, terminals=_listing(heads, settings))
         terminal = heads[0].id
     if terminal not in by_id:
-        raise NotFound("restore.unknown_terminal", terminal=terminal, terminals=_listing(found, settings))
+        raise NotFound("restore.unknown_terminal", terminal=excerpt(terminal), terminals=_listing(found, settings))
     chain = [terminal]
     while (parent := by_id[chain[-1]].restored_from) and parent in by_id and parent not in chain:
         chain.append(parent)

@@ -20,7 +20,7 @@ from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.desk.text import clean
-from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
+from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused, excerpt
 from kiosk.ids import new_id
 from kiosk.store import Store
 from kiosk.workdays import add_working_days
@@ -116,7 +116,7 @@ def received_on(store: Store, settings: Settings, typed: str | None) -> datetime
 def _load(store: Store, complaint_id: str) -> Complaint:
     row = store.row("SELECT * FROM complaints WHERE id = ?", (complaint_id,))
     if row is None:
-        raise NotFound("desk.error.unknown_complaint", number=complaint_id)
+        raise NotFound("desk.error.unknown_complaint", number=excerpt(complaint_id))
     responses = store.rows("SELECT at, by, text, status FROM complaint_responses WHERE complaint_id = ?"
                            " ORDER BY at, id", (complaint_id,))
     return Complaint.model_validate({**row, "responses": responses})
@@ -136,9 +136,9 @@ def submit(store: Store, settings: Settings, *, kind: str, text: str, contact: s
     another channel an officer records it, with the time it came in (default now)."""
     errors: dict[str, FieldInvalid] = {}
     if kind not in KINDS:
-        errors["kind"] = FieldInvalid("desk.error.unknown_choice", value=str(kind)[:40])
+        errors["kind"] = FieldInvalid("desk.error.unknown_choice", value=excerpt(kind))
     if channel not in CHANNELS:
-        errors["channel"] = FieldInvalid("desk.error.unknown_choice", value=str(channel)[:40])
+        errors["channel"] = FieldInvalid("desk.error.unknown_choice", value=excerpt(channel))
     try:
         body = clean(text, limit=TEXT_MAX, required=True, lines=True)
     except FieldInvalid as exc:
@@ -176,7 +176,7 @@ def respond(store: Store, settings: Settings, actor: User | None, complaint_id: 
             status: str) -> Complaint:
     """An officer's response (a follow-up step, or the answer), dated now."""
     if status not in RESPONSE_STATES:
-        raise Invalid({"status": FieldInvalid("desk.error.unknown_choice", value=str(status)[:40])})
+        raise Invalid({"status": FieldInvalid("desk.error.unknown_choice", value=excerpt(status))})
     try:
         body = clean(text, limit=RESPONSE_MAX, required=True, lines=True)
     except FieldInvalid as exc:

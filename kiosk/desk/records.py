@@ -23,7 +23,7 @@ from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.desk import subjects
 from kiosk.desk.text import clean
-from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
+from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused, excerpt
 from kiosk.ids import new_id
 from kiosk.store import Store
 
@@ -113,12 +113,12 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             errors[field] = exc
     subject = values.get("subject") or None
     if subject is not None and not subjects.known(str(subject)):
-        errors["subject"] = FieldInvalid("desk.error.unknown_choice", value=str(subject)[:40])
+        errors["subject"] = FieldInvalid("desk.error.unknown_choice", value=excerpt(subject))
     out["subject"] = subject
     for field, allowed in CHOICES.items():
         value = values.get(field) or None
         if value is not None and value not in allowed:
-            errors[field] = FieldInvalid("desk.error.unknown_choice", value=str(value)[:40])
+            errors[field] = FieldInvalid("desk.error.unknown_choice", value=excerpt(value))
         out[field] = value
     publications = []
     for item in values.get("publications") or []:
@@ -129,7 +129,7 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
             errors["publications"] = exc
             continue
         if raw.get("medium") not in MEDIA:
-            errors["publications"] = FieldInvalid("desk.error.unknown_choice", value=str(raw.get("medium"))[:40])
+            errors["publications"] = FieldInvalid("desk.error.unknown_choice", value=excerpt(raw.get("medium")))
             continue
         if title:
             publications.append({"title": title, "medium": raw["medium"]})
@@ -175,7 +175,7 @@ def save(store: Store, settings: Settings, actor: User | None, ticket_id: str,
         require(store, actor, *WRITERS)
         ticket = store.row("SELECT id, number, day, service, status FROM tickets WHERE id = ?", (ticket_id,))
         if ticket is None:
-            raise NotFound("error.unknown_ticket", number=ticket_id)
+            raise NotFound("error.unknown_ticket", number=excerpt(ticket_id))
         if ticket["status"] not in RECORDED:
             raise Refused("desk.error.not_served", number=ticket["number"],
                           status_key=f"status.{ticket['status']}")

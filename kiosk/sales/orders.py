@@ -11,7 +11,7 @@ from kiosk.accounts import User, require
 from kiosk.catalogue import active, price
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
+from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused, excerpt
 from kiosk.ids import new_id
 from kiosk.sales.models import OFFICERS, Invoice, Order, OrderRow
 from kiosk.store import Store
@@ -23,7 +23,7 @@ from kiosk.text import field_text
 def get(store: Store, order_id: str) -> Order:
     row = store.row("SELECT * FROM orders WHERE id = ? OR number = ?", (order_id, order_id))
     if row is None:
-        raise NotFound("sales.unknown_order", order=order_id)
+        raise NotFound("sales.unknown_order", order=excerpt(order_id))
     oid = row["id"]
     invoices = [Invoice.model_validate(r) for r in store.rows(
         "SELECT * FROM invoices WHERE order_id = ? ORDER BY version", (oid,))]
@@ -205,7 +205,7 @@ def add_line(store: Store, actor: User | None, order_id: str, *, product: str, q
         reg = active(store).by_code(order.regulation)
         item = next((p for p in reg.product if p.code == product), None) if reg else None
         if item is None:
-            raise NotFound("sales.unknown_product", product=product,
+            raise NotFound("sales.unknown_product", product=excerpt(product),
                            regulation=reg.title if reg else order.regulation)
         if order.status == "checked" and item.needs_documents and not order.abstraksi:
             # The documents were checked for other products: microdata and maps need the abstraksi.

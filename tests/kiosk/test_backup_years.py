@@ -281,3 +281,39 @@ def test_restore_messages_say_what_is_wrong_in_the_readers_language(settings, mo
         out = capsys.readouterr().out
         head = " ".join(out.split("\n\n")[1].split())  # the description under the usage
         assert all(w in head for w in words), head
+
+
+def test_a_file_that_is_no_database_or_is_missing_is_told_in_words_not_sqlites(settings, monkeypatch, capsys,
+                                                                               tmp_path):
+    """A trial: a text file gave SQLite's English "(file is not a database)" inside the
+    Indonesian message; a missing file exited 5 (not allowed now) instead of 9 (invalid input,
+    as a missing --id-key-file). Nothing is made or replaced either way."""
+    with Store(settings.db_path) as store:
+        issue_ticket(store, settings, "B")
+        made = backup.backup(store, settings, tmp_path / "bk")
+    before = settings.db_path.read_bytes()
+    junk = tmp_path / "notes.db"
+    junk.write_text("catatan rapat, bukan cadangan\n" * 50)
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for path in (junk, empty):
+        status, _out, err = run(monkeypatch, capsys, settings, "restore", "--from-backup", str(path), "--force")
+        assert status == 7 and "bukan cadangan PST Kiosk" in err and "bukan basis data" in err, err
+        assert "file is not a database" not in err and "not a" not in err and str(path) in err
+    status, _out, err = run(monkeypatch, capsys, settings, "--lang", "en", "restore", "--from-backup", str(junk))
+    assert status == 7 and "is not a PST Kiosk backup: it is not a database at all" in err
+    # A backup whose pages are damaged: damaged, in words, never the integrity check's text.
+    damaged = tmp_path / "damaged.db"
+    data = bytearray(Path(made.path).read_bytes())
+    data[4096 * 2:4096 * 6] = b"\xff" * (4096 * 4)
+    damaged.write_bytes(bytes(data))
+    status, _out, err = run(monkeypatch, capsys, settings, "restore", "--from-backup", str(damaged), "--force")
+    assert status == 7 and "rusak" in err and str(damaged) in err and "Page" not in err and "malformed" not in err, err
+    # A missing file: invalid input (9), the path named, in either language.
+    missing = tmp_path / "pst-kiosk-1373-typo.DATA-PRIBADI.db"
+    status, _out, err = run(monkeypatch, capsys, settings, "restore", "--from-backup", str(missing))
+    assert status == 9 and f"Berkas cadangan {missing} tidak ada" in err
+    status, _out, err = run(monkeypatch, capsys, settings, "--lang", "en", "restore", "--from-backup", str(missing))
+    assert status == 9 and f"The backup file {missing} does not exist" in err
+    assert settings.db_path.read_bytes() == before
+    assert not list(settings.db_path.parent.glob("*replaced*"))

@@ -105,13 +105,13 @@ def test_unknown_service_is_one_line_without_traceback(env):
 
 
 @pytest.mark.parametrize("argv, said", [
-    (["ticket", "list", "--status", "foo"], "pst-kiosk ticket list: --status: 'foo' tidak dikenal; pilihan: 'waiting'"),
+    (["ticket", "list", "--status", "foo"], "pst-kiosk ticket list: --status: 'foo' tidak dikenal; pilihan: waiting (menunggu), called (dipanggil)"),
     (["ticket", "call", "--counter", "x"], "pst-kiosk ticket call: --counter: 'x' bukan bilangan dengan angka 0-9"),
     (["ticket", "call"], "pst-kiosk ticket call: Belum diisi: --counter"),
     (["ticket", "call", "--counter"], "pst-kiosk ticket call: --counter perlu diikuti sebuah nilai"),
     (["ticket", "take", "B", "lagi"], "pst-kiosk: Tidak dikenal: lagi"),
     (["--lang", "en", "ticket", "list", "--status", "foo"], "pst-kiosk ticket list: --status: 'foo' is not known"),
-    (["ticket", "list", "--lang=en", "--status", "foo"], "is not known; choose from: 'waiting'"),
+    (["ticket", "list", "--lang=en", "--status", "foo"], "is not known; choose from: waiting (waiting), called (called)"),
     (["report", "day", "--json", "--csv"],
      "pst-kiosk report day: --csv tidak bisa dipakai bersama --json: pilih salah satu"),
     (["--lang", "en", "ticket", "call", "--counter", "1", "--number", "B-001", "--service", "B"],
@@ -162,6 +162,16 @@ def test_printer_commands(env, capsys, monkeypatch, capture):
     assert len(capture.wait_for_jobs(2)) == 2 and capture.complete() == 2
     code, out, _ = run(capsys, "printer", "jobs", "--status", "printed", "--json")
     assert len(json.loads(out)) == 2
+    # The word the screens show works as the code does; a wrong one is told with both.
+    for word in ("tercetak", "Tercetak", "printed"):
+        assert run(capsys, "printer", "jobs", "--status", word, "--json")[1] == out
+    for lang, said in (("id", "'xyz' tidak dikenal; pilihan: queued (antri), printing (mencetak)"),
+                       ("en", "'xyz' is not known; choose from: queued (queued), printing (printing)")):
+        with pytest.raises(SystemExit) as done:
+            main(["--lang", lang, "printer", "jobs", "--status", "xyz"])
+        out, err = capsys.readouterr()
+        assert done.value.code == 2 and out == "" and said in err
+        assert ("held (tidak dicetak)" if lang == "id" else "held (not printed)") in err
     code, out, _ = run(capsys, "printer", "retry")
     assert (code, out) == (0, "Tidak ada pekerjaan cetak yang menunggu.\n")
     code, _, err = run(capsys, "printer", "retry", "--job", "nope")

@@ -302,3 +302,24 @@ def test_a_guests_access_request_reads_as_a_statement_in_the_users_language(env,
     assert code == 0 and "KTP (NIK)" in out and "ktp" not in out.split()
     code, out, _ = run(capsys, "--user", "admin", "--lang", "en", "locker", "list")
     assert code == 0 and "Identity card (NIK)" in out
+
+
+def test_an_officers_name_meets_the_rule_of_every_name_and_is_never_cut(env, capsys, tmp_path):
+    """A trial: `user add --name <5000 characters>` stored the first 100 without a word,
+    where the guestbook refuses a name over 100. The same rule and message now (exit 9),
+    nothing stored; a name of 100 is kept whole, and no name is the username."""
+    from kiosk.store import Store
+
+    env.setenv("PST_KIOSK_NEW_PIN", "975318")
+    code, out, err = run(capsys, "user", "add", "admin", "--role", "admin", "--name", "Budi " * 1000)
+    assert code == 9 and out == "" and err == "pst-kiosk: Tulis nama lengkap (2–100 huruf)\n"
+    code, _, err = run(capsys, "--lang", "en", "user", "add", "admin", "--role", "admin", "--name", "x" * 101)
+    assert code == 9 and "Write your full name (2–100 letters)" in err
+    with Store(tmp_path / "pst.db") as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 0
+    whole = "Siti " + "a" * 95
+    assert run(capsys, "user", "add", "admin", "--role", "admin", "--name", whole)[0] == 0
+    env.setenv("PST_KIOSK_PIN", "975318")
+    assert run(capsys, "--user", "admin", "user", "add", "budi", "--role", "petugas")[0] == 0
+    code, out, _ = run(capsys, "--user", "admin", "user", "list", "--json")
+    assert [(u["username"], u["name"]) for u in json.loads(out)] == [("admin", whole), ("budi", "budi")]

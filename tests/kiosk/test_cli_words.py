@@ -121,3 +121,31 @@ def test_ticket_take_loads_neither_the_admin_chain_nor_sqlite_utils(env):
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT,
                           env=environ, timeout=120)
     assert proc.stdout.strip().splitlines()[-1] == "0 []", proc.stdout + proc.stderr
+
+
+# -- a value typed long is echoed short --------------------------------------------------------
+
+
+def test_a_long_unknown_value_is_echoed_cut_to_forty_characters(env, capsys, monkeypatch):
+    """A trial: `ticket take <5000 characters>` wrote the whole value back in the error.
+    Every "unknown X" message echoes what was typed through one helper (errors.excerpt):
+    the first 40 characters and an ellipsis; the choices are still listed whole."""
+    long = "layanan" + "x" * 4993
+    shown = long[:40] + "…"
+    cases = [
+        (("ticket", "take", long), 3, f'Layanan "{shown}" tidak dikenal. Pilihan: A/perpustakaan'),
+        (("ticket", "list", "--status", long), 2, f"--status: '{shown}' tidak dikenal; pilihan: waiting (menunggu)"),
+        (("ticket", "call", "--counter", "9" * 5000), 2, f"--counter: nilai '{'9' * 40}…' tidak valid"),
+        (("ticket", "call", "--counter", "३" * 5000), 2, f"--counter: '{'३' * 40}…' bukan bilangan"),
+        (("ticket", "take", "B", long), 2, f"Tidak dikenal: {shown}\n"),
+        (("printer", "reprint", long), 3, f"Pekerjaan cetak {shown} tidak ditemukan"),
+        (("printer", "test", "--printer", long), 3, f"Tidak ada printer bernama {shown} (yang ada: default)"),
+        (("order", "show", long), 3, f"Pesanan {shown} tidak ditemukan"),
+    ]
+    for argv, status, words in cases:
+        code, out, err = run(capsys, *argv)
+        assert code == status and words in err, (argv[:2], err)
+        assert len(err) < 400 and long[:41] not in err
+    monkeypatch.setenv("PST_KIOSK_PRINTER", long)
+    code, _, err = run(capsys, "ticket", "list")
+    assert code == 6 and f'tidak ada printer bernama "{shown}"' in err and len(err) < 400

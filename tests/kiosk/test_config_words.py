@@ -124,6 +124,29 @@ def test_an_unknown_process_printer_is_named_in_the_readers_language(env, capsys
     assert "loket1" in err and "no printer named" not in err
 
 
+@pytest.mark.parametrize("text", ["", '[printer]\nurl = "network:10.0.0.5"\n'])
+def test_an_unknown_process_printer_of_an_office_without_named_printers_is_a_name_not_an_address(
+        env, capsys, monkeypatch, text):
+    """A trial: with no [printers] in the file, PST_KIOSK_PRINTER=loket9 was read as an
+    address and refused only with the address formats. A word that is neither a printer's
+    name nor an address is told as both: no printer has that name (the ones there are:
+    "default"), nor is it an address (the forms); "default" is that printer itself."""
+    (env / "config.toml").write_text(text)
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "loket9")
+    code, out, err = run(capsys, "ticket", "list")
+    assert code == 6 and out == "" and err.startswith("pst-kiosk: Printer tidak dikenal (PST_KIOSK_PRINTER): "), err
+    assert 'tidak ada printer bernama "loket9" (yang ada: default)' in err and "network:HOST" in err
+    assert "printer.url" not in err and len(err.splitlines()) == 1
+    code, _, err = run(capsys, "--lang", "en", "ticket", "list")
+    assert code == 6 and 'no printer named "loket9" (configured: default)' in err
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "default")
+    code, _, err = run(capsys, "printer", "status", "--json")
+    assert code == 0, err
+    monkeypatch.setenv("PST_KIOSK_PRINTER", "network:")  # an address, malformed: the formats
+    code, _, err = run(capsys, "ticket", "list")
+    assert code == 6 and "network:HOST" in err
+
+
 # -- 3. a store path whose folder is not there ---------------------------------------------
 
 

@@ -904,3 +904,55 @@ async def test_the_dashboard_opens_when_every_wait_of_the_day_was_a_few_seconds(
         await pilot.pause()
         assert isinstance(app.screen, DashboardScreen)
         assert "0,4" in on_screen(app.screen, "#waits")  # the axis of minutes, in the reader's decimals
+
+
+async def test_reprint_makes_the_ticket_again_when_its_print_job_is_gone(printer_settings, clock, capture):
+    """A trial: P on a ticket whose print job retention had pruned (print_jobs_days) said
+    'Pekerjaan cetak 01a24e5d-... tidak ditemukan', a raw id. The ticket's paper is made
+    again from its row and printed as a marked copy; a ticket transferred to another
+    service (a new row, the same number) copies the paper printed for its first row."""
+    from datetime import timedelta
+
+    from kiosk import printing, retention
+
+    settings = printer_settings
+    with Store(settings.db_path, clock=clock) as store:
+        issue_ticket(store, settings, "B")
+        first_c = issue_ticket(store, settings, "C").ticket
+        assert all(r.printed for r in printing.run_due(store, settings))
+        retention.prune_print_jobs(store, clock.now() + timedelta(days=1))  # as after print_jobs_days
+        assert store.row("SELECT COUNT(*) AS n FROM print_jobs")["n"] == 0
+        issue_ticket(store, settings, "A")  # printed below, then transferred
+        assert all(r.printed for r in printing.run_due(store, settings))
+        queue = queue_for(store, settings)
+        moved = queue.transfer(queue.find("A-001").id, "D")
+        assert moved.transferred_from and first_c.status == "waiting"
+    app = CounterApp(settings, clock=clock, spool=False, counter=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.current.number == "B-001"
+        await pilot.press("p")
+        jobs = await printed(pilot, capture, 4)  # 3 originals (the server takes them in its thread)
+        assert len(jobs) == 4 and b"CETAK ULANG" in jobs[3] and b"B-001" in jobs[3], jobs[3:]
+        assert not any("tidak ditemukan" in str(n.message) for n in app._notifications)
+        # The transferred A-001 (now for D), selected in the waiting list once B-001 is done:
+        # a copy of its paper.
+        await pilot.press("s")
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.current is None
+        table = screen.query_one("#waiting")
+        table.focus()
+        table.move_cursor(row=waiting_numbers(screen).index("A-001"))
+        await pilot.press("p")
+        jobs = await printed(pilot, capture, 5)
+        assert len(jobs) == 5 and b"CETAK ULANG" in jobs[4] and b"A-001" in jobs[4]
+        assert not any("tidak ditemukan" in str(n.message) for n in app._notifications)
+    with Store(settings.db_path) as store:
+        copies = store.rows("SELECT label, ref_id FROM print_jobs WHERE is_copy = 1 ORDER BY created_at, id")
+        trail = store.rows("SELECT entity_id FROM audit WHERE action = 'print.reprint' ORDER BY rowid")
+    assert [c["label"] for c in copies] == ["B-001", "A-001"]
+    assert copies[1]["ref_id"] != moved.id  # the first row's paper, whose job is there
+    assert len(trail) == 2
