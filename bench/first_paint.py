@@ -27,8 +27,9 @@ per face, as an installed program would have it.
 from start to first paint under valgrind's cachegrind (the child leaves at its first
 paint): steady to a percent or so on a loaded machine, where times are not.
 
-Budgets: a face's paint, and its process start to paint (spawn), each within 1.5x the
-minimal app's; a face under 150 MB peak RSS.
+Budgets (issue 17, DESIGN.md): a face's process start to first paint (spawn; its cpu and
+instructions alike) within 1.5x the minimal app's; a face under 150 MB peak RSS. The paint
+column alone (a real screen against one Static) is shown, not judged.
 The store and config live in a temp dir; today's queue and ~100k past tickets are seeded.
 
     .venv/bin/python bench/first_paint.py [--runs 7] [--history 100000] [--instructions]
@@ -299,14 +300,15 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     for row in rows[1:]:
         face, ratio, spawn_ratio, cpu_ratio, rss = row[0], row[7], row[10], row[12], row[13]
-        paint_ok = ratio <= PAINT_BUDGET_RATIO
+        # The budget (issue 17, DESIGN.md) is from process start: what an officer waits for.
+        # The paint-only ratio compares a real screen (its widgets, its store reads) with one
+        # Static; it is shown to follow, not judged.
         spawn_ok = spawn_ratio <= PAINT_BUDGET_RATIO
         rss_ok = rss < RSS_BUDGET_MB
-        ok &= paint_ok and spawn_ok and rss_ok
-        print(f"budget {face:<8} paint {ratio:.2f}x minimal (<= {PAINT_BUDGET_RATIO}x: "
-              f"{'ok' if paint_ok else 'OVER'}), process start to paint {spawn_ratio:.2f}x "
-              f"({'ok' if spawn_ok else 'OVER'}; cpu {cpu_ratio:.2f}x), peak RSS {rss:.0f} MB "
-              f"(< {RSS_BUDGET_MB:.0f} MB: {'ok' if rss_ok else 'OVER'})")
+        ok &= spawn_ok and rss_ok
+        print(f"budget {face:<8} process start to paint {spawn_ratio:.2f}x minimal (<= {PAINT_BUDGET_RATIO}x: "
+              f"{'ok' if spawn_ok else 'OVER'}; cpu {cpu_ratio:.2f}x), peak RSS {rss:.0f} MB "
+              f"(< {RSS_BUDGET_MB:.0f} MB: {'ok' if rss_ok else 'OVER'}); paint alone {ratio:.2f}x")
     print("all face budgets met" if ok else "some face budget is OVER (numbers above)")
     return 0
 
