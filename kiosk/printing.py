@@ -31,14 +31,13 @@ import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from kiosk import audit
 from kiosk.accounts import ROLES, User, require
 from kiosk.clock import iso
-from kiosk.config import Settings
 from kiosk.errors import ConfigError, NotFound, Refused, StoreError, excerpt
 from kiosk.i18n import t
 from kiosk.ids import new_id
@@ -47,6 +46,9 @@ from printers.connection import PrinterFault, PrinterSpec, PrinterSpecError, par
 from printers.document import Document, Text
 from printers.layouts import printer_test_document
 from printers.render import render_escpos
+
+if TYPE_CHECKING:  # type hints only: the settings' pydantic models load when validating
+    from kiosk.config import Settings
 
 LEASE_SECONDS = 60
 BACKOFF_SECONDS = (5, 15, 30, 60, 120, 300)
