@@ -4,6 +4,7 @@ waiting counts per service and a clock. Calls from any process show within a sec
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
@@ -240,7 +241,10 @@ class DisplayApp(PstApp):
         self.query_one("#waiting", Static).update("\n".join(lines))
 
     def store_changed(self) -> None:
-        self.refresh_board()
+        if not self.screen_stack:  # a poll that comes as the app closes
+            return
+        with suppress(NoMatches):  # the board's widgets already going with the app
+            self.refresh_board()
 
     def _tick(self) -> None:
         now = self.clock.now().astimezone(self.settings.office.tz)

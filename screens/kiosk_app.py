@@ -410,6 +410,8 @@ class KioskApp(PstApp, inherit_bindings=False):
         await super().on_event(event)
 
     def _check_idle(self) -> None:
+        if not self.screen_stack:  # a tick that comes as the app closes: nothing to check
+            return
         screen = self.screen
         limit = getattr(screen, "idle_seconds", None) or self.settings.kiosk.idle_seconds
         if isinstance(screen, HomeScreen):

@@ -956,3 +956,14 @@ async def test_reprint_makes_the_ticket_again_when_its_print_job_is_gone(printer
     assert [c["label"] for c in copies] == ["B-001", "A-001"]
     assert copies[1]["ref_id"] != moved.id  # the first row's paper, whose job is there
     assert len(trail) == 2
+
+
+async def test_a_store_poll_as_the_display_closes_is_harmless(settings, clock):
+    """A poll may come while the board's widgets go with the app (seen under load)."""
+    app = DisplayApp(settings, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.query_one("#latest").remove()
+        app.store_changed()  # no NoMatches
+        await pilot.pause()
+    app.store_changed()  # nor once the screens are gone

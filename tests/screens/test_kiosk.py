@@ -850,3 +850,13 @@ async def test_esc_on_a_started_survey_or_suggestion_asks_first(settings, clock)
         await pilot.pause()
         assert app.screen.query_one("#text", TextArea).text == "Toilet kotor sekali"
 
+
+
+async def test_a_late_idle_tick_after_the_kiosk_closed_is_harmless(settings, clock):
+    """A timer's last tick may come as the app closes, its screens gone (seen under load)."""
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    assert not app.screen_stack
+    app.last_activity -= settings.kiosk.idle_seconds + 5
+    app._check_idle()  # no ScreenStackError
