@@ -355,3 +355,19 @@ def test_a_path_given_as_no_text_is_told_in_the_readers_language(env, capsys, mo
     assert "Input is not" not in err and "pathlib" not in err
     code, _, err = run(capsys, "--lang", "en", "display")
     assert code == 6 and f"{where}: must be a file path" in err, err
+
+
+# A whole number given as inf/nan or past any size: pydantic's finite_number and
+# int_parsing_size were told in its English ("Input should be a finite number").
+@pytest.mark.parametrize(("content", "where", "said", "said_en"), [
+    ("[office]\ncounters = inf\n", "office.counters", "harus bilangan bulat", "must be a whole number"),
+    ("[office]\ncounters = nan\n", "office.counters", "harus bilangan bulat", "must be a whole number"),
+    ("[printer]\npaper_mm = 100000000000000000000\n", "printer.paper_mm", "angka terlalu besar", "number too large"),
+])
+def test_a_whole_number_out_of_any_range_is_told_in_the_readers_language(env, capsys, content, where, said,
+                                                                         said_en):
+    (env / "config.toml").write_text(content)
+    code, _, err = run(capsys, "display")
+    assert code == 6 and f"{where}: {said}" in err and "Input" not in err and "Unable" not in err, err
+    code, _, err = run(capsys, "--lang", "en", "display")
+    assert code == 6 and f"{where}: {said_en}" in err, err
