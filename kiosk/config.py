@@ -262,6 +262,9 @@ _PYDANTIC_WORDS = ("less_than_equal", "greater_than_equal", "less_than", "greate
                    "int_type", "int_from_float", "float_parsing", "float_type", "bool_parsing", "bool_type",
                    "string_type", "string_pattern_mismatch", "string_too_short", "string_too_long",
                    "literal_error", "extra_forbidden", "missing", "list_type", "model_type", "dict_type")
+# ... and those told by keys that came after that table (TOML tables cannot be reopened).
+_PYDANTIC_MORE_WORDS = {"path_type": "configpath.path_type", "finite_number": "firstday.config.int_parsing",
+                        "int_parsing_size": "configpath.too_large"}
 
 Sources = dict[tuple[str, ...], str]  # a value not from the file (its place) -> where it came from
 
@@ -304,6 +307,8 @@ class ConfigInvalid(ConfigError):
                 if joined:
                     params["expected"] = f"{head} {t('configwords.or', lang)} {last}"
             why = t(f"firstday.config.{err['type']}", lang, **params)
+        elif err["type"] in _PYDANTIC_MORE_WORDS:
+            why = t(_PYDANTIC_MORE_WORDS[err["type"]], lang)
         elif isinstance(cause, Exception):  # not ours: its own words, without pydantic's prefix
             why = str(cause)
         else:

@@ -337,3 +337,37 @@ def test_a_choice_refused_lists_the_choices_in_the_readers_language(env, capsys,
     code, out, err = run(capsys, "--lang", lang, "ticket", "list")
     assert code == 6 and out == ""
     assert said in err and not_said not in err, err
+
+
+# A path setting given as a number (a TOML date too) is refused by pydantic's own check
+# ``path_type``, which was told in its English ("Input is not a valid path for <class
+# 'pathlib.Path'>") inside the Indonesian message, as a face starts.
+@pytest.mark.parametrize(("content", "where"), [
+    ("db = 5\n", "db"),
+    ("[serve]\ncertfile = 5\n", "serve.certfile"),
+    ("[serve]\ncertfile = \"/c.pem\"\nkeyfile = 2026-01-01\n", "serve.keyfile"),
+])
+def test_a_path_given_as_no_text_is_told_in_the_readers_language(env, capsys, monkeypatch, content, where):
+    monkeypatch.delenv("PST_KIOSK_DB")  # the file's db is the one at fault
+    (env / "config.toml").write_text(content)
+    code, _, err = run(capsys, "display")
+    assert code == 6 and f"{where}: harus lokasi berkas" in err, err
+    assert "Input is not" not in err and "pathlib" not in err
+    code, _, err = run(capsys, "--lang", "en", "display")
+    assert code == 6 and f"{where}: must be a file path" in err, err
+
+
+# A whole number given as inf/nan or past any size: pydantic's finite_number and
+# int_parsing_size were told in its English ("Input should be a finite number").
+@pytest.mark.parametrize(("content", "where", "said", "said_en"), [
+    ("[office]\ncounters = inf\n", "office.counters", "harus bilangan bulat", "must be a whole number"),
+    ("[office]\ncounters = nan\n", "office.counters", "harus bilangan bulat", "must be a whole number"),
+    ("[printer]\npaper_mm = 100000000000000000000\n", "printer.paper_mm", "angka terlalu besar", "number too large"),
+])
+def test_a_whole_number_out_of_any_range_is_told_in_the_readers_language(env, capsys, content, where, said,
+                                                                         said_en):
+    (env / "config.toml").write_text(content)
+    code, _, err = run(capsys, "display")
+    assert code == 6 and f"{where}: {said}" in err and "Input" not in err and "Unable" not in err, err
+    code, _, err = run(capsys, "--lang", "en", "display")
+    assert code == 6 and f"{where}: {said_en}" in err, err
