@@ -160,11 +160,10 @@ def open_for_ticket(store: Store, ticket_id: str) -> list[int]:
     """The lockers still holding a card of this visit (by its ticket, through any
     transfers back to the first ticket): given for the visit or to its guest. The counter
     asks before finishing such a visit, so no card is left behind."""
+    from kiosk.visits import VISIT_OF_TICKET
+
     return [r[0] for r in store.conn.execute(
-        "WITH RECURSIVE chain(id, prev) AS ("
-        " SELECT id, transferred_from FROM tickets WHERE id = ?"
-        " UNION ALL SELECT t.id, t.transferred_from FROM tickets AS t JOIN chain AS c ON t.id = c.prev),"
-        " visit AS (SELECT id, guest_id FROM visits WHERE ticket_id IN (SELECT id FROM chain))"
+        f"WITH visit AS (SELECT v.id, v.guest_id {VISIT_OF_TICKET})"
         " SELECT locker_no FROM lockers WHERE returned_at IS NULL"
         " AND (visit_id IN (SELECT id FROM visit) OR guest_id IN (SELECT guest_id FROM visit))"
         " ORDER BY locker_no", (ticket_id,))]

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import uuid
-import zlib
 from collections.abc import Iterator
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -36,7 +35,7 @@ from pydantic import BaseModel
 
 from kiosk.clock import iso
 from kiosk.config import Settings
-from kiosk.store import BUSY_TIMEOUT_MS, Store, payload_text
+from kiosk.store import BUSY_TIMEOUT_MS, ZDICT, Store, pack_text, unpack_text
 
 BATCH = 1000  # acknowledged changes packed to a row of changes_sent
 CHUNK = 2000  # rows per transaction: a face waiting for the write lock waits a few ms
@@ -82,23 +81,19 @@ def _acknowledged(store: Store) -> int:
 
 # A batch is a JSON array of changes, each [seq, id, entity, entity_id, op, terminal_id,
 # created_at, payload], the payload as JSON (not text: it packs smaller and redacts as data),
-# deflated in zlib's format (its Adler-32 check: a damaged batch fails, never reads as other
-# changes). A format of its own byte first, so a later one can sit beside it.
-_SENT_FORMAT = 1
+# packed as the outbox packs a payload (kiosk.store.pack_text: its check makes a damaged
+# batch fail, never read as other changes).
 _SENT_COLUMNS = ("seq", "id", "entity", "entity_id", "op", "terminal_id", "created_at", "payload")
 
 
 def _pack_sent(changes: list[list]) -> bytes:
-    text = json.dumps(changes, ensure_ascii=False, separators=(",", ":"))
-    return bytes([_SENT_FORMAT]) + zlib.compress(text.encode(), 9)
+    return pack_text(json.dumps(changes, ensure_ascii=False, separators=(",", ":")), ZDICT)
 
 
 def _unpack_sent(packed: bytes) -> list[list]:
-    if not packed or packed[0] != _SENT_FORMAT:
-        raise ValueError(f"unknown format of acknowledged changes: {packed[:1]!r}")
     try:
-        return json.loads(zlib.decompress(packed[1:]).decode())
-    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(unpack_text(packed))
+    except json.JSONDecodeError as exc:
         raise ValueError(f"damaged acknowledged changes: {exc}") from exc
 
 
@@ -115,7 +110,7 @@ def pack_acknowledged(store: Store) -> int:
                 " WHERE seq <= ? ORDER BY seq LIMIT ?", (pushed, BATCH)).fetchall()
             if len(rows) < BATCH:
                 return moved
-            batch = [[*row[:7], json.loads(payload_text(row[7]))] for row in rows]
+            batch = [[*row[:7], json.loads(unpack_text(row[7]))] for row in rows]
             store.conn.execute(
                 "INSERT INTO changes_sent(first_seq, last_seq, newest_at, count, packed) VALUES (?, ?, ?, ?, ?)",
                 (rows[0][0], rows[-1][0], max(r[6] for r in rows), len(rows), _pack_sent(batch)))

@@ -147,11 +147,9 @@ def _today(store: Store, settings: Settings) -> date:
 
 def _visit_of(store: Store, ticket_id: str) -> str | None:
     """The visit of a ticket or of the ticket it was transferred from."""
-    row = store.conn.execute(
-        "WITH RECURSIVE chain(id, parent) AS ("
-        " SELECT id, transferred_from FROM tickets WHERE id = ?"
-        " UNION ALL SELECT t.id, t.transferred_from FROM tickets t JOIN chain c ON t.id = c.parent)"
-        " SELECT v.id FROM chain JOIN visits v ON v.ticket_id = chain.id LIMIT 1", (ticket_id,)).fetchone()
+    from kiosk.visits import VISIT_OF_TICKET
+
+    row = store.conn.execute(f"SELECT v.id {VISIT_OF_TICKET} LIMIT 1", (ticket_id,)).fetchone()
     return row[0] if row else None
 
 

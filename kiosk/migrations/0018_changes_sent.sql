@@ -8,5 +8,5 @@ CREATE TABLE changes_sent (
     last_seq  INTEGER NOT NULL,      -- and its newest: batches never overlap
     newest_at TEXT NOT NULL,         -- the latest created_at in the batch: pruned after it
     count     INTEGER NOT NULL,
-    packed    BLOB NOT NULL          -- zlib of a JSON array of changes (kiosk/retention.py)
+    packed    BLOB NOT NULL          -- a JSON array of changes, packed (kiosk/retention.py)
 );

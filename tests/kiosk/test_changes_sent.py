@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import zlib
 
 import psycopg
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from kiosk import accounts, lockers, privacy, retention
 from kiosk.central import sync
 from kiosk.guestbook import register_visit, validate_guest
-from kiosk.store import Store, payload_text
+from kiosk.store import Store, payload_text, unpack_text
 from kiosk.tickets import issue_ticket, queue_for
 from tests.kiosk.test_sync import SITI, office, pg  # noqa: F401 - pg is a fixture
 
@@ -45,7 +44,7 @@ def _work(store, settings, admin, n=6):
 
 
 def _all_packed_text(store) -> str:
-    return "".join(zlib.decompress(p[1:]).decode() for (p,) in store.conn.execute("SELECT packed FROM changes_sent"))
+    return "".join(unpack_text(p) for (p,) in store.conn.execute("SELECT packed FROM changes_sent"))
 
 
 def test_acknowledged_changes_move_whole_and_in_order_unacknowledged_stay(settings, clock):
