@@ -344,7 +344,10 @@ class PstApp(App[None]):
     def _poll_store(self) -> None:
         # data_version moves only for other connections' commits; total_changes counts this
         # connection's own rows, so a use case run from any screen (a referral from the
-        # order screen) refreshes whatever screen shows next.
+        # order screen) refreshes whatever screen shows next. A poll that comes as the app
+        # closes, its screens gone, has nothing to refresh (every face: seen under load).
+        if not self.screen_stack:
+            return
         version, own = self.store.data_version(), self.store.conn.total_changes
         if (version, own) != (self._data_version, self._own_changes):
             self._data_version, self._own_changes = version, own

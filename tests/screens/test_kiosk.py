@@ -860,3 +860,13 @@ async def test_a_late_idle_tick_after_the_kiosk_closed_is_harmless(settings, clo
     assert not app.screen_stack
     app.last_activity -= settings.kiosk.idle_seconds + 5
     app._check_idle()  # no ScreenStackError
+
+
+async def test_a_late_store_poll_after_the_kiosk_closed_is_harmless(settings, clock):
+    """The store poll's last tick may come as the app closes, its screens gone (seen under load)."""
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    with Store(settings.db_path, clock=clock) as store:
+        issue_ticket(store, settings, "B")  # a change the poll would see
+    app._poll_store()  # no ScreenStackError
