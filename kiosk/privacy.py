@@ -11,12 +11,13 @@ erasure or withdrawal of consent, through an officer) is served by ``subject_acc
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
-from kiosk import audit, printing
+from kiosk import archive, audit, printing
 from kiosk.accounts import User, require
 from kiosk.clock import iso
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
@@ -69,9 +70,11 @@ def _personal(entity_id: str) -> dict[tuple[str, ...], Any]:
     return {(k,): v for k, v in _anonymous_values(entity_id).items()}
 
 
-def _anonymise_guest(store: Store, guest_id: str, stamp: str, sent: Sent) -> None:
+def _anonymise_guest(store: Store, guest_id: str, stamp: str, sent: Sent, archived: dict[str, list[str]]) -> None:
     """Anonymise one guest, redact its outbox history and queue the anonymised record;
-    its acknowledged changes kept packed are added to ``sent``, redacted by the caller."""
+    its acknowledged changes kept packed are added to ``sent``, redacted by the caller.
+    ``archived``: the guests' visits on archived days (``archive.visits_of``), whose
+    changes are theirs too."""
     store.conn.execute(
         "UPDATE guests SET name = ?, id_number = 'ANON-' || id, id_masked = '****',"
         " id_country = NULL, email = 'anon-' || id, phone = NULL, institution = NULL,"
@@ -79,11 +82,13 @@ def _anonymise_guest(store: Store, guest_id: str, stamp: str, sent: Sent) -> Non
         (ANONYMOUS, stamp, stamp, guest_id))
     store.conn.execute(_REDACT_SQL + " WHERE entity = 'guest' AND entity_id = :entity_id",
                        {**_anonymous_values(guest_id), "entity_id": guest_id})
+    visit_ids = [r[0] for r in store.conn.execute("SELECT id FROM visits WHERE guest_id = ?", (guest_id,))]
+    visit_ids += archived.get(guest_id, [])
     store.conn.execute(_REDACT_SQL + " WHERE entity = 'visit' AND entity_id IN"
-                       " (SELECT id FROM visits WHERE guest_id = :guest_id)",
-                       {**_anonymous_values(guest_id), "guest_id": guest_id})
+                       " (SELECT value FROM json_each(:visits))",
+                       {**_anonymous_values(guest_id), "visits": json.dumps(visit_ids)})
     sent[("guest", guest_id)] = _personal(guest_id)
-    for (visit_id,) in store.conn.execute("SELECT id FROM visits WHERE guest_id = ?", (guest_id,)):
+    for visit_id in visit_ids:
         sent[("visit", visit_id)] = _personal(guest_id)
     store.record_change("guest", guest_id, "anonymise", guest_sync_payload(store, guest_id))
 
@@ -159,13 +164,19 @@ def purge(store: Store, actor: User | None, *, older_than_days: int) -> PurgeRes
         held = store.conn.execute("SELECT guest_id, id_number FROM lockers WHERE returned_at IS NULL").fetchall()
         held_guests = {guest_id for guest_id, _ in held if guest_id}
         held_numbers = {form for _, number in held for form in id_number_forms(store, number)}
+        # Seen since the cut on a day now archived counts as seen (the day's local date is
+        # at most a day off the UTC time).
+        seen = {r["guest_id"] for r in archive.rows(store, "visits", lambda r: r["created_at"] >= cutoff,
+                                                    start=(now - timedelta(days=older_than_days + 1)).date().isoformat())}
+        spared = held_guests | seen
         ids = [guest_id for guest_id, number in store.conn.execute(
             "SELECT g.id, g.id_number FROM guests g WHERE g.anonymised_at IS NULL AND g.updated_at < :cut"
             " AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.guest_id = g.id AND v.created_at >= :cut)",
-            {"cut": cutoff}) if guest_id not in held_guests and number not in held_numbers]
+            {"cut": cutoff}) if guest_id not in spared and number not in held_numbers]
         sent: Sent = {}
+        archived = archive.visits_of(store, ids)
         for guest_id in ids:
-            _anonymise_guest(store, guest_id, stamp, sent)
+            _anonymise_guest(store, guest_id, stamp, sent, archived)
         lockers = _anonymise_lockers(store, "returned_at < :cut", {"cut": cutoff}, stamp, sent)
         redact_sent(store, sent)
         # A complaint closed that long ago needs no way back to its sender: the contact goes
@@ -204,11 +215,11 @@ def subject_access(store: Store, actor: User | None, text: str) -> list[SubjectD
         found = []
         for guest_id in _subject_ids(store, text):
             guest = store.row("SELECT * FROM guests WHERE id = ?", (guest_id,))
-            visits = store.rows(
+            visits = sorted(archive.guest_visits(store, guest_id) + store.rows(
                 "SELECT v.created_at, v.service, v.purpose, v.segment, v.education, v.gender,"
                 " v.disability, v.consent_version, t.number AS ticket FROM visits v"
                 " LEFT JOIN tickets t ON t.id = v.ticket_id WHERE v.guest_id = ? ORDER BY v.created_at",
-                (guest_id,))
+                (guest_id,)), key=lambda v: v["created_at"])
             locker_ids = _locker_ids_for_guests(store, [guest_id])  # hand-typed cards too
             lockers = store.rows(
                 "SELECT locker_no, holder_name, id_type, id_masked, assigned_at, returned_at FROM lockers"
@@ -238,8 +249,9 @@ def erase(store: Store, actor: User | None, text: str) -> Erased:
         if held:
             raise Refused("privacy.card_held", number=held["locker_no"])
         sent: Sent = {}
+        archived = archive.visits_of(store, ids)
         for guest_id in ids:
-            _anonymise_guest(store, guest_id, stamp, sent)
+            _anonymise_guest(store, guest_id, stamp, sent, archived)
             audit.record(store, actor, "guest.erase", "guest", guest_id, {})
         lockers = _anonymise_lockers(
             store, f"id IN ({', '.join(f':l{i}' for i in range(len(locker_ids))) or 'NULL'})",
@@ -265,8 +277,9 @@ def reapply(store: Store, guest_ids: list[str], lockers: dict[str, str | None]) 
     guests = [gid for gid in guest_ids if store.conn.execute(
         "SELECT 1 FROM guests WHERE id = ? AND anonymised_at IS NULL", (gid,)).fetchone()]
     sent: Sent = {}
+    archived = archive.visits_of(store, guests)
     for guest_id in guests:
-        _anonymise_guest(store, guest_id, stamp, sent)
+        _anonymise_guest(store, guest_id, stamp, sent, archived)
     ids = [lid for lid in lockers if store.conn.execute(
         "SELECT 1 FROM lockers WHERE id = ? AND holder_name != ?", (lid, ANONYMOUS)).fetchone()]
     count = 0

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from kiosk import identity, survey
+from kiosk import archive, identity, survey
 from kiosk import standard as live_standard
 from kiosk.accounts import User, require
 from kiosk.clock import iso
@@ -91,8 +91,14 @@ def _visit_counts(store: Store, start: str, end: str) -> tuple[int, dict[str, di
 
 
 def report(store: Store, settings: Settings, actor: User | None, start: date, end: date) -> dict[str, Any]:
-    """Every figure of the period (the dashboard's today, the CLI's day, month or range)."""
+    """Every figure of the period (the dashboard's today, the CLI's day, month or range);
+    days past ``[retention] detail_days`` are read from the archive, to the same figures."""
     require(store, actor, *READERS)
+    with archive.view(store, start, end) as view:
+        return _report(view, settings, start, end)
+
+
+def _report(store: Store, settings: Settings, start: date, end: date) -> dict[str, Any]:
     tz = settings.office.tz
     s, e = start.isoformat(), end.isoformat()
     lo = iso(datetime.combine(start, time.min, tz))
@@ -261,8 +267,10 @@ def arrivals_by_hour(store: Store, settings: Settings, actor: User | None, day: 
     require(store, actor, *READERS)
     tz = settings.office.tz
     counts = {h: 0 for h in range(7, 18)}
-    for (issued,) in store.conn.execute(
-            "SELECT issued_at FROM tickets WHERE day = ? AND transferred_from IS NULL", (day.isoformat(),)):
+    with archive.view(store, day, day) as view:
+        issued_at = view.conn.execute(
+            "SELECT issued_at FROM tickets WHERE day = ? AND transferred_from IS NULL", (day.isoformat(),)).fetchall()
+    for (issued,) in issued_at:
         hour = datetime.fromisoformat(issued).astimezone(tz).hour
         counts[hour] = counts.get(hour, 0) + 1
     return dict(sorted(counts.items()))
@@ -273,9 +281,11 @@ def wait_by_hour(store: Store, settings: Settings, actor: User | None, day: date
     require(store, actor, *READERS)
     tz = settings.office.tz
     waits: dict[int, list[float]] = {}
-    for called, minutes in store.conn.execute(
+    with archive.view(store, day, day) as view:
+        calls = view.conn.execute(
             "SELECT called_at, (julianday(called_at) - julianday(queued_at)) * 1440.0 FROM tickets"
-            " WHERE day = ? AND called_at IS NOT NULL", (day.isoformat(),)):
+            " WHERE day = ? AND called_at IS NOT NULL", (day.isoformat(),)).fetchall()
+    for called, minutes in calls:
         waits.setdefault(datetime.fromisoformat(called).astimezone(tz).hour, []).append(minutes)
     return {h: percentile(v, 0.5) or 0.0 for h, v in sorted(waits.items())}
 
@@ -288,8 +298,8 @@ def visits_per_day(store: Store, actor: User | None, start: date, end: date) -> 
     while day <= end:
         counts[day.isoformat()] = 0
         day += timedelta(days=1)
-    for d, n in store.conn.execute(
+    with archive.view(store, start, end) as view:
+        counts.update(view.conn.execute(
             "SELECT day, COUNT(*) FROM tickets WHERE day BETWEEN ? AND ? AND transferred_from IS NULL"
-            " GROUP BY day", (start.isoformat(), end.isoformat())):
-        counts[d] = n
+            " GROUP BY day", (start.isoformat(), end.isoformat())).fetchall())
     return counts

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
+from kiosk import archive
 from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.store import BUSY_TIMEOUT_MS, ZDICT, Store, pack_text, unpack_text
@@ -51,6 +52,7 @@ class Pruned(BaseModel):
     changes: int = 0
     print_jobs: int = 0
     audit: int = 0
+    archived: int = 0  # rows of closed days packed (kiosk/archive.py)
     size_before: int = 0  # bytes of the store file (+ WAL) before
     size_after: int = 0
 
@@ -253,6 +255,8 @@ def prune(store: Store, settings: Settings, *, now: datetime | None = None) -> P
     result.audit = prune_audit(store, now - timedelta(days=keep.audit_days))
     if result.audit:  # ``pst-kiosk audit`` then says that older entries are at the centre
         store.set_meta(AUDIT_PRUNED, iso(now))
+    result.archived = archive.archive_before(
+        store, now.astimezone(settings.office.tz).date() - timedelta(days=keep.detail_days))
     give_back_space(store)
     store.set_meta(LAST_PRUNE, iso(now))
     result.size_after = store_bytes(store)

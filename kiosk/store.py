@@ -340,7 +340,7 @@ def outbox_json(payload: dict[str, Any]) -> str:
 # retention prunes them; both forms read the same. The print spool keeps its documents the
 # same way with a dictionary of its own (``kiosk.printing.pack_document``); one reader,
 # ``unpack_text``, reads both: the first byte names the dictionary.
-DICTIONARIES = {1: "outbox-1.zdict", 2: "print-2.zdict"}  # a shipped one never changes
+DICTIONARIES = {0: "", 1: "outbox-1.zdict", 2: "print-2.zdict"}  # a shipped one never changes; 0: none
 ZDICT = 1  # the dictionary new outbox payloads are packed with
 
 
@@ -348,14 +348,15 @@ ZDICT = 1  # the dictionary new outbox payloads are packed with
 def _zdict(number: int) -> bytes:
     from data import path
 
-    return path(DICTIONARIES[number]).read_bytes()
+    return path(DICTIONARIES[number]).read_bytes() if DICTIONARIES[number] else b""
 
 
 def pack_text(text: str, dictionary: int) -> bytes:
     """``text`` packed with dictionary ``dictionary`` (a number of ``DICTIONARIES``)."""
     # zlib's format (not raw deflate): its Adler-32 check makes a damaged row fail to
     # unpack rather than unpack to other text (6 bytes a row).
-    packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, _zdict(dictionary))
+    zdict = _zdict(dictionary)
+    packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, *([zdict] if zdict else []))
     return bytes([dictionary]) + packer.compress(text.encode()) + packer.flush()
 
 
@@ -371,7 +372,8 @@ def unpack_text(value: str | bytes) -> str:
     if isinstance(value, str):
         return value
     try:
-        unpacker = zlib.decompressobj(15, _zdict(value[0]))
+        zdict = _zdict(value[0])
+        unpacker = zlib.decompressobj(15, *([zdict] if zdict else []))
         text = (unpacker.decompress(value[1:]) + unpacker.flush()).decode()
         if not unpacker.eof:
             raise ValueError("packed text cut short")

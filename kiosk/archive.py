@@ -1,0 +1,258 @@
+"""Closed days' visit detail, kept packed (issue 14: a year of an office under 100 MB).
+
+A day's tickets, visits, survey ratings and service records are read row by row while the
+day is open and for weeks after (the counter's lists, transfers, the desk record editable
+until the day ends, the wait estimate's last ``estimate.HISTORY_DAYS``, a month's report).
+Past ``[retention] detail_days`` (92) nothing changes them any more, and only reports over
+a period and the personal-data requests still read them. They are then kept packed, one
+row of ``archive`` per day and table, instead of a row each with its indexes (a ticket
+costs ~790 bytes as a row with its eleven indexes; packed, ~60). Nothing is lost: every
+column of every row is kept, and the readers see them again through ``view``.
+
+- ``archive_day`` moves one day, in one short write: the rows that live rows still point
+  at (a ticket an order, a notice or a locker names, with its visit, its transfers and the
+  rest of its bundle) stay live, so every reference in the store stays whole; a check after
+  the move proves it, or the day is left as it was.
+- ``view(store, start, end)``: a store whose ``tickets``, ``visits``, ``ratings`` and
+  ``service_records`` hold the period's rows, live and archived together, with the same
+  indexes: a report reads it with the same SQL as ever, so its figures are the same
+  before and after archiving (tests compare them). A period with no archived day reads
+  the store itself. The view is a connection of its own with temporary tables (they
+  shadow the real ones for it alone), so nothing the faces do on theirs can reach them.
+- ``rows`` reads archived rows for the personal-data requests and the guests' retention
+  (a guest seen on an archived day was seen).
+
+A day is packed column by column (the values of one column side by side pack far better
+than row by row) as JSON with the column names, so a column added later reads as null
+from older days (``kiosk.store.pack_text``; its check makes a damaged day fail to read,
+never read as other rows).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from kiosk.store import Store, pack_text, unpack_text
+
+KINDS = ("tickets", "visits", "ratings", "service_records")  # every one has a ``day`` column
+DICTIONARY = 0  # no preset dictionary: a day is large enough to be its own
+
+
+def _links(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
+    """Every reference in the store: (child table, column, parent table, parent column)."""
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                         " AND name NOT LIKE 'sqlite_%'")]
+    return [(table, fk[3], fk[2], fk[4] or "id")
+            for table in tables for fk in conn.execute(f"PRAGMA foreign_key_list('{table}')")]
+
+
+def pack(columns: list[str], rows: list[tuple]) -> bytes:
+    values = [list(col) for col in zip(*rows)] if rows else [[] for _ in columns]
+    return pack_text(json.dumps({"columns": columns, "values": values}, ensure_ascii=False,
+                                separators=(",", ":")), DICTIONARY)
+
+
+def unpack(packed: bytes) -> list[dict[str, Any]]:
+    """A packed day as rows; raises ValueError if it is damaged."""
+    try:
+        data = json.loads(unpack_text(packed))
+        return [dict(zip(data["columns"], row)) for row in zip(*data["values"])]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"damaged archived day: {exc}") from exc
+
+
+def _bundles(rows: dict[str, list[dict[str, Any]]], links: list[tuple[str, str, str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """The day's rows grouped by the references among them (a ticket, its transfers, its
+    visit, rating and record): each (kind, id) mapped to its group's root."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {(k, r["id"]): (k, r["id"]) for k in rows for r in rows[k]}
+
+    def root(node: tuple[str, str]) -> tuple[str, str]:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for child, column, to, _ in links:
+        if child in rows and to in rows:
+            for r in rows[child]:
+                other = (to, r[column])
+                if r[column] is not None and other in parent:
+                    parent[root((child, r["id"]))] = root(other)
+    return {node: root(node) for node in parent}
+
+
+class ArchiveError(RuntimeError):
+    """Archiving a day would have left a reference pointing at nothing (a bug: rolled back)."""
+
+
+def archive_day(store: Store, day: str) -> int:
+    """Pack ``day``'s rows that nothing live points at; returns how many rows moved. One
+    write; references are checked after the move (any dangling one rolls it back)."""
+    conn = store.conn
+    links = _links(conn)
+    conn.execute("PRAGMA foreign_keys = OFF")  # checked below, for the moved ids only
+    try:
+        with store.write():
+            day_rows = {k: store.rows(f"SELECT * FROM {k} WHERE day = ?", (day,)) for k in KINDS}
+            if not any(day_rows.values()):
+                return 0
+            group = _bundles(day_rows, links)
+            ids = {k: [r["id"] for r in day_rows[k]] for k in KINDS}
+            pinned: set[tuple[str, str]] = set()
+            for child, column, to, _ in links:
+                if to not in KINDS or not ids[to]:
+                    continue
+                elsewhere = " AND day != :day" if child in KINDS else ""
+                for (value,) in conn.execute(
+                        f"SELECT DISTINCT {column} FROM {child} WHERE {column} IN"
+                        f" (SELECT value FROM json_each(:ids)){elsewhere}",
+                        {"ids": json.dumps(ids[to]), "day": day}):
+                    pinned.add(group[(to, value)])
+            moved = 0
+            gone: dict[str, list[str]] = {}
+            for kind in KINDS:
+                leaving = [r for r in day_rows[kind] if group[(kind, r["id"])] not in pinned]
+                if not leaving:
+                    continue
+                columns = list(leaving[0])
+                old = conn.execute("SELECT packed FROM archive WHERE day = ? AND kind = ?", (day, kind)).fetchone()
+                kept = unpack(old[0]) if old else []  # a day archived before (a restore added to it)
+                have = {r["id"] for r in leaving}
+                merged = [r for r in kept if r["id"] not in have] + leaving
+                columns = list(dict.fromkeys([*columns, *(c for r in kept for c in r)]))
+                conn.execute(
+                    "INSERT INTO archive(day, kind, count, packed) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT(day, kind) DO UPDATE SET count = excluded.count, packed = excluded.packed",
+                    (day, kind, len(merged), pack(columns, [tuple(r.get(c) for c in columns) for r in merged])))
+                gone[kind] = sorted(have)
+                moved += len(leaving)
+            for kind in reversed(KINDS):
+                if gone.get(kind):
+                    conn.execute(f"DELETE FROM {kind} WHERE id IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(gone[kind]),))
+            for child, column, to, _ in links:
+                if gone.get(to) and conn.execute(
+                        f"SELECT 1 FROM {child} WHERE {column} IN (SELECT value FROM json_each(?)) LIMIT 1",
+                        (json.dumps(gone[to]),)).fetchone():
+                    raise ArchiveError(f"{child}.{column} still points at an archived {to} row of {day}")
+            return moved
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def days_due(store: Store, before: date) -> list[str]:
+    """The days before ``before`` that still have live rows to archive, oldest first."""
+    found: set[str] = set()
+    for kind in KINDS:
+        found.update(r[0] for r in store.conn.execute(
+            f"SELECT DISTINCT day FROM {kind} WHERE day < ?", (before.isoformat(),)))
+    return sorted(found)
+
+
+def archive_before(store: Store, before: date) -> int:
+    """Archive every day before ``before`` (a day a write; the faces wait milliseconds)."""
+    return sum(archive_day(store, day) for day in days_due(store, before))
+
+
+def archived_days(store: Store, start: str, end: str) -> list[str]:
+    return [r[0] for r in store.conn.execute(
+        "SELECT DISTINCT day FROM archive WHERE day BETWEEN ? AND ? ORDER BY day", (start, end))]
+
+
+def count(store: Store, kind: str) -> int:
+    """How many rows of ``kind`` are kept packed."""
+    return store.conn.execute("SELECT COALESCE(SUM(count), 0) FROM archive WHERE kind = ?", (kind,)).fetchone()[0]
+
+
+def rows(store: Store, kind: str, keep: Callable[[dict[str, Any]], bool] = lambda r: True,
+         start: str = "", end: str = "9999") -> Iterator[dict[str, Any]]:
+    """The archived rows of ``kind`` (between days ``start`` and ``end``) that ``keep``
+    accepts; a damaged day is skipped (doctor names it)."""
+    for (packed,) in store.conn.execute(
+            "SELECT packed FROM archive WHERE kind = ? AND day BETWEEN ? AND ? ORDER BY day", (kind, start, end)):
+        try:
+            found = unpack(packed)
+        except ValueError:
+            continue
+        yield from (r for r in found if keep(r))
+
+
+def visits_of(store: Store, guest_ids: list[str]) -> dict[str, list[str]]:
+    """The archived visits of these guests: {guest id: [visit id]} (one pass over the archive)."""
+    wanted = set(guest_ids)
+    found: dict[str, list[str]] = {}
+    if wanted:
+        for r in rows(store, "visits", lambda r: r["guest_id"] in wanted):
+            found.setdefault(r["guest_id"], []).append(r["id"])
+    return found
+
+
+SUBJECT_VISIT = ("created_at", "service", "purpose", "segment", "education", "gender", "disability",
+                 "consent_version")
+
+
+def guest_visits(store: Store, guest_id: str) -> list[dict[str, Any]]:
+    """A guest's archived visits as the access request lists them (with the ticket number)."""
+    visits = list(rows(store, "visits", lambda r: r["guest_id"] == guest_id))
+    if not visits:
+        return []
+    days = sorted({v["day"] for v in visits})
+    wanted = {v["ticket_id"] for v in visits}
+    numbers = {t["id"]: t["number"] for day in days
+               for t in rows(store, "tickets", lambda t: t["id"] in wanted, start=day, end=day)}
+    numbers.update(store.conn.execute(  # a ticket an order still names stays live
+        "SELECT id, number FROM tickets WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(wanted - set(numbers) - {None})),)).fetchall())
+    return [{**{k: v.get(k) for k in SUBJECT_VISIT}, "ticket": numbers.get(v["ticket_id"])}
+            for v in sorted(visits, key=lambda v: v["created_at"])]
+
+
+def damaged(store: Store) -> list[str]:
+    """The archived days that cannot be read (a damaged disk): ``day kind`` each."""
+    bad = []
+    for day, kind, packed in store.conn.execute("SELECT day, kind, packed FROM archive ORDER BY day"):
+        try:
+            unpack(packed)
+        except ValueError:
+            bad.append(f"{day} {kind}")
+    return bad
+
+
+def _as(day: date | str) -> str:
+    return day if isinstance(day, str) else day.isoformat()
+
+
+@contextmanager
+def view(store: Store, start: date | str, end: date | str) -> Iterator[Store]:
+    """A store reading the period's rows of ``KINDS``, live and archived, with the real
+    tables' indexes; the store itself when no day of the period is archived."""
+    s, e = _as(start), _as(end)
+    days = archived_days(store, s, e)
+    if not days:
+        yield store
+        return
+    reader = Store(store.path, clock=store.clock)
+    try:
+        conn = reader.conn
+        conn.execute("PRAGMA foreign_keys = OFF")  # the copies point at tables they do not shadow
+        schema = {name: sql for name, sql in conn.execute(
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'table'")}
+        for kind in KINDS:
+            conn.execute(schema[kind].replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+            conn.execute(f"INSERT INTO temp.{kind} SELECT * FROM main.{kind} WHERE day BETWEEN ? AND ?", (s, e))
+            columns = [r[1] for r in conn.execute(f"PRAGMA main.table_info('{kind}')")]
+            names = ", ".join(columns)
+            marks = ", ".join("?" for _ in columns)
+            conn.executemany(f"INSERT OR IGNORE INTO temp.{kind} ({names}) VALUES ({marks})",
+                             (tuple(r.get(c) for c in columns) for r in rows(reader, kind, start=s, end=e)))
+            for (sql,) in conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'index'"
+                                       " AND tbl_name = ? AND sql IS NOT NULL", (kind,)).fetchall():
+                conn.execute(sql.replace(" INDEX ", " INDEX temp.", 1))
+        yield reader
+    finally:
+        reader.close()

@@ -1,0 +1,219 @@
+"""Closed days' visit detail kept packed (kiosk/archive.py): the reports read the same
+figures before and after, references stay whole, the personal-data requests still find
+the archived visits, and a kill mid-archive loses nothing."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from kiosk import accounts, archive, lockers, privacy, reports, retention, sales, survey
+from kiosk.desk import records
+from kiosk.guestbook import register_visit, validate_guest
+from kiosk.store import Store
+from kiosk.tickets import queue_for
+
+G = {"id_type": "ktp", "segment": "akademisi", "gender": "p", "education": "s1"}
+DAYS = [date(2026, 9, 1), date(2026, 9, 2), date(2026, 10, 5), date(2026, 10, 6)]
+
+
+def _visit(store, settings, service, name, nik, **kw):
+    guest = validate_guest({**G, "name": name, "id_number": nik, "email": f"{name.lower()}@example.com", **kw})
+    return register_visit(store, settings, service=service, purpose=kw.pop("purpose", "tugas"), consent=True,
+                          guest=guest)  # .visit_id, .guest_id, .issued.ticket
+
+
+def _history(store, settings, clock):
+    """Four working days over two months: served, rated and recorded visits, a transfer, a
+    no-show, a visitor left waiting at the close, a ticket an order names, a locker given to
+    a visit, and a returning guest (Ani, every day)."""
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    q = queue_for(store, settings).as_user(admin)
+    kept = {}
+    for n, day in enumerate(DAYS):
+        clock.set(datetime(day.year, day.month, day.day, 8, 30 + n, tzinfo=clock.now().tzinfo))
+        ani = _visit(store, settings, "A", "Ani", "3273014101900001")
+        budi = _visit(store, settings, "B", "Budi", f"3273010101900{n + 2:03d}", gender="l")
+        clock.advance(minutes=3 + n)
+        a = q.call_next(1, ["A"])
+        q.start(a.id)
+        clock.advance(minutes=7)
+        records.save(store, settings, admin, a.id, {"subject": None, "outcome": "answered", "note": f"hari {n}"})
+        q.finish(a.id)
+        survey.submit(store, q, survey.find_rateable(store, q, a.number), dict.fromkeys(survey.ELEMENTS, 3 + n % 2))
+        b = q.call_next(2, ["B"])
+        moved = q.transfer(b.id, "C")
+        q.call(3, moved.number)
+        q.start(moved.id)
+        clock.advance(minutes=12)
+        q.finish(moved.id)
+        late = q.take("B")
+        clock.advance(minutes=2)
+        assert q.call_next(2, ["B"]).id == late.id
+        q.no_show(late.id)
+        _visit(store, settings, "C", "Cici", f"3273014201900{n + 2:03d}", purpose="skripsi")  # left waiting
+        if n == 1:  # an order for Budi's ticket and a locker for Ani's visit: both stay live
+            order = sales.create_order(store, settings, admin, guest_id=budi.guest_id, ticket_id=budi.issued.ticket.id)
+            kept["order_ticket"] = budi.issued.ticket.id
+            kept["order"] = order.id
+            lockers.assign(store, settings, admin, id_type="ktp", id_number=None, holder_name=None,
+                           guest_id=ani.guest_id, visit_id=ani.visit_id)
+            kept["locker_visit"] = ani.visit_id
+        kept.setdefault("ani", ani.guest_id)
+    return admin, kept
+
+
+def _all_reports(store, settings, admin):
+    whole = reports.report(store, settings, admin, DAYS[0], DAYS[-1])
+    months = [reports.report(store, settings, admin, *reports.month_bounds(m)) for m in ("2026-09", "2026-10")]
+    days = [reports.report(store, settings, admin, d, d) for d in DAYS]
+    by_hour = [(reports.arrivals_by_hour(store, settings, admin, d), reports.wait_by_hour(store, settings, admin, d))
+               for d in DAYS]
+    trend = reports.visits_per_day(store, admin, DAYS[0], DAYS[-1])
+    return whole, months, days, by_hour, trend
+
+
+def _live(store, table):
+    return store.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def test_archiving_keeps_every_figure_and_every_reference(store, settings, clock):
+    admin, kept = _history(store, settings, clock)
+    clock.set(datetime(2026, 10, 6, 11, 0, tzinfo=clock.now().tzinfo))  # the reports' "now"
+    before = _all_reports(store, settings, admin)
+    assert before[0]["visits"]["total"] == 12 and before[0]["ikm"]["respondents"] == 4
+    access = privacy.subject_access(store, admin, "3273014101900001")[0].visits
+    counts = {k: _live(store, k) for k in archive.KINDS}
+
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=clock.now().tzinfo))
+    moved = archive.archive_before(store, date(2026, 10, 6))  # the first three days
+    assert moved > 0
+    assert archive.archived_days(store, "2026-01-01", "2026-12-31") == [d.isoformat() for d in DAYS[:3]]
+    # Still live: the last day, the ticket the order names (with its visit), the visit the
+    # locker names (with its ticket, rating and record).
+    live_ids = {r[0] for r in store.conn.execute("SELECT id FROM tickets")}
+    assert kept["order_ticket"] in live_ids
+    assert store.row("SELECT 1 FROM visits WHERE id = ?", (kept["locker_visit"],))
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert {k: _live(store, k) + archive.count(store, k) for k in archive.KINDS} == counts
+    assert _live(store, "tickets") < counts["tickets"] / 2
+
+    clock.set(datetime(2026, 10, 6, 11, 0, tzinfo=clock.now().tzinfo))
+    assert _all_reports(store, settings, admin) == before
+    assert privacy.subject_access(store, admin, "3273014101900001")[0].visits == access
+
+    # Archiving again moves nothing; a day with rows added later (a restore) merges.
+    assert archive.archive_before(store, date(2026, 10, 6)) == 0
+    assert _all_reports(store, settings, admin) == before
+
+
+def test_reports_read_the_store_itself_when_no_day_is_archived(store, settings, clock):
+    with archive.view(store, DAYS[0], DAYS[-1]) as view:
+        assert view is store
+
+
+def test_a_view_is_its_own_connection(store, settings, clock):
+    admin, _ = _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 10, 1))
+    live = _live(store, "tickets")
+    with archive.view(store, DAYS[0], DAYS[-1]) as view:
+        assert view is not store and view.conn is not store.conn
+        in_view = view.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+        assert in_view > live
+        # The faces' connection still sees the real table, and writes to it as ever.
+        queue_for(store, settings).take("A")
+        assert _live(store, "tickets") == live + 1
+        assert view.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == in_view
+    assert store.conn.execute("SELECT COUNT(*) FROM sqlite_temp_master").fetchone()[0] == 0
+
+
+def test_erasing_a_guest_redacts_the_changes_of_archived_visits(store, settings, clock):
+    admin, kept = _history(store, settings, clock)
+    store.set_meta("sync.pushed_seq", str(store.conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]))
+    clock.set(datetime(2026, 12, 20, 9, 0, tzinfo=clock.now().tzinfo))
+    retention.pack_acknowledged(store)
+    archive.archive_before(store, date(2026, 11, 1))
+    ani_visits = archive.visits_of(store, [kept["ani"]])[kept["ani"]]
+    assert len(ani_visits) == 3  # the fourth stays live (the locker names it)
+    lockers.return_card(store, admin, store.row("SELECT id FROM lockers")["id"])
+    privacy.erase(store, admin, "3273014101900001")
+    # Her guest changes (name, email) are redacted wherever they are kept; her visits' are
+    # found on the archived days too (they carry no personal field today).
+    hers = {kept["ani"], *ani_visits}
+    texts = [c["payload"] for c in retention.sent_changes(store) if c["entity_id"] in hers]
+    texts += [r[0] for r in store.conn.execute(
+        "SELECT payload_text(payload) FROM changes WHERE entity_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(hers)),))]
+    assert len(texts) >= 5 and not any('"Ani"' in text or "ani@example.com" in text for text in texts)
+
+
+def test_purge_spares_a_guest_seen_on_an_archived_day(store, settings, clock):
+    admin, kept = _history(store, settings, clock)
+    clock.set(datetime(2027, 1, 20, 9, 0, tzinfo=clock.now().tzinfo))
+    archive.archive_before(store, date(2026, 12, 1))
+    # Budi of 2026-10-06 (archived) was seen 106 days ago: kept at 120 days, gone at 100.
+    budi = store.row("SELECT id FROM guests WHERE id_number = '3273010101900005'")["id"]
+    store.conn.execute("UPDATE guests SET updated_at = '2026-01-01T00:00:00+00:00'")
+    assert privacy.purge(store, admin, older_than_days=120).guests < 6
+    assert store.row("SELECT anonymised_at FROM guests WHERE id = ?", (budi,))["anonymised_at"] is None
+    privacy.purge(store, admin, older_than_days=100)
+    assert store.row("SELECT anonymised_at FROM guests WHERE id = ?", (budi,))["anonymised_at"] is not None
+
+
+def test_a_damaged_day_fails_alone_and_doctor_can_name_it(store, settings, clock):
+    admin, _ = _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 10, 1))
+    store.conn.execute("UPDATE archive SET packed = X'00DEADBEEF' WHERE day = '2026-09-01' AND kind = 'visits'")
+    assert archive.damaged(store) == ["2026-09-01 visits"]
+    with pytest.raises(ValueError):
+        archive.unpack(store.row("SELECT packed FROM archive WHERE day = '2026-09-01' AND kind = 'visits'")["packed"])
+    assert reports.report(store, settings, admin, DAYS[1], DAYS[1])["visits"]["total"] == 3
+
+
+def test_prune_archives_past_detail_days_and_maintenance_says_so(store, settings, clock):
+    admin, _ = _history(store, settings, clock)
+    assert settings.retention.detail_days == 92
+    done = retention.prune(store, settings, now=datetime(2026, 12, 10, 9, 0, tzinfo=clock.now().tzinfo))
+    # 2026-12-10 less 92 days is 2026-09-09: the two September days go.
+    assert done.archived > 0
+    assert archive.archived_days(store, "2026-01-01", "2026-12-31") == ["2026-09-01", "2026-09-02"]
+
+
+KILLER = textwrap.dedent("""
+    import json, os, sys
+    from datetime import date
+    from kiosk import archive
+    from kiosk.store import Store
+    store = Store(sys.argv[1])
+    real = archive.pack
+    def pack(*a, **k):
+        out = real(*a, **k)
+        if '2026-09-02' in json.dumps(a[1]):  # inside the second day's write
+            os.kill(os.getpid(), 9)
+        return out
+    archive.pack = pack
+    archive.archive_before(store, date(2026, 11, 1))
+""")
+
+
+def test_a_kill_mid_archive_loses_and_doubles_nothing(store, settings, clock, tmp_path):
+    admin, _ = _history(store, settings, clock)
+    clock.set(datetime(2026, 10, 6, 11, 0, tzinfo=clock.now().tzinfo))
+    before = _all_reports(store, settings, admin)
+    counts = {k: _live(store, k) for k in archive.KINDS}
+    script = tmp_path / "kill.py"
+    script.write_text(KILLER)
+    done = subprocess.run([sys.executable, str(script), str(settings.db_path)], cwd=os.getcwd(), timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    with Store(settings.db_path, clock=clock) as again:
+        assert archive.archived_days(again, "2026-01-01", "2026-12-31") == ["2026-09-01"]
+        assert {k: _live(again, k) + archive.count(again, k) for k in archive.KINDS} == counts
+        assert again.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        archive.archive_before(again, date(2026, 11, 1))
+        assert {k: _live(again, k) + archive.count(again, k) for k in archive.KINDS} == counts
+        assert _all_reports(again, settings, admin) == before
