@@ -43,6 +43,9 @@ from kiosk.privacy import ANONYMOUS, Reapplied
 from kiosk.store import Store, lock_path, open_lock
 
 FORMAT = "pst-kiosk-backup"
+# The tickets a store holds: live, and kept packed on archived days (kiosk/archive.py).
+TICKETS = ("SELECT (SELECT COUNT(*) FROM tickets)"
+           " + (SELECT COALESCE(SUM(count), 0) FROM archive WHERE kind = 'tickets')")
 SUFFIX = ".DATA-PRIBADI.db"  # the name says what it holds (personal data, UU 27/2022)
 NOTICE = ("Berisi data pribadi pengunjung (UU 27/2022): simpan di tempat terkunci, jangan dibagikan. / "
           "Holds visitors' personal data: keep it locked away, never share it.")
@@ -152,7 +155,7 @@ def backup(store: Store, settings: Settings, folder: str | os.PathLike[str] | No
                               ("backup.office_code", settings.office.code), ("backup.notice", NOTICE),
                               ("backup.settings", json.dumps(kept, ensure_ascii=False))])
             check = copy.execute("PRAGMA integrity_check").fetchone()[0]
-            tickets = copy.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+            tickets = copy.execute(TICKETS).fetchone()[0]
             pushed = copy.execute("SELECT value FROM meta WHERE key = 'sync.pushed_seq'").fetchone()
             pending = copy.execute("SELECT COUNT(*) FROM changes WHERE seq > ?",
                                    (int(pushed[0]) if pushed and pushed[0] else 0,)).fetchone()[0]
@@ -353,7 +356,7 @@ def restore_backup(settings: Settings, source: str | os.PathLike[str], *, force:
             if erased is not None:
                 with store.write():
                     again = privacy.reapply(store, *erased)
-            tickets = store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+            tickets = store.conn.execute(TICKETS).fetchone()[0]
             pushed = int(store.meta("sync.pushed_seq") or 0)
             pending = store.conn.execute("SELECT COUNT(*) FROM changes WHERE seq > ?", (pushed,)).fetchone()[0]
         aside = None

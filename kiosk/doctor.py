@@ -75,6 +75,7 @@ def _store_checks(ctx: Any, lang: str) -> list[Check]:
                         action=t("outbox.damaged", lang, seq=bad[0], count=len(bad), path=str(path)) if bad else "",
                         data={"unreadable": bad[:100]}))
     checks.append(_print_jobs_check(store, lang, path))
+    checks.append(_archive_check(store, lang, path))
     free = shutil.disk_usage(path.parent).free
     checks.append(Check(name="disk", ok=free >= DISK_MIN_FREE, code=7,
                         value=t("doctor.disk", lang, free=f"{free / 1e9:.1f}", path=str(path.parent)),
@@ -94,8 +95,20 @@ def _print_jobs_check(store: Any, lang: str, path: Any) -> Check:
                  data={"jobs": jobs, "unreadable": bad[:100]})
 
 
+def _archive_check(store: Any, lang: str, path: Any) -> Check:
+    """Archived days that do not read back (a damaged disk): the reports miss them."""
+    from kiosk import archive
+
+    bad = archive.damaged(store)
+    days = store.conn.execute("SELECT COUNT(DISTINCT day) FROM archive").fetchone()[0]
+    tickets = archive.count(store, "tickets")
+    return Check(name="archive", ok=not bad, code=7, value=t("archive.doctor", lang, days=days, tickets=tickets, bad=len(bad)),
+                 action=t("archive.doctor_action", lang, day=bad[0], count=len(bad), path=str(path)) if bad else "",
+                 data={"days": days, "tickets": tickets, "unreadable": bad[:100]})
+
+
 # Checks whose name is catalogued outside [doctor.name] (a TOML table cannot be reopened).
-_NAME_KEYS = {"print_jobs": "printpack.doctor_name"}
+_NAME_KEYS = {"print_jobs": "printpack.doctor_name", "archive": "archive.doctor_name"}
 
 
 def _config_check(ctx: Any, lang: str) -> Check:

@@ -64,7 +64,8 @@ def cmd_maintenance(ctx: Context) -> int:
     keep = ctx.settings.retention
     if ctx.args.json:
         _out({**done.model_dump(mode="json"), "changes_days": keep.changes_days,
-              "print_jobs_days": keep.print_jobs_days, "audit_days": keep.audit_days})
+              "print_jobs_days": keep.print_jobs_days, "audit_days": keep.audit_days,
+              "detail_days": keep.detail_days})
         return 0
     if done.packed:
         print(t("sentpack.packed", ctx.lang, packed=done.packed, batch=retention.BATCH))
@@ -72,6 +73,8 @@ def cmd_maintenance(ctx: Context) -> int:
             changes_days=keep.changes_days, jobs_days=keep.print_jobs_days,
             before=_mb(done.size_before), after=_mb(done.size_after)))
     print(t("maintenance.pruned_audit", ctx.lang, audit=done.audit, audit_days=keep.audit_days))
+    if done.archived:
+        print(t("archive.packed", ctx.lang, rows=done.archived, days=keep.detail_days))
     return 0
 
 

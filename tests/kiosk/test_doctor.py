@@ -39,7 +39,7 @@ def test_doctor_reports_every_area_and_exits_with_the_most_serious(tmp_path, mon
         status, out, err = doctor(monkeypatch, capsys, settings, "--json")
         found = json.loads(out)
         by_name = {c["name"]: c for c in found["checks"]}
-        assert set(by_name) == {"store", "migrations", "outbox", "print_jobs", "disk", "config", "printer", "central",
+        assert set(by_name) == {"store", "migrations", "outbox", "print_jobs", "archive", "disk", "config", "printer", "central",
                                 "sync", "clock", "speech", "backup"}
         assert by_name["print_jobs"]["ok"] and by_name["print_jobs"]["data"]["unreadable"] == []
         assert by_name["store"]["ok"] and by_name["store"]["data"]["quick_check"] == "ok"
