@@ -323,9 +323,22 @@ def main(argv: list[str] | None = None) -> int:
             after_mb = file_mb(db_path)
             detail = store.conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
             left_unsent = store.conn.execute("SELECT COUNT(*) FROM changes WHERE seq > ?", (pushed,)).fetchone()[0]
+            # The reports read archived days through kiosk.archive.view: what that costs.
+            from kiosk import accounts, reports
+
+            reader = accounts.find(store, "admin")
+            timings = []
+            for label, start, stop in (("today", today, today),
+                                       ("an archived month", *reports.month_bounds(days[len(days) // 3][:7])),
+                                       ("the whole year", datetime.fromisoformat(days[0]).date(), today)):
+                t3 = time.perf_counter()
+                figures = reports.report(store, settings, reader, start, stop)
+                timings.append(f"{label} {time.perf_counter() - t3:.2f} s ({figures['tickets']['issued']} tickets)")
         print(f"\nretention: changes {settings.retention.changes_days} days, print jobs"
               f" {settings.retention.print_jobs_days} days, audit {settings.retention.audit_days} days;"
               f" pruned {pruned.changes} changes, {pruned.print_jobs} print jobs, {pruned.audit} audit entries in {prune_s:.1f} s; unsent kept: {left_unsent}/{unsent}")
+        print(f"archived {pruned.archived} rows of days past {settings.retention.detail_days} days;"
+              f" a report of {', '.join(timings)}")
         names = sorted(set(before) | set(after), key=lambda n: -before.get(n, 0))
         print(bl.table(["table (+ indexes)", "before MB", "after MB"],
                        [(n, before.get(n, 0) / 1e6, after.get(n, 0) / 1e6) for n in names if before.get(n, 0) > 50_000]))

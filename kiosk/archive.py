@@ -3,10 +3,11 @@
 A day's tickets, visits, survey ratings and service records are read row by row while the
 day is open and for weeks after (the counter's lists, transfers, the desk record editable
 until the day ends, the wait estimate's last ``estimate.HISTORY_DAYS``, a month's report).
-Past ``[retention] detail_days`` (92) nothing changes them any more, and only reports over
-a period and the personal-data requests still read them. They are then kept packed, one
-row of ``archive`` per day and table, instead of a row each with its indexes (a ticket
-costs ~790 bytes as a row with its eleven indexes; packed, ~60). Nothing is lost: every
+Past ``[retention] detail_days`` (62: this month and the last, whose reports an office
+makes and corrects, always read live rows) nothing changes them any more, and only reports
+over a period and the personal-data requests still read them. They are then kept packed,
+one row of ``archive`` per day and table, instead of a row each with its indexes (a ticket
+costs ~800 bytes as a row with its eleven indexes; packed, ~60). Nothing is lost: every
 column of every row is kept, and the readers see them again through ``view``.
 
 - ``archive_day`` moves one day, in one short write: the rows that live rows still point
@@ -24,23 +25,28 @@ column of every row is kept, and the readers see them again through ``view``.
 
 A day is packed column by column (the values of one column side by side pack far better
 than row by row) as JSON with the column names, so a column added later reads as null
-from older days (``kiosk.store.pack_text``; its check makes a damaged day fail to read,
-never read as other rows).
+from older days, then xz-compressed (``FILTERS``; its check makes a damaged day fail to
+read, never read as other rows).
 """
 
 from __future__ import annotations
 
 import json
+import lzma
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date
 from typing import Any
 
-from kiosk.store import Store, pack_text, unpack_text
+from kiosk.store import Store
 
 KINDS = ("tickets", "visits", "ratings", "service_records")  # every one has a ``day`` column
-DICTIONARY = 0  # no preset dictionary: a day is large enough to be its own
+# xz (LZMA2) packs a day in 60% of what deflate does (5.9 MB a year against 9.6, measured on
+# bench/store_year.py's year); a 1 MiB window is larger than any day, and keeps the packer's
+# memory small (~11 MB; preset 9's default window would take ~670 MB). CRC32: a damaged day
+# fails to unpack, never reads as other rows.
+FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": 1 << 20}]
 
 
 def _links(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
@@ -53,17 +59,33 @@ def _links(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
 
 def pack(columns: list[str], rows: list[tuple]) -> bytes:
     values = [list(col) for col in zip(*rows)] if rows else [[] for _ in columns]
-    return pack_text(json.dumps({"columns": columns, "values": values}, ensure_ascii=False,
-                                separators=(",", ":")), DICTIONARY)
+    text = json.dumps({"columns": columns, "values": values}, ensure_ascii=False, separators=(",", ":"))
+    return lzma.compress(text.encode(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, filters=FILTERS)
+
+
+def unpack_columns(packed: bytes) -> dict[str, list[Any]]:
+    """A packed day as {column: values}; raises ValueError if it is damaged."""
+    try:
+        data = json.loads(lzma.decompress(packed, format=lzma.FORMAT_XZ))
+        columns = dict(zip(data["columns"], data["values"], strict=True))
+        if len({len(v) for v in columns.values()}) > 1:
+            raise ValueError("columns of different lengths")
+        return columns
+    except (lzma.LZMAError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"damaged archived day: {exc}") from exc
 
 
 def unpack(packed: bytes) -> list[dict[str, Any]]:
     """A packed day as rows; raises ValueError if it is damaged."""
-    try:
-        data = json.loads(unpack_text(packed))
-        return [dict(zip(data["columns"], row)) for row in zip(*data["values"])]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"damaged archived day: {exc}") from exc
+    columns = unpack_columns(packed)
+    return [dict(zip(columns, row)) for row in zip(*columns.values())]
+
+
+def _tuples(packed: bytes, columns: list[str]) -> Iterator[tuple]:
+    """A packed day's rows as tuples of ``columns`` (null where an older day lacks one)."""
+    found = unpack_columns(packed)
+    n = len(next(iter(found.values()), []))
+    return zip(*(found.get(c) or [None] * n for c in columns))
 
 
 def _bundles(rows: dict[str, list[dict[str, Any]]], links: list[tuple[str, str, str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -240,6 +262,7 @@ def view(store: Store, start: date | str, end: date | str) -> Iterator[Store]:
     try:
         conn = reader.conn
         conn.execute("PRAGMA foreign_keys = OFF")  # the copies point at tables they do not shadow
+        conn.execute("PRAGMA temp_store = MEMORY")  # a year is ~40 MB in memory, for seconds
         schema = {name: sql for name, sql in conn.execute(
             "SELECT name, sql FROM main.sqlite_master WHERE type = 'table'")}
         for kind in KINDS:
@@ -248,8 +271,11 @@ def view(store: Store, start: date | str, end: date | str) -> Iterator[Store]:
             columns = [r[1] for r in conn.execute(f"PRAGMA main.table_info('{kind}')")]
             names = ", ".join(columns)
             marks = ", ".join("?" for _ in columns)
-            conn.executemany(f"INSERT OR IGNORE INTO temp.{kind} ({names}) VALUES ({marks})",
-                             (tuple(r.get(c) for c in columns) for r in rows(reader, kind, start=s, end=e)))
+            for (packed,) in conn.execute("SELECT packed FROM archive WHERE kind = ? AND day BETWEEN ? AND ?",
+                                          (kind, s, e)).fetchall():
+                with suppress(ValueError):  # a damaged day is left out (doctor names it)
+                    conn.executemany(f"INSERT OR IGNORE INTO temp.{kind} ({names}) VALUES ({marks})",
+                                     _tuples(packed, columns))
             for (sql,) in conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'index'"
                                        " AND tbl_name = ? AND sql IS NOT NULL", (kind,)).fetchall():
                 conn.execute(sql.replace(" INDEX ", " INDEX temp.", 1))

@@ -253,7 +253,7 @@ class RetentionSettings(_Model):
     changes_days: int = Field(30, ge=1, le=3650)  # outbox changes the centre acknowledged
     print_jobs_days: int = Field(14, ge=1, le=3650)  # print jobs printed or expired
     audit_days: int = Field(30, ge=30, le=3650)  # audit entries the centre acknowledged (it keeps all)
-    detail_days: int = Field(92, ge=31, le=3650)  # closed days' visit detail, then kept packed (kiosk/archive.py)
+    detail_days: int = Field(62, ge=31, le=3650)  # closed days' visit detail, then kept packed (kiosk/archive.py)
 
 
 class QueueSettings(_Model):
