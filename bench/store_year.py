@@ -14,6 +14,8 @@ How the year is made (one store, direct SQL where the use cases would take an ho
 - guests and visits: rows as the guestbook writes them; each guest's change payload is made
   by the real ``guestbook.guest_sync_payload`` (masked number, keyed hash), each visit's is
   the visit row, as ``register_visit`` records it.
+- the desk's own records (``--no-desk`` leaves them out): a service record for every
+  finished ticket and a rating for one visit in three, with their changes (``seed_desk``).
 - orders: ONE order runs the whole real sales flow (create, lines, agree, documents,
   invoice printed, prepared, payment, verified, receipt printed, SPPD, handed over); its rows,
   outbox changes, audit entries and print jobs are then copied for every order, with new ids,
@@ -25,7 +27,9 @@ How the year is made (one store, direct SQL where the use cases would take an ho
   show that those stay.
 
 It prints the size with every table's share (dbstat) before and after
-``kiosk.retention.prune`` at the year's end, and the time of ``pst-kiosk backup``'s copy.
+``kiosk.retention.prune`` at the year's end (which archives the days past ``detail_days``:
+kiosk/archive.py), what a report of today, of an archived month and of the whole year
+then takes, and the time of ``pst-kiosk backup``'s copy.
 """
 
 from __future__ import annotations
@@ -155,6 +159,55 @@ def seed_guests(store, n: int, rnd) -> int:  # noqa: ANN001
     return len(changes)
 
 
+SUBJECTS = ("kependudukan", "tenaga_kerja", "pendidikan", "kemiskinan", "harga", "pertanian")
+INDICATORS = ("Indeks Pembangunan Manusia", "Tingkat Pengangguran Terbuka", "Jumlah Penduduk",
+              "Persentase Penduduk Miskin", "Inflasi Tahun ke Tahun", "Produksi Padi")
+SOURCES = ("Kota Padang Dalam Angka 2025", "Statistik Daerah Kota Padang 2025", "Tabel dinamis bps.go.id")
+
+
+def seed_desk(store, rnd) -> int:  # noqa: ANN001
+    """The desk's own records of the year: one service record per finished ticket (issue 15:
+    "one record per served ticket", as the counter's list asks for), a rating for one visit
+    in three (the survey after service), each with its outbox change, as the use cases write
+    them (``records.save``, ``survey.submit``)."""
+    from kiosk.store import outbox_json
+
+    visit_of = {t: v for v, t in store.conn.execute("SELECT id, ticket_id FROM visits")}
+    done = store.rows("SELECT id, day, service, finished_at FROM tickets WHERE status = 'done'")
+    records, ratings, changes = [], [], []
+    for i, t in enumerate(done):
+        when = datetime.fromisoformat(t["finished_at"])
+        outcome = rnd.choice(("answered", "found", "found", "referred_sale", "referred_online", "not_available"))
+        record = {"id": bl.uuid7_at(when, rnd), "created_at": t["finished_at"], "updated_at": t["finished_at"],
+                  "terminal_id": store.terminal_id, "ticket_id": t["id"], "visit_id": visit_of.get(t["id"]),
+                  "day": t["day"], "service": t["service"], "subject": rnd.choice(SUBJECTS),
+                  "indicator": rnd.choice(INDICATORS), "region_level": rnd.choice(("regency", "province", "district")),
+                  "period": str(rnd.randint(2015, 2025)), "outcome": outcome,
+                  "source": rnd.choice(SOURCES) if outcome == "found" else None,
+                  "note": "Data kecamatan belum tersedia" if outcome == "not_available" else None,
+                  "publications": json.dumps([{"title": SOURCES[0], "medium": "printed"}]) if i % 7 == 0 else "[]",
+                  "agency": None, "activity": None, "stage": None, "reference_number": None, "order_id": None,
+                  "officer": "budi"}
+        records.append(record)
+        changes.append((bl.uuid7_at(when, rnd), "service_record", record["id"], "add", outbox_json(record),
+                        store.terminal_id, t["finished_at"]))
+        if record["visit_id"] and i % 3 == 0:
+            rating = {"id": bl.uuid7_at(when, rnd), "created_at": t["finished_at"], "terminal_id": store.terminal_id,
+                      "day": t["day"], "ticket_id": t["id"], "visit_id": record["visit_id"], "service": t["service"],
+                      **{f"u{k}": rnd.randint(2, 4) for k in range(1, 10)}, "comment": None,
+                      "age_group": rnd.choice(("18-24", "25-34", "35-44")), "gender": rnd.choice(("l", "p")),
+                      "education": rnd.choice(("s1", "sma", "s2")), "occupation": rnd.choice(("mahasiswa", "pns", "swasta"))}
+            ratings.append(rating)
+            changes.append((bl.uuid7_at(when, rnd), "rating", rating["id"], "add", outbox_json(rating),
+                            store.terminal_id, t["finished_at"]))
+    with store.write():
+        store.db["service_records"].insert_all(records)
+        store.db["ratings"].insert_all(ratings)
+        store.conn.executemany("INSERT INTO changes(id, entity, entity_id, op, payload, terminal_id, created_at)"
+                               " VALUES (?, ?, ?, ?, ?, ?, ?)", changes)
+    return len(changes)
+
+
 ORDER_TABLES = ("orders", "order_lines", "invoices", "payments", "receipts", "corrections", "audit",
                 "print_jobs", "changes")
 
@@ -259,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--guests", type=int, default=50_000)
     ap.add_argument("--orders", type=int, default=5_000)
     ap.add_argument("--detail", action="store_true", help="also print every table's and index's size after")
+    ap.add_argument("--no-desk", dest="desk", action="store_false",
+                    help="leave out the desk's service records and ratings (the year as issue 14 counted it)")
     ap.add_argument("--keep", type=Path, help="copy the pruned store to this file (to look inside)")
     args = ap.parse_args(argv)
     print(bl.machine_line())
@@ -285,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
             made = bl.seed_history(store, settings, tickets=args.tickets, days=365, today=today)
             audits = seed_audit(store, rnd)
             guest_changes = seed_guests(store, args.guests, rnd)
+            desk_changes = seed_desk(store, rnd) if args.desk else 0
             days = sorted({r[0] for r in store.conn.execute("SELECT day FROM tickets")})
         # The real order runs on the year's first working day, then is copied over the year.
         first = datetime.combine(datetime.fromisoformat(days[0]).date(), datetime.min.time(), tz) + timedelta(hours=10)
@@ -307,9 +363,10 @@ def main(argv: list[str] | None = None) -> int:
             unsent = store.conn.execute("SELECT COUNT(*) FROM changes WHERE seq > ?", (pushed,)).fetchone()[0]
             store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             counts = {t: store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                      for t in ("tickets", "guests", "visits", "orders", "changes", "print_jobs", "audit")}
+                      for t in ("tickets", "guests", "visits", "service_records", "ratings", "orders", "changes",
+                                "print_jobs", "audit")}
             print(f"year built in {time.perf_counter() - t0:.0f} s: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-            print(f"  outbox: {made['changes']} ticket + {audits} audit + {guest_changes} guest/visit"
+            print(f"  outbox: {made['changes']} ticket + {audits} audit + {guest_changes} guest/visit + {desk_changes} desk"
                   f" + {order_changes} order changes; acknowledged up to seq {pushed}, {unsent} unsent")
             before = sizes(store)
             before_mb = file_mb(db_path)

@@ -107,9 +107,14 @@ def cmd_ticket_call(ctx: Context) -> int:
 
 def cmd_ticket_list(ctx: Context) -> int:
 
-    queue = queue_for(ctx.store, ctx.settings)
+    from contextlib import nullcontext
+
+    from kiosk import archive
+
     day = parse_day(ctx.args.date) if ctx.args.date is not None else None
-    tickets = queue.list(status=ctx.args.status, day=day)
+    # A day past [retention] detail_days is read from the archive.
+    with archive.view(ctx.store, day, day) if day else nullcontext(ctx.store) as store:
+        tickets = queue_for(store, ctx.settings).list(status=ctx.args.status, day=day)
     if ctx.args.json:
         _out([tk.public() for tk in tickets])
         return 0

@@ -205,18 +205,19 @@ def save(store: Store, settings: Settings, actor: User | None, ticket_id: str,
 def visits(store: Store, settings: Settings, actor: User | None, day: date | None = None) -> list[Visit]:
     """The day's tickets at a counter or finished, those without a record first, then the
     latest first: what the counter's list of visits shows."""
+    from kiosk import archive
+
     require(store, actor, *WRITERS)
-    rows = store.rows(
-        "SELECT t.id AS ticket_id, t.number, t.service, t.status, t.counter, t.finished_at, r.id AS rid"
-        " FROM tickets t LEFT JOIN service_records r ON r.ticket_id = t.id"
-        " WHERE t.day = ? AND t.status IN ('called', 'serving', 'done')"
-        " ORDER BY r.id IS NOT NULL, COALESCE(t.finished_at, t.started_at, t.called_at) DESC, t.id DESC",
-        ((day or _today(store, settings)).isoformat(),))
-    found = []
-    for r in rows:
-        record = for_ticket(store, r["ticket_id"]) if r["rid"] else None
-        found.append(Visit.model_validate({**r, "record": record}))
-    return found
+    day = day or _today(store, settings)
+    with archive.view(store, day, day) as view:  # a day past [retention] detail_days: its archive
+        rows = view.rows(
+            "SELECT t.id AS ticket_id, t.number, t.service, t.status, t.counter, t.finished_at, r.id AS rid"
+            " FROM tickets t LEFT JOIN service_records r ON r.ticket_id = t.id"
+            " WHERE t.day = ? AND t.status IN ('called', 'serving', 'done')"
+            " ORDER BY r.id IS NOT NULL, COALESCE(t.finished_at, t.started_at, t.called_at) DESC, t.id DESC",
+            (day.isoformat(),))
+        return [Visit.model_validate({**r, "record": for_ticket(view, r["ticket_id"]) if r["rid"] else None})
+                for r in rows]
 
 
 def unrecorded(store: Store, day: date) -> int:

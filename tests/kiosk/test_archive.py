@@ -217,3 +217,22 @@ def test_a_kill_mid_archive_loses_and_doubles_nothing(store, settings, clock, tm
         archive.archive_before(again, date(2026, 11, 1))
         assert {k: _live(again, k) + archive.count(again, k) for k in archive.KINDS} == counts
         assert _all_reports(again, settings, admin) == before
+
+
+def test_the_day_lists_read_an_archived_day(store, settings, clock, tmp_path, capsys, monkeypatch):
+    from screens.main import main
+
+    admin, _ = _history(store, settings, clock)
+    day = DAYS[0].isoformat()
+    listed = [t.number for t in queue_for(store, settings).list(day=DAYS[0])]
+    visits = records.visits(store, settings, admin, DAYS[0])
+    archive.archive_before(store, date(2026, 10, 1))
+    assert len(queue_for(store, settings).list(day=DAYS[0])) < len(listed)  # the live table alone
+    assert [v.model_dump() for v in records.visits(store, settings, admin, DAYS[0])] == [v.model_dump() for v in visits]
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    assert main(["--config", str(tmp_path / "config.toml"), "--user", "admin", "ticket", "list", "--date", day,
+                 "--json"]) == 0
+    assert sorted(t["number"] for t in json.loads(capsys.readouterr().out)) == sorted(listed)
+    assert main(["--config", str(tmp_path / "config.toml"), "--user", "admin", "record", "list", "--date", day,
+                 "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)) == len(visits) > 0
