@@ -249,6 +249,19 @@ def _as(day: date | str) -> str:
     return day if isinstance(day, str) else day.isoformat()
 
 
+def _index_like_main(conn: sqlite3.Connection, kind: str) -> None:
+    """The real table's indexes on its temporary copy: its own (``INDEXED BY`` names them),
+    and one for each key and UNIQUE column (what looks rows up by id, or a ticket's record,
+    uses), not unique: nothing is inserted after them."""
+    for (sql,) in conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'index'"
+                               " AND tbl_name = ? AND sql IS NOT NULL", (kind,)).fetchall():
+        conn.execute(sql.replace(" INDEX ", " INDEX temp.", 1))
+    for _, name, _, origin, _ in conn.execute(f"PRAGMA main.index_list('{kind}')").fetchall():
+        if origin in ("pk", "u"):
+            columns = ", ".join(r[2] for r in conn.execute(f"PRAGMA main.index_info('{name}')"))
+            conn.execute(f"CREATE INDEX temp.view_{name} ON {kind}({columns})")
+
+
 @contextmanager
 def view(store: Store, start: date | str, end: date | str) -> Iterator[Store]:
     """A store reading the period's rows of ``KINDS``, live and archived, with the real
@@ -263,22 +276,25 @@ def view(store: Store, start: date | str, end: date | str) -> Iterator[Store]:
         conn = reader.conn
         conn.execute("PRAGMA foreign_keys = OFF")  # the copies point at tables they do not shadow
         conn.execute("PRAGMA temp_store = MEMORY")  # a year is ~40 MB in memory, for seconds
-        schema = {name: sql for name, sql in conn.execute(
-            "SELECT name, sql FROM main.sqlite_master WHERE type = 'table'")}
+        # One read snapshot for the live rows, the archive and the report's own queries: an
+        # archive_day committed meanwhile on another connection is not half seen.
+        conn.execute("BEGIN")
         for kind in KINDS:
-            conn.execute(schema[kind].replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
-            conn.execute(f"INSERT INTO temp.{kind} SELECT * FROM main.{kind} WHERE day BETWEEN ? AND ?", (s, e))
+            # The columns without the constraints: a row is live or archived, never both
+            # (archive_day moves it in one write), so no key needs checking row by row.
+            conn.execute(f"CREATE TEMP TABLE {kind} AS SELECT * FROM main.{kind} WHERE day BETWEEN ? AND ?", (s, e))
+            live = {r[0] for r in conn.execute(f"SELECT id FROM temp.{kind}")}
             columns = [r[1] for r in conn.execute(f"PRAGMA main.table_info('{kind}')")]
-            names = ", ".join(columns)
-            marks = ", ".join("?" for _ in columns)
+            at = columns.index("id")
+            insert = f"INSERT INTO temp.{kind} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
             for (packed,) in conn.execute("SELECT packed FROM archive WHERE kind = ? AND day BETWEEN ? AND ?",
                                           (kind, s, e)).fetchall():
                 with suppress(ValueError):  # a damaged day is left out (doctor names it)
-                    conn.executemany(f"INSERT OR IGNORE INTO temp.{kind} ({names}) VALUES ({marks})",
-                                     _tuples(packed, columns))
-            for (sql,) in conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'index'"
-                                       " AND tbl_name = ? AND sql IS NOT NULL", (kind,)).fetchall():
-                conn.execute(sql.replace(" INDEX ", " INDEX temp.", 1))
+                    found = _tuples(packed, columns)
+                    conn.executemany(insert, (r for r in found if r[at] not in live) if live else found)
+            _index_like_main(conn, kind)
         yield reader
     finally:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
         reader.close()
