@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import json
 import lzma
+import re
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
@@ -46,6 +48,7 @@ KINDS = ("tickets", "visits", "ratings", "service_records")  # every one has a `
 # bench/store_year.py's year); a 1 MiB window is larger than any day, and keeps the packer's
 # memory small (~11 MB; preset 9's default window would take ~670 MB). CRC32: a damaged day
 # fails to unpack, never reads as other rows.
+XZ_MAGIC = b"\xfd7zXZ\x00"
 FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": 1 << 20}]
 
 
@@ -66,12 +69,13 @@ def pack(columns: list[str], rows: list[tuple]) -> bytes:
 def unpack_columns(packed: bytes) -> dict[str, list[Any]]:
     """A packed day as {column: values}; raises ValueError if it is damaged."""
     try:
-        data = json.loads(lzma.decompress(packed, format=lzma.FORMAT_XZ))
+        data = json.loads(lzma.decompress(packed, format=lzma.FORMAT_XZ) if packed[:6] == XZ_MAGIC
+                          else zlib.decompress(packed))
         columns = dict(zip(data["columns"], data["values"], strict=True))
         if len({len(v) for v in columns.values()}) > 1:
             raise ValueError("columns of different lengths")
         return columns
-    except (lzma.LZMAError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (lzma.LZMAError, zlib.error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ValueError(f"damaged archived day: {exc}") from exc
 
 
@@ -167,6 +171,22 @@ def archive_day(store: Store, day: str) -> int:
         conn.execute("PRAGMA foreign_keys = ON")
 
 
+def next_seq(store: Store, day: str, letter: str) -> int:
+    """The number after the archived tickets of ``day`` with ``letter`` (1 if none): a
+    ticket taken on a day already archived (a clock set back by months) gets a number of
+    its own. One key lookup when the day is not archived, which is every real day."""
+    row = store.conn.execute("SELECT packed FROM archive WHERE day = ? AND kind = 'tickets'", (day,)).fetchone()
+    if row is None:
+        return 1
+    try:
+        columns = unpack_columns(row[0])
+    except ValueError:
+        return 1
+    seqs = [seq for seq, lt, moved in zip(columns["seq"], columns["letter"], columns["transferred_from"])
+            if lt == letter and moved is None]
+    return max(seqs, default=0) + 1
+
+
 def days_due(store: Store, before: date) -> list[str]:
     """The days before ``before`` that still have live rows to archive, oldest first."""
     found: set[str] = set()
@@ -255,7 +275,9 @@ def _index_like_main(conn: sqlite3.Connection, kind: str) -> None:
     uses), not unique: nothing is inserted after them."""
     for (sql,) in conn.execute("SELECT sql FROM main.sqlite_master WHERE type = 'index'"
                                " AND tbl_name = ? AND sql IS NOT NULL", (kind,)).fetchall():
-        conn.execute(sql.replace(" INDEX ", " INDEX temp.", 1))
+        # Never unique here: a day archived again after a clock set back may hold a number
+        # twice (as the real tables would have refused), and a report must still read it.
+        conn.execute(re.sub(r"^CREATE (UNIQUE )?INDEX ", "CREATE INDEX temp.", sql))
     for _, name, _, origin, _ in conn.execute(f"PRAGMA main.index_list('{kind}')").fetchall():
         if origin in ("pk", "u"):
             columns = ", ".join(r[2] for r in conn.execute(f"PRAGMA main.index_info('{name}')"))

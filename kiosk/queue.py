@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk import audit
 from kiosk.accounts import ROLES, require
+from kiosk.archive import next_seq as archived_next_seq
 from kiosk.clock import iso
 from kiosk.errors import EmptyQueue, NotFound, Refused, excerpt
 from kiosk.ids import new_id
@@ -258,11 +259,11 @@ class Queue:
         svc = service if isinstance(service, Service) else find_service(service)
         now = self.now()
         day = now.astimezone(self.tz).date().isoformat()
-        seq = self.conn.execute(
+        seq = max(self.conn.execute(
             "SELECT COALESCE(MAX(seq), 0) + 1 FROM tickets"
             " WHERE day = ? AND letter = ? AND transferred_from IS NULL",
             (day, svc.letter),
-        ).fetchone()[0]
+        ).fetchone()[0], archived_next_seq(self.store, day, svc.letter))
         stamp = iso(now)
         row = {
             "id": new_id(), "created_at": stamp, "updated_at": stamp,

@@ -236,3 +236,20 @@ def test_the_day_lists_read_an_archived_day(store, settings, clock, tmp_path, ca
     assert main(["--config", str(tmp_path / "config.toml"), "--user", "admin", "record", "list", "--date", day,
                  "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == len(visits) > 0
+
+
+def test_a_ticket_taken_on_an_archived_day_gets_a_number_of_its_own(store, settings, clock):
+    """A PC whose clock was set back by months takes tickets on a day already archived: their
+    numbers follow the archived ones, and the day's reports still read (found by a trial:
+    A-001 again, and a report that stopped on a UNIQUE constraint)."""
+    admin, _ = _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 10, 1))
+    archived = [t["number"] for t in archive.rows(store, "tickets", start=DAYS[0].isoformat(), end=DAYS[0].isoformat())
+                if t["letter"] == "A"]
+    clock.set(datetime(2026, 9, 1, 15, 0, tzinfo=clock.now().tzinfo))
+    taken = queue_for(store, settings).take("A")
+    assert taken.number not in archived and taken.number == f"A-{len(archived) + 1:03d}"
+    before = reports.report(store, settings, admin, DAYS[0], DAYS[0])
+    assert archive.archive_before(store, date(2026, 10, 1)) == 1  # merged into the archived day
+    assert reports.report(store, settings, admin, DAYS[0], DAYS[0]) == before
+    assert before["tickets"]["issued"] == 5  # A-001, B-001, B-002 (the no-show), C-001 and the new A-002
