@@ -212,14 +212,16 @@ def count(store: Store, kind: str) -> int:
 
 
 def rows(store: Store, kind: str, keep: Callable[[dict[str, Any]], bool] = lambda r: True,
-         start: str = "", end: str = "9999") -> Iterator[dict[str, Any]]:
+         start: str = "", end: str = "9999", skipped: list[str] | None = None) -> Iterator[dict[str, Any]]:
     """The archived rows of ``kind`` (between days ``start`` and ``end``) that ``keep``
-    accepts; a damaged day is skipped (doctor names it)."""
-    for (packed,) in store.conn.execute(
-            "SELECT packed FROM archive WHERE kind = ? AND day BETWEEN ? AND ? ORDER BY day", (kind, start, end)):
+    accepts; a damaged day is skipped (added to ``skipped`` as ``day table``; doctor names it)."""
+    for day, packed in store.conn.execute(
+            "SELECT day, packed FROM archive WHERE kind = ? AND day BETWEEN ? AND ? ORDER BY day", (kind, start, end)):
         try:
             found = unpack(packed)
         except ValueError:
+            if skipped is not None:
+                skipped.append(f"{day} {kind}")
             continue
         yield from (r for r in found if keep(r))
 
@@ -238,9 +240,10 @@ SUBJECT_VISIT = ("created_at", "service", "purpose", "segment", "education", "ge
                  "consent_version")
 
 
-def guest_visits(store: Store, guest_id: str) -> list[dict[str, Any]]:
-    """A guest's archived visits as the access request lists them (with the ticket number)."""
-    visits = list(rows(store, "visits", lambda r: r["guest_id"] == guest_id))
+def guest_visits(store: Store, guest_id: str, skipped: list[str] | None = None) -> list[dict[str, Any]]:
+    """A guest's archived visits as the access request lists them (with the ticket number);
+    damaged days are added to ``skipped``."""
+    visits = list(rows(store, "visits", lambda r: r["guest_id"] == guest_id, skipped=skipped))
     if not visits:
         return []
     days = sorted({v["day"] for v in visits})
@@ -254,10 +257,10 @@ def guest_visits(store: Store, guest_id: str) -> list[dict[str, Any]]:
             for v in sorted(visits, key=lambda v: v["created_at"])]
 
 
-def damaged(store: Store) -> list[str]:
+def damaged(conn: sqlite3.Connection) -> list[str]:
     """The archived days that cannot be read (a damaged disk): ``day kind`` each."""
     bad = []
-    for day, kind, packed in store.conn.execute("SELECT day, kind, packed FROM archive ORDER BY day"):
+    for day, kind, packed in conn.execute("SELECT day, kind, packed FROM archive ORDER BY day"):
         try:
             unpack(packed)
         except ValueError:
@@ -267,6 +270,12 @@ def damaged(store: Store) -> list[str]:
 
 def _as(day: date | str) -> str:
     return day if isinstance(day, str) else day.isoformat()
+
+
+def unreadable(view: Store) -> list[str]:
+    """The archived days (``day table``) a view had to leave out, damaged: the figures read
+    through it lack them (the report and the access request say so)."""
+    return list(getattr(view, "unreadable", []))
 
 
 def _index_like_main(conn: sqlite3.Connection, kind: str) -> None:
@@ -294,6 +303,7 @@ def view(store: Store, start: date | str, end: date | str) -> Iterator[Store]:
         yield store
         return
     reader = Store(store.path, clock=store.clock)
+    reader.unreadable = []  # type: ignore[attr-defined] - what ``unreadable`` reads back
     try:
         conn = reader.conn
         conn.execute("PRAGMA foreign_keys = OFF")  # the copies point at tables they do not shadow
@@ -309,11 +319,14 @@ def view(store: Store, start: date | str, end: date | str) -> Iterator[Store]:
             columns = [r[1] for r in conn.execute(f"PRAGMA main.table_info('{kind}')")]
             at = columns.index("id")
             insert = f"INSERT INTO temp.{kind} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-            for (packed,) in conn.execute("SELECT packed FROM archive WHERE kind = ? AND day BETWEEN ? AND ?",
-                                          (kind, s, e)).fetchall():
-                with suppress(ValueError):  # a damaged day is left out (doctor names it)
+            for day, packed in conn.execute("SELECT day, packed FROM archive WHERE kind = ? AND day BETWEEN ? AND ?"
+                                            " ORDER BY day", (kind, s, e)).fetchall():
+                try:
                     found = _tuples(packed, columns)
-                    conn.executemany(insert, (r for r in found if r[at] not in live) if live else found)
+                except ValueError:  # a damaged day is left out: ``unreadable`` says so, doctor too
+                    reader.unreadable.append(f"{day} {kind}")  # type: ignore[attr-defined]
+                    continue
+                conn.executemany(insert, (r for r in found if r[at] not in live) if live else found)
             _index_like_main(conn, kind)
         yield reader
     finally:

@@ -38,7 +38,7 @@ from kiosk.clock import iso
 from kiosk.config import Settings
 from kiosk.errors import ConfigError, FieldInvalid, Invalid, Refused, StoreError, os_reason
 from kiosk.ids import new_id
-from kiosk import privacy
+from kiosk import archive, privacy
 from kiosk.privacy import ANONYMOUS, Reapplied
 from kiosk.store import Store, lock_path, open_lock
 
@@ -60,6 +60,7 @@ class BackupMade(BaseModel):
     tickets: int
     pending: int  # outbox changes the centre had not acknowledged at the time
     removed: list[str] = []  # older backups rotated out
+    archive_unreadable: list[str] = []  # archived days (``day table``) the copy holds damaged
 
 
 class BackupRestored(BaseModel):
@@ -156,6 +157,7 @@ def backup(store: Store, settings: Settings, folder: str | os.PathLike[str] | No
                               ("backup.settings", json.dumps(kept, ensure_ascii=False))])
             check = copy.execute("PRAGMA integrity_check").fetchone()[0]
             tickets = copy.execute(TICKETS).fetchone()[0]
+            unreadable = archive.damaged(copy)
             pushed = copy.execute("SELECT value FROM meta WHERE key = 'sync.pushed_seq'").fetchone()
             pending = copy.execute("SELECT COUNT(*) FROM changes WHERE seq > ?",
                                    (int(pushed[0]) if pushed and pushed[0] else 0,)).fetchone()[0]
@@ -175,7 +177,7 @@ def backup(store: Store, settings: Settings, folder: str | os.PathLike[str] | No
     size = final.stat().st_size
     removed = rotate(target_dir, settings.office.code, final, keep)
     return BackupMade(path=str(final), size=size, seconds=time.monotonic() - started,
-                      tickets=tickets, pending=pending, removed=removed)
+                      tickets=tickets, pending=pending, removed=removed, archive_unreadable=unreadable)
 
 
 def _read_backup(path: Path, office_code: str | None = None) -> dict[str, str]:

@@ -99,11 +99,13 @@ def _archive_check(store: Any, lang: str, path: Any) -> Check:
     """Archived days that do not read back (a damaged disk): the reports miss them."""
     from kiosk import archive
 
-    bad = archive.damaged(store)
+    bad = archive.damaged(store.conn)
     days = store.conn.execute("SELECT COUNT(DISTINCT day) FROM archive").fetchone()[0]
     tickets = archive.count(store, "tickets")
-    return Check(name="archive", ok=not bad, code=7, value=t("archive.doctor", lang, days=days, tickets=tickets, bad=len(bad)),
-                 action=t("archive.doctor_action", lang, day=bad[0], count=len(bad), path=str(path)) if bad else "",
+    bad_days = len({entry.split()[0] for entry in bad})
+    return Check(name="archive", ok=not bad, code=7,
+                 value=t("archive.doctor", lang, days=days, tickets=tickets, bad=bad_days),
+                 action=t("archive.doctor_action", lang, day=bad[0], count=bad_days, path=str(path)) if bad else "",
                  data={"days": days, "tickets": tickets, "unreadable": bad[:100]})
 
 

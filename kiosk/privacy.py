@@ -50,6 +50,7 @@ class SubjectData(BaseModel):
     visits: list[dict[str, Any]]
     lockers: list[dict[str, Any]]
     orders: list[dict[str, Any]]
+    archive_unreadable: list[str] = []  # archived days (``day visits``) that could not be read
 
 
 class Erased(BaseModel):
@@ -215,7 +216,8 @@ def subject_access(store: Store, actor: User | None, text: str) -> list[SubjectD
         found = []
         for guest_id in _subject_ids(store, text):
             guest = store.row("SELECT * FROM guests WHERE id = ?", (guest_id,))
-            visits = sorted(archive.guest_visits(store, guest_id) + store.rows(
+            skipped: list[str] = []
+            visits = sorted(archive.guest_visits(store, guest_id, skipped) + store.rows(
                 "SELECT v.created_at, v.service, v.purpose, v.segment, v.education, v.gender,"
                 " v.disability, v.consent_version, t.number AS ticket FROM visits v"
                 " LEFT JOIN tickets t ON t.id = v.ticket_id WHERE v.guest_id = ? ORDER BY v.created_at",
@@ -227,7 +229,8 @@ def subject_access(store: Store, actor: User | None, text: str) -> list[SubjectD
                 tuple(locker_ids))
             orders = store.rows("SELECT number, created_at, status, customer_name FROM orders"
                                 " WHERE guest_id = ? ORDER BY created_at", (guest_id,))
-            found.append(SubjectData(guest=guest, visits=visits, lockers=lockers, orders=orders))
+            found.append(SubjectData(guest=guest, visits=visits, lockers=lockers, orders=orders,
+                                     archive_unreadable=skipped))
             audit.record(store, actor, "guest.show", "guest", guest_id, {})
     return found
 

@@ -95,7 +95,8 @@ def report(store: Store, settings: Settings, actor: User | None, start: date, en
     days past ``[retention] detail_days`` are read from the archive, to the same figures."""
     require(store, actor, *READERS)
     with archive.view(store, start, end) as view:
-        return _report(view, settings, start, end)
+        # Archived days that no longer read back (a damaged disk) are left out, and named.
+        return {**_report(view, settings, start, end), "archive_unreadable": archive.unreadable(view)}
 
 
 def _report(store: Store, settings: Settings, start: date, end: date) -> dict[str, Any]:

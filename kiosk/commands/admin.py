@@ -216,6 +216,9 @@ def cmd_guest_show(ctx: Context) -> int:
         width = max(map(len, labels.values()))
         for key, value in data.guest.items():
             print(f"  {labels[key].ljust(width)}  {_reads(ctx, key, value)}")
+        if data.archive_unreadable:
+            print(t("archive.access_incomplete", lang, count=len(data.archive_unreadable),
+                    first=data.archive_unreadable[0]))
         for key, rows, columns in (("visits", data.visits, _VISIT_COLUMNS),
                                    ("lockers", data.lockers, _LOCKER_COLUMNS),
                                    ("orders", data.orders, _ORDER_COLUMNS)):

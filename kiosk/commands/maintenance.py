@@ -22,6 +22,9 @@ def cmd_backup(ctx: Context) -> int:
         return 0
     print(t("backup.made", ctx.lang, path=made.path, size=_mb(made.size), tickets=made.tickets,
             pending=made.pending, seconds=f"{made.seconds:.1f}"))
+    if made.archive_unreadable:
+        print(t("archive.backup_damaged", ctx.lang, count=len(made.archive_unreadable),
+                first=made.archive_unreadable[0]), file=sys.stderr)
     print(t("backup.personal", ctx.lang))
     for old in made.removed:
         print(t("backup.rotated", ctx.lang, keep=ctx.args.keep, path=old))

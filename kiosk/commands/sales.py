@@ -157,6 +157,9 @@ def _print_report(ctx: Context, data: dict[str, Any]) -> None:
 
     p = data["period"]
     print(t("report.title", lang, start=p["from"], end=p["to"], office=data["office"]))
+    if data.get("archive_unreadable"):
+        print(t("archive.report_incomplete", lang, count=len(data["archive_unreadable"]),
+                first=data["archive_unreadable"][0]))
     v = data["visits"]
     print(t("report.visits", lang, total=v["total"]))
     for group in reports.VISIT_GROUPS:

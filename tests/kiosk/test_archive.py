@@ -165,14 +165,28 @@ def test_purge_spares_a_guest_seen_on_an_archived_day(store, settings, clock):
     assert store.row("SELECT anonymised_at FROM guests WHERE id = ?", (budi,))["anonymised_at"] is not None
 
 
-def test_a_damaged_day_fails_alone_and_doctor_can_name_it(store, settings, clock):
+def test_a_damaged_day_fails_alone_and_is_named(store, settings, clock, tmp_path):
     admin, _ = _history(store, settings, clock)
     archive.archive_before(store, date(2026, 10, 1))
     store.conn.execute("UPDATE archive SET packed = X'00DEADBEEF' WHERE day = '2026-09-01' AND kind = 'visits'")
-    assert archive.damaged(store) == ["2026-09-01 visits"]
+    assert archive.damaged(store.conn) == ["2026-09-01 visits"]
     with pytest.raises(ValueError):
         archive.unpack(store.row("SELECT packed FROM archive WHERE day = '2026-09-01' AND kind = 'visits'")["packed"])
     assert reports.report(store, settings, admin, DAYS[1], DAYS[1])["visits"]["total"] == 3
+    # A report over the damaged day says what it could not read, in every form.
+    broken = reports.report(store, settings, admin, DAYS[0], DAYS[0])
+    assert broken["archive_unreadable"] == ["2026-09-01 visits"] and broken["visits"]["total"] == 0
+    assert reports.report(store, settings, admin, DAYS[1], DAYS[1])["archive_unreadable"] == []
+    seen = privacy.subject_access(store, admin, "3273014101900001")[0]
+    assert seen.archive_unreadable == ["2026-09-01 visits"]
+    from kiosk import backup, doctor
+
+    made = backup.backup(store, settings, tmp_path / "b", keep=2)
+    assert made.archive_unreadable == ["2026-09-01 visits"]
+    store.conn.execute("UPDATE archive SET packed = X'00' WHERE day = '2026-09-01' AND kind = 'tickets'")
+    check = doctor._archive_check(store, "id", settings.db_path)
+    assert not check.ok and check.data["unreadable"] == ["2026-09-01 tickets", "2026-09-01 visits"]
+    assert "1 hari" in check.action  # one day, two of its tables
 
 
 def test_prune_archives_past_detail_days_and_maintenance_says_so(store, settings, clock):
