@@ -3,9 +3,9 @@
 A day's tickets, visits, survey ratings and service records are read row by row while the
 day is open and for weeks after (the counter's lists, transfers, the desk record editable
 until the day ends, the wait estimate's last ``estimate.HISTORY_DAYS``, a month's report).
-Past ``[retention] detail_days`` (62: this month and the last, whose reports an office
-makes and corrects, always read live rows) nothing changes them any more, and only reports
-over a period and the personal-data requests still read them. They are then kept packed,
+Past ``[retention] detail_days`` (45: last month's report, made and corrected in the first
+two weeks of this one, still reads live rows) nothing changes them any more, and only
+reports over a period and the personal-data requests still read them. They are then kept packed,
 one row of ``archive`` per day and table, instead of a row each with its indexes (a ticket
 costs ~800 bytes as a row with its eleven indexes; packed, ~60). Nothing is lost: every
 column of every row is kept, and the readers see them again through ``view``.

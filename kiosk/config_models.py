@@ -18,8 +18,19 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from kiosk.config import PRINTER_NAME, OfficeMethods, SettingsMethods, _check_url, _Invalid
 
+_NUMBERS = {int, float, int | None, float | None}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, value: Any, info: Any) -> Any:  # noqa: ANN401
+        """``detail_days = true`` is not a number of days (pydantic would read it as 1)."""
+        if isinstance(value, bool) and cls.model_fields[info.field_name].annotation in _NUMBERS:
+            raise _Invalid("firstday.config.int_type")
+        return value
 
 
 class Office(OfficeMethods, _Model):
@@ -253,7 +264,7 @@ class RetentionSettings(_Model):
     changes_days: int = Field(30, ge=1, le=3650)  # outbox changes the centre acknowledged
     print_jobs_days: int = Field(14, ge=1, le=3650)  # print jobs printed or expired
     audit_days: int = Field(30, ge=30, le=3650)  # audit entries the centre acknowledged (it keeps all)
-    detail_days: int = Field(62, ge=31, le=3650)  # closed days' visit detail, then kept packed (kiosk/archive.py)
+    detail_days: int = Field(45, ge=31, le=3650)  # closed days' visit detail, then kept packed (kiosk/archive.py)
 
 
 class QueueSettings(_Model):

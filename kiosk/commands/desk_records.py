@@ -29,7 +29,7 @@ def cmd_record_list(ctx: Context) -> int:
         mark = t("desk.recorded", lang) if r else t("desk.not_recorded", lang)
         print(f"{v.number:<7} {fit(by_code(v.service).short_name(lang), 14)} {fit(mark, 7)} {what}")
     if not found:
-        print(t("desk.visits_empty", lang))
+        print(t("archive.visits_empty_day", lang, day=day.isoformat()) if day else t("desk.visits_empty", lang))
     return 0
 
 

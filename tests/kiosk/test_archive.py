@@ -191,9 +191,9 @@ def test_a_damaged_day_fails_alone_and_is_named(store, settings, clock, tmp_path
 
 def test_prune_archives_past_detail_days_and_maintenance_says_so(store, settings, clock):
     admin, _ = _history(store, settings, clock)
-    assert settings.retention.detail_days == 62
-    done = retention.prune(store, settings, now=datetime(2026, 11, 10, 9, 0, tzinfo=clock.now().tzinfo))
-    # 2026-11-10 less 62 days is 2026-09-09: the two September days go.
+    assert settings.retention.detail_days == 45
+    done = retention.prune(store, settings, now=datetime(2026, 10, 20, 9, 0, tzinfo=clock.now().tzinfo))
+    # 2026-10-20 less 45 days is 2026-09-05: the two September days go.
     assert done.archived > 0
     assert archive.archived_days(store, "2026-01-01", "2026-12-31") == ["2026-09-01", "2026-09-02"]
 

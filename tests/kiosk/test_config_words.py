@@ -87,6 +87,11 @@ BAD_FILES = [
     ('[serve]\nkeyfile = "/k.pem"\n', "serve.keyfile: keyfile memerlukan sertifikatnya"),
     ('[printers.Loket]\nurl = "none"\n', "printers.Loket: nama printer ditulis huruf kecil"),
     ('[kiosk]\nprinter = "lobi"\n', "kiosk.printer: tidak ada printer bernama \"lobi\""),
+    # true is not a number (pydantic alone reads it as 1: "paling kecil 31", or one counter).
+    ('[retention]\ndetail_days = true\n', "retention.detail_days: harus bilangan bulat"),
+    ('[retention]\ndetail_days = 30\n', "retention.detail_days: paling kecil 31"),
+    ('[office]\ncounters = true\n', "office.counters: harus bilangan bulat"),
+    ('[desk]\ncomplaint_due_days = false\n', "desk.complaint_due_days: harus bilangan bulat"),
 ]
 
 
