@@ -35,8 +35,9 @@ import json
 import lzma
 import re
 import sqlite3
-import zlib
 from collections.abc import Callable, Iterator
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import date
 from typing import Any
@@ -48,7 +49,6 @@ KINDS = ("tickets", "visits", "ratings", "service_records")  # every one has a `
 # bench/store_year.py's year); a 1 MiB window is larger than any day, and keeps the packer's
 # memory small (~11 MB; preset 9's default window would take ~670 MB). CRC32: a damaged day
 # fails to unpack, never reads as other rows.
-XZ_MAGIC = b"\xfd7zXZ\x00"
 FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": 1 << 20}]
 
 
@@ -66,17 +66,31 @@ def pack(columns: list[str], rows: list[tuple]) -> bytes:
     return lzma.compress(text.encode(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, filters=FILTERS)
 
 
-def unpack_columns(packed: bytes) -> dict[str, list[Any]]:
-    """A packed day as {column: values}; raises ValueError if it is damaged."""
+def _raw(packed: bytes) -> bytes | None:
+    """A packed day's JSON, or None if it is damaged (xz's check failed, or not xz)."""
     try:
-        data = json.loads(lzma.decompress(packed, format=lzma.FORMAT_XZ) if packed[:6] == XZ_MAGIC
-                          else zlib.decompress(packed))
+        return lzma.decompress(packed, format=lzma.FORMAT_XZ)
+    except (lzma.LZMAError, TypeError):
+        return None
+
+
+def _columns(raw: bytes | None) -> dict[str, list[Any]]:
+    """A day's JSON as {column: values}; raises ValueError if it is damaged."""
+    try:
+        if raw is None:
+            raise ValueError("not packed as xz, or its check failed")
+        data = json.loads(raw)
         columns = dict(zip(data["columns"], data["values"], strict=True))
         if len({len(v) for v in columns.values()}) > 1:
             raise ValueError("columns of different lengths")
         return columns
-    except (lzma.LZMAError, zlib.error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ValueError(f"damaged archived day: {exc}") from exc
+
+
+def unpack_columns(packed: bytes) -> dict[str, list[Any]]:
+    """A packed day as {column: values}; raises ValueError if it is damaged."""
+    return _columns(_raw(packed))
 
 
 def unpack(packed: bytes) -> list[dict[str, Any]]:
@@ -85,11 +99,27 @@ def unpack(packed: bytes) -> list[dict[str, Any]]:
     return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
-def _tuples(packed: bytes, columns: list[str]) -> Iterator[tuple]:
-    """A packed day's rows as tuples of ``columns`` (null where an older day lacks one)."""
-    found = unpack_columns(packed)
+def _tuples(raw: bytes | None, columns: list[str]) -> Iterator[tuple]:
+    """A day's rows as tuples of ``columns`` (null where an older day lacks one)."""
+    found = _columns(raw)
     n = len(next(iter(found.values()), []))
     return zip(*(found.get(c) or [None] * n for c in columns))
+
+
+def _unpacked(blobs: list[tuple[str, str, bytes]], ahead: int = 3) -> Iterator[tuple[str, str, bytes | None]]:
+    """(kind, day, raw JSON) of each blob in order, decompressed a few ahead on a second
+    thread (xz lets go of the interpreter while it works): the caller parses and inserts
+    one day while the next unpacks."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: deque = deque()
+        for kind, day, packed in blobs:
+            pending.append((kind, day, pool.submit(_raw, packed)))
+            if len(pending) > ahead:
+                kind0, day0, raw = pending.popleft()
+                yield kind0, day0, raw.result()
+        while pending:
+            kind0, day0, raw = pending.popleft()
+            yield kind0, day0, raw.result()
 
 
 def _bundles(rows: dict[str, list[dict[str, Any]]], links: list[tuple[str, str, str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
@@ -294,8 +324,8 @@ def _index_like_main(conn: sqlite3.Connection, kind: str) -> None:
 
 
 @contextmanager
-def view(store: Store, start: date | str, end: date | str) -> Iterator[Store]:
-    """A store reading the period's rows of ``KINDS``, live and archived, with the real
+def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...] = KINDS) -> Iterator[Store]:
+    """A store reading the period's rows of ``kinds``, live and archived, with the real
     tables' indexes; the store itself when no day of the period is archived."""
     s, e = _as(start), _as(end)
     days = archived_days(store, s, e)
@@ -311,22 +341,28 @@ def view(store: Store, start: date | str, end: date | str) -> Iterator[Store]:
         # One read snapshot for the live rows, the archive and the report's own queries: an
         # archive_day committed meanwhile on another connection is not half seen.
         conn.execute("BEGIN")
-        for kind in KINDS:
+        inserts, live, at = {}, {}, {}
+        for kind in kinds:
             # The columns without the constraints: a row is live or archived, never both
             # (archive_day moves it in one write), so no key needs checking row by row.
             conn.execute(f"CREATE TEMP TABLE {kind} AS SELECT * FROM main.{kind} WHERE day BETWEEN ? AND ?", (s, e))
-            live = {r[0] for r in conn.execute(f"SELECT id FROM temp.{kind}")}
+            live[kind] = {r[0] for r in conn.execute(f"SELECT id FROM temp.{kind}")}
             columns = [r[1] for r in conn.execute(f"PRAGMA main.table_info('{kind}')")]
-            at = columns.index("id")
-            insert = f"INSERT INTO temp.{kind} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-            for day, packed in conn.execute("SELECT day, packed FROM archive WHERE kind = ? AND day BETWEEN ? AND ?"
-                                            " ORDER BY day", (kind, s, e)).fetchall():
-                try:
-                    found = _tuples(packed, columns)
-                except ValueError:  # a damaged day is left out: ``unreadable`` says so, doctor too
-                    reader.unreadable.append(f"{day} {kind}")  # type: ignore[attr-defined]
-                    continue
-                conn.executemany(insert, (r for r in found if r[at] not in live) if live else found)
+            at[kind] = columns.index("id")
+            inserts[kind] = (columns, f"INSERT INTO temp.{kind} ({', '.join(columns)})"
+                                      f" VALUES ({', '.join('?' for _ in columns)})")
+        blobs = conn.execute(
+            f"SELECT kind, day, packed FROM archive WHERE day BETWEEN ? AND ? AND kind IN ({', '.join('?' for _ in kinds)})"
+            " ORDER BY kind, day", (s, e, *kinds)).fetchall()
+        for kind, day, raw in _unpacked(blobs):
+            columns, insert = inserts[kind]
+            try:
+                found = _tuples(raw, columns)
+            except ValueError:  # a damaged day is left out: ``unreadable`` says so, doctor too
+                reader.unreadable.append(f"{day} {kind}")  # type: ignore[attr-defined]
+                continue
+            conn.executemany(insert, (r for r in found if r[at[kind]] not in live[kind]) if live[kind] else found)
+        for kind in kinds:
             _index_like_main(conn, kind)
         yield reader
     finally:

@@ -268,7 +268,7 @@ def arrivals_by_hour(store: Store, settings: Settings, actor: User | None, day: 
     require(store, actor, *READERS)
     tz = settings.office.tz
     counts = {h: 0 for h in range(7, 18)}
-    with archive.view(store, day, day) as view:
+    with archive.view(store, day, day, ("tickets",)) as view:
         issued_at = view.conn.execute(
             "SELECT issued_at FROM tickets WHERE day = ? AND transferred_from IS NULL", (day.isoformat(),)).fetchall()
     for (issued,) in issued_at:
@@ -282,7 +282,7 @@ def wait_by_hour(store: Store, settings: Settings, actor: User | None, day: date
     require(store, actor, *READERS)
     tz = settings.office.tz
     waits: dict[int, list[float]] = {}
-    with archive.view(store, day, day) as view:
+    with archive.view(store, day, day, ("tickets",)) as view:
         calls = view.conn.execute(
             "SELECT called_at, (julianday(called_at) - julianday(queued_at)) * 1440.0 FROM tickets"
             " WHERE day = ? AND called_at IS NOT NULL", (day.isoformat(),)).fetchall()
@@ -299,7 +299,7 @@ def visits_per_day(store: Store, actor: User | None, start: date, end: date) -> 
     while day <= end:
         counts[day.isoformat()] = 0
         day += timedelta(days=1)
-    with archive.view(store, start, end) as view:
+    with archive.view(store, start, end, ("tickets",)) as view:
         counts.update(view.conn.execute(
             "SELECT day, COUNT(*) FROM tickets WHERE day BETWEEN ? AND ? AND transferred_from IS NULL"
             " GROUP BY day", (start.isoformat(), end.isoformat())).fetchall())

@@ -113,7 +113,7 @@ def cmd_ticket_list(ctx: Context) -> int:
 
     day = parse_day(ctx.args.date) if ctx.args.date is not None else None
     # A day past [retention] detail_days is read from the archive.
-    with archive.view(ctx.store, day, day) if day else nullcontext(ctx.store) as store:
+    with archive.view(ctx.store, day, day, ("tickets",)) if day else nullcontext(ctx.store) as store:
         tickets = queue_for(store, ctx.settings).list(status=ctx.args.status, day=day)
     if ctx.args.json:
         _out([tk.public() for tk in tickets])

@@ -209,7 +209,7 @@ def visits(store: Store, settings: Settings, actor: User | None, day: date | Non
 
     require(store, actor, *WRITERS)
     day = day or _today(store, settings)
-    with archive.view(store, day, day) as view:  # a day past [retention] detail_days: its archive
+    with archive.view(store, day, day, ("tickets", "service_records")) as view:  # a day past [retention] detail_days: its archive
         rows = view.rows(
             "SELECT t.id AS ticket_id, t.number, t.service, t.status, t.counter, t.finished_at, r.id AS rid"
             " FROM tickets t LEFT JOIN service_records r ON r.ticket_id = t.id"
