@@ -226,9 +226,19 @@ def days_due(store: Store, before: date) -> list[str]:
     return sorted(found)
 
 
-def archive_before(store: Store, before: date) -> int:
-    """Archive every day before ``before`` (a day a write; the faces wait milliseconds)."""
-    return sum(archive_day(store, day) for day in days_due(store, before))
+def archive_before(store: Store, before: date, refused: list[str] | None = None) -> int:
+    """Archive every day before ``before`` (a day a write); returns how many rows moved. A
+    day that cannot be archived (its earlier archive no longer reads back, so merging into
+    it would lose it; or a reference the check caught) stays as it is, added to ``refused``
+    as ``day: why``, and the days after it go on."""
+    moved = 0
+    for day in days_due(store, before):
+        try:
+            moved += archive_day(store, day)
+        except (ArchiveError, ValueError) as exc:
+            if refused is not None:
+                refused.append(f"{day}: {exc}")
+    return moved
 
 
 def archived_days(store: Store, start: str, end: str) -> list[str]:

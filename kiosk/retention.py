@@ -53,6 +53,7 @@ class Pruned(BaseModel):
     print_jobs: int = 0
     audit: int = 0
     archived: int = 0  # rows of closed days packed (kiosk/archive.py)
+    archive_refused: list[str] = []  # days left as rows: "day: why"
     size_before: int = 0  # bytes of the store file (+ WAL) before
     size_after: int = 0
 
@@ -256,7 +257,8 @@ def prune(store: Store, settings: Settings, *, now: datetime | None = None) -> P
     if result.audit:  # ``pst-kiosk audit`` then says that older entries are at the centre
         store.set_meta(AUDIT_PRUNED, iso(now))
     result.archived = archive.archive_before(
-        store, now.astimezone(settings.office.tz).date() - timedelta(days=keep.detail_days))
+        store, now.astimezone(settings.office.tz).date() - timedelta(days=keep.detail_days),
+        result.archive_refused)
     give_back_space(store)
     store.set_meta(LAST_PRUNE, iso(now))
     result.size_after = store_bytes(store)

@@ -78,6 +78,9 @@ def cmd_maintenance(ctx: Context) -> int:
     print(t("maintenance.pruned_audit", ctx.lang, audit=done.audit, audit_days=keep.audit_days))
     if done.archived:
         print(t("archive.packed", ctx.lang, rows=done.archived, days=keep.detail_days))
+    if done.archive_refused:
+        print(t("archive.refused", ctx.lang, count=len(done.archive_refused), first=done.archive_refused[0]),
+              file=sys.stderr)
     return 0
 
 

@@ -267,3 +267,16 @@ def test_a_ticket_taken_on_an_archived_day_gets_a_number_of_its_own(store, setti
     assert archive.archive_before(store, date(2026, 10, 1)) == 1  # merged into the archived day
     assert reports.report(store, settings, admin, DAYS[0], DAYS[0]) == before
     assert before["tickets"]["issued"] == 5  # A-001, B-001, B-002 (the no-show), C-001 and the new A-002
+
+
+def test_a_day_whose_archive_is_damaged_is_not_merged_into_and_the_others_go_on(store, settings, clock):
+    admin, _ = _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 9, 2))  # the first day
+    store.conn.execute("UPDATE archive SET packed = X'00' WHERE day = '2026-09-01' AND kind = 'tickets'")
+    clock.set(datetime(2026, 9, 1, 16, 0, tzinfo=clock.now().tzinfo))
+    late = queue_for(store, settings).take("B")  # a clock set back: a row on the archived day
+    done = retention.prune(store, settings, now=datetime(2026, 12, 1, 9, 0, tzinfo=clock.now().tzinfo))
+    assert [r.split(":")[0] for r in done.archive_refused] == ["2026-09-01"]
+    assert store.row("SELECT 1 FROM tickets WHERE id = ?", (late.id,))  # still a row, not lost
+    assert archive.archived_days(store, "2026-01-01", "2026-12-31") == [d.isoformat() for d in DAYS]
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
