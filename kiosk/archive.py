@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterator
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -46,10 +47,10 @@ from kiosk.store import Store
 
 KINDS = ("tickets", "visits", "ratings", "service_records")  # every one has a ``day`` column
 # xz (LZMA2) packs a day in 60% of what deflate does (5.9 MB a year against 9.6, measured on
-# bench/store_year.py's year); a 1 MiB window is larger than any day, and keeps the packer's
-# memory small (~11 MB; preset 9's default window would take ~670 MB). CRC32: a damaged day
-# fails to unpack, never reads as other rows.
-FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 9 | lzma.PRESET_EXTREME, "dict_size": 1 << 20}]
+# bench/store_year.py's year); preset 6 packs as small as 9 with --extreme here, ~25% faster;
+# a 1 MiB window is larger than any day (~400 kB of JSON), and keeps the packer's memory
+# small. CRC32: a damaged day fails to unpack, never reads as other rows.
+FILTERS = [{"id": lzma.FILTER_LZMA2, "preset": 6, "dict_size": 1 << 20}]
 
 
 def _links(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
@@ -146,59 +147,101 @@ class ArchiveError(RuntimeError):
     """Archiving a day would have left a reference pointing at nothing (a bug: rolled back)."""
 
 
+@dataclass
+class _Plan:
+    """What archiving a day moves: its rows as read, and per table the rows leaving (not
+    pinned by a live row elsewhere) with their packed form, merged with what the day has
+    in the archive already."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    archived: dict[str, int] = field(default_factory=dict)  # table -> rows of the day already archived
+    leaving: dict[str, list[str]] = field(default_factory=dict)  # table -> ids
+    packed: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # table -> (count, packed)
+
+
+def _plan(store: Store, day: str, links: list[tuple[str, str, str, str]]) -> _Plan:
+    conn = store.conn
+    plan = _Plan({k: store.rows(f"SELECT * FROM {k} WHERE day = ? ORDER BY id", (day,)) for k in KINDS},
+                 dict(conn.execute("SELECT kind, count FROM archive WHERE day = ?", (day,)).fetchall()))
+    if not any(plan.rows.values()):
+        return plan
+    group = _bundles(plan.rows, links)
+    ids = {k: [r["id"] for r in plan.rows[k]] for k in KINDS}
+    pinned: set[tuple[str, str]] = set()
+    for child, column, to, _ in links:
+        if to not in KINDS or not ids[to]:
+            continue
+        elsewhere = " AND day != :day" if child in KINDS else ""
+        for (value,) in conn.execute(f"SELECT DISTINCT {column} FROM {child} WHERE {column} IN"
+                                     f" (SELECT value FROM json_each(:ids)){elsewhere}",
+                                     {"ids": json.dumps(ids[to]), "day": day}):
+            pinned.add(group[(to, value)])
+    for kind in KINDS:
+        leaving = [r for r in plan.rows[kind] if group[(kind, r["id"])] not in pinned]
+        if not leaving:
+            continue
+        old = conn.execute("SELECT packed FROM archive WHERE day = ? AND kind = ?", (day, kind)).fetchone()
+        kept = unpack(old[0]) if old else []  # a day archived before (a clock set back added to it)
+        have = {r["id"] for r in leaving}
+        merged = [r for r in kept if r["id"] not in have] + leaving
+        columns = list(dict.fromkeys([*leaving[0], *(c for r in kept for c in r)]))
+        plan.leaving[kind] = sorted(have)
+        plan.packed[kind] = (len(merged), pack(columns, [tuple(r.get(c) for c in columns) for r in merged]))
+    return plan
+
+
 def archive_day(store: Store, day: str) -> int:
-    """Pack ``day``'s rows that nothing live points at; returns how many rows moved. One
-    write; references are checked after the move (any dangling one rolls it back)."""
+    """Pack ``day``'s rows that nothing live points at; returns how many rows moved. The
+    packing (the slow part: ~0.1 s a day) is done before the write, from a read; the write
+    reads the day again and packs anew only if anything changed meanwhile, so the faces
+    wait for the move alone. References are checked after the move (any dangling one
+    rolls it back)."""
     conn = store.conn
     links = _links(conn)
+    conn.execute("BEGIN")  # one snapshot for the rows and the rows that may pin them
+    try:
+        ready = _plan(store, day, links)
+    finally:
+        conn.execute("ROLLBACK")
+    if not any(ready.rows.values()):
+        return 0
     conn.execute("PRAGMA foreign_keys = OFF")  # checked below, for the moved ids only
     try:
         with store.write():
-            day_rows = {k: store.rows(f"SELECT * FROM {k} WHERE day = ?", (day,)) for k in KINDS}
-            if not any(day_rows.values()):
-                return 0
-            group = _bundles(day_rows, links)
-            ids = {k: [r["id"] for r in day_rows[k]] for k in KINDS}
-            pinned: set[tuple[str, str]] = set()
-            for child, column, to, _ in links:
-                if to not in KINDS or not ids[to]:
-                    continue
-                elsewhere = " AND day != :day" if child in KINDS else ""
-                for (value,) in conn.execute(
-                        f"SELECT DISTINCT {column} FROM {child} WHERE {column} IN"
-                        f" (SELECT value FROM json_each(:ids)){elsewhere}",
-                        {"ids": json.dumps(ids[to]), "day": day}):
-                    pinned.add(group[(to, value)])
-            moved = 0
-            gone: dict[str, list[str]] = {}
-            for kind in KINDS:
-                leaving = [r for r in day_rows[kind] if group[(kind, r["id"])] not in pinned]
-                if not leaving:
-                    continue
-                columns = list(leaving[0])
-                old = conn.execute("SELECT packed FROM archive WHERE day = ? AND kind = ?", (day, kind)).fetchone()
-                kept = unpack(old[0]) if old else []  # a day archived before (a restore added to it)
-                have = {r["id"] for r in leaving}
-                merged = [r for r in kept if r["id"] not in have] + leaving
-                columns = list(dict.fromkeys([*columns, *(c for r in kept for c in r)]))
+            now = {k: store.rows(f"SELECT * FROM {k} WHERE day = ? ORDER BY id", (day,)) for k in KINDS}
+            plan = ready if now == ready.rows and _plan_pins_hold(store, day, links, ready) else _plan(store, day, links)
+            for kind, (count, packed) in plan.packed.items():
                 conn.execute(
                     "INSERT INTO archive(day, kind, count, packed) VALUES (?, ?, ?, ?)"
                     " ON CONFLICT(day, kind) DO UPDATE SET count = excluded.count, packed = excluded.packed",
-                    (day, kind, len(merged), pack(columns, [tuple(r.get(c) for c in columns) for r in merged])))
-                gone[kind] = sorted(have)
-                moved += len(leaving)
+                    (day, kind, count, packed))
             for kind in reversed(KINDS):
-                if gone.get(kind):
+                if plan.leaving.get(kind):
                     conn.execute(f"DELETE FROM {kind} WHERE id IN (SELECT value FROM json_each(?))",
-                                 (json.dumps(gone[kind]),))
+                                 (json.dumps(plan.leaving[kind]),))
             for child, column, to, _ in links:
-                if gone.get(to) and conn.execute(
+                if plan.leaving.get(to) and conn.execute(
                         f"SELECT 1 FROM {child} WHERE {column} IN (SELECT value FROM json_each(?)) LIMIT 1",
-                        (json.dumps(gone[to]),)).fetchone():
+                        (json.dumps(plan.leaving[to]),)).fetchone():
                     raise ArchiveError(f"{child}.{column} still points at an archived {to} row of {day}")
-            return moved
+            return sum(len(v) for v in plan.leaving.values())
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _plan_pins_hold(store: Store, day: str, links: list[tuple[str, str, str, str]], plan: _Plan) -> bool:
+    """Whether what the plan moves is still free to move: no row outside the day names it
+    (an order made meanwhile for an old ticket would), and the day's archive is as read."""
+    conn = store.conn
+    for child, column, to, _ in links:
+        if not plan.leaving.get(to):
+            continue
+        elsewhere = " AND day != ?" if child in KINDS else ""
+        params = (json.dumps(plan.leaving[to]), day) if elsewhere else (json.dumps(plan.leaving[to]),)
+        if conn.execute(f"SELECT 1 FROM {child} WHERE {column} IN (SELECT value FROM json_each(?)){elsewhere} LIMIT 1",
+                        params).fetchone():
+            return False
+    return dict(conn.execute("SELECT kind, count FROM archive WHERE day = ?", (day,)).fetchall()) == plan.archived
 
 
 def next_seq(store: Store, day: str, letter: str) -> int:

@@ -10,14 +10,18 @@ import sys
 import textwrap
 from datetime import date, datetime, timedelta
 
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from kiosk import accounts, archive, lockers, privacy, reports, retention, sales, survey
+from kiosk.clock import FixedClock
 from kiosk.desk import records
 from kiosk.guestbook import register_visit, validate_guest
 from kiosk.store import Store
 from kiosk.tickets import queue_for
 
+JAKARTA = ZoneInfo("Asia/Jakarta")
 G = {"id_type": "ktp", "segment": "akademisi", "gender": "p", "education": "s1"}
 DAYS = [date(2026, 9, 1), date(2026, 9, 2), date(2026, 10, 5), date(2026, 10, 6)]
 
@@ -199,18 +203,15 @@ def test_prune_archives_past_detail_days_and_maintenance_says_so(store, settings
 
 
 KILLER = textwrap.dedent("""
-    import json, os, sys
+    import os, sys
     from datetime import date
     from kiosk import archive
     from kiosk.store import Store
     store = Store(sys.argv[1])
-    real = archive.pack
-    def pack(*a, **k):
-        out = real(*a, **k)
-        if '2026-09-02' in json.dumps(a[1]):  # inside the second day's write
+    def trace(sql):  # inside the second day's write: its rows packed in, not yet deleted
+        if sql.startswith("DELETE FROM visits") and archive.archived_days(store, "2026-09-02", "2026-09-02"):
             os.kill(os.getpid(), 9)
-        return out
-    archive.pack = pack
+    store.conn.set_trace_callback(trace)
     archive.archive_before(store, date(2026, 11, 1))
 """)
 
@@ -280,3 +281,24 @@ def test_a_day_whose_archive_is_damaged_is_not_merged_into_and_the_others_go_on(
     assert store.row("SELECT 1 FROM tickets WHERE id = ?", (late.id,))  # still a row, not lost
     assert archive.archived_days(store, "2026-01-01", "2026-12-31") == [d.isoformat() for d in DAYS]
     assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_day_changed_between_packing_and_the_move_is_packed_again(store, settings, clock, monkeypatch):
+    """The day is packed from a read, outside the write; a ticket another process takes on
+    that day meanwhile (a clock set back) is not lost: the write sees the change and packs
+    the day again."""
+    admin, _ = _history(store, settings, clock)
+    real = archive._plan
+    taken = []
+
+    def plan_then_another_process_writes(st, day, links):
+        plan = real(st, day, links)
+        if not taken:
+            with Store(settings.db_path, clock=FixedClock(datetime(2026, 9, 1, 16, 0, tzinfo=JAKARTA))) as other:
+                taken.append(queue_for(other, settings).take("B").id)
+        return plan
+
+    monkeypatch.setattr(archive, "_plan", plan_then_another_process_writes)
+    archive.archive_day(store, DAYS[0].isoformat())
+    assert not store.row("SELECT 1 FROM tickets WHERE id = ?", (taken[0],))
+    assert [t["id"] for t in archive.rows(store, "tickets", lambda t: t["id"] == taken[0])] == taken
