@@ -37,9 +37,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -111,6 +109,8 @@ def _unpacked(blobs: list[tuple[str, str, bytes]], ahead: int = 3) -> Iterator[t
     """(kind, day, raw JSON) of each blob in order, decompressed a few ahead on a second
     thread (xz lets go of the interpreter while it works): the caller parses and inserts
     one day while the next unpacks."""
+    from concurrent.futures import ThreadPoolExecutor  # (not at import: ``ticket take`` imports this module)
+
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: deque = deque()
         for kind, day, packed in blobs:
@@ -147,16 +147,16 @@ class ArchiveError(RuntimeError):
     """Archiving a day would have left a reference pointing at nothing (a bug: rolled back)."""
 
 
-@dataclass
 class _Plan:
     """What archiving a day moves: its rows as read, and per table the rows leaving (not
     pinned by a live row elsewhere) with their packed form, merged with what the day has
-    in the archive already."""
+    in the archive already. (A plain class: ``ticket take`` imports this module.)"""
 
-    rows: dict[str, list[dict[str, Any]]]
-    archived: dict[str, int] = field(default_factory=dict)  # table -> rows of the day already archived
-    leaving: dict[str, list[str]] = field(default_factory=dict)  # table -> ids
-    packed: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # table -> (count, packed)
+    def __init__(self, rows: dict[str, list[dict[str, Any]]], archived: dict[str, int]) -> None:
+        self.rows = rows
+        self.archived = archived  # table -> rows of the day already archived
+        self.leaving: dict[str, list[str]] = {}  # table -> ids
+        self.packed: dict[str, tuple[int, bytes]] = {}  # table -> (count, packed)
 
 
 def _plan(store: Store, day: str, links: list[tuple[str, str, str, str]]) -> _Plan:
