@@ -180,7 +180,7 @@ def _plan(store: Store, day: str, links: list[tuple[str, str, str, str]]) -> _Pl
         leaving = [r for r in plan.rows[kind] if group[(kind, r["id"])] not in pinned]
         if not leaving:
             continue
-        old = conn.execute("SELECT packed FROM archive WHERE day = ? AND kind = ?", (day, kind)).fetchone()
+        old = conn.execute("SELECT CAST(packed AS BLOB) FROM archive WHERE day = ? AND kind = ?", (day, kind)).fetchone()
         kept = unpack(old[0]) if old else []  # a day archived before (a clock set back added to it)
         have = {r["id"] for r in leaving}
         merged = [r for r in kept if r["id"] not in have] + leaving
@@ -248,7 +248,7 @@ def next_seq(store: Store, day: str, letter: str) -> int:
     """The number after the archived tickets of ``day`` with ``letter`` (1 if none): a
     ticket taken on a day already archived (a clock set back by months) gets a number of
     its own. One key lookup when the day is not archived, which is every real day."""
-    row = store.conn.execute("SELECT packed FROM archive WHERE day = ? AND kind = 'tickets'", (day,)).fetchone()
+    row = store.conn.execute("SELECT CAST(packed AS BLOB) FROM archive WHERE day = ? AND kind = 'tickets'", (day,)).fetchone()
     if row is None:
         return 1
     try:
@@ -273,14 +273,15 @@ def archive_before(store: Store, before: date, refused: list[str] | None = None)
     """Archive every day before ``before`` (a day a write); returns how many rows moved. A
     day that cannot be archived (its earlier archive no longer reads back, so merging into
     it would lose it; or a reference the check caught) stays as it is, added to ``refused``
-    as ``day: why``, and the days after it go on."""
+    as ``day why`` (``why``: ``unreadable_day`` or ``dangling``, keys of [archive]), and the
+    days after it go on."""
     moved = 0
     for day in days_due(store, before):
         try:
             moved += archive_day(store, day)
         except (ArchiveError, ValueError) as exc:
-            if refused is not None:
-                refused.append(f"{day}: {exc}")
+            if refused is not None:  # the day and why: a catalogue key's last part (archive.<why>)
+                refused.append(f"{day} {'dangling' if isinstance(exc, ArchiveError) else 'unreadable_day'}")
     return moved
 
 
@@ -299,7 +300,7 @@ def rows(store: Store, kind: str, keep: Callable[[dict[str, Any]], bool] = lambd
     """The archived rows of ``kind`` (between days ``start`` and ``end``) that ``keep``
     accepts; a damaged day is skipped (added to ``skipped`` as ``day table``; doctor names it)."""
     for day, packed in store.conn.execute(
-            "SELECT day, packed FROM archive WHERE kind = ? AND day BETWEEN ? AND ? ORDER BY day", (kind, start, end)):
+            "SELECT day, CAST(packed AS BLOB) FROM archive WHERE kind = ? AND day BETWEEN ? AND ? ORDER BY day", (kind, start, end)):
         try:
             found = unpack(packed)
         except ValueError:
@@ -343,7 +344,7 @@ def guest_visits(store: Store, guest_id: str, skipped: list[str] | None = None) 
 def damaged(conn: sqlite3.Connection) -> list[str]:
     """The archived days that cannot be read (a damaged disk): ``day kind`` each."""
     bad = []
-    for day, kind, packed in conn.execute("SELECT day, kind, packed FROM archive ORDER BY day"):
+    for day, kind, packed in conn.execute("SELECT day, kind, CAST(packed AS BLOB) FROM archive ORDER BY day"):
         try:
             unpack(packed)
         except ValueError:
@@ -353,6 +354,24 @@ def damaged(conn: sqlite3.Connection) -> list[str]:
 
 def _as(day: date | str) -> str:
     return day if isinstance(day, str) else day.isoformat()
+
+
+def unreadable_on(store: Store, day: date | str, kinds: tuple[str, ...] = KINDS) -> list[str]:
+    """The archived tables of ``day`` that cannot be read (``day table``): a day listed from
+    the archive lacks them."""
+    d = _as(day)
+    marks = ", ".join("?" for _ in kinds)
+    return [f"{d} {kind}" for kind, packed in store.conn.execute(
+        f"SELECT kind, CAST(packed AS BLOB) FROM archive WHERE day = ? AND kind IN ({marks})", (d, *kinds))
+        if not _readable(packed)]
+
+
+def _readable(packed: bytes) -> bool:
+    try:
+        unpack_columns(packed)
+    except ValueError:
+        return False
+    return True
 
 
 def unreadable(view: Store) -> list[str]:
@@ -412,7 +431,7 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
             inserts[kind] = (columns, f"INSERT INTO temp.{kind} ({', '.join(columns)})"
                                       f" VALUES ({', '.join('?' for _ in columns)})")
         blobs = conn.execute(
-            f"SELECT kind, day, packed FROM archive WHERE day BETWEEN ? AND ? AND kind IN ({', '.join('?' for _ in kinds)})"
+            f"SELECT kind, day, CAST(packed AS BLOB) FROM archive WHERE day BETWEEN ? AND ? AND kind IN ({', '.join('?' for _ in kinds)})"
             " ORDER BY kind, day", (s, e, *kinds)).fetchall()
         for kind, day, raw in _unpacked(blobs):
             columns, insert = inserts[kind]
@@ -422,7 +441,12 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
                 reader.unreadable.append(f"{day} {kind}")  # type: ignore[attr-defined]
                 continue
             conn.executemany(insert, (r for r in found if r[at[kind]] not in live[kind]) if live[kind] else found)
+        # A day with one damaged table is left out whole: its tickets gone but its visits
+        # counted would make figures that contradict each other.
+        broken = json.dumps(sorted({entry.split()[0] for entry in reader.unreadable}))  # type: ignore[attr-defined]
         for kind in kinds:
+            if reader.unreadable:  # type: ignore[attr-defined]
+                conn.execute(f"DELETE FROM temp.{kind} WHERE day IN (SELECT value FROM json_each(?))", (broken,))
             _index_like_main(conn, kind)
         yield reader
     finally:

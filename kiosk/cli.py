@@ -580,11 +580,13 @@ def _unexpected(exc: Exception, lang: str, ctx: Context | None = None) -> int:
         path = str(ctx.settings.db_path) if ctx is not None else "?"
         print(f"pst-kiosk: {t('backup.store_corrupt', lang, path=path, detail=str(exc))}", file=sys.stderr)
         return StoreError.exit_code
-    if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc).replace(" ", ""):
+    if isinstance(exc, sqlite3.OperationalError) and ("readonly" in str(exc).replace(" ", "") or (
+            getattr(exc, "sqlite_errorcode", 0) & 0xFF) == 13):  # read-only, or SQLITE_FULL
         from kiosk.errors import StoreError
         from kiosk.store import open_error
 
-        # Opened, but a write refused: a file made read-only (or immutable) under a running office.
+        # Opened, but a write refused: a file made read-only (or immutable) under a running
+        # office, or a disk full (maintenance needs room to move rows before it frees any).
         path = ctx.settings.db_path if ctx is not None else "?"
         print(f"pst-kiosk: {open_error(path, exc).message(lang)}", file=sys.stderr)
         return StoreError.exit_code

@@ -78,6 +78,8 @@ def open_error(path: Path | str, exc: BaseException) -> StoreError:
     text = str(exc)
     if "readonly" in text.replace("-", "").replace(" ", "") or isinstance(exc, PermissionError):
         return StoreError("storefile.readonly", path=str(path))
+    if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == 13 or "disk is full" in text:  # SQLITE_FULL
+        return StoreError("archive.store_full", path=str(path))
     return StoreError("error.store_open", path=str(path), detail=text)
 
 
@@ -262,7 +264,10 @@ class Store:
         try:
             yield self
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, SQLITE_FULL): a second
+            # ROLLBACK would hide the real error behind "no transaction is active".
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         else:
             self.conn.execute("COMMIT")

@@ -115,6 +115,8 @@ def cmd_ticket_list(ctx: Context) -> int:
     # A day past [retention] detail_days is read from the archive.
     with archive.view(ctx.store, day, day, ("tickets",)) if day else nullcontext(ctx.store) as store:
         tickets = queue_for(store, ctx.settings).list(status=ctx.args.status, day=day)
+        if archive.unreadable(store):
+            print(t("archive.day_incomplete", ctx.lang, day=day.isoformat()), file=sys.stderr)
     if ctx.args.json:
         _out([tk.public() for tk in tickets])
         return 0

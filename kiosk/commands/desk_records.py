@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from kiosk.commands.common import Context, _out, fit, parse_day
 from kiosk.i18n import t
 
@@ -12,8 +14,12 @@ def cmd_record_list(ctx: Context) -> int:
     from kiosk.desk.subjects import subject_name
     from kiosk.services import by_code
 
+    from kiosk import archive
+
     day = parse_day(ctx.args.date) if ctx.args.date is not None else None
     found = records.visits(ctx.store, ctx.settings, ctx.actor, day)
+    if day and archive.unreadable_on(ctx.store, day, ("tickets", "service_records")):
+        print(t("archive.day_incomplete", ctx.lang, day=day.isoformat()), file=sys.stderr)
     if ctx.args.json:
         _out([v.model_dump(mode="json") for v in found])
         return 0

@@ -79,8 +79,9 @@ def cmd_maintenance(ctx: Context) -> int:
     if done.archived:
         print(t("archive.packed", ctx.lang, rows=done.archived, days=keep.detail_days))
     if done.archive_refused:
-        print(t("archive.refused", ctx.lang, count=len(done.archive_refused), first=done.archive_refused[0]),
-              file=sys.stderr)
+        day, why = done.archive_refused[0].split()
+        print(t("archive.refused", ctx.lang, count=len(done.archive_refused),
+                first=f"{day}: {t('archive.' + why, ctx.lang)}"), file=sys.stderr)
     return 0
 
 

@@ -277,7 +277,7 @@ def test_a_day_whose_archive_is_damaged_is_not_merged_into_and_the_others_go_on(
     clock.set(datetime(2026, 9, 1, 16, 0, tzinfo=clock.now().tzinfo))
     late = queue_for(store, settings).take("B")  # a clock set back: a row on the archived day
     done = retention.prune(store, settings, now=datetime(2026, 12, 1, 9, 0, tzinfo=clock.now().tzinfo))
-    assert [r.split(":")[0] for r in done.archive_refused] == ["2026-09-01"]
+    assert done.archive_refused == ["2026-09-01 unreadable_day"]
     assert store.row("SELECT 1 FROM tickets WHERE id = ?", (late.id,))  # still a row, not lost
     assert archive.archived_days(store, "2026-01-01", "2026-12-31") == [d.isoformat() for d in DAYS]
     assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -318,3 +318,54 @@ def test_the_view_builds_every_index_a_reader_forces():
         named |= set(re.findall(r"INDEXED BY (\w+)", text))
         named |= set(re.findall(r'_percentiles\(conn, "\w+", "(\w+)"', text))
     assert named - {"index"} == archive.FORCED
+
+
+def test_a_damaged_day_is_left_out_whole_and_every_listing_says_so(store, settings, clock, tmp_path, capsys,
+                                                                      monkeypatch):
+    """Found by a trial: a day whose tickets were damaged still counted its visits and
+    records (figures that contradict each other); a value the disk left as text stopped
+    doctor, backup and reports; the day's lists said "no tickets" without a word."""
+    from screens.main import main
+
+    admin, _ = _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 10, 1))
+    # Stored as text, not bytes (a flipped type byte): still only a damaged day.
+    store.conn.execute("UPDATE archive SET packed = 'rusak' WHERE day = '2026-09-01' AND kind = 'tickets'")
+    day = reports.report(store, settings, admin, DAYS[0], DAYS[0])
+    assert day["archive_unreadable"] == ["2026-09-01 tickets"]
+    assert (day["tickets"]["issued"], day["visits"]["total"], day["ikm"]["respondents"],
+            day["records"]["total"] if "total" in day["records"] else 0) == (0, 0, 0, 0)
+    assert archive.damaged(store.conn) == ["2026-09-01 tickets"]
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    config = str(tmp_path / "config.toml")
+    for argv in (["ticket", "list", "--date", "2026-09-01"], ["record", "list", "--date", "2026-09-01"]):
+        assert main(["--config", config, "--user", "admin", *argv]) == 0
+        assert "arsip 2026-09-01 tidak terbaca" in capsys.readouterr().err
+    assert main(["--config", config, "--user", "admin", "maintenance"]) == 0
+
+
+def test_a_full_disk_is_told_as_such_and_changes_nothing(store, settings, clock, tmp_path, capsys, monkeypatch):
+    """Found by a trial on a nearly full disk: maintenance said "cannot rollback - no
+    transaction is active" (Store.write rolled back what SQLite already had)."""
+    import sqlite3
+
+    from screens.main import main
+
+    _history(store, settings, clock)
+    counts = {k: _live(store, k) for k in archive.KINDS}
+
+    def full(*_a, **_k):
+        exc = sqlite3.OperationalError("database or disk is full")
+        exc.sqlite_errorcode = sqlite3.SQLITE_FULL  # as SQLite raises it
+        raise exc
+
+    with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+        with store.write():
+            store.conn.execute("DELETE FROM tickets WHERE 0")
+            full()
+    assert not store.conn.in_transaction
+    monkeypatch.setattr(archive, "archive_before", full)
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    code = main(["--config", str(tmp_path / "config.toml"), "--user", "admin", "maintenance"])
+    assert code == 7 and "Disk basis data penuh" in capsys.readouterr().err
+    assert {k: _live(store, k) for k in archive.KINDS} == counts
