@@ -369,3 +369,22 @@ def test_a_full_disk_is_told_as_such_and_changes_nothing(store, settings, clock,
     code = main(["--config", str(tmp_path / "config.toml"), "--user", "admin", "maintenance"])
     assert code == 7 and "Disk basis data penuh" in capsys.readouterr().err
     assert {k: _live(store, k) for k in archive.KINDS} == counts
+
+
+def test_maintenance_waits_for_a_sync_or_another_maintenance_then_refuses(store, settings, clock, tmp_path, capsys,
+                                                                            monkeypatch):
+    from kiosk.central.sync import SyncLock
+    from kiosk.commands import maintenance
+    from screens.main import main
+
+    _history(store, settings, clock)
+    held = SyncLock(store)
+    assert held.acquire()
+    monkeypatch.setattr(maintenance, "MAINTENANCE_WAIT_SECONDS", 0.5)
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    argv = ["--config", str(tmp_path / "config.toml"), "--user", "admin", "maintenance"]
+    code = main(argv)
+    assert code != 0 and "sedang menyinkronkan atau memelihara" in capsys.readouterr().err
+    assert archive.count(store, "tickets") == 0
+    held.release()
+    assert main(argv) == 0
