@@ -416,7 +416,11 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
     try:
         conn = reader.conn
         conn.execute("PRAGMA foreign_keys = OFF")  # the copies point at tables they do not shadow
-        conn.execute("PRAGMA temp_store = MEMORY")  # a year is ~40 MB in memory, for seconds
+        # The copies go to a temporary file SQLite deletes itself, not memory: a year is ~100 MB
+        # of copies, ten years ten times that, and a small PC must not run out of memory for
+        # a report. Measured on the bench's year: no slower for a month (0.25 s), faster for
+        # the year (2.7 s against 4.5 in memory), peak RSS 59 MB against ~220.
+        conn.execute("PRAGMA temp_store = FILE")
         # One read snapshot for the live rows, the archive and the report's own queries: an
         # archive_day committed meanwhile on another connection is not half seen.
         conn.execute("BEGIN")
