@@ -259,6 +259,27 @@ class _Writer:
             raise Refused("restore.clash", table=table, id=row.get("id") or "-", detail=str(exc)) from exc
 
 
+def _from_first(tickets: list[tuple[dict[str, Any], str]]) -> list[tuple[dict[str, Any], str]]:
+    """Tickets ordered so that each comes after the ticket it was transferred from."""
+    by_id = {d["id"]: (d, c) for d, c in tickets}
+    placed: set[str] = set()
+    ordered: list[tuple[dict[str, Any], str]] = []
+
+    def place(ticket_id: str, seen: frozenset = frozenset()) -> None:
+        if ticket_id in placed or ticket_id in seen:
+            return
+        data, changed = by_id[ticket_id]
+        parent = data.get("transferred_from")
+        if parent in by_id:
+            place(parent, seen | {ticket_id})
+        placed.add(ticket_id)
+        ordered.append((data, changed))
+
+    for data, _changed in tickets:
+        place(data["id"])
+    return ordered
+
+
 def _tail_numbers(number: str) -> tuple[int, int]:
     """(year, seq) from 'ORD/1373/2026/0007' or '0007/KW/1373/2026'."""
     parts = number.split("/")
@@ -340,14 +361,17 @@ def _write(w: _Writer, terminal: str, fetched: dict[str, list[tuple[str, dict[st
         restored["users"] += w.insert("users", {**data, "created_at": changed, "updated_at": changed,
                                                 "terminal_id": terminal, "failed_attempts": 0, "locked_until": None})
     tickets = [(d, c) for _i, d, c in fetched["tickets"] if complete("tickets", d)]
-    for data, changed in tickets:
-        # Transfers point at each other: insert without the links, then add them.
-        restored["tickets"] += w.insert("tickets", {**data, "transferred_from": None, "transferred_to": None,
+    # Transfers point at each other. A transfer's row keeps the number it was opened with
+    # (B-001 sent on to consultation is still B-001): it is one number only with its link to
+    # where it came from (the unique index skips rows with ``transferred_from``). So each
+    # ticket goes in after the one it came from, with that link; the forward links after.
+    for data, changed in _from_first(tickets):
+        restored["tickets"] += w.insert("tickets", {**data, "transferred_to": None,
                                                     "created_at": data["issued_at"], "updated_at": changed,
                                                     "terminal_id": terminal})
     for data, _changed in tickets:
-        w.store.conn.execute("UPDATE tickets SET transferred_from = ?, transferred_to = ? WHERE id = ?",
-                             (data.get("transferred_from"), data.get("transferred_to"), data["id"]))
+        w.store.conn.execute("UPDATE tickets SET transferred_to = ? WHERE id = ?",
+                             (data.get("transferred_to"), data["id"]))
     for _id, data, changed in fetched["guests"]:
         if complete("guests", data):
             number = (f"ANON-{data['id']}" if data.get("anonymised_at")

@@ -424,3 +424,63 @@ def test_restore_refuses_another_office_than_the_configured_or_the_roles(tmp_pat
                                           "restore", "--office", "13")
     assert status == 9 and not missing.exists()
     assert config.load(missing).office.code == "0000"
+
+
+def test_an_office_with_archived_days_restores_from_the_centre_to_the_same_reports(tmp_path, pg):  # noqa: F811
+    """Issue 14: a restore after pruning still rebuilds the office. Archiving sends nothing
+    (the centre has every row from the outbox), so an archived office restores whole; its
+    reports read the same before archiving, after, restored, and restored then archived."""
+    from datetime import date
+
+    from kiosk import archive, reports
+    from tests.kiosk.test_archive import DAYS, JAKARTA, _history
+
+    clock = FixedClock(datetime(2026, 9, 1, 8, 0, tzinfo=JAKARTA))
+    settings = office(tmp_path, pg, "1373")
+
+    def figures(store):
+        clock.set(datetime(2026, 10, 6, 11, 0, tzinfo=JAKARTA))
+        admin = accounts.authenticate(store, "admin", "975318")
+        data = reports.report(store, settings, admin, DAYS[0], DAYS[-1])
+        return {k: data[k] for k in ("visits", "tickets", "waiting_minutes", "service_minutes",
+                                     "standard_wait_minutes", "within_standard", "ikm", "records")}
+
+    with Store(settings.db_path, clock=clock) as store:
+        _history(store, settings, clock)
+        assert sync.run(store, settings).ok
+        before = figures(store)
+        outbox = store.conn.execute("SELECT COUNT(*) FROM changes").fetchone()[0]
+        assert archive.archive_before(store, date(2026, 10, 6)) > 0
+        assert store.conn.execute("SELECT COUNT(*) FROM changes").fetchone()[0] == outbox  # nothing to send
+        assert figures(store) == before
+        assert sync.run(store, settings).ok
+        held = store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] + archive.count(store, "tickets")
+    target = fresh(tmp_path, pg)
+    with Store(target.db_path, clock=clock) as store:
+        done = restore.restore(store, target, dsn=None, office_code="1373")
+        assert done.restored["tickets"] == held
+        assert figures(store) == before
+        archive.archive_before(store, date(2026, 10, 6))
+        assert figures(store) == before
+
+
+def test_an_office_whose_visitors_were_transferred_restores(tmp_path, pg):  # noqa: F811
+    """A transfer's row keeps its number (B-001 sent on to consultation is still B-001): the
+    restore inserted it without its link first, as a second B-001, and refused the whole
+    office ("bentrok: UNIQUE constraint failed: tickets.day, tickets.letter, tickets.seq")."""
+    settings = office(tmp_path, pg, "1373")
+    with Store(settings.db_path) as store:
+        queue = queue_for(store, settings)
+        first = issue_ticket(store, settings, "B").ticket
+        queue.call_next(1, ["B"])
+        moved = queue.transfer(first.id, "C")
+        again = queue.transfer(queue.call(2, moved.number).id, "A")
+        assert sync.run(store, settings).ok
+    target = fresh(tmp_path, pg)
+    with Store(target.db_path) as store:
+        done = restore.restore(store, target, dsn=None, office_code="1373")
+        assert done.restored["tickets"] == 3
+        rows = {r["id"]: r for r in store.rows("SELECT id, number, transferred_from, transferred_to FROM tickets")}
+        assert rows[first.id]["transferred_to"] == moved.id and rows[moved.id]["transferred_from"] == first.id
+        assert rows[moved.id]["transferred_to"] == again.id and rows[again.id]["transferred_from"] == moved.id
+        assert {r["number"] for r in rows.values()} == {first.number}
