@@ -103,7 +103,10 @@ class DashboardScreen(LogoutKey, Screen[None]):
         arrivals = reports.arrivals_by_hour(app.store, app.settings, app.user, today)
         self._bar("#arrivals", t("dash.arrivals"), [f"{h:02d}" for h in arrivals], list(arrivals.values()), whole=True)
         waits = reports.wait_by_hour(app.store, app.settings, app.user, today)
-        self._bar("#waits", t("dash.waits"), [f"{h:02d}" for h in waits], list(waits.values()))
+        # On the arrivals' axis (07..17, and any other hour with calls): one hour alone made
+        # one bar the chart's whole width, whose top plotext drew outside the frame.
+        hours = sorted(set(arrivals) | set(waits))
+        self._bar("#waits", t("dash.waits"), [f"{h:02d}" for h in hours], [waits.get(h, 0.0) for h in hours])
         start, end = reports.month_bounds(today.strftime("%Y-%m"))
         # Days to come have no tickets yet, not zero: the line stops at today, on an axis of
         # the whole month.

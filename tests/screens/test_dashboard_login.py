@@ -86,3 +86,22 @@ async def test_a_wrong_pin_at_the_lock_screen_says_pin(settings, clock, lang, wr
         await pilot.pause()
         await login(pilot, "budi", "0000")
         assert str(app.screen.query_one("#login-error").render()) == wrong_login
+
+
+async def test_the_wait_chart_keeps_the_days_hours_with_one_hour_of_calls(settings, clock):
+    """One hour with calls drew one bar the chart's whole width (a trial read it as 08-12):
+    the waits are on the arrivals' hours, 07..17, the others at zero."""
+    from kiosk.tickets import queue_for
+
+    seed(settings, clock, "A", "A")
+    with Store(settings.db_path, clock=clock) as store:
+        clock.advance(minutes=6)
+        queue_for(store, settings).call_next(1)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        plotted = app.screen.query_one("#waits").plt._active.monitor
+        heights = [max(bar) for bar in plotted.y]  # plotext keeps each bar as a rectangle
+        assert len(heights) == 11  # 07..17
+        assert heights[9 - 7] == 6.0 and sum(heights) == 6.0  # called at 09:06 after 6 minutes
