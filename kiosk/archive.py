@@ -5,8 +5,8 @@ day is open and for weeks after (the counter's lists, transfers, the desk record
 until the day ends, the wait estimate's last ``estimate.HISTORY_DAYS``, a month's report).
 Past ``[retention] detail_days`` (45: last month's report, made and corrected in the first
 two weeks of this one, still reads live rows) nothing changes them any more, and only
-reports over a period and the personal-data requests still read them. They are then kept packed,
-one row of ``archive`` per day and table, instead of a row each with its indexes (a ticket
+reports over a period and the personal-data requests still read them. They are then kept
+packed, one row of ``archive`` per day and table, instead of a row each with its indexes (a ticket
 costs ~800 bytes as a row with its eleven indexes; packed, ~60). Nothing is lost: every
 column of every row is kept, and the readers see them again through ``view``.
 
@@ -15,8 +15,8 @@ column of every row is kept, and the readers see them again through ``view``.
   rest of its bundle) stay live, so every reference in the store stays whole; a check after
   the move proves it, or the day is left as it was.
 - ``view(store, start, end)``: a store whose ``tickets``, ``visits``, ``ratings`` and
-  ``service_records`` hold the period's rows, live and archived together, with the same
-  indexes: a report reads it with the same SQL as ever, so its figures are the same
+  ``service_records`` hold the period's rows, live and archived together, with the indexes
+  readers force (``FORCED``): a report reads it with the same SQL as ever, so its figures are the same
   before and after archiving (tests compare them). A period with no archived day reads
   the store itself. The view is a connection of its own with temporary tables (they
   shadow the real ones for it alone), so nothing the faces do on theirs can reach them.
@@ -35,8 +35,8 @@ import json
 import lzma
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
 from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
 from typing import Any

@@ -26,7 +26,10 @@ CALLER = textwrap.dedent("""
         while len(list(barrier.glob("ready-*"))) < total and time.time() < deadline:
             time.sleep(0.01)
         queue = Queue(store, tz=ZoneInfo("Asia/Jakarta"))
-        while True:
+        # At most 100 each: SQLite's busy handler may let one process hold the write lock
+        # turn after turn (the others sleep longer at each try), so without a cap one process
+        # could take all 300 under load and nothing would have competed (a flake seen once).
+        while len(got) < 100:
             try:
                 ticket = queue.call_next(counter)
             except EmptyQueue:
@@ -73,7 +76,7 @@ def test_processes_calling_next_never_share_a_ticket(tmp_path):
     called = [tid for got in results for tid in got]
     assert len(called) == len(set(called)) == 300
     assert set(called) == taken
-    assert sum(1 for got in results if got) >= 2, "the processes really competed"
+    assert sum(1 for got in results if got) >= 3, "the processes really competed"
     with Store(db) as store:
         assert store.conn.execute(
             "SELECT COUNT(*) FROM tickets WHERE status = 'done'").fetchone()[0] == 300
