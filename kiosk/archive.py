@@ -260,13 +260,31 @@ def next_seq(store: Store, day: str, letter: str) -> int:
     return max(seqs, default=0) + 1
 
 
+SEEN = "archive.seen"  # meta: {"before": day, "rowids": {table: newest rowid}} of the last run
+
+
 def days_due(store: Store, before: date) -> list[str]:
-    """The days before ``before`` that still have live rows to archive, oldest first."""
+    """The days before ``before`` with live rows to archive, oldest first. A day a run has
+    been through already comes again only if a row was added to it since (a rowid above
+    the run's: a clock set back, not the clock's word): the rows an order or a locker still
+    names stay live for ever, and planning those days again at every run would grow with
+    the years (2 s a run after one year of an office whose orders name their tickets)."""
+    b = before.isoformat()
+    seen = json.loads(store.meta(SEEN) or "{}")
+    through = min(seen.get("before", ""), b)
     found: set[str] = set()
     for kind in KINDS:
         found.update(r[0] for r in store.conn.execute(
-            f"SELECT DISTINCT day FROM {kind} WHERE day < ?", (before.isoformat(),)))
+            f"SELECT DISTINCT day FROM {kind} WHERE day >= ? AND day < ?", (through, b)))
+        if through:
+            found.update(r[0] for r in store.conn.execute(
+                f"SELECT DISTINCT day FROM {kind} WHERE day < ? AND rowid > ?",
+                (through, seen.get("rowids", {}).get(kind, 0))))
     return sorted(found)
+
+
+def _newest_rowids(store: Store) -> dict[str, int]:
+    return {kind: store.conn.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {kind}").fetchone()[0] for kind in KINDS}
 
 
 def archive_before(store: Store, before: date, refused: list[str] | None = None) -> int:
@@ -276,12 +294,15 @@ def archive_before(store: Store, before: date, refused: list[str] | None = None)
     as ``day why`` (``why``: ``unreadable_day`` or ``dangling``, keys of [archive]), and the
     days after it go on."""
     moved = 0
+    newest = _newest_rowids(store)  # before the run: a row added meanwhile is seen next time
     for day in days_due(store, before):
         try:
             moved += archive_day(store, day)
         except (ArchiveError, ValueError) as exc:
             if refused is not None:  # the day and why: a catalogue key's last part (archive.<why>)
                 refused.append(f"{day} {'dangling' if isinstance(exc, ArchiveError) else 'unreadable_day'}")
+    seen = json.loads(store.meta(SEEN) or "{}")
+    store.set_meta(SEEN, json.dumps({"before": max(seen.get("before", ""), before.isoformat()), "rowids": newest}))
     return moved
 
 

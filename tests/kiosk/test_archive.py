@@ -388,3 +388,18 @@ def test_maintenance_waits_for_a_sync_or_another_maintenance_then_refuses(store,
     assert archive.count(store, "tickets") == 0
     held.release()
     assert main(argv) == 0
+
+
+def test_a_day_once_archived_is_not_planned_again_unless_a_row_is_added_to_it(store, settings, clock):
+    """The rows an order or a locker names stay live for ever: their days are not planned
+    again at every run (that grew with the years), only when a row comes to them."""
+    _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 10, 1))
+    assert store.conn.execute("SELECT COUNT(*) FROM tickets WHERE day < '2026-10-01'").fetchone()[0] > 0  # pinned
+    assert archive.days_due(store, date(2026, 10, 1)) == []
+    assert archive.days_due(store, date(2026, 10, 6)) == ["2026-10-05"]  # the window moves on
+    clock.set(datetime(2026, 9, 2, 16, 0, tzinfo=JAKARTA))  # a clock set back: a row on an archived day
+    queue_for(store, settings).take("B")
+    assert archive.days_due(store, date(2026, 10, 1)) == ["2026-09-02"]
+    assert archive.archive_before(store, date(2026, 10, 1)) == 1
+    assert archive.days_due(store, date(2026, 10, 1)) == []
