@@ -137,13 +137,15 @@ class HomeScreen(LocalizedScreen):
     def _rate(self) -> None:
         from screens.rating import RatingStartScreen
 
-        self.pst.push_screen(RatingStartScreen())
+        if self._on_top():
+            self.pst.push_screen(RatingStartScreen())
 
     @on(Button.Pressed, "#suggest")
     def _suggest(self) -> None:
         from screens.suggestion_box import SuggestionScreen
 
-        self.pst.push_screen(SuggestionScreen())
+        if self._on_top():
+            self.pst.push_screen(SuggestionScreen())
 
     def action_back(self) -> None:
         """Esc on the start screen does nothing: visitors cannot leave the kiosk."""
@@ -156,8 +158,17 @@ class HomeScreen(LocalizedScreen):
         self.refresh(recompose=True)
         self.call_after_refresh(self.show_printers)
 
+    def _on_top(self) -> bool:
+        """Whether this screen is the one the visitor sees. Keys typed quickly (a double
+        press, a burst) reach it after the first opened a screen over it: they must not open
+        one screen each, or Esc lands on a leftover instead of here."""
+        return self.pst.screen is self
+
     def on_key(self, event: events.Key) -> None:
         if isinstance(self.focused, Input):
+            return
+        if not self._on_top():
+            event.stop()
             return
         letter = (event.character or "").upper()
         for service in all_services():
@@ -183,6 +194,8 @@ class HomeScreen(LocalizedScreen):
         """Every visit starts at the guestbook (seeds 000, 004); the ticket comes after it."""
         from screens.guestbook import IdentifyScreen
 
+        if not self._on_top():
+            return
         priority = self.query_one("#priority", Checkbox).value
         self.query_one("#priority", Checkbox).value = False
         self.pst.push_screen(IdentifyScreen(code, priority))

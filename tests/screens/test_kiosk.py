@@ -870,3 +870,23 @@ async def test_a_late_store_poll_after_the_kiosk_closed_is_harmless(settings, cl
     with Store(settings.db_path, clock=clock) as store:
         issue_ticket(store, settings, "B")  # a change the poll would see
     app._poll_store()  # no ScreenStackError
+
+
+async def test_letters_typed_in_a_burst_open_one_screen_and_esc_comes_back(settings, clock):
+    """A double press (or C B typed quickly) reached the start screen twice before the
+    first screen took the keys: one guestbook each, and Esc landed on a leftover one."""
+    from textual import events
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=SIZE) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        for letter in "cbk":  # both queued for the start screen before it handles either
+            home.post_message(events.Key(letter, letter))
+        await pilot.pause()
+        await pilot.pause()
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["IdentifyScreen"]
+        assert app.screen.service == "konsultasi"  # the first letter's, C
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is home
