@@ -196,6 +196,12 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         self.query_one("#err-form", Static).update((errors or {}).get("_", ""))
         if not errors:
             self.dismiss(values)
+            return
+        # The first field refused takes the focus, which scrolls it (and its message) into
+        # view: at 80x24 a field below the fold, under the docked buttons, was refused unseen.
+        first = next((f for f in self.fields if f.name in errors), None)
+        if first is not None:
+            self.query_one(f"#f-{first.name}").focus()
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -177,6 +177,10 @@ def create_order(store: Store, settings: Settings, actor: User | None, *, custom
             npwp = identity.npwp(npwp)
         except FieldInvalid as exc:
             errors["npwp"] = exc
+    elif guest_id is None and segment == "swasta":
+        # A walk-in firm's order without its NPWP could never be agreed (``agree``), and
+        # nothing adds it later: asked for here, under the field, not found out at S.
+        errors["npwp"] = FieldInvalid("invalid.npwp_required")
     if errors:
         raise Invalid(errors)
     day = _local_day(store, settings)

@@ -256,7 +256,14 @@ def test_queued_order_changes_get_their_npwp_masked_on_upgrade(tmp_path, clock):
 
 def test_private_customers_need_npwp_and_transfer_is_for_abroad(store, settings, staff):
     officer, _ = staff
-    order = sales.create_order(store, settings, officer, customer_name="PT Data Maju", segment="swasta")
+    # A walk-in firm is asked for its NPWP when the order is made (nothing adds it later)...
+    with pytest.raises(Invalid) as asked:
+        sales.create_order(store, settings, officer, customer_name="PT Data Maju", segment="swasta")
+    assert "NPWP wajib" in asked.value.field_messages("id")["npwp"]
+    # ... and an order that has none by another way (an older store) is not agreed.
+    order = sales.create_order(store, settings, officer, customer_name="PT Data Maju", segment="swasta",
+                               npwp="01.855.081.4-005.000")
+    store.conn.execute("UPDATE orders SET npwp = NULL WHERE id = ?", (order.id,))
     sales.add_line(store, officer, order.id, product="publikasi-elektronik", measure=10)
     with pytest.raises(Refused) as err:
         sales.agree(store, officer, order.id)
@@ -411,6 +418,10 @@ def test_no_sequence_breaks_the_rules(tmp_path_factory, customer, steps):
         officer = accounts.find(store, "budi")
         treasurer = accounts.find(store, "rina")
         segment, npwp = customer
+        if segment == "swasta" and not npwp:  # a walk-in firm is asked for its NPWP at once
+            with pytest.raises(Invalid):
+                sales.create_order(store, settings, officer, customer_name="Pelanggan Uji", segment=segment)
+            return
         order = sales.create_order(store, settings, officer, customer_name="Pelanggan Uji", segment=segment,
                                    npwp=npwp)
         oid = order.id

@@ -888,3 +888,31 @@ async def test_a_bill_paid_in_time_is_recorded_after_the_invoice_expired(setting
         assert "dibayar 23-12-2026" in str(app.screen.query_one("#timeline").render())
     with Store(settings.db_path, clock=clock) as store:
         assert sales.get(store, order.id).submitted_payment.paid_on.isoformat() == "2026-12-23"
+
+
+async def test_a_walk_in_firm_is_asked_for_its_npwp_in_the_form_at_80x24(settings, clock):
+    """Found by a trial: at 80x24 the NPWP field sits below the fold; a firm's order made
+    without it could never be agreed (S: 'NPWP wajib') and nothing adds it later. The form
+    now refuses it, and the refused field takes the focus, in view with its message."""
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#f-customer_name").value = "PT Data Maju"
+        form.query_one("#f-segment").value = "swasta"
+        await pilot.pause()
+        assert "NPWP" not in shown(app)  # below the fold
+        form.query_one("#ok").press()
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is form and app.focused.id == "f-npwp"
+        assert "NPWP wajib" in str(form.query_one("#err-npwp").render())
+        err = form.query_one("#err-npwp").region
+        assert err.y + err.height <= form.query_one("#ok").region.y  # above the docked buttons: seen
+        await pilot.press(*"0018550814005000")
+        form.query_one("#ok").press()
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
