@@ -453,6 +453,9 @@ class CounterScreen(Screen[None]):
         from kiosk import lockers
 
         app = self.pst
+        if ticket.status != "serving":  # refused anyway ("start serving first"): said, not asked about
+            self._act(app.queue.finish, "counter.finished")
+            return
         try:
             open_orders = sales.open_for_ticket(app.store, ticket.id)
             held = lockers.open_for_ticket(app.store, ticket.id)

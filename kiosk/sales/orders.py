@@ -177,7 +177,7 @@ def create_order(store: Store, settings: Settings, actor: User | None, *, custom
             npwp = identity.npwp(npwp)
         except FieldInvalid as exc:
             errors["npwp"] = exc
-    elif guest_id is None and segment == "swasta":
+    elif guest_id is None and segment == "swasta" and not abroad:  # (a firm abroad has no NPWP)
         # A walk-in firm's order without its NPWP could never be agreed (``agree``), and
         # nothing adds it later: asked for here, under the field, not found out at S.
         errors["npwp"] = FieldInvalid("invalid.npwp_required")

@@ -475,3 +475,23 @@ def _lines_in(app, widget) -> list[str]:
     region = widget.region
     strips = app.screen._compositor.render_strips()
     return [strips[y].crop(region.x, region.right).text for y in range(region.y, min(region.bottom, len(strips)))]
+
+
+async def test_finish_on_a_visitor_only_called_says_start_first_without_asking(settings, clock):
+    """Found by a trial: F on a called ticket with an open order asked about the order, and
+    after Yes said it could not be finished anyway (not started)."""
+    from kiosk.tickets import issue_ticket, queue_for
+
+    with Store(settings.db_path, clock=clock) as store:
+        issue_ticket(store, settings, "B")
+        ticket = queue_for(store, settings).call_next(1)
+        sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan", ticket_id=ticket.id)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        told = []
+        app.notify = lambda message, **kw: told.append(str(message))  # noqa: ARG005
+        await pilot.press("f")
+        await pilot.pause()
+        assert not isinstance(app.screen, YesNoScreen)
+        assert any("mulai" in text.lower() for text in told), told
+        assert app.queue.get(ticket.id).status == "called"
