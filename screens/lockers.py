@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -119,6 +119,20 @@ class AssignLockerScreen(ModalScreen[lockers.Assigned | None]):
         results.add_options([Option(f"{h.name} • {identity.choice_name('id_type', h.id_type, app.lang)}"
                                     f" {h.id_masked}" + (f" • {h.institution}" if h.institution else ""),
                                     id=h.guest_id) for h in hits])
+
+    @on(Input.Submitted, "#guest-search")
+    def _to_results(self) -> None:
+        """Enter (or Down, ``on_key``) in the search goes to its matches, the first one
+        highlighted: Enter there takes it (a trial had to find Tab first)."""
+        results = self.query_one("#guest-results", OptionList)
+        if results.display and results.option_count:
+            results.focus()
+            results.highlighted = 0
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "down" and self.focused is self.query_one("#guest-search", Input):
+            event.stop()
+            self._to_results()
 
     @on(OptionList.OptionSelected, "#guest-results")
     def _pick_guest(self, event: OptionList.OptionSelected) -> None:

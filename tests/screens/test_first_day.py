@@ -495,3 +495,35 @@ async def test_finish_on_a_visitor_only_called_says_start_first_without_asking(s
         assert not isinstance(app.screen, YesNoScreen)
         assert any("mulai" in text.lower() for text in told), told
         assert app.queue.get(ticket.id).status == "called"
+
+
+async def test_the_locker_guest_search_goes_to_its_matches_with_down_or_enter(settings, clock):
+    """Found by a trial: Down or Enter in the guest search did nothing; Tab first was needed."""
+    from kiosk.guestbook import register_visit, validate_guest
+    from screens.lockers import AssignLockerScreen
+
+    with Store(settings.db_path, clock=clock) as store:
+        register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(
+            {"name": "Siti Aminah", "id_type": "ktp", "id_number": "3273014101900001",
+             "email": "siti@example.com", "segment": "akademisi"}))
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AssignLockerScreen)
+        for key, confirm in (("down", "enter"), ("enter", "enter")):
+            screen.query_one("#holder_name").value = ""
+            screen.query_one("#guest-search").focus()
+            await pilot.press(*"Siti")
+            await pilot.pause()
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.focused.id == "guest-results"
+            await pilot.press(confirm)
+            await pilot.pause()
+            assert screen.query_one("#holder_name").value == "Siti Aminah"
+            screen.query_one("#guest-search").value = ""
+            await pilot.pause()
