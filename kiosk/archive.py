@@ -159,23 +159,35 @@ class _Plan:
         self.packed: dict[str, tuple[int, bytes]] = {}  # table -> (count, packed)
 
 
+def _day_rows(store: Store, day: str) -> dict[str, list[dict[str, Any]]]:
+    return {k: store.rows(f"SELECT * FROM {k} WHERE day = ? ORDER BY id", (day,)) for k in KINDS}
+
+
+def _archived_counts(store: Store, day: str) -> dict[str, int]:
+    return dict(store.conn.execute("SELECT kind, count FROM archive WHERE day = ?", (day,)).fetchall())
+
+
+def _naming(conn: sqlite3.Connection, child: str, column: str, ids: list[str], day: str | None = None,
+            limit: str = "") -> list[str]:
+    """The values of ``child.column`` among ``ids``: the rows that name them. A child of
+    ``KINDS`` counts only from other days than ``day`` (the day's own rows move with them)."""
+    elsewhere = " AND day != :day" if day is not None and child in KINDS else ""
+    return [r[0] for r in conn.execute(
+        f"SELECT DISTINCT {column} FROM {child} WHERE {column} IN (SELECT value FROM json_each(:ids)){elsewhere}"
+        f"{limit}", {"ids": json.dumps(ids), "day": day})]
+
+
 def _plan(store: Store, day: str, links: list[tuple[str, str, str, str]]) -> _Plan:
     conn = store.conn
-    plan = _Plan({k: store.rows(f"SELECT * FROM {k} WHERE day = ? ORDER BY id", (day,)) for k in KINDS},
-                 dict(conn.execute("SELECT kind, count FROM archive WHERE day = ?", (day,)).fetchall()))
+    plan = _Plan(_day_rows(store, day), _archived_counts(store, day))
     if not any(plan.rows.values()):
         return plan
     group = _bundles(plan.rows, links)
     ids = {k: [r["id"] for r in plan.rows[k]] for k in KINDS}
     pinned: set[tuple[str, str]] = set()
     for child, column, to, _ in links:
-        if to not in KINDS or not ids[to]:
-            continue
-        elsewhere = " AND day != :day" if child in KINDS else ""
-        for (value,) in conn.execute(f"SELECT DISTINCT {column} FROM {child} WHERE {column} IN"
-                                     f" (SELECT value FROM json_each(:ids)){elsewhere}",
-                                     {"ids": json.dumps(ids[to]), "day": day}):
-            pinned.add(group[(to, value)])
+        if to in KINDS and ids[to]:
+            pinned.update(group[(to, value)] for value in _naming(conn, child, column, ids[to], day))
     for kind in KINDS:
         leaving = [r for r in plan.rows[kind] if group[(kind, r["id"])] not in pinned]
         if not leaving:
@@ -208,8 +220,8 @@ def archive_day(store: Store, day: str) -> int:
     conn.execute("PRAGMA foreign_keys = OFF")  # checked below, for the moved ids only
     try:
         with store.write():
-            now = {k: store.rows(f"SELECT * FROM {k} WHERE day = ? ORDER BY id", (day,)) for k in KINDS}
-            plan = ready if now == ready.rows and _plan_pins_hold(store, day, links, ready) else _plan(store, day, links)
+            same = _day_rows(store, day) == ready.rows and _plan_pins_hold(store, day, links, ready)
+            plan = ready if same else _plan(store, day, links)
             for kind, (count, packed) in plan.packed.items():
                 conn.execute(
                     "INSERT INTO archive(day, kind, count, packed) VALUES (?, ?, ?, ?)"
@@ -220,9 +232,7 @@ def archive_day(store: Store, day: str) -> int:
                     conn.execute(f"DELETE FROM {kind} WHERE id IN (SELECT value FROM json_each(?))",
                                  (json.dumps(plan.leaving[kind]),))
             for child, column, to, _ in links:
-                if plan.leaving.get(to) and conn.execute(
-                        f"SELECT 1 FROM {child} WHERE {column} IN (SELECT value FROM json_each(?)) LIMIT 1",
-                        (json.dumps(plan.leaving[to]),)).fetchone():
+                if plan.leaving.get(to) and _naming(conn, child, column, plan.leaving[to], limit=" LIMIT 1"):
                     raise ArchiveError(f"{child}.{column} still points at an archived {to} row of {day}")
             return sum(len(v) for v in plan.leaving.values())
     finally:
@@ -232,16 +242,10 @@ def archive_day(store: Store, day: str) -> int:
 def _plan_pins_hold(store: Store, day: str, links: list[tuple[str, str, str, str]], plan: _Plan) -> bool:
     """Whether what the plan moves is still free to move: no row outside the day names it
     (an order made meanwhile for an old ticket would), and the day's archive is as read."""
-    conn = store.conn
-    for child, column, to, _ in links:
-        if not plan.leaving.get(to):
-            continue
-        elsewhere = " AND day != ?" if child in KINDS else ""
-        params = (json.dumps(plan.leaving[to]), day) if elsewhere else (json.dumps(plan.leaving[to]),)
-        if conn.execute(f"SELECT 1 FROM {child} WHERE {column} IN (SELECT value FROM json_each(?)){elsewhere} LIMIT 1",
-                        params).fetchone():
-            return False
-    return dict(conn.execute("SELECT kind, count FROM archive WHERE day = ?", (day,)).fetchall()) == plan.archived
+    if any(plan.leaving.get(to) and _naming(store.conn, child, column, plan.leaving[to], day, " LIMIT 1")
+           for child, column, to, _ in links):
+        return False
+    return _archived_counts(store, day) == plan.archived
 
 
 def next_seq(store: Store, day: str, letter: str) -> int:
@@ -341,13 +345,10 @@ def visits_of(store: Store, guest_ids: list[str]) -> dict[str, list[str]]:
     return found
 
 
-SUBJECT_VISIT = ("created_at", "service", "purpose", "segment", "education", "gender", "disability",
-                 "consent_version")
-
-
-def guest_visits(store: Store, guest_id: str, skipped: list[str] | None = None) -> list[dict[str, Any]]:
-    """A guest's archived visits as the access request lists them (with the ticket number);
-    damaged days are added to ``skipped``."""
+def guest_visits(store: Store, guest_id: str, columns: tuple[str, ...],
+                 skipped: list[str] | None = None) -> list[dict[str, Any]]:
+    """A guest's archived visits, ``columns`` of each and its ticket's number (``ticket``),
+    as the access request lists them; damaged days are added to ``skipped``."""
     visits = list(rows(store, "visits", lambda r: r["guest_id"] == guest_id, skipped=skipped))
     if not visits:
         return []
@@ -358,7 +359,7 @@ def guest_visits(store: Store, guest_id: str, skipped: list[str] | None = None) 
     numbers.update(store.conn.execute(  # a ticket an order still names stays live
         "SELECT id, number FROM tickets WHERE id IN (SELECT value FROM json_each(?))",
         (json.dumps(sorted(wanted - set(numbers) - {None})),)).fetchall())
-    return [{**{k: v.get(k) for k in SUBJECT_VISIT}, "ticket": numbers.get(v["ticket_id"])}
+    return [{**{k: v.get(k) for k in columns}, "ticket": numbers.get(v["ticket_id"])}
             for v in sorted(visits, key=lambda v: v["created_at"])]
 
 

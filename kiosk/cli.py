@@ -571,24 +571,22 @@ def _unexpected(exc: Exception, lang: str, ctx: Context | None = None) -> int:
         raise exc
     import sqlite3
 
+    from kiosk.errors import StoreError
+    from kiosk.store import write_refused
+
     # A store damaged inside (a page of some table) opens, and fails only where it is read:
     # say so, and how to come back from it, as an unreadable header is told at start.
     if isinstance(exc, sqlite3.DatabaseError) and (
             (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (11, 26) or "malformed" in str(exc)):
-        from kiosk.errors import StoreError
-
         path = str(ctx.settings.db_path) if ctx is not None else "?"
         print(f"pst-kiosk: {t('backup.store_corrupt', lang, path=path, detail=str(exc))}", file=sys.stderr)
         return StoreError.exit_code
-    if isinstance(exc, sqlite3.OperationalError) and ("readonly" in str(exc).replace(" ", "") or (
-            getattr(exc, "sqlite_errorcode", 0) & 0xFF) == 13):  # read-only, or SQLITE_FULL
-        from kiosk.errors import StoreError
-        from kiosk.store import open_error
-
+    refused = write_refused(ctx.settings.db_path if ctx is not None else "?", exc) if isinstance(
+        exc, sqlite3.OperationalError) else None
+    if refused is not None:
         # Opened, but a write refused: a file made read-only (or immutable) under a running
         # office, or a disk full (maintenance needs room to move rows before it frees any).
-        path = ctx.settings.db_path if ctx is not None else "?"
-        print(f"pst-kiosk: {open_error(path, exc).message(lang)}", file=sys.stderr)
+        print(f"pst-kiosk: {refused.message(lang)}", file=sys.stderr)
         return StoreError.exit_code
     print(f"pst-kiosk: {t('error.internal', lang)} ({type(exc).__name__}: {exc})", file=sys.stderr)
     return EXIT_UNEXPECTED

@@ -209,6 +209,11 @@ def _subject_ids(store: Store, text: str) -> list[str]:
     return ids
 
 
+# What the access request lists of each visit (live or archived), beside its ticket's number.
+SUBJECT_VISIT = ("created_at", "service", "purpose", "segment", "education", "gender", "disability",
+                 "consent_version")
+
+
 def subject_access(store: Store, actor: User | None, text: str) -> list[SubjectData]:
     """Everything stored about the guest(s) named by ID number or email; the look is audited."""
     with store.write():
@@ -217,9 +222,8 @@ def subject_access(store: Store, actor: User | None, text: str) -> list[SubjectD
         for guest_id in _subject_ids(store, text):
             guest = store.row("SELECT * FROM guests WHERE id = ?", (guest_id,))
             skipped: list[str] = []
-            visits = sorted(archive.guest_visits(store, guest_id, skipped) + store.rows(
-                "SELECT v.created_at, v.service, v.purpose, v.segment, v.education, v.gender,"
-                " v.disability, v.consent_version, t.number AS ticket FROM visits v"
+            visits = sorted(archive.guest_visits(store, guest_id, SUBJECT_VISIT, skipped) + store.rows(
+                f"SELECT {', '.join(f'v.{c}' for c in SUBJECT_VISIT)}, t.number AS ticket FROM visits v"
                 " LEFT JOIN tickets t ON t.id = v.ticket_id WHERE v.guest_id = ? ORDER BY v.created_at",
                 (guest_id,)), key=lambda v: v["created_at"])
             locker_ids = _locker_ids_for_guests(store, [guest_id])  # hand-typed cards too

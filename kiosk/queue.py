@@ -160,6 +160,8 @@ def format_number(letter: str, seq: int) -> str:
 class Queue:
     """The use cases of the queue for one store and office time zone."""
 
+    FINISH_FROM = ("serving",)  # a visit is finished once started (the counter asks nothing before)
+
     def __init__(self, store: Store, *, tz: ZoneInfo, priority_every: int = 3,
                  actor: User | None = None, counters: int | None = None) -> None:
         self.store = store
@@ -383,7 +385,7 @@ class Queue:
             current = self._get(ticket_id)
             seconds = (self.now() - current.started_at).total_seconds() if current.started_at else None
             return self._update(ticket_id, "finish", {
-                "status": "done", "finished_at": iso(self.now()), "service_seconds": seconds}, ("serving",))
+                "status": "done", "finished_at": iso(self.now()), "service_seconds": seconds}, self.FINISH_FROM)
 
     def transfer(self, ticket_id: str, service: str) -> Ticket:
         """Send a ticket to another service's queue, keeping its number; returns the new one."""

@@ -75,12 +75,18 @@ def _use_wal(conn: sqlite3.Connection, path: Path) -> None:
 def open_error(path: Path | str, exc: BaseException) -> StoreError:
     """Why the store cannot be opened, in words: a store (or its folder, or its disk) that
     can only be read is said as such, with what to check; anything else with its detail."""
+    return write_refused(path, exc) or StoreError("error.store_open", path=str(path), detail=str(exc))
+
+
+def write_refused(path: Path | str, exc: BaseException) -> StoreError | None:
+    """A write the file or its disk refused, in words: read-only (the file, its folder, its
+    disk) or a full disk (SQLITE_FULL); None for anything else."""
     text = str(exc)
     if "readonly" in text.replace("-", "").replace(" ", "") or isinstance(exc, PermissionError):
         return StoreError("storefile.readonly", path=str(path))
     if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == 13 or "disk is full" in text:  # SQLITE_FULL
         return StoreError("archive.store_full", path=str(path))
-    return StoreError("error.store_open", path=str(path), detail=text)
+    return None
 
 
 def lock_path(path: Path) -> Path:

@@ -453,7 +453,7 @@ class CounterScreen(Screen[None]):
         from kiosk import lockers
 
         app = self.pst
-        if ticket.status != "serving":  # refused anyway ("start serving first"): said, not asked about
+        if ticket.status not in app.queue.FINISH_FROM:  # refused anyway ("start serving first"): said, not asked
             self._act(app.queue.finish, "counter.finished")
             return
         try:

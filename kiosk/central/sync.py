@@ -271,7 +271,16 @@ class SyncLock:
         self.path = lock_path(store)
         self._fd: int | None = None
 
-    def acquire(self) -> bool:
+    def acquire(self, wait: float = 0.0) -> bool:
+        """Take the lock, trying again for up to ``wait`` seconds; False if another holds it."""
+        deadline = time.monotonic() + wait
+        while not self._try():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def _try(self) -> bool:
         import fcntl
 
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -324,11 +333,8 @@ def run(store: Store, settings: Settings, *, dsn: str | None = None, timeout: fl
     sync lock runs a round; the others return ``skipped`` at once (or after waiting up to
     ``wait`` seconds for the lock) and show the status the holder records."""
     lock = SyncLock(store)
-    deadline = time.monotonic() + wait
-    while not lock.acquire():
-        if time.monotonic() >= deadline:
-            return SyncResult(skipped=True)
-        time.sleep(0.1)
+    if not lock.acquire(wait=wait):
+        return SyncResult(skipped=True)
     try:
         result = _round(store, settings, dsn=dsn, timeout=timeout, stall_seconds=stall_seconds)
         if result.ok:

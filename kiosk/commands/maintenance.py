@@ -64,8 +64,6 @@ MAINTENANCE_WAIT_SECONDS = 60
 
 
 def cmd_maintenance(ctx: Context) -> int:
-    import time
-
     from kiosk import retention
     from kiosk.central.sync import SyncLock
     from kiosk.errors import Refused
@@ -74,11 +72,8 @@ def cmd_maintenance(ctx: Context) -> int:
     # work correctly but each kept the other's write-ahead log from shrinking (a trial saw
     # it grow by 390 MB: on a tight disk, the disk full).
     lock = SyncLock(ctx.store)
-    deadline = time.monotonic() + MAINTENANCE_WAIT_SECONDS
-    while not lock.acquire():
-        if time.monotonic() >= deadline:
-            raise Refused("archive.maintenance_busy", seconds=MAINTENANCE_WAIT_SECONDS)
-        time.sleep(0.2)
+    if not lock.acquire(wait=MAINTENANCE_WAIT_SECONDS):
+        raise Refused("archive.maintenance_busy", seconds=MAINTENANCE_WAIT_SECONDS)
     try:
         done = retention.prune(ctx.store, ctx.settings)
     finally:

@@ -95,3 +95,11 @@ async def login(pilot, username: str, pin: str) -> None:
     screen.query_one("#pin").focus()
     await pilot.press("enter")
     await pilot.pause()
+
+
+async def keys(pilot, *pressed: str) -> None:
+    """Each key pressed as an officer would, the screen settling after each (a key that opens
+    a screen is followed by the next on that screen)."""
+    for key in pressed:
+        await pilot.press(key)
+        await pilot.pause()

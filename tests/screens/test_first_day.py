@@ -14,7 +14,7 @@ from screens.kiosk_app import AskScreen, HomeScreen, KioskApp, TicketScreen
 from screens.login import LoginScreen
 from screens.order import OrderScreen
 from screens.rating import RatingStartScreen
-from tests.screens.helpers import GUEST, click, fill_form, login, registered_guest, shown
+from tests.screens.helpers import GUEST, click, fill_form, keys, login, registered_guest, shown
 
 
 async def until(pilot, condition, timeout: float = 20.0) -> None:
@@ -490,8 +490,7 @@ async def test_finish_on_a_visitor_only_called_says_start_first_without_asking(s
     async with app.run_test(size=(80, 24)) as pilot:
         told = []
         app.notify = lambda message, **kw: told.append(str(message))  # noqa: ARG005
-        await pilot.press("f")
-        await pilot.pause()
+        await keys(pilot, "f")
         assert not isinstance(app.screen, YesNoScreen)
         assert any("mulai" in text.lower() for text in told), told
         assert app.queue.get(ticket.id).status == "called"
@@ -508,22 +507,15 @@ async def test_the_locker_guest_search_goes_to_its_matches_with_down_or_enter(se
              "email": "siti@example.com", "segment": "akademisi"}))
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("k")
-        await pilot.pause()
-        await pilot.press("a")
-        await pilot.pause()
+        await keys(pilot, "k", "a")
         screen = app.screen
         assert isinstance(screen, AssignLockerScreen)
         for key, confirm in (("down", "enter"), ("enter", "enter")):
             screen.query_one("#holder_name").value = ""
             screen.query_one("#guest-search").focus()
-            await pilot.press(*"Siti")
-            await pilot.pause()
-            await pilot.press(key)
-            await pilot.pause()
+            await keys(pilot, *"Siti", key)
             assert app.focused.id == "guest-results"
-            await pilot.press(confirm)
-            await pilot.pause()
+            await keys(pilot, confirm)
             assert screen.query_one("#holder_name").value == "Siti Aminah"
             screen.query_one("#guest-search").value = ""
             await pilot.pause()

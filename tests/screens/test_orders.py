@@ -15,7 +15,7 @@ from screens.forms import AskScreen, FormScreen
 from screens.login import LoginScreen
 from screens.order import ACTION_KEYS, OrderScreen
 from screens.orders import OrdersScreen
-from tests.screens.helpers import GUEST, login, registered_guest, shown
+from tests.screens.helpers import GUEST, keys, login, registered_guest, shown
 
 SIZE = (140, 50)
 
@@ -896,10 +896,7 @@ async def test_a_walk_in_firm_is_asked_for_its_npwp_in_the_form_at_80x24(setting
     now refuses it, and the refused field takes the focus, in view with its message."""
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("o")
-        await pilot.pause()
-        await pilot.press("n")
-        await pilot.pause()
+        await keys(pilot, "o", "n")
         form = app.screen
         form.query_one("#f-customer_name").value = "PT Data Maju"
         form.query_one("#f-segment").value = "swasta"
