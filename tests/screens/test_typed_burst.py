@@ -11,6 +11,12 @@ from screens.counter_app import CounterApp, CounterScreen
 from screens.login import LoginScreen
 
 
+def two_officers(settings, clock) -> None:
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
+
+
 def burst(app, keys: list[str]) -> None:
     """Post the keys the way the driver does, without waiting between them."""
     for key in keys:
@@ -19,9 +25,7 @@ def burst(app, keys: list[str]) -> None:
 
 
 async def test_tab_then_pin_typed_in_one_burst_goes_to_the_pin(settings, clock):
-    with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
-        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
+    two_officers(settings, clock)
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -62,9 +66,7 @@ async def test_the_kiosk_form_takes_a_burst_across_tab(settings, clock):
 
 async def test_backspaces_then_retyped_digits_in_one_burst_keep_the_digits(settings, clock):
     """An officer deletes the last digits of a PIN and types them again, quickly."""
-    with Store(settings.db_path, clock=clock) as store:
-        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
-        accounts.add_user(store, admin, username="budi", name="Budi Santoso", role="petugas", pin="284751")
+    two_officers(settings, clock)
     app = CounterApp(settings, counter=1, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
