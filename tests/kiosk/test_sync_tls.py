@@ -198,7 +198,11 @@ def test_a_real_restart_in_the_middle_of_a_batch(tmp_path, tls_pg, monkeypatch):
                 with suppress(psycopg.Error):
                     lock_conn.close()  # let the round finish; the test fails below
                 return
-            cluster.stop("fast")
+            # Immediate, not fast: a fast stop terminates the lock holder's session too, and
+            # if its end released the lock before the blocked batch got its own signal, that
+            # batch could commit first (seen once in CI: pushed 40, not 20). An immediate stop
+            # releases no lock on the way down, so the batch dies blocked, as a power cut would.
+            cluster.stop("immediate")
         except Exception as exc:  # noqa: BLE001 - reported by the test, not lost in the thread
             seen["error"] = exc
         finally:
@@ -219,6 +223,10 @@ def test_a_real_restart_in_the_middle_of_a_batch(tmp_path, tls_pg, monkeypatch):
         return real_push(store, settings, conn, batch=20, on_batch=after_batch, **kwargs)
 
     monkeypatch.setattr(sync, "push", push_in_small_batches)
+    # The test cluster runs with synchronous_commit off for speed; a committed batch has to
+    # outlive the immediate stop below, as it would on a real server.
+    with psycopg.connect(cluster.admin_dsn(tls_pg["db"]), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{tls_pg["db"]}" SET synchronous_commit = on')
     with Store(settings.db_path) as store:
         activity(store, settings, 10)  # 70 changes: 4 batches
         broken = sync.run(store, settings)
