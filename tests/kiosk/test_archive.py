@@ -304,6 +304,59 @@ def test_a_day_changed_between_packing_and_the_move_is_packed_again(store, setti
     assert [t["id"] for t in archive.rows(store, "tickets", lambda t: t["id"] == taken[0])] == taken
 
 
+def _order_made_meanwhile(monkeypatch, settings, admin):
+    """Patch the planner so that, once the day is planned (before the write), another
+    process makes an order for one of the day's leaving tickets; returns that ticket's id."""
+    real = archive._plan
+    made = []
+
+    def plan_then_an_order_is_made(st, day, links):
+        plan = real(st, day, links)
+        if not made:
+            with Store(settings.db_path) as other:
+                ticket_id, guest_id = other.conn.execute(
+                    "SELECT t.id, v.guest_id FROM tickets t JOIN visits v ON v.ticket_id = t.id"
+                    " WHERE t.day = ? ORDER BY t.id LIMIT 1", (day,)).fetchone()
+                assert ticket_id in plan.leaving["tickets"]
+                sales.create_order(other, settings, admin, guest_id=guest_id, ticket_id=ticket_id)
+                made.append(ticket_id)
+        return plan
+
+    monkeypatch.setattr(archive, "_plan", plan_then_an_order_is_made)
+    return made
+
+
+def test_an_order_made_between_packing_and_the_move_keeps_its_ticket_live(store, settings, clock, monkeypatch):
+    """The write checks again that nothing outside the day names what it moves: an order
+    made meanwhile for one of the day's tickets pins that ticket (and its bundle)."""
+    admin, _ = _history(store, settings, clock)
+    made = _order_made_meanwhile(monkeypatch, settings, admin)
+    assert archive.archive_day(store, DAYS[0].isoformat()) > 0
+    assert store.row("SELECT 1 FROM tickets WHERE id = ?", made)
+    assert store.row("SELECT 1 FROM visits WHERE ticket_id = ?", made)
+    assert not list(archive.rows(store, "tickets", lambda t: t["id"] == made[0]))
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_move_that_would_leave_a_reference_dangling_is_refused_and_rolled_back(store, settings, clock,
+                                                                                 monkeypatch):
+    """The last guard, for a planner that missed a reference (here: its re-check switched
+    off while an order is made meanwhile): the write finds the order naming a moved ticket,
+    rolls back whole, the day is reported refused, and the store is as before."""
+    admin, _ = _history(store, settings, clock)
+    made = _order_made_meanwhile(monkeypatch, settings, admin)
+    monkeypatch.setattr(archive, "_plan_pins_hold", lambda *a: True)
+    live = {k: _live(store, k) for k in archive.KINDS}
+    refused: list[str] = []
+    assert archive.archive_before(store, DAYS[1], refused) == 0
+    assert refused == [f"{DAYS[0].isoformat()} dangling"]
+    assert {k: _live(store, k) for k in archive.KINDS} == live
+    assert archive.archived_days(store, "2026-01-01", "2026-12-31") == []
+    assert store.row("SELECT 1 FROM tickets WHERE id = ?", made)
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
 def test_the_view_builds_every_index_a_reader_forces():
     """A reader naming an index with INDEXED BY fails on an archived period unless the view
     builds that index on its copy (archive.FORCED): the names in the code are the set."""
