@@ -32,6 +32,23 @@ def announcement(number: str, counter: int, template: str) -> str:
                            counter=num2words(counter, lang="id"), number=number)
 
 
+def speech_program(settings: DisplaySettings) -> tuple[str, str | None]:
+    """The speech command's program as configured, and where it is (None: not installed)."""
+    try:
+        parts = shlex.split(settings.voice_command)
+    except ValueError:  # refused when the configuration is read
+        parts = []
+    program = parts[0] if parts else ""
+    return program, shutil.which(program) if program else None
+
+
+def silent_for_want_of(settings: DisplaySettings) -> str | None:
+    """The program that voice is on for but that is not installed (the calls go unspoken),
+    else None."""
+    program, found = speech_program(settings)
+    return program or "-" if settings.voice and found is None else None
+
+
 def speech_command(settings: DisplaySettings, text: str) -> list[str] | None:
     """The command that speaks ``text``, or None when voice is off or nothing can speak."""
     if not settings.voice:

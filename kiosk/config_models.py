@@ -27,9 +27,13 @@ class _Model(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_for_a_number(cls, value: Any, info: Any) -> Any:  # noqa: ANN401
-        """``detail_days = true`` is not a number of days (pydantic would read it as 1)."""
-        if isinstance(value, bool) and cls.model_fields[info.field_name].annotation in _NUMBERS:
-            raise _Invalid("firstday.config.int_type")
+        """``detail_days = true`` is not a number of days (pydantic would read it as 1), and
+        ``detail_days = "45"`` is text: said as such, so the reader drops the quotes."""
+        if cls.model_fields[info.field_name].annotation in _NUMBERS:
+            if isinstance(value, bool):
+                raise _Invalid("firstday.config.int_type")
+            if isinstance(value, str):
+                raise _Invalid("confignumber.quoted", value=value)
         return value
 
 

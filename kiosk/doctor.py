@@ -203,11 +203,10 @@ def _clock_check(ctx: Any, lang: str) -> Check:
 
 
 def _speech_check(ctx: Any, lang: str) -> Check:
-    import shlex
+    from kiosk.announce import speech_program
 
     display = ctx.settings.display
-    program = shlex.split(display.voice_command)[0] if display.voice_command.strip() else ""
-    found = shutil.which(program) if program else None
+    program, found = speech_program(display)
     ok = found is not None or not display.voice
     return Check(name="speech", ok=ok, code=5,
                  value=t("doctor.speech", lang, program=program or "-", state=t(

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.widgets import Digits, Static
 
-from kiosk.announce import Announcer, announcement
+from kiosk.announce import Announcer, announcement, silent_for_want_of
 from kiosk.estimate import Estimate, estimates_new
 from kiosk.queue import ACTIVE, Ticket
 from kiosk.services import Service, all_services, by_code
@@ -183,8 +183,15 @@ class DisplayApp(PstApp):
                 yield Static("", id="latest")
                 yield Static(self.t("display.waiting"), classes="side-title")
                 yield Static("", id="waiting")
-        yield Static(self.t("display.footer"), id="footer")
+        yield Static(self.footer_text(), id="footer")
         yield Static(self.sync_text(), classes="sync-bar")
+
+    def footer_text(self) -> str:
+        """The waiting room's line; below it, for whoever looks after the room, that the
+        calls are not spoken when voice is on but its program is not installed."""
+        missing = silent_for_want_of(self.settings.display)
+        text = self.t("display.footer")
+        return text if missing is None else f"{text}\n{self.t('displayvoice.missing', program=missing)}"
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -192,7 +199,7 @@ class DisplayApp(PstApp):
         # but for the footer's wrapped lines): the first paint is then already arranged, and
         # the Resize that follows changes nothing.
         width, height = self.size
-        footer = len(Content(self.t("display.footer")).wrap(max(width, 1)))
+        footer = len(Content(self.footer_text()).wrap(max(width, 1)))
         self.arrange_board(width, height - 3 - footer - 1)  # the top bar, footer, sync bar
         self.set_interval(1.0, self._tick)
         self.set_interval(ESTIMATE_SECONDS, self._refresh_estimates)

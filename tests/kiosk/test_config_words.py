@@ -92,6 +92,9 @@ BAD_FILES = [
     ('[retention]\ndetail_days = 30\n', "retention.detail_days: paling kecil 31"),
     ('[office]\ncounters = true\n', "office.counters: harus bilangan bulat"),
     ('[desk]\ncomplaint_due_days = false\n', "desk.complaint_due_days: harus bilangan bulat"),
+    # A number in quotes is text (pydantic alone reads "45" as 45): said so, not taken.
+    ('[retention]\ndetail_days = "45"\n', 'retention.detail_days: harus angka tanpa tanda kutip (tertulis "45")'),
+    ('[office]\ncounters = "3"\n', 'office.counters: harus angka tanpa tanda kutip (tertulis "3")'),
 ]
 
 

@@ -7,6 +7,7 @@ import textwrap
 from datetime import datetime
 
 import pytest
+from textual.content import Content
 
 from kiosk.store import Store
 from tests.conftest import JAKARTA
@@ -338,6 +339,31 @@ async def test_display_reads_calls_and_recalls_aloud(settings, clock, tmp_path):
             if said.exists() and len(said.read_text().splitlines()) == 2:
                 break
     assert said.read_text().splitlines() == ["Nomor antrian B, nol nol satu, silakan ke loket dua"] * 2
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_display_says_when_its_calls_go_unspoken(settings, clock, tmp_path, size):
+    """Voice on, its program not installed: the room's footer says the calls are silent and
+    names the program (a TV with no sound otherwise looks like it works); voice off, or a
+    program that is there, says nothing."""
+    def display(**voice):
+        return settings.model_validate({**settings.model_dump(mode="json"), "display": voice})
+
+    seed(settings, clock, "B")
+    speaker = tmp_path / "speaker.py"
+    speaker.write_text("")
+    for shown, configured in (
+            (True, display(voice=True, voice_command="no-such-speaker-pst -v id")),
+            (False, display(voice=False, voice_command="no-such-speaker-pst -v id")),
+            (False, display(voice=True, voice_command=f"{sys.executable} {speaker}"))):
+        app = DisplayApp(configured, clock=clock)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            footer = str(app.query_one("#footer").render())
+            assert "Silakan menuju loket" in footer
+            assert ("Panggilan tidak bersuara: program 'no-such-speaker-pst' tidak terpasang" in footer) is shown
+            assert app.query_one("#footer").region.bottom <= size[1] - 1  # above the sync bar, whole
+            assert app.query_one("#footer").region.height == len(Content(footer).wrap(size[0]))  # nothing cut
 
 
 async def test_display_reads_every_call_when_two_counters_call_at_once(settings, clock, tmp_path):
