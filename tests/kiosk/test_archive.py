@@ -357,6 +357,28 @@ def test_a_move_that_would_leave_a_reference_dangling_is_refused_and_rolled_back
     assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
+def test_damage_is_found_by_the_digest_and_a_day_packed_before_digests_by_unpacking(store, settings, clock):
+    """The doctor's and the backup's check: a day's bytes against the digest made when it was
+    packed (a flipped byte in the middle, where xz's own check would need the whole day
+    unpacked to see it); a day packed before migration 0020 (no digest) is unpacked instead."""
+    _history(store, settings, clock)
+    archive.archive_before(store, DAYS[2])  # the two September days
+    assert archive.damaged(store.conn) == []
+    rows = store.conn.execute("SELECT day, kind, CAST(packed AS BLOB), digest FROM archive").fetchall()
+    assert rows and all(known == archive.digest(packed) for _, _, packed, known in rows)
+
+    day, kind, packed, _ = next(r for r in rows if r[1] == "tickets")
+    flipped = bytearray(packed)
+    flipped[len(flipped) // 2] ^= 0x01
+    store.conn.execute("UPDATE archive SET packed = ? WHERE day = ? AND kind = ?", (bytes(flipped), day, kind))
+    assert archive.damaged(store.conn) == [f"{day} tickets"]
+
+    store.conn.execute("UPDATE archive SET digest = NULL")  # as packed before digests
+    assert archive.damaged(store.conn) == [f"{day} tickets"]
+    store.conn.execute("UPDATE archive SET packed = ? WHERE day = ? AND kind = ?", (packed, day, kind))
+    assert archive.damaged(store.conn) == []
+
+
 def test_the_view_builds_every_index_a_reader_forces():
     """A reader naming an index with INDEXED BY fails on an archived period unless the view
     builds that index on its copy (archive.FORCED): the names in the code are the set."""
