@@ -1,5 +1,6 @@
 """Benchmark: month and year reports over a store holding a year of data (100k tickets,
-50k guests and visits, 5k orders with receipts, ratings). Goal: under 200 ms (median).
+50k guests and visits, 5k orders with receipts, ratings). Goal (DESIGN.md): a day's and a
+month's report under 200 ms (median); the year's is reported, with no budget.
 
 Measured twice: with every day held as rows, then as retention leaves the store, the days
 past ``[retention] detail_days`` archived (kiosk/archive.py): today's and last month's
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
                     data = reports.report(store, settings, None, start, end)
                     times.append(time.perf_counter() - t)
                 st = bl.ms_stats(times)
-                ok = "ok" if st["median"] < BUDGET_MS else "OVER"
+                ok = "-" if label.startswith("year") else "ok" if st["median"] < BUDGET_MS else "OVER"
                 rows.append((held, label, data["tickets"]["issued"], data["visits"]["total"], st["median"], st["max"], ok))
                 return data
 
