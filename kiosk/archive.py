@@ -104,23 +104,33 @@ def unpack(packed: bytes) -> list[dict[str, Any]]:
     return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
 
-def _tuples(raw: bytes | None, columns: list[str]) -> Iterator[tuple]:
-    """A day's rows as tuples of ``columns`` (null where an older day lacks one)."""
-    found = _columns(raw)
+def _tuples(found: dict[str, list[Any]] | None, columns: list[str]) -> Iterator[tuple]:
+    """A day's rows (as ``_columns`` read them) as tuples of ``columns`` (null where an
+    older day lacks one); raises ValueError for a damaged day (None)."""
+    if found is None:
+        raise ValueError("damaged archived day")
     n = len(next(iter(found.values()), []))
     return zip(*(found.get(c) or [None] * n for c in columns))
 
 
-def _unpacked(blobs: list[tuple[str, str, bytes]], ahead: int = 3) -> Iterator[tuple[str, str, bytes | None]]:
-    """(kind, day, raw JSON) of each blob in order, decompressed a few ahead on a second
-    thread (xz lets go of the interpreter while it works): the caller parses and inserts
-    one day while the next unpacks."""
+def _read(packed: bytes) -> dict[str, list[Any]] | None:
+    try:
+        return unpack_columns(packed)
+    except ValueError:
+        return None
+
+
+def _unpacked(blobs: list[tuple[str, str, bytes]], ahead: int = 3,
+              ) -> Iterator[tuple[str, str, dict[str, list[Any]] | None]]:
+    """(kind, day, columns or None if damaged) of each blob in order, unpacked a few ahead
+    on a second thread: xz lets go of the interpreter while it works, and SQLite while it
+    inserts, so the caller inserts one day while the next unpacks and parses."""
     from concurrent.futures import ThreadPoolExecutor  # (not at import: ``ticket take`` imports this module)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending: deque = deque()
         for kind, day, packed in blobs:
-            pending.append((kind, day, pool.submit(_raw, packed)))
+            pending.append((kind, day, pool.submit(_read, packed)))
             if len(pending) > ahead:
                 kind0, day0, raw = pending.popleft()
                 yield kind0, day0, raw.result()
