@@ -160,3 +160,32 @@ async def test_act_refuses_a_value_for_a_field_the_method_hides(settings, clock)
         await pilot.pause()
         with pytest.raises(AssertionError, match="billing_code is hidden"):
             await act(pilot, "pay", method="cash", amount=50_000, billing_code="820261123000123")
+
+
+async def test_a_refusal_of_a_hidden_field_is_said_under_the_form(settings, clock):
+    """The form machinery itself: a field shown for a ticked box, and a use case that still
+    refuses it once hidden; the message is not lost under an invisible field."""
+    from screens.forms import Field
+
+    asked: list[dict] = []
+
+    def submit(values):
+        asked.append(values)
+        return {"note": "Catatan wajib"}
+
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        form = FormScreen("Uji", [Field("more", "Lagi", "check", value=True),
+                                  Field("note", "Catatan", shown_for=("more", (True,)))], "OK", "Batal", submit)
+        app.push_screen(form)
+        await pilot.pause()
+        assert displayed(form) == ["more", "note"]
+        form.query_one("#f-note").value = "ditulis"
+        await pilot.press("space")  # the box in focus, unticked: the note goes
+        await pilot.pause()
+        assert displayed(form) == ["more"]
+        form.query_one("#ok").press()
+        await pilot.pause()
+        assert asked == [{"more": False, "note": None}]
+        assert str(form.query_one("#err-form").render()) == "Catatan wajib"
+        assert form.focused.id == "f-more"
