@@ -164,7 +164,7 @@ class CounterScreen(Screen[None]):
             with Vertical(id="current"):
                 yield Static(app.t("counter.now_serving"), classes="title")
                 yield Digits("---", id="current-number")
-                yield Static("", id="current-info")
+                yield Static("", id="current-info", markup=False)
             with Vertical(id="queue"):
                 yield Static(app.t("counter.waiting"), classes="title")
                 yield WaitingTable(id="waiting", cursor_type="row", zebra_stripes=True)
@@ -317,28 +317,31 @@ class CounterScreen(Screen[None]):
             return
         digits.update(ticket.number)
         tz = app.settings.office.tz
+        # What the officer needs facing the visitor comes first: the service and state, then
+        # who they are and why they came; the queue's times last. At 80x24 the panel holds
+        # about ten lines below the number: the purpose, once last, was cut off.
         lines = [
             by_code(ticket.service).name(app.lang),
             app.t("status." + ticket.status) + (f" • {app.t('counter.yes_priority')}" if ticket.priority else ""),
-            app.t("counter.issued_at", time=f"{ticket.issued_at.astimezone(tz):%H:%M}"),
-            app.t("counter.waited", duration=_mmss(ticket.waited_seconds(now))),
         ]
+        if ticket.started_at:
+            lines.append(app.t("counter.serving_for",
+                               duration=_mmss((now - ticket.started_at).total_seconds())))
+        guest = self._current_guest
+        if guest is not None:
+            lines += ["", guest.name,
+                      app.t("counter.purpose", purpose=identity.choice_name("purpose", guest.purpose, app.lang)),
+                      f"{identity.choice_name('id_type', guest.id_type, app.lang)} {guest.id_masked}",
+                      identity.choice_name("segment", guest.segment, app.lang)
+                      + (f" • {guest.institution}" if guest.institution else "")]
+        else:
+            lines += ["", app.t("counter.no_guestbook")]
+        lines += ["", app.t("counter.issued_at", time=f"{ticket.issued_at.astimezone(tz):%H:%M}"),
+                  app.t("counter.waited", duration=_mmss(ticket.waited_seconds(now)))]
         if ticket.standard_wait_seconds is not None:
             lines.append(app.t("desk.standard_wait", duration=_mmss(ticket.standard_wait_seconds)))
         if ticket.recalls:
             lines.append(app.t("counter.recalled", count=ticket.recalls))
-        guest = self._current_guest
-        if guest is not None:
-            lines += ["", f"{guest.name}",
-                      f"{identity.choice_name('id_type', guest.id_type, app.lang)} {guest.id_masked}",
-                      identity.choice_name("segment", guest.segment, app.lang)
-                      + (f" • {guest.institution}" if guest.institution else ""),
-                      app.t("counter.purpose", purpose=identity.choice_name("purpose", guest.purpose, app.lang))]
-        else:
-            lines += ["", app.t("counter.no_guestbook")]
-        if ticket.started_at:
-            lines.append(app.t("counter.serving_for",
-                               duration=_mmss((now - ticket.started_at).total_seconds())))
         info.update("\n".join(lines))
 
     def _fill_waiting(self, now: datetime) -> None:

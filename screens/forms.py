@@ -29,7 +29,10 @@ class DialogScroll(VerticalScroll, can_focus=False):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # Textual scrolls a newly focused widget into view only when the screen cannot see
         # it, and a field under the docked buttons counts as seen: scroll past the dock here.
-        self.scroll_to_widget(event.widget, animate=False)
+        # A form's field comes with its label and the message under it (``.form-field``).
+        field = next((n for n in event.widget.ancestors_with_self
+                      if n is not self and n.has_class("form-field")), event.widget)
+        self.scroll_to_widget(field, animate=False)
 
 
 class FormCheckbox(TickBox):
@@ -49,6 +52,10 @@ class Field:
     value: Any = None
     placeholder: str = ""
     hint: str = ""  # a line under the field that wraps; keeps the dialog's title short
+    # Shown only while an earlier select or check field holds one of these values, e.g.
+    # ``("method", ("billing",))``: hidden, the field is skipped by Tab, never refused and
+    # submitted as None, so a cash payment is not asked for a billing code.
+    shown_for: tuple[str, tuple[Any, ...]] | None = None
 
 
 class AskScreen(ModalScreen[bool]):
@@ -113,35 +120,81 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
                     yield Button(self.cancel_text, id="cancel")
 
     def _field(self, f: Field) -> ComposeResult:
-        if f.kind == "check":
-            yield FormCheckbox(f.label, value=bool(f.value), id=f"f-{f.name}")
-        else:
-            yield Label(f.label)
-            if f.kind == "select":
-                yield Select(f.options, id=f"f-{f.name}", allow_blank=f.value is None,
-                             value=f.value if f.value is not None else Select.NULL,
-                             prompt=self.app.t("guest.choose"))
+        # One box per field: hidden whole (shown_for), and in view whole when in focus.
+        with Vertical(classes="form-field", id=f"field-{f.name}"):
+            if f.kind == "check":
+                yield FormCheckbox(f.label, value=bool(f.value), id=f"f-{f.name}")
             else:
-                yield Input(value="" if f.value is None else str(f.value), id=f"f-{f.name}",
-                            type="integer" if f.kind == "integer" else "text",
-                            placeholder=f.placeholder)
-        if f.hint:
-            yield Static(f.hint, id=f"hint-{f.name}", classes="field-hint", markup=False)
-        yield Static("", id=f"err-{f.name}", classes="field-error")
+                yield Label(f.label)
+                if f.kind == "select":
+                    yield Select(f.options, id=f"f-{f.name}", allow_blank=f.value is None,
+                                 value=f.value if f.value is not None else Select.NULL,
+                                 prompt=self.app.t("guest.choose"))
+                else:
+                    yield Input(value="" if f.value is None else str(f.value), id=f"f-{f.name}",
+                                type="integer" if f.kind == "integer" else "text",
+                                placeholder=f.placeholder)
+            if f.hint:
+                yield Static(f.hint, id=f"hint-{f.name}", classes="field-hint", markup=False)
+            yield Static("", id=f"err-{f.name}", classes="field-error")
 
     def on_mount(self) -> None:
         """Open on the first field, so the first key typed or Space/Enter goes to it; at the
         dialog's top (focusing before the first layout would scroll the title away)."""
-        target = self.query_one(f"#f-{self.fields[0].name}") if self.fields else self.query_one("#ok")
+        self._show_fields()
+        shown = self.shown()
+        first = next((f for f in self.fields if f.name in shown), None)
+        target = self.query_one(f"#f-{first.name}") if first else self.query_one("#ok")
         self.set_focus(target, scroll_visible=False)
+
+    def shown(self) -> set[str]:
+        """The names of the fields the form shows now: all but those whose ``shown_for``
+        field (itself shown) holds none of their values."""
+        names: set[str] = set()
+        for f in self.fields:
+            if f.shown_for is not None:
+                by, among = f.shown_for
+                value = self.query_one(f"#f-{by}").value if by in names else None
+                if by not in names or value is Select.NULL or value not in among:
+                    continue
+            names.add(f.name)
+        return names
+
+    def _show_fields(self) -> None:
+        """Show the fields that apply to the values chosen, hide the others (with any message
+        left under them); focus in a field just hidden goes back to the field that hid it."""
+        if not any(f.shown_for for f in self.fields):
+            return
+        shown = self.shown()
+        for f in self.fields:
+            self.query_one(f"#field-{f.name}").display = f.name in shown
+            if f.name not in shown:
+                self.query_one(f"#err-{f.name}", Static).update("")
+        focused = self.focused
+        if focused is None:
+            return
+        hidden = next((f for f in self.fields if f.name not in shown
+                       and any(n.id == f"field-{f.name}" for n in focused.ancestors_with_self)), None)
+        if hidden is not None and hidden.shown_for is not None:
+            self.set_focus(self.query_one(f"#f-{hidden.shown_for[0]}"))
+
+    @on(Select.Changed)
+    @on(FormCheckbox.Changed)
+    def _chosen(self) -> None:
+        self._show_fields()
 
     def action_ok(self) -> None:
         """Enter on a checkbox (``FormCheckbox``) submits, like the OK button."""
         self._ok()
 
     def values(self) -> dict[str, Any]:
+        """Every field's value by name; a hidden field's (``shown_for``) is None."""
         out: dict[str, Any] = {}
+        shown = self.shown()
         for f in self.fields:
+            if f.name not in shown:
+                out[f.name] = None
+                continue
             widget = self.query_one(f"#f-{f.name}")
             value = widget.value
             if f.kind == "integer":
@@ -158,8 +211,9 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         """Fields typed (or pasted) with control characters or digits of another script:
         each refused under the field, naming it, before anything runs (kiosk.text)."""
         errors: dict[str, str] = {}
+        shown = self.shown()
         for f in self.fields:
-            if f.kind not in ("text", "integer"):
+            if f.kind not in ("text", "integer") or f.name not in shown:
                 continue
             typed = str(self.query_one(f"#f-{f.name}", Input).value)
             label = f.label.rstrip(" *:")
@@ -191,17 +245,23 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
             self.dismiss(values)
             return
         errors = self.submit(values)
+        shown = self.shown()
         for f in self.fields:
             self.query_one(f"#err-{f.name}", Static).update((errors or {}).get(f.name, ""))
-        self.query_one("#err-form", Static).update((errors or {}).get("_", ""))
+        # A refusal of a field not shown still has its say, under the form.
+        unseen = [m for f in self.fields if f.name not in shown and (m := (errors or {}).get(f.name))]
+        self.query_one("#err-form", Static).update(" ".join(filter(None, [(errors or {}).get("_"), *unseen])))
         if not errors:
             self.dismiss(values)
             return
         # The first field refused takes the focus, which scrolls it (and its message) into
         # view: at 80x24 a field below the fold, under the docked buttons, was refused unseen.
-        first = next((f for f in self.fields if f.name in errors), None)
+        first = next((f for f in self.fields if f.name in errors and f.name in shown), None)
         if first is not None:
-            self.query_one(f"#f-{first.name}").focus()
+            # Once the messages are laid out, so the field comes into view with its message:
+            # focused at once, a message in mid-form was left under the docked buttons.
+            refused = self.query_one(f"#f-{first.name}")
+            self.call_after_refresh(lambda: refused.focus() if refused.is_attached else None)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

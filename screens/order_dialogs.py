@@ -81,15 +81,20 @@ def run(screen: OrderScreen, act: str) -> None:
         screen._run(lambda: sales.mark_prepared(store, user, oid))
     elif act == "pay":
         methods = [(app.t(f"paper.method.{m}"), m) for m in ("cash", "billing", "transfer")]
+        # Each method asks only for its own document: the SIMPONI billing code and its NTPN,
+        # or the transfer's proof; a field not shown is submitted as None.
         screen._form(app.t("orders.pay_title"), [
             Field("method", app.t("orders.f.method"), "select", methods, value="cash"),
             Field("amount", app.t("orders.f.amount"), "integer", value=order.invoice.total if order.invoice else 0),
-            Field("billing_code", app.t("orders.f.billing_code"), placeholder="15 angka"),
-            Field("ntpn", "NTPN", placeholder="16 huruf/angka"),
-            Field("proof", app.t("orders.f.proof")),
-            # The date on the proof decides whether the invoice was still valid (cash: today).
+            Field("billing_code", app.t("orders.f.billing_code"), placeholder=app.t("payform.billing_code_hint"),
+                  shown_for=("method", ("billing",))),
+            Field("ntpn", "NTPN", placeholder=app.t("payform.ntpn_hint"), shown_for=("method", ("billing",))),
+            Field("proof", app.t("orders.f.proof"), shown_for=("method", ("transfer",))),
+            # The date on the proof decides whether the invoice was still valid; cash is
+            # counted at the desk today, so it is not asked.
             Field("paid_on", app.t("sales.paid_on.label"), placeholder="DD-MM-YYYY",
-                  value=f"{store.clock.now().astimezone(settings.office.tz):%d-%m-%Y}"),
+                  value=f"{store.clock.now().astimezone(settings.office.tz):%d-%m-%Y}",
+                  shown_for=("method", ("billing", "transfer"))),
         ], lambda v: payments.submit_payment(store, user, oid, method=v["method"] or "", amount=v["amount"] or 0,
                                              billing_code=v["billing_code"], ntpn=v["ntpn"], proof=v["proof"],
                                              paid_on=v["paid_on"], settings=settings))

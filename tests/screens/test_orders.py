@@ -36,7 +36,8 @@ def said(app) -> list[str]:
 async def act(pilot, name, **values):
     """Press an order action; fill and confirm its dialog if it has one, and the next one if
     that leads to another (adding a line: the product, then what its tariff needs). Every
-    value must land in a field of a dialog: a field not shown fails the test."""
+    value must land in a field of a dialog: a field not shown (not in the dialog, or hidden
+    by the choice made in a field before it) fails the test."""
     screen = pilot.app.screen
     button = next((b for b in screen.query(".act") if b.name == name and b.is_attached), None)
     assert button is not None, f"{name} not offered: {actions(pilot)}"
@@ -47,10 +48,12 @@ async def act(pilot, name, **values):
     while isinstance(dialog, FormScreen):
         for field in [f.name for f in dialog.fields if f.name in left]:
             widget, value = dialog.query_one(f"#f-{field}"), left.pop(field)
+            assert dialog.query_one(f"#field-{field}").display, f"{name}: {field} is hidden"
             if isinstance(widget, Input):
                 widget.value = str(value)
             elif isinstance(widget, (Select, Checkbox)):
                 widget.value = value
+                await pilot.pause()  # a choice shows or hides the fields after it
         await pilot.pause()
         dialog.query_one("#ok").press()
         await pilot.pause()
