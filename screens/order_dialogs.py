@@ -80,7 +80,9 @@ def run(screen: OrderScreen, act: str) -> None:
     elif act == "prepare":
         screen._run(lambda: sales.mark_prepared(store, user, oid))
     elif act == "pay":
-        methods = [(app.t(f"paper.method.{m}"), m) for m in ("cash", "billing", "transfer")]
+        # A transfer is for a customer abroad only (seed 001, step 11): not offered otherwise.
+        methods = [(app.t(f"paper.method.{m}"), m)
+                   for m in ("cash", "billing", *(("transfer",) if order.abroad else ()))]
         # Each method asks only for its own document: the SIMPONI billing code and its NTPN,
         # or the transfer's proof; a field not shown is submitted as None.
         screen._form(app.t("orders.pay_title"), [

@@ -19,10 +19,11 @@ SIZES = [(80, 24), (120, 40)]
 PROOF_FIELDS = ("billing_code", "ntpn", "proof", "paid_on")
 
 
-def invoiced_order(settings, clock) -> str:
+def invoiced_order(settings, clock, abroad: bool = False) -> str:
     """A publication order (Rp50.000) with its invoice issued: ready to be paid."""
     with Store(settings.db_path, clock=clock) as store:
-        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan",
+                                   abroad=abroad)
         sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
         sales.agree(store, None, order.id)
         sales.check_documents(store, None, order.id)
@@ -41,6 +42,10 @@ async def open_pay(app, pilot, order_id: str) -> FormScreen:
 
 def displayed(form: FormScreen) -> list[str]:
     return [f.name for f in form.fields if form.query_one(f"#field-{f.name}").display]
+
+
+def methods(form: FormScreen) -> list[str]:
+    return [value for _, value in next(f for f in form.fields if f.name == "method").options]
 
 
 async def choose(pilot, form: FormScreen, method: str) -> None:
@@ -98,6 +103,14 @@ async def test_the_fields_follow_the_method(settings, clock, size):
         assert displayed(form) == ["method", "amount"] and form.focused.id == "f-method"
         assert "NTPN" not in dialog_words(app)
 
+        # A transfer is for a customer abroad only: a domestic order is not offered one.
+        assert methods(form) == ["cash", "billing"]
+
+    abroad = invoiced_order(settings, clock, abroad=True)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=size) as pilot:
+        form = await open_pay(app, pilot, abroad)
+        assert methods(form) == ["cash", "billing", "transfer"]
         await choose(pilot, form, "transfer")
         assert displayed(form) == ["method", "amount", "proof", "paid_on"]
         assert "Kode billing" not in dialog_words(app)
