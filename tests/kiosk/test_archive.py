@@ -456,3 +456,44 @@ def test_a_day_once_archived_is_not_planned_again_unless_a_row_is_added_to_it(st
     assert archive.days_due(store, date(2026, 10, 1)) == ["2026-09-02"]
     assert archive.archive_before(store, date(2026, 10, 1)) == 1
     assert archive.days_due(store, date(2026, 10, 1)) == []
+
+
+def test_a_disk_filling_midway_says_what_stays_done_and_the_next_run_goes_on(store, settings, clock, tmp_path,
+                                                                             capsys, monkeypatch):
+    """Found by a trial on a nearly full disk (tmpfs): every run said "tidak ada yang diubah"
+    (nothing was changed) while each had pruned the print jobs and archived some days, and
+    the next went on from there. It now says it stopped midway and what stays done."""
+    import sqlite3
+
+    from screens.main import main
+
+    admin, _ = _history(store, settings, clock)
+    clock.set(datetime(2026, 10, 6, 11, 0, tzinfo=JAKARTA))
+    before = _all_reports(store, settings, admin)
+    counts = {k: _live(store, k) for k in archive.KINDS}
+    real = archive.archive_day
+    calls = []
+
+    def full_on_the_second_day(st, day):
+        calls.append(day)
+        if len(calls) == 2:  # as SQLite raises it when the write-ahead log cannot grow
+            exc = sqlite3.OperationalError("database or disk is full")
+            exc.sqlite_errorcode = sqlite3.SQLITE_FULL
+            raise exc
+        return real(st, day)
+
+    monkeypatch.setattr(archive, "archive_day", full_on_the_second_day)
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    argv = ["--config", str(tmp_path / "config.toml"), "--user", "admin", "maintenance"]
+    assert main(argv) == 7
+    err = capsys.readouterr().err
+    assert "Disk basis data penuh" in err and "berhenti sebelum selesai" in err and "1 hari diarsipkan" in err
+    assert "tidak ada yang diubah" not in err
+    assert archive.archived_days(store, "2026-01-01", "2026-12-31") == [DAYS[0].isoformat()]
+    assert {k: _live(store, k) + archive.count(store, k) for k in archive.KINDS} == counts
+
+    monkeypatch.setattr(archive, "archive_day", real)
+    assert main(argv) == 0
+    assert archive.archived_days(store, "2026-01-01", "2026-12-31") == [d.isoformat() for d in DAYS]
+    assert {k: _live(store, k) + archive.count(store, k) for k in archive.KINDS} == counts
+    assert _all_reports(store, settings, admin) == before
