@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import lzma
+import os
 import re
 import sqlite3
 from collections import deque
@@ -424,6 +425,20 @@ def _index_like_main(conn: sqlite3.Connection, kind: str) -> None:
             conn.execute(f"CREATE INDEX temp.view_{name} ON {kind}({columns})")
 
 
+def temp_dir() -> str:
+    """The folder SQLite keeps a view's temporary copies in, picked as its unix VFS does:
+    ``SQLITE_TMPDIR``, ``TMPDIR``, /var/tmp, /usr/tmp, /tmp, the first that is a folder it
+    may write in."""
+    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp"):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return "."
+
+
+def _temp_full(exc: sqlite3.OperationalError) -> bool:
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == 13 or "disk is full" in str(exc)  # SQLITE_FULL
+
+
 @contextmanager
 def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...] = KINDS) -> Iterator[Store]:
     """A store reading the period's rows of ``kinds``, live and archived, with the real
@@ -435,8 +450,8 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
         return
     reader = Store(store.path, clock=store.clock)
     reader.unreadable = []  # type: ignore[attr-defined] - what ``unreadable`` reads back
+    conn = reader.conn
     try:
-        conn = reader.conn
         conn.execute("PRAGMA foreign_keys = OFF")  # the copies point at tables they do not shadow
         # The copies go to a temporary file SQLite deletes itself, not memory: a year is ~100 MB
         # of copies, ten years ten times that, and a small PC must not run out of memory for
@@ -475,6 +490,15 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
                 conn.execute(f"DELETE FROM temp.{kind} WHERE day IN (SELECT value FROM json_each(?))", (broken,))
             _index_like_main(conn, kind)
         yield reader
+    except sqlite3.OperationalError as exc:
+        # Only the temporary copies are written through a view: a full disk is the temporary
+        # folder's, not the store's (a trial saw a report told "the store's disk is full:
+        # nothing was changed ... maintenance needs room" with the store's disk half empty).
+        if not _temp_full(exc):
+            raise
+        from kiosk.errors import StoreError
+
+        raise StoreError("archive_temp.full", folder=temp_dir()) from exc
     finally:
         with suppress(sqlite3.Error):
             conn.execute("ROLLBACK")

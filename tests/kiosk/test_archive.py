@@ -497,3 +497,34 @@ def test_a_disk_filling_midway_says_what_stays_done_and_the_next_run_goes_on(sto
     assert archive.archived_days(store, "2026-01-01", "2026-12-31") == [d.isoformat() for d in DAYS]
     assert {k: _live(store, k) + archive.count(store, k) for k in archive.KINDS} == counts
     assert _all_reports(store, settings, admin) == before
+
+
+def test_a_full_temporary_folder_is_named_not_the_store_s_disk(store, settings, clock, tmp_path, capsys,
+                                                                monkeypatch):
+    """Found by a trial (SQLITE_TMPDIR on a 256 kB tmpfs, the store's disk half empty): a
+    report over archived days said "the store's disk is full: nothing was changed ...
+    maintenance needs room". The view's copies fill the temporary folder: it is named."""
+    import sqlite3
+
+    from screens.main import main
+
+    _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 10, 1))
+
+    def full(*_a, **_k):  # as SQLite raises it when the temporary file cannot grow
+        exc = sqlite3.OperationalError("database or disk is full")
+        exc.sqlite_errorcode = sqlite3.SQLITE_FULL
+        raise exc
+
+    monkeypatch.setattr(archive, "_index_like_main", full)
+    monkeypatch.setenv("SQLITE_TMPDIR", str(tmp_path))
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    config = str(tmp_path / "config.toml")
+    for argv in (["report", "month", "--month", "2026-09"], ["ticket", "list", "--date", "2026-09-01"],
+                 ["record", "list", "--date", "2026-09-01"]):
+        assert main(["--config", config, "--user", "admin", *argv]) == 7
+        err = capsys.readouterr().err
+        assert f"Ruang sementara untuk membaca hari yang diarsipkan penuh ({tmp_path})" in err
+        assert "Disk basis data penuh" not in err
+    assert main(["--config", config, "--user", "admin", "report", "month", "--month", "2026-10"]) == 0  # no archived day
+    assert archive.temp_dir() == str(tmp_path)
