@@ -253,13 +253,14 @@ def next_seq(store: Store, day: str, letter: str) -> int:
     """The number after the archived tickets of ``day`` with ``letter`` (1 if none): a
     ticket taken on a day already archived (a clock set back by months) gets a number of
     its own. One key lookup when the day is not archived, which is every real day."""
-    row = store.conn.execute("SELECT CAST(packed AS BLOB) FROM archive WHERE day = ? AND kind = 'tickets'", (day,)).fetchone()
+    row = store.conn.execute("SELECT CAST(packed AS BLOB), count FROM archive WHERE day = ? AND kind = 'tickets'",
+                             (day,)).fetchone()
     if row is None:
         return 1
     try:
         columns = unpack_columns(row[0])
-    except ValueError:
-        return 1
+    except ValueError:  # a damaged day: past every number it can hold (one per row), never one of them
+        return max(row[1], 0) + 1
     seqs = [seq for seq, lt, moved in zip(columns["seq"], columns["letter"], columns["transferred_from"])
             if lt == letter and moved is None]
     return max(seqs, default=0) + 1

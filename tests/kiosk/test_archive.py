@@ -528,3 +528,15 @@ def test_a_full_temporary_folder_is_named_not_the_store_s_disk(store, settings, 
         assert "Disk basis data penuh" not in err
     assert main(["--config", config, "--user", "admin", "report", "month", "--month", "2026-10"]) == 0  # no archived day
     assert archive.temp_dir() == str(tmp_path)
+
+
+def test_a_ticket_taken_on_a_damaged_archived_day_gets_a_number_none_of_its_tickets_had(store, settings, clock):
+    """Found by a trial: with the day's archived tickets unreadable, a ticket taken on that
+    day (a clock set back) was A-001 again. It now counts past the day's archived rows."""
+    _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 10, 1))
+    numbers = {t["number"] for t in archive.rows(store, "tickets", start="2026-09-01", end="2026-09-01")}
+    store.conn.execute("UPDATE archive SET packed = X'00' WHERE day = '2026-09-01' AND kind = 'tickets'")
+    clock.set(datetime(2026, 9, 1, 16, 0, tzinfo=JAKARTA))
+    taken = queue_for(store, settings).take("A")
+    assert "A-001" in numbers and taken.number not in numbers
