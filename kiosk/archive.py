@@ -274,11 +274,13 @@ def days_due(store: Store, before: date) -> list[str]:
     been through already comes again only if a row was added to it since (a rowid above
     the run's: a clock set back, not the clock's word): the rows an order or a locker still
     names stay live for ever, and planning those days again at every run would grow with
-    the years (2 s a run after one year of an office whose orders name their tickets)."""
+    the years (2 s a run after one year of an office whose orders name their tickets). A day
+    the last run refused (``archive_before``) comes again at every run, and is told again,
+    until it can be archived."""
     b = before.isoformat()
     seen = json.loads(store.meta(SEEN) or "{}")
     through = min(seen.get("before", ""), b)
-    found: set[str] = set()
+    found: set[str] = {day for day in seen.get("refused", []) if day < b}
     for kind in KINDS:
         found.update(r[0] for r in store.conn.execute(
             f"SELECT DISTINCT day FROM {kind} WHERE day >= ? AND day < ?", (through, b)))
@@ -301,14 +303,17 @@ def archive_before(store: Store, before: date, refused: list[str] | None = None)
     days after it go on."""
     moved = 0
     newest = _newest_rowids(store)  # before the run: a row added meanwhile is seen next time
+    left: list[str] = []  # refused days: planned again next run (a trial saw one told once, then never)
     for day in days_due(store, before):
         try:
             moved += archive_day(store, day)
         except (ArchiveError, ValueError) as exc:
+            left.append(day)
             if refused is not None:  # the day and why: a catalogue key's last part (archive.<why>)
                 refused.append(f"{day} {'dangling' if isinstance(exc, ArchiveError) else 'unreadable_day'}")
     seen = json.loads(store.meta(SEEN) or "{}")
-    store.set_meta(SEEN, json.dumps({"before": max(seen.get("before", ""), before.isoformat()), "rowids": newest}))
+    store.set_meta(SEEN, json.dumps({"before": max(seen.get("before", ""), before.isoformat()), "rowids": newest,
+                                     "refused": left}))
     return moved
 
 

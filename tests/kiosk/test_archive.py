@@ -540,3 +540,24 @@ def test_a_ticket_taken_on_a_damaged_archived_day_gets_a_number_none_of_its_tick
     clock.set(datetime(2026, 9, 1, 16, 0, tzinfo=JAKARTA))
     taken = queue_for(store, settings).take("A")
     assert "A-001" in numbers and taken.number not in numbers
+
+
+def test_a_refused_day_is_told_at_every_run_until_it_can_be_archived(store, settings, clock):
+    """Found by a trial: a day refused (its archive unreadable, a row added to it) was told
+    by the first maintenance only; the next runs said nothing ("archive_refused": []) and
+    never tried it again, even once the archive read back (a good copy put back)."""
+    _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 9, 2))  # the first day
+    good = store.row("SELECT CAST(packed AS BLOB) AS p FROM archive WHERE day = '2026-09-01' AND kind = 'tickets'")["p"]
+    store.conn.execute("UPDATE archive SET packed = X'00' WHERE day = '2026-09-01' AND kind = 'tickets'")
+    clock.set(datetime(2026, 9, 1, 16, 0, tzinfo=JAKARTA))
+    late = queue_for(store, settings).take("B")  # a clock set back: a row on the archived day
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)
+    for _ in range(2):
+        assert retention.prune(store, settings, now=now).archive_refused == ["2026-09-01 unreadable_day"]
+    store.conn.execute("UPDATE archive SET packed = ? WHERE day = '2026-09-01' AND kind = 'tickets'", (good,))
+    done = retention.prune(store, settings, now=now)
+    assert done.archive_refused == [] and done.archived == 1
+    assert not store.row("SELECT 1 FROM tickets WHERE id = ?", (late.id,))
+    assert [t["id"] for t in archive.rows(store, "tickets", lambda t: t["id"] == late.id)] == [late.id]
+    assert archive.days_due(store, date(2026, 11, 1)) == []
