@@ -74,7 +74,7 @@ def _archived_days(store: Store) -> int:
 
 def cmd_maintenance(ctx: Context) -> int:
     from kiosk import retention
-    from kiosk.central.sync import SyncLock
+    from kiosk.central.sync import SyncLock, holder
     from kiosk.errors import Refused, StoreError
     from kiosk.store import write_refused
 
@@ -82,8 +82,13 @@ def cmd_maintenance(ctx: Context) -> int:
     # work correctly but each kept the other's write-ahead log from shrinking (a trial saw
     # it grow by 390 MB: on a tight disk, the disk full).
     lock = SyncLock(ctx.store)
-    if not lock.acquire(wait=MAINTENANCE_WAIT_SECONDS):
-        raise Refused("archive.maintenance_busy", seconds=MAINTENANCE_WAIT_SECONDS)
+    if not lock.acquire():
+        # Say why nothing happens for up to a minute, and who holds the lock (its pid).
+        pid = holder(ctx.store)
+        print(t("maintenance_wait.waiting", ctx.lang, seconds=MAINTENANCE_WAIT_SECONDS,
+                pid=pid if pid and pid > 0 else "?"), file=sys.stderr)
+        if not lock.acquire(wait=MAINTENANCE_WAIT_SECONDS):
+            raise Refused("archive.maintenance_busy", seconds=MAINTENANCE_WAIT_SECONDS)
     done = retention.Pruned()
     days_before = _archived_days(ctx.store)
     try:

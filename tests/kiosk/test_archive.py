@@ -437,7 +437,10 @@ def test_maintenance_waits_for_a_sync_or_another_maintenance_then_refuses(store,
     monkeypatch.setenv("PST_KIOSK_PIN", "975318")
     argv = ["--config", str(tmp_path / "config.toml"), "--user", "admin", "maintenance"]
     code = main(argv)
-    assert code != 0 and "sedang menyinkronkan atau memelihara" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code != 0 and "sedang menyinkronkan atau memelihara" in err
+    # It said at once why it waited, and who holds the lock (found by a trial: a silent minute).
+    assert f"Menunggu proses lain (pid {os.getpid()})" in err
     assert archive.count(store, "tickets") == 0
     held.release()
     assert main(argv) == 0
