@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
+import os
 import re
 import sqlite3
 from collections import deque
@@ -268,13 +269,14 @@ def next_seq(store: Store, day: str, letter: str) -> int:
     """The number after the archived tickets of ``day`` with ``letter`` (1 if none): a
     ticket taken on a day already archived (a clock set back by months) gets a number of
     its own. One key lookup when the day is not archived, which is every real day."""
-    row = store.conn.execute("SELECT CAST(packed AS BLOB) FROM archive WHERE day = ? AND kind = 'tickets'", (day,)).fetchone()
+    row = store.conn.execute("SELECT CAST(packed AS BLOB), count FROM archive WHERE day = ? AND kind = 'tickets'",
+                             (day,)).fetchone()
     if row is None:
         return 1
     try:
         columns = unpack_columns(row[0])
-    except ValueError:
-        return 1
+    except ValueError:  # a damaged day: past every number it can hold (one per row), never one of them
+        return max(row[1], 0) + 1
     seqs = [seq for seq, lt, moved in zip(columns["seq"], columns["letter"], columns["transferred_from"])
             if lt == letter and moved is None]
     return max(seqs, default=0) + 1
@@ -288,11 +290,13 @@ def days_due(store: Store, before: date) -> list[str]:
     been through already comes again only if a row was added to it since (a rowid above
     the run's: a clock set back, not the clock's word): the rows an order or a locker still
     names stay live for ever, and planning those days again at every run would grow with
-    the years (2 s a run after one year of an office whose orders name their tickets)."""
+    the years (2 s a run after one year of an office whose orders name their tickets). A day
+    the last run refused (``archive_before``) comes again at every run, and is told again,
+    until it can be archived."""
     b = before.isoformat()
     seen = json.loads(store.meta(SEEN) or "{}")
     through = min(seen.get("before", ""), b)
-    found: set[str] = set()
+    found: set[str] = {day for day in seen.get("refused", []) if day < b}
     for kind in KINDS:
         found.update(r[0] for r in store.conn.execute(
             f"SELECT DISTINCT day FROM {kind} WHERE day >= ? AND day < ?", (through, b)))
@@ -315,14 +319,17 @@ def archive_before(store: Store, before: date, refused: list[str] | None = None)
     days after it go on."""
     moved = 0
     newest = _newest_rowids(store)  # before the run: a row added meanwhile is seen next time
+    left: list[str] = []  # refused days: planned again next run (a trial saw one told once, then never)
     for day in days_due(store, before):
         try:
             moved += archive_day(store, day)
         except (ArchiveError, ValueError) as exc:
+            left.append(day)
             if refused is not None:  # the day and why: a catalogue key's last part (archive.<why>)
                 refused.append(f"{day} {'dangling' if isinstance(exc, ArchiveError) else 'unreadable_day'}")
     seen = json.loads(store.meta(SEEN) or "{}")
-    store.set_meta(SEEN, json.dumps({"before": max(seen.get("before", ""), before.isoformat()), "rowids": newest}))
+    store.set_meta(SEEN, json.dumps({"before": max(seen.get("before", ""), before.isoformat()), "rowids": newest,
+                                     "refused": left}))
     return moved
 
 
@@ -437,6 +444,20 @@ def _index_like_main(conn: sqlite3.Connection, kind: str) -> None:
             conn.execute(f"CREATE INDEX temp.view_{name} ON {kind}({columns})")
 
 
+def temp_dir() -> str:
+    """The folder SQLite keeps a view's temporary copies in, picked as its unix VFS does:
+    ``SQLITE_TMPDIR``, ``TMPDIR``, /var/tmp, /usr/tmp, /tmp, the first that is a folder it
+    may write in."""
+    for folder in (os.environ.get("SQLITE_TMPDIR"), os.environ.get("TMPDIR"), "/var/tmp", "/usr/tmp", "/tmp"):
+        if folder and os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            return folder
+    return "."
+
+
+def _temp_full(exc: sqlite3.OperationalError) -> bool:
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == 13 or "disk is full" in str(exc)  # SQLITE_FULL
+
+
 @contextmanager
 def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...] = KINDS) -> Iterator[Store]:
     """A store reading the period's rows of ``kinds``, live and archived, with the real
@@ -448,8 +469,8 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
         return
     reader = Store(store.path, clock=store.clock)
     reader.unreadable = []  # type: ignore[attr-defined] - what ``unreadable`` reads back
+    conn = reader.conn
     try:
-        conn = reader.conn
         conn.execute("PRAGMA foreign_keys = OFF")  # the copies point at tables they do not shadow
         # The copies go to a temporary file SQLite deletes itself, not memory: a year is ~100 MB
         # of copies, ten years ten times that, and a small PC must not run out of memory for
@@ -488,6 +509,15 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
                 conn.execute(f"DELETE FROM temp.{kind} WHERE day IN (SELECT value FROM json_each(?))", (broken,))
             _index_like_main(conn, kind)
         yield reader
+    except sqlite3.OperationalError as exc:
+        # Only the temporary copies are written through a view: a full disk is the temporary
+        # folder's, not the store's (a trial saw a report told "the store's disk is full:
+        # nothing was changed ... maintenance needs room" with the store's disk half empty).
+        if not _temp_full(exc):
+            raise
+        from kiosk.errors import StoreError
+
+        raise StoreError("archive_temp.full", folder=temp_dir()) from exc
     finally:
         with suppress(sqlite3.Error):
             conn.execute("ROLLBACK")

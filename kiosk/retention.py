@@ -245,11 +245,15 @@ def give_back_space(store: Store) -> None:
         store.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
-def prune(store: Store, settings: Settings, *, now: datetime | None = None) -> Pruned:
-    """Prune what the retention settings allow and give the space back."""
+def prune(store: Store, settings: Settings, *, now: datetime | None = None,
+          result: Pruned | None = None) -> Pruned:
+    """Prune what the retention settings allow and give the space back. Each step is a
+    write of its own: ``result`` (when given) holds what the steps done so far did, for a
+    caller that stops on a full disk midway (``pst-kiosk maintenance`` says what stays done)."""
     now = now or store.clock.now()
     keep = settings.retention
-    result = Pruned(size_before=store_bytes(store))
+    result = result if result is not None else Pruned()
+    result.size_before = store_bytes(store)
     result.changes = prune_changes(store, now - timedelta(days=keep.changes_days))
     result.packed = pack_acknowledged(store)  # what is left of them (not packed only to go)
     result.print_jobs = prune_print_jobs(store, now - timedelta(days=keep.print_jobs_days))

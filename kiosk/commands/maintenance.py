@@ -3,10 +3,15 @@ maintenance (retention prune), doctor."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from typing import TYPE_CHECKING
 
 from kiosk.commands.common import Context, _out, save_config
 from kiosk.i18n import t
+
+if TYPE_CHECKING:
+    from kiosk.store import Store
 
 
 def _mb(size: int) -> str:
@@ -63,19 +68,40 @@ def restore_from_backup(ctx: Context) -> int:
 MAINTENANCE_WAIT_SECONDS = 60
 
 
+def _archived_days(store: Store) -> int:
+    return store.conn.execute("SELECT COUNT(DISTINCT day) FROM archive").fetchone()[0]
+
+
 def cmd_maintenance(ctx: Context) -> int:
     from kiosk import retention
-    from kiosk.central.sync import SyncLock
-    from kiosk.errors import Refused
+    from kiosk.central.sync import SyncLock, holder
+    from kiosk.errors import Refused, StoreError
+    from kiosk.store import write_refused
 
     # One prune at a time: a sync round prunes under the same lock. Two at once shared the
     # work correctly but each kept the other's write-ahead log from shrinking (a trial saw
     # it grow by 390 MB: on a tight disk, the disk full).
     lock = SyncLock(ctx.store)
-    if not lock.acquire(wait=MAINTENANCE_WAIT_SECONDS):
-        raise Refused("archive.maintenance_busy", seconds=MAINTENANCE_WAIT_SECONDS)
+    if not lock.acquire():
+        # Say why nothing happens for up to a minute, and who holds the lock (its pid).
+        pid = holder(ctx.store)
+        print(t("maintenance_wait.waiting", ctx.lang, seconds=MAINTENANCE_WAIT_SECONDS,
+                pid=pid if pid and pid > 0 else "?"), file=sys.stderr)
+        if not lock.acquire(wait=MAINTENANCE_WAIT_SECONDS):
+            raise Refused("archive.maintenance_busy", seconds=MAINTENANCE_WAIT_SECONDS)
+    done = retention.Pruned()
+    days_before = _archived_days(ctx.store)
     try:
-        done = retention.prune(ctx.store, ctx.settings)
+        retention.prune(ctx.store, ctx.settings, result=done)
+    except sqlite3.OperationalError as exc:
+        # A full disk midway: each step (and each archived day) is a write of its own, so
+        # what was done stays done and the day being archived stays as it was. Say so, not
+        # "nothing was changed" (a trial saw that on every run while each one went on).
+        refused = write_refused(ctx.settings.db_path, exc)
+        if refused is None or refused.key != "archive.store_full":
+            raise
+        raise StoreError("maintenance_full.stopped", path=str(ctx.settings.db_path), jobs=done.print_jobs,
+                         days=_archived_days(ctx.store) - days_before) from exc
     finally:
         lock.release()
     keep = ctx.settings.retention

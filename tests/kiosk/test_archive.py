@@ -459,7 +459,10 @@ def test_maintenance_waits_for_a_sync_or_another_maintenance_then_refuses(store,
     monkeypatch.setenv("PST_KIOSK_PIN", "975318")
     argv = ["--config", str(tmp_path / "config.toml"), "--user", "admin", "maintenance"]
     code = main(argv)
-    assert code != 0 and "sedang menyinkronkan atau memelihara" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code != 0 and "sedang menyinkronkan atau memelihara" in err
+    # It said at once why it waited, and who holds the lock (found by a trial: a silent minute).
+    assert f"Menunggu proses lain (pid {os.getpid()})" in err
     assert archive.count(store, "tickets") == 0
     held.release()
     assert main(argv) == 0
@@ -478,3 +481,108 @@ def test_a_day_once_archived_is_not_planned_again_unless_a_row_is_added_to_it(st
     assert archive.days_due(store, date(2026, 10, 1)) == ["2026-09-02"]
     assert archive.archive_before(store, date(2026, 10, 1)) == 1
     assert archive.days_due(store, date(2026, 10, 1)) == []
+
+
+def test_a_disk_filling_midway_says_what_stays_done_and_the_next_run_goes_on(store, settings, clock, tmp_path,
+                                                                             capsys, monkeypatch):
+    """Found by a trial on a nearly full disk (tmpfs): every run said "tidak ada yang diubah"
+    (nothing was changed) while each had pruned the print jobs and archived some days, and
+    the next went on from there. It now says it stopped midway and what stays done."""
+    import sqlite3
+
+    from screens.main import main
+
+    admin, _ = _history(store, settings, clock)
+    clock.set(datetime(2026, 10, 6, 11, 0, tzinfo=JAKARTA))
+    before = _all_reports(store, settings, admin)
+    counts = {k: _live(store, k) for k in archive.KINDS}
+    real = archive.archive_day
+    calls = []
+
+    def full_on_the_second_day(st, day):
+        calls.append(day)
+        if len(calls) == 2:  # as SQLite raises it when the write-ahead log cannot grow
+            exc = sqlite3.OperationalError("database or disk is full")
+            exc.sqlite_errorcode = sqlite3.SQLITE_FULL
+            raise exc
+        return real(st, day)
+
+    monkeypatch.setattr(archive, "archive_day", full_on_the_second_day)
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    argv = ["--config", str(tmp_path / "config.toml"), "--user", "admin", "maintenance"]
+    assert main(argv) == 7
+    err = capsys.readouterr().err
+    assert "Disk basis data penuh" in err and "berhenti sebelum selesai" in err and "1 hari diarsipkan" in err
+    assert "tidak ada yang diubah" not in err
+    assert archive.archived_days(store, "2026-01-01", "2026-12-31") == [DAYS[0].isoformat()]
+    assert {k: _live(store, k) + archive.count(store, k) for k in archive.KINDS} == counts
+
+    monkeypatch.setattr(archive, "archive_day", real)
+    assert main(argv) == 0
+    assert archive.archived_days(store, "2026-01-01", "2026-12-31") == [d.isoformat() for d in DAYS]
+    assert {k: _live(store, k) + archive.count(store, k) for k in archive.KINDS} == counts
+    assert _all_reports(store, settings, admin) == before
+
+
+def test_a_full_temporary_folder_is_named_not_the_store_s_disk(store, settings, clock, tmp_path, capsys,
+                                                                monkeypatch):
+    """Found by a trial (SQLITE_TMPDIR on a 256 kB tmpfs, the store's disk half empty): a
+    report over archived days said "the store's disk is full: nothing was changed ...
+    maintenance needs room". The view's copies fill the temporary folder: it is named."""
+    import sqlite3
+
+    from screens.main import main
+
+    _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 10, 1))
+
+    def full(*_a, **_k):  # as SQLite raises it when the temporary file cannot grow
+        exc = sqlite3.OperationalError("database or disk is full")
+        exc.sqlite_errorcode = sqlite3.SQLITE_FULL
+        raise exc
+
+    monkeypatch.setattr(archive, "_index_like_main", full)
+    monkeypatch.setenv("SQLITE_TMPDIR", str(tmp_path))
+    monkeypatch.setenv("PST_KIOSK_PIN", "975318")
+    config = str(tmp_path / "config.toml")
+    for argv in (["report", "month", "--month", "2026-09"], ["ticket", "list", "--date", "2026-09-01"],
+                 ["record", "list", "--date", "2026-09-01"]):
+        assert main(["--config", config, "--user", "admin", *argv]) == 7
+        err = capsys.readouterr().err
+        assert f"Ruang sementara untuk membaca hari yang diarsipkan penuh ({tmp_path})" in err
+        assert "Disk basis data penuh" not in err
+    assert main(["--config", config, "--user", "admin", "report", "month", "--month", "2026-10"]) == 0  # no archived day
+    assert archive.temp_dir() == str(tmp_path)
+
+
+def test_a_ticket_taken_on_a_damaged_archived_day_gets_a_number_none_of_its_tickets_had(store, settings, clock):
+    """Found by a trial: with the day's archived tickets unreadable, a ticket taken on that
+    day (a clock set back) was A-001 again. It now counts past the day's archived rows."""
+    _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 10, 1))
+    numbers = {t["number"] for t in archive.rows(store, "tickets", start="2026-09-01", end="2026-09-01")}
+    store.conn.execute("UPDATE archive SET packed = X'00' WHERE day = '2026-09-01' AND kind = 'tickets'")
+    clock.set(datetime(2026, 9, 1, 16, 0, tzinfo=JAKARTA))
+    taken = queue_for(store, settings).take("A")
+    assert "A-001" in numbers and taken.number not in numbers
+
+
+def test_a_refused_day_is_told_at_every_run_until_it_can_be_archived(store, settings, clock):
+    """Found by a trial: a day refused (its archive unreadable, a row added to it) was told
+    by the first maintenance only; the next runs said nothing ("archive_refused": []) and
+    never tried it again, even once the archive read back (a good copy put back)."""
+    _history(store, settings, clock)
+    archive.archive_before(store, date(2026, 9, 2))  # the first day
+    good = store.row("SELECT CAST(packed AS BLOB) AS p FROM archive WHERE day = '2026-09-01' AND kind = 'tickets'")["p"]
+    store.conn.execute("UPDATE archive SET packed = X'00' WHERE day = '2026-09-01' AND kind = 'tickets'")
+    clock.set(datetime(2026, 9, 1, 16, 0, tzinfo=JAKARTA))
+    late = queue_for(store, settings).take("B")  # a clock set back: a row on the archived day
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=JAKARTA)
+    for _ in range(2):
+        assert retention.prune(store, settings, now=now).archive_refused == ["2026-09-01 unreadable_day"]
+    store.conn.execute("UPDATE archive SET packed = ? WHERE day = '2026-09-01' AND kind = 'tickets'", (good,))
+    done = retention.prune(store, settings, now=now)
+    assert done.archive_refused == [] and done.archived == 1
+    assert not store.row("SELECT 1 FROM tickets WHERE id = ?", (late.id,))
+    assert [t["id"] for t in archive.rows(store, "tickets", lambda t: t["id"] == late.id)] == [late.id]
+    assert archive.days_due(store, date(2026, 11, 1)) == []
