@@ -408,6 +408,7 @@ def main(argv: list[str] | None = None) -> int:
             import shutil
 
             shutil.copyfile(db_path, args.keep)
+            args.keep.chmod(0o600)  # made-up people, but a store's shape: its owner's only, as the store
         try:
             from kiosk import backup
         except ImportError:

@@ -34,6 +34,9 @@ class _Model(BaseModel):
                 raise _Invalid("firstday.config.int_type")
             if isinstance(value, str):
                 raise _Invalid("confignumber.quoted", value=value)
+            # 45.0 or 1e3 for a whole number is a slip, not a number of days (read as 45, 1000).
+            if isinstance(value, float) and cls.model_fields[info.field_name].annotation in (int, int | None):
+                raise _Invalid("firstday.config.int_type")
         return value
 
 

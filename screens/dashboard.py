@@ -101,11 +101,14 @@ class DashboardScreen(LogoutKey, Screen[None]):
             tile.border_title = t(f"dash.{key}")
             tile.update(text)
         arrivals = reports.arrivals_by_hour(app.store, app.settings, app.user, today)
-        self._bar("#arrivals", t("dash.arrivals"), [f"{h:02d}" for h in arrivals], list(arrivals.values()), whole=True)
         waits = reports.wait_by_hour(app.store, app.settings, app.user, today)
-        # On the arrivals' axis (07..17, and any other hour with calls): one hour alone made
-        # one bar the chart's whole width, whose top plotext drew outside the frame.
-        hours = sorted(set(arrivals) | set(waits))
+        # One axis for both, every hour from the first to the last (07..17, and any other hour
+        # with tickets or calls): one hour alone made one bar the chart's whole width, whose
+        # top plotext drew outside the frame, and a call at 19:00 made the axis jump 17, 19.
+        seen = set(arrivals) | set(waits)
+        hours = range(min(seen), max(seen) + 1)
+        self._bar("#arrivals", t("dash.arrivals"), [f"{h:02d}" for h in hours], [arrivals.get(h, 0) for h in hours],
+                  whole=True)
         self._bar("#waits", t("dash.waits"), [f"{h:02d}" for h in hours], [waits.get(h, 0.0) for h in hours])
         start, end = reports.month_bounds(today.strftime("%Y-%m"))
         # Days to come have no tickets yet, not zero: the line stops at today, on an axis of

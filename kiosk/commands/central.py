@@ -99,7 +99,8 @@ def cmd_sync(ctx: Context) -> int:
               **({} if ctx.args.status else {"pushed": result.pushed, "pulled": result.pulled,
                                              "refused": result.refused, "error": result.error})})
     else:
-        if not ctx.args.status:
+        # A round that failed before anything moved says only its error (below), not "pushed 0".
+        if not ctx.args.status and (not result.error or result.pushed or result.pulled):
             print(t("cli.synced", ctx.lang, pushed=result.pushed, pulled=result.pulled))
             for refusal in result.refused:
                 print(t("cli.sync_refused", ctx.lang, what=refusal), file=sys.stderr)

@@ -87,6 +87,7 @@ def test_dsn_without_password_and_pgpassword_reach_the_centre_and_errors_show_fo
     error = done.stderr.strip().splitlines()[-1]
     assert f"(host=127.0.0.1 port={port} dbname=pst user=pst_office_1373)" in error
     assert "Sekret" not in done.stdout + done.stderr
+    assert "Terkirim" not in done.stdout  # nothing moved: no "pushed 0 changes" before the error
 
 
 @pytest.mark.parametrize("central_dsn, shown", [

@@ -95,6 +95,8 @@ BAD_FILES = [
     # A number in quotes is text (pydantic alone reads "45" as 45): said so, not taken.
     ('[retention]\ndetail_days = "45"\n', 'retention.detail_days: harus angka tanpa tanda kutip (tertulis "45")'),
     ('[office]\ncounters = "3"\n', 'office.counters: harus angka tanpa tanda kutip (tertulis "3")'),
+    ('[retention]\ndetail_days = 45.0\n', "retention.detail_days: harus bilangan bulat"),
+    ('[retention]\ndetail_days = 1e3\n', "retention.detail_days: harus bilangan bulat"),
 ]
 
 

@@ -105,3 +105,27 @@ async def test_the_wait_chart_keeps_the_days_hours_with_one_hour_of_calls(settin
         heights = [max(bar) for bar in plotted.y]  # plotext keeps each bar as a rectangle
         assert len(heights) == 11  # 07..17
         assert heights[9 - 7] == 6.0 and sum(heights) == 6.0  # called at 09:06 after 6 minutes
+
+
+async def test_an_evening_call_extends_both_charts_without_a_gap(settings, clock):
+    """A ticket taken and called at 19:00 (a late office): both charts run 07..19, hour by
+    hour, 18 at zero; the axis never jumps 17, 19 (a trial read it as one hour)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kiosk.tickets import queue_for
+
+    clock.set(datetime(2026, 11, 23, 19, 0, tzinfo=ZoneInfo("Asia/Jakarta")))
+    seed(settings, clock, "A")
+    with Store(settings.db_path, clock=clock) as store:
+        clock.advance(minutes=4)
+        queue_for(store, settings).call_next(1)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("d")
+        await pilot.pause()
+        for chart, top in (("#arrivals", 1.0), ("#waits", 4.0)):
+            plotted = app.screen.query_one(chart).plt._active.monitor
+            heights = [max(bar) for bar in plotted.y]
+            assert len(heights) == 13  # 07..19
+            assert heights[-1] == top and heights[-2] == 0 and sum(heights) == top
