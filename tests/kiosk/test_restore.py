@@ -58,6 +58,7 @@ def test_two_terminals_of_an_office_are_restored_one_at_a_time_never_mixed(tmp_p
                            "--terminal", ids[1])
     assert status == 0, err
     assert "3 tickets" in out and ids[1] in out
+    assert "0 service records, 0 complaints/suggestions" in out  # every table restored is told
     with Store(target.db_path) as store:
         assert store.conn.execute("SELECT COUNT(*) FROM tickets").fetchone()[0] == 3
         assert queue_for(store, target).take("B").number == "B-004"
