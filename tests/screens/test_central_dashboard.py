@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import psycopg
+import pytest
 
 from kiosk.central import sync
 from kiosk.clock import FixedClock
@@ -129,10 +130,14 @@ def test_the_central_face_served_to_a_browser(centre, tmp_path):  # noqa: F811
             page.goto(f"http://{origin}/", wait_until="load")
             page.wait_for_selector("#terminal", timeout=20_000)
             # The tab's app reads the centre as the reader, then Q (a key from the page) ends it.
-            deadline = time.time() + 40
+            # (A tab is a new process: on a loaded 2-core machine it once took over 40 s.)
+            deadline = time.time() + 120
             while time.time() < deadline and _reader_connections(centre) == 0:
                 time.sleep(0.3)
-            assert _reader_connections(centre) >= 1, "the served face never read the centre"
+            if _reader_connections(centre) == 0:
+                server.terminate()
+                said = server.communicate(timeout=20)[0].decode(errors="replace")[-2000:]
+                pytest.fail(f"the served face never read the centre; the server said:\n{said}")
             page.screenshot(path=str(tmp_path / "central.png"))
             deadline = time.time() + 40
             while time.time() < deadline and _reader_connections(centre) > 0:
