@@ -485,7 +485,10 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
             # The columns without the constraints: a row is live or archived, never both
             # (archive_day moves it in one write), so no key needs checking row by row.
             conn.execute(f"CREATE TEMP TABLE {kind} AS SELECT * FROM main.{kind} WHERE day BETWEEN ? AND ?", (s, e))
-            live[kind] = {r[0] for r in conn.execute(f"SELECT id FROM temp.{kind}")}
+            # The live rows' ids by day: only a day with live rows (added after it was archived,
+            # a clock set back) needs its archived rows checked one by one.
+            for row_id, row_day in conn.execute(f"SELECT id, day FROM temp.{kind}"):
+                live.setdefault((kind, row_day), set()).add(row_id)
             columns = [r[1] for r in conn.execute(f"PRAGMA main.table_info('{kind}')")]
             at[kind] = columns.index("id")
             inserts[kind] = (columns, f"INSERT INTO temp.{kind} ({', '.join(columns)})"
@@ -500,7 +503,8 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
             except ValueError:  # a damaged day is left out: ``unreadable`` says so, doctor too
                 reader.unreadable.append(f"{day} {kind}")  # type: ignore[attr-defined]
                 continue
-            conn.executemany(insert, (r for r in found if r[at[kind]] not in live[kind]) if live[kind] else found)
+            here = live.get((kind, day))
+            conn.executemany(insert, (r for r in found if r[at[kind]] not in here) if here else found)
         # A day with one damaged table is left out whole: its tickets gone but its visits
         # counted would make figures that contradict each other.
         broken = json.dumps(sorted({entry.split()[0] for entry in reader.unreadable}))  # type: ignore[attr-defined]
