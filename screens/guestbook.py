@@ -162,6 +162,12 @@ class ConfirmScreen(FlowScreen):
         self.app.push_screen(ConsentScreen(self.service, self.priority, purpose=str(purpose),
                                            guest_id=self.found.guest_id, typed=self.typed))
 
+    @on(Select.Changed, "#purpose")
+    def _purpose_chosen(self) -> None:
+        """"Choose one" was about no purpose: it goes once one is chosen."""
+        if self.query_one("#purpose", Select).value not in (Select.NULL, None):
+            self.query_one("#err-purpose", Static).update("")
+
     @on(Button.Pressed, "#no")
     def _no(self) -> None:
         self.app.push_screen(GuestFormScreen(self.service, self.priority, {}))

@@ -226,8 +226,12 @@ class TicketScreen(LocalizedScreen):
             yield Static(service.name(app.lang), id="service")
             if ticket.priority:
                 yield Static(app.t("kiosk.priority_ticket"), id="priority-note")
-            yield Static(app.t("kiosk.ahead", count=self.issued.ahead), id="ahead")
-            yield Static(describe(self.issued.estimate, app.lang, sentence=True), id="estimate")
+            if ticket.status == "called" and ticket.counter:
+                # Shown again after its call (the visitor missed it): where to go, not a wait.
+                yield Static(app.t("phone.called", counter=ticket.counter), id="ahead")
+            else:
+                yield Static(app.t("kiosk.ahead", count=self.issued.ahead), id="ahead")
+                yield Static(describe(self.issued.estimate, app.lang, sentence=True), id="estimate")
             yield Static(self._print_text(), id="print-status")
             if notices.offered(app.store, app.settings, ticket.id):
                 with Center():

@@ -1,0 +1,76 @@
+"""What a fresh-eyes trial of the visitor kiosk found, driven by keys as a visitor would."""
+
+from textual.widgets import Select, Static
+
+from kiosk.store import Store
+from kiosk.tickets import queue_for
+from screens.guestbook import ConfirmScreen
+from screens.kiosk_app import AskScreen, KioskApp, TicketScreen
+from tests.screens.helpers import GUEST, click, registered_guest, returning_guest, shown
+
+
+async def test_a_returning_visitor_already_called_is_told_the_counter_not_a_wait(settings, clock):
+    """A visitor who missed the call comes back to the kiosk: the number shown again says
+    which counter called it, not "0 ahead of you" and a wait."""
+    first = registered_guest(settings, clock, service="B")
+    with Store(settings.db_path, clock=clock) as store:
+        queue_for(store, settings).call(2, first.number)
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await click(pilot, "#svc-konsultasi")
+        app.screen.query_one("#lookup").value = GUEST["id_number"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        app.screen.query_one("#purpose", Select).value = "tugas"
+        await click(pilot, "#yes")
+        assert isinstance(app.screen, AskScreen)
+        await click(pilot, "#ask-yes")
+        assert isinstance(app.screen, TicketScreen)
+        text = " ".join(shown(app).split())
+        assert "Dipanggil ke loket 2" in text
+        assert "di depan Anda" not in text and "waktu tunggu" not in text.lower()
+    with Store(settings.db_path) as store:
+        assert store.row("SELECT COUNT(*) AS n FROM tickets")["n"] == 1
+
+
+async def test_a_waiting_ticket_shown_again_still_says_how_many_are_ahead(settings, clock):
+    registered_guest(settings, clock, service="B")
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await click(pilot, "#svc-konsultasi")
+        app.screen.query_one("#lookup").value = GUEST["id_number"]
+        await pilot.press("enter")
+        await pilot.pause()
+        app.screen.query_one("#purpose", Select).value = "tugas"
+        await click(pilot, "#yes")
+        await click(pilot, "#ask-yes")
+        assert isinstance(app.screen, TicketScreen)
+        assert "0 orang di depan Anda" in shown(app)
+        assert "Dipanggil" not in shown(app)
+
+
+async def test_is_this_you_drops_choose_one_once_a_purpose_is_chosen(settings, clock):
+    """Yes without a purpose says "choose one" beside it; choosing one takes it away at
+    once, as on the form (it stayed, beside the chosen purpose)."""
+    returning_guest(settings, clock)
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#lookup").value = GUEST["email"]
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen)
+        await click(pilot, "#yes")
+        error = screen.query_one("#err-purpose", Static)
+        assert "pilih" in str(error.render()).lower()
+        select = screen.query_one("#purpose", Select)
+        select.focus()
+        await pilot.press("enter", "down", "enter")
+        await pilot.pause()
+        assert select.value not in (Select.NULL, None)
+        assert str(error.render()).strip() == ""
+    with Store(settings.db_path) as store:  # nothing issued by choosing
+        assert store.row("SELECT COUNT(*) AS n FROM tickets")["n"] == 1
