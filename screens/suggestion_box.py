@@ -28,6 +28,7 @@ class KindButton(RadioButton):
 
 class SuggestionScreen(LocalizedScreen):
     CSS_PATH = "desk.tcss"
+    AUTO_FOCUS = ""  # focused in on_mount, without scrolling the title and intro away
 
     def compose(self) -> ComposeResult:
         app = self.pst
@@ -49,7 +50,9 @@ class SuggestionScreen(LocalizedScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#text", TextArea).focus()
+        # Focusing before the first layout scrolls the text box to the middle of the (not
+        # yet measured) view: at 80x24 the title and what the box is for went off the top.
+        self.set_focus(self.query_one("#text", TextArea), scroll_visible=False)
 
     @on(Input.Submitted, "#contact")
     @on(Button.Pressed, "#send")

@@ -74,3 +74,24 @@ async def test_is_this_you_drops_choose_one_once_a_purpose_is_chosen(settings, c
         assert str(error.render()).strip() == ""
     with Store(settings.db_path) as store:  # nothing issued by choosing
         assert store.row("SELECT COUNT(*) AS n FROM tickets")["n"] == 1
+
+
+async def test_the_suggestion_box_opens_at_its_title_at_80x24(settings, clock):
+    """K opens the box with its title and what it is for in view, the text box focused
+    (it opened scrolled down: the title and half the intro were off the top)."""
+    from textual.widgets import TextArea
+
+    from screens.suggestion_box import SuggestionScreen
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k")
+        await pilot.pause()
+        assert isinstance(app.screen, SuggestionScreen)
+        await pilot.pause()
+        text = " ".join(shown(app).split())
+        assert "Kotak saran dan pengaduan" in text
+        assert "Tulis pengaduan atau saran Anda" in text
+        assert isinstance(app.screen.focused, TextArea)
+        await pilot.press(*"Antrian lama")
+        assert app.screen.query_one("#text", TextArea).text == "Antrian lama"
