@@ -303,5 +303,17 @@ def mask(number: str) -> str:
     return "*" * len(number)
 
 
+# Titles written before a name without a dot ("H Ahmad", "Hj Siti", "Dr Budi"): a greeting
+# uses the name after them. A word that ends in a dot is a title or an initial too.
+_TITLES = {"dr", "drs", "dra", "h", "hj", "ir", "prof", "kh", "mr", "mrs", "ms"}
+
+
 def first_name(full: str) -> str:
-    return full.split()[0] if full.split() else full
+    """The name a returning visitor is greeted by: the first word that is not a title or an
+    initial ("Dr. H. Ahmad Fauzi, M.Si." -> "Ahmad"); the first word when all are."""
+    words = full.split()
+    for word in words:
+        if word.endswith(".") or word.casefold() in _TITLES:
+            continue
+        return word.rstrip(",") or word
+    return words[0].rstrip(",") if words else full

@@ -95,3 +95,29 @@ async def test_the_suggestion_box_opens_at_its_title_at_80x24(settings, clock):
         assert isinstance(app.screen.focused, TextArea)
         await pilot.press(*"Antrian lama")
         assert app.screen.query_one("#text", TextArea).text == "Antrian lama"
+
+
+async def test_a_returning_visitor_with_titles_is_greeted_by_name_not_by_title(settings, clock):
+    """"Dr. H. Ahmad Fauzi, M.Si." was greeted "Halo, Dr.!"; a Haji "Halo, H.!"."""
+    returning_guest(settings, clock, name="Dr. H. Ahmad Fauzi, M.Si.")
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await pilot.press(*GUEST["id_number"], "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Halo, Ahmad!" in shown(app)
+        assert "Fauzi" not in shown(app) and "Dr." not in shown(app)
+
+
+def test_first_name_skips_titles_and_initials():
+    from kiosk.identity import first_name
+
+    assert first_name("Siti Aminah") == "Siti"
+    assert first_name("H Ahmad") == "Ahmad"
+    assert first_name("Hj. Siti Rahmah") == "Siti"
+    assert first_name("Prof. Dr. Ir. Budi Santoso") == "Budi"
+    assert first_name("M. Rizki") == "Rizki"
+    assert first_name("Ahmad, S.E.") == "Ahmad"
+    assert first_name("Dr.") == "Dr."  # nothing but a title: as written
