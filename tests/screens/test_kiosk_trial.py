@@ -121,3 +121,47 @@ def test_first_name_skips_titles_and_initials():
     assert first_name("M. Rizki") == "Rizki"
     assert first_name("Ahmad, S.E.") == "Ahmad"
     assert first_name("Dr.") == "Dr."  # nothing but a title: as written
+
+
+async def test_a_mistyped_email_domain_is_questioned_beside_the_field_not_refused(settings, clock):
+    """"siti@gmial.con" passed without a word: the visitor would not be found by email
+    next time. The form now asks "did you mean siti@gmail.com?" and still accepts it."""
+    from screens.guestbook import GuestFormScreen, ConsentScreen
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await click(pilot, "#new")
+        screen = app.screen
+        assert isinstance(screen, GuestFormScreen)
+        screen.query_one("#email").focus()
+        await pilot.press(*"siti@gmial.con")
+        await pilot.pause()
+        note = screen.query_one("#note-email", Static)
+        assert "siti@gmail.com" in str(note.render())
+        assert str(screen.query_one("#err-email", Static).render()).strip() == ""
+        await pilot.press(*["backspace"] * 3, *"com")
+        await pilot.pause()
+        assert "siti@gmail.com" in str(note.render())  # gmial.com still
+        screen.query_one("#email").value = "siti@gmail.com"
+        await pilot.pause()
+        assert str(note.render()).strip() == ""
+        for field, value in {**GUEST, "email": "siti@gmial.con"}.items():
+            screen.query_one(f"#{field}").value = value
+        await pilot.pause()
+        await click(pilot, "#next")
+        assert isinstance(app.screen, ConsentScreen)  # questioned, never refused
+        await click(pilot, "#agree")
+    with Store(settings.db_path) as store:
+        assert store.row("SELECT email FROM guests")["email"] == "siti@gmial.con"
+
+
+def test_email_suggestion_leaves_real_domains_alone():
+    from kiosk.identity import email_suggestion
+
+    assert email_suggestion("budi@yahoo.co.di") == "budi@yahoo.co.id"
+    assert email_suggestion("budi@hotmial.com") == "budi@hotmail.com"
+    assert email_suggestion("budi@kantor.con") == "budi@kantor.com"
+    for right in ("budi@gmail.com", "budi@ui.ac.id", "budi@email.com", "budi@toko.co", "bukan email"):
+        assert email_suggestion(right) is None, right
