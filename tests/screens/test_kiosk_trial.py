@@ -165,3 +165,52 @@ def test_email_suggestion_leaves_real_domains_alone():
     assert email_suggestion("budi@kantor.con") == "budi@kantor.com"
     for right in ("budi@gmail.com", "budi@ui.ac.id", "budi@email.com", "budi@toko.co", "bukan email"):
         assert email_suggestion(right) is None, right
+
+
+async def test_a_suggestion_with_a_contact_nobody_can_answer_says_why_and_keeps_nothing(settings, clock):
+    """"0812 abc" was taken as a contact and the visitor promised a reply by a date."""
+    from textual.widgets import TextArea
+
+    from screens.suggestion_box import SuggestionScreen, SuggestionThanksScreen
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, SuggestionScreen)
+        screen.query_one("#text", TextArea).text = "Tolong sediakan data per desa"
+        contact = screen.query_one("#contact")
+        contact.focus()
+        await pilot.press(*"0812 abc", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "tidak dapat dipakai untuk membalas" in str(screen.query_one("#err-contact", Static).render())
+        with Store(settings.db_path) as store:
+            assert store.row("SELECT COUNT(*) AS n FROM complaints")["n"] == 0
+        contact.value = "0812-3456-7890"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SuggestionThanksScreen)
+    with Store(settings.db_path) as store:
+        assert store.row("SELECT contact FROM complaints")["contact"] == "0812-3456-7890"
+
+
+async def test_an_anonymous_suggestion_and_one_with_an_email_still_go(settings, clock):
+    from textual.widgets import TextArea
+
+    from screens.suggestion_box import SuggestionThanksScreen
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for contact in ("", "budi@example.com"):
+            await pilot.press("k")
+            await pilot.pause()
+            app.screen.query_one("#text", TextArea).text = "AC mati"
+            app.screen.query_one("#contact").value = contact
+            await click(pilot, "#send")
+            assert isinstance(app.screen, SuggestionThanksScreen)
+            await click(pilot, "#done")
+    with Store(settings.db_path) as store:
+        assert [r["contact"] for r in store.rows("SELECT contact FROM complaints ORDER BY seq")] == [
+            None, "budi@example.com"]
