@@ -285,6 +285,7 @@ class TicketScreen(LocalizedScreen):
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:
+        self.pst.end_visit()
         self.dismiss()
 
     def action_back(self) -> None:
@@ -449,6 +450,11 @@ class KioskApp(PstApp, inherit_bindings=False):
             # The next visitor starts in the office's language, not the last one's.
             self.lang = self.settings.kiosk.language
             self.go_home()
+
+    def end_visit(self) -> None:
+        """The visitor is done (Selesai on the ticket, the thanks): the next one starts in
+        the office's language, as after idle time, not in the last one's."""
+        self.lang = self.settings.kiosk.language
 
     def go_home(self) -> None:
         while not isinstance(self.screen, HomeScreen) and len(self.screen_stack) > 2:

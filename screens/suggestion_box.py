@@ -135,6 +135,7 @@ class SuggestionThanksScreen(LocalizedScreen):
 
     @on(Button.Pressed, "#done")
     def _done(self) -> None:
+        self.pst.end_visit()
         self.dismiss()
 
     def action_back(self) -> None:

@@ -214,3 +214,22 @@ async def test_an_anonymous_suggestion_and_one_with_an_email_still_go(settings, 
     with Store(settings.db_path) as store:
         assert [r["contact"] for r in store.rows("SELECT contact FROM complaints ORDER BY seq")] == [
             None, "budi@example.com"]
+
+
+async def test_done_brings_back_the_office_language_for_the_next_visitor(settings, clock):
+    """An English speaker takes a number and presses Done: the next visitor met English
+    until the idle time (60 s) passed."""
+    from screens.kiosk_app import HomeScreen
+    from tests.screens.helpers import new_visitor_ticket
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert app.lang == "en"
+        screen = await new_visitor_ticket(pilot)
+        assert "Your queue number" in shown(app)
+        await click(pilot, "#done")
+        assert isinstance(app.screen, HomeScreen) and app.screen is not screen
+        assert app.lang == "id"
+        assert "Selamat datang" in shown(app)
