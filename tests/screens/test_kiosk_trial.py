@@ -233,3 +233,21 @@ async def test_done_brings_back_the_office_language_for_the_next_visitor(setting
         assert isinstance(app.screen, HomeScreen) and app.screen is not screen
         assert app.lang == "id"
         assert "Selamat datang" in shown(app)
+
+
+async def test_a_long_office_name_on_the_board_keeps_clear_of_the_clock(tmp_path, clock):
+    """At 80x24 a 61-character name ran into the clock's digits ("Sumatera Barat┌─┘")."""
+    from screens.display_app import DisplayApp
+    from tests.conftest import write_config
+
+    name = "PST BPS Kabupaten Kepulauan Mentawai, Provinsi Sumatera Barat"
+    settings = write_config(tmp_path / "c.toml", tmp_path / "pst.db", name=name)
+    app = DisplayApp(settings, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        top = shown(app).splitlines()[:3]
+        text = " ".join(" ".join(top).split())
+        assert "Sumatera" in text and "Barat" in text  # the whole name, wrapped
+        for line in top:
+            glyph = next(i for i, ch in enumerate(line) if ch in "╭╮╰╯│─┌┐└┘╶╴╵╷┤├")
+            assert line[glyph - 1] == " ", line  # a gap before the clock's first digit
