@@ -251,3 +251,30 @@ async def test_a_long_office_name_on_the_board_keeps_clear_of_the_clock(tmp_path
         for line in top:
             glyph = next(i for i, ch in enumerate(line) if ch in "╭╮╰╯│─┌┐└┘╶╴╵╷┤├")
             assert line[glyph - 1] == " ", line  # a gap before the clock's first digit
+
+
+async def test_at_midnight_the_emptied_panel_loses_the_newest_call_colour(settings, clock):
+    """After midnight every panel shows ---, but the one that called last yesterday kept
+    its accent border, as if it had just called."""
+    from datetime import datetime
+
+    from kiosk.tickets import issue_ticket
+    from screens.display_app import DisplayApp
+    from tests.conftest import JAKARTA
+
+    clock.set(datetime(2026, 11, 23, 23, 58, tzinfo=JAKARTA))
+    with Store(settings.db_path, clock=clock) as store:
+        issue_ticket(store, settings, "B")
+        queue_for(store, settings).call_next(2)
+    app = DisplayApp(settings, clock=clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        panel = app.query_one("#counter-2")
+        assert panel.has_class("-latest")
+        clock.advance(minutes=7)
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if panel.query_one("Digits").value == "---":
+                break
+        assert panel.query_one("Digits").value == "---"
+        assert not panel.has_class("-latest")
