@@ -204,6 +204,40 @@ def email(text: str | None) -> str:
         raise FieldInvalid("invalid.email") from exc
 
 
+# Mail domains most visitors use, and endings a slip of the finger makes of ".com" and
+# ".co.id": an address that looks like a slip on one of them is questioned, never refused.
+_COMMON_DOMAINS = ("gmail.com", "yahoo.com", "yahoo.co.id", "hotmail.com", "outlook.com",
+                   "ymail.com", "icloud.com", "live.com", "rocketmail.com", "bps.go.id")
+_SLIPPED_ENDINGS = {"con": "com", "cmo": "com", "cpm": "com", "comm": "com", "vom": "com",
+                    "xom": "com", "co.di": "co.id", "coid": "co.id"}
+# Real domains a letter away from a common one: never questioned.
+_OTHER_REAL_DOMAINS = {"email.com", "mail.com", "gmx.com", "aol.com", "zoho.com", "yandex.com",
+                       "proton.me", "protonmail.com", "live.co.uk"}
+
+
+def email_suggestion(text: str | None) -> str | None:
+    """The address the visitor probably meant when the domain of a valid ``text`` looks like
+    a slip ("siti@gmial.con" -> "siti@gmail.com"); None when it looks right or is not valid."""
+    import difflib
+
+    try:
+        value = email(text)
+    except FieldInvalid:
+        return None
+    local, _, domain = value.rpartition("@")
+    if domain in _COMMON_DOMAINS or domain in _OTHER_REAL_DOMAINS:
+        return None
+    fixed = domain
+    for slip, right in _SLIPPED_ENDINGS.items():
+        if domain.endswith("." + slip):
+            fixed = domain[: -len(slip)] + right
+            break
+    close = difflib.get_close_matches(fixed, _COMMON_DOMAINS, n=1, cutoff=0.8)
+    if close:
+        fixed = close[0]
+    return f"{local}@{fixed}" if fixed != domain else None
+
+
 def phone(text: str | None, region: str = "ID") -> str:
     """A phone number in E.164 (``+6281234567890``); local numbers are Indonesian."""
     import phonenumbers
@@ -303,5 +337,17 @@ def mask(number: str) -> str:
     return "*" * len(number)
 
 
+# Titles written before a name without a dot ("H Ahmad", "Hj Siti", "Dr Budi"): a greeting
+# uses the name after them. A word that ends in a dot is a title or an initial too.
+_TITLES = {"dr", "drs", "dra", "h", "hj", "ir", "prof", "kh", "mr", "mrs", "ms"}
+
+
 def first_name(full: str) -> str:
-    return full.split()[0] if full.split() else full
+    """The name a returning visitor is greeted by: the first word that is not a title or an
+    initial ("Dr. H. Ahmad Fauzi, M.Si." -> "Ahmad"); the first word when all are."""
+    words = full.split()
+    for word in words:
+        if word.endswith(".") or word.casefold() in _TITLES:
+            continue
+        return word.rstrip(",") or word
+    return words[0].rstrip(",") if words else full

@@ -279,6 +279,7 @@ class DisplayApp(PstApp):
             caption: Service | str
             if ticket is None:
                 caption = ""
+                panel.remove_class("-latest")  # nothing called today (a new day): not the newest
             elif ticket.status in ACTIVE:
                 caption = by_code(ticket.service)
             else:  # done, no-show or transferred: the last number stays, with what became of it

@@ -162,6 +162,12 @@ class ConfirmScreen(FlowScreen):
         self.app.push_screen(ConsentScreen(self.service, self.priority, purpose=str(purpose),
                                            guest_id=self.found.guest_id, typed=self.typed))
 
+    @on(Select.Changed, "#purpose")
+    def _purpose_chosen(self) -> None:
+        """"Choose one" was about no purpose: it goes once one is chosen."""
+        if self.query_one("#purpose", Select).value not in (Select.NULL, None):
+            self.query_one("#err-purpose", Static).update("")
+
     @on(Button.Pressed, "#no")
     def _no(self) -> None:
         self.app.push_screen(GuestFormScreen(self.service, self.priority, {}))
@@ -203,6 +209,8 @@ class GuestFormScreen(FlowScreen):
                 yield Static("", id=f"err-{field}", classes="field-error")
                 if field == "npwp":
                     yield Static("", id="note-npwp", classes="field-note")
+                if field == "email":
+                    yield Static("", id="note-email", classes="field-note", markup=False)
             yield TickBox(app.t("guest.field.disability"), id="disability")
             with Horizontal(classes="flow-buttons"):
                 yield Button(app.t("guest.next"), id="next", variant="primary")
@@ -283,6 +291,14 @@ class GuestFormScreen(FlowScreen):
         converted = identity.npwp_conversion(self.query_one("#npwp", Input).value)
         self.query_one("#note-npwp", Static).update(
             self.pst.t("identity.npwp_converted", legacy=converted[0], npwp=converted[1]) if converted else "")
+
+    @on(Input.Changed, "#email")
+    def _email_note(self) -> None:
+        """An address whose domain looks mistyped ("gmial.con") is questioned as it is
+        typed, never refused: the visitor may mean it."""
+        suggestion = identity.email_suggestion(self.query_one("#email", Input).value)
+        self.query_one("#note-email", Static).update(
+            self.pst.t("kiosktrial.email_typo", suggestion=suggestion) if suggestion else "")
 
     @on(Button.Pressed, "#next")
     def _next(self) -> None:

@@ -226,8 +226,12 @@ class TicketScreen(LocalizedScreen):
             yield Static(service.name(app.lang), id="service")
             if ticket.priority:
                 yield Static(app.t("kiosk.priority_ticket"), id="priority-note")
-            yield Static(app.t("kiosk.ahead", count=self.issued.ahead), id="ahead")
-            yield Static(describe(self.issued.estimate, app.lang, sentence=True), id="estimate")
+            if ticket.status == "called" and ticket.counter:
+                # Shown again after its call (the visitor missed it): where to go, not a wait.
+                yield Static(app.t("phone.called", counter=ticket.counter), id="ahead")
+            else:
+                yield Static(app.t("kiosk.ahead", count=self.issued.ahead), id="ahead")
+                yield Static(describe(self.issued.estimate, app.lang, sentence=True), id="estimate")
             yield Static(self._print_text(), id="print-status")
             if notices.offered(app.store, app.settings, ticket.id):
                 with Center():
@@ -281,6 +285,7 @@ class TicketScreen(LocalizedScreen):
 
     @on(Button.Pressed, "#done")
     def action_done(self) -> None:
+        self.pst.end_visit()
         self.dismiss()
 
     def action_back(self) -> None:
@@ -445,6 +450,11 @@ class KioskApp(PstApp, inherit_bindings=False):
             # The next visitor starts in the office's language, not the last one's.
             self.lang = self.settings.kiosk.language
             self.go_home()
+
+    def end_visit(self) -> None:
+        """The visitor is done (Selesai on the ticket, the thanks): the next one starts in
+        the office's language, as after idle time, not in the last one's."""
+        self.lang = self.settings.kiosk.language
 
     def go_home(self) -> None:
         while not isinstance(self.screen, HomeScreen) and len(self.screen_stack) > 2:

@@ -12,8 +12,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
 
+from kiosk import identity
 from kiosk.desk import complaints
 from kiosk.errors import Invalid
+from kiosk.identity import FieldInvalid
 from screens.base import friendly_error
 from screens.kiosk_app import FlowScroll, LocalizedScreen
 
@@ -28,6 +30,7 @@ class KindButton(RadioButton):
 
 class SuggestionScreen(LocalizedScreen):
     CSS_PATH = "desk.tcss"
+    AUTO_FOCUS = ""  # focused in on_mount, without scrolling the title and intro away
 
     def compose(self) -> ComposeResult:
         app = self.pst
@@ -49,7 +52,9 @@ class SuggestionScreen(LocalizedScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#text", TextArea).focus()
+        # Focusing before the first layout scrolls the text box to the middle of the (not
+        # yet measured) view: at 80x24 the title and what the box is for went off the top.
+        self.set_focus(self.query_one("#text", TextArea), scroll_visible=False)
 
     @on(Input.Submitted, "#contact")
     @on(Button.Pressed, "#send")
@@ -59,6 +64,9 @@ class SuggestionScreen(LocalizedScreen):
         contact = self.query_one("#contact", Input).value
         for widget in self.query(".field-error").results(Static):
             widget.update("")
+        if not self._reachable(contact):  # "we will reply by ..." must be true
+            self.query_one("#err-contact", Static).update(app.t("kiosktrial.contact_invalid"))
+            return
         try:
             made = complaints.submit(app.store, app.settings, kind=kind, channel="kiosk",
                                      text=self.query_one("#text", TextArea).text, contact=contact)
@@ -72,6 +80,18 @@ class SuggestionScreen(LocalizedScreen):
             self.query_one("#err-text", Static).update(friendly_error(app, exc))
             return
         self.app.switch_screen(SuggestionThanksScreen(made.due_date, bool(made.contact)))
+
+    @staticmethod
+    def _reachable(contact: str) -> bool:
+        """Empty (anonymous), or an email or a phone number the office can answer at: the
+        thanks promise a reply by a date to anyone who left a contact ("0812 abc" got it)."""
+        if not contact.strip():
+            return True
+        try:
+            (identity.email if "@" in contact else identity.phone)(contact)
+        except FieldInvalid:
+            return False
+        return True
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -115,6 +135,7 @@ class SuggestionThanksScreen(LocalizedScreen):
 
     @on(Button.Pressed, "#done")
     def _done(self) -> None:
+        self.pst.end_visit()
         self.dismiss()
 
     def action_back(self) -> None:
