@@ -195,6 +195,24 @@ def _guest_row(data: GuestData, stamp: str) -> dict[str, Any]:
             "id_masked": identity.mask(data.id_number), "updated_at": stamp}
 
 
+def _same_name(a: str | None, b: str | None) -> bool:
+    return " ".join((a or "").casefold().split()) == " ".join((b or "").casefold().split())
+
+
+def correction_refused(store: Store, data: GuestData) -> FieldInvalid | None:
+    """Why a new entry may not rewrite the guest with its ID number, or None. It is that
+    person's correction when it keeps the name or the email on record (a new email, a
+    changed name); a number alone (printed on a card many have seen) does not let anyone at
+    the kiosk rewrite another's name and contact. Both changed: an officer (README)."""
+    forms = id_number_forms(store, data.id_number)
+    row = store.row(f"SELECT name, email FROM guests WHERE {_lookup_sql('id_number', forms)}",
+                    (*forms, data.id_number))
+    if row is None or _same_name(row["name"], data.name) or (
+            row["email"] and row["email"].casefold() == (data.email or "").casefold()):
+        return None
+    return FieldInvalid("guestcorrect.taken")
+
+
 def _save_guest(store: Store, data: GuestData, consent_at: str) -> tuple[str, bool]:
     """Insert a new guest, or update the one with the same ID number. (id, returning)
 
@@ -349,6 +367,8 @@ def register_visit(store: Store, settings: Settings, *, service: str, purpose: s
     stamp = iso(now)
     with store.write():
         if guest is not None:
+            if (refused := correction_refused(store, guest)) is not None:  # checked on the form too
+                raise Invalid({"id_number": refused})
             guest_id, returning = _save_guest(store, guest, stamp)
         else:
             if store.row("SELECT 1 FROM guests WHERE id = ? AND anonymised_at IS NULL", (guest_id,)) is None:

@@ -14,8 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from kiosk import identity
-from kiosk.guestbook import (GuestData, ReturningGuest, SharedEmail, find_returning, held_ticket,
-                             register_visit, validate_guest)
+from kiosk.guestbook import (GuestData, ReturningGuest, SharedEmail, correction_refused, find_returning,
+                             held_ticket, register_visit, validate_guest)
 from kiosk.identity import FieldInvalid, Invalid
 from kiosk.services import by_code
 from kiosk.tickets import issue_ticket
@@ -257,14 +257,16 @@ class GuestFormScreen(FlowScreen):
         else:
             self._next()
 
-    @staticmethod
-    def _check(raw: dict[str, Any]) -> tuple[dict[str, FieldInvalid], GuestData | None]:
+    def _check(self, raw: dict[str, Any]) -> tuple[dict[str, FieldInvalid], GuestData | None]:
         errors: dict[str, FieldInvalid] = {}
         guest: GuestData | None = None
         try:
             guest = validate_guest(raw)
         except Invalid as exc:
             errors.update(exc.errors)
+        else:  # a known ID number with another name and email: not this visitor's to rewrite
+            if (refused := correction_refused(self.pst.store, guest)) is not None:
+                errors["id_number"] = refused
         if not raw.get("purpose"):
             errors["purpose"] = FieldInvalid("invalid.choice")
         return errors, guest

@@ -112,6 +112,29 @@ BAMBANG = {"name": "Bambang Sutrisno", "id_type": "ktp", "id_number": "327301010
            "email": "bambang@example.com", "segment": "perorangan"}
 
 
+def test_a_known_number_rewrites_the_guest_only_keeping_their_name_or_email(store, settings):
+    """A correction keeps the name (a new email) or the email (a new name); the number alone,
+    with another name and another email, rewrites nobody and records nothing."""
+    from kiosk.errors import Invalid as DomainInvalid
+
+    andi = register_visit(store, settings, service="A", purpose="tugas", consent=True, guest=validate_guest(ANDI))
+    changes = count(store, "changes")
+    with pytest.raises(DomainInvalid) as refused:
+        register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                       guest=validate_guest({**ANDI, "name": "Penipu Orang", "email": "penipu@example.com"}))
+    assert refused.value.errors["id_number"].key == "guestcorrect.taken"
+    assert count(store, "changes") == changes and count(store, "visits") == 1
+    assert store.row("SELECT name, email FROM guests") == {"name": "Andi Wijaya", "email": "andi@example.com"}
+    # His name kept, in other letters and spaces: a new email goes in; then his email kept: a new name.
+    register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                   guest=validate_guest({**ANDI, "name": "andi  WIJAYA", "email": "andi.baru@example.com"}))
+    again = register_visit(store, settings, service="A", purpose="tugas", consent=True,
+                           guest=validate_guest({**ANDI, "name": "Andi Wijaya Putra", "email": "ANDI.BARU@example.com"}))
+    assert again.guest_id == andi.guest_id and count(store, "guests") == 1
+    assert store.row("SELECT name, email FROM guests") == {"name": "Andi Wijaya Putra",
+                                                           "email": "andi.baru@example.com"}
+
+
 def test_someone_elses_email_never_rewrites_their_record(store, settings):
     andi = register_visit(store, settings, service="A", purpose="tugas", consent=True,
                           guest=validate_guest(ANDI))

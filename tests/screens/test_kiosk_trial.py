@@ -278,3 +278,33 @@ async def test_at_midnight_the_emptied_panel_loses_the_newest_call_colour(settin
                 break
         assert panel.query_one("Digits").value == "---"
         assert not panel.has_class("-latest")
+
+
+async def test_a_known_id_number_with_another_name_and_email_rewrites_nobody(settings, clock):
+    """A stranger who knows Siti's NIK typed it on a new entry as "Penipu Orang" with their
+    own email: Siti's record became theirs. Now the ID field says the number is registered
+    under another name and email (without saying whose), nothing is stored, no ticket."""
+    from screens.guestbook import GuestFormScreen
+
+    returning_guest(settings, clock)
+    with Store(settings.db_path) as store:
+        before = store.rows("SELECT * FROM guests")
+        counts = [store.row(f"SELECT COUNT(*) AS n FROM {t}")["n"] for t in ("visits", "tickets", "changes")]
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await click(pilot, "#new")
+        screen = app.screen
+        assert isinstance(screen, GuestFormScreen)
+        for field, value in {**GUEST, "name": "Penipu Orang", "email": "penipu@example.com"}.items():
+            screen.query_one(f"#{field}").value = value
+        await pilot.pause()
+        await click(pilot, "#next")
+        assert app.screen is screen
+        said = str(screen.query_one("#err-id_number", Static).render())
+        assert "sudah terdaftar dengan nama dan email lain" in said and "Siti" not in shown(app)
+        assert app.focused is screen.query_one("#id_number")
+    with Store(settings.db_path) as store:
+        assert store.rows("SELECT * FROM guests") == before
+        assert [store.row(f"SELECT COUNT(*) AS n FROM {t}")["n"] for t in ("visits", "tickets", "changes")] == counts
