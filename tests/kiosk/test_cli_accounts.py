@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from kiosk import identity
 from screens.main import main
 
 
@@ -291,7 +292,7 @@ def test_a_guests_access_request_reads_as_a_statement_in_the_users_language(env,
     heading, visit = lines[lines.index("Kunjungan (1):") + 1:][:2]
     assert heading.split()[:3] == ["Waktu", "Tiket", "Layanan"] and "Tujuan" in heading
     assert visit.index("B-001") == heading.index("Tiket") and visit.index("Tugas sekolah") == heading.index("Tujuan")
-    assert "Penjualan" in visit and visit.rstrip().endswith("2026-11-01")
+    assert "Penjualan" in visit and visit.rstrip().endswith(identity.notice_version())
     heading, locker = lines[lines.index("Penitipan kartu di loker (1):") + 1:][:2]
     assert "Dikembalikan" in heading and locker.endswith("masih dititipkan") and "KTP (NIK)" in locker
     assert "Pesanan penjualan (0):" in lines
