@@ -101,7 +101,14 @@ def run(screen: OrderScreen, act: str) -> None:
                                              billing_code=v["billing_code"], ntpn=v["ntpn"], proof=v["proof"],
                                              paid_on=v["paid_on"], settings=settings))
     elif act == "verify":
-        screen._run(lambda: payments.verify_payment(store, user, oid))
+        # The treasurer checks the money against its own documents: shown here, and asked,
+        # so one key never verifies a payment unseen.
+        pending = next((p for p in order.payments if p.status == "submitted"), None)
+        if pending is None:
+            screen._run(lambda: payments.verify_payment(store, user, oid))  # says why not
+            return
+        screen._form(verify_title(app, order.number, pending), [],
+                     lambda v: payments.verify_payment(store, user, oid))
     elif act == "reject":
         screen._form(app.t("orders.reject_title"), [Field("reason", app.t("orders.f.reason"))],
                    lambda v: payments.verify_payment(store, user, oid, accept=False, reason=v["reason"] or ""))
@@ -142,6 +149,21 @@ def run(screen: OrderScreen, act: str) -> None:
     elif act == "cancel":
         screen._form(app.t("orders.cancel_title"), [Field("reason", app.t("orders.f.reason"))],
                    lambda v: sales.cancel(store, user, oid, reason=v["reason"] or ""))
+
+
+def verify_title(app: Any, number: str, payment: Any) -> str:
+    """What the treasurer verifies: the method, the amount and the payment's documents
+    (billing code and NTPN, or the transfer's proof) with the date on them."""
+    day = f"{payment.paid_on:%d-%m-%Y}" if payment.paid_on else ""
+    if payment.method == "billing":
+        documents = app.t("salescounter.billing_documents", code=payment.billing_code or "-",
+                          ntpn=payment.ntpn or "-", date=day)
+    elif payment.method == "transfer":
+        documents = app.t("salescounter.transfer_documents", proof=payment.proof or "-", date=day)
+    else:
+        documents = app.t("salescounter.cash_documents", date=day)
+    return app.t("salescounter.verify_title", order=number, method=app.t(f"paper.method.{payment.method}"),
+                 amount=rupiah(payment.amount), documents=documents)
 
 
 def add_line(screen: OrderScreen, products: dict[str, Product]) -> None:

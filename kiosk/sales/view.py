@@ -179,7 +179,11 @@ def timeline(order: Order, lang: str = "id") -> list[tuple[datetime, str, dict[s
         else:
             events.append((p.created_at, "payment", paid))
         if p.verified_at:
-            events.append((p.verified_at, "verified" if p.status == "verified" else "rejected", {}))
+            reason = (p.reject_reason or "").strip("- ")
+            if p.status == "rejected" and reason:  # the officer tells the customer why
+                events.append((p.verified_at, "rejected_because", {"reason": reason}))
+            else:
+                events.append((p.verified_at, "verified" if p.status == "verified" else "rejected", {}))
     if order.receipt:
         events.append((order.receipt.issued_at, "receipt", {"number": order.receipt.number}))
     for c in order.corrections:

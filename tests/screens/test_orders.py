@@ -791,7 +791,10 @@ async def test_the_lines_show_right_after_the_treasurer_verifies(settings, clock
         table = screen.query_one("#lines")
         screen.refresh_data()  # as the store poll does, between two idles of the table
         assert [row.height for row in table.rows.values()] == [2]  # "Kota Sawahlunto / Dalam Angka 2026"
-        await pilot.press("v")
+        await pilot.press("v")  # shows the payment and asks first
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen) and "tunai Rp80.000" in dialog_words(app)
+        app.screen.query_one("#ok").press()
         assert [row.height for row in table.rows.values()] == [2]
         await pilot.pause()
         assert actions(pilot)[0] == "receipt" and "pembayaran terverifikasi" in shown(app)

@@ -1,0 +1,131 @@
+"""What a fresh-eyes trial of the sales counter found at the treasurer's and the officer's
+keys: V verified a payment at one key press without ever showing its billing code, NTPN or
+proof; a rejection took an empty reason (stored "-", the history said only "ditolak"); a
+wrong amount read "Jumlah bayar 0 tidak sama dengan total invoice 170000"; a size of -5
+pages was refused as "at most 1.000.000.000.000"."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk import accounts, sales
+from kiosk.errors import Invalid, Refused
+from kiosk.sales import payments
+from kiosk.store import Store
+from screens.counter_app import CounterApp
+from screens.forms import FormScreen
+from screens.order import OrderScreen
+from tests.screens.helpers import login
+from tests.screens.test_orders import dialog_words
+
+SIZES = [(80, 24), (120, 40)]
+BILLING, NTPN = "820261123000123", "0A1B2C3D4E5F6G7H"
+
+
+def paid_by_billing(settings, clock) -> str:
+    """Budi records a SIMPONI payment (Rp50.000) on an invoiced order: it waits for Rina."""
+    with Store(settings.db_path, clock=clock) as store:
+        admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+        budi = accounts.add_user(store, admin, username="budi", name="Budi", role="petugas", pin="284751")
+        accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
+        order = sales.create_order(store, settings, budi, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, budi, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, budi, order.id)
+        sales.check_documents(store, budi, order.id)
+        sales.issue_invoice(store, settings, budi, order.id)
+        payments.submit_payment(store, budi, order.id, method="billing", amount=50_000,
+                                billing_code=BILLING, ntpn=NTPN)
+        return order.id
+
+
+def status(settings, order_id: str) -> tuple[str, list[tuple[str, str | None]]]:
+    with Store(settings.db_path) as store:
+        order = sales.get(store, order_id)
+        rows = store.rows("SELECT status, reject_reason FROM payments WHERE order_id = ?", (order_id,))
+        return order.status, [(r["status"], r["reject_reason"]) for r in rows]
+
+
+async def as_treasurer(app, pilot, order_id: str) -> OrderScreen:
+    await login(pilot, "rina", "435162")
+    app.push_screen(OrderScreen(order_id))
+    await pilot.pause()
+    assert isinstance(app.screen, OrderScreen)
+    return app.screen
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_verify_shows_the_payments_documents_and_asks_first(settings, clock, size):
+    order_id = paid_by_billing(settings, clock)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=size) as pilot:
+        await as_treasurer(app, pilot, order_id)
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+        words = dialog_words(app)
+        for shown in (BILLING, NTPN, "Rp50.000", "23-11-2026", "SIMPONI"):
+            assert shown in words, (shown, words)
+        assert status(settings, order_id) == ("invoiced", [("submitted", None)])  # asked, not done
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+        assert status(settings, order_id) == ("invoiced", [("submitted", None)])
+        await pilot.press("v")
+        await pilot.pause()
+        app.screen.query_one("#ok").press()
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+        assert status(settings, order_id)[0] == "paid"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_rejection_needs_its_reason_and_the_history_tells_it(settings, clock, size):
+    order_id = paid_by_billing(settings, clock)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=size) as pilot:
+        screen = await as_treasurer(app, pilot, order_id)
+        await pilot.press("l")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#ok").press()  # no reason typed
+        await pilot.pause()
+        assert app.screen is form and "Wajib diisi" in dialog_words(app)
+        assert status(settings, order_id) == ("invoiced", [("submitted", None)])
+        form.query_one("#f-reason").value = "Dana belum masuk rekening"
+        form.query_one("#ok").press()
+        await pilot.pause()
+        assert app.screen is screen
+        assert status(settings, order_id) == ("invoiced", [("rejected", "Dana belum masuk rekening")])
+        timeline = str(screen.query_one("#timeline").render())
+        assert "Pembayaran ditolak: Dana belum masuk rekening" in " ".join(timeline.split())
+
+
+def test_a_rejection_without_a_reason_is_refused_on_its_field(store, settings, clock):
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    rina = accounts.add_user(store, admin, username="rina", name="Rina", role="bendahara", pin="435162")
+    order = sales.create_order(store, settings, admin, customer_name="Andi", segment="perorangan")
+    sales.add_line(store, admin, order.id, product="publikasi-elektronik", measure=10)
+    sales.agree(store, admin, order.id)
+    sales.check_documents(store, admin, order.id)
+    sales.issue_invoice(store, settings, admin, order.id)
+    payments.submit_payment(store, admin, order.id, method="cash", amount=50_000)
+    for reason in ("", "   "):
+        with pytest.raises(Invalid) as err:
+            payments.verify_payment(store, rina, order.id, accept=False, reason=reason)
+        assert set(err.value.errors) == {"reason"}
+    assert sales.get(store, order.id).payments[0].status == "submitted"
+    # An amount that is not the invoice's reads in rupiah.
+    payments.verify_payment(store, rina, order.id, accept=False, reason="uang kurang")
+    with pytest.raises(Refused) as refused:
+        payments.submit_payment(store, admin, order.id, method="cash", amount=0)
+    assert refused.value.message("id") == "Jumlah bayar Rp0 tidak sama dengan total invoice Rp50.000"
+
+
+def test_a_negative_size_is_refused_as_out_of_range(store, settings):
+    admin = accounts.add_user(store, None, username="admin", name="Admin", role="admin", pin="975318")
+    order = sales.create_order(store, settings, admin, customer_name="Andi", segment="perorangan")
+    with pytest.raises(Invalid) as err:
+        sales.add_line(store, admin, order.id, product="publikasi-elektronik", measure=-5)
+    assert err.value.field_messages("id") == {"measure": "Ukuran harus 1 sampai 1.000.000.000.000"}
+    assert sales.get(store, order.id).lines == []
