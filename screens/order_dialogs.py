@@ -11,6 +11,7 @@ from kiosk import sales
 from kiosk.catalogue import Product, active
 from kiosk.money import rupiah
 from kiosk.sales import payments
+from kiosk.sales import view as order_view
 from kiosk.sales.papers import print_invoice, print_receipt, print_sppd
 from screens.forms import Field, FormScreen
 
@@ -152,18 +153,9 @@ def run(screen: OrderScreen, act: str) -> None:
 
 
 def verify_title(app: Any, number: str, payment: Any) -> str:
-    """What the treasurer verifies: the method, the amount and the payment's documents
-    (billing code and NTPN, or the transfer's proof) with the date on them."""
-    day = f"{payment.paid_on:%d-%m-%Y}" if payment.paid_on else ""
-    if payment.method == "billing":
-        documents = app.t("salescounter.billing_documents", code=payment.billing_code or "-",
-                          ntpn=payment.ntpn or "-", date=day)
-    elif payment.method == "transfer":
-        documents = app.t("salescounter.transfer_documents", proof=payment.proof or "-", date=day)
-    else:
-        documents = app.t("salescounter.cash_documents", date=day)
+    """What the treasurer verifies: the method, the amount and the payment's documents."""
     return app.t("salescounter.verify_title", order=number, method=app.t(f"paper.method.{payment.method}"),
-                 amount=rupiah(payment.amount), documents=documents)
+                 amount=rupiah(payment.amount), documents=order_view.payment_documents(payment, app.lang))
 
 
 def add_line(screen: OrderScreen, products: dict[str, Product]) -> None:

@@ -10,7 +10,7 @@ from kiosk.catalogue import Catalogue, active
 from kiosk.config import Settings
 from kiosk.i18n import t
 from kiosk.money import rupiah, thousands
-from kiosk.sales.models import Line, Order, OrderRow
+from kiosk.sales.models import Line, Order, OrderRow, Payment
 from kiosk.sales.payments import correction_deadline
 from kiosk.store import Store
 
@@ -51,6 +51,18 @@ def status_name(status: str, lang: str) -> str:
 def payment_status(status: str, lang: str) -> str:
     """A payment's status in words: awaiting verification, verified, rejected."""
     return t(f"sales.payment.{status}", lang)
+
+
+def payment_documents(payment: Payment, lang: str) -> str:
+    """What proves a payment, as the treasurer checks it: the billing code and NTPN, or the
+    transfer's proof, with the date on it (cash: the day it was counted)."""
+    day = f"{payment.paid_on:%d-%m-%Y}" if payment.paid_on else ""
+    if payment.method == "billing":
+        return t("salescounter.billing_documents", lang, code=payment.billing_code or "-",
+                 ntpn=payment.ntpn or "-", date=day)
+    if payment.method == "transfer":
+        return t("salescounter.transfer_documents", lang, proof=payment.proof or "-", date=day)
+    return t("salescounter.cash_documents", lang, date=day)
 
 
 def allowed_actions(store: Store, settings: Settings, order: Order, role: str | None) -> list[str]:

@@ -177,3 +177,25 @@ def test_order_show_prints_the_history_oldest_first(env, capsys):
     assert code == 0 and history == ["Permintaan dicatat", "Pelanggan menyetujui tarif dan syarat"]
     code, _, err = run(capsys, "order", "show", "ord/1373/2026/9999")
     assert code == 3 and "ORD/1373/2026/9999" in err
+
+
+def test_order_show_prints_what_proves_each_payment(env, capsys):
+    """The treasurer reads the billing code and NTPN to check in SIMPONI (a trial: order show
+    said only "kode billing Rp50.000 menunggu verifikasi")."""
+    from kiosk import sales
+    from kiosk.sales import payments
+
+    settings = config.load(env / "config.toml")
+    with _store(env) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, None, order.id)
+        sales.check_documents(store, None, order.id)
+        sales.issue_invoice(store, settings, None, order.id)
+        payments.submit_payment(store, None, order.id, method="billing", amount=50_000,
+                                billing_code="820261123000123", ntpn="0A1B2C3D4E5F6G7H")
+        today = f"{store.clock.now().astimezone(settings.office.tz):%d-%m-%Y}"
+    code, out, _ = run(capsys, "order", "show", order.number)
+    assert code == 0
+    assert (f"kode billing  Rp50.000  menunggu verifikasi  (kode billing 820261123000123,"
+            f" NTPN 0A1B2C3D4E5F6G7H, dibayar {today})") in out
