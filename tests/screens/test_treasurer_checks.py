@@ -129,3 +129,35 @@ def test_a_negative_size_is_refused_as_out_of_range(store, settings):
         sales.add_line(store, admin, order.id, product="publikasi-elektronik", measure=-5)
     assert err.value.field_messages("id") == {"measure": "Ukuran harus 1 sampai 1.000.000.000.000"}
     assert sales.get(store, order.id).lines == []
+
+
+async def test_a_pasted_paragraph_lands_in_a_one_line_field_as_one_line(settings, clock):
+    """The customer's statement of data use, pasted from an e-mail: its line breaks (CR, as
+    terminals paste them) and tabs become spaces, so the form takes it (it showed U+FFFD and
+    was refused; a line feed dropped all but the first line unseen)."""
+    from textual import events
+
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="data-mikro", measure=1000)
+        sales.agree(store, None, order.id)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(OrderScreen(order.id))
+        await pilot.pause()
+        await pilot.press("d")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        field = form.query_one("#f-abstraksi")
+        field.focus()
+        await pilot.pause()
+        app.post_message(events.Paste("Penelitian kemiskinan\r\ndi Kota Sawahlunto\t2020-2024\r"))
+        await pilot.pause()
+        assert field.value == "Penelitian kemiskinan di Kota Sawahlunto 2020-2024 "
+        form.query_one("#ok").press()
+        await pilot.pause()
+        assert isinstance(app.screen, OrderScreen)
+        field_value = field.value
+    with Store(settings.db_path) as store:
+        assert sales.get(store, order.id).abstraksi_text == field_value.strip()
