@@ -33,7 +33,15 @@ def run(screen: OrderScreen, act: str) -> None:
         table = screen.query_one("#lines", DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            screen._run(lambda: sales.remove_line(store, user, oid, key))
+            line = next((li for li in order.lines if li.id == key), None)
+            if line is None:
+                return
+            # The line under the table's cursor goes: say which, and ask (one key removed
+            # the first line, unasked and unsaid, when the cursor was never moved).
+            detail = order_view.line_detail(order, line, active(store), app.lang)
+            screen._form(app.t("salescounter.remove_line", line=f"{line.description}, {detail}",
+                               amount=rupiah(line.amount)), [],
+                         lambda v: sales.remove_line(store, user, oid, key))
     elif act == "agree":
         bases = [(b.name(app.lang), b.code) for b in active(store).zero_basis]
         screen._form(app.t("orders.agree_title"), [

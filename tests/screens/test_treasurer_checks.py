@@ -161,3 +161,38 @@ async def test_a_pasted_paragraph_lands_in_a_one_line_field_as_one_line(settings
         field_value = field.value
     with Store(settings.db_path) as store:
         assert sales.get(store, order.id).abstraksi_text == field_value.strip()
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_h_names_the_line_and_asks_before_removing_it(settings, clock, size):
+    """H removed the line under the table's cursor (the first, if never moved) at once and
+    said nothing: a Rp160.000 line vanished at one key."""
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="publikasi-elektronik", quantity=2, measure=120)
+        sales.add_line(store, None, order.id, product="peta-kabkota-desa")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=size) as pilot:
+        app.push_screen(OrderScreen(order.id))
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("h")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+        words = dialog_words(app)
+        assert "Hapus baris ini" in words and "Publikasi elektronik (softcopy), 2 publikasi, 120 halaman" in words
+        assert "Rp160.000" in words
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        with Store(settings.db_path) as store:
+            assert len(sales.get(store, order.id).lines) == 2  # Esc: nothing removed
+        screen.query_one("#lines").focus()
+        await pilot.press("down", "h")
+        await pilot.pause()
+        assert "Peta digital wilkerstat satu kabupaten/kota menurut desa, 1 peta" in dialog_words(app)
+        app.screen.query_one("#ok").press()
+        await pilot.pause()
+        assert app.screen is screen
+    with Store(settings.db_path) as store:
+        assert [li.product for li in sales.get(store, order.id).lines] == ["publikasi-elektronik"]
