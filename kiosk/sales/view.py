@@ -170,7 +170,9 @@ def timeline(order: Order, lang: str = "id") -> list[tuple[datetime, str, dict[s
     if order.abstraksi_text and (order.checked_at or order.referred_at):
         events.append((order.checked_at or order.referred_at, "statement", {"text": order.abstraksi_text}))
     if order.sppd_printed_at:
-        events.append((order.sppd_printed_at, "sppd_printed", {}))
+        # Recorded when the SPPD is queued, printer or not: "made", never "printed" (a trial
+        # with no printer read "SPPD dicetak"; the print's own result says whether it came out).
+        events.append((order.sppd_printed_at, "sppd_made", {}))
     for inv in order.invoices:
         events.append((inv.issued_at, "invoiced", {"number": inv.number, "version": inv.version}))
         if inv.customer_checked_at:

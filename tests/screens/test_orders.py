@@ -835,7 +835,7 @@ async def test_the_statement_the_sppd_and_the_customers_check_at_the_counter(pri
         assert order.abstraksi_text == statement and order.sppd_printed_at is not None
         timeline = str(app.screen.query_one("#timeline").render())
         assert f"Abstraksi penggunaan data: {statement}" in timeline
-        assert "SPPD dicetak untuk ditandatangani di atas meterai" in timeline
+        assert "SPPD dibuat untuk ditandatangani di atas meterai" in timeline
         await act(pilot, "invoice", sample_note="10 baris contoh")
         await act(pilot, "customer_check", outcome="revision", note="Tambahkan variabel pengeluaran per kapita")
         order = app.screen.order
