@@ -165,7 +165,9 @@ def timeline(order: Order, lang: str = "id") -> list[tuple[datetime, str, dict[s
                        (order.referred_at, "referred"), (order.prepared_at, "prepared"),
                        (order.sppd_signed_at, "sppd"), (order.delivered_at, "delivered"),
                        (order.cancelled_at, "cancelled")):
-        if stamp:
+        if stamp and key == "delivered" and order.medium:  # on what the customer took it
+            events.append((stamp, "delivered_on", {"medium": t(f"orders.medium.{order.medium}", lang)}))
+        elif stamp:
             events.append((stamp, key, {}))
     if order.abstraksi_text and (order.checked_at or order.referred_at):
         events.append((order.checked_at or order.referred_at, "statement", {"text": order.abstraksi_text}))

@@ -75,7 +75,7 @@ def test_order_show_tells_the_whole_story(env, capsys):
     for expected in ("1 dataset, 2.500.000 byte", "[x] Abstraksi penggunaan data",
                      "[x] SPPD bertanda tangan dan bermeterai", "[x] Contoh data mikro", "Media: Flashdisk",
                      "Perbaikan dapat diminta s.d.", "Perbaikan diminta: variabel kurang", "Riwayat pesanan",
-                     "SPPD bermeterai diterima", "Produk diserahkan", "Pembayaran diverifikasi bendahara",
+                     "SPPD bermeterai diterima", "Produk diserahkan (Flashdisk)", "Pembayaran diverifikasi bendahara",
                      "Pembayaran tunai Rp50.000", "tunai  Rp50.000  terverifikasi",
                      "Abstraksi penggunaan data: Analisis kemiskinan untuk skripsi",  # the statement, as given
                      "invoice INV/1373/2026/0001 v1: sesuai, catatan: contoh sesuai"):  # the customer's check
@@ -86,7 +86,7 @@ def test_order_show_tells_the_whole_story(env, capsys):
     assert shown["documents"] == {"abstraksi": True, "sppd": True, "sample": True, "prepared": True}
     assert shown["medium"] == "flashdisk" and shown["meterai"] is True and shown["correction_until"]
     assert [c["note"] for c in shown["corrections"]] == ["variabel kurang"]
-    assert "Produk diserahkan" in [e["event"] for e in shown["timeline"]]
+    assert "Produk diserahkan (Flashdisk)" in [e["event"] for e in shown["timeline"]]
     assert shown["abstraksi_text"] == "Analisis kemiskinan untuk skripsi"
     assert shown["invoices"][0]["customer_check"] == "accepted"
 

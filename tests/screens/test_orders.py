@@ -734,7 +734,7 @@ async def test_the_history_shows_the_newest_event_first_at_80x24(settings, clock
         assert bottom > 0 and panel.scroll_y == bottom
         clock.advance(minutes=5)
         await act(pilot, "deliver", medium="email")
-        newest = "Riwayat pesanan, terbaru di atas 23-11 09:55 Produk diserahkan"
+        newest = "Riwayat pesanan, terbaru di atas 23-11 09:55 Produk diserahkan (Email)"
         for _ in range(100):  # the panel goes back to its top on the next refresh: slower under load
             seen = " ".join(" ".join(history()).split())
             if seen.startswith(newest):
