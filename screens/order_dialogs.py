@@ -57,11 +57,14 @@ def run(screen: OrderScreen, act: str) -> None:
                   Field("matches", app.t("orders.f.matches"), "check", value=True)] if needs_documents else []
         if order.zero_tariff:
             fields.append(Field("request_letter", app.t("orders.f.letter"), "check", value=False))
+            if order.has_kind(active(store), "microdata"):  # no invoice, where a paid order notes it
+                fields.append(Field("sample_note", app.t("orders.f.sample"), value=order.sample_note or ""))
 
         def check(v: dict[str, Any]) -> None:
             checked = sales.check_documents(store, user, oid, abstraksi=v.get("abstraksi"),
                                             matches=v.get("matches", True),
-                                            request_letter=v.get("request_letter", False))
+                                            request_letter=v.get("request_letter", False),
+                                            sample_note=v.get("sample_note"))
             if checked.status == "referred":
                 refer_ticket(screen, checked)
 

@@ -196,3 +196,31 @@ async def test_h_names_the_line_and_asks_before_removing_it(settings, clock, siz
         assert app.screen is screen
     with Store(settings.db_path) as store:
         assert [li.product for li in sales.get(store, order.id).lines] == ["publikasi-elektronik"]
+
+
+async def test_a_rp0_microdata_order_notes_the_sample_at_the_document_check(settings, clock):
+    """A Rp0 order has no invoice, the only place a paid order notes the microdata sample
+    shown: its checklist kept "[ ] Contoh data mikro diperlihatkan" to the hand-over."""
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Bappeda Kota Sawahlunto",
+                                   segment="pemerintah")
+        sales.add_line(store, None, order.id, product="data-mikro", measure=500_000)
+        sales.agree(store, None, order.id, zero_basis="pemerintah")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(OrderScreen(order.id))
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("d")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#f-abstraksi").value = "Perencanaan tenaga kerja daerah"
+        form.query_one("#f-request_letter").value = True
+        form.query_one("#f-sample_note").value = "10 baris Sakernas"
+        form.query_one("#ok").press()
+        await pilot.pause()
+        assert app.screen is screen
+        assert "[x] Contoh data mikro diperlihatkan" in str(screen.query_one("#checklist").render())
+    with Store(settings.db_path) as store:
+        assert sales.get(store, order.id).sample_note == "10 baris Sakernas"
