@@ -224,3 +224,34 @@ async def test_a_rp0_microdata_order_notes_the_sample_at_the_document_check(sett
         assert "[x] Contoh data mikro diperlihatkan" in str(screen.query_one("#checklist").render())
     with Store(settings.db_path) as store:
         assert sales.get(store, order.id).sample_note == "10 baris Sakernas"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_order_list_offers_a_new_order_to_officers_only(settings, clock, size):
+    """A treasurer was offered N (Pesanan baru), filled the form and only then read
+    "rina (bendahara) tidak berwenang"."""
+    from screens.orders import OrdersScreen
+    from tests.screens.helpers import shown
+
+    paid_by_billing(settings, clock)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, "rina", "435162")
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OrdersScreen)
+        assert "Pesanan baru" not in shown(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, OrdersScreen)  # no form
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await login(pilot, "budi", "284751")
+        await pilot.press("o")
+        await pilot.pause()
+        assert "Pesanan baru" in shown(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
