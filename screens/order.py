@@ -94,7 +94,9 @@ class OrderScreen(LogoutKey, Screen[None]):
         now = app.store.clock.now()
         self.query_one("#order-title", Static).update(escape(
             f"{order.number} • {order.customer_name} • {order_view.state(order, app.lang, now)}"
-            + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else "")))
+            + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else "")
+            # Abroad decides the payment methods (a transfer): say so where the officer looks.
+            + (f" • {app.t('salescounter.abroad')}" if order.abroad else "")))
         self._show_lines()
         total = f"{app.t('orders.total')}: {rupiah(order.total)}"
         if order.invoice:

@@ -255,3 +255,19 @@ async def test_the_order_list_offers_a_new_order_to_officers_only(settings, cloc
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(app.screen, FormScreen)
+
+
+async def test_an_order_abroad_says_so_in_its_title(settings, clock):
+    """Abroad decides the payment methods (a transfer): the title said nothing of it."""
+    from tests.screens.test_payment_form import invoiced_order
+
+    abroad, home = invoiced_order(settings, clock, abroad=True), invoiced_order(settings, clock)
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for order_id, said in ((abroad, True), (home, False)):
+            app.push_screen(OrderScreen(order_id))
+            await pilot.pause()
+            title = " ".join(str(app.screen.query_one("#order-title").render()).split())
+            assert ("pelanggan luar negeri" in title) is said, title
+            await pilot.press("escape")
+            await pilot.pause()
