@@ -99,6 +99,8 @@ class OrderScreen(LogoutKey, Screen[None]):
             + (f" • {app.t('salescounter.abroad')}" if order.abroad else "")))
         self._show_lines()
         total = f"{app.t('orders.total')}: {rupiah(order.total)}"
+        if order.zero_tariff:  # nothing is paid: the tariff's figure alone read as an amount due
+            total = f"{app.t('orders.total')}: {app.t('salescounter.zero_total', value=rupiah(order.total))}"
         if order.invoice:
             expired = order.status == "invoiced" and now > order.invoice.valid_until
             total += "   " + app.t("orders.invoice_expired" if expired else "orders.invoice_line",

@@ -271,3 +271,17 @@ async def test_an_order_abroad_says_so_in_its_title(settings, clock):
             assert ("pelanggan luar negeri" in title) is said, title
             await pilot.press("escape")
             await pilot.pause()
+
+
+async def test_a_rp0_order_shows_rp0_to_pay_beside_the_tariffs_figure(settings, clock):
+    """A Rp0 order read "Total: Rp20.000", as if that were due."""
+    with Store(settings.db_path, clock=clock) as store:
+        order = sales.create_order(store, settings, None, customer_name="Bappeda", segment="pemerintah")
+        sales.add_line(store, None, order.id, product="data-mikro", measure=500_000)
+        sales.agree(store, None, order.id, zero_basis="pemerintah")
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.push_screen(OrderScreen(order.id))
+        await pilot.pause()
+        total = " ".join(str(app.screen.query_one("#order-total").render()).split())
+        assert total.startswith("Total: Rp0 (tarif Rp0; nilai menurut tarif Rp20.000)"), total
