@@ -285,3 +285,34 @@ async def test_a_rp0_order_shows_rp0_to_pay_beside_the_tariffs_figure(settings, 
         await pilot.pause()
         total = " ".join(str(app.screen.query_one("#order-total").render()).split())
         assert total.startswith("Total: Rp0 (tarif Rp0; nilai menurut tarif Rp20.000)"), total
+
+
+async def test_a_refused_fields_message_goes_once_the_field_is_changed(settings, clock):
+    """'Wajib diisi' stayed under the customer's name after it was typed, until the next OK."""
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o", "n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#ok").press()
+        await pilot.pause()
+
+        def message(name: str) -> str:
+            return str(form.query_one(f"#err-{name}").render())
+
+        assert message("customer_name") == "Wajib diisi" and message("segment")
+        form.query_one("#f-customer_name").focus()
+        await pilot.press("A", "n", "d", "i")
+        await pilot.pause()
+        assert message("customer_name") == ""
+        assert message("segment")  # not touched: still said
+        form.query_one("#f-segment").value = "perorangan"
+        await pilot.pause()
+        assert message("segment") == ""
+        form.query_one("#f-customer_name").value = "A"  # too short: refused again, and said
+        await pilot.pause()
+        form.query_one("#ok").press()
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is form and message("customer_name")
