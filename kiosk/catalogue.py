@@ -224,7 +224,10 @@ def price(product: Product, quantity: int, measure: int | None = None,
     errors: dict[str, FieldInvalid] = {}
     if not _whole(quantity) or quantity < 1 or quantity > 10_000:
         errors["quantity"] = FieldInvalid("sales.bad_quantity")
-    if measure is not None and (not _whole(measure) or measure < 0 or measure > MAX_MEASURE):
+    if measure is not None and _whole(measure) and measure < 0:
+        # -5 pages is no size: "at most 10^12" would tell the officer nothing.
+        errors["measure"] = FieldInvalid("salescounter.measure_range", max="1.000.000.000.000")
+    elif measure is not None and (not _whole(measure) or measure > MAX_MEASURE):
         errors["measure"] = FieldInvalid("sales.measure_too_large", max="1.000.000.000.000")
     elif product.rule == "tiered" and (measure is None or measure < 1):
         errors["measure"] = FieldInvalid("sales.bad_measure", measure=product.measure("id"))

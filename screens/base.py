@@ -8,6 +8,7 @@ a hanging printer never blocks a face.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
@@ -46,6 +47,9 @@ SETTLE_SECONDS = 1.0  # start-up's garbage collector thresholds (kiosk.settle_gc
 AFTER_PAINT_LATEST = 0.5  # after_paint's work runs by then even if no paint was seen
 # States a visitor or an officer must hear about (the rest: ready, paper low, sent, none).
 PRINTER_TROUBLE = ("paper_out", "cover_open", "offline", "unreachable", "no_answer")
+
+# Line breaks and tabs in a paste into a one-line field (runs of them: one space).
+_ONE_LINE = re.compile(r"[ \t]*[\r\n\t]+[ \t]*")
 
 
 def fit_name(service: Service, lang: str, width: int | None) -> str:
@@ -262,7 +266,13 @@ class PstApp(App[None]):
             # Keys never type a control character into a field (Textual inserts printable
             # ones only); a paste could: an ESC shown in a field reaches the terminal. The
             # trace stays visible (U+FFFD) and the form then refuses it, naming the field.
-            event.text = neutralise(event.text, keep="\n")
+            text = event.text
+            if isinstance(self.focused, Input):
+                # A one-line field takes a pasted paragraph (an abstraksi from an e-mail) as
+                # one line: its line breaks (CR from most terminals) and tabs are spaces, not
+                # a refused U+FFFD, nor everything after the first line dropped unseen.
+                text = _ONE_LINE.sub(" ", text)
+            event.text = neutralise(text, keep="\n")
         elif (isinstance(event, events.Key) and not event.is_forwarded and event.key in EDIT_KEYS
               and isinstance(self.focused, Input)):
             # A field's editing keys are its (non-priority) bindings: Textual ran them only

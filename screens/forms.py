@@ -180,8 +180,27 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
 
     @on(Select.Changed)
     @on(FormCheckbox.Changed)
-    def _chosen(self) -> None:
+    def _chosen(self, event: Select.Changed | FormCheckbox.Changed) -> None:
+        self._forget_error(event.control)
         self._show_fields()
+
+    @on(Input.Changed)
+    def _edited(self, event: Input.Changed) -> None:
+        self._forget_error(event.input)
+
+    def _forget_error(self, widget: Any) -> None:
+        """A field changed since its refusal loses the message: a trial saw "Wajib diisi"
+        stay under a name already typed, until the next OK. A change message arriving late
+        with the value that was judged leaves it."""
+        name = (getattr(widget, "id", None) or "").removeprefix("f-")
+        judged = getattr(self, "_judged", {})
+        if name in judged and getattr(widget, "value", None) != judged[name]:
+            self.query_one(f"#err-{name}", Static).update("")
+            del judged[name]
+
+    def _remember_judged(self, errors: dict[str, str]) -> None:
+        """The values the messages now shown were given for (``_forget_error``)."""
+        self._judged = {f.name: self.query_one(f"#f-{f.name}").value for f in self.fields if errors.get(f.name)}
 
     def action_ok(self) -> None:
         """Enter on a checkbox (``FormCheckbox``) submits, like the OK button."""
@@ -231,6 +250,7 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         refused = self._unsafe()
         for f in self.fields:
             self.query_one(f"#err-{f.name}", Static).update(refused.get(f.name, ""))
+        self._remember_judged(refused)
         if refused:
             return
         values = self.values()
@@ -248,6 +268,7 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         shown = self.shown()
         for f in self.fields:
             self.query_one(f"#err-{f.name}", Static).update((errors or {}).get(f.name, ""))
+        self._remember_judged(errors or {})
         # A refusal of a field not shown still has its say, under the form.
         unseen = [m for f in self.fields if f.name not in shown and (m := (errors or {}).get(f.name))]
         self.query_one("#err-form", Static).update(" ".join(filter(None, [(errors or {}).get("_"), *unseen])))

@@ -327,7 +327,9 @@ class LockerScreen(Screen[None]):
     def action_assign(self) -> None:
         def done(assigned: lockers.Assigned | None) -> None:
             if assigned:
-                self.notify(self.pst.t("lockers.assigned", number=assigned.locker.locker_no))
+                # What became of the slip is told by the print's own result (printed, sent, or
+                # why not): "sent to the printer" was said even with no printer at all.
+                self.notify(self.pst.t("salescounter.locker_given", number=assigned.locker.locker_no))
                 self.pst.print_in_background(assigned.job_id, self._printed)
                 self.refresh_data()
 

@@ -94,9 +94,13 @@ class OrderScreen(LogoutKey, Screen[None]):
         now = app.store.clock.now()
         self.query_one("#order-title", Static).update(escape(
             f"{order.number} • {order.customer_name} • {order_view.state(order, app.lang, now)}"
-            + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else "")))
+            + (f" • Rp0 ({order.zero_basis})" if order.zero_tariff else "")
+            # Abroad decides the payment methods (a transfer): say so where the officer looks.
+            + (f" • {app.t('salescounter.abroad')}" if order.abroad else "")))
         self._show_lines()
         total = f"{app.t('orders.total')}: {rupiah(order.total)}"
+        if order.zero_tariff:  # nothing is paid: the tariff's figure alone read as an amount due
+            total = f"{app.t('orders.total')}: {app.t('salescounter.zero_total', value=rupiah(order.total))}"
         if order.invoice:
             expired = order.status == "invoiced" and now > order.invoice.valid_until
             total += "   " + app.t("orders.invoice_expired" if expired else "orders.invoice_line",

@@ -11,6 +11,7 @@ from kiosk import sales
 from kiosk.catalogue import Product, active
 from kiosk.money import rupiah
 from kiosk.sales import payments
+from kiosk.sales import view as order_view
 from kiosk.sales.papers import print_invoice, print_receipt, print_sppd
 from screens.forms import Field, FormScreen
 
@@ -32,7 +33,15 @@ def run(screen: OrderScreen, act: str) -> None:
         table = screen.query_one("#lines", DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-            screen._run(lambda: sales.remove_line(store, user, oid, key))
+            line = next((li for li in order.lines if li.id == key), None)
+            if line is None:
+                return
+            # The line under the table's cursor goes: say which, and ask (one key removed
+            # the first line, unasked and unsaid, when the cursor was never moved).
+            detail = order_view.line_detail(order, line, active(store), app.lang)
+            screen._form(app.t("salescounter.remove_line", line=f"{line.description}, {detail}",
+                               amount=rupiah(line.amount)), [],
+                         lambda v: sales.remove_line(store, user, oid, key))
     elif act == "agree":
         bases = [(b.name(app.lang), b.code) for b in active(store).zero_basis]
         screen._form(app.t("orders.agree_title"), [
@@ -48,11 +57,14 @@ def run(screen: OrderScreen, act: str) -> None:
                   Field("matches", app.t("orders.f.matches"), "check", value=True)] if needs_documents else []
         if order.zero_tariff:
             fields.append(Field("request_letter", app.t("orders.f.letter"), "check", value=False))
+            if order.has_kind(active(store), "microdata"):  # no invoice, where a paid order notes it
+                fields.append(Field("sample_note", app.t("orders.f.sample"), value=order.sample_note or ""))
 
         def check(v: dict[str, Any]) -> None:
             checked = sales.check_documents(store, user, oid, abstraksi=v.get("abstraksi"),
                                             matches=v.get("matches", True),
-                                            request_letter=v.get("request_letter", False))
+                                            request_letter=v.get("request_letter", False),
+                                            sample_note=v.get("sample_note"))
             if checked.status == "referred":
                 refer_ticket(screen, checked)
 
@@ -101,7 +113,14 @@ def run(screen: OrderScreen, act: str) -> None:
                                              billing_code=v["billing_code"], ntpn=v["ntpn"], proof=v["proof"],
                                              paid_on=v["paid_on"], settings=settings))
     elif act == "verify":
-        screen._run(lambda: payments.verify_payment(store, user, oid))
+        # The treasurer checks the money against its own documents: shown here, and asked,
+        # so one key never verifies a payment unseen.
+        pending = next((p for p in order.payments if p.status == "submitted"), None)
+        if pending is None:
+            screen._run(lambda: payments.verify_payment(store, user, oid))  # says why not
+            return
+        screen._form(verify_title(app, order.number, pending), [],
+                     lambda v: payments.verify_payment(store, user, oid))
     elif act == "reject":
         screen._form(app.t("orders.reject_title"), [Field("reason", app.t("orders.f.reason"))],
                    lambda v: payments.verify_payment(store, user, oid, accept=False, reason=v["reason"] or ""))
@@ -142,6 +161,12 @@ def run(screen: OrderScreen, act: str) -> None:
     elif act == "cancel":
         screen._form(app.t("orders.cancel_title"), [Field("reason", app.t("orders.f.reason"))],
                    lambda v: sales.cancel(store, user, oid, reason=v["reason"] or ""))
+
+
+def verify_title(app: Any, number: str, payment: Any) -> str:
+    """What the treasurer verifies: the method, the amount and the payment's documents."""
+    return app.t("salescounter.verify_title", order=number, method=app.t(f"paper.method.{payment.method}"),
+                 amount=rupiah(payment.amount), documents=order_view.payment_documents(payment, app.lang))
 
 
 def add_line(screen: OrderScreen, products: dict[str, Product]) -> None:

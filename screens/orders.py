@@ -17,6 +17,7 @@ from kiosk import identity, sales
 from kiosk.errors import DomainError, Invalid
 from kiosk.money import rupiah, thousands
 from kiosk.sales import view as order_view
+from kiosk.sales.models import OFFICERS
 from screens.base import ItemLine, LogoutKey, TitleHeader, friendly_error
 from screens.forms import Field, FormScreen
 from screens.order import OrderScreen
@@ -152,6 +153,14 @@ class OrdersScreen(LogoutKey, Screen[None]):
     @on(DataTable.RowSelected, "#orders")
     def _open(self, event: DataTable.RowSelected) -> None:
         self.app.push_screen(OrderScreen(event.row_key.value), lambda _: self.refresh_data())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """N (new order) is an officer's: a treasurer is not offered it (she filled the whole
+        form, then read that she may not)."""
+        if action == "new":
+            user = self.pst.user
+            return user is None or user.role in OFFICERS
+        return super().check_action(action, parameters)
 
     def action_new(self) -> None:
         app = self.pst

@@ -110,7 +110,7 @@ def cmd_order_show(ctx: Context) -> int:
         print(f"  {inv.number} v{inv.version}  {rupiah(inv.total)}  {state}")
     for p in order.payments:
         print(f"  {t('paper.method.' + p.method, lang)}  {rupiah(p.amount)}"
-              f"  {order_view.payment_status(p.status, lang)}")
+              f"  {order_view.payment_status(p.status, lang)}  ({order_view.payment_documents(p, lang)})")
     if order.receipt:
         print(f"  {order.receipt.number}  {rupiah(order.receipt.amount)}  {order.receipt.terbilang}")
     if order.medium:

@@ -33,11 +33,15 @@ def _text(field: str, value: object, limit: int) -> str:
 
 
 def check_documents(store: Store, actor: User | None, order_id: str, *, abstraksi: str | None = None,
-                    matches: bool = True, request_letter: bool = False) -> Order:
+                    matches: bool = True, request_letter: bool = False,
+                    sample_note: str | None = None) -> Order:
     """The officer checks the documents. Microdata and maps need the abstraksi, the
     customer's statement of data use, recorded as the text they gave (not a tick); it must
-    match what is asked, otherwise the visitor goes to consultation (status referred)."""
+    match what is asked, otherwise the visitor goes to consultation (status referred). A Rp0
+    order has no invoice, where a paid one notes the microdata sample shown: it notes it here
+    (``sample_note``), or its checklist could never show the sample."""
     statement = _text("abstraksi", abstraksi if isinstance(abstraksi, str) else "", STATEMENT_MAX)
+    sample = _text("sample_note", sample_note, NOTE_MAX) if sample_note else ""
     with store.write():
         require(store, actor, *OFFICERS)
         order = get(store, order_id)
@@ -52,7 +56,8 @@ def check_documents(store: Store, actor: User | None, order_id: str, *, abstraks
         if order.zero_tariff and not request_letter:
             raise Refused("sales.letter_missing", number=order.number)
         _set(store, order.id, status="checked", checked_at=now, abstraksi=int(bool(statement)),
-             abstraksi_text=statement or None, request_letter=int(request_letter))
+             abstraksi_text=statement or None, request_letter=int(request_letter),
+             **({"sample_note": sample} if sample and order.zero_tariff else {}))
         return _record(store, actor, order.id, "check", {"abstraksi": bool(statement)})
 
 

@@ -61,6 +61,7 @@ class Payment(BaseModel):
     paid_on: date | None = None  # the payment's own date, from its proof (NTPN, transfer); cash: the day counted
     verified_at: datetime | None
     invoice_id: str
+    reject_reason: str | None = None  # why the treasurer rejected it ("-": from before a reason was required)
 
 
 class Receipt(BaseModel):

@@ -13,7 +13,7 @@ from kiosk.clock import iso
 from kiosk.config import Office, Settings
 from kiosk.errors import FieldInvalid, Invalid, NotFound, Refused
 from kiosk.ids import new_id
-from kiosk.money import terbilang
+from kiosk.money import rupiah, terbilang
 from kiosk.sales.models import ANYONE, OFFICERS, TREASURER, Order
 from kiosk.sales.orders import _expect, _next_seq, _record, _set, get
 from kiosk.store import Store
@@ -112,7 +112,8 @@ def submit_payment(store: Store, actor: User | None, order_id: str, *, method: s
             raise Invalid({"paid_on": FieldInvalid("sales.paid_on.before_invoice", date=f"{day:%d-%m-%Y}",
                                                    issued=f"{invoice.issued_at.astimezone(tz):%d-%m-%Y}")})
         if amount != invoice.total:
-            raise Refused("sales.amount_mismatch", amount=amount, total=invoice.total)
+            # In rupiah as the invoice writes it ("Rp0 ... Rp170.000", not "0 ... 170000").
+            raise Refused("sales.amount_mismatch", amount=rupiah(amount), total=rupiah(invoice.total))
         if method == "transfer" and not order.abroad:
             raise Refused("sales.transfer_abroad_only", number=order.number)
         if any(p.status in ("submitted", "verified") and p.invoice_id == invoice.id for p in order.payments):
@@ -137,8 +138,11 @@ def _require_treasurer(store: Store, actor: User | None) -> User:
 
 def verify_payment(store: Store, actor: User | None, order_id: str, *, accept: bool = True,
                    reason: str = "") -> Order:
-    """The treasurer checks the money arrived (cash counted, NTPN or transfer confirmed)."""
+    """The treasurer checks the money arrived (cash counted, NTPN or transfer confirmed). A
+    rejection says why: the officer has to tell the customer what to bring or pay again."""
     reason = field_text("reason", reason, "text.field.reason")
+    if not accept and not reason:
+        raise Invalid({"reason": FieldInvalid("invalid.required")})
     with store.write():
         actor = _require_treasurer(store, actor)
         order = get(store, order_id)
@@ -149,7 +153,7 @@ def verify_payment(store: Store, actor: User | None, order_id: str, *, accept: b
         if order.invoice is None or pending.invoice_id != order.invoice.id:
             raise Refused("sales.no_invoice", number=order.number)
         if pending.amount != order.invoice.total:
-            raise Refused("sales.amount_mismatch", amount=pending.amount, total=order.invoice.total)
+            raise Refused("sales.amount_mismatch", amount=rupiah(pending.amount), total=rupiah(order.invoice.total))
         now = iso(store.clock.now())
         if accept:
             store.conn.execute("UPDATE payments SET status = 'verified', verified_at = ?, verified_by = ?"

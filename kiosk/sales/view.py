@@ -10,7 +10,7 @@ from kiosk.catalogue import Catalogue, active
 from kiosk.config import Settings
 from kiosk.i18n import t
 from kiosk.money import rupiah, thousands
-from kiosk.sales.models import Line, Order, OrderRow
+from kiosk.sales.models import Line, Order, OrderRow, Payment
 from kiosk.sales.payments import correction_deadline
 from kiosk.store import Store
 
@@ -51,6 +51,18 @@ def status_name(status: str, lang: str) -> str:
 def payment_status(status: str, lang: str) -> str:
     """A payment's status in words: awaiting verification, verified, rejected."""
     return t(f"sales.payment.{status}", lang)
+
+
+def payment_documents(payment: Payment, lang: str) -> str:
+    """What proves a payment, as the treasurer checks it: the billing code and NTPN, or the
+    transfer's proof, with the date on it (cash: the day it was counted)."""
+    day = f"{payment.paid_on:%d-%m-%Y}" if payment.paid_on else ""
+    if payment.method == "billing":
+        return t("salescounter.billing_documents", lang, code=payment.billing_code or "-",
+                 ntpn=payment.ntpn or "-", date=day)
+    if payment.method == "transfer":
+        return t("salescounter.transfer_documents", lang, proof=payment.proof or "-", date=day)
+    return t("salescounter.cash_documents", lang, date=day)
 
 
 def allowed_actions(store: Store, settings: Settings, order: Order, role: str | None) -> list[str]:
@@ -153,12 +165,16 @@ def timeline(order: Order, lang: str = "id") -> list[tuple[datetime, str, dict[s
                        (order.referred_at, "referred"), (order.prepared_at, "prepared"),
                        (order.sppd_signed_at, "sppd"), (order.delivered_at, "delivered"),
                        (order.cancelled_at, "cancelled")):
-        if stamp:
+        if stamp and key == "delivered" and order.medium:  # on what the customer took it
+            events.append((stamp, "delivered_on", {"medium": t(f"orders.medium.{order.medium}", lang)}))
+        elif stamp:
             events.append((stamp, key, {}))
     if order.abstraksi_text and (order.checked_at or order.referred_at):
         events.append((order.checked_at or order.referred_at, "statement", {"text": order.abstraksi_text}))
     if order.sppd_printed_at:
-        events.append((order.sppd_printed_at, "sppd_printed", {}))
+        # Recorded when the SPPD is queued, printer or not: "made", never "printed" (a trial
+        # with no printer read "SPPD dicetak"; the print's own result says whether it came out).
+        events.append((order.sppd_printed_at, "sppd_made", {}))
     for inv in order.invoices:
         events.append((inv.issued_at, "invoiced", {"number": inv.number, "version": inv.version}))
         if inv.customer_checked_at:
@@ -179,7 +195,11 @@ def timeline(order: Order, lang: str = "id") -> list[tuple[datetime, str, dict[s
         else:
             events.append((p.created_at, "payment", paid))
         if p.verified_at:
-            events.append((p.verified_at, "verified" if p.status == "verified" else "rejected", {}))
+            reason = (p.reject_reason or "").strip("- ")
+            if p.status == "rejected" and reason:  # the officer tells the customer why
+                events.append((p.verified_at, "rejected_because", {"reason": reason}))
+            else:
+                events.append((p.verified_at, "verified" if p.status == "verified" else "rejected", {}))
     if order.receipt:
         events.append((order.receipt.issued_at, "receipt", {"number": order.receipt.number}))
     for c in order.corrections:

@@ -75,7 +75,7 @@ def test_order_show_tells_the_whole_story(env, capsys):
     for expected in ("1 dataset, 2.500.000 byte", "[x] Abstraksi penggunaan data",
                      "[x] SPPD bertanda tangan dan bermeterai", "[x] Contoh data mikro", "Media: Flashdisk",
                      "Perbaikan dapat diminta s.d.", "Perbaikan diminta: variabel kurang", "Riwayat pesanan",
-                     "SPPD bermeterai diterima", "Produk diserahkan", "Pembayaran diverifikasi bendahara",
+                     "SPPD bermeterai diterima", "Produk diserahkan (Flashdisk)", "Pembayaran diverifikasi bendahara",
                      "Pembayaran tunai Rp50.000", "tunai  Rp50.000  terverifikasi",
                      "Abstraksi penggunaan data: Analisis kemiskinan untuk skripsi",  # the statement, as given
                      "invoice INV/1373/2026/0001 v1: sesuai, catatan: contoh sesuai"):  # the customer's check
@@ -86,7 +86,7 @@ def test_order_show_tells_the_whole_story(env, capsys):
     assert shown["documents"] == {"abstraksi": True, "sppd": True, "sample": True, "prepared": True}
     assert shown["medium"] == "flashdisk" and shown["meterai"] is True and shown["correction_until"]
     assert [c["note"] for c in shown["corrections"]] == ["variabel kurang"]
-    assert "Produk diserahkan" in [e["event"] for e in shown["timeline"]]
+    assert "Produk diserahkan (Flashdisk)" in [e["event"] for e in shown["timeline"]]
     assert shown["abstraksi_text"] == "Analisis kemiskinan untuk skripsi"
     assert shown["invoices"][0]["customer_check"] == "accepted"
 
@@ -177,3 +177,25 @@ def test_order_show_prints_the_history_oldest_first(env, capsys):
     assert code == 0 and history == ["Permintaan dicatat", "Pelanggan menyetujui tarif dan syarat"]
     code, _, err = run(capsys, "order", "show", "ord/1373/2026/9999")
     assert code == 3 and "ORD/1373/2026/9999" in err
+
+
+def test_order_show_prints_what_proves_each_payment(env, capsys):
+    """The treasurer reads the billing code and NTPN to check in SIMPONI (a trial: order show
+    said only "kode billing Rp50.000 menunggu verifikasi")."""
+    from kiosk import sales
+    from kiosk.sales import payments
+
+    settings = config.load(env / "config.toml")
+    with _store(env) as store:
+        order = sales.create_order(store, settings, None, customer_name="Andi", segment="perorangan")
+        sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+        sales.agree(store, None, order.id)
+        sales.check_documents(store, None, order.id)
+        sales.issue_invoice(store, settings, None, order.id)
+        payments.submit_payment(store, None, order.id, method="billing", amount=50_000,
+                                billing_code="820261123000123", ntpn="0A1B2C3D4E5F6G7H")
+        today = f"{store.clock.now().astimezone(settings.office.tz):%d-%m-%Y}"
+    code, out, _ = run(capsys, "order", "show", order.number)
+    assert code == 0
+    assert (f"kode billing  Rp50.000  menunggu verifikasi  (kode billing 820261123000123,"
+            f" NTPN 0A1B2C3D4E5F6G7H, dibayar {today})") in out

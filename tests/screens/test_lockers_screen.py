@@ -203,6 +203,7 @@ async def test_a_slip_not_printed_is_never_said_printed(settings, clock):
         told = _told(app)
     assert any("Loker 4 diberikan" in m for m in told), told
     assert not any("dicetak" in m and "tidak" not in m for m in told), told
+    assert not any("dikirim ke printer" in m for m in told), told  # there is none (a trial)
     assert any("printer" in m.lower() and "tidak" in m.lower() for m in told[1:]), told
 
 

@@ -734,7 +734,7 @@ async def test_the_history_shows_the_newest_event_first_at_80x24(settings, clock
         assert bottom > 0 and panel.scroll_y == bottom
         clock.advance(minutes=5)
         await act(pilot, "deliver", medium="email")
-        newest = "Riwayat pesanan, terbaru di atas 23-11 09:55 Produk diserahkan"
+        newest = "Riwayat pesanan, terbaru di atas 23-11 09:55 Produk diserahkan (Email)"
         for _ in range(100):  # the panel goes back to its top on the next refresh: slower under load
             seen = " ".join(" ".join(history()).split())
             if seen.startswith(newest):
@@ -791,7 +791,10 @@ async def test_the_lines_show_right_after_the_treasurer_verifies(settings, clock
         table = screen.query_one("#lines")
         screen.refresh_data()  # as the store poll does, between two idles of the table
         assert [row.height for row in table.rows.values()] == [2]  # "Kota Sawahlunto / Dalam Angka 2026"
-        await pilot.press("v")
+        await pilot.press("v")  # shows the payment and asks first
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen) and "tunai Rp80.000" in dialog_words(app)
+        app.screen.query_one("#ok").press()
         assert [row.height for row in table.rows.values()] == [2]
         await pilot.pause()
         assert actions(pilot)[0] == "receipt" and "pembayaran terverifikasi" in shown(app)
@@ -832,7 +835,7 @@ async def test_the_statement_the_sppd_and_the_customers_check_at_the_counter(pri
         assert order.abstraksi_text == statement and order.sppd_printed_at is not None
         timeline = str(app.screen.query_one("#timeline").render())
         assert f"Abstraksi penggunaan data: {statement}" in timeline
-        assert "SPPD dicetak untuk ditandatangani di atas meterai" in timeline
+        assert "SPPD dibuat untuk ditandatangani di atas meterai" in timeline
         await act(pilot, "invoice", sample_note="10 baris contoh")
         await act(pilot, "customer_check", outcome="revision", note="Tambahkan variabel pengeluaran per kapita")
         order = app.screen.order
