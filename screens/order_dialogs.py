@@ -38,8 +38,10 @@ def run(screen: OrderScreen, act: str) -> None:
                 return
             # The line under the table's cursor goes: say which, and ask (one key removed
             # the first line, unasked and unsaid, when the cursor was never moved).
-            detail = order_view.line_detail(order, line, active(store), app.lang)
-            screen._form(app.t("salescounter.remove_line", line=f"{line.description}, {detail}",
+            catalogue = active(store)
+            detail = order_view.line_detail(order, line, catalogue, app.lang)
+            title = order_view.line_title(order, line, catalogue, app.lang)
+            screen._form(app.t("salescounter.remove_line", line=f"{title}, {detail}",
                                amount=rupiah(line.amount)), [],
                          lambda v: sales.remove_line(store, user, oid, key))
     elif act == "agree":

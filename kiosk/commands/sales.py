@@ -97,7 +97,7 @@ def cmd_order_show(ctx: Context) -> int:
     print(f"{order.number}  {order.customer_name}  ({order_view.state(order, lang)})")
     for line in order.lines:
         detail = order_view.line_detail(order, line, catalogue, lang)
-        print(f"  {line.description:<40} {detail:<28} {rupiah(line.amount):>14}")
+        print(f"  {order_view.line_title(order, line, catalogue, lang):<40} {detail:<28} {rupiah(line.amount):>14}")
     print(f"  {'TOTAL':<69} {rupiah(order.total):>14}")
     print(t("orders.checklist", lang))
     for key, done in documents.items():

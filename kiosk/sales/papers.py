@@ -16,7 +16,7 @@ from kiosk.sales import documents
 from kiosk.sales.models import Order
 from kiosk.sales.orders import get
 from kiosk.sales.payments import METERAI_THRESHOLD
-from kiosk.sales.view import line_detail
+from kiosk.sales.view import line_detail, line_title
 from kiosk.store import Store
 from printers.sales_documents import (InvoicePaper, PaperLine, ReceiptPaper, SppdPaper, invoice_document,
                                      receipt_document, sppd_document)
@@ -47,7 +47,8 @@ def invoice_paper(store: Store, settings: Settings, order: Order) -> InvoicePape
     catalogue = active(store)
     # An order keeps the regulation it was priced under, even one a later catalogue lacks.
     reg = catalogue.by_code(order.regulation)
-    lines = [PaperLine(description=line.description, detail=line_detail(order, line, catalogue, "id"),
+    lines = [PaperLine(description=line_title(order, line, catalogue, "id"),
+                       detail=line_detail(order, line, catalogue, "id"),
                        amount=rupiah(line.amount)) for line in order.lines]
     extra = [identity.choice_name("segment", order.segment, "id")]
     if order.npwp:
@@ -146,7 +147,8 @@ def sppd_paper(store: Store, settings: Settings, order: Order, officer: User | N
     return SppdPaper(
         office_name=settings.office.name, office_address=settings.office.address, order_number=order.number,
         customer=order.customer_name, customer_extra=extra,
-        products=[PaperLine(description=line.description, detail=line_detail(order, line, catalogue, "id"),
+        products=[PaperLine(description=line_title(order, line, catalogue, "id"),
+                            detail=line_detail(order, line, catalogue, "id"),
                             amount="") for line in order.lines],
         statement=order.abstraksi_text, clauses=[t(f"paper.sppd.clause{n}", "id") for n in range(1, 6)],
         breach=t("paper.sppd.breach", "id"), place_date=f"{place}, {day}" if place else day,

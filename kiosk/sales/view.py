@@ -142,6 +142,19 @@ def documents(order: Order, catalogue: Catalogue) -> dict[str, bool]:
     return out
 
 
+def line_title(order: Order, line: Line, catalogue: Catalogue, lang: str) -> str:
+    """What a line is: its tariff item's name, then what the officer typed about it
+    ("Peta kabupaten/kota menurut desa: Kota Sawahlunto 2024, SHP"). A typed description
+    alone hid which tariff priced the line, on the screen and on the invoice."""
+    reg = catalogue.by_code(order.regulation)
+    product = next((p for p in reg.product if p.code == line.product), None) if reg else None
+    if product is None:  # a regulation a later catalogue lacks: the line as it was kept
+        return line.description or line.product
+    typed = line.description.strip()
+    name = product.name(lang)
+    return name if typed in ("", product.name_id, product.name_en) else f"{name}: {typed}"
+
+
 def line_detail(order: Order, line: Line, catalogue: Catalogue, lang: str) -> str:
     """Quantity with its unit, and what the tariff reads besides, with its unit: the size of a
     tiered product (``1 dataset, 2.500.000 byte``), the printed price of a listed one

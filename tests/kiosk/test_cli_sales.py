@@ -72,7 +72,8 @@ def test_order_show_tells_the_whole_story(env, capsys):
         payments.request_correction(store, settings, admin, order.id, note="variabel kurang")
     code, out, _ = run(capsys, "order", "show", order.number.lower())  # any case
     assert code == 0 and out.startswith(order.number)
-    for expected in ("1 dataset, 2.500.000 byte", "[x] Abstraksi penggunaan data",
+    for expected in ("Data mikro tanpa pengolahan (fullset/pilih variabel): Susenas",  # item, then typed
+                     "1 dataset, 2.500.000 byte", "[x] Abstraksi penggunaan data",
                      "[x] SPPD bertanda tangan dan bermeterai", "[x] Contoh data mikro", "Media: Flashdisk",
                      "Perbaikan dapat diminta s.d.", "Perbaikan diminta: variabel kurang", "Riwayat pesanan",
                      "SPPD bermeterai diterima", "Produk diserahkan (Flashdisk)", "Pembayaran diverifikasi bendahara",

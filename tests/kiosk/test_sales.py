@@ -559,6 +559,9 @@ def test_invoice_and_receipt_print_through_the_real_printer(printer_settings, ca
                      b"Budi Santoso", b"1 dataset, 2.500.000 byte", b"1 peta", b"\x1dV\x00"):
         assert expected in invoice, expected
     assert b"dataset." not in invoice
+    # A line says its tariff item before what the officer typed (a trial: "Susenas 2025" alone
+    # hid which product priced it).
+    assert invoice.index(b"Data mikro tanpa pengolahan") < invoice.index(b"Susenas 2025")
     for expected in (b"KUITANSI", b"0001/KW/1373/2026", b"Siti Aminah", b"Seratus dua puluh ribu rupiah",
                      b"Rp120.000", b"NTPN " + NTPN.encode(), b"Rina Marlina", b"\x1dV\x00"):
         assert expected in receipt, expected
