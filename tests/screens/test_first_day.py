@@ -446,7 +446,7 @@ async def test_the_kiosks_lockout_message_is_whole_at_80x24(settings, clock):
             await pilot.press("enter")
             await pilot.pause()
         words = _words_in(app, "#staff-exit")
-        assert "Terlalu banyak kode salah: keluar dari kios ditolak. Coba lagi dalam 5 menit." in words
+        assert "Terlalu banyak percobaan ditolak: keluar dari kios ditutup. Coba lagi dalam 5 menit." in words
 
 
 async def test_the_dashboard_charts_have_rows_to_be_read_at_80x24(settings, clock):

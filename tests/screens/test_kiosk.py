@@ -555,7 +555,7 @@ async def test_five_wrong_staff_codes_shut_the_exit_for_five_minutes(settings, c
         for _ in range(4):
             assert await _staff_code(pilot, "000000") == "Keluar dari kios ditolak."
         said = await _staff_code(pilot, "111111")
-        assert "Terlalu banyak kode salah" in said and "5 menit" in said
+        assert "Terlalu banyak percobaan ditolak" in said and "5 menit" in said
         clock.advance(minutes=2)
         said = await _staff_code(pilot, "246810")  # the right code, refused while shut
         assert app.is_running and "3 menit" in said and app.screen.query_one("#code").value == ""
@@ -568,7 +568,7 @@ async def test_five_wrong_staff_codes_shut_the_exit_for_five_minutes(settings, c
         await pilot.press("l", "f10")
         await pilot.pause()
         said = await _staff_code(pilot, "246810")
-        assert "Too many wrong codes" in said and "3 minutes" in said and app.is_running
+        assert "Too many refused tries" in said and "3 minutes" in said and app.is_running
         clock.advance(minutes=3)
         assert await _staff_code(pilot, "000000") == "Leaving the kiosk was refused."  # counting anew, not shut again
         assert await _staff_code(pilot, "246810") == ""
