@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.segment import Segment
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Input, Label, OptionList, SelectionList, Static
-from textual.widgets.option_list import Option
+from textual.strip import Strip
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, OptionList, SelectionList, Static
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 from kiosk.errors import FieldInvalid, Invalid
 from kiosk.services import all_services
@@ -102,6 +104,23 @@ class ChooseServiceScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class TickList(SelectionList[str]):
+    """A selection list that shows what is chosen by shape, as ``base.TickBox``: ``▐✓▌``
+    chosen, ``▐ ▌`` not (Textual draws ``▐X▌`` for both, told apart by colour alone)."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        if len(segments) < 3 or segments[1].text != Checkbox.BUTTON_INNER:  # Textual's one mark
+            return strip
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments[1] = Segment("✓" if selection.value in self.selected else " ", segments[1].style)
+        return Strip(segments, strip.cell_length)
+
+
 class FilterScreen(ModalScreen[list[str] | None]):
     """Choose which services this counter calls from (none chosen = all)."""
 
@@ -115,7 +134,7 @@ class FilterScreen(ModalScreen[list[str] | None]):
         app: CounterApp = self.app  # type: ignore[assignment]
         with Vertical(classes="dialog"):
             yield Label(app.t("counter.filter_title"))
-            yield SelectionList[str](*[
+            yield TickList(*[
                 (f"{s.letter}  {s.name(app.lang)}", s.code, s.code in self.chosen)
                 for s in all_services()], id="filter")
             yield Button(app.t("counter.ok"), id="ok", variant="primary")

@@ -993,3 +993,22 @@ async def test_a_store_poll_as_the_display_closes_is_harmless(settings, clock):
         app.store_changed()  # no NoMatches
         await pilot.pause()
     app.store_changed()  # nor once the screens are gone
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_service_filter_marks_the_chosen_by_shape(settings, clock, size):
+    """G's list drew ▐X▌ before every service, chosen or not, told apart by colour alone (a
+    trial): the chosen show ▐✓▌, the others ▐ ▌, and the mark follows Space."""
+    app = CounterApp(settings, counter=1, clock=clock, spool=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("g")
+        await pilot.pause()
+        lines = [line for line in shown(app).splitlines() if "▐" in line]
+        assert len(lines) == 4 and all("▐ ▌" in line for line in lines) and "X" not in "".join(lines)
+        await pilot.press("space")  # the first service, highlighted
+        await pilot.pause()
+        lines = [line for line in shown(app).splitlines() if "▐" in line]
+        assert "▐✓▌" in lines[0] and all("▐ ▌" in line for line in lines[1:])
+        await pilot.press("tab", "enter")
+        await pilot.pause()
+        assert app.screen.services == ["perpustakaan"]
