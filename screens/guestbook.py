@@ -6,11 +6,13 @@ returning guest, and only to ask "is this you?".
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from kiosk import identity
@@ -88,6 +90,13 @@ class IdentifyScreen(FlowScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#lookup", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        """Back from the form (a visitor who gave up on it): the lookup has the focus again,
+        so what they type next lands there, not on a button."""
+        super().on_screen_resume()
+        with suppress(NoMatches):  # recomposed for another language: on_mount focuses it
+            self.query_one("#lookup", Input).focus()
 
     @on(Input.Submitted, "#lookup")
     @on(Button.Pressed, "#find")

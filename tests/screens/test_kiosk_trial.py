@@ -308,3 +308,25 @@ async def test_a_known_id_number_with_another_name_and_email_rewrites_nobody(set
     with Store(settings.db_path) as store:
         assert store.rows("SELECT * FROM guests") == before
         assert [store.row(f"SELECT COUNT(*) AS n FROM {t}")["n"] for t in ("visits", "tickets", "changes")] == counts
+
+
+async def test_back_from_a_form_given_up_the_lookup_has_the_focus(settings, clock):
+    """After "Ya, batalkan" on a started form the focus sat on "Pengunjung baru", so the digits
+    a visitor typed next went nowhere (a trial): they land in the lookup field now."""
+    from screens.guestbook import GuestFormScreen, IdentifyScreen
+
+    app = KioskApp(settings, clock=clock, spool=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        await click(pilot, "#new")
+        assert isinstance(app.screen, GuestFormScreen)
+        await pilot.press(*"Siti")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AskScreen)
+        await click(pilot, "#ask-yes")
+        assert isinstance(app.screen, IdentifyScreen)
+        await pilot.press(*"3273")
+        await pilot.pause()
+        assert app.screen.query_one("#lookup").value == "3273"
