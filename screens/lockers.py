@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -297,8 +298,13 @@ class LockerScreen(Screen[None]):
         table = self.query_one("#lockers", DataTable)
         table.clear()
         tz = app.settings.office.tz
+        # A long name is cut with "…" so the ID and the time stay on screen (at 80 columns a
+        # 60-letter name pushed them off): the rest of the row takes ~53 cells.
+        room = max(12, self.app.size.width - 53)
         for lk in rows:
-            table.add_row(str(lk.locker_no), lk.holder_name,
+            name = Text(lk.holder_name or "")
+            name.truncate(room, overflow="ellipsis")
+            table.add_row(str(lk.locker_no), name,
                           f"{identity.choice_name('id_type', lk.id_type, app.lang)} {lk.id_masked}",
                           f"{lk.assigned_at.astimezone(tz):%d-%m %H:%M}", key=lk.id)
         none = self.query_one("#locker-none", Static)

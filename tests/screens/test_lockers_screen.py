@@ -214,3 +214,20 @@ async def test_a_slip_is_said_printed_once_the_printer_confirmed_it(printer_sett
         await _assign_locker(app, pilot)
         told = _told(app)
     assert "dicetak" not in told[0] and "1 dokumen dicetak" in told[1:], told
+
+
+async def test_a_long_name_is_cut_so_the_id_and_the_time_stay_on_screen(settings, clock):
+    """A 60-letter holder name pushed the masked ID and the time off an 80-column screen (a
+    trial): the name ends in "…" and the rest of the row stays in view; at 120 it is whole."""
+    long_name = "Raden Mas Bambang Sutrisno Wicaksono Hadiningrat Kusumawardhana"
+    held_locker(settings, clock, name=long_name)
+    for size, whole in ((SIZE, False), ((120, 40), True)):
+        app = CounterApp(settings, counter=1, clock=clock, spool=False)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("k")
+            await pilot.pause()
+            assert isinstance(app.screen, LockerScreen)
+            screen = shown(app)
+            assert "SIM 1234****9012" in screen, screen  # the masked ID
+            assert clock.now().astimezone(settings.office.tz).strftime("%d-%m %H:%M") in screen
+            assert (long_name in screen) is whole and ("…" in screen) is not whole
