@@ -67,7 +67,10 @@ def cmd_order_list(ctx: Context) -> int:
             until = "  " + t("cli.valid_until", ctx.lang, date=f"{o.valid_until.astimezone(tz):%d-%m-%Y}")
             if o.valid_until < now and not o.awaiting_verification:
                 until += " " + t("orders.expired_mark", ctx.lang)
-        print(f"{o.number:<20} {o.customer_name:<26} {order_view.row_state(o, ctx.lang):<30}"
+        # A long name is cut to its column (with "…") so the columns stay aligned; `order show`
+        # and --json give it whole.
+        name = o.customer_name if len(o.customer_name) <= 26 else o.customer_name[:25] + "…"
+        print(f"{o.number:<20} {name:<26} {order_view.row_state(o, ctx.lang):<30}"
               f" {rupiah(o.total):>14}{until}")
     if not found:
         print(t("cli.no_orders", ctx.lang))

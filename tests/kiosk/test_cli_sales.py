@@ -119,6 +119,23 @@ def test_a_recorded_payment_is_listed_for_verification_not_payment(env, capsys):
     assert [o["awaiting_verification"] for o in json.loads(out)] == [True]
 
 
+def test_order_list_keeps_its_columns_with_a_long_customer_name(env, capsys):
+    """A long name pushed the state and the total of its row out of line (a trial): it is cut
+    to its column with "…"; the total starts where the others' do."""
+    from kiosk import sales
+
+    settings = config.load(env / "config.toml")
+    with _store(env) as store:
+        for name in ("Andi", "Dinas Komunikasi dan Informatika Kota Sawahlunto"):
+            order = sales.create_order(store, settings, None, customer_name=name, segment="pemerintah")
+            sales.add_line(store, None, order.id, product="publikasi-elektronik", measure=10)
+    code, out, _ = run(capsys, "order", "list")
+    rows = out.splitlines()
+    assert code == 0 and len(rows) == 2
+    assert "Dinas Komunikasi dan Info…" in out and "Sawahlunto" not in out
+    assert len({row.index("Rp") for row in rows}) == 1  # the totals in one column
+
+
 def test_init_sets_the_city_and_the_treasurer(env, capsys):
     code, _, _ = run(capsys, "init", "--city", "Sawahlunto", "--treasurer", "Dra. Rina Marlina")
     office = config.load(env / "config.toml").office
