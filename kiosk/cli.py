@@ -62,6 +62,7 @@ _USAGE_ERRORS = [
     (re.compile(r"unrecognized arguments: (?P<args>.+)"), "cli.usage.unknown"),
     (re.compile(r"argument (?P<arg>\S+): not allowed with argument (?P<other>\S+)"), "cli.usage.exclusive"),
     (re.compile(r"argument (?P<arg>\S+): digits: (?P<value>.+)"), "cli.usage.digits"),
+    (re.compile(r"argument (?P<arg>\S+): port: (?P<value>.+)"), "cli.usage.port"),
 ]
 
 
@@ -75,6 +76,15 @@ def _whole(text: str) -> int:
         return whole_number(text)
     except FieldInvalid:
         raise argparse.ArgumentTypeError(f"digits: {text!r}") from None
+
+
+def _port(text: str) -> int:
+    """A TCP port, 1-65535: ``--port 99999`` reached bind() and ended in an OverflowError
+    told as an unexpected failure (exit 1); it is a usage error (exit 2) like any bad option."""
+    port = _whole(text)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port: {text!r}")
+    return port
 
 
 def _argv_lang(argv: Sequence[str]) -> str:
@@ -247,7 +257,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
         sp = sub.add_parser("serve", parents=[common], help=t("cli.help.serve", lang))
         sp.add_argument("face", choices=sorted([*faces, *(["central"] if dashboard else [])]))
         sp.add_argument("--host", default="127.0.0.1", help=t("cli.help.serve_host", lang))
-        sp.add_argument("--port", type=_whole, default=8000)
+        sp.add_argument("--port", type=_port, default=8000)
         sp.add_argument("--counter", type=_whole, help=t("cli.help.serve_counter", lang))
         sp.add_argument("--certfile", metavar="PEM", help=t("cli.help.serve_certfile", lang))
         sp.add_argument("--keyfile", metavar="PEM", help=t("cli.help.serve_keyfile", lang))
@@ -415,7 +425,7 @@ def build_parser(faces: dict[str, Face], serve: Face | None = None,
 
     p = sub.add_parser("queue-page", parents=[common], help=t("cli.help.queue_page", lang))
     p.add_argument("--host", help=t("cli.help.queue_page_host", lang))
-    p.add_argument("--port", type=_whole, help=t("cli.help.queue_page_port", lang))
+    p.add_argument("--port", type=_port, help=t("cli.help.queue_page_port", lang))
     p.set_defaults(func=_command("visitors", "cmd_queue_page"))
 
     p = sub.add_parser("sync", parents=[common], help=t("cli.help.sync", lang))
