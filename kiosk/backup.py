@@ -131,6 +131,11 @@ def backup(store: Store, settings: Settings, folder: str | os.PathLike[str] | No
     if keep < 1:  # invalid input (exit 9), like every other bad value
         raise Invalid({"keep": FieldInvalid("backup.keep_positive")})
     target_dir = Path(folder) if folder else default_dir(settings)
+    if folder and not target_dir.is_dir() and not target_dir.parent.is_dir():
+        # A given folder is made, but not a whole path: '/media/usb/pst' with the stick not
+        # mounted, or a typo, would otherwise fill a folder nobody looks at (the --db rule).
+        raise Invalid({"path": FieldInvalid("backup.folder_parent_missing", path=str(target_dir),
+                                            parent=str(target_dir.parent))})
     started = time.monotonic()
     now = store.clock.now()
     name = backup_name(settings.office.code, now)
