@@ -45,3 +45,13 @@ def test_a_backup_folder_on_a_path_that_does_not_exist_is_refused(env, capsys):
     assert code == 0 and len(list((env / "usb-stick").glob("pst-kiosk-*.DATA-PRIBADI.db"))) == 1
     code, out, _ = run(capsys, "backup")
     assert code == 0 and len(list((env / "backups").glob("pst-kiosk-*.DATA-PRIBADI.db"))) == 1
+
+
+def test_doctor_on_a_fresh_office_tells_the_backup_timer_as_deploy_sets_it(env, capsys):
+    # deploy/systemd/pst-kiosk-backup.timer runs at 12:30 and 17:00; doctor said "daily".
+    timer = open("deploy/systemd/pst-kiosk-backup.timer").read()
+    assert "12:30:00" in timer and "17:00:00" in timer
+    code, out, _ = run(capsys, "doctor")
+    assert code != 0 and "dua kali sehari, 12.30 dan 17.00" in out and "setiap hari" not in out
+    code, out, _ = run(capsys, "--lang", "en", "doctor")
+    assert "twice a day, 12:30 and 17:00" in out
