@@ -51,15 +51,9 @@ def silent_for_want_of(settings: DisplaySettings) -> str | None:
 
 def speech_command(settings: DisplaySettings, text: str) -> list[str] | None:
     """The command that speaks ``text``, or None when voice is off or nothing can speak."""
-    if not settings.voice:
+    if not settings.voice or speech_program(settings)[1] is None:
         return None
-    try:
-        parts = shlex.split(settings.voice_command)
-    except ValueError:  # refused when the configuration is read; never a failure here
-        return None
-    if not parts or shutil.which(parts[0]) is None:
-        return None
-    return [*parts, text]
+    return [*shlex.split(settings.voice_command), text]
 
 
 def speak(settings: DisplaySettings, text: str, *, timeout: float = 20.0) -> bool:

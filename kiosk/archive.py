@@ -43,7 +43,7 @@ from contextlib import contextmanager, suppress
 from datetime import date
 from typing import Any
 
-from kiosk.store import Store
+from kiosk.store import Store, disk_full
 
 KINDS = ("tickets", "visits", "ratings", "service_records")  # every one has a ``day`` column
 # xz (LZMA2) packs a day in 60% of what deflate does (5.9 MB a year against 9.6, measured on
@@ -338,6 +338,11 @@ def archived_days(store: Store, start: str, end: str) -> list[str]:
         "SELECT DISTINCT day FROM archive WHERE day BETWEEN ? AND ? ORDER BY day", (start, end))]
 
 
+def day_count(store: Store) -> int:
+    """How many days the archive holds."""
+    return store.conn.execute("SELECT COUNT(DISTINCT day) FROM archive").fetchone()[0]
+
+
 def count(store: Store, kind: str) -> int:
     """How many rows of ``kind`` are kept packed."""
     return store.conn.execute("SELECT COALESCE(SUM(count), 0) FROM archive WHERE kind = ?", (kind,)).fetchone()[0]
@@ -454,10 +459,6 @@ def temp_dir() -> str:
     return "."
 
 
-def _temp_full(exc: sqlite3.OperationalError) -> bool:
-    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == 13 or "disk is full" in str(exc)  # SQLITE_FULL
-
-
 @contextmanager
 def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...] = KINDS) -> Iterator[Store]:
     """A store reading the period's rows of ``kinds``, live and archived, with the real
@@ -517,7 +518,7 @@ def view(store: Store, start: date | str, end: date | str, kinds: tuple[str, ...
         # Only the temporary copies are written through a view: a full disk is the temporary
         # folder's, not the store's (a trial saw a report told "the store's disk is full:
         # nothing was changed ... maintenance needs room" with the store's disk half empty).
-        if not _temp_full(exc):
+        if not disk_full(exc):
             raise
         from kiosk.errors import StoreError
 

@@ -100,7 +100,7 @@ def _archive_check(store: Any, lang: str, path: Any) -> Check:
     from kiosk import archive
 
     bad = archive.damaged(store.conn)
-    days = store.conn.execute("SELECT COUNT(DISTINCT day) FROM archive").fetchone()[0]
+    days = archive.day_count(store)
     tickets = archive.count(store, "tickets")
     bad_days = len({entry.split()[0] for entry in bad})
     return Check(name="archive", ok=not bad, code=7,

@@ -78,13 +78,18 @@ def open_error(path: Path | str, exc: BaseException) -> StoreError:
     return write_refused(path, exc) or StoreError("error.store_open", path=str(path), detail=str(exc))
 
 
+def disk_full(exc: BaseException) -> bool:
+    """SQLite said the disk it writes to is full (SQLITE_FULL)."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == 13 or "disk is full" in str(exc)
+
+
 def write_refused(path: Path | str, exc: BaseException) -> StoreError | None:
     """A write the file or its disk refused, in words: read-only (the file, its folder, its
     disk) or a full disk (SQLITE_FULL); None for anything else."""
     text = str(exc)
     if "readonly" in text.replace("-", "").replace(" ", "") or isinstance(exc, PermissionError):
         return StoreError("storefile.readonly", path=str(path))
-    if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == 13 or "disk is full" in text:  # SQLITE_FULL
+    if disk_full(exc):
         return StoreError("archive.store_full", path=str(path))
     return None
 

@@ -104,6 +104,7 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         self.cancel_text = cancel
         self.submit = submit
         self.confirm = confirm
+        self._judged: dict[str, Any] = {}  # field -> the value its message shown was given for
 
     def compose(self) -> ComposeResult:
         with DialogScroll(classes="dialog"):
@@ -193,10 +194,9 @@ class FormScreen(ModalScreen[dict[str, Any] | None]):
         stay under a name already typed, until the next OK. A change message arriving late
         with the value that was judged leaves it."""
         name = (getattr(widget, "id", None) or "").removeprefix("f-")
-        judged = getattr(self, "_judged", {})
-        if name in judged and getattr(widget, "value", None) != judged[name]:
+        if name in self._judged and getattr(widget, "value", None) != self._judged[name]:
             self.query_one(f"#err-{name}", Static).update("")
-            del judged[name]
+            del self._judged[name]
 
     def _remember_judged(self, errors: dict[str, str]) -> None:
         """The values the messages now shown were given for (``_forget_error``)."""

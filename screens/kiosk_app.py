@@ -447,13 +447,12 @@ class KioskApp(PstApp, inherit_bindings=False):
                     screen._lang_shown = self.lang
             return
         if time.monotonic() - self.last_activity >= limit:
-            # The next visitor starts in the office's language, not the last one's.
-            self.lang = self.settings.kiosk.language
+            self.end_visit()
             self.go_home()
 
     def end_visit(self) -> None:
-        """The visitor is done (Selesai on the ticket, the thanks): the next one starts in
-        the office's language, as after idle time, not in the last one's."""
+        """The visitor is done (Selesai on the ticket, the thanks, or idle time): the next one
+        starts in the office's language, not in the last one's."""
         self.lang = self.settings.kiosk.language
 
     def go_home(self) -> None:

@@ -12,10 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
 
-from kiosk import identity
 from kiosk.desk import complaints
 from kiosk.errors import Invalid
-from kiosk.identity import FieldInvalid
 from screens.base import friendly_error
 from screens.kiosk_app import FlowScroll, LocalizedScreen
 
@@ -64,9 +62,6 @@ class SuggestionScreen(LocalizedScreen):
         contact = self.query_one("#contact", Input).value
         for widget in self.query(".field-error").results(Static):
             widget.update("")
-        if not self._reachable(contact):  # "we will reply by ..." must be true
-            self.query_one("#err-contact", Static).update(app.t("kiosktrial.contact_invalid"))
-            return
         try:
             made = complaints.submit(app.store, app.settings, kind=kind, channel="kiosk",
                                      text=self.query_one("#text", TextArea).text, contact=contact)
@@ -80,18 +75,6 @@ class SuggestionScreen(LocalizedScreen):
             self.query_one("#err-text", Static).update(friendly_error(app, exc))
             return
         self.app.switch_screen(SuggestionThanksScreen(made.due_date, bool(made.contact)))
-
-    @staticmethod
-    def _reachable(contact: str) -> bool:
-        """Empty (anonymous), or an email or a phone number the office can answer at: the
-        thanks promise a reply by a date to anyone who left a contact ("0812 abc" got it)."""
-        if not contact.strip():
-            return True
-        try:
-            (identity.email if "@" in contact else identity.phone)(contact)
-        except FieldInvalid:
-            return False
-        return True
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from typing import TYPE_CHECKING
 
 from kiosk.commands.common import Context, _out, save_config
 from kiosk.i18n import t
-
-if TYPE_CHECKING:
-    from kiosk.store import Store
 
 
 def _mb(size: int) -> str:
@@ -68,15 +64,11 @@ def restore_from_backup(ctx: Context) -> int:
 MAINTENANCE_WAIT_SECONDS = 60
 
 
-def _archived_days(store: Store) -> int:
-    return store.conn.execute("SELECT COUNT(DISTINCT day) FROM archive").fetchone()[0]
-
-
 def cmd_maintenance(ctx: Context) -> int:
-    from kiosk import retention
+    from kiosk import archive, retention
     from kiosk.central.sync import SyncLock, holder
     from kiosk.errors import Refused, StoreError
-    from kiosk.store import write_refused
+    from kiosk.store import disk_full
 
     # One prune at a time: a sync round prunes under the same lock. Two at once shared the
     # work correctly but each kept the other's write-ahead log from shrinking (a trial saw
@@ -90,18 +82,17 @@ def cmd_maintenance(ctx: Context) -> int:
         if not lock.acquire(wait=MAINTENANCE_WAIT_SECONDS):
             raise Refused("archive.maintenance_busy", seconds=MAINTENANCE_WAIT_SECONDS)
     done = retention.Pruned()
-    days_before = _archived_days(ctx.store)
+    days_before = archive.day_count(ctx.store)
     try:
         retention.prune(ctx.store, ctx.settings, result=done)
     except sqlite3.OperationalError as exc:
         # A full disk midway: each step (and each archived day) is a write of its own, so
         # what was done stays done and the day being archived stays as it was. Say so, not
         # "nothing was changed" (a trial saw that on every run while each one went on).
-        refused = write_refused(ctx.settings.db_path, exc)
-        if refused is None or refused.key != "archive.store_full":
+        if not disk_full(exc):
             raise
         raise StoreError("maintenance_full.stopped", path=str(ctx.settings.db_path), jobs=done.print_jobs,
-                         days=_archived_days(ctx.store) - days_before) from exc
+                         days=archive.day_count(ctx.store) - days_before) from exc
     finally:
         lock.release()
     keep = ctx.settings.retention

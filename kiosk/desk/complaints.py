@@ -129,6 +129,19 @@ def _publish(store: Store, actor: User | None, complaint: Complaint, op: str) ->
                  {"number": complaint.number, "status": complaint.status, "channel": complaint.channel})
 
 
+def _reachable(contact: str) -> bool:
+    """An email or a phone number the office can answer at: the kiosk's thanks promise a
+    reply by a date to anyone who left a contact ("0812 abc" got it). An officer recording a
+    letter may note a postal address instead, so this is the kiosk's rule only."""
+    from kiosk import identity
+
+    try:
+        (identity.email if "@" in contact else identity.phone)(contact)
+    except FieldInvalid:
+        return False
+    return True
+
+
 def submit(store: Store, settings: Settings, *, kind: str, text: str, contact: str | None = None,
            channel: str = "kiosk", actor: User | None = None, received_at: datetime | None = None
            ) -> Complaint:
@@ -147,6 +160,9 @@ def submit(store: Store, settings: Settings, *, kind: str, text: str, contact: s
         reach = clean(contact, limit=CONTACT_MAX, ascii_digits=True)
     except FieldInvalid as exc:
         errors["contact"] = exc
+    else:
+        if channel == "kiosk" and reach and not _reachable(reach):  # "we reply by ..." must be true
+            errors["contact"] = FieldInvalid("kiosktrial.contact_invalid")
     now = store.clock.now()
     if received_at is not None and received_at > now:
         errors["received_at"] = FieldInvalid("desk.error.future")

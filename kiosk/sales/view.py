@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kiosk.catalogue import Catalogue, active
+from kiosk.catalogue import Catalogue, Product, active
 from kiosk.config import Settings
 from kiosk.i18n import t
 from kiosk.money import rupiah, thousands
@@ -142,12 +142,18 @@ def documents(order: Order, catalogue: Catalogue) -> dict[str, bool]:
     return out
 
 
+def _product(order: Order, line: Line, catalogue: Catalogue) -> Product | None:
+    """The line's tariff item under the order's regulation (None: a regulation, or an item,
+    a later catalogue lacks)."""
+    reg = catalogue.by_code(order.regulation)
+    return next((p for p in reg.product if p.code == line.product), None) if reg else None
+
+
 def line_title(order: Order, line: Line, catalogue: Catalogue, lang: str) -> str:
     """What a line is: its tariff item's name, then what the officer typed about it
     ("Peta kabupaten/kota menurut desa: Kota Sawahlunto 2024, SHP"). A typed description
     alone hid which tariff priced the line, on the screen and on the invoice."""
-    reg = catalogue.by_code(order.regulation)
-    product = next((p for p in reg.product if p.code == line.product), None) if reg else None
+    product = _product(order, line, catalogue)
     if product is None:  # a regulation a later catalogue lacks: the line as it was kept
         return line.description or line.product
     typed = line.description.strip()
@@ -160,8 +166,7 @@ def line_detail(order: Order, line: Line, catalogue: Catalogue, lang: str) -> st
     tiered product (``1 dataset, 2.500.000 byte``), the printed price of a listed one
     (``3 eksemplar @ Rp40.000``). A size typed for a product whose tariff does not use it is
     not shown: it has no unit and priced nothing."""
-    reg = catalogue.by_code(order.regulation)
-    product = next((p for p in reg.product if p.code == line.product), None) if reg else None
+    product = _product(order, line, catalogue)
     detail = f"{thousands(line.quantity)} {product.unit(lang) if product else ''}".strip()
     if line.measure and (product is None or product.rule == "tiered"):
         detail += f", {thousands(line.measure)} {product.measure(lang) if product else ''}".rstrip()

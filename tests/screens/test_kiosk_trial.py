@@ -9,6 +9,17 @@ from screens.kiosk_app import AskScreen, KioskApp, TicketScreen
 from tests.screens.helpers import GUEST, click, registered_guest, returning_guest, shown
 
 
+async def new_visitor_form(app, pilot):
+    """A (library) visit's new-visitor form, opened as a visitor does: A, then Pengunjung baru."""
+    from screens.guestbook import GuestFormScreen
+
+    await pilot.press("a")
+    await pilot.pause()
+    await click(pilot, "#new")
+    assert isinstance(app.screen, GuestFormScreen)
+    return app.screen
+
+
 async def test_a_returning_visitor_already_called_is_told_the_counter_not_a_wait(settings, clock):
     """A visitor who missed the call comes back to the kiosk: the number shown again says
     which counter called it, not "0 ahead of you" and a wait."""
@@ -126,15 +137,11 @@ def test_first_name_skips_titles_and_initials():
 async def test_a_mistyped_email_domain_is_questioned_beside_the_field_not_refused(settings, clock):
     """"siti@gmial.con" passed without a word: the visitor would not be found by email
     next time. The form now asks "did you mean siti@gmail.com?" and still accepts it."""
-    from screens.guestbook import GuestFormScreen, ConsentScreen
+    from screens.guestbook import ConsentScreen
 
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await pilot.pause()
-        await click(pilot, "#new")
-        screen = app.screen
-        assert isinstance(screen, GuestFormScreen)
+        screen = await new_visitor_form(app, pilot)
         screen.query_one("#email").focus()
         await pilot.press(*"siti@gmial.con")
         await pilot.pause()
@@ -284,19 +291,13 @@ async def test_a_known_id_number_with_another_name_and_email_rewrites_nobody(set
     """A stranger who knows Siti's NIK typed it on a new entry as "Penipu Orang" with their
     own email: Siti's record became theirs. Now the ID field says the number is registered
     under another name and email (without saying whose), nothing is stored, no ticket."""
-    from screens.guestbook import GuestFormScreen
-
     returning_guest(settings, clock)
     with Store(settings.db_path) as store:
         before = store.rows("SELECT * FROM guests")
         counts = [store.row(f"SELECT COUNT(*) AS n FROM {t}")["n"] for t in ("visits", "tickets", "changes")]
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await pilot.pause()
-        await click(pilot, "#new")
-        screen = app.screen
-        assert isinstance(screen, GuestFormScreen)
+        screen = await new_visitor_form(app, pilot)
         for field, value in {**GUEST, "name": "Penipu Orang", "email": "penipu@example.com"}.items():
             screen.query_one(f"#{field}").value = value
         await pilot.pause()
@@ -313,14 +314,11 @@ async def test_a_known_id_number_with_another_name_and_email_rewrites_nobody(set
 async def test_back_from_a_form_given_up_the_lookup_has_the_focus(settings, clock):
     """After "Ya, batalkan" on a started form the focus sat on "Pengunjung baru", so the digits
     a visitor typed next went nowhere (a trial): they land in the lookup field now."""
-    from screens.guestbook import GuestFormScreen, IdentifyScreen
+    from screens.guestbook import IdentifyScreen
 
     app = KioskApp(settings, clock=clock, spool=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("a")
-        await pilot.pause()
-        await click(pilot, "#new")
-        assert isinstance(app.screen, GuestFormScreen)
+        await new_visitor_form(app, pilot)
         await pilot.press(*"Siti")
         await pilot.press("escape")
         await pilot.pause()
