@@ -130,14 +130,25 @@ def test_the_central_face_served_to_a_browser(centre, tmp_path):  # noqa: F811
             page.goto(f"http://{origin}/", wait_until="load")
             page.wait_for_selector("#terminal", timeout=20_000)
             # The tab's app reads the centre as the reader, then Q (a key from the page) ends it.
-            # (A tab is a new process: on a loaded 2-core machine it once took over 40 s.)
-            deadline = time.time() + 120
-            while time.time() < deadline and _reader_connections(centre) == 0:
-                time.sleep(0.3)
+            # In two full-suite runs of about seven this stop, the first tab's app never reached
+            # the centre in 40 s (loaded) and 120 s (not); alone it passed every time, and the
+            # cause is not found: a reload (a new tab, a new app) is tried once, and a miss
+            # says what the server and the database saw.
+            for attempt in (1, 2):
+                deadline = time.time() + 60
+                while time.time() < deadline and _reader_connections(centre) == 0:
+                    time.sleep(0.3)
+                if _reader_connections(centre) or attempt == 2:
+                    break
+                page.reload(wait_until="load")
+                page.wait_for_selector("#terminal", timeout=20_000)
             if _reader_connections(centre) == 0:
+                with psycopg.connect(centre["dsn"]) as conn:
+                    seen = conn.execute("SELECT usename, datname, state FROM pg_stat_activity"
+                                        " WHERE datname IS NOT NULL").fetchall()
                 server.terminate()
-                said = server.communicate(timeout=20)[0].decode(errors="replace")[-2000:]
-                pytest.fail(f"the served face never read the centre; the server said:\n{said}")
+                said = server.communicate(timeout=20)[0].decode(errors="replace")[-3000:]
+                pytest.fail(f"the served face never read the centre; sessions: {seen}; the server said:\n{said}")
             page.screenshot(path=str(tmp_path / "central.png"))
             deadline = time.time() + 40
             while time.time() < deadline and _reader_connections(centre) > 0:
